@@ -1,0 +1,36 @@
+namespace RnnCompiler;
+
+/// <summary>An element-wise activation function, named as in Keras.</summary>
+public enum Activation
+{
+    /// <summary>The identity, <c>f(x) = x</c> (Keras <c>"linear"</c>).</summary>
+    Linear = 0,
+
+    /// <summary>The hyperbolic tangent (Keras <c>"tanh"</c>).</summary>
+    Tanh = 1,
+
+    /// <summary>The logistic function <c>1 / (1 + e^-x)</c> (Keras <c>"sigmoid"</c>).</summary>
+    Sigmoid = 2,
+
+    /// <summary>The rectifier <c>max(0, x)</c> (Keras <c>"relu"</c>).</summary>
+    Relu = 3,
+
+    /// <summary>The normalized exponential over the units of one step (Keras <c>"softmax"</c>); Dense layers only.</summary>
+    Softmax = 4,
+}
+
+/// <summary>How a bidirectional layer combines its forward and backward outputs (Keras <c>Bidirectional(merge_mode=...)</c>).</summary>
+public enum MergeMode
+{
+    /// <summary>Forward then backward output, side by side: twice the units (Keras <c>"concat"</c>).</summary>
+    Concat = 0,
+
+    /// <summary>The element-wise sum (Keras <c>"sum"</c>).</summary>
+    Sum = 1,
+
+    /// <summary>The element-wise product (Keras <c>"mul"</c>).</summary>
+    Multiply = 2,
+
+    /// <summary>The element-wise mean (Keras <c>"ave"</c>).</summary>
+    Average = 3,
+}

@@ -1,0 +1,116 @@
+using System;
+
+namespace RnnCompiler;
+
+/// <summary>The first layer of a model whose steps are float vectors: <c>Predict</c> takes [steps, features] floats.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class InputAttribute : Attribute
+{
+    /// <summary>Declares an input of <paramref name="features"/> floats per time step.</summary>
+    /// <param name="features">The number of floats in one step; at least 1.</param>
+    public InputAttribute(int features) => Features = features;
+
+    /// <summary>The number of floats in one time step.</summary>
+    public int Features { get; }
+}
+
+/// <summary>
+/// The first layer of a model whose steps are token ids (Keras <c>Embedding</c>): each id in
+/// [0, <see cref="VocabularySize"/>) selects a row of a [vocabulary, dimensions] table.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class EmbeddingAttribute : Attribute
+{
+    /// <summary>Declares an embedding table.</summary>
+    /// <param name="vocabularySize">The number of distinct token ids; at least 1.</param>
+    /// <param name="dimensions">The length of each token's vector; at least 1.</param>
+    public EmbeddingAttribute(int vocabularySize, int dimensions)
+    {
+        VocabularySize = vocabularySize;
+        Dimensions = dimensions;
+    }
+
+    /// <summary>The number of distinct token ids.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>The length of each token's vector.</summary>
+    public int Dimensions { get; }
+}
+
+/// <summary>What every recurrent layer attribute shares: sequence output and the bidirectional wrapper.</summary>
+public abstract class RecurrentLayerAttribute : Attribute
+{
+    /// <summary>Creates a recurrent layer of <paramref name="units"/> units.</summary>
+    /// <param name="units">The size of the hidden state; at least 1.</param>
+    protected RecurrentLayerAttribute(int units) => Units = units;
+
+    /// <summary>The size of the hidden state.</summary>
+    public int Units { get; }
+
+    /// <summary>
+    /// When true the layer outputs its hidden state at every step ([steps, units], many-to-many);
+    /// when false (the default) only after the last step ([units], many-to-one), as Keras's <c>return_sequences</c>.
+    /// </summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>When true the layer also runs backwards over the sequence, with its own weights (Keras's <c>Bidirectional</c> wrapper).</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>How a bidirectional layer combines its two directions; <see cref="MergeMode.Concat"/> by default.</summary>
+    public MergeMode MergeMode { get; set; }
+}
+
+/// <summary>A fully connected recurrent layer (Keras <c>SimpleRNN</c>): <c>h[t] = activation(x[t]·kernel + h[t-1]·recurrent_kernel + bias)</c>.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class SimpleRnnAttribute : RecurrentLayerAttribute
+{
+    /// <summary>Creates a SimpleRNN layer.</summary>
+    /// <param name="units">The size of the hidden state; at least 1.</param>
+    public SimpleRnnAttribute(int units) : base(units) { }
+
+    /// <summary>The activation of the hidden state; <see cref="Activation.Tanh"/> by default. Softmax is not allowed.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+}
+
+/// <summary>A long short-term memory layer (Keras <c>LSTM</c>), gates in the order i, f, c, o.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute : RecurrentLayerAttribute
+{
+    /// <summary>Creates an LSTM layer.</summary>
+    /// <param name="units">The size of the hidden and cell state; at least 1.</param>
+    public LstmAttribute(int units) : base(units) { }
+}
+
+/// <summary>A gated recurrent unit layer (Keras <c>GRU</c>), gates in the order z, r, h.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GruAttribute : RecurrentLayerAttribute
+{
+    /// <summary>Creates a GRU layer.</summary>
+    /// <param name="units">The size of the hidden state; at least 1.</param>
+    public GruAttribute(int units) : base(units) { }
+
+    /// <summary>
+    /// When true (the default, as in Keras and PyTorch) the reset gate applies after the recurrent product and the
+    /// layer has separate input and recurrent biases ([2, 3 × units]); when false, before it, with one bias [3 × units].
+    /// </summary>
+    public bool ResetAfter { get; set; } = true;
+}
+
+/// <summary>
+/// A fully connected layer (Keras <c>Dense</c>): <c>y = activation(x·kernel + bias)</c>. Applied to a sequence
+/// (directly after the input, or after a layer that returns sequences) it runs at every step, as Keras's
+/// <c>TimeDistributed(Dense)</c>, and its output is again a sequence.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Creates a dense layer.</summary>
+    /// <param name="units">The number of outputs; at least 1.</param>
+    public DenseAttribute(int units) => Units = units;
+
+    /// <summary>The number of outputs.</summary>
+    public int Units { get; }
+
+    /// <summary>The activation; <see cref="Activation.Linear"/> by default.</summary>
+    public Activation Activation { get; set; }
+}

@@ -1,0 +1,24 @@
+using System;
+
+namespace RnnCompiler;
+
+/// <summary>
+/// Marks a <c>partial class</c> as a recurrent network that the RnnCompiler generator implements at compile time.
+/// The layers are the layer attributes on the same declaration, read in source order like <c>keras.Sequential</c>:
+/// first <see cref="InputAttribute"/> or <see cref="EmbeddingAttribute"/>, then recurrent and dense layers.
+/// </summary>
+/// <example>
+/// <code>
+/// [RnnModel(SequenceLength = 80)]
+/// [Embedding(1000, 64)]
+/// [Lstm(128)]
+/// [Dense(10, Activation = Activation.Softmax)]
+/// public partial class Sentiment;
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class RnnModelAttribute : Attribute
+{
+    /// <summary>The largest number of time steps one call to <c>Predict</c> takes; buffers are sized for it. Must be at least 1.</summary>
+    public int SequenceLength { get; set; }
+}
