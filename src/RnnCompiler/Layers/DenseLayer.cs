@@ -1,0 +1,79 @@
+using System;
+using System.Numerics;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+/// <summary>The fully connected layer (Keras <c>Dense</c>): <c>y = g(x·W + b)</c>, kernel [input, units], bias [units].</summary>
+public static class DenseLayer
+{
+    /// <summary>Applies the layer to each of <paramref name="steps"/> rows (Keras's <c>TimeDistributed</c> when steps &gt; 1).</summary>
+    /// <param name="inputs">[steps, inputSize].</param>
+    /// <param name="steps">The number of rows.</param>
+    /// <param name="kernel">[inputSize, units].</param>
+    /// <param name="bias">[units].</param>
+    /// <param name="activation">g; Softmax is taken over each row.</param>
+    /// <param name="outputs">[steps, units].</param>
+    public static void Forward<T>(ReadOnlySpan<T> inputs, int steps, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Activation activation, Span<T> outputs)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int units = bias.Length;
+        Span<T> rows = outputs.Slice(0, steps * units);
+        MatrixKernels.Project(inputs, steps, kernel, bias, rows);
+        Activations.ApplyRows(activation, rows, units);
+    }
+}
+
+/// <summary>The lookup table (Keras <c>Embedding</c>): row <c>token</c> of a [vocabulary, dimensions] table per step.</summary>
+public static class EmbeddingLayer
+{
+    /// <summary>Copies the row of each token into <paramref name="outputs"/> ([tokens, dimensions]); the tokens are checked by the caller.</summary>
+    /// <param name="tokens">Token ids in [0, vocabulary).</param>
+    /// <param name="table">[vocabulary, dimensions].</param>
+    /// <param name="dimensions">The width of a row.</param>
+    /// <param name="outputs">[tokens, dimensions].</param>
+    public static void Forward<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> table, int dimensions, Span<T> outputs)
+        where T : unmanaged
+    {
+        for (int t = 0; t < tokens.Length; t++)
+        {
+            table.Slice(tokens[t] * dimensions, dimensions).CopyTo(outputs.Slice(t * dimensions, dimensions));
+        }
+    }
+}
+
+/// <summary>How a bidirectional layer combines its two directions (Keras's <c>merge_mode</c>).</summary>
+public static class BidirectionalMerge
+{
+    /// <summary>
+    /// Merges <paramref name="steps"/> rows of the forward and backward outputs ([steps, units] each) into
+    /// <paramref name="outputs"/>: [steps, 2 × units] for Concat, [steps, units] otherwise.
+    /// </summary>
+    public static void Merge<T>(MergeMode mode, ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, int steps, int units, Span<T> outputs)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (mode == MergeMode.Concat)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                forward.Slice(t * units, units).CopyTo(outputs.Slice(2 * t * units, units));
+                backward.Slice(t * units, units).CopyTo(outputs.Slice((2 * t + 1) * units, units));
+            }
+
+            return;
+        }
+
+        int count = steps * units;
+        T half = T.One / (T.One + T.One);
+        for (int i = 0; i < count; i++)
+        {
+            outputs[i] = mode switch
+            {
+                MergeMode.Sum => forward[i] + backward[i],
+                MergeMode.Multiply => forward[i] * backward[i],
+                MergeMode.Average => (forward[i] + backward[i]) * half,
+                _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Expected Concat, Sum, Multiply or Average."),
+            };
+        }
+    }
+}

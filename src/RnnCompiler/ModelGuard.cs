@@ -1,0 +1,64 @@
+using System;
+
+namespace RnnCompiler;
+
+/// <summary>
+/// The argument checks of generated models, in one place so every model's messages read alike: each names the
+/// argument and the size expected. They run before a model changes anything.
+/// </summary>
+public static class ModelGuard
+{
+    /// <summary>Checks that <paramref name="length"/> floats are 1 to <paramref name="maxSteps"/> whole steps of <paramref name="features"/>, and returns the steps.</summary>
+    /// <exception cref="ArgumentException">The length is not such a multiple.</exception>
+    public static int StepsOfInputs(int length, int features, int maxSteps, string argument)
+    {
+        if (length == 0 || length % features != 0 || length / features > maxSteps)
+        {
+            throw new ArgumentException(
+                $"Expected 1 to {maxSteps} steps of {features} features: a length that is a multiple of {features} from {features} to {(long)maxSteps * features}; got {length}.",
+                argument);
+        }
+
+        return length / features;
+    }
+
+    /// <summary>Checks that there are 1 to <paramref name="maxSteps"/> tokens, each in [0, <paramref name="vocabulary"/>), and returns their count.</summary>
+    /// <exception cref="ArgumentException">The count or a token is out of range.</exception>
+    public static int StepsOfTokens(ReadOnlySpan<int> tokens, int vocabulary, int maxSteps, string argument)
+    {
+        if (tokens.Length == 0 || tokens.Length > maxSteps)
+        {
+            throw new ArgumentException($"Expected 1 to {maxSteps} tokens; got {tokens.Length}.", argument);
+        }
+
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)vocabulary)
+            {
+                throw new ArgumentOutOfRangeException(argument, tokens[i], $"Token {i} is {tokens[i]}; token ids must be in [0, {vocabulary}).");
+            }
+        }
+
+        return tokens.Length;
+    }
+
+    /// <summary>Checks one token id.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The token is outside [0, <paramref name="vocabulary"/>).</exception>
+    public static void Token(int token, int vocabulary, string argument)
+    {
+        if ((uint)token >= (uint)vocabulary)
+        {
+            throw new ArgumentOutOfRangeException(argument, token, $"Token ids must be in [0, {vocabulary}).");
+        }
+    }
+
+    /// <summary>Checks that a span has exactly the length expected.</summary>
+    /// <exception cref="ArgumentException">The length differs.</exception>
+    public static void Length(int length, int expected, string argument, string shape)
+    {
+        if (length != expected)
+        {
+            throw new ArgumentException($"Expected a length of {expected} ({shape}); got {length}.", argument);
+        }
+    }
+}

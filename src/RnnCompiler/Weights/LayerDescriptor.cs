@@ -1,0 +1,185 @@
+using System;
+using System.Collections.Generic;
+
+namespace RnnCompiler.Weights;
+
+/// <summary>The kinds of layer that hold weights.</summary>
+public enum LayerKind
+{
+    /// <summary>Keras <c>Embedding</c>: one table [vocabulary, dimensions].</summary>
+    Embedding,
+
+    /// <summary>Keras <c>Dense</c>: kernel [input, units] and bias [units].</summary>
+    Dense,
+
+    /// <summary>Keras <c>SimpleRNN</c>.</summary>
+    SimpleRnn,
+
+    /// <summary>Keras <c>LSTM</c>.</summary>
+    Lstm,
+
+    /// <summary>Keras <c>GRU</c>.</summary>
+    Gru,
+}
+
+/// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
+public enum TensorRole
+{
+    /// <summary>The embedding table.</summary>
+    Embeddings,
+
+    /// <summary>The input kernel [input, gates × units].</summary>
+    Kernel,
+
+    /// <summary>The recurrent kernel [units, gates × units].</summary>
+    RecurrentKernel,
+
+    /// <summary>The bias.</summary>
+    Bias,
+}
+
+/// <summary>One weight tensor of a model: its Keras name, shape and place in the flat parameter vector.</summary>
+/// <param name="Layer">The layer that holds it.</param>
+/// <param name="Name">The Keras weight name, for example <c>lstm/recurrent_kernel</c> or <c>bidirectional/backward_gru/bias</c>.</param>
+/// <param name="Role">What the tensor is for.</param>
+/// <param name="Backward">True for the backward direction of a bidirectional layer.</param>
+/// <param name="Shape">The Keras shape.</param>
+/// <param name="Offset">Where the tensor starts in the flat parameter vector.</param>
+public sealed record TensorDescriptor(LayerDescriptor Layer, string Name, TensorRole Role, bool Backward, int[] Shape, int Offset)
+{
+    /// <summary>The number of elements.</summary>
+    public int Length
+    {
+        get
+        {
+            int length = 1;
+            foreach (int dimension in Shape)
+            {
+                length *= dimension;
+            }
+
+            return length;
+        }
+    }
+
+    /// <summary>The shape as text, for messages: <c>[64, 512]</c>.</summary>
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>
+/// One weighted layer of a generated model, as the generator describes it to the runtime: enough to name, shape,
+/// initialize, save and load its tensors. Keras's layout and names are the reference.
+/// </summary>
+public sealed class LayerDescriptor
+{
+    private TensorDescriptor[]? _tensors;
+
+    /// <summary>Describes a layer.</summary>
+    /// <param name="kind">The layer kind.</param>
+    /// <param name="name">The Keras layer name (<c>lstm_1</c>; for a bidirectional layer the wrapper's, <c>bidirectional</c>).</param>
+    /// <param name="innerName">For a bidirectional layer the wrapped layer's name (<c>lstm</c>); otherwise <paramref name="name"/>.</param>
+    /// <param name="inputSize">The input width (for Embedding, the vocabulary size).</param>
+    /// <param name="units">The units (for Embedding, the dimensions).</param>
+    /// <param name="offset">Where the layer's first tensor starts in the flat parameter vector.</param>
+    /// <param name="bidirectional">Whether the layer has a backward direction with its own weights.</param>
+    /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
+    public LayerDescriptor(LayerKind kind, string name, string innerName, int inputSize, int units, int offset, bool bidirectional = false, bool resetAfter = true)
+    {
+        Kind = kind;
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        InnerName = innerName ?? throw new ArgumentNullException(nameof(innerName));
+        InputSize = inputSize;
+        Units = units;
+        Offset = offset;
+        Bidirectional = bidirectional;
+        ResetAfter = resetAfter;
+    }
+
+    /// <summary>The layer kind.</summary>
+    public LayerKind Kind { get; }
+
+    /// <summary>The Keras layer name.</summary>
+    public string Name { get; }
+
+    /// <summary>The wrapped layer's name inside a bidirectional wrapper, else <see cref="Name"/>.</summary>
+    public string InnerName { get; }
+
+    /// <summary>The input width (for Embedding, the vocabulary size).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The units (for Embedding, the dimensions).</summary>
+    public int Units { get; }
+
+    /// <summary>Where the layer's first tensor starts in the flat parameter vector.</summary>
+    public int Offset { get; }
+
+    /// <summary>Whether the layer has a backward direction.</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary>For a GRU, Keras's <c>reset_after</c>.</summary>
+    public bool ResetAfter { get; }
+
+    /// <summary>The gate blocks of a recurrent kernel: 4 for LSTM, 3 for GRU, 1 otherwise.</summary>
+    public int Gates => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
+
+    /// <summary>The number of weights the layer holds.</summary>
+    public int ParameterCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (TensorDescriptor tensor in Tensors)
+            {
+                count += tensor.Length;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>The layer's tensors in the order of the flat parameter vector.</summary>
+    public IReadOnlyList<TensorDescriptor> Tensors => _tensors ??= BuildTensors();
+
+    private TensorDescriptor[] BuildTensors()
+    {
+        var tensors = new List<TensorDescriptor>();
+        int offset = Offset;
+        void Add(string name, TensorRole role, bool backward, params int[] shape)
+        {
+            var tensor = new TensorDescriptor(this, name, role, backward, shape, offset);
+            tensors.Add(tensor);
+            offset += tensor.Length;
+        }
+
+        switch (Kind)
+        {
+            case LayerKind.Embedding:
+                Add(Name + "/embeddings", TensorRole.Embeddings, false, InputSize, Units);
+                break;
+            case LayerKind.Dense:
+                Add(Name + "/kernel", TensorRole.Kernel, false, InputSize, Units);
+                Add(Name + "/bias", TensorRole.Bias, false, Units);
+                break;
+            default:
+                foreach (bool backward in Bidirectional ? new[] { false, true } : new[] { false })
+                {
+                    string prefix = !Bidirectional ? Name : Name + (backward ? "/backward_" : "/forward_") + InnerName;
+                    int width = Gates * Units;
+                    Add(prefix + "/kernel", TensorRole.Kernel, backward, InputSize, width);
+                    Add(prefix + "/recurrent_kernel", TensorRole.RecurrentKernel, backward, Units, width);
+                    if (Kind == LayerKind.Gru && ResetAfter)
+                    {
+                        Add(prefix + "/bias", TensorRole.Bias, backward, 2, width);
+                    }
+                    else
+                    {
+                        Add(prefix + "/bias", TensorRole.Bias, backward, width);
+                    }
+                }
+
+                break;
+        }
+
+        return tensors.ToArray();
+    }
+}

@@ -1,0 +1,290 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+
+namespace RnnCompiler.Weights;
+
+/// <summary>One tensor entry of a safetensors header.</summary>
+internal sealed record SafeTensorEntry(string Name, string DType, int[] Shape, long Begin, long End)
+{
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+
+    public long ElementCount
+    {
+        get
+        {
+            long count = 1;
+            foreach (int dimension in Shape)
+            {
+                count *= dimension;
+            }
+
+            return count;
+        }
+    }
+}
+
+/// <summary>
+/// The safetensors format (an 8-byte little-endian header length, a JSON header of tensor entries, then the raw
+/// little-endian data), read strictly: every offset, size and length is checked before any data is used.
+/// </summary>
+internal static class SafeTensorsFile
+{
+    /// <summary>The largest header this library reads; a longer one is refused before it is read.</summary>
+    public const long MaxHeaderBytes = 100L * 1024 * 1024;
+
+    public static int DTypeSize(string dtype) => dtype switch
+    {
+        "F64" or "I64" or "U64" => 8,
+        "F32" or "I32" or "U32" => 4,
+        "F16" or "BF16" or "I16" or "U16" => 2,
+        "I8" or "U8" or "BOOL" or "F8_E4M3" or "F8_E5M2" => 1,
+        _ => 0,
+    };
+
+    /// <summary>Reads the header and the data section. Throws <see cref="InvalidDataException"/> for anything malformed.</summary>
+    public static (Dictionary<string, SafeTensorEntry> Entries, byte[] Data) Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> prefix = stackalloc byte[8];
+        ReadExactly(stream, prefix, "the 8-byte header length");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw new InvalidDataException($"The safetensors header claims {headerLength} bytes; headers over {MaxHeaderBytes} bytes (100 MB) are refused.");
+        }
+
+        if (stream.CanSeek && (long)headerLength > stream.Length - stream.Position)
+        {
+            throw new InvalidDataException($"The safetensors header claims {headerLength} bytes, past the end of the file ({stream.Length - stream.Position} bytes remain).");
+        }
+
+        byte[] header = new byte[(int)headerLength];
+        ReadExactly(stream, header, $"the {headerLength}-byte header");
+        Dictionary<string, SafeTensorEntry> entries = ParseHeader(header);
+        long dataLength = 0;
+        foreach (SafeTensorEntry entry in entries.Values)
+        {
+            dataLength = Math.Max(dataLength, entry.End);
+        }
+
+        if (stream.CanSeek && dataLength > stream.Length - stream.Position)
+        {
+            throw new InvalidDataException($"The file is truncated: its tensors need {dataLength} bytes of data and {stream.Length - stream.Position} remain.");
+        }
+
+        if (dataLength > Array.MaxLength)
+        {
+            throw new InvalidDataException($"The tensors need {dataLength} bytes of data, more than this library reads at once.");
+        }
+
+        byte[] data = new byte[dataLength];
+        ReadExactly(stream, data, $"{dataLength} bytes of tensor data");
+        return (entries, data);
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
+    {
+        try
+        {
+            stream.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"The file is truncated: it ends inside {what}.", e);
+        }
+    }
+
+    private static Dictionary<string, SafeTensorEntry> ParseHeader(byte[] header)
+    {
+        var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(header);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException("The safetensors header is not a JSON object.");
+            }
+
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name == "__metadata__")
+                {
+                    continue;
+                }
+
+                entries[property.Name] = ParseEntry(property);
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The safetensors header is not valid JSON: " + e.Message, e);
+        }
+
+        return entries;
+    }
+
+    private static SafeTensorEntry ParseEntry(JsonProperty property)
+    {
+        string name = property.Name;
+        JsonElement value = property.Value;
+        if (value.ValueKind != JsonValueKind.Object
+            || !value.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
+            || !value.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
+            || !value.TryGetProperty("data_offsets", out JsonElement offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array
+            || offsetsElement.GetArrayLength() != 2)
+        {
+            throw new InvalidDataException($"Tensor '{name}': the header entry needs \"dtype\", \"shape\" and two \"data_offsets\".");
+        }
+
+        string dtype = dtypeElement.GetString()!;
+        var shape = new List<int>();
+        foreach (JsonElement dimension in shapeElement.EnumerateArray())
+        {
+            if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt32(out int size) || size < 0)
+            {
+                throw new InvalidDataException($"Tensor '{name}': the shape must hold non-negative integers.");
+            }
+
+            shape.Add(size);
+        }
+
+        if (!offsetsElement[0].TryGetInt64(out long begin) || !offsetsElement[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        {
+            throw new InvalidDataException($"Tensor '{name}': data_offsets must be two non-negative integers, begin ≤ end.");
+        }
+
+        var entry = new SafeTensorEntry(name, dtype, shape.ToArray(), begin, end);
+        int size2 = DTypeSize(dtype);
+        if (size2 == 0)
+        {
+            throw new InvalidDataException($"Tensor '{name}': unknown dtype '{dtype}'.");
+        }
+
+        if (entry.ElementCount * size2 != end - begin)
+        {
+            throw new InvalidDataException($"Tensor '{name}': shape {entry.ShapeText} of {dtype} needs {entry.ElementCount * size2} bytes, but data_offsets span {end - begin}.");
+        }
+
+        return entry;
+    }
+
+    /// <summary>Decodes a floating-point tensor to doubles; other dtypes are refused, naming the tensor.</summary>
+    public static double[] Decode(SafeTensorEntry entry, byte[] data, string displayName)
+    {
+        ReadOnlySpan<byte> bytes = data.AsSpan((int)entry.Begin, (int)(entry.End - entry.Begin));
+        var values = new double[entry.ElementCount];
+        switch (entry.DType)
+        {
+            case "F32":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(4 * i));
+                }
+
+                break;
+            case "F64":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BinaryPrimitives.ReadDoubleLittleEndian(bytes.Slice(8 * i));
+                }
+
+                break;
+            case "F16":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = (double)BinaryPrimitives.ReadHalfLittleEndian(bytes.Slice(2 * i));
+                }
+
+                break;
+            case "BF16":
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes.Slice(2 * i)) << 16);
+                }
+
+                break;
+            default:
+                throw new InvalidDataException($"Tensor '{displayName}' has dtype {entry.DType}; expected a floating-point dtype (F32, F64, F16 or BF16).");
+        }
+
+        return values;
+    }
+
+    /// <summary>Writes tensors (name, shape, values) as safetensors, in the given order, in F32 or F64.</summary>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, int[] Shape, double[] Values)> tensors, bool doublePrecision, IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        int elementSize = doublePrecision ? 8 : 4;
+        using var headerBuffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(headerBuffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("__metadata__");
+            foreach (KeyValuePair<string, string> pair in metadata)
+            {
+                json.WriteString(pair.Key, pair.Value);
+            }
+
+            json.WriteEndObject();
+            long offset = 0;
+            foreach ((string name, int[] shape, double[] values) in tensors)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("dtype", doublePrecision ? "F64" : "F32");
+                json.WriteStartArray("shape");
+                foreach (int dimension in shape)
+                {
+                    json.WriteNumberValue(dimension);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                offset += (long)values.Length * elementSize;
+                json.WriteNumberValue(offset);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        // The header is padded with spaces to a multiple of 8 bytes, so the data that follows is aligned.
+        int padding = (int)((8 - headerBuffer.Length % 8) % 8);
+        for (int i = 0; i < padding; i++)
+        {
+            headerBuffer.WriteByte((byte)' ');
+        }
+
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)headerBuffer.Length);
+        stream.Write(prefix);
+        headerBuffer.Position = 0;
+        headerBuffer.CopyTo(stream);
+        byte[] chunk = new byte[elementSize * 1024];
+        foreach ((_, _, double[] values) in tensors)
+        {
+            for (int start = 0; start < values.Length; start += 1024)
+            {
+                int count = Math.Min(1024, values.Length - start);
+                for (int i = 0; i < count; i++)
+                {
+                    if (doublePrecision)
+                    {
+                        BinaryPrimitives.WriteDoubleLittleEndian(chunk.AsSpan(8 * i), values[start + i]);
+                    }
+                    else
+                    {
+                        BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), (float)values[start + i]);
+                    }
+                }
+
+                stream.Write(chunk, 0, count * elementSize);
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+
+namespace RnnCompiler.Weights;
+
+/// <summary>
+/// Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases with
+/// unit_forget_bias for LSTM, uniform ±0.05 embeddings. The random stream is this library's own (SplitMix64), so a seed
+/// gives the same weights on every machine and runtime.
+/// </summary>
+public static class WeightInitializer
+{
+    /// <summary>Fills <paramref name="parameters"/> with freshly drawn weights for <paramref name="layers"/>.</summary>
+    /// <param name="layers">The model's weighted layers.</param>
+    /// <param name="parameters">The flat parameter vector.</param>
+    /// <param name="seed">Any integer; the same seed gives the same weights.</param>
+    public static void Initialize<T>(IReadOnlyList<LayerDescriptor> layers, Span<T> parameters, int seed)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var random = new SplitMix64((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL);
+        foreach (LayerDescriptor layer in layers)
+        {
+            foreach (TensorDescriptor tensor in layer.Tensors)
+            {
+                Span<T> values = parameters.Slice(tensor.Offset, tensor.Length);
+                switch (tensor.Role)
+                {
+                    case TensorRole.Embeddings:
+                        FillUniform(values, 0.05, ref random);
+                        break;
+                    case TensorRole.Kernel:
+                        FillUniform(values, Math.Sqrt(6.0 / (tensor.Shape[0] + tensor.Shape[1])), ref random);
+                        break;
+                    case TensorRole.RecurrentKernel:
+                        FillOrthogonal(values, tensor.Shape[0], tensor.Shape[1], ref random);
+                        break;
+                    default:
+                        values.Clear();
+                        if (layer.Kind == LayerKind.Lstm)
+                        {
+                            // unit_forget_bias: the forget gate (the second block) starts open.
+                            values.Slice(layer.Units, layer.Units).Fill(T.One);
+                        }
+
+                        break;
+                }
+            }
+        }
+    }
+
+    private static void FillUniform<T>(Span<T> values, double limit, ref SplitMix64 random)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = T.CreateTruncating((2 * random.NextDouble() - 1) * limit);
+        }
+    }
+
+    /// <summary>
+    /// Keras's Orthogonal(gain=1) for a [rows, columns] matrix with rows ≤ columns: the transposed Q of the QR
+    /// decomposition of a normal [columns, rows] matrix, with the signs of R's diagonal made positive, so the rows are
+    /// orthonormal. Q comes from modified Gram-Schmidt in double precision. (A rows &gt; columns matrix is never a
+    /// recurrent kernel; it gets orthonormal columns the same way.)
+    /// </summary>
+    private static void FillOrthogonal<T>(Span<T> values, int rows, int columns, ref SplitMix64 random)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int tall = Math.Max(rows, columns);
+        int narrow = Math.Min(rows, columns);
+        var q = new double[narrow][];
+        for (int k = 0; k < narrow; k++)
+        {
+            q[k] = new double[tall];
+            for (int i = 0; i < tall; i++)
+            {
+                q[k][i] = random.NextNormal();
+            }
+        }
+
+        for (int k = 0; k < narrow; k++)
+        {
+            double[] v = q[k];
+            for (int pass = 0; pass < 2; pass++)
+            {
+                for (int p = 0; p < k; p++)
+                {
+                    double dot = 0;
+                    for (int i = 0; i < tall; i++)
+                    {
+                        dot += q[p][i] * v[i];
+                    }
+
+                    for (int i = 0; i < tall; i++)
+                    {
+                        v[i] -= dot * q[p][i];
+                    }
+                }
+            }
+
+            double norm = 0;
+            for (int i = 0; i < tall; i++)
+            {
+                norm += v[i] * v[i];
+            }
+
+            norm = Math.Sqrt(norm);
+            for (int i = 0; i < tall; i++)
+            {
+                v[i] /= norm;
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                // rows ≤ columns: row r of the result is column r of Q; otherwise column c of the result is column c of Q.
+                double value = rows <= columns ? q[r][c] : q[c][r];
+                values[r * columns + c] = T.CreateTruncating(value);
+            }
+        }
+    }
+
+    /// <summary>SplitMix64 (Steele, Lea and Flood 2014): small, fast, and the same everywhere.</summary>
+    private struct SplitMix64(ulong state)
+    {
+        private ulong _state = state;
+        private double? _spare;
+
+        public ulong Next()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        /// <summary>A double in [0, 1) with 53 random bits.</summary>
+        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
+        /// <summary>A standard normal draw (Box-Muller, both values used).</summary>
+        public double NextNormal()
+        {
+            if (_spare is double spare)
+            {
+                _spare = null;
+                return spare;
+            }
+
+            double u1 = 1.0 - NextDouble();
+            double u2 = NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            _spare = radius * Math.Sin(2 * Math.PI * u2);
+            return radius * Math.Cos(2 * Math.PI * u2);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using RnnCompiler.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace RnnCompiler.Generators.Tests;
+
+/// <summary>
+/// The generated files, compared with <c>Snapshots/SnapshotTests.{Method}#{HintName}.verified.cs</c>.
+/// Accept a reviewed change with <c>RNN_ACCEPT_SNAPSHOTS=1 dotnet test tests/RnnCompiler.Generators.Tests</c>.
+/// </summary>
+public sealed class SnapshotTests
+{
+    [Fact]
+    public void Sentiment() => Verify(TestModels.Sentiment);
+
+    [Fact]
+    public void SimpleRnn() => Verify(TestModels.SimpleRnn);
+
+    [Fact]
+    public void GruResetBefore() => Verify(TestModels.GruResetBefore);
+
+    [Fact]
+    public void BidirectionalStackedLstm() => Verify(TestModels.BidirectionalStackedLstm);
+
+    [Fact]
+    public void DenseBeforeGru() => Verify(TestModels.DenseBeforeGru);
+
+    [Fact]
+    public void Nested() => Verify(TestModels.Nested);
+
+    [Fact]
+    public void GlobalNamespace() => Verify(TestModels.GlobalNamespace);
+
+    private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
+        SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
+}

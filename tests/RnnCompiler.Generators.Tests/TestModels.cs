@@ -1,0 +1,116 @@
+using System.Collections.Generic;
+using Xunit;
+
+namespace RnnCompiler.Generators.Tests;
+
+/// <summary>
+/// The models every generator test layer runs: one per layer kind and per declaration shape. The snapshot tests have
+/// one test per model (the method name names the snapshot); the compile-clean tests run <see cref="All"/>.
+/// Add a model here and to <see cref="All"/>, then a snapshot test.
+/// </summary>
+internal static class TestModels
+{
+    /// <summary>The seed model of the README: token ids → embedding → LSTM → softmax classifier.</summary>
+    public const string Sentiment = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 80)]
+        [Embedding(1000, 64)]
+        [Lstm(128)]
+        [Dense(10, Activation = Activation.Softmax)]
+        public partial class Sentiment;
+        """;
+
+    /// <summary>A SimpleRNN with a non-default activation, many-to-one.</summary>
+    public const string SimpleRnn = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [SimpleRnn(5, Activation = Activation.Relu)]
+        [Dense(1)]
+        public partial class SimpleRnnModel;
+        """;
+
+    /// <summary>A GRU with the reset gate before the recurrent product, returning sequences (many-to-many).</summary>
+    public const string GruResetBefore = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 12)]
+        [Input(4)]
+        [Gru(13, ResetAfter = false, ReturnSequences = true)]
+        [Dense(2)]
+        public partial class GruTagger;
+        """;
+
+    /// <summary>A bidirectional LSTM summing its directions, stacked under a second LSTM.</summary>
+    public const string BidirectionalStackedLstm = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 16)]
+        [Input(2)]
+        [Lstm(3, Bidirectional = true, ReturnSequences = true, MergeMode = MergeMode.Sum)]
+        [Lstm(4)]
+        [Dense(1, Activation = Activation.Sigmoid)]
+        public partial class StackedLstm;
+        """;
+
+    /// <summary>A Dense layer applied at every step before a recurrent layer (Keras TimeDistributed).</summary>
+    public const string DenseBeforeGru = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 8)]
+        [Input(6)]
+        [Dense(8, Activation = Activation.Tanh)]
+        [Gru(5)]
+        public partial class ProjectedGru;
+        """;
+
+    /// <summary>A model nested in a partial class: the generated file must reopen the containing type.</summary>
+    public const string Nested = """
+        using RnnCompiler;
+        namespace Demo.Nesting;
+        public partial class Outer
+        {
+            [RnnModel(SequenceLength = 5)]
+            [Input(3)]
+            [Lstm(4)]
+            [Dense(2)]
+            public partial class Inner;
+        }
+        """;
+
+    /// <summary>A model in the global namespace: no namespace declaration may be emitted.</summary>
+    public const string GlobalNamespace = """
+        using RnnCompiler;
+        [RnnModel(SequenceLength = 6)]
+        [Input(2)]
+        [SimpleRnn(3)]
+        [Dense(1)]
+        public partial class GlobalModel;
+        """;
+
+    /// <summary>Every model above by name, in the order written.</summary>
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        [nameof(Sentiment)] = Sentiment,
+        [nameof(SimpleRnn)] = SimpleRnn,
+        [nameof(GruResetBefore)] = GruResetBefore,
+        [nameof(BidirectionalStackedLstm)] = BidirectionalStackedLstm,
+        [nameof(DenseBeforeGru)] = DenseBeforeGru,
+        [nameof(Nested)] = Nested,
+        [nameof(GlobalNamespace)] = GlobalNamespace,
+    };
+
+    /// <summary>The names of <see cref="All"/>, as theory data.</summary>
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (string name in All.Keys)
+        {
+            data.Add(name);
+        }
+
+        return data;
+    }
+}

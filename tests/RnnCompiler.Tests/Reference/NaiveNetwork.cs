@@ -1,0 +1,786 @@
+using System;
+using System.Collections.Generic;
+
+namespace RnnCompiler.Tests.Reference;
+
+// The numerical oracle for end-to-end tests: a deliberately naive, double-precision implementation of a Keras
+// Sequential network that reads a flat float parameter vector in Keras's layout (layer by layer, each tensor
+// row-major, the order of model.get_weights()). Plain loops only: no SIMD, no fused kernels, no cleverness,
+// so that a mistake here is unlikely to be the same mistake as in the generated code.
+//
+// Parameter layout, per layer:
+//   Embedding  table [vocabulary, dimensions]
+//   Dense      kernel [in, units], bias [units]
+//   SimpleRnn  kernel [in, u], recurrent_kernel [u, u], bias [u]              h = act(x·K + h·R + b)
+//   Lstm       kernel [in, 4u], recurrent_kernel [u, 4u], bias [4u]           gate blocks i, f, c, o
+//   Gru        kernel [in, 3u], recurrent_kernel [u, 3u], gate blocks z, r, h;
+//              bias [2, 3u] (input row, recurrent row) when ResetAfter, else bias [3u]
+//   Bidirectional: the forward direction's tensors, then the backward direction's (same shapes).
+
+/// <summary>One layer of a reference network, in Keras Sequential order.</summary>
+public abstract record RefLayer;
+
+/// <summary>A float input sequence of <paramref name="Features"/> values per step.</summary>
+public sealed record RefInput(int Features) : RefLayer;
+
+/// <summary>An integer token per step, looked up in a [vocabulary, dimensions] table.</summary>
+public sealed record RefEmbedding(int Vocabulary, int Dimensions) : RefLayer;
+
+public enum RefActivation { Linear, Tanh, Sigmoid, Relu, Softmax }
+
+/// <summary>How a bidirectional layer joins its forward and backward outputs (Keras <c>merge_mode</c>).</summary>
+public enum RefMerge { Concat, Sum, Multiply, Average }
+
+public sealed record RefSimpleRnn(int Units, RefActivation Activation = RefActivation.Tanh, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
+
+public sealed record RefLstm(int Units, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
+
+public sealed record RefGru(int Units, bool ResetAfter = true, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
+
+public sealed record RefDense(int Units, RefActivation Activation = RefActivation.Linear) : RefLayer;
+
+/// <summary>Runs a Keras-style Sequential network naively in double precision.</summary>
+public static class NaiveNetwork
+{
+    /// <summary>The length of the flat parameter vector the network reads.</summary>
+    public static int ParameterCount(params RefLayer[] layers) => Plan(layers).ParameterCount;
+
+    /// <summary>The width of the last layer's output (per step when it yields a sequence).</summary>
+    public static int OutputUnits(params RefLayer[] layers) => Plan(layers).OutputWidth;
+
+    /// <summary>Whether the last layer yields a sequence ([steps, units]) rather than a vector ([units]).</summary>
+    public static bool OutputIsSequence(params RefLayer[] layers) => Plan(layers).OutputIsSequence;
+
+    /// <summary>
+    /// Runs a network whose first layer is <see cref="RefInput"/> on <paramref name="inputs"/>, [steps, features] row-major.
+    /// Returns [units], or [steps, units] when the last layer yields a sequence.
+    /// </summary>
+    public static double[] Predict(RefLayer[] layers, ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int steps)
+    {
+        var network = Build(layers, parameters);
+        var features = network.First is InputStage input ? input.Features
+            : throw new ArgumentException("The first layer is not RefInput; pass tokens instead.", nameof(layers));
+        CheckSteps(steps);
+        if (inputs.Length != steps * features)
+        {
+            throw new ArgumentException($"Expected {steps} x {features} = {steps * features} inputs, got {inputs.Length}.", nameof(inputs));
+        }
+
+        var sequence = new List<double[]>(steps);
+        for (var t = 0; t < steps; t++)
+        {
+            var x = new double[features];
+            for (var i = 0; i < features; i++)
+            {
+                x[i] = inputs[t * features + i];
+            }
+
+            sequence.Add(x);
+        }
+
+        return Flatten(network.Run(sequence));
+    }
+
+    /// <summary>Runs a network whose first layer is <see cref="RefEmbedding"/> on one token per step.</summary>
+    public static double[] Predict(RefLayer[] layers, ReadOnlySpan<float> parameters, ReadOnlySpan<int> tokens)
+    {
+        var network = Build(layers, parameters);
+        var embedding = network.First as EmbeddingStage
+            ?? throw new ArgumentException("The first layer is not RefEmbedding; pass float inputs instead.", nameof(layers));
+        CheckSteps(tokens.Length);
+        var sequence = new List<double[]>(tokens.Length);
+        foreach (var token in tokens)
+        {
+            sequence.Add(embedding.Lookup(token));
+        }
+
+        return Flatten(network.Run(sequence));
+    }
+
+    /// <summary>
+    /// Streaming: feeds the network one step at a time, carrying every recurrent layer's state, as a stateful Keras
+    /// model called on sequences of length 1. Returns the last layer's output after each step, [steps, outUnits].
+    /// Bidirectional layers cannot stream.
+    /// </summary>
+    public static double[] PredictStreaming(RefLayer[] layers, ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int steps)
+    {
+        var stream = new NaiveStream(layers, parameters);
+        CheckSteps(steps);
+        if (inputs.Length != steps * stream.InputFeatures)
+        {
+            throw new ArgumentException($"Expected {steps} x {stream.InputFeatures} inputs, got {inputs.Length}.", nameof(inputs));
+        }
+
+        var result = new double[steps * stream.OutputUnits];
+        for (var t = 0; t < steps; t++)
+        {
+            stream.Step(inputs.Slice(t * stream.InputFeatures, stream.InputFeatures)).CopyTo(result, t * stream.OutputUnits);
+        }
+
+        return result;
+    }
+
+    /// <summary>Streaming over tokens (embedding models); see the float overload.</summary>
+    public static double[] PredictStreaming(RefLayer[] layers, ReadOnlySpan<float> parameters, ReadOnlySpan<int> tokens)
+    {
+        var stream = new NaiveStream(layers, parameters);
+        CheckSteps(tokens.Length);
+        var result = new double[tokens.Length * stream.OutputUnits];
+        for (var t = 0; t < tokens.Length; t++)
+        {
+            stream.Step(tokens[t]).CopyTo(result, t * stream.OutputUnits);
+        }
+
+        return result;
+    }
+
+    private static void CheckSteps(int steps)
+    {
+        if (steps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, "A sequence needs at least one step.");
+        }
+    }
+
+    private static double[] Flatten(List<double[]> rows)
+    {
+        var width = rows.Count == 0 ? 0 : rows[0].Length;
+        var result = new double[rows.Count * width];
+        for (var t = 0; t < rows.Count; t++)
+        {
+            rows[t].CopyTo(result, t * width);
+        }
+
+        return result;
+    }
+
+    // ---- Structure: widths, parameter counts, validation -------------------------------------------------------
+
+    internal readonly record struct NetworkPlan(int ParameterCount, int OutputWidth, bool OutputIsSequence);
+
+    internal static NetworkPlan Plan(RefLayer[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0)
+        {
+            throw new ArgumentException("A network needs at least an input layer.", nameof(layers));
+        }
+
+        long count = 0;
+        var width = 0;
+        var isSequence = true;
+        for (var index = 0; index < layers.Length; index++)
+        {
+            var layer = layers[index] ?? throw new ArgumentException($"Layer {index} is null.", nameof(layers));
+            if (index == 0 && layer is not (RefInput or RefEmbedding))
+            {
+                throw new ArgumentException("The first layer must be RefInput or RefEmbedding.", nameof(layers));
+            }
+
+            if (index > 0 && layer is RefInput or RefEmbedding)
+            {
+                throw new ArgumentException($"Layer {index}: {layer.GetType().Name} may only be the first layer.", nameof(layers));
+            }
+
+            if (!isSequence && layer is not RefDense)
+            {
+                throw new ArgumentException($"Layer {index}: {layer.GetType().Name} needs a sequence, but the layer before it returns a vector.", nameof(layers));
+            }
+
+            switch (layer)
+            {
+                case RefInput input:
+                    Positive(input.Features, index);
+                    width = input.Features;
+                    break;
+                case RefEmbedding embedding:
+                    Positive(embedding.Vocabulary, index);
+                    Positive(embedding.Dimensions, index);
+                    count += (long)embedding.Vocabulary * embedding.Dimensions;
+                    width = embedding.Dimensions;
+                    break;
+                case RefDense dense:
+                    Positive(dense.Units, index);
+                    count += (long)width * dense.Units + dense.Units;
+                    width = dense.Units;
+                    break;
+                default:
+                    var (units, gates, biasRows, returnSequences, bidirectional, merge) = Describe(layer);
+                    Positive(units, index);
+                    long perDirection = (long)gates * units * (width + units) + (long)biasRows * gates * units;
+                    count += bidirectional ? 2 * perDirection : perDirection;
+                    width = bidirectional && merge == RefMerge.Concat ? 2 * units : units;
+                    isSequence = returnSequences;
+                    break;
+            }
+        }
+
+        if (count > int.MaxValue)
+        {
+            throw new ArgumentException("The network has more than int.MaxValue parameters.", nameof(layers));
+        }
+
+        return new NetworkPlan((int)count, width, isSequence);
+    }
+
+    private static void Positive(int value, int index)
+    {
+        if (value < 1)
+        {
+            throw new ArgumentException($"Layer {index}: sizes must be positive, got {value}.");
+        }
+    }
+
+    // Units, gate count, bias rows per direction, and the sequence options of a recurrent layer.
+    private static (int Units, int Gates, int BiasRows, bool ReturnSequences, bool Bidirectional, RefMerge Merge) Describe(RefLayer layer) => layer switch
+    {
+        RefSimpleRnn s => (s.Units, 1, 1, s.ReturnSequences, s.Bidirectional, s.Merge),
+        RefLstm l => (l.Units, 4, 1, l.ReturnSequences, l.Bidirectional, l.Merge),
+        RefGru g => (g.Units, 3, g.ResetAfter ? 2 : 1, g.ReturnSequences, g.Bidirectional, g.Merge),
+        _ => throw new ArgumentException($"Unknown layer type {layer.GetType().Name}."),
+    };
+
+    // ---- Building: slice the flat vector into per-layer tensors ---------------------------------------------------
+
+    internal static BuiltNetwork Build(RefLayer[] layers, ReadOnlySpan<float> parameters)
+    {
+        var plan = Plan(layers);
+        if (parameters.Length != plan.ParameterCount)
+        {
+            throw new ArgumentException($"The network has {plan.ParameterCount} parameters, the vector holds {parameters.Length}.", nameof(parameters));
+        }
+
+        var reader = new ParameterReader(parameters.ToArray());
+        var stages = new List<Stage>(layers.Length);
+        var width = 0;
+        foreach (var layer in layers)
+        {
+            Stage stage = layer switch
+            {
+                RefInput input => new InputStage(input.Features),
+                RefEmbedding embedding => new EmbeddingStage(embedding.Vocabulary, embedding.Dimensions, reader.Take(embedding.Vocabulary * embedding.Dimensions)),
+                RefDense dense => new DenseStage(width, dense.Units, dense.Activation, reader.Take(width * dense.Units), reader.Take(dense.Units)),
+                _ => BuildRecurrent(layer, width, reader),
+            };
+            width = stage.OutputWidth;
+            stages.Add(stage);
+        }
+
+        return new BuiltNetwork(stages);
+    }
+
+    private static RecurrentStage BuildRecurrent(RefLayer layer, int input, ParameterReader reader)
+    {
+        var (units, _, _, returnSequences, bidirectional, merge) = Describe(layer);
+        Func<Cell> read = layer switch
+        {
+            RefSimpleRnn s => () => new SimpleCell(input, units, s.Activation, reader),
+            RefLstm => () => new LstmCell(input, units, reader),
+            RefGru g => () => new GruCell(input, units, g.ResetAfter, reader),
+            _ => throw new ArgumentException($"Unknown layer type {layer.GetType().Name}."),
+        };
+        var forward = read();
+        var backward = bidirectional ? read() : null;
+        return new RecurrentStage(forward, backward, returnSequences, merge);
+    }
+
+    private sealed class ParameterReader(float[] parameters)
+    {
+        private int _offset;
+
+        public double[] Take(int count)
+        {
+            var result = new double[count];
+            for (var i = 0; i < count; i++)
+            {
+                result[i] = parameters[_offset + i];
+            }
+
+            _offset += count;
+            return result;
+        }
+    }
+
+    // ---- Math -------------------------------------------------------------------------------------------------
+
+    private static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
+
+    private static double[] Activate(RefActivation activation, double[] values)
+    {
+        var result = new double[values.Length];
+        switch (activation)
+        {
+            case RefActivation.Linear:
+                Array.Copy(values, result, values.Length);
+                break;
+            case RefActivation.Tanh:
+                for (var i = 0; i < values.Length; i++) result[i] = Math.Tanh(values[i]);
+                break;
+            case RefActivation.Sigmoid:
+                for (var i = 0; i < values.Length; i++) result[i] = Sigmoid(values[i]);
+                break;
+            case RefActivation.Relu:
+                for (var i = 0; i < values.Length; i++) result[i] = Math.Max(0.0, values[i]);
+                break;
+            case RefActivation.Softmax:
+                var max = double.NegativeInfinity;
+                for (var i = 0; i < values.Length; i++) max = Math.Max(max, values[i]);
+                var sum = 0.0;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    result[i] = Math.Exp(values[i] - max);
+                    sum += result[i];
+                }
+
+                for (var i = 0; i < values.Length; i++) result[i] /= sum;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
+        }
+
+        return result;
+    }
+
+    // y[column] = Σ_row x[row]·M[row, columnOffset + column] for a row-major matrix with `stride` columns.
+    private static double[] MultiplyBlock(double[] x, double[] matrix, int stride, int columnOffset, int columns)
+    {
+        var result = new double[columns];
+        for (var column = 0; column < columns; column++)
+        {
+            var sum = 0.0;
+            for (var row = 0; row < x.Length; row++)
+            {
+                sum += x[row] * matrix[row * stride + columnOffset + column];
+            }
+
+            result[column] = sum;
+        }
+
+        return result;
+    }
+
+    // ---- Stages -----------------------------------------------------------------------------------------------
+
+    internal sealed class BuiltNetwork(List<Stage> stages)
+    {
+        public Stage First => stages[0];
+
+        public IReadOnlyList<Stage> Stages => stages;
+
+        public List<double[]> Run(List<double[]> sequence)
+        {
+            var current = sequence;
+            for (var i = 1; i < stages.Count; i++)
+            {
+                current = stages[i].Run(current);
+            }
+
+            return current;
+        }
+    }
+
+    internal abstract class Stage
+    {
+        public abstract int OutputWidth { get; }
+
+        // Consumes a sequence (or, after a vector-returning layer, a one-element list holding the vector).
+        public abstract List<double[]> Run(List<double[]> input);
+    }
+
+    private sealed class InputStage(int features) : Stage
+    {
+        public int Features => features;
+
+        public override int OutputWidth => features;
+
+        public override List<double[]> Run(List<double[]> input) => input;
+    }
+
+    private sealed class EmbeddingStage(int vocabulary, int dimensions, double[] table) : Stage
+    {
+        public override int OutputWidth => dimensions;
+
+        public double[] Lookup(int token)
+        {
+            if ((uint)token >= (uint)vocabulary)
+            {
+                throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids must be in [0, {vocabulary}).");
+            }
+
+            var row = new double[dimensions];
+            Array.Copy(table, token * dimensions, row, 0, dimensions);
+            return row;
+        }
+
+        public override List<double[]> Run(List<double[]> input) => input;
+    }
+
+    private sealed class DenseStage(int input, int units, RefActivation activation, double[] kernel, double[] bias) : Stage
+    {
+        public override int OutputWidth => units;
+
+        public double[] Apply(double[] x)
+        {
+            var z = MultiplyBlock(x, kernel, units, 0, units);
+            for (var j = 0; j < units; j++)
+            {
+                z[j] += bias[j];
+            }
+
+            return Activate(activation, z);
+        }
+
+        public override List<double[]> Run(List<double[]> sequence)
+        {
+            // Per step on a sequence; on a vector the list holds the one vector.
+            var output = new List<double[]>(sequence.Count);
+            foreach (var x in sequence)
+            {
+                if (x.Length != input) throw new InvalidOperationException("Dense input width mismatch.");
+                output.Add(Apply(x));
+            }
+
+            return output;
+        }
+    }
+
+    internal sealed class RecurrentStage(Cell forward, Cell? backward, bool returnSequences, RefMerge merge) : Stage
+    {
+        public Cell Forward => forward;
+
+        public bool IsBidirectional => backward is not null;
+
+        public override int OutputWidth => backward is not null && merge == RefMerge.Concat ? 2 * forward.Units : forward.Units;
+
+        public override List<double[]> Run(List<double[]> sequence)
+        {
+            var steps = sequence.Count;
+            var forwardOutputs = new double[steps][];
+            var state = forward.InitialState();
+            for (var t = 0; t < steps; t++)
+            {
+                forwardOutputs[t] = forward.Step(sequence[t], state);
+            }
+
+            if (backward is null)
+            {
+                return returnSequences ? new List<double[]>(forwardOutputs) : [forwardOutputs[steps - 1]];
+            }
+
+            // The backward direction reads the sequence from the last step to the first, from a zero state;
+            // backwardOutputs[t] is its state after consuming input t (aligned to input time).
+            var backwardOutputs = new double[steps][];
+            var backwardState = backward.InitialState();
+            for (var t = steps - 1; t >= 0; t--)
+            {
+                backwardOutputs[t] = backward.Step(sequence[t], backwardState);
+            }
+
+            if (!returnSequences)
+            {
+                return [Merge(forwardOutputs[steps - 1], backwardOutputs[0])];
+            }
+
+            var output = new List<double[]>(steps);
+            for (var t = 0; t < steps; t++)
+            {
+                output.Add(Merge(forwardOutputs[t], backwardOutputs[t]));
+            }
+
+            return output;
+        }
+
+        private double[] Merge(double[] f, double[] b)
+        {
+            var units = f.Length;
+            if (merge == RefMerge.Concat)
+            {
+                var joined = new double[2 * units];
+                Array.Copy(f, 0, joined, 0, units);
+                Array.Copy(b, 0, joined, units, units);
+                return joined;
+            }
+
+            var result = new double[units];
+            for (var j = 0; j < units; j++)
+            {
+                result[j] = merge switch
+                {
+                    RefMerge.Sum => f[j] + b[j],
+                    RefMerge.Multiply => f[j] * b[j],
+                    RefMerge.Average => (f[j] + b[j]) / 2.0,
+                    _ => throw new InvalidOperationException($"Unknown merge {merge}."),
+                };
+            }
+
+            return result;
+        }
+    }
+
+    // ---- Cells: one direction of one recurrent layer ------------------------------------------------------------
+
+    internal abstract class Cell(int units)
+    {
+        public int Units => units;
+
+        // state[0] is h; LSTM adds state[1] = c. All zero initially.
+        public abstract double[][] InitialState();
+
+        // Consumes x, updates state in place, returns a copy of the new h.
+        public abstract double[] Step(double[] x, double[][] state);
+    }
+
+    private sealed class SimpleCell : Cell
+    {
+        private readonly int _units;
+        private readonly RefActivation _activation;
+        private readonly double[] _kernel, _recurrent, _bias;
+
+        public SimpleCell(int input, int units, RefActivation activation, ParameterReader reader) : base(units)
+        {
+            _units = units;
+            _activation = activation;
+            _kernel = reader.Take(input * units);
+            _recurrent = reader.Take(units * units);
+            _bias = reader.Take(units);
+        }
+
+        public override double[][] InitialState() => [new double[_units]];
+
+        public override double[] Step(double[] x, double[][] state)
+        {
+            // h_t = act(x_t·K + h_{t-1}·R + b)
+            var xk = MultiplyBlock(x, _kernel, _units, 0, _units);
+            var hr = MultiplyBlock(state[0], _recurrent, _units, 0, _units);
+            var z = new double[_units];
+            for (var j = 0; j < _units; j++)
+            {
+                z[j] = xk[j] + hr[j] + _bias[j];
+            }
+
+            state[0] = Activate(_activation, z);
+            return (double[])state[0].Clone();
+        }
+    }
+
+    private sealed class LstmCell : Cell
+    {
+        private readonly int _units;
+        private readonly double[] _kernel, _recurrent, _bias;
+
+        public LstmCell(int input, int units, ParameterReader reader) : base(units)
+        {
+            _units = units;
+            _kernel = reader.Take(input * 4 * units);
+            _recurrent = reader.Take(units * 4 * units);
+            _bias = reader.Take(4 * units);
+        }
+
+        public override double[][] InitialState() => [new double[_units], new double[_units]];
+
+        public override double[] Step(double[] x, double[][] state)
+        {
+            var u = _units;
+            var h = state[0];
+            var c = state[1];
+
+            // Gate pre-activations for block k (Keras order i, f, c, o): x·K[:, k] + h·R[:, k] + b[k].
+            double[] Gate(int block)
+            {
+                var xk = MultiplyBlock(x, _kernel, 4 * u, block * u, u);
+                var hr = MultiplyBlock(h, _recurrent, 4 * u, block * u, u);
+                var z = new double[u];
+                for (var j = 0; j < u; j++)
+                {
+                    z[j] = xk[j] + hr[j] + _bias[block * u + j];
+                }
+
+                return z;
+            }
+
+            var i = Gate(0);
+            var f = Gate(1);
+            var g = Gate(2);
+            var o = Gate(3);
+            var newC = new double[u];
+            var newH = new double[u];
+            for (var j = 0; j < u; j++)
+            {
+                newC[j] = Sigmoid(f[j]) * c[j] + Sigmoid(i[j]) * Math.Tanh(g[j]);
+                newH[j] = Sigmoid(o[j]) * Math.Tanh(newC[j]);
+            }
+
+            state[0] = newH;
+            state[1] = newC;
+            return (double[])newH.Clone();
+        }
+    }
+
+    private sealed class GruCell : Cell
+    {
+        private readonly int _units;
+        private readonly bool _resetAfter;
+        private readonly double[] _kernel, _recurrent, _inputBias, _recurrentBias;
+
+        public GruCell(int input, int units, bool resetAfter, ParameterReader reader) : base(units)
+        {
+            _units = units;
+            _resetAfter = resetAfter;
+            _kernel = reader.Take(input * 3 * units);
+            _recurrent = reader.Take(units * 3 * units);
+            _inputBias = reader.Take(3 * units);
+            _recurrentBias = resetAfter ? reader.Take(3 * units) : new double[3 * units];
+        }
+
+        public override double[][] InitialState() => [new double[_units]];
+
+        public override double[] Step(double[] x, double[][] state)
+        {
+            var u = _units;
+            var h = state[0];
+            var newH = new double[u];
+
+            // Input projections for blocks z, r, h (Keras order), with the input bias.
+            var xz = MultiplyBlock(x, _kernel, 3 * u, 0, u);
+            var xr = MultiplyBlock(x, _kernel, 3 * u, u, u);
+            var xh = MultiplyBlock(x, _kernel, 3 * u, 2 * u, u);
+            for (var j = 0; j < u; j++)
+            {
+                xz[j] += _inputBias[j];
+                xr[j] += _inputBias[u + j];
+                xh[j] += _inputBias[2 * u + j];
+            }
+
+            var rz = MultiplyBlock(h, _recurrent, 3 * u, 0, u);
+            var rr = MultiplyBlock(h, _recurrent, 3 * u, u, u);
+            if (_resetAfter)
+            {
+                // reset_after=True: hh = tanh(xh + r * (h·R_h + b_rec_h)).
+                var rh = MultiplyBlock(h, _recurrent, 3 * u, 2 * u, u);
+                for (var j = 0; j < u; j++)
+                {
+                    var z = Sigmoid(xz[j] + rz[j] + _recurrentBias[j]);
+                    var r = Sigmoid(xr[j] + rr[j] + _recurrentBias[u + j]);
+                    var hh = Math.Tanh(xh[j] + r * (rh[j] + _recurrentBias[2 * u + j]));
+                    newH[j] = z * h[j] + (1.0 - z) * hh;
+                }
+            }
+            else
+            {
+                // reset_after=False: hh = tanh(xh + (r * h)·R_h).
+                var r = new double[u];
+                var z = new double[u];
+                for (var j = 0; j < u; j++)
+                {
+                    z[j] = Sigmoid(xz[j] + rz[j]);
+                    r[j] = Sigmoid(xr[j] + rr[j]);
+                }
+
+                var resetH = new double[u];
+                for (var j = 0; j < u; j++)
+                {
+                    resetH[j] = r[j] * h[j];
+                }
+
+                var rh = MultiplyBlock(resetH, _recurrent, 3 * u, 2 * u, u);
+                for (var j = 0; j < u; j++)
+                {
+                    var hh = Math.Tanh(xh[j] + rh[j]);
+                    newH[j] = z[j] * h[j] + (1.0 - z[j]) * hh;
+                }
+            }
+
+            state[0] = newH;
+            return (double[])newH.Clone();
+        }
+    }
+
+    // ---- Streaming ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A stateful, step-at-a-time run of a reference network (stateful Keras fed sequences of length 1).
+    /// Every recurrent layer carries its state across <see cref="Step(ReadOnlySpan{float})"/> calls until <see cref="Reset"/>.
+    /// </summary>
+    public sealed class NaiveStream
+    {
+        private readonly BuiltNetwork _network;
+        private readonly List<double[][]?> _states = [];
+
+        public NaiveStream(RefLayer[] layers, ReadOnlySpan<float> parameters)
+        {
+            _network = Build(layers, parameters);
+            OutputUnits = Plan(layers).OutputWidth;
+            foreach (var stage in _network.Stages)
+            {
+                if (stage is RecurrentStage { IsBidirectional: true })
+                {
+                    throw new NotSupportedException("A bidirectional layer needs the whole sequence; it cannot stream.");
+                }
+            }
+
+            Reset();
+        }
+
+        /// <summary>Input width per step (0 for embedding models).</summary>
+        public int InputFeatures => _network.First is InputStage input ? input.Features : 0;
+
+        /// <summary>Width of the output returned by each step.</summary>
+        public int OutputUnits { get; }
+
+        /// <summary>Sets every recurrent state back to zero.</summary>
+        public void Reset()
+        {
+            _states.Clear();
+            foreach (var stage in _network.Stages)
+            {
+                _states.Add(stage is RecurrentStage recurrent ? recurrent.Forward.InitialState() : null);
+            }
+        }
+
+        /// <summary>Feeds one step of float features (RefInput models).</summary>
+        public double[] Step(ReadOnlySpan<float> features)
+        {
+            if (_network.First is not InputStage input)
+            {
+                throw new InvalidOperationException("The first layer is not RefInput; pass a token instead.");
+            }
+
+            if (features.Length != input.Features)
+            {
+                throw new ArgumentException($"Expected {input.Features} features, got {features.Length}.", nameof(features));
+            }
+
+            var x = new double[features.Length];
+            for (var i = 0; i < x.Length; i++)
+            {
+                x[i] = features[i];
+            }
+
+            return Propagate(x);
+        }
+
+        /// <summary>Feeds one token (RefEmbedding models).</summary>
+        public double[] Step(int token)
+        {
+            var embedding = _network.First as EmbeddingStage
+                ?? throw new InvalidOperationException("The first layer is not RefEmbedding; pass features instead.");
+            return Propagate(embedding.Lookup(token));
+        }
+
+        private double[] Propagate(double[] x)
+        {
+            var current = x;
+            for (var i = 1; i < _network.Stages.Count; i++)
+            {
+                current = _network.Stages[i] switch
+                {
+                    RecurrentStage recurrent => recurrent.Forward.Step(current, _states[i]!),
+                    DenseStage dense => dense.Apply(current),
+                    var other => throw new InvalidOperationException($"Unexpected stage {other.GetType().Name}."),
+                };
+            }
+
+            return current;
+        }
+    }
+}
