@@ -1,13 +1,65 @@
+using System;
 using Microsoft.CodeAnalysis;
+using RnnCompiler.Generators.Emit;
+using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.Parsing;
+using RnnCompiler.Generators.Validation;
 
 namespace RnnCompiler.Generators;
 
-/// <summary>Implements every <c>[RnnModel]</c> partial class.</summary>
+/// <summary>
+/// Implements every <c>[RnnModel]</c> partial class: parse (symbols → <see cref="ModelDeclaration"/>), validate
+/// (→ <see cref="NetworkModel"/>, shared with the analyzers), emit (→ C#). It reports no diagnostics: a declaration
+/// with problems gets no code, and the analyzer says why.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnModelGenerator : IIncrementalGenerator
 {
+    private static readonly string s_version = typeof(RnnModelGenerator).Assembly.GetName().Version?.ToString() ?? "1.0.0.0";
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        IncrementalValuesProvider<ModelDeclaration?> declarations = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                DeclarationParser.RnnModelAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (attributeContext, cancellationToken) =>
+                {
+                    try
+                    {
+                        return attributeContext.TargetSymbol is INamedTypeSymbol type && attributeContext.Attributes.Length > 0
+                            ? DeclarationParser.Parse(type, attributeContext.Attributes[0], cancellationToken)
+                            : null;
+                    }
+                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    {
+                        // Malformed code: skip the model rather than fail the build; the analyzer reports what it can.
+                        return null;
+                    }
+                })
+            .WithTrackingName(TrackingNames.Declarations);
+
+        IncrementalValuesProvider<NetworkModel> models = declarations
+            .Select(static (declaration, _) => declaration is null ? null : NetworkValidator.Validate(declaration).Network)
+            .Where(static network => network is not null)
+            .Select(static (network, _) => network!)
+            .WithTrackingName(TrackingNames.Models);
+
+        context.RegisterSourceOutput(models, static (productionContext, network) =>
+        {
+            string source;
+            try
+            {
+                source = ModelEmitter.Emit(network, s_version);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // A generator must never throw; a model the emitter cannot write gets no code.
+                return;
+            }
+
+            productionContext.AddSource(network.HintName, source);
+        });
     }
 }

@@ -119,10 +119,11 @@ public static class MatrixKernels
     /// </summary>
     /// <param name="x">The inputs, [steps, inputs].</param>
     /// <param name="steps">The number of rows of <paramref name="x"/> and <paramref name="y"/> to use.</param>
+    /// <param name="inputs">The width of a row of <paramref name="x"/>.</param>
     /// <param name="w">The weights, [inputs, outputs].</param>
     /// <param name="bias">The bias, [outputs].</param>
     /// <param name="y">The outputs, [steps, outputs].</param>
-    public static void Project<T>(ReadOnlySpan<T> x, int steps, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
+    public static void Project<T>(ReadOnlySpan<T> x, int steps, int inputs, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int outputs = bias.Length;
@@ -131,7 +132,6 @@ public static class MatrixKernels
             return;
         }
 
-        int inputs = x.Length / steps;
         if (x.Length < steps * inputs || y.Length < steps * outputs || w.Length < inputs * outputs)
         {
             throw new ArgumentException($"Project needs x [{steps}, {inputs}], w [{inputs}, {outputs}] and y [{steps}, {outputs}].", nameof(y));

@@ -10,16 +10,17 @@ public static class DenseLayer
     /// <summary>Applies the layer to each of <paramref name="steps"/> rows (Keras's <c>TimeDistributed</c> when steps &gt; 1).</summary>
     /// <param name="inputs">[steps, inputSize].</param>
     /// <param name="steps">The number of rows.</param>
+    /// <param name="inputSize">The width of one input row.</param>
     /// <param name="kernel">[inputSize, units].</param>
     /// <param name="bias">[units].</param>
     /// <param name="activation">g; Softmax is taken over each row.</param>
     /// <param name="outputs">[steps, units].</param>
-    public static void Forward<T>(ReadOnlySpan<T> inputs, int steps, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Activation activation, Span<T> outputs)
+    public static void Forward<T>(ReadOnlySpan<T> inputs, int steps, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Activation activation, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int units = bias.Length;
         Span<T> rows = outputs.Slice(0, steps * units);
-        MatrixKernels.Project(inputs, steps, kernel, bias, rows);
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias, rows);
         Activations.ApplyRows(activation, rows, units);
     }
 }

@@ -19,6 +19,7 @@ public static class GruLayer
     /// <summary>Runs the layer over <paramref name="steps"/> steps, keeping what backpropagation through time reads.</summary>
     /// <param name="inputs">The inputs, [steps, inputSize].</param>
     /// <param name="steps">The number of time steps.</param>
+    /// <param name="inputSize">The width of one input step.</param>
     /// <param name="units">The size of the state.</param>
     /// <param name="kernel">[inputSize, 3 × units].</param>
     /// <param name="recurrentKernel">[units, 3 × units].</param>
@@ -33,14 +34,14 @@ public static class GruLayer
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
     /// <param name="scratch">Working space of 3 × units.</param>
     public static void Forward<T>(
-        ReadOnlySpan<T> inputs, int steps, int units,
+        ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
         Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 3 * units;
-        MatrixKernels.Project(inputs, steps, kernel, bias.Slice(0, width), gates);
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
         ReadOnlySpan<T> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
         Span<T> recurrent = scratch.Slice(0, width);
         ReadOnlySpan<T> previous = initialHidden;

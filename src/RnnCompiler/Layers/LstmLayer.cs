@@ -21,6 +21,7 @@ public static class LstmLayer
     /// </summary>
     /// <param name="inputs">The inputs, [steps, inputSize].</param>
     /// <param name="steps">The number of time steps.</param>
+    /// <param name="inputSize">The width of one input step.</param>
     /// <param name="units">The size of the state.</param>
     /// <param name="kernel">[inputSize, 4 × units].</param>
     /// <param name="recurrentKernel">[units, 4 × units].</param>
@@ -32,14 +33,14 @@ public static class LstmLayer
     /// <param name="cells">Receives c of each step, [steps, units].</param>
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
     public static void Forward<T>(
-        ReadOnlySpan<T> inputs, int steps, int units,
+        ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
         Span<T> gates, Span<T> cells, Span<T> hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
-        MatrixKernels.Project(inputs, steps, kernel, bias.Slice(0, width), gates);
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
         ReadOnlySpan<T> previousHidden = initialHidden;
         ReadOnlySpan<T> previousCell = initialCell;
         for (int k = 0; k < steps; k++)

@@ -13,6 +13,7 @@ public static class SimpleRnnLayer
     /// <summary>Runs the layer over <paramref name="steps"/> steps.</summary>
     /// <param name="inputs">The inputs, [steps, inputSize].</param>
     /// <param name="steps">The number of time steps.</param>
+    /// <param name="inputSize">The width of one input step.</param>
     /// <param name="units">The size of the state.</param>
     /// <param name="kernel">[inputSize, units].</param>
     /// <param name="recurrentKernel">[units, units].</param>
@@ -23,13 +24,13 @@ public static class SimpleRnnLayer
     /// <param name="preactivations">Working space [steps, units]: the sums before g.</param>
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
     public static void Forward<T>(
-        ReadOnlySpan<T> inputs, int steps, int units,
+        ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden,
         Span<T> preactivations, Span<T> hidden)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        MatrixKernels.Project(inputs, steps, kernel, bias.Slice(0, units), preactivations);
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, units), preactivations);
         ReadOnlySpan<T> previous = initialHidden;
         for (int k = 0; k < steps; k++)
         {

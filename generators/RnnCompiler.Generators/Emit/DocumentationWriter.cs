@@ -1,0 +1,101 @@
+using System.Collections.Generic;
+using System.Globalization;
+using RnnCompiler.Generators.Model;
+
+namespace RnnCompiler.Generators.Emit;
+
+/// <summary>The network described for people: Keras's summary table, and the remarks that IntelliSense shows.</summary>
+internal static class DocumentationWriter
+{
+    private const int NameWidth = 29;
+    private const int ShapeWidth = 26;
+    private const int LineWidth = 65;
+
+    /// <summary>Keras's <c>model.summary()</c>, one string per line.</summary>
+    public static string[] Summary(NetworkModel model)
+    {
+        var lines = new List<string>
+        {
+            $"Model: \"{model.TypeName}\"",
+            new('_', LineWidth),
+            Row("Layer (type)", "Output Shape", "Param #"),
+            new('=', LineWidth),
+        };
+        foreach (LayerModel layer in model.Layers)
+        {
+            lines.Add(Row($"{layer.Name} ({layer.KerasClass})", OutputShape(model, layer), Count(layer.ParameterCount)));
+        }
+
+        lines.Add(new('=', LineWidth));
+        lines.Add("Total params: " + Count(model.ParameterCount));
+        lines.Add("Trainable params: " + Count(model.ParameterCount));
+        lines.Add("Non-trainable params: 0");
+        lines.Add(new('_', LineWidth));
+        return lines.ToArray();
+    }
+
+    public static void WriteRemarks(SourceWriter writer, NetworkModel model)
+    {
+        string input = model.TakesTokens
+            ? $"1 to {Count(model.SequenceLength)} token ids in [0, {Count(model.InputWidth)})"
+            : $"1 to {Count(model.SequenceLength)} steps of {Count(model.InputWidth)} floats";
+        string output = model.OutputIsSequence
+            ? $"{Count(model.OutputWidth)} floats per step"
+            : $"{Count(model.OutputWidth)} floats after the last step";
+        writer.WriteLine("/// <remarks>");
+        writer.WriteLine($"/// <para>A recurrent network compiled by RnnCompiler. It reads {input} and writes {output}.</para>");
+        writer.WriteLine("/// <code>");
+        foreach (string line in Summary(model))
+        {
+            writer.WriteLine("/// " + ModelEmitter.Xml(line));
+        }
+
+        writer.WriteLine("/// </code>");
+        writer.WriteLine($"/// <para><c>Parameters</c> holds the {Count(model.ParameterCount)} weights flat, in Keras's order and layout (row-major):</para>");
+        writer.WriteLine("/// <list type=\"bullet\">");
+        foreach (TensorModel tensor in model.Tensors)
+        {
+            writer.WriteLine($"/// <item><description><c>{tensor.Name}</c> {tensor.Shape} at {Count(tensor.Offset)}{GateNote(model, tensor)}</description></item>");
+        }
+
+        writer.WriteLine("/// </list>");
+        writer.WriteLine("/// </remarks>");
+    }
+
+    private static string GateNote(NetworkModel model, TensorModel tensor)
+    {
+        foreach (LayerModel layer in model.Layers)
+        {
+            if (!tensor.Name.StartsWith(layer.Name + "/", System.StringComparison.Ordinal) || layer.Gates == 1)
+            {
+                continue;
+            }
+
+            string gates = layer.Type == LayerType.Lstm ? "gates i, f, c, o" : "gates z, r, h";
+            if (tensor.Name.EndsWith("/bias", System.StringComparison.Ordinal) && layer.ResetAfter)
+            {
+                return $"; {gates}; row 0 input bias, row 1 recurrent bias";
+            }
+
+            return "; " + gates;
+        }
+
+        return string.Empty;
+    }
+
+    private static string OutputShape(NetworkModel model, LayerModel layer) => layer.OutputIsSequence
+        ? $"(None, {Int(model.SequenceLength)}, {Int(layer.OutputWidth)})"
+        : $"(None, {Int(layer.OutputWidth)})";
+
+    private static string Row(string name, string shape, string count)
+    {
+        string text = " " + Pad(name, NameWidth - 1) + Pad(shape, ShapeWidth) + count;
+        return text.TrimEnd();
+    }
+
+    private static string Pad(string text, int width) => text.Length >= width ? text.Substring(0, width - 1) + " " : text.PadRight(width);
+
+    private static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

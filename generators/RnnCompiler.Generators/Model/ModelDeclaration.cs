@@ -1,0 +1,70 @@
+namespace RnnCompiler.Generators.Model;
+
+/// <summary>The kinds of layer attribute, in the runtime's names.</summary>
+internal enum LayerType
+{
+    Input,
+    Embedding,
+    SimpleRnn,
+    Lstm,
+    Gru,
+    Dense,
+}
+
+/// <summary>Mirrors <c>RnnCompiler.Activation</c> (same names and values).</summary>
+internal enum ActivationKind
+{
+    Linear = 0,
+    Tanh = 1,
+    Sigmoid = 2,
+    Relu = 3,
+    Softmax = 4,
+}
+
+/// <summary>Mirrors <c>RnnCompiler.MergeMode</c> (same names and values).</summary>
+internal enum MergeKind
+{
+    Concat = 0,
+    Sum = 1,
+    Multiply = 2,
+    Average = 3,
+}
+
+/// <summary>A type that contains the model's class, re-declared around the generated part.</summary>
+/// <param name="Keyword">How to declare it: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="IsPartial">Whether it is declared partial (it must be, to hold the generated part).</param>
+/// <param name="IsGeneric">Whether it has type parameters (not supported around a model).</param>
+internal sealed record ContainingType(string Keyword, string Name, bool IsPartial, bool IsGeneric);
+
+/// <summary>
+/// One layer attribute exactly as written (before any check): the raw numbers and flags, and its position among the
+/// layer attributes so that an analyzer can point at it.
+/// </summary>
+internal sealed record LayerDeclaration(
+    LayerType Type,
+    int First,
+    int Second,
+    ActivationKind Activation,
+    bool ActivationSet,
+    bool ReturnSequences,
+    bool Bidirectional,
+    MergeKind MergeMode,
+    bool MergeModeSet,
+    bool ResetAfter);
+
+/// <summary>
+/// What the parser reads from one <c>[RnnModel]</c> class: equatable values only (no symbols, syntax or locations),
+/// so the pipeline caches it. Validation turns it into a <see cref="NetworkModel"/> or a list of problems.
+/// </summary>
+internal sealed record ModelDeclaration(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    bool IsPartial,
+    bool IsGeneric,
+    bool IsStatic,
+    int SequenceLength,
+    EquatableArray<LayerDeclaration> Layers,
+    bool LayersSplitAcrossParts,
+    EquatableArray<string> MemberNames);

@@ -1,0 +1,105 @@
+namespace RnnCompiler.Generators.Model;
+
+/// <summary>
+/// One layer of a valid network with every shape resolved: what the emitter, the summary and the documentation read.
+/// </summary>
+/// <param name="Type">The layer kind.</param>
+/// <param name="Name">Keras's default name (<c>lstm_1</c>; <c>bidirectional</c> for a wrapped layer).</param>
+/// <param name="InnerName">The wrapped layer's Keras name inside a bidirectional wrapper, else <paramref name="Name"/>.</param>
+/// <param name="Identifier">A C# identifier made of the name (<c>Lstm1</c>).</param>
+/// <param name="InputWidth">Floats per step coming in (for Embedding, the vocabulary size).</param>
+/// <param name="Units">Units (for Embedding, the dimensions).</param>
+/// <param name="OutputWidth">Floats per step going out (twice the units for a concatenated bidirectional layer).</param>
+/// <param name="InputIsSequence">Whether the layer reads a sequence.</param>
+/// <param name="OutputIsSequence">Whether the layer writes a sequence.</param>
+/// <param name="Activation">The activation of a Dense or SimpleRnn layer.</param>
+/// <param name="Bidirectional">Whether the layer also runs backwards, with its own weights.</param>
+/// <param name="MergeMode">How a bidirectional layer merges its directions.</param>
+/// <param name="ResetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
+/// <param name="Offset">Where the layer's weights start in the flat parameter vector.</param>
+/// <param name="ParameterCount">How many weights it holds.</param>
+internal sealed record LayerModel(
+    LayerType Type,
+    string Name,
+    string InnerName,
+    string Identifier,
+    int InputWidth,
+    int Units,
+    int OutputWidth,
+    bool InputIsSequence,
+    bool OutputIsSequence,
+    ActivationKind Activation,
+    bool Bidirectional,
+    MergeKind MergeMode,
+    bool ResetAfter,
+    int Offset,
+    int ParameterCount)
+{
+    public bool IsRecurrent => Type is LayerType.SimpleRnn or LayerType.Lstm or LayerType.Gru;
+
+    /// <summary>Gate blocks in the kernels: 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h), 1 otherwise.</summary>
+    public int Gates => Type switch { LayerType.Lstm => 4, LayerType.Gru => 3, _ => 1 };
+
+    /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
+    public string KerasClass => Bidirectional ? "Bidirectional" : Type switch
+    {
+        LayerType.Embedding => "Embedding",
+        LayerType.SimpleRnn => "SimpleRNN",
+        LayerType.Lstm => "LSTM",
+        LayerType.Gru => "GRU",
+        _ => "Dense",
+    };
+}
+
+/// <summary>One weight tensor: its Keras name, shape and offset, for the emitted constants and documentation.</summary>
+internal sealed record TensorModel(string Name, string Identifier, string Shape, int Offset, int Length);
+
+/// <summary>A valid network, every size a constant: the single model that emission and documentation read.</summary>
+/// <param name="Namespace">The namespace of the user's class, or null for the global namespace.</param>
+/// <param name="TypeName">The class name.</param>
+/// <param name="ContainingTypes">Types around the class, outermost first.</param>
+/// <param name="HintName">The generated file's name, from the fully qualified type name.</param>
+/// <param name="SequenceLength">The most steps one Predict call takes.</param>
+/// <param name="TakesTokens">True for an Embedding model (token ids), false for an Input model (float vectors).</param>
+/// <param name="InputWidth">Floats per input step, or the vocabulary size for a token model.</param>
+/// <param name="Layers">The weighted layers in order.</param>
+/// <param name="Tensors">Every weight tensor in flat order.</param>
+/// <param name="ParameterCount">The total number of weights.</param>
+internal sealed record NetworkModel(
+    string? Namespace,
+    string TypeName,
+    EquatableArray<ContainingType> ContainingTypes,
+    string HintName,
+    int SequenceLength,
+    bool TakesTokens,
+    int InputWidth,
+    EquatableArray<LayerModel> Layers,
+    EquatableArray<TensorModel> Tensors,
+    int ParameterCount)
+{
+    public LayerModel Last => Layers[Layers.Count - 1];
+
+    public int OutputWidth => Last.OutputWidth;
+
+    public bool OutputIsSequence => Last.OutputIsSequence;
+
+    /// <summary>Streaming (Step, ResetState) is emitted when no layer needs the future, that is, none is bidirectional.</summary>
+    public bool CanStream
+    {
+        get
+        {
+            foreach (LayerModel layer in Layers)
+            {
+                if (layer.Bidirectional)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>The element type of weights and activations in the emitted code.</summary>
+    public string ElementType => "float";
+}

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnCompiler.Generators.Model;
+
+namespace RnnCompiler.Generators.Parsing;
+
+/// <summary>
+/// Reads a class carrying <c>[RnnModel]</c> into a <see cref="ModelDeclaration"/>: symbols in, equatable values out.
+/// Nothing is checked here beyond what is needed to read; <see cref="Validation.NetworkValidator"/> judges.
+/// </summary>
+internal static class DeclarationParser
+{
+    public const string Namespace = "RnnCompiler";
+    public const string RnnModelAttribute = "RnnCompiler.RnnModelAttribute";
+
+    private static readonly Dictionary<string, LayerType> s_layerAttributes = new(StringComparer.Ordinal)
+    {
+        ["InputAttribute"] = LayerType.Input,
+        ["EmbeddingAttribute"] = LayerType.Embedding,
+        ["SimpleRnnAttribute"] = LayerType.SimpleRnn,
+        ["LstmAttribute"] = LayerType.Lstm,
+        ["GruAttribute"] = LayerType.Gru,
+        ["DenseAttribute"] = LayerType.Dense,
+    };
+
+    /// <summary>The layer attributes of <paramref name="type"/> in source order, with the syntax tree each is written in.</summary>
+    public static IReadOnlyList<(AttributeData Attribute, LayerType Type)> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var layers = new List<(AttributeData Attribute, LayerType Type, string Path, int Position)>();
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (attribute.AttributeClass is not { } attributeClass
+                || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace
+                || !s_layerAttributes.TryGetValue(attributeClass.Name, out LayerType layerType))
+            {
+                continue;
+            }
+
+            SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+            layers.Add((attribute, layerType, reference?.SyntaxTree.FilePath ?? string.Empty, reference?.Span.Start ?? 0));
+        }
+
+        // Source order within a file; files in ordinal order (the analyzer reports layers split over files).
+        return layers
+            .OrderBy(layer => layer.Path, StringComparer.Ordinal)
+            .ThenBy(layer => layer.Position)
+            .Select(layer => (layer.Attribute, layer.Type))
+            .ToList();
+    }
+
+    public static ModelDeclaration Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
+    {
+        int sequenceLength = 0;
+        foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
+        {
+            if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
+            {
+                sequenceLength = value;
+            }
+        }
+
+        IReadOnlyList<(AttributeData Attribute, LayerType Type)> attributes = LayerAttributes(type, cancellationToken);
+        var layers = attributes.Select(layer => ParseLayer(layer.Attribute, layer.Type)).ToList();
+        var trees = new HashSet<SyntaxTree>();
+        var declarations = new HashSet<SyntaxNode>();
+        foreach ((AttributeData attribute, _) in attributes)
+        {
+            if (attribute.ApplicationSyntaxReference is { } reference)
+            {
+                trees.Add(reference.SyntaxTree);
+                if (reference.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration)
+                {
+                    declarations.Add(declaration);
+                }
+            }
+        }
+
+        var containing = new List<ContainingType>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, new ContainingType(Keyword(outer), outer.Name, IsPartial(outer, cancellationToken), outer.TypeParameters.Length > 0));
+        }
+
+        var members = type.GetMembers()
+            .Where(member => !member.IsImplicitlyDeclared && member.DeclaringSyntaxReferences.Length > 0)
+            .Select(member => member.Name)
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(name => name, StringComparer.Ordinal);
+
+        return new ModelDeclaration(
+            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            type.Name,
+            new EquatableArray<ContainingType>(containing),
+            IsPartial(type, cancellationToken),
+            type.TypeParameters.Length > 0,
+            type.IsStatic,
+            sequenceLength,
+            new EquatableArray<LayerDeclaration>(layers),
+            declarations.Count > 1,
+            new EquatableArray<string>(members));
+    }
+
+    private static LayerDeclaration ParseLayer(AttributeData attribute, LayerType type)
+    {
+        int first = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int a ? a : 0;
+        int second = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int b ? b : 0;
+        var activation = type == LayerType.SimpleRnn ? ActivationKind.Tanh : ActivationKind.Linear;
+        bool activationSet = false;
+        bool returnSequences = false;
+        bool bidirectional = false;
+        var mergeMode = MergeKind.Concat;
+        bool mergeModeSet = false;
+        bool resetAfter = true;
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            object? value = argument.Value.Value;
+            switch (argument.Key)
+            {
+                case "Activation" when value is int activationValue:
+                    activation = (ActivationKind)activationValue;
+                    activationSet = true;
+                    break;
+                case "ReturnSequences" when value is bool flag:
+                    returnSequences = flag;
+                    break;
+                case "Bidirectional" when value is bool flag:
+                    bidirectional = flag;
+                    break;
+                case "MergeMode" when value is int mode:
+                    mergeMode = (MergeKind)mode;
+                    mergeModeSet = true;
+                    break;
+                case "ResetAfter" when value is bool flag:
+                    resetAfter = flag;
+                    break;
+            }
+        }
+
+        return new LayerDeclaration(type, first, second, activation, activationSet, returnSequences, bidirectional, mergeMode, mergeModeSet, resetAfter);
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        type.DeclaringSyntaxReferences.Any(reference =>
+            reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
+            && declaration.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static string Keyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+}

@@ -1,0 +1,34 @@
+namespace RnnCompiler.Generators.Validation;
+
+/// <summary>
+/// One thing wrong with a declaration. The generator skips a model with any problem; an analyzer reports each one
+/// with the same ID and message, at the class (<see cref="LayerIndex"/> = -1), the <c>[RnnModel]</c> attribute (-2), or the
+/// layer attribute at that index, so generator and analyzer never disagree.
+/// </summary>
+internal sealed record ValidationProblem(string Id, int LayerIndex, string Message)
+{
+    public const int OnClass = -1;
+    public const int OnModelAttribute = -2;
+}
+
+/// <summary>The IDs of validation problems; never reused. Diagnostic descriptors are built on these.</summary>
+internal static class ProblemIds
+{
+    public const string NotPartial = "RNN0001";
+    public const string GenericType = "RNN0002";
+    public const string ContainingTypeNotPartial = "RNN0003";
+    public const string StaticClass = "RNN0004";
+    public const string SequenceLengthOutOfRange = "RNN0005";
+    public const string NoLayers = "RNN0006";
+    public const string FirstLayerNotInput = "RNN0007";
+    public const string InputNotFirst = "RNN0008";
+    public const string SizeOutOfRange = "RNN0009";
+    public const string NeedsSequence = "RNN0010";
+    public const string MergeModeWithoutBidirectional = "RNN0011";
+    public const string UnsupportedActivation = "RNN0012";
+    public const string LayersSplitAcrossParts = "RNN0013";
+    public const string MemberCollision = "RNN0014";
+    public const string NoWeightedLayer = "RNN0015";
+    public const string ModelTooLarge = "RNN0016";
+    public const string UnknownEnumValue = "RNN0017";
+}
