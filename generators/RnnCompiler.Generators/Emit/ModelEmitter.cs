@@ -35,7 +35,8 @@ internal static class ModelEmitter
         }
 
         DocumentationWriter.WriteRemarks(writer, model);
-        using (writer.Block($"partial class {model.TypeName}"))
+        string kind = (model.TakesTokens ? "Token" : "Feature") + (model.CanStream ? "Streaming" : string.Empty);
+        using (writer.Block($"partial class {model.TypeName} : global::RnnCompiler.I{kind}Model<{model.ElementType}>"))
         {
             WriteConstants(context);
             WriteFields(context);
@@ -75,6 +76,13 @@ internal static class ModelEmitter
             $"public const int OutputUnits = {Int(model.OutputWidth)};");
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
 
+        context.Member(
+            "The model's shape, for code that handles models generically.",
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)});");
+        context.Writer.WriteLine("/// <inheritdoc/>");
+        context.Writer.WriteLine(context.GeneratedCode);
+        context.Writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");
+        context.Writer.WriteLine();
         context.Writer.WriteLine("/// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>");
         context.Writer.WriteLine(context.GeneratedCode);
         context.Writer.WriteLine("public static string Summary =>");
@@ -410,7 +418,7 @@ internal static class ModelEmitter
                         current = $"{field}State";
                         if (isLast)
                         {
-                            writer.WriteLine($"{current}.CopyTo(output);");
+                            writer.WriteLine($"{SliceOf(context, current, "0", Int(layer.Units))}.CopyTo(output);");
                         }
 
                         break;

@@ -24,7 +24,7 @@ internal static class NetworkValidator
     public static readonly string[] GeneratedMemberNames =
     {
         "SequenceLength", "InputFeatures", "VocabularySize", "OutputUnits", "ParameterCount", "Summary", "Parameters",
-        "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "_parameters",
+        "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters",
     };
 
     public static (NetworkModel? Network, List<ValidationProblem> Problems) Validate(ModelDeclaration declaration)

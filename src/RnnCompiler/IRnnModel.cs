@@ -1,0 +1,88 @@
+using System;
+using System.IO;
+
+namespace RnnCompiler;
+
+/// <summary>The shape of a generated model, for code that handles models generically.</summary>
+/// <param name="SequenceLength">The most steps one <c>Predict</c> call takes.</param>
+/// <param name="TakesTokens">True when the model reads token ids (an Embedding model), false for float vectors.</param>
+/// <param name="InputWidth">Floats per input step, or the vocabulary size of a token model.</param>
+/// <param name="OutputUnits">Floats per output step (or per sequence).</param>
+/// <param name="OutputIsSequence">True when <c>Predict</c> writes an output for every step.</param>
+/// <param name="ParameterCount">The number of weights.</param>
+/// <param name="CanStream">True when the model has <c>Step</c> and <c>ResetState</c> (no bidirectional layer).</param>
+public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWidth, int OutputUnits, bool OutputIsSequence, int ParameterCount, bool CanStream);
+
+/// <summary>What every generated model has: its weights and their initialization and I/O.</summary>
+/// <typeparam name="T">The element type of weights and activations.</typeparam>
+public interface IRnnModel<T>
+    where T : unmanaged
+{
+    /// <summary>The model's shape.</summary>
+    ModelInfo Info { get; }
+
+    /// <summary>Every weight, flat, in Keras's order and layout.</summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>Draws new weights with Keras's default initializers.</summary>
+    /// <param name="seed">The seed; the same seed gives the same weights.</param>
+    void InitializeWeights(int seed);
+
+    /// <summary>Writes the weights as safetensors with Keras's names.</summary>
+    /// <param name="stream">A writable stream.</param>
+    void SaveWeights(Stream stream);
+
+    /// <summary>Reads weights from safetensors (Keras or PyTorch names); the model changes only if the whole file is valid.</summary>
+    /// <param name="stream">A readable stream.</param>
+    void LoadWeights(Stream stream);
+}
+
+/// <summary>A model whose steps are float vectors.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IFeatureModel<T> : IRnnModel<T>
+    where T : unmanaged
+{
+    /// <summary>Runs the model over [steps, features] inputs from a zero state.</summary>
+    /// <param name="inputs">[steps, features] row-major.</param>
+    /// <param name="outputs">Receives [units] or [steps, units].</param>
+    void Predict(ReadOnlySpan<T> inputs, Span<T> outputs);
+}
+
+/// <summary>A model whose steps are token ids.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface ITokenModel<T> : IRnnModel<T>
+    where T : unmanaged
+{
+    /// <summary>Runs the model over token ids from a zero state.</summary>
+    /// <param name="tokens">One id per step.</param>
+    /// <param name="outputs">Receives [units] or [steps, units].</param>
+    void Predict(ReadOnlySpan<int> tokens, Span<T> outputs);
+}
+
+/// <summary>A float-vector model that can run one step at a time.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IFeatureStreamingModel<T> : IFeatureModel<T>
+    where T : unmanaged
+{
+    /// <summary>Zeroes the carried state.</summary>
+    void ResetState();
+
+    /// <summary>Runs one step from the carried state.</summary>
+    /// <param name="input">One step's features.</param>
+    /// <param name="output">Receives the step's outputs.</param>
+    void Step(ReadOnlySpan<T> input, Span<T> output);
+}
+
+/// <summary>A token model that can run one step at a time.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface ITokenStreamingModel<T> : ITokenModel<T>
+    where T : unmanaged
+{
+    /// <summary>Zeroes the carried state.</summary>
+    void ResetState();
+
+    /// <summary>Runs one step from the carried state.</summary>
+    /// <param name="token">One step's token id.</param>
+    /// <param name="output">Receives the step's outputs.</param>
+    void Step(int token, Span<T> output);
+}

@@ -1,0 +1,485 @@
+// Models declared for the end-to-end tests; each entry pairs a generated model with its naive reference description.
+// Written by hand-run script from a table of cases; every case is an ordinary user declaration.
+using System;
+using System.Collections.Generic;
+using RnnCompiler.Tests.Reference;
+
+namespace RnnCompiler.Tests.Models;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(1, ReturnSequences = true)]
+public partial class SimpleRnnTanh1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(1, ReturnSequences = true)]
+public partial class Lstm1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(1, ReturnSequences = true)]
+public partial class GruAfter1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(1, ResetAfter = false, ReturnSequences = true)]
+public partial class GruBefore1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(1, ReturnSequences = true, Bidirectional = true)]
+public partial class BiSimpleRnn1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(1, ReturnSequences = true, Bidirectional = true)]
+public partial class BiLstm1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(1, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruAfter1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(1, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruBefore1;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(3, ReturnSequences = true)]
+public partial class SimpleRnnTanh3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(3, ReturnSequences = true)]
+public partial class Lstm3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(3, ReturnSequences = true)]
+public partial class GruAfter3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(3, ResetAfter = false, ReturnSequences = true)]
+public partial class GruBefore3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(3, ReturnSequences = true, Bidirectional = true)]
+public partial class BiSimpleRnn3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true)]
+public partial class BiLstm3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(3, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruAfter3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(3, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruBefore3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(13, ReturnSequences = true)]
+public partial class SimpleRnnTanh13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(13, ReturnSequences = true)]
+public partial class Lstm13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(13, ReturnSequences = true)]
+public partial class GruAfter13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(13, ResetAfter = false, ReturnSequences = true)]
+public partial class GruBefore13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(13, ReturnSequences = true, Bidirectional = true)]
+public partial class BiSimpleRnn13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(13, ReturnSequences = true, Bidirectional = true)]
+public partial class BiLstm13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(13, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruAfter13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(13, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruBefore13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(33, ReturnSequences = true)]
+public partial class SimpleRnnTanh33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(33, ReturnSequences = true)]
+public partial class Lstm33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(33, ReturnSequences = true)]
+public partial class GruAfter33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(33, ResetAfter = false, ReturnSequences = true)]
+public partial class GruBefore33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(33, ReturnSequences = true, Bidirectional = true)]
+public partial class BiSimpleRnn33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(33, ReturnSequences = true, Bidirectional = true)]
+public partial class BiLstm33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(33, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruAfter33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(33, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
+public partial class BiGruBefore33;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(3, Activation = Activation.Relu, ReturnSequences = true)]
+public partial class SimpleRnnRelu3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(13, Activation = Activation.Relu, ReturnSequences = true)]
+public partial class SimpleRnnRelu13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(3, Activation = Activation.Sigmoid, ReturnSequences = true)]
+public partial class SimpleRnnSigmoid3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(13, Activation = Activation.Sigmoid, ReturnSequences = true)]
+public partial class SimpleRnnSigmoid13;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(3, Activation = Activation.Linear, ReturnSequences = true)]
+public partial class SimpleRnnLinear3;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[SimpleRnn(13, Activation = Activation.Linear, ReturnSequences = true)]
+public partial class SimpleRnnLinear13;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
+public partial class BiSimpleRnnConcatSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
+[Dense(2)]
+public partial class BiSimpleRnnConcatLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
+public partial class BiLstmConcatSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
+[Dense(2)]
+public partial class BiLstmConcatLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
+public partial class BiGruConcatSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
+[Dense(2)]
+public partial class BiGruConcatLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+public partial class BiSimpleRnnSumSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Dense(2)]
+public partial class BiSimpleRnnSumLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+public partial class BiLstmSumSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Dense(2)]
+public partial class BiLstmSumLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+public partial class BiGruSumSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Dense(2)]
+public partial class BiGruSumLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+public partial class BiSimpleRnnMultiplySequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+[Dense(2)]
+public partial class BiSimpleRnnMultiplyLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+public partial class BiLstmMultiplySequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+[Dense(2)]
+public partial class BiLstmMultiplyLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+public partial class BiGruMultiplySequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+[Dense(2)]
+public partial class BiGruMultiplyLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
+public partial class BiSimpleRnnAverageSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Average)]
+[Dense(2)]
+public partial class BiSimpleRnnAverageLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
+public partial class BiLstmAverageSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Lstm(13, Bidirectional = true, MergeMode = MergeMode.Average)]
+[Dense(2)]
+public partial class BiLstmAverageLast;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
+public partial class BiGruAverageSequence;
+
+[RnnModel(SequenceLength = 7)]
+[Input(4)]
+[Gru(13, Bidirectional = true, MergeMode = MergeMode.Average)]
+[Dense(2)]
+public partial class BiGruAverageLast;
+
+[RnnModel(SequenceLength = 11)]
+[Input(3)]
+[SimpleRnn(13)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class SimpleRnnManyToOne;
+
+[RnnModel(SequenceLength = 11)]
+[Input(3)]
+[Lstm(13)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class LstmManyToOne;
+
+[RnnModel(SequenceLength = 11)]
+[Input(3)]
+[Gru(33, ResetAfter = false)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class GruBeforeManyToOne;
+
+[RnnModel(SequenceLength = 11)]
+[Input(3)]
+[Gru(33)]
+public partial class GruAfterLastState;
+
+[RnnModel(SequenceLength = 10)]
+[Input(4)]
+[Lstm(13, ReturnSequences = true)]
+[Gru(3, ReturnSequences = true, Bidirectional = true)]
+[SimpleRnn(33, Activation = Activation.Relu)]
+[Dense(5, Activation = Activation.Softmax)]
+public partial class DeepStack;
+
+[RnnModel(SequenceLength = 10)]
+[Input(4)]
+[Lstm(13, ReturnSequences = true)]
+[Gru(3, ResetAfter = false, ReturnSequences = true)]
+[SimpleRnn(17, ReturnSequences = true)]
+[Dense(5, Activation = Activation.Softmax)]
+public partial class DeepStreaming;
+
+[RnnModel(SequenceLength = 8)]
+[Input(6)]
+[Dense(8, Activation = Activation.Tanh)]
+[Gru(5)]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class DenseFirst;
+
+[RnnModel(SequenceLength = 8)]
+[Input(3)]
+[Lstm(7, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Relu)]
+public partial class ManyToMany;
+
+[RnnModel(SequenceLength = 5)]
+[Input(3)]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class DenseOnly;
+
+[RnnModel(SequenceLength = 12)]
+[Embedding(50, 7)]
+[Gru(13)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class TokenGru;
+
+[RnnModel(SequenceLength = 12)]
+[Embedding(31, 5)]
+[Lstm(6, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class TokenTagger;
+
+[RnnModel(SequenceLength = 80)]
+[Embedding(1000, 64)]
+[Lstm(128)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class Sentiment;
+
+public static class ModelCatalog
+{
+    public static readonly IReadOnlyList<ModelCase> All = new ModelCase[]
+    {
+        new("SimpleRnnTanh1", () => new SimpleRnnTanh1(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(1, RefActivation.Tanh, true, false, RefMerge.Concat) }),
+        new("Lstm1", () => new Lstm1(), new RefLayer[] { new RefInput(5), new RefLstm(1, true, false, RefMerge.Concat) }),
+        new("GruAfter1", () => new GruAfter1(), new RefLayer[] { new RefInput(5), new RefGru(1, true, true, false, RefMerge.Concat) }),
+        new("GruBefore1", () => new GruBefore1(), new RefLayer[] { new RefInput(5), new RefGru(1, false, true, false, RefMerge.Concat) }),
+        new("BiSimpleRnn1", () => new BiSimpleRnn1(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(1, RefActivation.Tanh, true, true, RefMerge.Concat) }),
+        new("BiLstm1", () => new BiLstm1(), new RefLayer[] { new RefInput(5), new RefLstm(1, true, true, RefMerge.Concat) }),
+        new("BiGruAfter1", () => new BiGruAfter1(), new RefLayer[] { new RefInput(5), new RefGru(1, true, true, true, RefMerge.Concat) }),
+        new("BiGruBefore1", () => new BiGruBefore1(), new RefLayer[] { new RefInput(5), new RefGru(1, false, true, true, RefMerge.Concat) }),
+        new("SimpleRnnTanh3", () => new SimpleRnnTanh3(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(3, RefActivation.Tanh, true, false, RefMerge.Concat) }),
+        new("Lstm3", () => new Lstm3(), new RefLayer[] { new RefInput(5), new RefLstm(3, true, false, RefMerge.Concat) }),
+        new("GruAfter3", () => new GruAfter3(), new RefLayer[] { new RefInput(5), new RefGru(3, true, true, false, RefMerge.Concat) }),
+        new("GruBefore3", () => new GruBefore3(), new RefLayer[] { new RefInput(5), new RefGru(3, false, true, false, RefMerge.Concat) }),
+        new("BiSimpleRnn3", () => new BiSimpleRnn3(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(3, RefActivation.Tanh, true, true, RefMerge.Concat) }),
+        new("BiLstm3", () => new BiLstm3(), new RefLayer[] { new RefInput(5), new RefLstm(3, true, true, RefMerge.Concat) }),
+        new("BiGruAfter3", () => new BiGruAfter3(), new RefLayer[] { new RefInput(5), new RefGru(3, true, true, true, RefMerge.Concat) }),
+        new("BiGruBefore3", () => new BiGruBefore3(), new RefLayer[] { new RefInput(5), new RefGru(3, false, true, true, RefMerge.Concat) }),
+        new("SimpleRnnTanh13", () => new SimpleRnnTanh13(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, RefActivation.Tanh, true, false, RefMerge.Concat) }),
+        new("Lstm13", () => new Lstm13(), new RefLayer[] { new RefInput(5), new RefLstm(13, true, false, RefMerge.Concat) }),
+        new("GruAfter13", () => new GruAfter13(), new RefLayer[] { new RefInput(5), new RefGru(13, true, true, false, RefMerge.Concat) }),
+        new("GruBefore13", () => new GruBefore13(), new RefLayer[] { new RefInput(5), new RefGru(13, false, true, false, RefMerge.Concat) }),
+        new("BiSimpleRnn13", () => new BiSimpleRnn13(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, RefActivation.Tanh, true, true, RefMerge.Concat) }),
+        new("BiLstm13", () => new BiLstm13(), new RefLayer[] { new RefInput(5), new RefLstm(13, true, true, RefMerge.Concat) }),
+        new("BiGruAfter13", () => new BiGruAfter13(), new RefLayer[] { new RefInput(5), new RefGru(13, true, true, true, RefMerge.Concat) }),
+        new("BiGruBefore13", () => new BiGruBefore13(), new RefLayer[] { new RefInput(5), new RefGru(13, false, true, true, RefMerge.Concat) }),
+        new("SimpleRnnTanh33", () => new SimpleRnnTanh33(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(33, RefActivation.Tanh, true, false, RefMerge.Concat) }),
+        new("Lstm33", () => new Lstm33(), new RefLayer[] { new RefInput(5), new RefLstm(33, true, false, RefMerge.Concat) }),
+        new("GruAfter33", () => new GruAfter33(), new RefLayer[] { new RefInput(5), new RefGru(33, true, true, false, RefMerge.Concat) }),
+        new("GruBefore33", () => new GruBefore33(), new RefLayer[] { new RefInput(5), new RefGru(33, false, true, false, RefMerge.Concat) }),
+        new("BiSimpleRnn33", () => new BiSimpleRnn33(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(33, RefActivation.Tanh, true, true, RefMerge.Concat) }),
+        new("BiLstm33", () => new BiLstm33(), new RefLayer[] { new RefInput(5), new RefLstm(33, true, true, RefMerge.Concat) }),
+        new("BiGruAfter33", () => new BiGruAfter33(), new RefLayer[] { new RefInput(5), new RefGru(33, true, true, true, RefMerge.Concat) }),
+        new("BiGruBefore33", () => new BiGruBefore33(), new RefLayer[] { new RefInput(5), new RefGru(33, false, true, true, RefMerge.Concat) }),
+        new("SimpleRnnRelu3", () => new SimpleRnnRelu3(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(3, RefActivation.Relu, true, false, RefMerge.Concat) }),
+        new("SimpleRnnRelu13", () => new SimpleRnnRelu13(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, RefActivation.Relu, true, false, RefMerge.Concat) }),
+        new("SimpleRnnSigmoid3", () => new SimpleRnnSigmoid3(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(3, RefActivation.Sigmoid, true, false, RefMerge.Concat) }),
+        new("SimpleRnnSigmoid13", () => new SimpleRnnSigmoid13(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, RefActivation.Sigmoid, true, false, RefMerge.Concat) }),
+        new("SimpleRnnLinear3", () => new SimpleRnnLinear3(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(3, RefActivation.Linear, true, false, RefMerge.Concat) }),
+        new("SimpleRnnLinear13", () => new SimpleRnnLinear13(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, RefActivation.Linear, true, false, RefMerge.Concat) }),
+        new("BiSimpleRnnConcatSequence", () => new BiSimpleRnnConcatSequence(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(3, RefActivation.Tanh, true, true, RefMerge.Concat) }),
+        new("BiSimpleRnnConcatLast", () => new BiSimpleRnnConcatLast(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(13, RefActivation.Tanh, false, true, RefMerge.Concat), new RefDense(2, RefActivation.Linear) }),
+        new("BiLstmConcatSequence", () => new BiLstmConcatSequence(), new RefLayer[] { new RefInput(4), new RefLstm(3, true, true, RefMerge.Concat) }),
+        new("BiLstmConcatLast", () => new BiLstmConcatLast(), new RefLayer[] { new RefInput(4), new RefLstm(13, false, true, RefMerge.Concat), new RefDense(2, RefActivation.Linear) }),
+        new("BiGruConcatSequence", () => new BiGruConcatSequence(), new RefLayer[] { new RefInput(4), new RefGru(3, true, true, true, RefMerge.Concat) }),
+        new("BiGruConcatLast", () => new BiGruConcatLast(), new RefLayer[] { new RefInput(4), new RefGru(13, true, false, true, RefMerge.Concat), new RefDense(2, RefActivation.Linear) }),
+        new("BiSimpleRnnSumSequence", () => new BiSimpleRnnSumSequence(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(3, RefActivation.Tanh, true, true, RefMerge.Sum) }),
+        new("BiSimpleRnnSumLast", () => new BiSimpleRnnSumLast(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(13, RefActivation.Tanh, false, true, RefMerge.Sum), new RefDense(2, RefActivation.Linear) }),
+        new("BiLstmSumSequence", () => new BiLstmSumSequence(), new RefLayer[] { new RefInput(4), new RefLstm(3, true, true, RefMerge.Sum) }),
+        new("BiLstmSumLast", () => new BiLstmSumLast(), new RefLayer[] { new RefInput(4), new RefLstm(13, false, true, RefMerge.Sum), new RefDense(2, RefActivation.Linear) }),
+        new("BiGruSumSequence", () => new BiGruSumSequence(), new RefLayer[] { new RefInput(4), new RefGru(3, true, true, true, RefMerge.Sum) }),
+        new("BiGruSumLast", () => new BiGruSumLast(), new RefLayer[] { new RefInput(4), new RefGru(13, true, false, true, RefMerge.Sum), new RefDense(2, RefActivation.Linear) }),
+        new("BiSimpleRnnMultiplySequence", () => new BiSimpleRnnMultiplySequence(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(3, RefActivation.Tanh, true, true, RefMerge.Multiply) }),
+        new("BiSimpleRnnMultiplyLast", () => new BiSimpleRnnMultiplyLast(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(13, RefActivation.Tanh, false, true, RefMerge.Multiply), new RefDense(2, RefActivation.Linear) }),
+        new("BiLstmMultiplySequence", () => new BiLstmMultiplySequence(), new RefLayer[] { new RefInput(4), new RefLstm(3, true, true, RefMerge.Multiply) }),
+        new("BiLstmMultiplyLast", () => new BiLstmMultiplyLast(), new RefLayer[] { new RefInput(4), new RefLstm(13, false, true, RefMerge.Multiply), new RefDense(2, RefActivation.Linear) }),
+        new("BiGruMultiplySequence", () => new BiGruMultiplySequence(), new RefLayer[] { new RefInput(4), new RefGru(3, true, true, true, RefMerge.Multiply) }),
+        new("BiGruMultiplyLast", () => new BiGruMultiplyLast(), new RefLayer[] { new RefInput(4), new RefGru(13, true, false, true, RefMerge.Multiply), new RefDense(2, RefActivation.Linear) }),
+        new("BiSimpleRnnAverageSequence", () => new BiSimpleRnnAverageSequence(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(3, RefActivation.Tanh, true, true, RefMerge.Average) }),
+        new("BiSimpleRnnAverageLast", () => new BiSimpleRnnAverageLast(), new RefLayer[] { new RefInput(4), new RefSimpleRnn(13, RefActivation.Tanh, false, true, RefMerge.Average), new RefDense(2, RefActivation.Linear) }),
+        new("BiLstmAverageSequence", () => new BiLstmAverageSequence(), new RefLayer[] { new RefInput(4), new RefLstm(3, true, true, RefMerge.Average) }),
+        new("BiLstmAverageLast", () => new BiLstmAverageLast(), new RefLayer[] { new RefInput(4), new RefLstm(13, false, true, RefMerge.Average), new RefDense(2, RefActivation.Linear) }),
+        new("BiGruAverageSequence", () => new BiGruAverageSequence(), new RefLayer[] { new RefInput(4), new RefGru(3, true, true, true, RefMerge.Average) }),
+        new("BiGruAverageLast", () => new BiGruAverageLast(), new RefLayer[] { new RefInput(4), new RefGru(13, true, false, true, RefMerge.Average), new RefDense(2, RefActivation.Linear) }),
+        new("SimpleRnnManyToOne", () => new SimpleRnnManyToOne(), new RefLayer[] { new RefInput(3), new RefSimpleRnn(13, RefActivation.Tanh, false, false, RefMerge.Concat), new RefDense(4, RefActivation.Softmax) }),
+        new("LstmManyToOne", () => new LstmManyToOne(), new RefLayer[] { new RefInput(3), new RefLstm(13, false, false, RefMerge.Concat), new RefDense(4, RefActivation.Softmax) }),
+        new("GruBeforeManyToOne", () => new GruBeforeManyToOne(), new RefLayer[] { new RefInput(3), new RefGru(33, false, false, false, RefMerge.Concat), new RefDense(1, RefActivation.Sigmoid) }),
+        new("GruAfterLastState", () => new GruAfterLastState(), new RefLayer[] { new RefInput(3), new RefGru(33, true, false, false, RefMerge.Concat) }),
+        new("DeepStack", () => new DeepStack(), new RefLayer[] { new RefInput(4), new RefLstm(13, true, false, RefMerge.Concat), new RefGru(3, true, true, true, RefMerge.Concat), new RefSimpleRnn(33, RefActivation.Relu, false, false, RefMerge.Concat), new RefDense(5, RefActivation.Softmax) }),
+        new("DeepStreaming", () => new DeepStreaming(), new RefLayer[] { new RefInput(4), new RefLstm(13, true, false, RefMerge.Concat), new RefGru(3, false, true, false, RefMerge.Concat), new RefSimpleRnn(17, RefActivation.Tanh, true, false, RefMerge.Concat), new RefDense(5, RefActivation.Softmax) }),
+        new("DenseFirst", () => new DenseFirst(), new RefLayer[] { new RefInput(6), new RefDense(8, RefActivation.Tanh), new RefGru(5, true, false, false, RefMerge.Concat), new RefDense(2, RefActivation.Sigmoid) }),
+        new("ManyToMany", () => new ManyToMany(), new RefLayer[] { new RefInput(3), new RefLstm(7, true, false, RefMerge.Concat), new RefDense(4, RefActivation.Relu) }),
+        new("DenseOnly", () => new DenseOnly(), new RefLayer[] { new RefInput(3), new RefDense(2, RefActivation.Tanh) }),
+        new("TokenGru", () => new TokenGru(), new RefLayer[] { new RefEmbedding(50, 7), new RefGru(13, true, false, false, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
+        new("TokenTagger", () => new TokenTagger(), new RefLayer[] { new RefEmbedding(31, 5), new RefLstm(6, true, false, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
+        new("Sentiment", () => new Sentiment(), new RefLayer[] { new RefEmbedding(1000, 64), new RefLstm(128, false, false, RefMerge.Concat), new RefDense(10, RefActivation.Softmax) }),
+    };
+}
