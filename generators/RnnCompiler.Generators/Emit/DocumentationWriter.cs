@@ -37,11 +37,10 @@ internal static class DocumentationWriter
     public static void WriteRemarks(SourceWriter writer, NetworkModel model)
     {
         string input = model.TakesTokens
-            ? $"1 to {Count(model.SequenceLength)} token ids in [0, {Count(model.InputWidth)})"
+            ? $"1 to {Count(model.SequenceLength)} token ids in [0, {Int(model.InputWidth)})"
             : $"1 to {Count(model.SequenceLength)} steps of {Count(model.InputWidth)} floats";
-        string output = model.OutputIsSequence
-            ? $"{Count(model.OutputWidth)} floats per step"
-            : $"{Count(model.OutputWidth)} floats after the last step";
+        string floats = model.OutputWidth == 1 ? "1 float" : Count(model.OutputWidth) + " floats";
+        string output = model.OutputIsSequence ? floats + " per step" : floats + " after the last step";
         writer.WriteLine("/// <remarks>");
         writer.WriteLine($"/// <para>A recurrent network compiled by RnnCompiler. It reads {input} and writes {output}.</para>");
         writer.WriteLine("/// <code>");

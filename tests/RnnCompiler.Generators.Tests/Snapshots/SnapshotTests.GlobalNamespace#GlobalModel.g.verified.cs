@@ -3,7 +3,7 @@
 #nullable enable
 
 /// <remarks>
-/// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 6 steps of 2 floats and writes 1 floats after the last step.</para>
+/// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 6 steps of 2 floats and writes 1 float after the last step.</para>
 /// <code>
 /// Model: "GlobalModel"
 /// _________________________________________________________________

@@ -5,7 +5,7 @@
 namespace Demo
 {
     /// <remarks>
-    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 80 token ids in [0, 1,000) and writes 10 floats after the last step.</para>
+    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 80 token ids in [0, 1000) and writes 10 floats after the last step.</para>
     /// <code>
     /// Model: "Sentiment"
     /// _________________________________________________________________

@@ -5,7 +5,7 @@
 namespace Demo
 {
     /// <remarks>
-    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 10 steps of 3 floats and writes 1 floats after the last step.</para>
+    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 10 steps of 3 floats and writes 1 float after the last step.</para>
     /// <code>
     /// Model: "SimpleRnnModel"
     /// _________________________________________________________________
