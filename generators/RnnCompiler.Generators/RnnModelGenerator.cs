@@ -17,6 +17,19 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
 {
     private static readonly string s_version = typeof(RnnModelGenerator).Assembly.GetName().Version?.ToString() ?? "1.0.0.0";
 
+    /// <summary>The validated network, or null when the declaration has problems (or validation fails on malformed input).</summary>
+    private static NetworkModel? ValidateOrSkip(ModelDeclaration declaration)
+    {
+        try
+        {
+            return NetworkValidator.Validate(declaration).Network;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
@@ -41,7 +54,7 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Declarations);
 
         IncrementalValuesProvider<NetworkModel> models = declarations
-            .Select(static (declaration, _) => declaration is null ? null : NetworkValidator.Validate(declaration).Network)
+            .Select(static (declaration, _) => declaration is null ? null : ValidateOrSkip(declaration))
             .Where(static network => network is not null)
             .Select(static (network, _) => network!)
             .WithTrackingName(TrackingNames.Models);

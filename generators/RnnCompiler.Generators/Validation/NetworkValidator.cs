@@ -61,6 +61,11 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.LayersSplitAcrossParts, ValidationProblem.OnClass, $"The layer attributes of '{name}' are spread over several partial declarations, so their order is undefined; put them all on one declaration."));
         }
 
+        if (GeneratedMemberNames.Contains(name))
+        {
+            problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"A model class cannot be named '{name}': RnnCompiler generates a member of that name, and a member cannot share its class's name; rename the class."));
+        }
+
         foreach (string member in declaration.MemberNames.Where(member => GeneratedMemberNames.Contains(member)))
         {
             problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"'{name}' declares '{member}', which RnnCompiler generates; rename your member."));

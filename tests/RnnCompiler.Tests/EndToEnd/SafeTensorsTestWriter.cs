@@ -215,13 +215,21 @@ internal static class KerasLayout
                     width = input.Features;
                     break;
                 case RefEmbedding embedding:
-                    keras = new KerasLayer(TestLayerKind.Embedding, NextName("embedding"), "", embedding.Vocabulary, embedding.Dimensions, false, false);
+                {
+                    string name = NextName("embedding");
+                    keras = new KerasLayer(TestLayerKind.Embedding, name, name, embedding.Vocabulary, embedding.Dimensions, false, false);
                     width = embedding.Dimensions;
                     break;
+                }
+
                 case RefDense dense:
-                    keras = new KerasLayer(TestLayerKind.Dense, NextName("dense"), "", width, dense.Units, false, false);
+                {
+                    string name = NextName("dense");
+                    keras = new KerasLayer(TestLayerKind.Dense, name, name, width, dense.Units, false, false);
                     width = dense.Units;
                     break;
+                }
+
                 case RefSimpleRnn rnn:
                     keras = Recurrent(TestLayerKind.SimpleRnn, "simple_rnn", rnn.Units, rnn.Bidirectional, false, ref width, rnn.Merge);
                     break;
@@ -240,11 +248,11 @@ internal static class KerasLayout
                 continue;
             }
 
-            keras = keras with { InnerName = keras.InnerName.Length == 0 ? keras.Name : keras.InnerName };
+            KerasLayer current = keras;
             void Add(string name, TestRole role, bool backward, params int[] shape)
             {
-                var tensor = new KerasTensor(keras, name, role, backward, shape, offset);
-                keras.Tensors.Add(tensor);
+                var tensor = new KerasTensor(current, name, role, backward, shape, offset);
+                current.Tensors.Add(tensor);
                 offset += tensor.Length;
             }
 
@@ -426,7 +434,7 @@ internal static class PyTorchExport
 }
 
 /// <summary>A read-only, non-seekable view of bytes that counts what is read, like a network stream.</summary>
-internal sealed class NonSeekableStream(byte[] bytes, int endlessFillerAfter = -1) : Stream
+internal sealed class NonSeekableStream(byte[] bytes, bool endless = false) : Stream
 {
     private long _position;
 
@@ -458,7 +466,7 @@ internal sealed class NonSeekableStream(byte[] bytes, int endlessFillerAfter = -
             {
                 buffer[n++] = bytes[_position++];
             }
-            else if (endlessFillerAfter >= 0)
+            else if (endless)
             {
                 // Past the given bytes, an endless run of spaces (valid JSON whitespace).
                 buffer[n++] = (byte)' ';
