@@ -88,7 +88,7 @@ internal static class DeclarationParser
         }
 
         var members = type.GetMembers()
-            .Where(member => !member.IsImplicitlyDeclared && member.DeclaringSyntaxReferences.Length > 0)
+            .Where(member => !member.IsImplicitlyDeclared && member.DeclaringSyntaxReferences.Length > 0 && !IsGeneratedByUs(member))
             .Select(member => member.Name)
             .Distinct(StringComparer.Ordinal)
             .OrderBy(name => name, StringComparer.Ordinal);
@@ -105,6 +105,16 @@ internal static class DeclarationParser
             declarations.Count > 1,
             new EquatableArray<string>(members));
     }
+
+    /// <summary>
+    /// Whether RnnCompiler emitted the member (every emitted member carries <c>[GeneratedCode("RnnCompiler.Generators", …)]</c>).
+    /// An analyzer sees the generated part too, and must not take it for the user's own members.
+    /// </summary>
+    private static bool IsGeneratedByUs(ISymbol member) =>
+        member.GetAttributes().Any(attribute =>
+            attribute.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute"
+            && attribute.ConstructorArguments.Length > 0
+            && attribute.ConstructorArguments[0].Value is "RnnCompiler.Generators");
 
     private static LayerDeclaration ParseLayer(AttributeData attribute, LayerType type)
     {

@@ -81,9 +81,29 @@ internal static class SafeTensorsFile
             throw new InvalidDataException($"The tensors need {dataLength} bytes of data, more than this library reads at once.");
         }
 
-        byte[] data = new byte[dataLength];
-        ReadExactly(stream, data, $"{dataLength} bytes of tensor data");
-        return (entries, data);
+        if (stream.CanSeek)
+        {
+            byte[] data = new byte[dataLength];
+            ReadExactly(stream, data, $"{dataLength} bytes of tensor data");
+            return (entries, data);
+        }
+
+        // A stream of unknown length: grow the buffer as bytes arrive, so that a header claiming gigabytes of data
+        // in a short stream fails as truncated instead of allocating what it claims.
+        using var received = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        while (received.Length < dataLength)
+        {
+            int read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, dataLength - received.Length));
+            if (read == 0)
+            {
+                throw new InvalidDataException($"The file is truncated: it ends inside {dataLength} bytes of tensor data, after {received.Length}.");
+            }
+
+            received.Write(chunk, 0, read);
+        }
+
+        return (entries, received.ToArray());
     }
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what)

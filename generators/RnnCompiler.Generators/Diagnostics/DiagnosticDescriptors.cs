@@ -1,0 +1,82 @@
+using Microsoft.CodeAnalysis;
+using RnnCompiler.Generators.Validation;
+
+namespace RnnCompiler.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic RnnCompiler reports. The errors carry the validator's message as it is (<c>{0}</c>), so the
+/// analyzer says exactly what <see cref="NetworkValidator"/> decided; their IDs are <see cref="ProblemIds"/>. Each one
+/// is documented in <c>docs/diagnostics/{ID}.md</c> and tracked in <c>AnalyzerReleases.Unshipped.md</c>.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    public const string Category = "RnnCompiler";
+
+    /// <summary>The ID of the information diagnostic that gives a valid model's size.</summary>
+    public const string ModelSizeId = "RNN0100";
+
+    private const string HelpLinkBase = "https://github.com/rnncompiler/rnncompiler/blob/main/docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(ProblemIds.NotPartial, "An [RnnModel] class must be partial");
+    public static readonly DiagnosticDescriptor GenericType = Error(ProblemIds.GenericType, "An [RnnModel] class cannot be generic");
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(ProblemIds.ContainingTypeNotPartial, "A type containing an [RnnModel] class must be partial");
+    public static readonly DiagnosticDescriptor StaticClass = Error(ProblemIds.StaticClass, "An [RnnModel] class cannot be static");
+    public static readonly DiagnosticDescriptor SequenceLengthOutOfRange = Error(ProblemIds.SequenceLengthOutOfRange, "SequenceLength is missing or out of range");
+    public static readonly DiagnosticDescriptor NoLayers = Error(ProblemIds.NoLayers, "The model has no layers");
+    public static readonly DiagnosticDescriptor FirstLayerNotInput = Error(ProblemIds.FirstLayerNotInput, "The first layer must be Input or Embedding");
+    public static readonly DiagnosticDescriptor InputNotFirst = Error(ProblemIds.InputNotFirst, "Input and Embedding can only be the first layer");
+    public static readonly DiagnosticDescriptor SizeOutOfRange = Error(ProblemIds.SizeOutOfRange, "A layer size is out of range");
+    public static readonly DiagnosticDescriptor NeedsSequence = Error(ProblemIds.NeedsSequence, "A recurrent layer needs a sequence");
+    public static readonly DiagnosticDescriptor MergeModeWithoutBidirectional = Error(ProblemIds.MergeModeWithoutBidirectional, "MergeMode is set on a layer that is not bidirectional");
+    public static readonly DiagnosticDescriptor UnsupportedActivation = Error(ProblemIds.UnsupportedActivation, "The activation is not supported on this layer");
+    public static readonly DiagnosticDescriptor LayersSplitAcrossParts = Error(ProblemIds.LayersSplitAcrossParts, "Layer attributes are spread over several partial declarations");
+    public static readonly DiagnosticDescriptor MemberCollision = Error(ProblemIds.MemberCollision, "A name collides with a generated member");
+    public static readonly DiagnosticDescriptor NoWeightedLayer = Error(ProblemIds.NoWeightedLayer, "The model has only an input layer");
+    public static readonly DiagnosticDescriptor ModelTooLarge = Error(ProblemIds.ModelTooLarge, "The model is too large");
+    public static readonly DiagnosticDescriptor UnknownEnumValue = Error(ProblemIds.UnknownEnumValue, "An Activation or MergeMode value is not a named value");
+
+    /// <summary>Reported on the class name of every valid model: its parameter count and weight size.</summary>
+    public static readonly DiagnosticDescriptor ModelSize = new(
+        ModelSizeId,
+        title: "Model size",
+        messageFormat: "'{0}' has {1:N0} parameters ({2} KB of float weights)",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "The number of weights the generated model holds, and their size in memory and in a weight file.",
+        helpLinkUri: HelpLinkBase + ModelSizeId + ".md");
+
+    /// <summary>Every descriptor, errors first, in ID order.</summary>
+    public static readonly DiagnosticDescriptor[] All =
+    {
+        NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
+        FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
+        UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
+        UnknownEnumValue, ModelSize,
+    };
+
+    /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>
+    public static DiagnosticDescriptor? ForProblem(string id)
+    {
+        foreach (DiagnosticDescriptor descriptor in All)
+        {
+            if (descriptor.Id == id)
+            {
+                return descriptor;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A validation error: it stops generation, so it is an error; the message is the validator's.</summary>
+    private static DiagnosticDescriptor Error(string id, string title) => new(
+        id,
+        title,
+        messageFormat: "{0}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "RnnCompiler generates no code for a model with this problem.",
+        helpLinkUri: HelpLinkBase + id + ".md");
+}

@@ -1,0 +1,213 @@
+using System.Threading.Tasks;
+using Xunit;
+
+namespace RnnCompiler.Analyzers.Tests;
+
+/// <summary>One test per validation problem: the ID on the exact span (class name, [RnnModel] or the layer attribute).</summary>
+public class ProblemTests
+{
+    [Fact]
+    public Task RNN0001_not_partial() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        public class {|RNN0001:Forecaster|};
+        """);
+
+    [Fact]
+    public Task RNN0002_generic() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class {|RNN0002:Forecaster|}<T>;
+        """);
+
+    [Fact]
+    public Task RNN0003_containing_type_not_partial() => AnalyzerTest.VerifyAsync(
+        """
+        public class Models
+        {
+            [RnnModel(SequenceLength = 10)]
+            [Input(3)]
+            [Lstm(8)]
+            public partial class {|RNN0003:Forecaster|};
+        }
+        """);
+
+    [Fact]
+    public Task RNN0004_static() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        public static partial class {|RNN0004:Forecaster|};
+        """);
+
+    [Fact]
+    public Task RNN0005_sequence_length_missing() => AnalyzerTest.VerifyAsync(
+        """
+        [{|RNN0005:RnnModel|}]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0005_sequence_length_too_large() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 2_000_000)|}]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0005").WithMessage("SequenceLength is 2000000; set it to the most steps one prediction takes, from 1 to 1,048,576, for example [RnnModel(SequenceLength = 80)]."));
+
+    [Fact]
+    public Task RNN0006_no_layers() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        public partial class {|RNN0006:Forecaster|};
+        """);
+
+    [Fact]
+    public Task RNN0007_first_layer_not_input() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0007:Lstm(8)|}]
+        [Dense(1)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0008_input_not_first() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|RNN0008:Embedding(10, 4)|}]
+        [Dense(1)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0009_size_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0009:Lstm(0)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0009_one_per_bad_size() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|#0:Embedding(0, 0)|}]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0009"),
+        AnalyzerTest.Diagnostic("RNN0009"));
+
+    [Fact]
+    public Task RNN0010_needs_sequence() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|#0:Gru(4)|}]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0010").WithMessage("[Gru] needs a sequence, but the layer before it returns one vector per sequence; set ReturnSequences = true on the layer before it."));
+
+    [Fact]
+    public Task RNN0011_merge_mode_without_bidirectional() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0011:Lstm(8, MergeMode = MergeMode.Sum)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0012_softmax_on_simple_rnn() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0012:SimpleRnn(8, Activation = Activation.Softmax)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0013_layers_split_across_parts() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        public partial class {|RNN0013:Forecaster|};
+
+        [Lstm(8)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0014_member_collision() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class {|#0:Forecaster|}
+        {
+            public void Predict(float[] data) { }
+        }
+        """,
+        AnalyzerTest.Diagnostic("RNN0014").WithMessage("'Forecaster' declares 'Predict', which RnnCompiler generates; rename your member."));
+
+    [Fact]
+    public Task RNN0014_class_named_like_a_generated_member() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class {|RNN0014:Summary|};
+        """);
+
+    [Fact]
+    public Task RNN0015_only_an_input_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0015:Input(3)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0016_recurrent_buffer_too_large() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 1_000_000)]
+        [Input(3)]
+        [{|RNN0016:Lstm(4096)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0016_too_many_parameters_on_layer_and_class() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 1)]
+        [Input(1_000_000)]
+        [{|#0:Dense(65_536)|}]
+        public partial class {|#1:Forecaster|};
+        """,
+        AnalyzerTest.Diagnostic("RNN0016", 0),
+        AnalyzerTest.Diagnostic("RNN0016", 1));
+
+    [Fact]
+    public Task RNN0017_unknown_enum_value() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|RNN0017:Dense(1, Activation = (Activation)7)|}]
+        public partial class Forecaster;
+        """);
+}
