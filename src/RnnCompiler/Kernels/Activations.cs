@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 namespace RnnCompiler.Kernels;
 
 /// <summary>Element-wise activation functions, as Keras defines them.</summary>
-public static class Activations
+public static partial class Activations
 {
     /// <summary>The logistic function <c>1 / (1 + e^-x)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -11,7 +11,7 @@ namespace RnnCompiler.Kernels;
 /// The layout suits a broadcast-and-multiply-add form: each input element scales one weight row into the accumulators,
 /// so no horizontal sums are needed.
 /// </summary>
-public static class MatrixKernels
+public static partial class MatrixKernels
 {
     /// <summary>
     /// <c>y[j] += Σ_i x[i] · w[i · stride + j]</c> for every <c>j &lt; y.Length</c>: a row vector times the column block

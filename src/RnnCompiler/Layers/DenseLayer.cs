@@ -5,7 +5,7 @@ using RnnCompiler.Kernels;
 namespace RnnCompiler.Layers;
 
 /// <summary>The fully connected layer (Keras <c>Dense</c>): <c>y = g(x·W + b)</c>, kernel [input, units], bias [units].</summary>
-public static class DenseLayer
+public static partial class DenseLayer
 {
     /// <summary>Applies the layer to each of <paramref name="steps"/> rows (Keras's <c>TimeDistributed</c> when steps &gt; 1).</summary>
     /// <param name="inputs">[steps, inputSize].</param>
@@ -26,7 +26,7 @@ public static class DenseLayer
 }
 
 /// <summary>The lookup table (Keras <c>Embedding</c>): row <c>token</c> of a [vocabulary, dimensions] table per step.</summary>
-public static class EmbeddingLayer
+public static partial class EmbeddingLayer
 {
     /// <summary>Copies the row of each token into <paramref name="outputs"/> ([tokens, dimensions]); the tokens are checked by the caller.</summary>
     /// <param name="tokens">Token ids in [0, vocabulary).</param>
@@ -44,7 +44,7 @@ public static class EmbeddingLayer
 }
 
 /// <summary>How a bidirectional layer combines its two directions (Keras's <c>merge_mode</c>).</summary>
-public static class BidirectionalMerge
+public static partial class BidirectionalMerge
 {
     /// <summary>
     /// Merges <paramref name="steps"/> rows of the forward and backward outputs ([steps, units] each) into

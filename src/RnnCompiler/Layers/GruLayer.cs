@@ -14,7 +14,7 @@ namespace RnnCompiler.Layers;
 /// h[t] = z ⊙ h[t-1] + (1 - z) ⊙ ĥ
 /// </code>
 /// </summary>
-public static class GruLayer
+public static partial class GruLayer
 {
     /// <summary>Runs the layer over <paramref name="steps"/> steps, keeping what backpropagation through time reads.</summary>
     /// <param name="inputs">The inputs, [steps, inputSize].</param>

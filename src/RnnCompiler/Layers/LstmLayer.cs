@@ -12,7 +12,7 @@ namespace RnnCompiler.Layers;
 /// c[t] = f ⊙ c[t-1] + i ⊙ g                           h[t] = o ⊙ tanh(c[t])
 /// </code>
 /// </summary>
-public static class LstmLayer
+public static partial class LstmLayer
 {
     /// <summary>
     /// Runs the layer over <paramref name="steps"/> steps, keeping every step's activated gates, cell and hidden state

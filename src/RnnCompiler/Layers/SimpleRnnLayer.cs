@@ -8,7 +8,7 @@ namespace RnnCompiler.Layers;
 /// The fully connected recurrence (Keras <c>SimpleRNN</c>): <c>h[t] = g(x[t]·W + h[t-1]·U + b)</c>, with
 /// kernel [input, units], recurrent_kernel [units, units] and bias [units].
 /// </summary>
-public static class SimpleRnnLayer
+public static partial class SimpleRnnLayer
 {
     /// <summary>Runs the layer over <paramref name="steps"/> steps.</summary>
     /// <param name="inputs">The inputs, [steps, inputSize].</param>
