@@ -1,8 +1,14 @@
+using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
+using RnnCompiler.Generators;
 using RnnCompiler.Generators.Diagnostics;
 
 namespace RnnCompiler.Analyzers.Tests;
@@ -20,16 +26,53 @@ internal static class AnalyzerTest
         new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.12"),
         Path.Combine("ref", "net10.0"));
 
-    public static Task VerifyAsync(string source, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, withGeneratedPart: false, expected);
+
+    /// <summary>
+    /// As above; with <paramref name="withGeneratedPart"/> the generator runs first over the source (without markup)
+    /// and its files are added to the analyzed compilation, as in the IDE and in a build, where the analyzer sees the
+    /// generated part of the class next to the user's.
+    /// </summary>
+    public static Task VerifyAsync(string source, bool withGeneratedPart, params DiagnosticResult[] expected)
     {
+        string code = "using RnnCompiler;\n" + source;
         var test = new CSharpAnalyzerTest<RnnModelAnalyzer, DefaultVerifier>
         {
-            TestCode = "using RnnCompiler;\n" + source,
+            TestCode = code,
             ReferenceAssemblies = s_net100,
         };
-        test.TestState.AdditionalReferences.Add(MetadataReference.CreateFromFile(typeof(RnnModelAttribute).Assembly.Location));
+        test.TestState.AdditionalReferences.Add(s_runtime);
+        if (withGeneratedPart)
+        {
+            foreach ((string hintName, string generated) in Generate(RemoveMarkup(code)))
+            {
+                test.TestState.Sources.Add(("/0/" + hintName, generated));
+            }
+        }
+
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
+    }
+
+    private static readonly MetadataReference s_runtime = MetadataReference.CreateFromFile(typeof(RnnModelAttribute).Assembly.Location);
+
+    /// <summary>The generator's files for <paramref name="source"/>.</summary>
+    private static IEnumerable<(string HintName, string Source)> Generate(string source)
+    {
+        var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            "Generated",
+            new[] { CSharpSyntaxTree.ParseText(source, parseOptions) },
+            Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(s_runtime),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RnnModelGenerator().AsSourceGenerator() }, parseOptions: parseOptions);
+        GeneratorDriverRunResult result = driver.RunGenerators(compilation).GetRunResult();
+        if (result.GeneratedTrees.IsEmpty)
+        {
+            throw new InvalidOperationException("The generator wrote nothing for this source, so there is no generated part to test with.");
+        }
+
+        return result.GeneratedTrees.Select(tree => (Path.GetFileName(tree.FilePath), tree.GetText().ToString())).ToList();
     }
 
     /// <summary>
@@ -42,4 +85,7 @@ internal static class AnalyzerTest
     /// <summary>RNN0100 at markup location 0, with its message arguments checked through the descriptor's format.</summary>
     public static DiagnosticResult ModelSize(string name, int parameters, double kilobytes) =>
         new DiagnosticResult(DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(name, parameters, kilobytes);
+
+    /// <summary>Strips <c>{|ID:text|}</c> and <c>{|#0:text|}</c> markup, leaving the text, for the generator run.</summary>
+    private static string RemoveMarkup(string markup) => Regex.Replace(markup, @"\{\|[^:|]+:(?<text>.*?)\|\}", "${text}");
 }

@@ -48,4 +48,39 @@ public class ValidModelTests
         [RnnModel]
         public record NotAClassDeclaration;
         """);
+
+    /// <summary>
+    /// In a build the analyzer also sees the generated part: its members (Predict, Summary, …) are not the user's
+    /// (no RNN0014), it is not a second part carrying layers (no RNN0013), and RNN0100 stays on the user's declaration.
+    /// </summary>
+    [Fact]
+    public Task Generated_part_is_not_taken_for_the_users_code() => AnalyzerTest.VerifyAsync(
+        """
+        namespace Demo;
+        [RnnModel(SequenceLength = 80)]
+        [Embedding(1000, 64)]
+        [Lstm(128)]
+        [Dense(10, Activation = Activation.Softmax)]
+        public partial class {|#0:Sentiment|};
+        """,
+        withGeneratedPart: true,
+        AnalyzerTest.ModelSize("Sentiment", 164_106, 641.0));
+
+    [Fact]
+    public Task Nested_model_with_generated_part_gets_only_its_size() => AnalyzerTest.VerifyAsync(
+        """
+        namespace Demo;
+        public partial class Outer
+        {
+            [RnnModel(SequenceLength = 16)]
+            [Input(2)]
+            [Gru(3, Bidirectional = true, ReturnSequences = true)]
+            [Dense(1)]
+            public partial class {|RNN0100:Tagger|}
+            {
+                public string Label => "tags";
+            }
+        }
+        """,
+        withGeneratedPart: true);
 }
