@@ -21,4 +21,7 @@ public sealed class RnnModelAttribute : Attribute
 {
     /// <summary>The largest number of time steps one call to <c>Predict</c> takes; buffers are sized for it. Must be at least 1.</summary>
     public int SequenceLength { get; set; }
+
+    /// <summary>The floating-point type of weights, inputs and outputs; <see cref="Precision.Single"/> (float) by default.</summary>
+    public Precision Precision { get; set; }
 }
