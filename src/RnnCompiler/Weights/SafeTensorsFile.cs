@@ -46,7 +46,10 @@ internal static class SafeTensorsFile
     };
 
     /// <summary>Reads the header and the data section. Throws <see cref="InvalidDataException"/> for anything malformed.</summary>
-    public static (Dictionary<string, SafeTensorEntry> Entries, byte[] Data) Read(Stream stream)
+    public static (Dictionary<string, SafeTensorEntry> Entries, byte[] Data) Read(Stream stream) => Read(stream, out _);
+
+    /// <summary>Reads the header, its string metadata and the data section.</summary>
+    public static (Dictionary<string, SafeTensorEntry> Entries, byte[] Data) Read(Stream stream, out Dictionary<string, string> metadata)
     {
         ArgumentNullException.ThrowIfNull(stream);
         Span<byte> prefix = stackalloc byte[8];
@@ -64,7 +67,7 @@ internal static class SafeTensorsFile
 
         byte[] header = new byte[(int)headerLength];
         ReadExactly(stream, header, $"the {headerLength}-byte header");
-        Dictionary<string, SafeTensorEntry> entries = ParseHeader(header);
+        Dictionary<string, SafeTensorEntry> entries = ParseHeader(header, out metadata);
         long dataLength = 0;
         foreach (SafeTensorEntry entry in entries.Values)
         {
@@ -118,9 +121,10 @@ internal static class SafeTensorsFile
         }
     }
 
-    private static Dictionary<string, SafeTensorEntry> ParseHeader(byte[] header)
+    private static Dictionary<string, SafeTensorEntry> ParseHeader(byte[] header, out Dictionary<string, string> metadata)
     {
         var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
+        metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             using JsonDocument document = JsonDocument.Parse(header);
@@ -133,6 +137,17 @@ internal static class SafeTensorsFile
             {
                 if (property.Name == "__metadata__")
                 {
+                    if (property.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (JsonProperty item in property.Value.EnumerateObject())
+                        {
+                            if (item.Value.ValueKind == JsonValueKind.String)
+                            {
+                                metadata[item.Name] = item.Value.GetString()!;
+                            }
+                        }
+                    }
+
                     continue;
                 }
 

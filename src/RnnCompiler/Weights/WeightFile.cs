@@ -30,21 +30,7 @@ public static class WeightFile
         }
 
         var tensors = new List<(string, int[], double[])>();
-        foreach (LayerDescriptor layer in layers)
-        {
-            foreach (TensorDescriptor tensor in layer.Tensors)
-            {
-                var values = new double[tensor.Length];
-                ReadOnlySpan<T> source = parameters.Slice(tensor.Offset, tensor.Length);
-                for (int i = 0; i < values.Length; i++)
-                {
-                    values[i] = double.CreateTruncating(source[i]);
-                }
-
-                tensors.Add((tensor.Name, tensor.Shape, values));
-            }
-        }
-
+        AddTensors(tensors, layers, parameters, string.Empty);
         var metadata = new Dictionary<string, string> { ["format"] = "keras", ["producer"] = "RnnCompiler" };
         SafeTensorsFile.Write(stream, tensors, typeof(T) == typeof(double), metadata);
     }
@@ -102,6 +88,42 @@ public static class WeightFile
         {
             parameters[baseOffset + i] = T.CreateTruncating(staged[i]);
         }
+    }
+
+    /// <summary>Adds every tensor of <paramref name="layers"/>, read from <paramref name="values"/>, under its Keras name with <paramref name="prefix"/>.</summary>
+    internal static void AddTensors<T>(List<(string, int[], double[])> tensors, IReadOnlyList<LayerDescriptor> layers, ReadOnlySpan<T> values, string prefix)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        foreach (LayerDescriptor layer in layers)
+        {
+            foreach (TensorDescriptor tensor in layer.Tensors)
+            {
+                var copy = new double[tensor.Length];
+                ReadOnlySpan<T> source = values.Slice(tensor.Offset, tensor.Length);
+                for (int i = 0; i < copy.Length; i++)
+                {
+                    copy[i] = double.CreateTruncating(source[i]);
+                }
+
+                tensors.Add((prefix + tensor.Name, tensor.Shape, copy));
+            }
+        }
+    }
+
+    /// <summary>Reads every tensor of <paramref name="layers"/> under its Keras name with <paramref name="prefix"/> into a staged flat vector.</summary>
+    internal static double[] StageKeras(IReadOnlyList<LayerDescriptor> layers, Dictionary<string, SafeTensorEntry> entries, byte[] data, string prefix)
+    {
+        var staged = new double[layers.Sum(layer => layer.ParameterCount)];
+        int baseOffset = layers.Count == 0 ? 0 : layers.Min(layer => layer.Offset);
+        foreach (LayerDescriptor layer in layers)
+        {
+            foreach (TensorDescriptor tensor in layer.Tensors)
+            {
+                ReadKeras(tensor with { Name = prefix + tensor.Name }, entries, data, staged.AsSpan(tensor.Offset - baseOffset, tensor.Length));
+            }
+        }
+
+        return staged;
     }
 
     private static void ReadKeras(TensorDescriptor tensor, Dictionary<string, SafeTensorEntry> entries, byte[] data, Span<double> target)

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Numerics;
+using RnnCompiler.Weights;
+
+namespace RnnCompiler.Training;
+
+/// <summary>
+/// Training checkpoints: the weights, the optimizer's moments and its step count in one safetensors file
+/// (<c>lstm/kernel</c>, <c>optimizer/first/lstm/kernel</c>, <c>optimizer/second/lstm/kernel</c>, ...; the step in the
+/// metadata), so that training resumes exactly. Loading checks the whole file before changing anything.
+/// </summary>
+public static class Checkpoint
+{
+    private const string FirstPrefix = "optimizer/first/";
+    private const string SecondPrefix = "optimizer/second/";
+
+    /// <summary>Writes a checkpoint.</summary>
+    public static void Save<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings,
+        ReadOnlySpan<T> parameters, ReadOnlySpan<T> first, ReadOnlySpan<T> second, long step, long skippedUpdates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var tensors = new List<(string, int[], double[])>();
+        WeightFile.AddTensors(tensors, layers, parameters, string.Empty);
+        if (settings.HasFirstMoment)
+        {
+            WeightFile.AddTensors(tensors, layers, first, FirstPrefix);
+        }
+
+        if (settings.HasSecondMoment)
+        {
+            WeightFile.AddTensors(tensors, layers, second, SecondPrefix);
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "rnncompiler-checkpoint",
+            ["optimizer"] = settings.Optimizer.ToString(),
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["skipped_updates"] = skippedUpdates.ToString(CultureInfo.InvariantCulture),
+        };
+        SafeTensorsFile.Write(stream, tensors, typeof(T) == typeof(double), metadata);
+    }
+
+    /// <summary>Reads a checkpoint written by <see cref="Save"/> for the same model and optimizer; nothing changes unless all of it is valid.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged, is not a checkpoint of this optimizer, or lacks a tensor.</exception>
+    public static void Load<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings,
+        Span<T> parameters, Span<T> first, Span<T> second, out long step, out long skippedUpdates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        (Dictionary<string, SafeTensorEntry> entries, byte[] data) = SafeTensorsFile.Read(stream, out Dictionary<string, string> metadata);
+        if (!metadata.TryGetValue("format", out string? format) || format != "rnncompiler-checkpoint")
+        {
+            throw new InvalidDataException("The file is not an RnnCompiler checkpoint (its metadata has no \"format\": \"rnncompiler-checkpoint\"); to load weights alone, use LoadWeights.");
+        }
+
+        if (!metadata.TryGetValue("optimizer", out string? optimizer) || optimizer != settings.Optimizer.ToString())
+        {
+            throw new InvalidDataException($"The checkpoint was written for optimizer '{optimizer}'; this model trains with {settings.Optimizer}.");
+        }
+
+        if (!metadata.TryGetValue("step", out string? stepText) || !long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long newStep))
+        {
+            throw new InvalidDataException("The checkpoint's metadata has no valid \"step\".");
+        }
+
+        long newSkipped = 0;
+        if (metadata.TryGetValue("skipped_updates", out string? skippedText) && !long.TryParse(skippedText, NumberStyles.None, CultureInfo.InvariantCulture, out newSkipped))
+        {
+            throw new InvalidDataException("The checkpoint's metadata has an invalid \"skipped_updates\".");
+        }
+
+        double[] weights = WeightFile.StageKeras(layers, entries, data, string.Empty);
+        double[]? firstStaged = settings.HasFirstMoment ? WeightFile.StageKeras(layers, entries, data, FirstPrefix) : null;
+        double[]? secondStaged = settings.HasSecondMoment ? WeightFile.StageKeras(layers, entries, data, SecondPrefix) : null;
+
+        // Everything is valid: only now is the model changed.
+        Copy(weights, parameters);
+        if (firstStaged is not null)
+        {
+            Copy(firstStaged, first);
+        }
+
+        if (secondStaged is not null)
+        {
+            Copy(secondStaged, second);
+        }
+
+        step = newStep;
+        skippedUpdates = newSkipped;
+    }
+
+    /// <summary>
+    /// Writes a file through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, then
+    /// replaces <paramref name="path"/> with it in one rename, so an interrupted save never destroys the previous file.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string temporary = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    private static void Copy<T>(double[] source, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < source.Length; i++)
+        {
+            target[i] = T.CreateTruncating(source[i]);
+        }
+    }
+}
