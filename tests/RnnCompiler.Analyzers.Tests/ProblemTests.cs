@@ -210,4 +210,60 @@ public class ProblemTests
         [{|RNN0017:Dense(1, Activation = (Activation)7)|}]
         public partial class Forecaster;
         """);
+
+    [Fact]
+    public Task RNN0018_sparse_crossentropy_on_a_linear_output() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|#0:Train(Loss = Loss.SparseCategoricalCrossentropy)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(4)]
+        public partial class Classifier;
+        """,
+        AnalyzerTest.Diagnostic("RNN0018").WithMessage("SparseCategoricalCrossentropy needs a probability per class: end the model with [Dense(classes, Activation = Activation.Softmax)], or with a Linear Dense layer and FromLogits = true."));
+
+    [Fact]
+    public Task RNN0018_binary_crossentropy_on_a_softmax_output() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0018:Train(Loss = Loss.BinaryCrossentropy)|}]
+        [Input(3)]
+        [Gru(8)]
+        [Dense(2, Activation = Activation.Softmax)]
+        public partial class Detector;
+        """);
+
+    [Fact]
+    public Task RNN0018_sparse_crossentropy_on_one_unit() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0018:Train(Loss = Loss.SparseCategoricalCrossentropy)|}]
+        [Input(3)]
+        [Gru(8)]
+        [Dense(1, Activation = Activation.Softmax)]
+        public partial class Detector;
+        """);
+
+    [Fact]
+    public Task RNN0019_learning_rate_and_batch_size_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0019:{|RNN0019:Train(LearningRate = 0f, BatchSize = 0)|}|}]
+        [Input(3)]
+        [Gru(8)]
+        [Dense(2, Activation = Activation.Softmax)]
+        public partial class Detector;
+        """);
+
+    [Fact]
+    public Task RNN0020_stateful_with_a_bidirectional_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0020:Train(Stateful = true)|}]
+        [Input(1)]
+        [Lstm(8, Bidirectional = true)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class StreamClassifier;
+        """);
 }

@@ -33,7 +33,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MemberCollision = Error(ProblemIds.MemberCollision, "A name collides with a generated member");
     public static readonly DiagnosticDescriptor NoWeightedLayer = Error(ProblemIds.NoWeightedLayer, "The model has only an input layer");
     public static readonly DiagnosticDescriptor ModelTooLarge = Error(ProblemIds.ModelTooLarge, "The model is too large");
-    public static readonly DiagnosticDescriptor UnknownEnumValue = Error(ProblemIds.UnknownEnumValue, "An Activation or MergeMode value is not a named value");
+    public static readonly DiagnosticDescriptor UnknownEnumValue = Error(ProblemIds.UnknownEnumValue, "An enum value is not a named value");
+    public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Error(ProblemIds.LossDoesNotFitOutput, "The loss does not fit the model's output");
+    public static readonly DiagnosticDescriptor TrainingValueOutOfRange = Error(ProblemIds.TrainingValueOutOfRange, "A training setting is out of range");
+    public static readonly DiagnosticDescriptor StatefulBidirectional = Error(ProblemIds.StatefulBidirectional, "Stateful training with a bidirectional layer");
 
     /// <summary>Reported on the class name of every valid model: its parameter count and weight size.</summary>
     public static readonly DiagnosticDescriptor ModelSize = new(
@@ -52,7 +55,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, ModelSize,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, ModelSize,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -81,6 +81,7 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
                 Location location = problem.LayerIndex switch
                 {
                     ValidationProblem.OnModelAttribute => AttributeLocation(modelAttribute, context.CancellationToken) ?? classLocation,
+                    ValidationProblem.OnTrainAttribute => TrainAttribute(type) is { } train ? AttributeLocation(train, context.CancellationToken) ?? classLocation : classLocation,
                     >= 0 when problem.LayerIndex < layers.Count => AttributeLocation(layers[problem.LayerIndex].Attribute, context.CancellationToken) ?? classLocation,
                     _ => classLocation,
                 };
@@ -92,6 +93,20 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             // An analyzer must never throw (AD0001). Malformed code the parser cannot read gets no diagnostic here;
             // the compiler reports what is wrong with it.
         }
+    }
+
+    /// <summary>The <c>[Train]</c> attribute of the model, if any.</summary>
+    private static AttributeData? TrainAttribute(INamedTypeSymbol type)
+    {
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == DeclarationParser.TrainAttribute)
+            {
+                return attribute;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

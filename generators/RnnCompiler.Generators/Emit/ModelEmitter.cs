@@ -12,9 +12,9 @@ namespace RnnCompiler.Generators.Emit;
 /// </summary>
 internal static class ModelEmitter
 {
-    private const string Layers = "global::RnnCompiler.Layers.";
-    private const string Span = "global::System.Span";
-    private const string ReadOnlySpan = "global::System.ReadOnlySpan";
+    internal const string Layers = "global::RnnCompiler.Layers.";
+    internal const string Span = "global::System.Span";
+    internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
 
     public static string Emit(NetworkModel model, string generatorVersion)
     {
@@ -36,7 +36,13 @@ internal static class ModelEmitter
 
         DocumentationWriter.WriteRemarks(writer, model);
         string kind = (model.TakesTokens ? "Token" : "Feature") + (model.CanStream ? "Streaming" : string.Empty);
-        using (writer.Block($"partial class {model.TypeName} : global::RnnCompiler.I{kind}Model<{model.ElementType}>"))
+        string interfaces = $"global::RnnCompiler.I{kind}Model<{model.ElementType}>";
+        if (model.Training is not null)
+        {
+            interfaces += ", " + TrainingEmitter.InterfaceName(model);
+        }
+
+        using (writer.Block($"partial class {model.TypeName} : {interfaces}"))
         {
             WriteConstants(context);
             WriteFields(context);
@@ -45,6 +51,11 @@ internal static class ModelEmitter
             if (model.CanStream)
             {
                 WriteStreaming(context);
+            }
+
+            if (model.Training is not null)
+            {
+                TrainingEmitter.Write(context);
             }
 
             WriteLayout(context);
@@ -276,6 +287,38 @@ internal static class ModelEmitter
                 : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
             string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
+            writer.WriteLine(model.Training is null ? $"RunForward({input}, steps, outputs);" : $"RunForward({input}, steps, outputs, logits: false, stateRow: -1);");
+        }
+
+        writer.WriteLine();
+        WriteRunForward(context);
+    }
+
+    /// <summary>
+    /// The forward pass over one sequence, shared by Predict and training: every layer's outputs, gates and states stay
+    /// in the layer buffers, where backpropagation reads them.
+    /// </summary>
+    private static void WriteRunForward(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        string inputType = model.TakesTokens ? "int" : t;
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs every layer over one sequence of <paramref name=\"steps\"/> checked steps, keeping what each layer computes in its buffers.");
+        writer.WriteLine("/// </summary>");
+        if (model.Training is not null)
+        {
+            writer.WriteLine("/// <param name=\"logits\">When true the last layer writes its sums, before the activation the loss is fused with.</param>");
+            writer.WriteLine("/// <param name=\"stateRow\">The batch row whose carried state starts the sequence (stateful training), or -1 for zeros.</param>");
+        }
+
+        writer.WriteLine(context.GeneratedCode);
+        string signature = $"private void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs"
+            + (model.Training is null ? ")" : ", bool logits, int stateRow)");
+        using (writer.Block(signature))
+        {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;
             bool sequence = true;
@@ -289,6 +332,12 @@ internal static class ModelEmitter
 
         writer.WriteLine();
     }
+
+    /// <summary>The initial state of a recurrent layer in a sequence pass: zeros, or the batch row's carried state in stateful training.</summary>
+    internal static string InitialState(EmitContext context, LayerModel layer, string which) =>
+        context.Model.Training is { Stateful: true }
+            ? $"(stateRow < 0 ? default : new {ReadOnlySpan}<{context.Model.ElementType}>({context.Field(layer)}Train{which}, stateRow * {Int(layer.Units)}, {Int(layer.Units)}))"
+            : "default";
 
     /// <summary>Writes one layer of Predict and returns the expression of its output.</summary>
     private static string WritePredictLayer(EmitContext context, LayerModel layer, string input, bool sequence)
@@ -311,7 +360,13 @@ internal static class ModelEmitter
                 writer.WriteLine(sequence
                     ? $"// {layer.Name}: y[t] = {layer.Activation}(x[t]·kernel + bias) at every step, [{Int(layer.InputWidth)}] → [{Int(layer.Units)}]."
                     : $"// {layer.Name}: y = {layer.Activation}(x·kernel + bias), [{Int(layer.InputWidth)}] → [{Int(layer.Units)}].");
-                writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({input}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
+                string activation = $"global::RnnCompiler.Activation.{layer.Activation}";
+                if (isLast && model.TrainsOnLogits && layer.Activation != ActivationKind.Linear)
+                {
+                    activation = $"logits ? global::RnnCompiler.Activation.Linear : {activation}";
+                }
+
+                writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({input}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
                 return target;
             }
         }
@@ -353,7 +408,9 @@ internal static class ModelEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        writer.WriteLine("/// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>");
+        writer.WriteLine(model.Training is { Stateful: true }
+            ? "/// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>"
+            : "/// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("public void ResetState()"))
         {
@@ -364,6 +421,15 @@ internal static class ModelEmitter
                 if (layer.Type == LayerType.Lstm)
                 {
                     writer.WriteLine($"global::System.Array.Clear({field}CellState);");
+                }
+
+                if (model.Training is { Stateful: true })
+                {
+                    writer.WriteLine($"global::System.Array.Clear({field}TrainHidden);");
+                    if (layer.Type == LayerType.Lstm)
+                    {
+                        writer.WriteLine($"global::System.Array.Clear({field}TrainCell);");
+                    }
                 }
             }
         }
@@ -433,7 +499,7 @@ internal static class ModelEmitter
     /// The call that runs one direction of a recurrent layer. With <paramref name="initial"/> (streaming) the state
     /// fields are both the initial state and the destination of the new state.
     /// </summary>
-    private static string RecurrentCall(EmitContext context, LayerModel layer, string direction, string input, string steps, bool reverse, string? initial)
+    internal static string RecurrentCall(EmitContext context, LayerModel layer, string direction, string input, string steps, bool reverse, string? initial)
     {
         string t = context.Model.ElementType;
         string buffer = context.Field(layer) + direction;
@@ -441,19 +507,19 @@ internal static class ModelEmitter
         string kernel = Weights(context, layer, direction + "Kernel");
         string recurrent = Weights(context, layer, direction + "RecurrentKernel");
         string bias = Weights(context, layer, direction + "Bias");
-        string hiddenIn = initial is null ? "default" : initial + "State";
+        string hiddenIn = initial is null ? InitialState(context, layer, "Hidden") : initial + "State";
         string hiddenOut = initial is null ? buffer + "Hidden" : initial + "State";
         string head = $"({input}, {steps}, {Int(layer.InputWidth)}, {units}, {kernel}, {recurrent}, {bias}";
         string reverseText = reverse ? "true" : "false";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{Layers}LstmLayer.Forward<{t}>{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? "default" : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
+            LayerType.Lstm => $"{Layers}LstmLayer.Forward<{t}>{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
             LayerType.Gru => $"{Layers}GruLayer.Forward<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
             _ => $"{Layers}SimpleRnnLayer.Forward<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
         };
     }
 
-    private static string Formula(LayerModel layer) => layer.Type switch
+    internal static string Formula(LayerModel layer) => layer.Type switch
     {
         LayerType.Lstm => "gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t])",
         LayerType.Gru when layer.ResetAfter => "z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ",
@@ -476,21 +542,21 @@ internal static class ModelEmitter
         }
     }
 
-    private static string Weights(EmitContext context, LayerModel layer, string tensor)
+    internal static string Weights(EmitContext context, LayerModel layer, string tensor, string span = "p")
     {
         TensorModel model = context.Model.Tensors.First(candidate => candidate.Identifier == layer.Identifier + tensor);
-        return $"p.Slice(Layout.{model.Identifier}, {Int(model.Length)})";
+        return $"{span}.Slice(Layout.{model.Identifier}, {Int(model.Length)})";
     }
 
     /// <summary>A span over part of a buffer field (no <c>AsSpan</c>: the user's file may lack <c>using System</c>).</summary>
-    private static string SliceOf(EmitContext context, string field, string start, string length) =>
+    internal static string SliceOf(EmitContext context, string field, string start, string length) =>
         $"new {Span}<{context.Model.ElementType}>({field}, {start}, {length})";
 
-    private static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
+    internal static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
 
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Bool(bool value) => value ? "true" : "false";
+    internal static string Bool(bool value) => value ? "true" : "false";
 
     /// <summary>A C# string literal.</summary>
     public static string Literal(string text)
@@ -513,7 +579,7 @@ internal static class ModelEmitter
         return builder.Append('"').ToString();
     }
 
-    private sealed class EmitContext(NetworkModel model, SourceWriter writer, string generatedCode)
+    internal sealed class EmitContext(NetworkModel model, SourceWriter writer, string generatedCode)
     {
         public NetworkModel Model { get; } = model;
 

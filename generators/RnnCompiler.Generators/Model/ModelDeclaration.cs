@@ -30,6 +30,42 @@ internal enum MergeKind
     Average = 3,
 }
 
+/// <summary>Mirrors <c>RnnCompiler.Loss</c> (same names and values).</summary>
+internal enum LossKind
+{
+    SparseCategoricalCrossentropy = 0,
+    CategoricalCrossentropy = 1,
+    BinaryCrossentropy = 2,
+    MeanSquaredError = 3,
+    MeanAbsoluteError = 4,
+}
+
+/// <summary>Mirrors <c>RnnCompiler.Optimizer</c> (same names and values).</summary>
+internal enum OptimizerKind
+{
+    Sgd = 0,
+    Adam = 1,
+    RmsProp = 2,
+}
+
+/// <summary>The <c>[Train]</c> attribute as written; floats as the attribute holds them.</summary>
+internal sealed record TrainingDeclaration(
+    LossKind Loss,
+    bool FromLogits,
+    OptimizerKind Optimizer,
+    float LearningRate,
+    int BatchSize,
+    float Momentum,
+    bool Nesterov,
+    float Beta1,
+    float Beta2,
+    float Rho,
+    float Epsilon,
+    float ClipNorm,
+    float GlobalClipNorm,
+    float ClipValue,
+    bool Stateful);
+
 /// <summary>A type that contains the model's class, re-declared around the generated part.</summary>
 /// <param name="Keyword">How to declare it: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
 /// <param name="Name">Its name.</param>
@@ -67,4 +103,6 @@ internal sealed record ModelDeclaration(
     int SequenceLength,
     EquatableArray<LayerDeclaration> Layers,
     bool LayersSplitAcrossParts,
-    EquatableArray<string> MemberNames);
+    EquatableArray<string> MemberNames,
+    int Precision = 0,
+    TrainingDeclaration? Training = null);

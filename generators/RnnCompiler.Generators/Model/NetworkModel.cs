@@ -65,6 +65,8 @@ internal sealed record TensorModel(string Name, string Identifier, string Shape,
 /// <param name="Layers">The weighted layers in order.</param>
 /// <param name="Tensors">Every weight tensor in flat order.</param>
 /// <param name="ParameterCount">The total number of weights.</param>
+/// <param name="IsDouble">Whether the model computes in double precision.</param>
+/// <param name="Training">The training configuration when the class has <c>[Train]</c>.</param>
 internal sealed record NetworkModel(
     string? Namespace,
     string TypeName,
@@ -75,7 +77,9 @@ internal sealed record NetworkModel(
     int InputWidth,
     EquatableArray<LayerModel> Layers,
     EquatableArray<TensorModel> Tensors,
-    int ParameterCount)
+    int ParameterCount,
+    bool IsDouble = false,
+    TrainingDeclaration? Training = null)
 {
     public LayerModel Last => Layers[Layers.Count - 1];
 
@@ -101,5 +105,14 @@ internal sealed record NetworkModel(
     }
 
     /// <summary>The element type of weights and activations in the emitted code.</summary>
-    public string ElementType => "float";
+    public string ElementType => IsDouble ? "double" : "float";
+
+    /// <summary>
+    /// Whether training reads the last layer's sums (logits) rather than its activated outputs: the cross-entropies,
+    /// fused with the Softmax or Sigmoid of the last Dense layer (or with FromLogits on a Linear one).
+    /// </summary>
+    public bool TrainsOnLogits => Training is { Loss: LossKind.SparseCategoricalCrossentropy or LossKind.CategoricalCrossentropy or LossKind.BinaryCrossentropy };
+
+    /// <summary>Targets per output row: one class id for SparseCategoricalCrossentropy, else one value per output unit.</summary>
+    public int TargetsPerRow => Training is { Loss: LossKind.SparseCategoricalCrossentropy } ? 1 : OutputWidth;
 }

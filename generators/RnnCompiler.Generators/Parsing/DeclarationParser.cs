@@ -17,6 +17,7 @@ internal static class DeclarationParser
 {
     public const string Namespace = "RnnCompiler";
     public const string RnnModelAttribute = "RnnCompiler.RnnModelAttribute";
+    public const string TrainAttribute = "RnnCompiler.TrainAttribute";
 
     private static readonly Dictionary<string, LayerType> s_layerAttributes = new(StringComparer.Ordinal)
     {
@@ -57,11 +58,25 @@ internal static class DeclarationParser
     public static ModelDeclaration Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
     {
         int sequenceLength = 0;
+        int precision = 0;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
             {
                 sequenceLength = value;
+            }
+            else if (argument.Key == "Precision" && argument.Value.Value is int precisionValue)
+            {
+                precision = precisionValue;
+            }
+        }
+
+        TrainingDeclaration? training = null;
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == TrainAttribute)
+            {
+                training = ParseTraining(attribute);
             }
         }
 
@@ -103,7 +118,39 @@ internal static class DeclarationParser
             sequenceLength,
             new EquatableArray<LayerDeclaration>(layers),
             declarations.Count > 1,
-            new EquatableArray<string>(members));
+            new EquatableArray<string>(members),
+            precision,
+            training);
+    }
+
+    private static TrainingDeclaration ParseTraining(AttributeData attribute)
+    {
+        var training = new TrainingDeclaration(LossKind.SparseCategoricalCrossentropy, false, OptimizerKind.Adam, 1e-3f, 32, 0f, false, 0.9f, 0.999f, 0.9f, 1e-7f, 0f, 0f, 0f, false);
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            object? value = argument.Value.Value;
+            training = (argument.Key, value) switch
+            {
+                ("Loss", int loss) => training with { Loss = (LossKind)loss },
+                ("FromLogits", bool flag) => training with { FromLogits = flag },
+                ("Optimizer", int optimizer) => training with { Optimizer = (OptimizerKind)optimizer },
+                ("LearningRate", float rate) => training with { LearningRate = rate },
+                ("BatchSize", int size) => training with { BatchSize = size },
+                ("Momentum", float momentum) => training with { Momentum = momentum },
+                ("Nesterov", bool flag) => training with { Nesterov = flag },
+                ("Beta1", float beta) => training with { Beta1 = beta },
+                ("Beta2", float beta) => training with { Beta2 = beta },
+                ("Rho", float rho) => training with { Rho = rho },
+                ("Epsilon", float epsilon) => training with { Epsilon = epsilon },
+                ("ClipNorm", float clip) => training with { ClipNorm = clip },
+                ("GlobalClipNorm", float clip) => training with { GlobalClipNorm = clip },
+                ("ClipValue", float clip) => training with { ClipValue = clip },
+                ("Stateful", bool flag) => training with { Stateful = flag },
+                _ => training,
+            };
+        }
+
+        return training;
     }
 
     /// <summary>

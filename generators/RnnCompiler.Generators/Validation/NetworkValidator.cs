@@ -24,7 +24,9 @@ internal static class NetworkValidator
     public static readonly string[] GeneratedMemberNames =
     {
         "SequenceLength", "InputFeatures", "VocabularySize", "OutputUnits", "ParameterCount", "Summary", "Parameters",
-        "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters",
+        "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters", "RunForward",
+        "BatchSize", "Gradients", "TrainBatch", "ComputeGradients", "Evaluate", "SaveCheckpoint", "LoadCheckpoint",
+        "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training",
     };
 
     public static (NetworkModel? Network, List<ValidationProblem> Problems) Validate(ModelDeclaration declaration)
@@ -87,9 +89,109 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.NoWeightedLayer, 0, $"'{name}' has only an input layer; add a recurrent or Dense layer after it."));
         }
 
+        if (declaration.Precision is not (0 or 1))
+        {
+            problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The Precision value is not one of the named values; use Precision.Single or Precision.Double."));
+        }
+
         NetworkModel? network = Resolve(declaration, problems);
+        if (declaration.Training is { } training)
+        {
+            ValidateTraining(training, network, problems);
+        }
+
         return (problems.Count == 0 ? network : null, problems);
     }
+
+    private static void ValidateTraining(TrainingDeclaration training, NetworkModel? network, List<ValidationProblem> problems)
+    {
+        const int OnTrain = ValidationProblem.OnTrainAttribute;
+        if (!System.Enum.IsDefined(typeof(LossKind), training.Loss) || !System.Enum.IsDefined(typeof(OptimizerKind), training.Optimizer))
+        {
+            problems.Add(new(ProblemIds.UnknownEnumValue, OnTrain, "The Loss or Optimizer value is not one of the named values; use a member of the enum."));
+            return;
+        }
+
+        void OutOfRange(string what) => problems.Add(new(ProblemIds.TrainingValueOutOfRange, OnTrain, what));
+        if (!(training.LearningRate > 0) || float.IsInfinity(training.LearningRate))
+        {
+            OutOfRange($"LearningRate is {Float(training.LearningRate)}; it must be a positive number, for example LearningRate = 1e-3f.");
+        }
+
+        if (training.BatchSize < 1 || training.BatchSize > 65_536)
+        {
+            OutOfRange($"BatchSize is {training.BatchSize}; it must be from 1 to 65,536, for example BatchSize = 32.");
+        }
+
+        foreach ((string name, float value) in new[] { ("ClipNorm", training.ClipNorm), ("GlobalClipNorm", training.GlobalClipNorm), ("ClipValue", training.ClipValue) })
+        {
+            if (!(value >= 0) || float.IsInfinity(value))
+            {
+                OutOfRange($"{name} is {Float(value)}; it must be positive to clip, or 0 (the default) not to.");
+            }
+        }
+
+        foreach ((string name, float value) in new[] { ("Momentum", training.Momentum), ("Beta1", training.Beta1), ("Beta2", training.Beta2), ("Rho", training.Rho) })
+        {
+            if (!(value >= 0 && value < 1))
+            {
+                OutOfRange($"{name} is {Float(value)}; it must be in [0, 1).");
+            }
+        }
+
+        if (!(training.Epsilon > 0) || float.IsInfinity(training.Epsilon))
+        {
+            OutOfRange($"Epsilon is {Float(training.Epsilon)}; it must be a small positive number such as 1e-7f.");
+        }
+
+        if (network is null)
+        {
+            return;
+        }
+
+        if (training.Stateful && !network.CanStream)
+        {
+            problems.Add(new(ProblemIds.StatefulBidirectional, OnTrain, "Stateful training carries each sequence's final state into the next batch, which a bidirectional layer cannot do; remove Stateful = true, or Bidirectional = true."));
+        }
+
+        LayerModel last = network.Last;
+        ActivationKind activation = last.Type == LayerType.Dense ? last.Activation : ActivationKind.Linear;
+        string lossName = training.Loss.ToString();
+        void DoesNotFit(string message) => problems.Add(new(ProblemIds.LossDoesNotFitOutput, OnTrain, message));
+        switch (training.Loss)
+        {
+            case LossKind.SparseCategoricalCrossentropy:
+            case LossKind.CategoricalCrossentropy:
+                if (last.Type != LayerType.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Softmax))
+                {
+                    DoesNotFit($"{lossName} needs a probability per class: end the model with [Dense(classes, Activation = Activation.Softmax)], or with a Linear Dense layer and FromLogits = true.");
+                }
+                else if (last.Units < 2)
+                {
+                    DoesNotFit($"{lossName} needs at least two classes, but the last layer has 1 unit; for a yes/no output use Loss = Loss.BinaryCrossentropy with [Dense(1, Activation = Activation.Sigmoid)].");
+                }
+
+                break;
+            case LossKind.BinaryCrossentropy:
+                if (last.Type != LayerType.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Sigmoid))
+                {
+                    DoesNotFit("BinaryCrossentropy needs a probability per unit: end the model with [Dense(units, Activation = Activation.Sigmoid)], or with a Linear Dense layer and FromLogits = true.");
+                }
+
+                break;
+            default:
+                if (training.FromLogits)
+                {
+                    DoesNotFit($"FromLogits only applies to the cross-entropy losses; remove it for {lossName}.");
+                }
+
+                break;
+        }
+    }
+
+    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+
 
     private static NetworkModel? Resolve(ModelDeclaration declaration, List<ValidationProblem> problems)
     {
@@ -237,7 +339,9 @@ internal static class NetworkValidator
             inputWidth,
             new EquatableArray<LayerModel>(resolved),
             new EquatableArray<TensorModel>(tensors),
-            (int)offset);
+            (int)offset,
+            declaration.Precision == 1,
+            declaration.Training);
     }
 
     /// <summary>Adds the layer's tensors in Keras's order and returns the layer with its parameter count.</summary>

@@ -2,13 +2,15 @@ namespace RnnCompiler.Generators.Validation;
 
 /// <summary>
 /// One thing wrong with a declaration. The generator skips a model with any problem; an analyzer reports each one
-/// with the same ID and message, at the class (<see cref="LayerIndex"/> = -1), the <c>[RnnModel]</c> attribute (-2), or the
+/// with the same ID and message, at the class (<see cref="LayerIndex"/> = -1), the <c>[RnnModel]</c> attribute (-2),
+/// the <c>[Train]</c> attribute (-3), or the
 /// layer attribute at that index, so generator and analyzer never disagree.
 /// </summary>
 internal sealed record ValidationProblem(string Id, int LayerIndex, string Message)
 {
     public const int OnClass = -1;
     public const int OnModelAttribute = -2;
+    public const int OnTrainAttribute = -3;
 }
 
 /// <summary>The IDs of validation problems; never reused. Diagnostic descriptors are built on these.</summary>
@@ -31,4 +33,7 @@ internal static class ProblemIds
     public const string NoWeightedLayer = "RNN0015";
     public const string ModelTooLarge = "RNN0016";
     public const string UnknownEnumValue = "RNN0017";
+    public const string LossDoesNotFitOutput = "RNN0018";
+    public const string TrainingValueOutOfRange = "RNN0019";
+    public const string StatefulBidirectional = "RNN0020";
 }

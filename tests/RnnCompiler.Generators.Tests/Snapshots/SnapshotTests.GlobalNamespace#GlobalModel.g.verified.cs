@@ -143,6 +143,15 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     {
         int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
         global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[1]");
+        RunForward(inputs, steps, outputs);
+    }
+
+    /// <summary>
+    /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+    private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
+    {
         global::System.ReadOnlySpan<float> p = _parameters;
 
         // simple_rnn, steps first to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).

@@ -153,6 +153,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, steps * OutputUnits, nameof(outputs), "[steps, 2]");
+            RunForward(inputs, steps, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
+        {
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // gru, steps first to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.

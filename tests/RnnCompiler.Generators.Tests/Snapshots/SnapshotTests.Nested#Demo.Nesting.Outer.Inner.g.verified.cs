@@ -155,6 +155,15 @@ namespace Demo.Nesting
             {
                 int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
                 global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[2]");
+                RunForward(inputs, steps, outputs);
+            }
+
+            /// <summary>
+            /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
+            /// </summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
+            {
                 global::System.ReadOnlySpan<float> p = _parameters;
 
                 // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).

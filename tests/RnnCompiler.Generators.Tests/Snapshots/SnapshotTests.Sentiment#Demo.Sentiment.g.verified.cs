@@ -161,6 +161,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
+            RunForward(tokens, steps, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
+        {
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // embedding: row tokens[t] of the [1000, 64] table for every step t.

@@ -1,0 +1,102 @@
+namespace RnnCompiler.Tests.Training;
+
+// Double-precision models for the finite-difference gradient checks: every layer kind, option and loss, with sizes
+// that are not multiples of a vector width.
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 3)]
+[Input(3)]
+[SimpleRnn(5, ReturnSequences = true)]
+[SimpleRnn(3, Activation = Activation.Relu, Bidirectional = true, ReturnSequences = true)]
+[Dense(2)]
+public partial class GradSimpleRnnMse;
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradLstmSparse;
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.BinaryCrossentropy, BatchSize = 2)]
+[Input(2)]
+[Gru(4, ReturnSequences = true, ResetAfter = false, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+[Gru(3, Bidirectional = true, MergeMode = MergeMode.Average)]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class GradGruBinary;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.CategoricalCrossentropy, BatchSize = 2)]
+[Embedding(11, 3)]
+[Gru(5, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class GradTokenTagger;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanAbsoluteError, BatchSize = 2)]
+[Input(3)]
+[Dense(4, Activation = Activation.Tanh)]
+[SimpleRnn(3, Activation = Activation.Sigmoid, ReturnSequences = true, Bidirectional = true)]
+[Dense(2, Activation = Activation.Relu)]
+public partial class GradDenseFirstMae;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 2)]
+[Input(3)]
+[SimpleRnn(2, Activation = Activation.Linear)]
+[Dense(1)]
+public partial class GradLinearRnn;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, FromLogits = true, BatchSize = 2)]
+[Input(3)]
+[Lstm(4, Bidirectional = true)]
+[Dense(3)]
+public partial class GradLstmLogits;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.BinaryCrossentropy, FromLogits = true, BatchSize = 2)]
+[Input(2)]
+[Gru(3, ReturnSequences = true)]
+[Dense(2)]
+public partial class GradGruSequenceLogits;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 2)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+public partial class GradLstmOutputIsState;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 2)]
+[Input(2)]
+[Gru(3, ResetAfter = true, Bidirectional = true, MergeMode = MergeMode.Concat, ReturnSequences = true)]
+[Dense(2, Activation = Activation.Softmax)]
+public partial class GradSoftmaxMse;
+
+// A float twin of GradLstmSparse, for float-against-double gradients.
+[RnnModel(SequenceLength = 6)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FloatLstmSparse;
+
+// A float twin of GradTokenTagger.
+[RnnModel(SequenceLength = 5)]
+[Train(Loss = Loss.CategoricalCrossentropy, BatchSize = 2)]
+[Embedding(11, 3)]
+[Gru(5, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class FloatTokenTagger;
+
+[RnnModel(SequenceLength = 4, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+[Gru(2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class StatefulClassifier;
