@@ -32,11 +32,13 @@ public static class Optimizers
     {
         if (settings.ClipNorm > 0)
         {
-            foreach (LayerDescriptor layer in layers)
+            // Index loops: a foreach over the interfaces would allocate an enumerator on every batch.
+            for (int l = 0; l < layers.Count; l++)
             {
-                foreach (TensorDescriptor tensor in layer.Tensors)
+                IReadOnlyList<TensorDescriptor> tensors = layers[l].Tensors;
+                for (int i = 0; i < tensors.Count; i++)
                 {
-                    ScaleToNorm(gradients.Slice(tensor.Offset, tensor.Length), settings.ClipNorm);
+                    ScaleToNorm(gradients.Slice(tensors[i].Offset, tensors[i].Length), settings.ClipNorm);
                 }
             }
         }
