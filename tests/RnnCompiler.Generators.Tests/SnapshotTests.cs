@@ -31,6 +31,12 @@ public sealed class SnapshotTests
     [Fact]
     public void GlobalNamespace() => Verify(TestModels.GlobalNamespace);
 
+    [Fact]
+    public void TrainedSentiment() => Verify(TestModels.TrainedSentiment);
+
+    [Fact]
+    public void StatefulDoubleTrainer() => Verify(TestModels.StatefulDoubleTrainer);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

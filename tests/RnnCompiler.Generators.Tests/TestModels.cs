@@ -21,6 +21,31 @@ internal static class TestModels
         public partial class Sentiment;
         """;
 
+    /// <summary>The seed model with training: fused softmax cross-entropy, Adam, per-tensor clipping.</summary>
+    public const string TrainedSentiment = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 80)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-3f, BatchSize = 32, ClipNorm = 1f)]
+        [Embedding(1000, 64)]
+        [Lstm(128)]
+        [Dense(10, Activation = Activation.Softmax)]
+        public partial class TrainedSentiment;
+        """;
+
+    /// <summary>Double precision, stateful truncated BPTT, a per-step regression through a bidirectional-free stack.</summary>
+    public const string StatefulDoubleTrainer = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 20, Precision = Precision.Double)]
+        [Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.01f, Momentum = 0.9f, BatchSize = 4, Stateful = true, GlobalClipNorm = 5f)]
+        [Input(2)]
+        [Gru(5, ReturnSequences = true, ResetAfter = false)]
+        [SimpleRnn(3, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class StatefulDoubleTrainer;
+        """;
+
     /// <summary>A SimpleRNN with a non-default activation, many-to-one.</summary>
     public const string SimpleRnn = """
         using RnnCompiler;
@@ -100,6 +125,8 @@ internal static class TestModels
         [nameof(DenseBeforeGru)] = DenseBeforeGru,
         [nameof(Nested)] = Nested,
         [nameof(GlobalNamespace)] = GlobalNamespace,
+        [nameof(TrainedSentiment)] = TrainedSentiment,
+        [nameof(StatefulDoubleTrainer)] = StatefulDoubleTrainer,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

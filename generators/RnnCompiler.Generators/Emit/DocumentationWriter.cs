@@ -31,6 +31,9 @@ internal static class DocumentationWriter
         lines.Add("Trainable params: " + Count(model.ParameterCount));
         lines.Add("Non-trainable params: 0");
         lines.Add(new('_', LineWidth));
+        (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(model);
+        lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}, working buffers {Bytes(working)}, streaming state {Bytes(streaming)}"
+            + (model.Training is null ? string.Empty : $", training {Bytes(training)}"));
         return lines.ToArray();
     }
 
@@ -93,6 +96,8 @@ internal static class DocumentationWriter
     }
 
     private static string Pad(string text, int width) => text.Length >= width ? text.Substring(0, width - 1) + " " : text.PadRight(width);
+
+    private static string Bytes(long value) => value.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
 
     private static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

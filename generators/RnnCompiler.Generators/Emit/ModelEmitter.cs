@@ -130,75 +130,21 @@ internal static class ModelEmitter
         }
 
         writer.WriteLine();
-        context.Member("Every weight, flat, in Keras's order (see <see cref=\"Parameters\"/>).", $"private readonly {t}[] _parameters = CreateInitialParameters();");
-
-        writer.WriteLine("// Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,");
-        writer.WriteLine("// for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.");
-        foreach (LayerModel layer in model.Layers)
+        writer.WriteLine("// The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every");
+        writer.WriteLine("// step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.");
+        foreach (BufferSpec buffer in BufferPlan.For(model))
         {
-            string field = context.Field(layer);
-            bool isLast = layer == model.Last;
-            switch (layer.Type)
+            if (buffer.Kind == BufferKind.Training)
             {
-                case LayerType.Embedding:
-                    context.Buffer($"{field}Output", $"SequenceLength * {Int(layer.OutputWidth)}", $"{layer.Name}: each step's embedding row, [steps, {Int(layer.OutputWidth)}].");
-                    break;
-                case LayerType.Dense when !isLast:
-                    context.Buffer($"{field}Output", layer.OutputIsSequence ? $"SequenceLength * {Int(layer.Units)}" : Int(layer.Units), $"{layer.Name}: its outputs.");
-                    break;
-                case LayerType.Dense:
-                    break;
-                default:
-                    foreach (string direction in Directions(layer))
-                    {
-                        string buffer = field + direction;
-                        string width = Int(layer.Gates * layer.Units);
-                        string units = Int(layer.Units);
-                        string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
-                        if (layer.Type == LayerType.SimpleRnn)
-                        {
-                            context.Buffer($"{buffer}Sums", $"SequenceLength * {units}", $"{who}: the sums before the activation, [steps, {units}].");
-                        }
-                        else
-                        {
-                            string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
-                            context.Buffer($"{buffer}Gates", $"SequenceLength * {width}", $"{who}: the activated gates {order} of each step, [steps, {width}].");
-                        }
-
-                        if (layer.Type == LayerType.Lstm)
-                        {
-                            context.Buffer($"{buffer}Cells", $"SequenceLength * {units}", $"{who}: the cell state of each step, [steps, {units}].");
-                        }
-
-                        if (layer.Type == LayerType.Gru)
-                        {
-                            context.Buffer($"{buffer}Candidates", $"SequenceLength * {units}", $"{who}: the recurrent part of each step's candidate, [steps, {units}].");
-                        }
-
-                        context.Buffer($"{buffer}Hidden", $"SequenceLength * {units}", $"{who}: the hidden state of each step, [steps, {units}].");
-                    }
-
-                    if (layer.Type == LayerType.Gru)
-                    {
-                        context.Buffer($"{field}Scratch", Int(3 * layer.Units), $"{layer.Name}: the recurrent product of one step.");
-                    }
-
-                    if (layer.Bidirectional && !isLast)
-                    {
-                        context.Buffer($"{field}Output", layer.OutputIsSequence ? $"SequenceLength * {Int(layer.OutputWidth)}" : Int(layer.OutputWidth), $"{layer.Name}: both directions merged ({layer.MergeMode}).");
-                    }
-
-                    if (model.CanStream)
-                    {
-                        context.Buffer($"{field}State", Int(layer.Units), $"{layer.Name}: the hidden state that Step carries from call to call.");
-                        if (layer.Type == LayerType.Lstm)
-                        {
-                            context.Buffer($"{field}CellState", Int(layer.Units), $"{layer.Name}: the cell state that Step carries from call to call.");
-                        }
-                    }
-
-                    break;
+                continue; // declared with the training members
             }
+
+            writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine(buffer.Kind == BufferKind.Weights
+                ? $"private readonly {t}[] {buffer.Name} = CreateInitialParameters();"
+                : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
+            writer.WriteLine();
         }
     }
 
@@ -308,6 +254,9 @@ internal static class ModelEmitter
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Runs every layer over one sequence of <paramref name=\"steps\"/> checked steps, keeping what each layer computes in its buffers.");
         writer.WriteLine("/// </summary>");
+        writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "one token id per step" : "[steps, InputFeatures]")}.</param>");
+        writer.WriteLine("/// <param name=\"steps\">The number of steps, 1 to SequenceLength.</param>");
+        writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs.</param>");
         if (model.Training is not null)
         {
             writer.WriteLine("/// <param name=\"logits\">When true the last layer writes its sums, before the activation the loss is fused with.</param>");
@@ -552,7 +501,7 @@ internal static class ModelEmitter
     internal static string SliceOf(EmitContext context, string field, string start, string length) =>
         $"new {Span}<{context.Model.ElementType}>({field}, {start}, {length})";
 
-    internal static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
+    internal static string[] Directions(LayerModel layer) => BufferPlan.Directions(layer);
 
     internal static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -588,7 +537,7 @@ internal static class ModelEmitter
         public string GeneratedCode { get; } = generatedCode;
 
         /// <summary>The field-name stem of a layer's buffers: <c>_lstm1</c>.</summary>
-        public string Field(LayerModel layer) => "_" + char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1);
+        public string Field(LayerModel layer) => BufferPlan.Stem(layer);
 
         public void Member(string summary, string declaration)
         {

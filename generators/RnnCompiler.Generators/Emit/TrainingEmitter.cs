@@ -40,8 +40,6 @@ internal static class TrainingEmitter
         TrainingDeclaration training = model.Training!;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
-        bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
         context.Member("The most sequences in one training batch.", $"public const int BatchSize = {Int(training.BatchSize)};");
         string settings =
             $"new(global::RnnCompiler.Optimizer.{training.Optimizer}, LearningRate: {Float(training.LearningRate)}, Momentum: {Float(training.Momentum)}, Nesterov: {Bool(training.Nesterov)}, "
@@ -50,39 +48,11 @@ internal static class TrainingEmitter
         context.Member($"The optimizer ({training.Optimizer}) and its gradient clipping.", $"private static readonly global::RnnCompiler.Training.OptimizerSettings s_optimizer = {settings};");
         context.Member("The training configuration, for code that trains models generically.",
             $"private static readonly global::RnnCompiler.Training.TrainingInfo s_training = new(BatchSize, global::RnnCompiler.Loss.{training.Loss}, {Int(model.TargetsPerRow)}, {Bool(training.Stateful)}, s_optimizer);");
-        context.Buffer("_gradients", "ParameterCount", "The gradients of the last batch, in the layout of Parameters.");
-        context.Buffer("_optimizerFirst", first ? "ParameterCount" : "0", first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
-        context.Buffer("_optimizerSecond", second ? "ParameterCount" : "0", second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
-        context.Buffer("_trainOutputs", "SequenceLength * OutputUnits", model.TrainsOnLogits ? "The last layer's sums (logits) for one sequence, as the fused loss reads them." : "The model's outputs for one sequence, as the loss reads them.");
-        context.Buffer("_outputGradients", "SequenceLength * OutputUnits", "dLoss/d(the loss's input) for one sequence.");
-        foreach (LayerModel layer in model.Layers)
+        foreach (BufferSpec buffer in BufferPlan.For(model))
         {
-            string field = context.Field(layer);
-            if (layer != model.Last)
+            if (buffer.Kind == BufferKind.Training)
             {
-                context.Buffer($"{field}OutputGradients", layer.OutputIsSequence ? $"SequenceLength * {Int(layer.OutputWidth)}" : Int(layer.OutputWidth), $"{layer.Name}: dLoss/d(its outputs).");
-            }
-
-            if (!layer.IsRecurrent)
-            {
-                continue;
-            }
-
-            foreach (string direction in Directions(layer))
-            {
-                context.Buffer($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
-            }
-
-            context.Buffer($"{field}BackwardScratch", Int(8 * layer.Units), $"{layer.Name}: working space of the backward pass.");
-            if (training.Stateful)
-            {
-                context.Buffer($"{field}TrainHidden", $"BatchSize * {Int(layer.Units)}", $"{layer.Name}: each batch row's carried hidden state.");
-                context.Buffer($"{field}TrainHiddenNext", $"BatchSize * {Int(layer.Units)}", $"{layer.Name}: each batch row's hidden state after this batch, kept only if the batch is finite.");
-                if (layer.Type == LayerType.Lstm)
-                {
-                    context.Buffer($"{field}TrainCell", $"BatchSize * {Int(layer.Units)}", $"{layer.Name}: each batch row's carried cell state.");
-                    context.Buffer($"{field}TrainCellNext", $"BatchSize * {Int(layer.Units)}", $"{layer.Name}: each batch row's cell state after this batch.");
-                }
+                context.Buffer(buffer.Name, buffer.Size, buffer.Summary);
             }
         }
 

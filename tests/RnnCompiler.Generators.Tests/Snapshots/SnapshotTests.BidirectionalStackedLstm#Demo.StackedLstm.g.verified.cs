@@ -19,6 +19,7 @@ namespace Demo
     /// Trainable params: 277
     /// Non-trainable params: 0
     /// _________________________________________________________________
+    /// Memory: 5,140 bytes in all: weights 1,108 bytes, working buffers 4,032 bytes, streaming state 0 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 277 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -75,7 +76,8 @@ namespace Demo
             "Total params: 277\n" +
             "Trainable params: 277\n" +
             "Non-trainable params: 0\n" +
-            "_________________________________________________________________\n";
+            "_________________________________________________________________\n" +
+            "Memory: 5,140 bytes in all: weights 1,108 bytes, working buffers 4,032 bytes, streaming state 0 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -86,12 +88,12 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 1, offset: 272, bidirectional: false, resetAfter: false),
         };
 
-        /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+        // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+        // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-        // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _bidirectionalForwardGates = new float[SequenceLength * 12];
@@ -188,6 +190,9 @@ namespace Demo
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
+        /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
+        /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {

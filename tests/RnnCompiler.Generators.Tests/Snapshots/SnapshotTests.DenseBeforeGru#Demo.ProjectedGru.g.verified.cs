@@ -18,6 +18,7 @@ namespace Demo
     /// Trainable params: 281
     /// Non-trainable params: 0
     /// _________________________________________________________________
+    /// Memory: 2,260 bytes in all: weights 1,124 bytes, working buffers 1,116 bytes, streaming state 20 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 281 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -67,7 +68,8 @@ namespace Demo
             "Total params: 281\n" +
             "Trainable params: 281\n" +
             "Non-trainable params: 0\n" +
-            "_________________________________________________________________\n";
+            "_________________________________________________________________\n" +
+            "Memory: 2,260 bytes in all: weights 1,124 bytes, working buffers 1,116 bytes, streaming state 20 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -77,13 +79,13 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Gru, "gru", "gru", inputSize: 8, units: 5, offset: 56, bidirectional: false, resetAfter: true),
         };
 
-        /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+        // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+        // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-        // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>dense: its outputs.</summary>
+        /// <summary>dense: its outputs, [steps, 8].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _denseOutput = new float[SequenceLength * 8];
 
@@ -163,6 +165,9 @@ namespace Demo
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
+        /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
+        /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {

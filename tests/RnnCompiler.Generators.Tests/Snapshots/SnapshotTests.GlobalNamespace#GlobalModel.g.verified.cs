@@ -16,6 +16,7 @@
 /// Trainable params: 22
 /// Non-trainable params: 0
 /// _________________________________________________________________
+/// Memory: 244 bytes in all: weights 88 bytes, working buffers 144 bytes, streaming state 12 bytes
 /// </code>
 /// <para><c>Parameters</c> holds the 22 weights flat, in Keras's order and layout (row-major):</para>
 /// <list type="bullet">
@@ -65,7 +66,8 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         "Total params: 22\n" +
         "Trainable params: 22\n" +
         "Non-trainable params: 0\n" +
-        "_________________________________________________________________\n";
+        "_________________________________________________________________\n" +
+        "Memory: 244 bytes in all: weights 88 bytes, working buffers 144 bytes, streaming state 12 bytes\n";
 
     /// <summary>The weighted layers, for initialization and weight files.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -75,12 +77,12 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 3, units: 1, offset: 18, bidirectional: false, resetAfter: false),
     };
 
-    /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+    // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+    // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+    /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private readonly float[] _parameters = CreateInitialParameters();
 
-    // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-    // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
     /// <summary>simple_rnn: the sums before the activation, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private readonly float[] _simpleRnnSums = new float[SequenceLength * 3];
@@ -149,6 +151,9 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     /// <summary>
     /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
     /// </summary>
+    /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
+    /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+    /// <param name="outputs">Receives the model's outputs.</param>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
     {

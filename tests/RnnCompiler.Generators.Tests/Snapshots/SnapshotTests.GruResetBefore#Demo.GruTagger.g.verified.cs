@@ -18,6 +18,7 @@ namespace Demo
     /// Trainable params: 730
     /// Non-trainable params: 0
     /// _________________________________________________________________
+    /// Memory: 6,248 bytes in all: weights 2,920 bytes, working buffers 3,276 bytes, streaming state 52 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 730 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -67,7 +68,8 @@ namespace Demo
             "Total params: 730\n" +
             "Trainable params: 730\n" +
             "Non-trainable params: 0\n" +
-            "_________________________________________________________________\n";
+            "_________________________________________________________________\n" +
+            "Memory: 6,248 bytes in all: weights 2,920 bytes, working buffers 3,276 bytes, streaming state 52 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -77,12 +79,12 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 13, units: 2, offset: 702, bidirectional: false, resetAfter: false),
         };
 
-        /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+        // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+        // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-        // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>gru: the activated gates z, r, h of each step, [steps, 39].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _gruGates = new float[SequenceLength * 39];
@@ -159,6 +161,9 @@ namespace Demo
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
+        /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
+        /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {

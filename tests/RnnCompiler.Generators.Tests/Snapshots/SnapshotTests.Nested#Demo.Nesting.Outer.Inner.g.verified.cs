@@ -20,6 +20,7 @@ namespace Demo.Nesting
         /// Trainable params: 138
         /// Non-trainable params: 0
         /// _________________________________________________________________
+        /// Memory: 1,064 bytes in all: weights 552 bytes, working buffers 480 bytes, streaming state 32 bytes
         /// </code>
         /// <para><c>Parameters</c> holds the 138 weights flat, in Keras's order and layout (row-major):</para>
         /// <list type="bullet">
@@ -69,7 +70,8 @@ namespace Demo.Nesting
                 "Total params: 138\n" +
                 "Trainable params: 138\n" +
                 "Non-trainable params: 0\n" +
-                "_________________________________________________________________\n";
+                "_________________________________________________________________\n" +
+                "Memory: 1,064 bytes in all: weights 552 bytes, working buffers 480 bytes, streaming state 32 bytes\n";
 
             /// <summary>The weighted layers, for initialization and weight files.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -79,12 +81,12 @@ namespace Demo.Nesting
                 new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 2, offset: 128, bidirectional: false, resetAfter: false),
             };
 
-            /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+            // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+            // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+            /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _parameters = CreateInitialParameters();
 
-            // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-            // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
             /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 16].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _lstmGates = new float[SequenceLength * 16];
@@ -161,6 +163,9 @@ namespace Demo.Nesting
             /// <summary>
             /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
             /// </summary>
+            /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
+            /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+            /// <param name="outputs">Receives the model's outputs.</param>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
             {

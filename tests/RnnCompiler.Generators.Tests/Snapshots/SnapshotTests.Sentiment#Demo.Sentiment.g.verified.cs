@@ -19,6 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
+    /// Memory: 923,688 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -70,7 +71,8 @@ namespace Demo
             "Total params: 164,106\n" +
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
-            "_________________________________________________________________\n";
+            "_________________________________________________________________\n" +
+            "Memory: 923,688 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,12 +83,12 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 128, units: 10, offset: 162816, bidirectional: false, resetAfter: false),
         };
 
-        /// <summary>Every weight, flat, in Keras's order (see <see cref="Parameters"/>).</summary>
+        // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
+        // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        // Working memory for Predict, sized for SequenceLength steps: each layer's outputs at every step and,
-        // for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>embedding: each step's embedding row, [steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _embeddingOutput = new float[SequenceLength * 64];
@@ -167,6 +169,9 @@ namespace Demo
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
+        /// <param name="tokens">The checked input, one token id per step.</param>
+        /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {

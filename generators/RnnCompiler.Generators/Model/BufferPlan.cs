@@ -1,0 +1,220 @@
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace RnnCompiler.Generators.Model;
+
+/// <summary>What a buffer of a generated model is for; the memory report groups by it.</summary>
+internal enum BufferKind
+{
+    /// <summary>The weights.</summary>
+    Weights,
+
+    /// <summary>Working memory of Predict (and of training's forward pass): outputs, gates and states per step.</summary>
+    Working,
+
+    /// <summary>The state that Step carries from call to call.</summary>
+    Streaming,
+
+    /// <summary>Gradients, optimizer moments and the backward pass's working memory.</summary>
+    Training,
+}
+
+/// <summary>One array field of a generated model.</summary>
+/// <param name="Name">The field name.</param>
+/// <param name="Size">The C# expression of its length, in the class's constants (<c>SequenceLength * 512</c>).</param>
+/// <param name="Elements">Its length.</param>
+/// <param name="Summary">What it holds, for the field's documentation.</param>
+/// <param name="Kind">What it is for.</param>
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind);
+
+/// <summary>
+/// Every array a generated model allocates, in declaration order: one list that the emitters declare from and that
+/// the memory report (summary, remarks, analyzer) adds up, so the figure is what the object really holds.
+/// </summary>
+internal static class BufferPlan
+{
+    /// <summary>The stem of a layer's field names: <c>_lstm1</c>.</summary>
+    public static string Stem(LayerModel layer) => "_" + char.ToLowerInvariant(layer.Identifier[0]) + layer.Identifier.Substring(1);
+
+    public static IReadOnlyList<BufferSpec> For(NetworkModel model)
+    {
+        var buffers = new List<BufferSpec>();
+        long sequence = model.SequenceLength;
+        void Add(BufferKind kind, string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, kind));
+        void PerStep(BufferKind kind, string name, int width, string summary) => Add(kind, name, $"SequenceLength * {Int(width)}", sequence * width, summary);
+        void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
+
+        Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
+        foreach (LayerModel layer in model.Layers)
+        {
+            string field = Stem(layer);
+            bool isLast = layer == model.Last;
+            switch (layer.Type)
+            {
+                case LayerType.Embedding:
+                    PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row, [steps, {Int(layer.OutputWidth)}].");
+                    break;
+                case LayerType.Dense when !isLast:
+                    if (layer.OutputIsSequence)
+                    {
+                        PerStep(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs, [steps, {Int(layer.Units)}].");
+                    }
+                    else
+                    {
+                        Fixed(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs.");
+                    }
+
+                    break;
+                case LayerType.Dense:
+                    break;
+                default:
+                    foreach (string direction in Directions(layer))
+                    {
+                        string buffer = field + direction;
+                        int units = layer.Units;
+                        string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
+                        if (layer.Type == LayerType.SimpleRnn)
+                        {
+                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation, [steps, {Int(units)}].");
+                        }
+                        else
+                        {
+                            string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
+                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step, [steps, {Int(layer.Gates * units)}].");
+                        }
+
+                        if (layer.Type == LayerType.Lstm)
+                        {
+                            PerStep(BufferKind.Working, $"{buffer}Cells", units, $"{who}: the cell state of each step, [steps, {Int(units)}].");
+                        }
+
+                        if (layer.Type == LayerType.Gru)
+                        {
+                            PerStep(BufferKind.Working, $"{buffer}Candidates", units, $"{who}: the recurrent part of each step's candidate, [steps, {Int(units)}].");
+                        }
+
+                        PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step, [steps, {Int(units)}].");
+                    }
+
+                    if (layer.Type == LayerType.Gru)
+                    {
+                        Fixed(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step.");
+                    }
+
+                    if (layer.Bidirectional && !isLast)
+                    {
+                        if (layer.OutputIsSequence)
+                        {
+                            PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
+                        }
+                        else
+                        {
+                            Fixed(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
+                        }
+                    }
+
+                    if (model.CanStream)
+                    {
+                        Fixed(BufferKind.Streaming, $"{field}State", layer.Units, $"{layer.Name}: the hidden state that Step carries from call to call.");
+                        if (layer.Type == LayerType.Lstm)
+                        {
+                            Fixed(BufferKind.Streaming, $"{field}CellState", layer.Units, $"{layer.Name}: the cell state that Step carries from call to call.");
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        if (model.Training is { } training)
+        {
+            AddTraining(model, training, buffers, sequence);
+        }
+
+        return buffers;
+    }
+
+    private static void AddTraining(NetworkModel model, TrainingDeclaration training, List<BufferSpec> buffers, long sequence)
+    {
+        const BufferKind Kind = BufferKind.Training;
+        void Add(string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, Kind));
+        bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
+        bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
+        Add("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
+        Add("_optimizerFirst", first ? "ParameterCount" : "0", first ? model.ParameterCount : 0, first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
+        Add("_optimizerSecond", second ? "ParameterCount" : "0", second ? model.ParameterCount : 0, second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
+        Add("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for one sequence, as the fused loss reads them." : "The model's outputs for one sequence, as the loss reads them.");
+        Add("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for one sequence.");
+        foreach (LayerModel layer in model.Layers)
+        {
+            string field = Stem(layer);
+            if (layer != model.Last)
+            {
+                if (layer.OutputIsSequence)
+                {
+                    Add($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                }
+                else
+                {
+                    Add($"{field}OutputGradients", Int(layer.OutputWidth), layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                }
+            }
+
+            if (!layer.IsRecurrent)
+            {
+                continue;
+            }
+
+            foreach (string direction in Directions(layer))
+            {
+                Add($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
+            }
+
+            Add($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
+            if (training.Stateful)
+            {
+                long rows = (long)training.BatchSize * layer.Units;
+                string size = $"BatchSize * {Int(layer.Units)}";
+                Add($"{field}TrainHidden", size, rows, $"{layer.Name}: each batch row's carried hidden state.");
+                Add($"{field}TrainHiddenNext", size, rows, $"{layer.Name}: each batch row's hidden state after this batch, kept only if the batch is finite.");
+                if (layer.Type == LayerType.Lstm)
+                {
+                    Add($"{field}TrainCell", size, rows, $"{layer.Name}: each batch row's carried cell state.");
+                    Add($"{field}TrainCellNext", size, rows, $"{layer.Name}: each batch row's cell state after this batch.");
+                }
+            }
+        }
+    }
+
+    /// <summary>The bytes of each kind of buffer, and in all.</summary>
+    public static (long Weights, long Working, long Streaming, long Training, long Total) Bytes(NetworkModel model)
+    {
+        long size = model.IsDouble ? 8 : 4;
+        long weights = 0, working = 0, streaming = 0, training = 0;
+        foreach (BufferSpec buffer in For(model))
+        {
+            long bytes = buffer.Elements * size;
+            switch (buffer.Kind)
+            {
+                case BufferKind.Weights:
+                    weights += bytes;
+                    break;
+                case BufferKind.Working:
+                    working += bytes;
+                    break;
+                case BufferKind.Streaming:
+                    streaming += bytes;
+                    break;
+                default:
+                    training += bytes;
+                    break;
+            }
+        }
+
+        return (weights, working, streaming, training, weights + working + streaming + training);
+    }
+
+    public static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
