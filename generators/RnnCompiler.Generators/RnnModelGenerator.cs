@@ -41,7 +41,9 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
                 {
                     try
                     {
-                        return attributeContext.TargetSymbol is INamedTypeSymbol type && attributeContext.Attributes.Length > 0
+                        // [RnnModel] twice (on two parts of a partial class) is compiler error CS0579: generate nothing.
+                        return attributeContext.TargetSymbol is INamedTypeSymbol type && attributeContext.Attributes.Length == 1
+                            && DeclarationParser.CountModelAttributes(type) == 1
                             ? DeclarationParser.Parse(type, attributeContext.Attributes[0], cancellationToken)
                             : null;
                     }

@@ -56,6 +56,12 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
+            if (DeclarationParser.CountModelAttributes(type) != 1)
+            {
+                // [RnnModel] on two parts is compiler error CS0579, and the generator writes nothing: nothing to add.
+                return;
+            }
+
             ModelDeclaration declaration = DeclarationParser.Parse(type, modelAttribute, context.CancellationToken);
             (NetworkModel? network, List<ValidationProblem> problems) = NetworkValidator.Validate(declaration);
             Location classLocation = ClassLocation(type, context.CancellationToken);

@@ -55,6 +55,10 @@ internal static class DeclarationParser
             .ToList();
     }
 
+    /// <summary>How many <c>[RnnModel]</c> attributes the type carries over all its parts.</summary>
+    public static int CountModelAttributes(INamedTypeSymbol type) =>
+        type.GetAttributes().Count(attribute => attribute.AttributeClass?.ToDisplayString() == RnnModelAttribute);
+
     public static ModelDeclaration Parse(INamedTypeSymbol type, AttributeData modelAttribute, CancellationToken cancellationToken)
     {
         int sequenceLength = 0;

@@ -329,7 +329,7 @@ internal static class NetworkValidator
             return null;
         }
 
-        return new NetworkModel(
+        var network = new NetworkModel(
             declaration.Namespace,
             declaration.TypeName,
             declaration.ContainingTypes,
@@ -342,6 +342,18 @@ internal static class NetworkValidator
             (int)offset,
             declaration.Precision == 1,
             declaration.Training);
+
+        // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).
+        foreach (BufferSpec buffer in BufferPlan.For(network))
+        {
+            if (buffer.Elements > MaxElements)
+            {
+                problems.Add(new(ProblemIds.ModelTooLarge, ValidationProblem.OnClass, $"'{declaration.TypeName}' would need a buffer of {buffer.Elements.ToString("N0", CultureInfo.InvariantCulture)} values ({buffer.Summary.TrimEnd('.')}); the most one buffer holds is {MaxElements.ToString("N0", CultureInfo.InvariantCulture)}. Make SequenceLength or the layer smaller."));
+                return null;
+            }
+        }
+
+        return network;
     }
 
     /// <summary>Adds the layer's tensors in Keras's order and returns the layer with its parameter count.</summary>
@@ -435,7 +447,21 @@ internal static class NetworkValidator
 
         parts.AddRange(declaration.ContainingTypes.Select(type => type.Name));
         parts.Add(declaration.TypeName);
-        return string.Join(".", parts) + ".g.cs";
+
+        // A hint name allows letters, digits and a few punctuation marks: drop the '@' of verbatim identifiers
+        // (namespace @class) and replace anything else unusual.
+        var builder = new StringBuilder();
+        foreach (char c in string.Join(".", parts))
+        {
+            if (c == '@')
+            {
+                continue;
+            }
+
+            builder.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
+        }
+
+        return builder + ".g.cs";
     }
 
     private static string Describe(LayerType type) => type switch
