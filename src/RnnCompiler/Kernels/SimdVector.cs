@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -27,6 +28,30 @@ internal interface ISimdVector<TSelf, T>
     static abstract TSelf Add(TSelf a, TSelf b);
 
     static abstract TSelf Multiply(TSelf a, TSelf b);
+
+    static abstract TSelf Subtract(TSelf a, TSelf b);
+
+    /// <summary><c>a / b</c>, correctly rounded (never a reciprocal estimate).</summary>
+    static abstract TSelf Divide(TSelf a, TSelf b);
+
+    /// <summary>The smaller of each pair, NaN when either is NaN (IEEE 754:2019 <c>minimum</c>).</summary>
+    static abstract TSelf Min(TSelf a, TSelf b);
+
+    /// <summary>The larger of each pair, NaN when either is NaN (IEEE 754:2019 <c>maximum</c>).</summary>
+    static abstract TSelf Max(TSelf a, TSelf b);
+
+    /// <summary>|a|, NaN kept.</summary>
+    static abstract TSelf Abs(TSelf a);
+
+    /// <summary>The magnitude of <paramref name="value"/> with the sign bit of <paramref name="sign"/>.</summary>
+    static abstract TSelf CopySign(TSelf value, TSelf sign);
+
+    /// <summary>
+    /// <c>value · 2^n</c> for <paramref name="n"/> holding integers with |n| below 2^21. The power of two is applied as two
+    /// exact factors 2^⌊n/2⌋ and 2^(n-⌊n/2⌋), so a result past the largest finite value becomes ∞ and one below the
+    /// smallest normal value underflows gradually, as the correctly scaled value would. NaN in <paramref name="value"/> stays NaN.
+    /// </summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf value, TSelf n);
 }
 
 internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
@@ -68,6 +93,49 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> Multiply(Simd512<T> a, Simd512<T> b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Subtract(Simd512<T> a, Simd512<T> b) => new(a._value - b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Divide(Simd512<T> a, Simd512<T> b) => new(a._value / b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Min(Simd512<T> a, Simd512<T> b) => new(Vector512.Min(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Max(Simd512<T> a, Simd512<T> b) => new(Vector512.Max(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Abs(Simd512<T> a) => new(Vector512.Abs(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> CopySign(Simd512<T> value, Simd512<T> sign) => new(Vector512.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> ScaleByPowerOfTwo(Simd512<T> value, Simd512<T> n)
+    {
+        // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<int> k = (n._value.AsSingle() + Vector512.Create(PowerOfTwo.SingleShifter)).AsInt32() - Vector512.Create(PowerOfTwo.SingleShifterBits);
+            Vector512<int> half = Vector512.ShiftRightArithmetic(k, 1);
+            Vector512<float> first = Vector512.ShiftLeft(half + Vector512.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            Vector512<float> second = Vector512.ShiftLeft(k - half + Vector512.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            return new((value._value.AsSingle() * first * second).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector512<long> k = (n._value.AsDouble() + Vector512.Create(PowerOfTwo.DoubleShifter)).AsInt64() - Vector512.Create(PowerOfTwo.DoubleShifterBits);
+            Vector512<long> half = Vector512.ShiftRightArithmetic(k, 1);
+            Vector512<double> first = Vector512.ShiftLeft(half + Vector512.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            Vector512<double> second = Vector512.ShiftLeft(k - half + Vector512.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            return new((value._value.AsDouble() * first * second).As<double, T>());
+        }
+
+        throw new NotSupportedException();
+    }
 }
 
 internal readonly struct Simd256<T> : ISimdVector<Simd256<T>, T>
@@ -109,6 +177,49 @@ internal readonly struct Simd256<T> : ISimdVector<Simd256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> Multiply(Simd256<T> a, Simd256<T> b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Subtract(Simd256<T> a, Simd256<T> b) => new(a._value - b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Divide(Simd256<T> a, Simd256<T> b) => new(a._value / b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Min(Simd256<T> a, Simd256<T> b) => new(Vector256.Min(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Max(Simd256<T> a, Simd256<T> b) => new(Vector256.Max(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Abs(Simd256<T> a) => new(Vector256.Abs(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> CopySign(Simd256<T> value, Simd256<T> sign) => new(Vector256.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> ScaleByPowerOfTwo(Simd256<T> value, Simd256<T> n)
+    {
+        // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<int> k = (n._value.AsSingle() + Vector256.Create(PowerOfTwo.SingleShifter)).AsInt32() - Vector256.Create(PowerOfTwo.SingleShifterBits);
+            Vector256<int> half = Vector256.ShiftRightArithmetic(k, 1);
+            Vector256<float> first = Vector256.ShiftLeft(half + Vector256.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            Vector256<float> second = Vector256.ShiftLeft(k - half + Vector256.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            return new((value._value.AsSingle() * first * second).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector256<long> k = (n._value.AsDouble() + Vector256.Create(PowerOfTwo.DoubleShifter)).AsInt64() - Vector256.Create(PowerOfTwo.DoubleShifterBits);
+            Vector256<long> half = Vector256.ShiftRightArithmetic(k, 1);
+            Vector256<double> first = Vector256.ShiftLeft(half + Vector256.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            Vector256<double> second = Vector256.ShiftLeft(k - half + Vector256.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            return new((value._value.AsDouble() * first * second).As<double, T>());
+        }
+
+        throw new NotSupportedException();
+    }
 }
 
 internal readonly struct Simd128<T> : ISimdVector<Simd128<T>, T>
@@ -150,6 +261,49 @@ internal readonly struct Simd128<T> : ISimdVector<Simd128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128<T> Multiply(Simd128<T> a, Simd128<T> b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Subtract(Simd128<T> a, Simd128<T> b) => new(a._value - b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Divide(Simd128<T> a, Simd128<T> b) => new(a._value / b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Min(Simd128<T> a, Simd128<T> b) => new(Vector128.Min(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Max(Simd128<T> a, Simd128<T> b) => new(Vector128.Max(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Abs(Simd128<T> a) => new(Vector128.Abs(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> CopySign(Simd128<T> value, Simd128<T> sign) => new(Vector128.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> ScaleByPowerOfTwo(Simd128<T> value, Simd128<T> n)
+    {
+        // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<int> k = (n._value.AsSingle() + Vector128.Create(PowerOfTwo.SingleShifter)).AsInt32() - Vector128.Create(PowerOfTwo.SingleShifterBits);
+            Vector128<int> half = Vector128.ShiftRightArithmetic(k, 1);
+            Vector128<float> first = Vector128.ShiftLeft(half + Vector128.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            Vector128<float> second = Vector128.ShiftLeft(k - half + Vector128.Create(PowerOfTwo.SingleBias), PowerOfTwo.SingleMantissaBits).AsSingle();
+            return new((value._value.AsSingle() * first * second).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector128<long> k = (n._value.AsDouble() + Vector128.Create(PowerOfTwo.DoubleShifter)).AsInt64() - Vector128.Create(PowerOfTwo.DoubleShifterBits);
+            Vector128<long> half = Vector128.ShiftRightArithmetic(k, 1);
+            Vector128<double> first = Vector128.ShiftLeft(half + Vector128.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            Vector128<double> second = Vector128.ShiftLeft(k - half + Vector128.Create(PowerOfTwo.DoubleBias), PowerOfTwo.DoubleMantissaBits).AsDouble();
+            return new((value._value.AsDouble() * first * second).As<double, T>());
+        }
+
+        throw new NotSupportedException();
+    }
 }
 
 /// <summary>The one-lane "vector": the scalar fallback and the tail of every vector loop.</summary>
@@ -179,4 +333,74 @@ internal readonly struct Scalar<T> : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Multiply(Scalar<T> a, Scalar<T> b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Subtract(Scalar<T> a, Scalar<T> b) => new(a._value - b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Divide(Scalar<T> a, Scalar<T> b) => new(a._value / b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Min(Scalar<T> a, Scalar<T> b) => new(T.Min(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Max(Scalar<T> a, Scalar<T> b) => new(T.Max(a._value, b._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Abs(Scalar<T> a) => new(T.Abs(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> CopySign(Scalar<T> value, Scalar<T> sign) => new(T.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> ScaleByPowerOfTwo(Scalar<T> value, Scalar<T> n)
+    {
+        // The same bit construction as the vector widths, one lane.
+        if (typeof(T) == typeof(float))
+        {
+            int k = BitConverter.SingleToInt32Bits(Unsafe.BitCast<T, float>(n._value) + PowerOfTwo.SingleShifter) - PowerOfTwo.SingleShifterBits;
+            int half = k >> 1;
+            float first = BitConverter.Int32BitsToSingle((half + PowerOfTwo.SingleBias) << PowerOfTwo.SingleMantissaBits);
+            float second = BitConverter.Int32BitsToSingle((k - half + PowerOfTwo.SingleBias) << PowerOfTwo.SingleMantissaBits);
+            return new(Unsafe.BitCast<float, T>(Unsafe.BitCast<T, float>(value._value) * first * second));
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            long k = BitConverter.DoubleToInt64Bits(Unsafe.BitCast<T, double>(n._value) + PowerOfTwo.DoubleShifter) - PowerOfTwo.DoubleShifterBits;
+            long half = k >> 1;
+            double first = BitConverter.Int64BitsToDouble((half + PowerOfTwo.DoubleBias) << PowerOfTwo.DoubleMantissaBits);
+            double second = BitConverter.Int64BitsToDouble((k - half + PowerOfTwo.DoubleBias) << PowerOfTwo.DoubleMantissaBits);
+            return new(Unsafe.BitCast<double, T>(Unsafe.BitCast<T, double>(value._value) * first * second));
+        }
+
+        throw new NotSupportedException();
+    }
+
+    /// <summary>The lane's value.</summary>
+    internal T Value => _value;
+}
+
+/// <summary>The constants of <see cref="ISimdVector{TSelf, T}.ScaleByPowerOfTwo"/>, per IEEE 754 format.</summary>
+internal static class PowerOfTwo
+{
+    /// <summary>1.5 · 2^23: adding it to an integer-valued float below 2^22 in magnitude leaves the integer in the low mantissa bits.</summary>
+    public const float SingleShifter = 12582912f;
+
+    /// <summary>The bits of <see cref="SingleShifter"/>.</summary>
+    public const int SingleShifterBits = 0x4B400000;
+
+    public const int SingleBias = 127;
+
+    public const int SingleMantissaBits = 23;
+
+    /// <summary>1.5 · 2^52, as <see cref="SingleShifter"/> for double.</summary>
+    public const double DoubleShifter = 6755399441055744.0;
+
+    /// <summary>The bits of <see cref="DoubleShifter"/>.</summary>
+    public const long DoubleShifterBits = 0x4338000000000000;
+
+    public const long DoubleBias = 1023;
+
+    public const int DoubleMantissaBits = 52;
 }

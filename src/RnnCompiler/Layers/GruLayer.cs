@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -60,17 +63,8 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent);
                 }
 
-                for (int j = 0; j < units; j++)
-                {
-                    T z = Activations.Sigmoid(g[j] + recurrent[j]);
-                    T r = Activations.Sigmoid(g[units + j] + recurrent[units + j]);
-                    T recurrentCandidate = recurrent[2 * units + j];
-                    T proposal = T.Tanh(g[2 * units + j] + r * recurrentCandidate);
-                    g[j] = z;
-                    g[units + j] = r;
-                    g[2 * units + j] = proposal;
-                    candidate[j] = recurrentCandidate;
-                }
+                // Gates, candidate and the new state, fused into one pass over the units.
+                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
             }
             else
             {
@@ -80,11 +74,8 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, g.Slice(0, 2 * units));
                 }
 
-                for (int j = 0; j < 2 * units; j++)
-                {
-                    g[j] = Activations.Sigmoid(g[j]);
-                }
-
+                Span<T> zr = g.Slice(0, 2 * units);
+                Activations.Sigmoid<T>(zr, zr);
                 for (int j = 0; j < units; j++)
                 {
                     candidate[j] = previous.IsEmpty ? T.Zero : g[units + j] * previous[j];
@@ -96,20 +87,91 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, proposal);
                 }
 
+                Activations.Tanh<T>(proposal, proposal);
                 for (int j = 0; j < units; j++)
                 {
-                    proposal[j] = T.Tanh(proposal[j]);
+                    T z = g[j];
+                    T before = previous.IsEmpty ? T.Zero : previous[j];
+                    h[j] = z * before + (T.One - z) * g[2 * units + j];
                 }
-            }
-
-            for (int j = 0; j < units; j++)
-            {
-                T z = g[j];
-                T before = previous.IsEmpty ? T.Zero : previous[j];
-                h[j] = z * before + (T.One - z) * g[2 * units + j];
             }
 
             previous = h;
         }
+    }
+
+    /// <summary>
+    /// One reset-after step from the input part <paramref name="g"/> (x·W + b, [3 × units]) and the recurrent part
+    /// <paramref name="recurrent"/> (h·U + b', [3 × units]): <c>z = σ(gz + rz)</c>, <c>r = σ(gr + rr)</c>,
+    /// <c>ĥ = tanh(gh + r ⊙ rh)</c> into <paramref name="g"/>, <c>rh</c> into <paramref name="candidate"/>, and
+    /// <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>. <paramref name="previous"/> is empty for a zero state and may be <paramref name="h"/> itself.
+    /// </summary>
+    private static void UpdateResetAfter<T>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (g.Length < 3 * units || recurrent.Length < 3 * units || candidate.Length < units || h.Length < units || (!previous.IsEmpty && previous.Length < units))
+        {
+            throw new ArgumentException($"A GRU step needs gates [{3 * units}], candidates and hidden [{units}].", nameof(g));
+        }
+
+        ref T gRef = ref MemoryMarshal.GetReference(g);
+        ref T recurrentRef = ref MemoryMarshal.GetReference(recurrent);
+        ref T candidateRef = ref MemoryMarshal.GetReference(candidate);
+        ref T hRef = ref MemoryMarshal.GetReference(h);
+        bool hasPrevious = !previous.IsEmpty;
+        ref T previousRef = ref hasPrevious ? ref MemoryMarshal.GetReference(previous) : ref hRef;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd512<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd256<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd128<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+        }
+
+        UpdateColumns<Scalar<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+    }
+
+    /// <summary>Units from <paramref name="j"/> on, one vector of each gate at a time; returns the first unit left over.</summary>
+    /// <remarks>
+    /// Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the activations
+    /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int UpdateColumns<TVector, T>(ref T g, ref T recurrent, ref T candidate, ref T previous, bool hasPrevious, ref T h, int units, int j)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint u = (nuint)units;
+        TVector one = TVector.Create(T.One);
+        for (; j + width <= units; j += width)
+        {
+            nuint o = (nuint)j;
+            TVector z = Activations.Sigmoid<TVector, T>(TVector.Add(TVector.Load(ref g, o), TVector.Load(ref recurrent, o)));
+            TVector r = Activations.Sigmoid<TVector, T>(TVector.Add(TVector.Load(ref g, u + o), TVector.Load(ref recurrent, u + o)));
+            TVector recurrentCandidate = TVector.Load(ref recurrent, 2 * u + o);
+            TVector proposal = Activations.Tanh<TVector, T>(TVector.MultiplyAdd(r, recurrentCandidate, TVector.Load(ref g, 2 * u + o)));
+            TVector.Store(z, ref g, o);
+            TVector.Store(r, ref g, u + o);
+            TVector.Store(proposal, ref g, 2 * u + o);
+            TVector.Store(recurrentCandidate, ref candidate, o);
+            TVector state = TVector.Multiply(TVector.Subtract(one, z), proposal);
+            if (hasPrevious)
+            {
+                state = TVector.MultiplyAdd(z, TVector.Load(ref previous, o), state);
+            }
+
+            TVector.Store(state, ref h, o);
+        }
+
+        return j;
     }
 }

@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -54,23 +57,82 @@ public static partial class LstmLayer
 
             Span<T> c = cells.Slice(t * units, units);
             Span<T> h = hidden.Slice(t * units, units);
-            for (int j = 0; j < units; j++)
-            {
-                T input = Activations.Sigmoid(g[j]);
-                T forget = Activations.Sigmoid(g[units + j]);
-                T candidate = T.Tanh(g[2 * units + j]);
-                T output = Activations.Sigmoid(g[3 * units + j]);
-                g[j] = input;
-                g[units + j] = forget;
-                g[2 * units + j] = candidate;
-                g[3 * units + j] = output;
-                T cell = previousCell.IsEmpty ? input * candidate : forget * previousCell[j] + input * candidate;
-                c[j] = cell;
-                h[j] = output * T.Tanh(cell);
-            }
-
+            ActivateAndUpdate(g, previousCell.IsEmpty ? previousCell : previousCell.Slice(0, units), c, h, units);
             previousHidden = h;
             previousCell = c;
         }
+    }
+
+    /// <summary>
+    /// The gate activations and the state update of one step, fused into one pass over the units:
+    /// g = (i, f, c, o) pre-activations in, activated gates out; <c>c = f ⊙ c[t-1] + i ⊙ g</c>; <c>h = o ⊙ tanh(c)</c>.
+    /// <paramref name="previousCell"/> is empty for a zero state, and may be <paramref name="c"/> itself (streaming).
+    /// </summary>
+    private static void ActivateAndUpdate<T>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (g.Length < 4 * units || c.Length < units || h.Length < units || (!previousCell.IsEmpty && previousCell.Length < units))
+        {
+            throw new ArgumentException($"An LSTM step needs gates [{4 * units}], cells and hidden [{units}].", nameof(g));
+        }
+
+        ref T gRef = ref MemoryMarshal.GetReference(g);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        ref T hRef = ref MemoryMarshal.GetReference(h);
+        bool hasCell = !previousCell.IsEmpty;
+        ref T previousRef = ref hasCell ? ref MemoryMarshal.GetReference(previousCell) : ref cRef;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd512<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd256<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            j = UpdateColumns<Simd128<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+        }
+
+        UpdateColumns<Scalar<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+    }
+
+    /// <summary>Units from <paramref name="j"/> on, one vector of each gate at a time; returns the first unit left over.</summary>
+    /// <remarks>
+    /// Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the activations
+    /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int UpdateColumns<TVector, T>(ref T g, ref T previousCell, bool hasCell, ref T c, ref T h, int units, int j)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint u = (nuint)units;
+        for (; j + width <= units; j += width)
+        {
+            nuint o = (nuint)j;
+            TVector input = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, o));
+            TVector forget = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, u + o));
+            TVector candidate = Activations.Tanh<TVector, T>(TVector.Load(ref g, 2 * u + o));
+            TVector output = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, 3 * u + o));
+            TVector.Store(input, ref g, o);
+            TVector.Store(forget, ref g, u + o);
+            TVector.Store(candidate, ref g, 2 * u + o);
+            TVector.Store(output, ref g, 3 * u + o);
+            TVector cell = TVector.Multiply(input, candidate);
+            if (hasCell)
+            {
+                cell = TVector.MultiplyAdd(forget, TVector.Load(ref previousCell, o), cell);
+            }
+
+            TVector.Store(cell, ref c, o);
+            TVector.Store(TVector.Multiply(output, Activations.Tanh<TVector, T>(cell)), ref h, o);
+        }
+
+        return j;
     }
 }

@@ -1,0 +1,171 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace RnnCompiler.Benchmarks;
+
+/// <summary>Inputs and the check that a peer computes the same function as the generated model.</summary>
+internal static class Setup
+{
+    /// <summary>Uniform values in [-scale, scale), the same for a given seed.</summary>
+    public static float[] Uniform(int count, int seed, float scale = 1f)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        return values;
+    }
+
+    /// <summary>Non-zero biases, so that no gate sits at a trivial value.</summary>
+    public static void RandomizeBiases(Span<float> parameters, int offset, int count) =>
+        Uniform(count, seed: count).CopyTo(parameters.Slice(offset, count));
+
+    public static void AssertSame(ReadOnlySpan<float> ours, ReadOnlySpan<float> peer, string what)
+    {
+        for (int i = 0; i < ours.Length; i++)
+        {
+            if (!(Math.Abs(ours[i] - peer[i]) <= 1e-4f * Math.Max(1f, Math.Abs(peer[i]))))
+            {
+                throw new InvalidOperationException($"{what}: output {i} is {ours[i]} here and {peer[i]} in ONNX Runtime.");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One streaming case: the generated model's <c>Step</c> (the baseline) and ONNX Runtime's LSTM/GRU + Gemm on the same
+/// weights and input, state carried between calls in both. Setup runs a few steps in both and compares the outputs.
+/// </summary>
+public abstract class StreamingCase<TModel>
+    where TModel : class, IFeatureStreamingModel<float>, new()
+{
+    protected TModel Model = null!;
+    protected OnnxPeer Peer = null!;
+    protected float[] Input = null!;
+    protected float[] Output = null!;
+
+    protected abstract RecurrentKind Kind { get; }
+
+    protected abstract int Units { get; }
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        Model = new TModel();
+        var info = Model.Info;
+        int features = info.InputWidth;
+        int gates = Kind == RecurrentKind.Lstm ? 4 : 3;
+        int biasOffset = (features + Units) * gates * Units;
+        Setup.RandomizeBiases(Model.Parameters, biasOffset, Kind == RecurrentKind.Lstm ? gates * Units : 2 * gates * Units);
+        Input = Setup.Uniform(features, seed: 7);
+        Output = new float[info.OutputUnits];
+        Peer = new OnnxPeer(Kind, features, Units, info.OutputUnits, steps: 1, streaming: true, Model.Parameters);
+        Input.CopyTo(Peer.Input);
+        for (int i = 0; i < 5; i++)
+        {
+            Model.Step(Input, Output);
+            Peer.Run();
+            Setup.AssertSame(Output, Peer.Output, $"{typeof(TModel).Name} step {i}");
+        }
+    }
+
+    [GlobalCleanup]
+    public void GlobalCleanup() => Peer.Dispose();
+}
+
+public class StepLstm1x8x1 : StreamingCase<Lstm1x8x1>
+{
+    protected override RecurrentKind Kind => RecurrentKind.Lstm;
+
+    protected override int Units => 8;
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Step")]
+    public void RnnCompiler() => Model.Step(Input, Output);
+
+    [Benchmark(Description = "ONNX Runtime step")]
+    public void OnnxRuntime() => Peer.Run();
+}
+
+public class StepLstm1x32x1 : StreamingCase<Lstm1x32x1>
+{
+    protected override RecurrentKind Kind => RecurrentKind.Lstm;
+
+    protected override int Units => 32;
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Step")]
+    public void RnnCompiler() => Model.Step(Input, Output);
+
+    [Benchmark(Description = "ONNX Runtime step")]
+    public void OnnxRuntime() => Peer.Run();
+}
+
+public class StepGru1x32x1 : StreamingCase<Gru1x32x1>
+{
+    protected override RecurrentKind Kind => RecurrentKind.Gru;
+
+    protected override int Units => 32;
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Step")]
+    public void RnnCompiler() => Model.Step(Input, Output);
+
+    [Benchmark(Description = "ONNX Runtime step")]
+    public void OnnxRuntime() => Peer.Run();
+}
+
+public class StepLstm64x128x10 : StreamingCase<Lstm64x128x10>
+{
+    protected override RecurrentKind Kind => RecurrentKind.Lstm;
+
+    protected override int Units => 128;
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Step")]
+    public void RnnCompiler() => Model.Step(Input, Output);
+
+    [Benchmark(Description = "ONNX Runtime step")]
+    public void OnnxRuntime() => Peer.Run();
+}
+
+public class StepGru64x128x10 : StreamingCase<Gru64x128x10>
+{
+    protected override RecurrentKind Kind => RecurrentKind.Gru;
+
+    protected override int Units => 128;
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Step")]
+    public void RnnCompiler() => Model.Step(Input, Output);
+
+    [Benchmark(Description = "ONNX Runtime step")]
+    public void OnnxRuntime() => Peer.Run();
+}
+
+/// <summary>A whole sequence, T = 32, batch 1, LSTM 64 → 128 → Dense 10, from a zero state, against ONNX Runtime.</summary>
+public class SequenceLstm64x128x10
+{
+    private const int Steps = 32;
+    private Lstm64x128x10 _model = null!;
+    private OnnxPeer _peer = null!;
+    private float[] _inputs = null!;
+    private float[] _outputs = null!;
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        _model = new Lstm64x128x10();
+        Setup.RandomizeBiases(_model.Parameters, (64 + 128) * 512, 512);
+        _inputs = Setup.Uniform(Steps * Lstm64x128x10.InputFeatures, seed: 11);
+        _outputs = new float[Lstm64x128x10.OutputUnits];
+        _peer = new OnnxPeer(RecurrentKind.Lstm, 64, 128, 10, Steps, streaming: false, _model.Parameters);
+        _inputs.CopyTo(_peer.Input);
+        _model.Predict(_inputs, _outputs);
+        _peer.Run();
+        Setup.AssertSame(_outputs, _peer.Output, "LSTM 64→128→10, 32 steps");
+    }
+
+    [GlobalCleanup]
+    public void GlobalCleanup() => _peer.Dispose();
+
+    [Benchmark(Baseline = true, Description = "RnnCompiler Predict, T=32")]
+    public void RnnCompiler() => _model.Predict(_inputs, _outputs);
+
+    [Benchmark(Description = "ONNX Runtime, T=32")]
+    public void OnnxRuntime() => _peer.Run();
+}

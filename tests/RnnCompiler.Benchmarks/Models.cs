@@ -1,0 +1,38 @@
+// The benchmark models of issue 5, declared as a user would: the generator writes each one's Step and Predict.
+// Dense layers are linear, so the ONNX peer (LSTM/GRU + Gemm) computes exactly the same function.
+namespace RnnCompiler.Benchmarks;
+
+/// <summary>Streaming LSTM 1 → 8 → Dense 1 (the smallest case: call overhead dominates).</summary>
+[RnnModel(SequenceLength = 1)]
+[Input(1)]
+[Lstm(8)]
+[Dense(1)]
+public partial class Lstm1x8x1;
+
+/// <summary>Streaming LSTM 1 → 32 → Dense 1.</summary>
+[RnnModel(SequenceLength = 1)]
+[Input(1)]
+[Lstm(32)]
+[Dense(1)]
+public partial class Lstm1x32x1;
+
+/// <summary>Streaming GRU (reset after, as Keras and PyTorch) 1 → 32 → Dense 1.</summary>
+[RnnModel(SequenceLength = 1)]
+[Input(1)]
+[Gru(32)]
+[Dense(1)]
+public partial class Gru1x32x1;
+
+/// <summary>LSTM 64 → 128 → Dense 10: streamed one step at a time, and whole sequences of 32 steps.</summary>
+[RnnModel(SequenceLength = 32)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10)]
+public partial class Lstm64x128x10;
+
+/// <summary>Streaming GRU 64 → 128 → Dense 10.</summary>
+[RnnModel(SequenceLength = 1)]
+[Input(64)]
+[Gru(128)]
+[Dense(10)]
+public partial class Gru64x128x10;
