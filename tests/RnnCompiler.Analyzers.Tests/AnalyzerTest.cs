@@ -21,7 +21,7 @@ namespace RnnCompiler.Analyzers.Tests;
 internal static class AnalyzerTest
 {
     /// <summary>The .NET 10 reference pack; <c>ReferenceAssemblies.Net.Net100</c> asks for a version the registry does not serve.</summary>
-    private static readonly ReferenceAssemblies s_net100 = new(
+    internal static readonly ReferenceAssemblies Net100 = new(
         "net10.0",
         new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.12"),
         Path.Combine("ref", "net10.0"));
@@ -39,9 +39,9 @@ internal static class AnalyzerTest
         var test = new CSharpAnalyzerTest<RnnModelAnalyzer, DefaultVerifier>
         {
             TestCode = code,
-            ReferenceAssemblies = s_net100,
+            ReferenceAssemblies = Net100,
         };
-        test.TestState.AdditionalReferences.Add(s_runtime);
+        test.TestState.AdditionalReferences.Add(Runtime);
         if (withGeneratedPart)
         {
             foreach ((string hintName, string generated) in Generate(RemoveMarkup(code)))
@@ -54,7 +54,8 @@ internal static class AnalyzerTest
         return test.RunAsync();
     }
 
-    private static readonly MetadataReference s_runtime = MetadataReference.CreateFromFile(typeof(RnnModelAttribute).Assembly.Location);
+    /// <summary>The runtime library (the attributes), as a reference.</summary>
+    internal static readonly MetadataReference Runtime = MetadataReference.CreateFromFile(typeof(RnnModelAttribute).Assembly.Location);
 
     /// <summary>The generator's files for <paramref name="source"/>.</summary>
     private static IEnumerable<(string HintName, string Source)> Generate(string source)
@@ -63,7 +64,7 @@ internal static class AnalyzerTest
         CSharpCompilation compilation = CSharpCompilation.Create(
             "Generated",
             new[] { CSharpSyntaxTree.ParseText(source, parseOptions) },
-            Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(s_runtime),
+            Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(Runtime),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RnnModelGenerator().AsSourceGenerator() }, parseOptions: parseOptions);
         GeneratorDriverRunResult result = driver.RunGenerators(compilation).GetRunResult();

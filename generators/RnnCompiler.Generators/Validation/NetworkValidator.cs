@@ -33,6 +33,12 @@ internal static class NetworkValidator
     {
         var problems = new List<ValidationProblem>();
         string name = declaration.TypeName;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            // A class whose name is missing (a syntax error the compiler reports): nothing to generate or say.
+            return (null, problems);
+        }
+
         if (!declaration.IsPartial)
         {
             problems.Add(new(ProblemIds.NotPartial, ValidationProblem.OnClass, $"'{name}' must be declared 'partial' so that RnnCompiler can add the network's code to it; write 'partial class {name}'."));
