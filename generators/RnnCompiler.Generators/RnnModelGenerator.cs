@@ -4,6 +4,7 @@ using RnnCompiler.Generators.Emit;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.Parsing;
 using RnnCompiler.Generators.Validation;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators;
 
@@ -16,6 +17,29 @@ namespace RnnCompiler.Generators;
 public sealed class RnnModelGenerator : IIncrementalGenerator
 {
     private static readonly string s_version = typeof(RnnModelGenerator).Assembly.GetName().Version?.ToString() ?? "1.0.0.0";
+
+    /// <summary>A network to emit, with its compile-time weights when it names a weights file.</summary>
+    internal sealed record ModelOutput(NetworkModel Network, EquatableArray<double>? Weights)
+    {
+        /// <summary>The output, or null when the named weights file is missing or does not fit (the analyzer says why).</summary>
+        public static ModelOutput? Create(NetworkModel network, System.Collections.Immutable.ImmutableArray<WeightFile> files)
+        {
+            if (network.WeightsFile is null)
+            {
+                return new ModelOutput(network, null);
+            }
+
+            try
+            {
+                (EquatableArray<double> values, ValidationProblem? problem) = CompiledWeightsBuilder.Build(network, files);
+                return problem is null ? new ModelOutput(network, values) : null;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>The validated network, or null when the declaration has problems (or validation fails on malformed input).</summary>
     private static NetworkModel? ValidateOrSkip(ModelDeclaration declaration)
@@ -61,12 +85,25 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .Select(static (network, _) => network!)
             .WithTrackingName(TrackingNames.Models);
 
-        context.RegisterSourceOutput(models, static (productionContext, network) =>
+        IncrementalValuesProvider<WeightFile> weightFiles = context.AdditionalTextsProvider
+            .Where(static text => WeightFile.IsWeightFile(text))
+            .Select(static (text, cancellationToken) => WeightFile.Read(text, cancellationToken))
+            .WithTrackingName(TrackingNames.WeightFiles);
+
+        // A model that names no file does not depend on the files: its output stays cached when they change.
+        IncrementalValuesProvider<ModelOutput> outputs = models
+            .Combine(weightFiles.Collect())
+            .Select(static (pair, _) => ModelOutput.Create(pair.Left, pair.Right))
+            .Where(static output => output is not null)
+            .Select(static (output, _) => output!)
+            .WithTrackingName(TrackingNames.Outputs);
+
+        context.RegisterSourceOutput(outputs, static (productionContext, output) =>
         {
             string source;
             try
             {
-                source = ModelEmitter.Emit(network, s_version);
+                source = ModelEmitter.Emit(output.Network, s_version, output.Weights);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -74,7 +111,7 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
                 return;
             }
 
-            productionContext.AddSource(network.HintName, source);
+            productionContext.AddSource(output.Network.HintName, source);
         });
     }
 }

@@ -8,4 +8,10 @@ public static class TrackingNames
 
     /// <summary>The declarations that validate, as buildable <c>NetworkModel</c>s.</summary>
     public const string Models = nameof(Models);
+
+    /// <summary>The <c>.safetensors</c> additional files, as bytes.</summary>
+    public const string WeightFiles = nameof(WeightFiles);
+
+    /// <summary>Each model with its compile-time weights (when it names a file), ready to emit.</summary>
+    public const string Outputs = nameof(Outputs);
 }

@@ -28,6 +28,24 @@ internal static class AnalyzerTest
 
     public static Task VerifyAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(source, withGeneratedPart: false, expected);
 
+    /// <summary>As <see cref="VerifyAsync(string, DiagnosticResult[])"/>, with additional files (path, text) in the project.</summary>
+    public static Task VerifyWithFilesAsync(string source, (string Path, string Text)[] additionalFiles, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<RnnModelAnalyzer, DefaultVerifier>
+        {
+            TestCode = "using RnnCompiler;\n" + source,
+            ReferenceAssemblies = Net100,
+        };
+        test.TestState.AdditionalReferences.Add(Runtime);
+        foreach ((string path, string text) in additionalFiles)
+        {
+            test.TestState.AdditionalFiles.Add((path, text));
+        }
+
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
     /// <summary>
     /// As above; with <paramref name="withGeneratedPart"/> the generator runs first over the source (without markup)
     /// and its files are added to the analyzed compilation, as in the IDE and in a build, where the analyzer sees the

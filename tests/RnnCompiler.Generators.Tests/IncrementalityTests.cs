@@ -24,6 +24,31 @@ public sealed class IncrementalityTests
         }
         """;
 
+    /// <summary>A model whose weights are compiled in from an additional file.</summary>
+    private const string WeightsModelFile = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 4, Weights = "tiny.safetensors")]
+        [Input(2)]
+        [SimpleRnn(2)]
+        [Dense(1)]
+        public partial class Tiny;
+        """;
+
+    /// <summary>The weights of <see cref="WeightsModelFile"/> as the build target hands them over: base64 safetensors.</summary>
+    private static AdditionalText TinyWeights(float scale)
+    {
+        var layers = new[]
+        {
+            new RnnCompiler.Weights.LayerDescriptor(RnnCompiler.Weights.LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", 2, 2, 0),
+            new RnnCompiler.Weights.LayerDescriptor(RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", 2, 1, 10),
+        };
+        float[] values = Enumerable.Range(0, 13).Select(i => scale * i).ToArray();
+        using var stream = new System.IO.MemoryStream();
+        RnnCompiler.Weights.WeightFile.Save<float>(stream, layers, values);
+        return new InMemoryAdditionalText("/project/tiny.safetensors.b64", Convert.ToBase64String(stream.ToArray()));
+    }
+
     private const string OtherFile = """
         namespace Demo.Other;
 
@@ -37,9 +62,35 @@ public sealed class IncrementalityTests
         """;
 
     [Fact]
+    public void Changing_a_weights_file_regenerates_its_model_only()
+    {
+        AdditionalText before = TinyWeights(0.1f);
+        GeneratorRun first = GeneratorDriverHelper.Run(GeneratorDriverHelper.CreateCompilation(ModelFile, WeightsModelFile), GeneratorDriverHelper.CreateDriver(before));
+        Assert.Equal(2, first.Result.GeneratedTrees.Length);
+        GeneratorDriver driver = first.Driver.ReplaceAdditionalText(before, TinyWeights(0.2f));
+        GeneratorRun second = GeneratorDriverHelper.Run(first.InputCompilation, driver);
+
+        IncrementalGeneratorRunStep[] outputs = second.Result.Results[0].TrackedSteps[TrackingNames.Outputs].ToArray();
+        var reasons = outputs.SelectMany(step => step.Outputs).Select(o => (Model: ((RnnModelGenerator.ModelOutput)o.Value).Network.TypeName, o.Reason)).ToArray();
+        Assert.Contains(reasons, r => r.Model == "Tiny" && r.Reason == IncrementalStepRunReason.Modified);
+        Assert.Contains(reasons, r => r.Model == "Sentiment" && r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
+        string tiny = second.Result.GeneratedTrees.Single(tree => tree.FilePath.EndsWith("Demo.Tiny.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Contains("0.2f, 0.4f", tiny);
+        Assert.Empty(second.Result.Diagnostics);
+    }
+
+    [Fact]
+    public void A_model_whose_weights_file_is_missing_gets_no_code()
+    {
+        GeneratorRun run = GeneratorDriverHelper.Run(GeneratorDriverHelper.CreateCompilation(ModelFile, WeightsModelFile), GeneratorDriverHelper.CreateDriver());
+        Assert.Single(run.Result.GeneratedTrees);
+        Assert.Empty(run.Result.Diagnostics);
+    }
+
+    [Fact]
     public void Every_tracking_name_is_used()
     {
-        GeneratorRun run = GeneratorDriverHelper.Run(ModelFile, OtherFile);
+        GeneratorRun run = GeneratorDriverHelper.Run(GeneratorDriverHelper.CreateCompilation(ModelFile, OtherFile, WeightsModelFile), GeneratorDriverHelper.CreateDriver(TinyWeights(0.1f)));
         ImmutableDictionary<string, ImmutableArray<IncrementalGeneratorRunStep>> steps = TrackedSteps(run);
 
         string[] missing = GeneratorDriverHelper.AllTrackingNames.Where(n => !steps.ContainsKey(n)).ToArray();
@@ -111,7 +162,7 @@ public sealed class IncrementalityTests
     /// <summary>Runs the driver, applies <paramref name="edit"/>, runs it again and checks that nothing was recomputed.</summary>
     private static void AssertSecondRunReusesEverything(Func<Compilation, Compilation> edit)
     {
-        GeneratorRun first = GeneratorDriverHelper.Run(ModelFile, OtherFile);
+        GeneratorRun first = GeneratorDriverHelper.Run(GeneratorDriverHelper.CreateCompilation(ModelFile, OtherFile, WeightsModelFile), GeneratorDriverHelper.CreateDriver(TinyWeights(0.1f)));
         GeneratorRun second = GeneratorDriverHelper.Run(edit(first.InputCompilation), first.Driver);
 
         var problems = new List<string>();

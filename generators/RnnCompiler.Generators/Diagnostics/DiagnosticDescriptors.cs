@@ -37,6 +37,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LossDoesNotFitOutput = Error(ProblemIds.LossDoesNotFitOutput, "The loss does not fit the model's output");
     public static readonly DiagnosticDescriptor TrainingValueOutOfRange = Error(ProblemIds.TrainingValueOutOfRange, "A training setting is out of range");
     public static readonly DiagnosticDescriptor StatefulBidirectional = Error(ProblemIds.StatefulBidirectional, "Stateful training with a bidirectional layer");
+    public static readonly DiagnosticDescriptor WeightsFileMissing = Error(ProblemIds.WeightsFileMissing, "The weights file is not an AdditionalFiles item");
+    public static readonly DiagnosticDescriptor WeightsFileUnreadable = Error(ProblemIds.WeightsFileUnreadable, "The weights file cannot be read");
+    public static readonly DiagnosticDescriptor WeightsDisagree = Error(ProblemIds.WeightsDisagree, "The weights file does not match the model");
 
     /// <summary>Reported on the class name of every valid model: its parameter count and weight size.</summary>
     public static readonly DiagnosticDescriptor ModelSize = new(
@@ -55,7 +58,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, ModelSize,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, ModelSize,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

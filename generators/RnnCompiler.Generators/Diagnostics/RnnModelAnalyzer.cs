@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.Parsing;
 using RnnCompiler.Generators.Validation;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Diagnostics;
 
@@ -65,6 +66,24 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             ModelDeclaration declaration = DeclarationParser.Parse(type, modelAttribute, context.CancellationToken);
             (NetworkModel? network, List<ValidationProblem> problems) = NetworkValidator.Validate(declaration);
             Location classLocation = ClassLocation(type, context.CancellationToken);
+            if (problems.Count == 0 && network?.WeightsFile is not null)
+            {
+                // Compile-time weights: the same check the generator makes before it compiles them in.
+                var files = new List<WeightFile>();
+                foreach (AdditionalText text in context.Options.AdditionalFiles)
+                {
+                    if (WeightFile.IsWeightFile(text))
+                    {
+                        files.Add(WeightFile.Read(text, context.CancellationToken));
+                    }
+                }
+
+                if (CompiledWeightsBuilder.Build(network, files).Problem is { } weightsProblem)
+                {
+                    problems.Add(weightsProblem);
+                }
+            }
+
             if (problems.Count == 0)
             {
                 if (network is not null)

@@ -16,7 +16,7 @@ internal static class ModelEmitter
     internal const string Span = "global::System.Span";
     internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
 
-    public static string Emit(NetworkModel model, string generatorVersion)
+    public static string Emit(NetworkModel model, string generatorVersion, EquatableArray<double>? compiledWeights = null)
     {
         var writer = new SourceWriter();
         var context = new EmitContext(model, writer, $"[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"RnnCompiler.Generators\", \"{generatorVersion}\")]");
@@ -59,6 +59,10 @@ internal static class ModelEmitter
             }
 
             WriteLayout(context);
+            if (compiledWeights is { } weights)
+            {
+                WriteCompiledWeights(context, weights);
+            }
         }
 
         while (blocks.Count > 0)
@@ -191,7 +195,9 @@ internal static class ModelEmitter
         using (writer.Block($"private static {t}[] CreateInitialParameters()"))
         {
             writer.WriteLine($"var parameters = new {t}[ParameterCount];");
-            writer.WriteLine($"global::RnnCompiler.Weights.WeightInitializer.Initialize<{t}>(s_layers, parameters, 0);");
+            writer.WriteLine(model.WeightsFile is null
+                ? $"global::RnnCompiler.Weights.WeightInitializer.Initialize<{t}>(s_layers, parameters, 0);"
+                : "CompiledWeights.CopyTo(parameters);");
             writer.WriteLine("return parameters;");
         }
 
@@ -490,6 +496,50 @@ internal static class ModelEmitter
             }
         }
     }
+
+    /// <summary>
+    /// The weights of the file named by <c>Weights = …</c>, as constant data in the assembly: a span over an array
+    /// initializer of constants, which the compiler stores as RVA static data, so nothing runs or allocates to read it.
+    /// </summary>
+    private static void WriteCompiledWeights(EmitContext context, EquatableArray<double> weights)
+    {
+        SourceWriter writer = context.Writer;
+        string t = context.Model.ElementType;
+        writer.WriteLine();
+        writer.WriteLine($"/// <summary>The weights of <c>{Xml(context.Model.WeightsFile!)}</c>, compiled in as constant data, in the layout of <see cref=\"Parameters\"/>.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine($"private static {ReadOnlySpan}<{t}> CompiledWeights => new {t}[]");
+        writer.WriteLine("{");
+        var line = new System.Text.StringBuilder();
+        int index = 0;
+        foreach (TensorModel tensor in context.Model.Tensors)
+        {
+            writer.WriteLine($"    // {tensor.Name} {tensor.Shape}");
+            for (int i = 0; i < tensor.Length; i++, index++)
+            {
+                line.Append(context.Model.IsDouble ? DoubleLiteral(weights[index]) : FloatLiteral((float)weights[index])).Append(", ");
+                if (line.Length > 100 || i == tensor.Length - 1)
+                {
+                    writer.WriteLine("    " + line.ToString().TrimEnd());
+                    line.Clear();
+                }
+            }
+        }
+
+        writer.WriteLine("};");
+    }
+
+    private static string FloatLiteral(float value) =>
+        float.IsNaN(value) ? "float.NaN"
+        : float.IsPositiveInfinity(value) ? "float.PositiveInfinity"
+        : float.IsNegativeInfinity(value) ? "float.NegativeInfinity"
+        : value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    private static string DoubleLiteral(double value) =>
+        double.IsNaN(value) ? "double.NaN"
+        : double.IsPositiveInfinity(value) ? "double.PositiveInfinity"
+        : double.IsNegativeInfinity(value) ? "double.NegativeInfinity"
+        : value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
     internal static string Weights(EmitContext context, LayerModel layer, string tensor, string span = "p")
     {

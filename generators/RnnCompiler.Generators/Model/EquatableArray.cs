@@ -20,6 +20,8 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
 
     public T this[int index] => (_items ?? Array.Empty<T>())[index];
 
+    public T[] ToArray() => (T[])(_items ?? Array.Empty<T>()).Clone();
+
     public ImmutableArray<T> AsImmutableArray() => _items is null ? ImmutableArray<T>.Empty : ImmutableArray.Create(_items);
 
     public bool Equals(EquatableArray<T> other)

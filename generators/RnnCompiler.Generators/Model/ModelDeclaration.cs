@@ -105,4 +105,5 @@ internal sealed record ModelDeclaration(
     bool LayersSplitAcrossParts,
     EquatableArray<string> MemberNames,
     int Precision = 0,
-    TrainingDeclaration? Training = null);
+    TrainingDeclaration? Training = null,
+    string? WeightsFile = null);

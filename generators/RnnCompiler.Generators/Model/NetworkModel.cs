@@ -67,6 +67,7 @@ internal sealed record TensorModel(string Name, string Identifier, string Shape,
 /// <param name="ParameterCount">The total number of weights.</param>
 /// <param name="IsDouble">Whether the model computes in double precision.</param>
 /// <param name="Training">The training configuration when the class has <c>[Train]</c>.</param>
+/// <param name="WeightsFile">The weights file to compile in (<c>[RnnModel(Weights = …)]</c>), or null.</param>
 internal sealed record NetworkModel(
     string? Namespace,
     string TypeName,
@@ -79,7 +80,8 @@ internal sealed record NetworkModel(
     EquatableArray<TensorModel> Tensors,
     int ParameterCount,
     bool IsDouble = false,
-    TrainingDeclaration? Training = null)
+    TrainingDeclaration? Training = null,
+    string? WeightsFile = null)
 {
     public LayerModel Last => Layers[Layers.Count - 1];
 

@@ -63,6 +63,7 @@ internal static class DeclarationParser
     {
         int sequenceLength = 0;
         int precision = 0;
+        string? weights = null;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
@@ -72,6 +73,10 @@ internal static class DeclarationParser
             else if (argument.Key == "Precision" && argument.Value.Value is int precisionValue)
             {
                 precision = precisionValue;
+            }
+            else if (argument.Key == "Weights" && argument.Value.Value is string file)
+            {
+                weights = file;
             }
         }
 
@@ -124,7 +129,8 @@ internal static class DeclarationParser
             declarations.Count > 1,
             new EquatableArray<string>(members),
             precision,
-            training);
+            training,
+            weights);
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

@@ -26,7 +26,7 @@ internal static class NetworkValidator
         "SequenceLength", "InputFeatures", "VocabularySize", "OutputUnits", "ParameterCount", "Summary", "Parameters",
         "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters", "RunForward",
         "BatchSize", "Gradients", "TrainBatch", "ComputeGradients", "Evaluate", "SaveCheckpoint", "LoadCheckpoint",
-        "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training",
+        "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training", "CompiledWeights",
     };
 
     public static (NetworkModel? Network, List<ValidationProblem> Problems) Validate(ModelDeclaration declaration)
@@ -347,7 +347,8 @@ internal static class NetworkValidator
             new EquatableArray<TensorModel>(tensors),
             (int)offset,
             declaration.Precision == 1,
-            declaration.Training);
+            declaration.Training,
+            string.IsNullOrWhiteSpace(declaration.WeightsFile) ? null : declaration.WeightsFile);
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).
         foreach (BufferSpec buffer in BufferPlan.For(network))

@@ -36,4 +36,7 @@ internal static class ProblemIds
     public const string LossDoesNotFitOutput = "RNN0018";
     public const string TrainingValueOutOfRange = "RNN0019";
     public const string StatefulBidirectional = "RNN0020";
+    public const string WeightsFileMissing = "RNN0021";
+    public const string WeightsFileUnreadable = "RNN0022";
+    public const string WeightsDisagree = "RNN0023";
 }

@@ -24,4 +24,11 @@ public sealed class RnnModelAttribute : Attribute
 
     /// <summary>The floating-point type of weights, inputs and outputs; <see cref="Precision.Single"/> (float) by default.</summary>
     public Precision Precision { get; set; }
+
+    /// <summary>
+    /// A safetensors file of weights to compile into the assembly, named as the project's <c>AdditionalFiles</c> item
+    /// lists it (its file name, or a path ending in it). The model then starts with these weights as constant data and
+    /// reads no file. Keras tensor names, as <c>SaveWeights</c> writes them.
+    /// </summary>
+    public string? Weights { get; set; }
 }

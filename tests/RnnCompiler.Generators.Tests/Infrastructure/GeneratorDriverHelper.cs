@@ -89,9 +89,10 @@ internal static class GeneratorDriverHelper
     }
 
     /// <summary>A driver for <see cref="RnnModelGenerator"/> that records every tracked pipeline step.</summary>
-    public static GeneratorDriver CreateDriver() =>
+    public static GeneratorDriver CreateDriver(params AdditionalText[] additionalTexts) =>
         CSharpGeneratorDriver.Create(
             new[] { new RnnModelGenerator().AsSourceGenerator() },
+            additionalTexts: additionalTexts,
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
@@ -112,4 +113,13 @@ internal static class GeneratorDriverHelper
     /// <summary>Every diagnostic as one line each, for failure messages.</summary>
     public static string Format(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics.Select(d => "  " + d.ToString()));
+}
+
+/// <summary>An additional file held in memory, as the compiler would pass it.</summary>
+internal sealed class InMemoryAdditionalText(string path, string text) : AdditionalText
+{
+    public override string Path { get; } = path;
+
+    public override Microsoft.CodeAnalysis.Text.SourceText GetText(System.Threading.CancellationToken cancellationToken = default) =>
+        Microsoft.CodeAnalysis.Text.SourceText.From(text, System.Text.Encoding.UTF8);
 }

@@ -1,0 +1,356 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace RnnCompiler.Generators.WeightFiles;
+
+/// <summary>One tensor of a safetensors header.</summary>
+internal sealed record HeaderEntry(string Name, string DType, int[] Shape, long Begin, long End)
+{
+    public string ShapeText => "[" + string.Join(", ", Shape) + "]";
+}
+
+/// <summary>
+/// Reads the header of a safetensors file (8-byte little-endian length, JSON, data) with a small JSON reader:
+/// netstandard2.0 has no JSON parser, and the header needs only objects, arrays, strings and integers.
+/// Every malformed input gives an error message, never an exception.
+/// </summary>
+internal static class SafeTensorsHeader
+{
+    public static (Dictionary<string, HeaderEntry>? Entries, long DataStart, string? Error) Read(byte[] file)
+    {
+        if (file.Length < 8)
+        {
+            return (null, 0, $"the file has {file.Length} bytes, fewer than the 8-byte header length");
+        }
+
+        ulong length = BitConverter.ToUInt64(file, 0);
+        if (!BitConverter.IsLittleEndian)
+        {
+            length = 0;
+            for (int i = 7; i >= 0; i--)
+            {
+                length = (length << 8) | file[i];
+            }
+        }
+
+        if (length > 100UL * 1024 * 1024 || length > (ulong)(file.Length - 8))
+        {
+            return (null, 0, $"the header length {length} is past the end of the file ({file.Length} bytes)");
+        }
+
+        string json = Encoding.UTF8.GetString(file, 8, (int)length);
+        var reader = new JsonReader(json);
+        object? root;
+        try
+        {
+            root = reader.ReadValue();
+        }
+        catch (FormatException e)
+        {
+            return (null, 0, "the header is not valid JSON: " + e.Message);
+        }
+
+        if (root is not Dictionary<string, object?> tensors)
+        {
+            return (null, 0, "the header is not a JSON object");
+        }
+
+        var entries = new Dictionary<string, HeaderEntry>(StringComparer.Ordinal);
+        long dataStart = 8 + (long)length;
+        foreach (KeyValuePair<string, object?> pair in tensors)
+        {
+            if (pair.Key == "__metadata__")
+            {
+                continue;
+            }
+
+            if (pair.Value is not Dictionary<string, object?> tensor
+                || !tensor.TryGetValue("dtype", out object? dtype) || dtype is not string dtypeText
+                || !tensor.TryGetValue("shape", out object? shape) || shape is not List<object?> dimensions
+                || !tensor.TryGetValue("data_offsets", out object? offsets) || offsets is not List<object?> { Count: 2 } range
+                || range[0] is not long begin || range[1] is not long end || begin < 0 || end < begin)
+            {
+                return (null, 0, $"tensor '{pair.Key}' has no valid dtype, shape and data_offsets");
+            }
+
+            var sizes = new int[dimensions.Count];
+            long count = 1;
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                if (dimensions[i] is not long size || size < 0 || size > int.MaxValue)
+                {
+                    return (null, 0, $"tensor '{pair.Key}' has an invalid shape");
+                }
+
+                sizes[i] = (int)size;
+                count *= size;
+            }
+
+            int elementSize = dtypeText switch { "F64" => 8, "F32" => 4, "F16" or "BF16" => 2, _ => 0 };
+            if (elementSize != 0 && count * elementSize != end - begin)
+            {
+                return (null, 0, $"tensor '{pair.Key}': shape [{string.Join(", ", sizes)}] of {dtypeText} needs {count * elementSize} bytes, but data_offsets span {end - begin}");
+            }
+
+            if (dataStart + end > file.Length)
+            {
+                return (null, 0, $"the file is truncated: tensor '{pair.Key}' ends past the end of the file");
+            }
+
+            entries[pair.Key] = new HeaderEntry(pair.Key, dtypeText, sizes, begin, end);
+        }
+
+        return (entries, dataStart, null);
+    }
+
+    /// <summary>Decodes a floating-point tensor as floats, or returns null for another dtype.</summary>
+    public static float[]? Decode(HeaderEntry entry, byte[] file, long dataStart)
+    {
+        int offset = (int)(dataStart + entry.Begin);
+        int count = (int)((entry.End - entry.Begin) / Math.Max(1, entry.DType switch { "F64" => 8, "F32" => 4, _ => 2 }));
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            switch (entry.DType)
+            {
+                case "F32":
+                    values[i] = BitConverter.ToSingle(LittleEndian(file, offset + 4 * i, 4), 0);
+                    break;
+                case "F64":
+                    values[i] = (float)BitConverter.ToDouble(LittleEndian(file, offset + 8 * i, 8), 0);
+                    break;
+                case "BF16":
+                    values[i] = BitConverter.ToSingle(BitConverter.GetBytes((file[offset + 2 * i] | (file[offset + 2 * i + 1] << 8)) << 16), 0);
+                    break;
+                case "F16":
+                    values[i] = HalfToSingle((ushort)(file[offset + 2 * i] | (file[offset + 2 * i + 1] << 8)));
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return values;
+    }
+
+    private static byte[] LittleEndian(byte[] file, int offset, int size)
+    {
+        var bytes = new byte[size];
+        Array.Copy(file, offset, bytes, 0, size);
+        if (!BitConverter.IsLittleEndian)
+        {
+            Array.Reverse(bytes);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>IEEE 754 binary16 to binary32 (netstandard2.0 has no <c>Half</c>).</summary>
+    private static float HalfToSingle(ushort bits)
+    {
+        int sign = (bits >> 15) & 1;
+        int exponent = (bits >> 10) & 0x1F;
+        int mantissa = bits & 0x3FF;
+        float value = exponent switch
+        {
+            0 => mantissa * (1f / 16777216f), // subnormal: mantissa × 2^-24
+            31 => mantissa == 0 ? float.PositiveInfinity : float.NaN,
+            _ => (float)((1 + mantissa / 1024.0) * Math.Pow(2, exponent - 15)),
+        };
+        return sign == 1 ? -value : value;
+    }
+
+    /// <summary>A minimal JSON reader: objects, arrays, strings, integers (as long), other numbers (as double), literals.</summary>
+    private sealed class JsonReader(string text)
+    {
+        private int _position;
+
+        public object? ReadValue()
+        {
+            SkipWhitespace();
+            if (_position >= text.Length)
+            {
+                throw new FormatException("unexpected end");
+            }
+
+            char c = text[_position];
+            switch (c)
+            {
+                case '{':
+                    return ReadObject();
+                case '[':
+                    return ReadArray();
+                case '"':
+                    return ReadString();
+                case 't':
+                    return ReadLiteral("true", true);
+                case 'f':
+                    return ReadLiteral("false", false);
+                case 'n':
+                    return ReadLiteral("null", null);
+                default:
+                    return ReadNumber();
+            }
+        }
+
+        private Dictionary<string, object?> ReadObject()
+        {
+            var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+            _position++;
+            SkipWhitespace();
+            if (Peek() == '}')
+            {
+                _position++;
+                return result;
+            }
+
+            while (true)
+            {
+                SkipWhitespace();
+                if (Peek() != '"')
+                {
+                    throw new FormatException($"expected a property name at {_position}");
+                }
+
+                string key = ReadString();
+                SkipWhitespace();
+                Expect(':');
+                result[key] = ReadValue();
+                SkipWhitespace();
+                char next = Next();
+                if (next == '}')
+                {
+                    return result;
+                }
+
+                if (next != ',')
+                {
+                    throw new FormatException($"expected ',' or '}}' at {_position - 1}");
+                }
+            }
+        }
+
+        private List<object?> ReadArray()
+        {
+            var result = new List<object?>();
+            _position++;
+            SkipWhitespace();
+            if (Peek() == ']')
+            {
+                _position++;
+                return result;
+            }
+
+            while (true)
+            {
+                result.Add(ReadValue());
+                SkipWhitespace();
+                char next = Next();
+                if (next == ']')
+                {
+                    return result;
+                }
+
+                if (next != ',')
+                {
+                    throw new FormatException($"expected ',' or ']' at {_position - 1}");
+                }
+            }
+        }
+
+        private string ReadString()
+        {
+            Expect('"');
+            var builder = new StringBuilder();
+            while (true)
+            {
+                char c = Next();
+                if (c == '"')
+                {
+                    return builder.ToString();
+                }
+
+                if (c != '\\')
+                {
+                    builder.Append(c);
+                    continue;
+                }
+
+                char escape = Next();
+                switch (escape)
+                {
+                    case 'u':
+                        if (_position + 4 > text.Length || !int.TryParse(text.Substring(_position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int code))
+                        {
+                            throw new FormatException($"bad \\u escape at {_position}");
+                        }
+
+                        builder.Append((char)code);
+                        _position += 4;
+                        break;
+                    case 'n': builder.Append('\n'); break;
+                    case 't': builder.Append('\t'); break;
+                    case 'r': builder.Append('\r'); break;
+                    case 'b': builder.Append('\b'); break;
+                    case 'f': builder.Append('\f'); break;
+                    default: builder.Append(escape); break;
+                }
+            }
+        }
+
+        private object ReadNumber()
+        {
+            int start = _position;
+            while (_position < text.Length && "+-0123456789.eE".IndexOf(text[_position]) >= 0)
+            {
+                _position++;
+            }
+
+            string number = text.Substring(start, _position - start);
+            if (long.TryParse(number, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long integer))
+            {
+                return integer;
+            }
+
+            if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+            {
+                return value;
+            }
+
+            throw new FormatException($"bad value at {start}");
+        }
+
+        private object? ReadLiteral(string literal, object? value)
+        {
+            if (string.CompareOrdinal(text, _position, literal, 0, literal.Length) != 0)
+            {
+                throw new FormatException($"bad value at {_position}");
+            }
+
+            _position += literal.Length;
+            return value;
+        }
+
+        private void SkipWhitespace()
+        {
+            while (_position < text.Length && char.IsWhiteSpace(text[_position]))
+            {
+                _position++;
+            }
+        }
+
+        private char Peek() => _position < text.Length ? text[_position] : '\0';
+
+        private char Next() => _position < text.Length ? text[_position++] : throw new FormatException("unexpected end");
+
+        private void Expect(char c)
+        {
+            if (Next() != c)
+            {
+                throw new FormatException($"expected '{c}' at {_position - 1}");
+            }
+        }
+    }
+}
