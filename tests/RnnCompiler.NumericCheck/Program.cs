@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.Intrinsics;
+using RnnCompiler;
+using RnnCompiler.Kernels;
+using RnnCompiler.Tests.Models;
+using RnnCompiler.Tests.Reference;
+using RnnCompiler.Tests.Training;
+using RnnCompiler.Training;
+
+// Runs every numeric check and prints one line per failure and a closing line in the test runners' format, which
+// .ci/run adds to its count. The exit code is 1 when anything failed.
+var failures = new List<string>();
+int passed = 0;
+
+void Check(bool condition, string what)
+{
+    if (condition)
+    {
+        passed++;
+    }
+    else
+    {
+        failures.Add(what);
+        Console.WriteLine("FAIL " + what);
+    }
+}
+
+bool Close(double expected, double actual, double tolerance) => Math.Abs(actual - expected) <= tolerance * Math.Max(1, Math.Abs(expected));
+
+Console.WriteLine($"RnnCompiler numeric checks on {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}: "
+    + $"Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+
+// 1. Every declared model against the naive double-precision reference: Predict at three lengths, and Step.
+foreach (ModelCase modelCase in ModelCatalog.All)
+{
+    IRnnModel<float> model = modelCase.Create();
+    ModelInfo info = model.Info;
+    float[] parameters = TrainingData.Features(info.ParameterCount, seed: modelCase.Name.Length);
+    for (int i = 0; i < parameters.Length; i++)
+    {
+        parameters[i] *= 0.5f;
+    }
+
+    parameters.CopyTo(model.Parameters);
+    bool ok = true;
+    foreach (int steps in new[] { 1, info.SequenceLength / 2 + 1, info.SequenceLength })
+    {
+        var outputs = new float[info.OutputIsSequence ? steps * info.OutputUnits : info.OutputUnits];
+        double[] expected;
+        if (info.TakesTokens)
+        {
+            int[] tokens = TrainingData.Ints(steps, info.InputWidth, seed: steps);
+            ((ITokenModel<float>)model).Predict(tokens, outputs);
+            expected = NaiveNetwork.Predict(modelCase.Layers, parameters, tokens);
+        }
+        else
+        {
+            float[] inputs = TrainingData.Features(steps * info.InputWidth, seed: 100 + steps);
+            ((IFeatureModel<float>)model).Predict(inputs, outputs);
+            expected = NaiveNetwork.Predict(modelCase.Layers, parameters, inputs, steps);
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            ok &= Close(expected[i], outputs[i], 1e-5);
+        }
+    }
+
+    Check(ok, $"{modelCase.Name}: Predict equals the naive reference within 1e-5");
+    if (info.CanStream && !info.TakesTokens)
+    {
+        int steps = info.SequenceLength;
+        float[] inputs = TrainingData.Features(steps * info.InputWidth, seed: 4);
+        double[] expected = NaiveNetwork.PredictStreaming(modelCase.Layers, parameters, inputs, steps);
+        var streaming = (IFeatureStreamingModel<float>)model;
+        streaming.ResetState();
+        var output = new float[info.OutputUnits];
+        bool streamOk = true;
+        for (int t = 0; t < steps; t++)
+        {
+            streaming.Step(inputs.AsSpan(t * info.InputWidth, info.InputWidth), output);
+            for (int k = 0; k < info.OutputUnits; k++)
+            {
+                streamOk &= Close(expected[t * info.OutputUnits + k], output[k], 1e-5);
+            }
+        }
+
+        Check(streamOk, $"{modelCase.Name}: Step equals the naive reference within 1e-5");
+    }
+}
+
+// 2. The matrix kernel on every column count around the vector widths.
+for (int columns = 1; columns <= 70; columns++)
+{
+    bool ok = true;
+    foreach (int rows in new[] { 1, 7, 33 })
+    {
+        int stride = columns + columns % 3;
+        float[] x = TrainingData.Features(rows, seed: rows);
+        float[] w = TrainingData.Features((rows - 1) * stride + columns, seed: columns);
+        float[] y = TrainingData.Features(columns, seed: rows + columns);
+        var expected = new double[columns];
+        for (int j = 0; j < columns; j++)
+        {
+            expected[j] = y[j];
+            for (int i = 0; i < rows; i++)
+            {
+                expected[j] += (double)x[i] * w[i * stride + j];
+            }
+        }
+
+        MatrixKernels.MultiplyAdd<float>(x, w, stride, y);
+        for (int j = 0; j < columns; j++)
+        {
+            ok &= Close(expected[j], y[j], 1e-5);
+        }
+    }
+
+    Check(ok, $"MultiplyAdd with {columns} columns");
+}
+
+// 3. Sigmoid and tanh, vector and scalar, against System.Math over a sweep (absolute 1e-6 as the issue states).
+{
+    const int Count = 20_001;
+    var values = new float[Count];
+    for (int i = 0; i < Count; i++)
+    {
+        values[i] = -40f + 80f * i / (Count - 1);
+    }
+
+    float[] sigmoid = (float[])values.Clone();
+    float[] tanh = (float[])values.Clone();
+    Activations.Apply(Activation.Sigmoid, sigmoid.AsSpan());
+    Activations.Apply(Activation.Tanh, tanh.AsSpan());
+    bool ok = true;
+    for (int i = 0; i < Count; i++)
+    {
+        ok &= Math.Abs(sigmoid[i] - 1 / (1 + Math.Exp(-values[i]))) <= 1e-6;
+        ok &= Math.Abs(tanh[i] - Math.Tanh(values[i])) <= 1e-6;
+    }
+
+    float[] special = { float.NaN, float.PositiveInfinity, float.NegativeInfinity };
+    Activations.Apply(Activation.Tanh, special.AsSpan());
+    ok &= float.IsNaN(special[0]) && special[1] == 1 && special[2] == -1;
+    Check(ok, "sigmoid and tanh within 1e-6 of System.Math, NaN and infinities kept");
+}
+
+// 4. Every gradient of the double-precision training models against central finite differences.
+CheckGradients(new GradSimpleRnnMse(), 5, 1);
+CheckGradients(new GradLstmSparse(), 6, 2);
+CheckGradients(new GradGruBinary(), 4, 3);
+CheckGradients(new GradDenseFirstMae(), 3, 5);
+CheckGradients(new GradLstmLogits(), 4, 7);
+CheckGradients(new GradGruSequenceLogits(), 5, 8);
+CheckGradients(new GradSoftmaxMse(), 3, 10);
+
+void CheckGradients<TTarget>(ITrainableModel<double, double, TTarget> model, int steps, int seed)
+    where TTarget : unmanaged
+{
+    int sequences = model.Training.BatchSize;
+    double[] inputs = TrainingData.Doubles(sequences * steps * model.Info.InputWidth, seed, 1.0);
+    int rows = sequences * TrainingData.RowsPerSequence(model.Info, steps);
+    TTarget[] targets = typeof(TTarget) == typeof(int)
+        ? (TTarget[])(object)TrainingData.Ints(rows, model.Info.OutputUnits, seed + 100)
+        : (TTarget[])(object)TrainingData.Targets(model.Training.Loss, rows, model.Info.OutputUnits, seed + 100);
+    Span<double> parameters = model.Parameters;
+    TrainingData.Doubles(parameters.Length, seed + 200, 0.5).CopyTo(parameters);
+    model.ComputeGradients(inputs, targets, sequences);
+    double[] gradients = model.Gradients.ToArray();
+    bool ok = true;
+    for (int i = 0; i < parameters.Length; i++)
+    {
+        double saved = parameters[i];
+        parameters[i] = saved + 1e-5;
+        double plus = model.Evaluate(inputs, targets, sequences).Loss;
+        parameters[i] = saved - 1e-5;
+        double minus = model.Evaluate(inputs, targets, sequences).Loss;
+        parameters[i] = saved;
+        double numeric = (plus - minus) / 2e-5;
+        ok &= Math.Abs(gradients[i] - numeric) <= 1e-6 * Math.Max(Math.Abs(gradients[i]), Math.Abs(numeric)) + 1e-9;
+    }
+
+    Check(ok, $"{model.GetType().Name}: every gradient within 1e-6 of central finite differences");
+}
+
+Console.WriteLine($"{(failures.Count == 0 ? "Passed!" : "Failed!")}  - Failed: {failures.Count,5}, Passed: {passed,5}, Skipped:     0, Total: {passed + failures.Count,5} - RnnCompiler.NumericCheck ({System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture})");
+return failures.Count == 0 ? 0 : 1;
