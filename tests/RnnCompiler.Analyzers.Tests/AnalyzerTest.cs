@@ -102,8 +102,10 @@ internal static class AnalyzerTest
         new DiagnosticResult(id, DiagnosticDescriptors.ForProblem(id)!.DefaultSeverity).WithLocation(index);
 
     /// <summary>RNN0100 at markup location 0, with its message arguments checked through the descriptor's format.</summary>
-    public static DiagnosticResult ModelSize(string name, int parameters, double kilobytes) =>
-        new DiagnosticResult(DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(name, parameters, kilobytes);
+    public static DiagnosticResult ModelSize(string name, int parameters, long weights, long working, long streaming) =>
+        new DiagnosticResult(DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(
+            name, parameters, weights + working + streaming,
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0}, streaming state {2:N0}", weights, working, streaming));
 
     /// <summary>Strips <c>{|ID:text|}</c> and <c>{|#0:text|}</c> markup, leaving the text, for the generator run.</summary>
     private static string RemoveMarkup(string markup) => Regex.Replace(markup, @"\{\|[^:|]+:(?<text>.*?)\|\}", "${text}");

@@ -41,11 +41,39 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsFileUnreadable = Error(ProblemIds.WeightsFileUnreadable, "The weights file cannot be read");
     public static readonly DiagnosticDescriptor WeightsDisagree = Error(ProblemIds.WeightsDisagree, "The weights file does not match the model");
 
+    /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
+    public const string RecordModelId = "RNN0024";
+
+    /// <summary>The ID of the warning on a model that needs more memory than its <c>MemoryBudget</c>.</summary>
+    public const string OverBudgetId = "RNN0101";
+
+    /// <summary>Reported on an <c>[RnnModel]</c> record: the generator implements classes only.</summary>
+    public static readonly DiagnosticDescriptor RecordModel = new(
+        RecordModelId,
+        title: "An [RnnModel] type must be a class, not a record",
+        messageFormat: "'{0}' is a record; a model holds large mutable buffers, which a record's value equality would compare, so RnnCompiler implements classes only: write 'partial class {0}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "RnnCompiler generates no code for a record.",
+        helpLinkUri: HelpLinkBase + RecordModelId + ".md");
+
+    /// <summary>Reported when the model needs more bytes than the budget its declaration sets.</summary>
+    public static readonly DiagnosticDescriptor OverBudget = new(
+        OverBudgetId,
+        title: "The model needs more memory than its MemoryBudget",
+        messageFormat: "'{0}' needs {1:N0} bytes ({2}), over its MemoryBudget of {3:N0} bytes",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "The bytes the generated model holds, as its summary states them, against the budget set on [RnnModel].",
+        helpLinkUri: HelpLinkBase + OverBudgetId + ".md");
+
     /// <summary>Reported on the class name of every valid model: its parameter count and weight size.</summary>
     public static readonly DiagnosticDescriptor ModelSize = new(
         ModelSizeId,
         title: "Model size",
-        messageFormat: "'{0}' has {1:N0} parameters ({2} KB of float weights)",
+        messageFormat: "'{0}' has {1:N0} parameters and holds {2:N0} bytes: {3}",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Info,
         isEnabledByDefault: true,
@@ -58,7 +86,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, ModelSize,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -54,6 +54,11 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             AttributeData? modelAttribute = FindModelAttribute(type, modelAttributeType, context.CancellationToken);
             if (modelAttribute is null)
             {
+                if (IsRecordModel(type, modelAttributeType, context.CancellationToken) is { } record)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.RecordModel, record.Identifier.GetLocation(), type.Name));
+                }
+
                 return;
             }
 
@@ -88,8 +93,15 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             {
                 if (network is not null)
                 {
-                    double kilobytes = Math.Round(network.ParameterCount * (double)sizeof(float) / 1024, 1);
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ModelSize, classLocation, type.Name, network.ParameterCount, kilobytes));
+                    (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(network);
+                    string parts = string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0}, streaming state {2:N0}", weights, working, streaming)
+                        + (network.Training is null ? string.Empty : string.Format(System.Globalization.CultureInfo.InvariantCulture, ", training {0:N0}", training));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ModelSize, classLocation, type.Name, network.ParameterCount, total, parts));
+                    long budget = MemoryBudget(modelAttribute);
+                    if (budget > 0 && total > budget)
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.OverBudget, AttributeLocation(modelAttribute, context.CancellationToken) ?? classLocation, type.Name, total, parts, budget));
+                    }
                 }
 
                 return;
@@ -118,6 +130,35 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
             // An analyzer must never throw (AD0001). Malformed code the parser cannot read gets no diagnostic here;
             // the compiler reports what is wrong with it.
         }
+    }
+
+    /// <summary>The <c>MemoryBudget</c> set on <c>[RnnModel]</c>, or 0.</summary>
+    private static long MemoryBudget(AttributeData modelAttribute)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
+        {
+            if (argument.Key == "MemoryBudget")
+            {
+                return argument.Value.Value switch { long value => value, int value => value, _ => 0 };
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The record declaration carrying <c>[RnnModel]</c>, if the model is a record (which the generator does not implement).</summary>
+    private static RecordDeclarationSyntax? IsRecordModel(INamedTypeSymbol type, INamedTypeSymbol modelAttributeType, CancellationToken cancellationToken)
+    {
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, modelAttributeType)
+                && attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>() is RecordDeclarationSyntax record)
+            {
+                return record;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The <c>[Train]</c> attribute of the model, if any.</summary>

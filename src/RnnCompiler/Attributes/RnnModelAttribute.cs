@@ -31,4 +31,11 @@ public sealed class RnnModelAttribute : Attribute
     /// reads no file. Keras tensor names, as <c>SaveWeights</c> writes them.
     /// </summary>
     public string? Weights { get; set; }
+
+    /// <summary>
+    /// When positive, the most bytes the model may hold (weights, working buffers, streaming state and training buffers,
+    /// as its summary states them); the analyzer warns (RNN0101) when the declaration needs more, so a device's limit is
+    /// checked as the model is typed.
+    /// </summary>
+    public long MemoryBudget { get; set; }
 }
