@@ -1,7 +1,16 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using RnnCompiler.Generators;
 using RnnCompiler.Weights;
 using Xunit;
 
@@ -36,7 +45,8 @@ public class WeightsFileTests
     public Task A_matching_file_gives_only_the_size_information() => AnalyzerTest.VerifyWithFilesAsync(
         Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]").Replace("class Tiny", "class {|#0:Tiny|}"),
         new[] { ("/project/obj/rnnweights/tiny.safetensors.b64", Weights(1)) },
-        AnalyzerTest.Diagnostic("RNN0100").WithArguments("Tiny", 13, 0.1));
+        // 13 float weights; per step of 4, SimpleRnn(2)'s sums and hidden states; its streaming h.
+        AnalyzerTest.ModelSize("Tiny", 13, weights: 4 * 13, working: 4 * 4 * (2 + 2), streaming: 4 * 2));
 
     [Fact]
     public Task RNN0021_the_file_is_not_in_the_project() => AnalyzerTest.VerifyWithFilesAsync(
@@ -55,4 +65,136 @@ public class WeightsFileTests
         Model,
         new[] { ("/project/tiny.safetensors.b64", Weights(3)) },
         AnalyzerTest.Diagnostic("RNN0023").WithMessage("Tensor 'dense/kernel' has shape [2, 3] in '/project/tiny.safetensors'; the model declares [2, 1]."));
+
+    // ---------------------------------------------------------------- PyTorch names
+
+    /// <summary>
+    /// The Keras values of Tiny, multiples of 1/8 so that every sum below is exact: simple_rnn/kernel [2, 2] = 0 … 0.375,
+    /// simple_rnn/recurrent_kernel [2, 2] = 0.5 … 0.875, simple_rnn/bias [2] = 1, 1.125, dense/kernel [2, 1] = 1.25, 1.375,
+    /// dense/bias [1] = 1.5.
+    /// </summary>
+    private static float[] TinyValues() => Enumerable.Range(0, 13).Select(i => 0.125f * i).ToArray();
+
+    /// <summary>Tiny's weights under Keras names, as SaveWeights writes them.</summary>
+    private static string KerasTiny()
+    {
+        var layers = new[]
+        {
+            new LayerDescriptor(LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", 2, 2, 0),
+            new LayerDescriptor(LayerKind.Dense, "dense", "dense", 2, 1, 10),
+        };
+        using var stream = new MemoryStream();
+        WeightFile.Save<float>(stream, layers, TinyValues());
+        return Convert.ToBase64String(stream.ToArray());
+    }
+
+    /// <summary>
+    /// The same weights as an nn.RNN + nn.Linear state_dict, converted by hand: weights [out, in] are the Keras kernels
+    /// transposed, and bias_ih_l0 + bias_hh_l0 is the Keras bias.
+    /// </summary>
+    private static string PyTorchTiny() => Convert.ToBase64String(SafeTensors(
+        ("simple_rnn.weight_ih_l0", new[] { 2, 2 }, new[] { 0f, 0.25f, 0.125f, 0.375f }),
+        ("simple_rnn.weight_hh_l0", new[] { 2, 2 }, new[] { 0.5f, 0.75f, 0.625f, 0.875f }),
+        ("simple_rnn.bias_ih_l0", new[] { 2 }, new[] { 0.75f, 0.5f }),
+        ("simple_rnn.bias_hh_l0", new[] { 2 }, new[] { 0.25f, 0.625f }),
+        ("dense.weight", new[] { 1, 2 }, new[] { 1.25f, 1.375f }),
+        ("dense.bias", new[] { 1 }, new[] { 1.5f })));
+
+    [Fact]
+    public Task A_PyTorch_named_file_gives_only_the_size_information() => AnalyzerTest.VerifyWithFilesAsync(
+        Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]").Replace("class Tiny", "class {|#0:Tiny|}"),
+        new[] { ("/project/obj/rnnweights/tiny.safetensors.b64", PyTorchTiny()) },
+        AnalyzerTest.ModelSize("Tiny", 13, weights: 4 * 13, working: 4 * 4 * (2 + 2), streaming: 4 * 2));
+
+    [Fact]
+    public void A_PyTorch_named_file_compiles_the_same_weights_as_the_Keras_file()
+    {
+        string source = "using RnnCompiler;\n" + Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]");
+        string keras = Generate(source, KerasTiny());
+        Assert.Contains("CompiledWeights", keras);
+        Assert.Equal(keras, Generate(source, PyTorchTiny()));
+    }
+
+    [Fact]
+    public Task RNN0023_PyTorch_GRU_weights_for_a_GRU_with_ResetAfter_false() => AnalyzerTest.VerifyWithFilesAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 4, Weights = "gru.safetensors")|}]
+        [Input(2)]
+        [Gru(2, ResetAfter = false)]
+        public partial class OldGru;
+        """,
+        new[]
+        {
+            ("/project/gru.safetensors.b64", Convert.ToBase64String(SafeTensors(
+                ("gru.weight_ih_l0", new[] { 6, 2 }, new float[12]),
+                ("gru.weight_hh_l0", new[] { 6, 2 }, new float[12]),
+                ("gru.bias_ih_l0", new[] { 6 }, new float[6]),
+                ("gru.bias_hh_l0", new[] { 6 }, new float[6])))),
+        },
+        AnalyzerTest.Diagnostic("RNN0023").WithMessage("Layer 'gru': PyTorch's GRU applies the reset gate after the recurrent product, which is Gru(ResetAfter = true); this layer has ResetAfter = false, so PyTorch weights cannot be converted to it."));
+
+    [Fact]
+    public Task RNN0023_a_PyTorch_tensor_has_another_shape_and_the_message_names_both_tensors_and_shapes() => AnalyzerTest.VerifyWithFilesAsync(
+        Model,
+        new[]
+        {
+            ("/project/tiny.safetensors.b64", Convert.ToBase64String(SafeTensors(
+                ("simple_rnn.weight_ih_l0", new[] { 2, 2 }, new float[4]),
+                ("simple_rnn.weight_hh_l0", new[] { 2, 2 }, new float[4]),
+                ("simple_rnn.bias_ih_l0", new[] { 2 }, new float[2]),
+                ("simple_rnn.bias_hh_l0", new[] { 2 }, new float[2]),
+                ("dense.weight", new[] { 2, 1 }, new float[2]),
+                ("dense.bias", new[] { 1 }, new float[1])))),
+        },
+        AnalyzerTest.Diagnostic("RNN0023").WithMessage("Tensor 'dense.weight' has shape [2, 1] in '/project/tiny.safetensors'; the model expects [1, 2] (for 'dense/kernel')."));
+
+    /// <summary>A safetensors file of F32 tensors, written here rather than by the library under test.</summary>
+    private static byte[] SafeTensors(params (string Name, int[] Shape, float[] Values)[] tensors)
+    {
+        var header = new Dictionary<string, object>();
+        long offset = 0;
+        foreach ((string name, int[] shape, float[] values) in tensors)
+        {
+            header[name] = new Dictionary<string, object> { ["dtype"] = "F32", ["shape"] = shape, ["data_offsets"] = new[] { offset, offset + 4L * values.Length } };
+            offset += 4L * values.Length;
+        }
+
+        byte[] json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        using var stream = new MemoryStream();
+        stream.Write(BitConverter.GetBytes((ulong)json.Length));
+        stream.Write(json);
+        foreach ((_, _, float[] values) in tensors)
+        {
+            foreach (float value in values)
+            {
+                stream.Write(BitConverter.GetBytes(value));
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>The generator's output for <paramref name="source"/> with <paramref name="base64"/> as tiny.safetensors.</summary>
+    private static string Generate(string source, string base64)
+    {
+        var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
+        CSharpCompilation compilation = CSharpCompilation.Create(
+            "Generated",
+            new[] { CSharpSyntaxTree.ParseText(source, parseOptions) },
+            Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(AnalyzerTest.Runtime),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            new[] { new RnnModelGenerator().AsSourceGenerator() },
+            ImmutableArray.Create<AdditionalText>(new InMemoryText("/project/obj/rnnweights/tiny.safetensors.b64", base64)),
+            parseOptions);
+        GeneratorDriverRunResult result = driver.RunGenerators(compilation).GetRunResult();
+        return string.Join("\n", result.GeneratedTrees.Select(tree => tree.GetText().ToString()));
+    }
+
+    private sealed class InMemoryText(string path, string text) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text, Encoding.UTF8);
+    }
 }

@@ -35,12 +35,18 @@ internal static class CompiledWeightsBuilder
         }
 
         var values = new double[network.ParameterCount];
+        bool keras = network.Tensors.Any(tensor => entries.ContainsKey(tensor.Name));
+        if (!keras && network.Layers.Any(layer => PyTorchLayout.ModuleName(Describe(layer), entries.Keys) is not null))
+        {
+            return BuildFromPyTorch(network, file, entries, bytes, dataStart);
+        }
+
         foreach (TensorModel tensor in network.Tensors)
         {
             if (!entries.TryGetValue(tensor.Name, out HeaderEntry? entry))
             {
                 string hint = entries.Keys.Any(key => key.Contains(".weight"))
-                    ? " It holds PyTorch names; compile-time weights take Keras names: load the file once with LoadWeights and write it with SaveWeights."
+                    ? $" It holds PyTorch names, but none under this model's module names ({string.Join(", ", network.Layers.SelectMany(layer => PyTorchLayout.Candidates(Describe(layer))).Distinct().Select(module => "'" + module + "'"))}); name the modules after the Keras layers, as for LoadWeights."
                     : string.Empty;
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' {tensor.Shape} is missing from '{file.Path}'.{hint}"));
             }
@@ -50,30 +56,103 @@ internal static class CompiledWeightsBuilder
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has shape {entry.ShapeText} in '{file.Path}'; the model declares {tensor.Shape}."));
             }
 
-            float[]? decoded = SafeTensorsHeader.Decode(entry, bytes, dataStart);
+            double[]? decoded = Decode(entry, bytes, dataStart);
             if (decoded is null)
             {
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has dtype {entry.DType} in '{file.Path}'; expected F32, F64, F16 or BF16."));
             }
 
-            if (entry.DType == "F64")
+            decoded.CopyTo(values, tensor.Offset);
+        }
+
+        return (new EquatableArray<double>(values), null);
+    }
+
+    /// <summary>
+    /// Converts a PyTorch <c>state_dict</c> (modules named after the Keras layers) to the model's Keras tensors with
+    /// the conversion <c>LoadWeights</c> uses; the first tensor that cannot be converted is the problem.
+    /// </summary>
+    private static (EquatableArray<double>, ValidationProblem?) BuildFromPyTorch(NetworkModel network, WeightFile file, Dictionary<string, HeaderEntry> entries, byte[] bytes, long dataStart)
+    {
+        PyTorchTensor? Lookup(string name) =>
+            entries.TryGetValue(name, out HeaderEntry? entry) ? new PyTorchTensor(entry.Shape, Decode(entry, bytes, dataStart), entry.DType) : null;
+
+        var values = new double[network.ParameterCount];
+        foreach (LayerModel layer in network.Layers)
+        {
+            PyTorchLayer described = Describe(layer);
+            foreach (TensorModel tensor in network.Tensors)
             {
-                // Keep double values exact for a double model.
-                for (int i = 0; i < decoded.Length; i++)
+                if (tensor.Offset < layer.Offset || tensor.Offset >= layer.Offset + layer.ParameterCount)
                 {
-                    values[tensor.Offset + i] = System.BitConverter.ToDouble(bytes, (int)(dataStart + entry.Begin) + 8 * i);
+                    continue;
                 }
-            }
-            else
-            {
-                for (int i = 0; i < decoded.Length; i++)
+
+                bool backward = tensor.Name.StartsWith(layer.Name + "/backward_", System.StringComparison.Ordinal);
+                PyTorchConversion conversion = PyTorchLayout.Convert(described, tensor.Name, Role(tensor), backward, entries.Keys, Lookup, "'" + file.Path + "'");
+                if (conversion.Values is null)
                 {
-                    values[tensor.Offset + i] = decoded[i];
+                    return Fail(new(ProblemIds.WeightsDisagree, ValidationProblem.OnModelAttribute, conversion.Error!));
                 }
+
+                if (conversion.Values.Length != tensor.Length)
+                {
+                    return Fail(new(ProblemIds.WeightsDisagree, ValidationProblem.OnModelAttribute, $"Tensor '{tensor.Name}' {tensor.Shape}: the PyTorch tensors in '{file.Path}' give {conversion.Values.Length} values, not {tensor.Length}."));
+                }
+
+                conversion.Values.CopyTo(values, tensor.Offset);
             }
         }
 
         return (new EquatableArray<double>(values), null);
+    }
+
+    /// <summary>A floating-point tensor's values (F64 exactly, so a double model keeps them), or null for another dtype.</summary>
+    private static double[]? Decode(HeaderEntry entry, byte[] bytes, long dataStart)
+    {
+        float[]? decoded = SafeTensorsHeader.Decode(entry, bytes, dataStart);
+        if (decoded is null)
+        {
+            return null;
+        }
+
+        var values = new double[decoded.Length];
+        for (int i = 0; i < decoded.Length; i++)
+        {
+            values[i] = entry.DType == "F64" ? System.BitConverter.ToDouble(bytes, (int)(dataStart + entry.Begin) + 8 * i) : decoded[i];
+        }
+
+        return values;
+    }
+
+    private static PyTorchLayer Describe(LayerModel layer) => new(
+        layer.Type switch
+        {
+            LayerType.Embedding => PyTorchLayerKind.Embedding,
+            LayerType.SimpleRnn => PyTorchLayerKind.SimpleRnn,
+            LayerType.Lstm => PyTorchLayerKind.Lstm,
+            LayerType.Gru => PyTorchLayerKind.Gru,
+            _ => PyTorchLayerKind.Dense,
+        },
+        layer.Name,
+        layer.InnerName,
+        layer.InputWidth,
+        layer.Units,
+        layer.Gates,
+        layer.Bidirectional,
+        layer.ResetAfter);
+
+    /// <summary>The tensor's role, from the last part of its Keras name (<c>…/recurrent_kernel</c>).</summary>
+    private static PyTorchTensorRole Role(TensorModel tensor)
+    {
+        string last = tensor.Name.Substring(tensor.Name.LastIndexOf('/') + 1);
+        return last switch
+        {
+            "embeddings" => PyTorchTensorRole.Embeddings,
+            "kernel" => PyTorchTensorRole.Kernel,
+            "recurrent_kernel" => PyTorchTensorRole.RecurrentKernel,
+            _ => PyTorchTensorRole.Bias,
+        };
     }
 
     private static (EquatableArray<double>, ValidationProblem?) Fail(ValidationProblem problem) => (EquatableArray<double>.Empty, problem);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Numerics;
+using RnnCompiler.Weights.Shared;
 
 namespace RnnCompiler.Weights;
 
@@ -142,133 +143,59 @@ public static class WeightFile
     }
 }
 
-/// <summary>The mapping from PyTorch's <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c>, <c>nn.Linear</c> and <c>nn.Embedding</c> tensors to Keras's.</summary>
+/// <summary>
+/// Reads a PyTorch <c>state_dict</c>'s tensors into Keras's layout through <see cref="PyTorchLayout"/>, the
+/// conversion the generator also compiles (for compile-time weights).
+/// </summary>
 internal static class PyTorchNames
 {
     /// <summary>The module names a layer's PyTorch tensors may have: the Keras layer name, and for a bidirectional layer also the wrapped layer's.</summary>
-    public static IEnumerable<string> Candidates(LayerDescriptor layer) =>
-        layer.Name == layer.InnerName ? new[] { layer.Name } : new[] { layer.Name, layer.InnerName };
+    public static IEnumerable<string> Candidates(LayerDescriptor layer) => PyTorchLayout.Candidates(Describe(layer));
 
     public static void Read(TensorDescriptor tensor, Dictionary<string, SafeTensorEntry> entries, byte[] data, Span<double> target)
     {
-        LayerDescriptor layer = tensor.Layer;
-        string prefix = Candidates(layer).FirstOrDefault(candidate => entries.Keys.Any(key => key.StartsWith(candidate + ".", StringComparison.Ordinal))) ?? layer.Name;
-        switch (layer.Kind)
+        PyTorchTensor? Lookup(string name)
         {
-            case LayerKind.Embedding:
-                Find(entries, data, prefix + ".weight", tensor, [layer.InputSize, layer.Units]).CopyTo(target);
-                return;
-            case LayerKind.Dense:
-                if (tensor.Role == TensorRole.Kernel)
-                {
-                    double[] weight = Find(entries, data, prefix + ".weight", tensor, [layer.Units, layer.InputSize]);
-                    Transpose(weight, layer.Units, layer.InputSize, target);
-                }
-                else
-                {
-                    Find(entries, data, prefix + ".bias", tensor, [layer.Units]).CopyTo(target);
-                }
-
-                return;
-        }
-
-        if (layer.Kind == LayerKind.Gru && !layer.ResetAfter)
-        {
-            throw new InvalidDataException($"Layer '{layer.Name}': PyTorch's GRU applies the reset gate after the recurrent product, which is Gru(ResetAfter = true); this layer has ResetAfter = false, so PyTorch weights cannot be converted to it.");
-        }
-
-        int units = layer.Units;
-        int width = layer.Gates * units;
-        string suffix = "_l0" + (tensor.Backward ? "_reverse" : string.Empty);
-        switch (tensor.Role)
-        {
-            case TensorRole.Kernel:
+            if (!entries.TryGetValue(name, out SafeTensorEntry? entry))
             {
-                double[] weight = Find(entries, data, prefix + ".weight_ih" + suffix, tensor, [width, layer.InputSize]);
-                ReorderTransposed(weight, layer, layer.InputSize, target);
-                break;
+                return null;
             }
 
-            case TensorRole.RecurrentKernel:
-            {
-                double[] weight = Find(entries, data, prefix + ".weight_hh" + suffix, tensor, [width, units]);
-                ReorderTransposed(weight, layer, units, target);
-                break;
-            }
-
-            default:
-            {
-                double[] inputBias = Find(entries, data, prefix + ".bias_ih" + suffix, tensor, [width]);
-                double[] recurrentBias = Find(entries, data, prefix + ".bias_hh" + suffix, tensor, [width]);
-                for (int block = 0; block < layer.Gates; block++)
-                {
-                    int source = TorchBlock(layer, block) * units;
-                    for (int j = 0; j < units; j++)
-                    {
-                        if (layer.Kind == LayerKind.Gru)
-                        {
-                            // Keras reset_after bias [2, 3u]: row 0 the input bias, row 1 the recurrent bias.
-                            target[block * units + j] = inputBias[source + j];
-                            target[width + block * units + j] = recurrentBias[source + j];
-                        }
-                        else
-                        {
-                            target[block * units + j] = inputBias[source + j] + recurrentBias[source + j];
-                        }
-                    }
-                }
-
-                break;
-            }
+            bool floating = entry.DType is "F32" or "F64" or "F16" or "BF16";
+            return new PyTorchTensor(entry.Shape, floating ? SafeTensorsFile.Decode(entry, data, name) : null, entry.DType);
         }
+
+        PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), tensor.Name, Role(tensor.Role), tensor.Backward, entries.Keys, Lookup, "the file");
+        if (conversion.Values is null)
+        {
+            throw new InvalidDataException(conversion.Error);
+        }
+
+        conversion.Values.CopyTo(target);
     }
 
-    /// <summary>The PyTorch gate block that holds Keras gate block <paramref name="block"/>: GRU's r, z, n against Keras's z, r, h; LSTM's order is Keras's.</summary>
-    private static int TorchBlock(LayerDescriptor layer, int block) =>
-        layer.Kind == LayerKind.Gru && block < 2 ? 1 - block : block;
+    private static PyTorchLayer Describe(LayerDescriptor layer) => new(
+        layer.Kind switch
+        {
+            LayerKind.Embedding => PyTorchLayerKind.Embedding,
+            LayerKind.Dense => PyTorchLayerKind.Dense,
+            LayerKind.SimpleRnn => PyTorchLayerKind.SimpleRnn,
+            LayerKind.Lstm => PyTorchLayerKind.Lstm,
+            _ => PyTorchLayerKind.Gru,
+        },
+        layer.Name,
+        layer.InnerName,
+        layer.InputSize,
+        layer.Units,
+        layer.Gates,
+        layer.Bidirectional,
+        layer.ResetAfter);
 
-    /// <summary>Keras [columns, gates × units] from PyTorch [gates × units, columns], reordering gate blocks.</summary>
-    private static void ReorderTransposed(double[] weight, LayerDescriptor layer, int columns, Span<double> target)
+    private static PyTorchTensorRole Role(TensorRole role) => role switch
     {
-        int units = layer.Units;
-        int width = layer.Gates * units;
-        for (int block = 0; block < layer.Gates; block++)
-        {
-            int source = TorchBlock(layer, block) * units;
-            for (int j = 0; j < units; j++)
-            {
-                for (int i = 0; i < columns; i++)
-                {
-                    target[i * width + block * units + j] = weight[(source + j) * columns + i];
-                }
-            }
-        }
-    }
-
-    private static void Transpose(double[] weight, int rows, int columns, Span<double> target)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++)
-            {
-                target[c * rows + r] = weight[r * columns + c];
-            }
-        }
-    }
-
-    private static double[] Find(Dictionary<string, SafeTensorEntry> entries, byte[] data, string name, TensorDescriptor tensor, int[] shape)
-    {
-        string shapeText = "[" + string.Join(", ", shape) + "]";
-        if (!entries.TryGetValue(name, out SafeTensorEntry? entry))
-        {
-            throw new InvalidDataException($"Tensor '{name}' {shapeText} (PyTorch name for '{tensor.Name}') is missing from the file.");
-        }
-
-        if (!entry.Shape.SequenceEqual(shape))
-        {
-            throw new InvalidDataException($"Tensor '{name}' has shape {entry.ShapeText} in the file; the model expects {shapeText} (for '{tensor.Name}').");
-        }
-
-        return SafeTensorsFile.Decode(entry, data, name);
-    }
+        TensorRole.Embeddings => PyTorchTensorRole.Embeddings,
+        TensorRole.Kernel => PyTorchTensorRole.Kernel,
+        TensorRole.RecurrentKernel => PyTorchTensorRole.RecurrentKernel,
+        _ => PyTorchTensorRole.Bias,
+    };
 }

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using RnnCompiler.Tests.Models;
+using RnnCompiler.Tests.Reference;
 using Xunit;
 
 namespace RnnCompiler.Tests.EndToEnd;
@@ -38,5 +41,39 @@ public class CompiledWeightsTests
         first.Parameters[0] = 42;
         Assert.NotEqual(42, second.Parameters[0]);
         Assert.Equal(new CompiledWeightsModel().Parameters.ToArray(), second.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void A_PyTorch_state_dict_compiles_to_the_weights_LoadWeights_gives()
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "Models", "compiled_torch.safetensors");
+        var compiled = new CompiledTorchWeightsModel();
+        var loaded = new RuntimeWeightsModel();
+        using (FileStream file = File.OpenRead(path))
+        {
+            loaded.LoadWeights(file);
+        }
+
+        Assert.Equal(loaded.Parameters.ToArray(), compiled.Parameters.ToArray());
+        Assert.NotEqual(new RuntimeWeightsModel().Parameters.ToArray(), compiled.Parameters.ToArray());
+
+        // Independently of the library's conversion: the test-side Keras → PyTorch export of the compiled weights
+        // gives back the file's tensors (gates z, r, h → r, z, n; kernels transposed; GRU biases split into two rows).
+        List<KerasLayer> layout = KerasLayout.Of([new RefInput(3), new RefGru(4), new RefDense(2, RefActivation.Tanh)]);
+        (List<(string Name, int[] Shape, double[] Values)> exported, _) = PyTorchExport.Convert(layout, compiled.Parameters);
+        Dictionary<string, TestTensor> inFile = SafeTensorsTestWriter.ReadTensors(File.ReadAllBytes(path)).ToDictionary(tensor => tensor.Name);
+        Assert.Equal(6, inFile.Count);
+        foreach ((string name, int[] shape, double[] values) in exported)
+        {
+            Assert.Equal(inFile[name].Shape, shape);
+            Assert.Equal(SafeTensorsTestWriter.DecodeF32(inFile[name].Data), values.Select(value => (float)value).ToArray());
+        }
+
+        float[] inputs = TestData.Uniform(6 * 3, seed: 3, scale: 1f);
+        var expected = new float[2];
+        var actual = new float[2];
+        loaded.Predict(inputs, expected);
+        compiled.Predict(inputs, actual);
+        Assert.Equal(expected, actual);
     }
 }

@@ -1,0 +1,330 @@
+// The one implementation of the PyTorch → Keras weight conversion. It is compiled into the runtime (LoadWeights)
+// and, as a linked file, into the generator (compile-time weights, netstandard2.0), so it depends on nothing but
+// the base library: arrays, no spans, no types of either project.
+using System;
+using System.Collections.Generic;
+
+// The generator defines RNNCOMPILER_GENERATOR and keeps the file in its own namespace: a namespace
+// RnnCompiler.Weights in the generator assembly would hide members named Weights from its code.
+#if RNNCOMPILER_GENERATOR
+namespace RnnCompiler.Generators.WeightFiles;
+#else
+namespace RnnCompiler.Weights.Shared;
+#endif
+
+/// <summary>The kinds of weighted layer, as the conversion sees them.</summary>
+internal enum PyTorchLayerKind
+{
+    Embedding,
+    Dense,
+    SimpleRnn,
+    Lstm,
+    Gru,
+}
+
+/// <summary>What a Keras tensor is for, which decides its PyTorch counterpart.</summary>
+internal enum PyTorchTensorRole
+{
+    Embeddings,
+    Kernel,
+    RecurrentKernel,
+    Bias,
+}
+
+/// <summary>One weighted layer, described with what the conversion needs.</summary>
+internal sealed class PyTorchLayer
+{
+    /// <param name="kind">The layer kind.</param>
+    /// <param name="kerasName">The Keras layer name (for a bidirectional layer the wrapper's, <c>bidirectional</c>).</param>
+    /// <param name="innerName">For a bidirectional layer the wrapped layer's name (<c>lstm</c>); otherwise <paramref name="kerasName"/>.</param>
+    /// <param name="inputSize">The input width (for Embedding, the vocabulary size).</param>
+    /// <param name="units">The units (for Embedding, the dimensions).</param>
+    /// <param name="gates">The gate blocks: 4 for LSTM, 3 for GRU, 1 otherwise.</param>
+    /// <param name="bidirectional">Whether the layer has a backward direction with its own weights.</param>
+    /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
+    public PyTorchLayer(PyTorchLayerKind kind, string kerasName, string innerName, int inputSize, int units, int gates, bool bidirectional, bool resetAfter)
+    {
+        Kind = kind;
+        KerasName = kerasName;
+        InnerName = innerName;
+        InputSize = inputSize;
+        Units = units;
+        Gates = gates;
+        Bidirectional = bidirectional;
+        ResetAfter = resetAfter;
+    }
+
+    public PyTorchLayerKind Kind { get; }
+
+    public string KerasName { get; }
+
+    public string InnerName { get; }
+
+    public int InputSize { get; }
+
+    public int Units { get; }
+
+    public int Gates { get; }
+
+    public bool Bidirectional { get; }
+
+    public bool ResetAfter { get; }
+}
+
+/// <summary>One tensor of a file, as the caller's lookup finds it.</summary>
+internal sealed class PyTorchTensor
+{
+    /// <param name="shape">The shape in the file.</param>
+    /// <param name="values">The values in row-major order, or null when the dtype is not floating point.</param>
+    /// <param name="dtype">The dtype, named in the message when <paramref name="values"/> is null.</param>
+    public PyTorchTensor(int[] shape, double[]? values, string dtype)
+    {
+        Shape = shape;
+        Values = values;
+        DType = dtype;
+    }
+
+    public int[] Shape { get; }
+
+    public double[]? Values { get; }
+
+    public string DType { get; }
+}
+
+/// <summary>Finds a tensor of the file by name, or returns null when the file has none of that name.</summary>
+internal delegate PyTorchTensor? PyTorchLookup(string name);
+
+/// <summary>The converted values of one Keras tensor, or why they could not be converted.</summary>
+internal sealed class PyTorchConversion
+{
+    private PyTorchConversion(double[]? values, string? error)
+    {
+        Values = values;
+        Error = error;
+    }
+
+    /// <summary>The values in Keras's layout, or null when <see cref="Error"/> is set.</summary>
+    public double[]? Values { get; }
+
+    /// <summary>A message naming the PyTorch tensor, the Keras tensor and the shapes, or null.</summary>
+    public string? Error { get; }
+
+    public static PyTorchConversion Success(double[] values) => new PyTorchConversion(values, null);
+
+    public static PyTorchConversion Failure(string error) => new PyTorchConversion(null, error);
+}
+
+/// <summary>
+/// The mapping from PyTorch's <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c>, <c>nn.Linear</c> and
+/// <c>nn.Embedding</c> tensors to Keras's: <c>{module}.weight_ih_l0</c> [gates × units, input] and
+/// <c>weight_hh_l0</c> transposed to the kernels, <c>bias_ih_l0</c> + <c>bias_hh_l0</c> summed (LSTM, RNN) or
+/// stacked as Keras's [2, 3 × units] (GRU), GRU gates r, z, n reordered to z, r, h, <c>_reverse</c> for the
+/// backward direction; Linear <c>weight</c> [out, in] transposed and <c>bias</c>; Embedding <c>weight</c>.
+/// The module is named after the Keras layer or, for a bidirectional layer, also after the wrapped layer.
+/// </summary>
+internal static class PyTorchLayout
+{
+    /// <summary>The module names a layer's PyTorch tensors may have: the Keras layer name, and for a bidirectional layer also the wrapped layer's.</summary>
+    public static string[] Candidates(PyTorchLayer layer) =>
+        layer.KerasName == layer.InnerName ? new[] { layer.KerasName } : new[] { layer.KerasName, layer.InnerName };
+
+    /// <summary>The module name the file uses for <paramref name="layer"/>, or null when none of its tensor names starts with a candidate.</summary>
+    public static string? ModuleName(PyTorchLayer layer, IEnumerable<string> names)
+    {
+        foreach (string candidate in Candidates(layer))
+        {
+            string prefix = candidate + ".";
+            foreach (string name in names)
+            {
+                if (name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Converts one Keras tensor of <paramref name="layer"/> from the file's PyTorch tensors.
+    /// </summary>
+    /// <param name="layer">The layer that holds the tensor.</param>
+    /// <param name="kerasName">The Keras tensor name, for messages (<c>gru/kernel</c>).</param>
+    /// <param name="role">What the tensor is for.</param>
+    /// <param name="backward">True for the backward direction of a bidirectional layer.</param>
+    /// <param name="names">Every tensor name in the file, to choose the module name.</param>
+    /// <param name="lookup">Finds a tensor of the file by name.</param>
+    /// <param name="where">The file as messages name it: <c>the file</c>, or <c>'weights.safetensors'</c>.</param>
+    public static PyTorchConversion Convert(PyTorchLayer layer, string kerasName, PyTorchTensorRole role, bool backward, IEnumerable<string> names, PyTorchLookup lookup, string where)
+    {
+        string module = ModuleName(layer, names) ?? layer.KerasName;
+        string? error;
+        switch (layer.Kind)
+        {
+            case PyTorchLayerKind.Embedding:
+            {
+                double[]? table = Find(lookup, module + ".weight", kerasName, new[] { layer.InputSize, layer.Units }, where, out error);
+                return table is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(table);
+            }
+
+            case PyTorchLayerKind.Dense:
+                if (role == PyTorchTensorRole.Kernel)
+                {
+                    double[]? weight = Find(lookup, module + ".weight", kerasName, new[] { layer.Units, layer.InputSize }, where, out error);
+                    return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(Transpose(weight, layer.Units, layer.InputSize));
+                }
+                else
+                {
+                    double[]? bias = Find(lookup, module + ".bias", kerasName, new[] { layer.Units }, where, out error);
+                    return bias is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(bias);
+                }
+        }
+
+        if (layer.Kind == PyTorchLayerKind.Gru && !layer.ResetAfter)
+        {
+            return PyTorchConversion.Failure($"Layer '{layer.KerasName}': PyTorch's GRU applies the reset gate after the recurrent product, which is Gru(ResetAfter = true); this layer has ResetAfter = false, so PyTorch weights cannot be converted to it.");
+        }
+
+        int units = layer.Units;
+        int width = layer.Gates * units;
+        string suffix = "_l0" + (backward ? "_reverse" : string.Empty);
+        switch (role)
+        {
+            case PyTorchTensorRole.Kernel:
+            {
+                double[]? weight = Find(lookup, module + ".weight_ih" + suffix, kerasName, new[] { width, layer.InputSize }, where, out error);
+                return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(ReorderTransposed(weight, layer, layer.InputSize));
+            }
+
+            case PyTorchTensorRole.RecurrentKernel:
+            {
+                double[]? weight = Find(lookup, module + ".weight_hh" + suffix, kerasName, new[] { width, units }, where, out error);
+                return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(ReorderTransposed(weight, layer, units));
+            }
+
+            default:
+            {
+                double[]? inputBias = Find(lookup, module + ".bias_ih" + suffix, kerasName, new[] { width }, where, out error);
+                if (inputBias is null)
+                {
+                    return PyTorchConversion.Failure(error!);
+                }
+
+                double[]? recurrentBias = Find(lookup, module + ".bias_hh" + suffix, kerasName, new[] { width }, where, out error);
+                if (recurrentBias is null)
+                {
+                    return PyTorchConversion.Failure(error!);
+                }
+
+                bool gru = layer.Kind == PyTorchLayerKind.Gru;
+                var target = new double[gru ? 2 * width : width];
+                for (int block = 0; block < layer.Gates; block++)
+                {
+                    int source = TorchBlock(layer, block) * units;
+                    for (int j = 0; j < units; j++)
+                    {
+                        if (gru)
+                        {
+                            // Keras reset_after bias [2, 3u]: row 0 the input bias, row 1 the recurrent bias.
+                            target[block * units + j] = inputBias[source + j];
+                            target[width + block * units + j] = recurrentBias[source + j];
+                        }
+                        else
+                        {
+                            target[block * units + j] = inputBias[source + j] + recurrentBias[source + j];
+                        }
+                    }
+                }
+
+                return PyTorchConversion.Success(target);
+            }
+        }
+    }
+
+    /// <summary>The PyTorch gate block that holds Keras gate block <paramref name="block"/>: GRU's r, z, n against Keras's z, r, h; LSTM's order is Keras's.</summary>
+    private static int TorchBlock(PyTorchLayer layer, int block) =>
+        layer.Kind == PyTorchLayerKind.Gru && block < 2 ? 1 - block : block;
+
+    /// <summary>Keras [columns, gates × units] from PyTorch [gates × units, columns], reordering gate blocks.</summary>
+    private static double[] ReorderTransposed(double[] weight, PyTorchLayer layer, int columns)
+    {
+        int units = layer.Units;
+        int width = layer.Gates * units;
+        var target = new double[columns * width];
+        for (int block = 0; block < layer.Gates; block++)
+        {
+            int source = TorchBlock(layer, block) * units;
+            for (int j = 0; j < units; j++)
+            {
+                for (int i = 0; i < columns; i++)
+                {
+                    target[i * width + block * units + j] = weight[(source + j) * columns + i];
+                }
+            }
+        }
+
+        return target;
+    }
+
+    private static double[] Transpose(double[] weight, int rows, int columns)
+    {
+        var target = new double[rows * columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                target[c * rows + r] = weight[r * columns + c];
+            }
+        }
+
+        return target;
+    }
+
+    /// <summary>The values of PyTorch tensor <paramref name="name"/> with shape <paramref name="shape"/>, or null and why not.</summary>
+    private static double[]? Find(PyTorchLookup lookup, string name, string kerasName, int[] shape, string where, out string? error)
+    {
+        string shapeText = ShapeText(shape);
+        PyTorchTensor? tensor = lookup(name);
+        if (tensor is null)
+        {
+            error = $"Tensor '{name}' {shapeText} (PyTorch name for '{kerasName}') is missing from {where}.";
+            return null;
+        }
+
+        if (!SameShape(tensor.Shape, shape))
+        {
+            error = $"Tensor '{name}' has shape {ShapeText(tensor.Shape)} in {where}; the model expects {shapeText} (for '{kerasName}').";
+            return null;
+        }
+
+        if (tensor.Values is null)
+        {
+            error = $"Tensor '{name}' has dtype {tensor.DType}; expected a floating-point dtype (F32, F64, F16 or BF16) (for '{kerasName}').";
+            return null;
+        }
+
+        error = null;
+        return tensor.Values;
+    }
+
+    private static bool SameShape(int[] actual, int[] expected)
+    {
+        if (actual.Length != expected.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < actual.Length; i++)
+        {
+            if (actual[i] != expected[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string ShapeText(int[] shape) => "[" + string.Join(", ", shape) + "]";
+}
