@@ -36,3 +36,14 @@ public partial class Lstm64x128x10;
 [Gru(128)]
 [Dense(10)]
 public partial class Gru64x128x10;
+
+/// <summary>
+/// The training case of issue 5: tokens from a 1,000-word vocabulary → Embedding 64 → LSTM 128 → Dense 10 (softmax, on
+/// the last step), sparse categorical cross-entropy, Adam, batches of 32 sequences of 32 tokens.
+/// </summary>
+[RnnModel(SequenceLength = 32)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, BatchSize = 32)]
+[Embedding(1000, 64)]
+[Lstm(128)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class TrainEmbedLstm128x10;

@@ -1,0 +1,88 @@
+using System;
+using BenchmarkDotNet.Attributes;
+
+namespace RnnCompiler.Benchmarks;
+
+/// <summary>
+/// The training case of issue 5: <see cref="TrainEmbedLstm128x10"/> (Embedding 1000×64 → LSTM 128 → Dense 10 softmax,
+/// sparse categorical cross-entropy, Adam) on one fixed batch of 32 sequences × 32 tokens. Each benchmark is one call on
+/// the whole batch, and <c>OperationsPerInvoke = 32</c> makes BenchmarkDotNet's mean the time per sequence:
+/// sequences/s = 1 / mean. The machine's FMA peak is in the same class, so one <c>--filter '*Train*'</c> run holds the
+/// figure the case is stated against.
+/// </summary>
+/// <remarks>
+/// Multiply-adds of one sequence (T = 32): forward T·(64 + 128)·512 = 3,145,728 (x·W and h·U of the four gates; the
+/// embedding is a row copy) + 128·10 = 1,280 (Dense on the last step only); backward twice that (the weight gradients
+/// x ⊗ δ and h ⊗ δ, and the gradients sent back, δ·Wᵀ to the embedding and δ·Uᵀ to the previous step).
+/// 3 × 3,147,008 = 9,441,024 MACs per sequence, 302.1 million per batch; Adam adds about 164k element updates.
+/// No peer runs here: TorchSharp needs the ELF patch of /work/shared/ENVIRONMENT.md, and ONNX Runtime does not train.
+/// </remarks>
+public class TrainingEmbedLstm128x10
+{
+    /// <summary>Sequences per batch and tokens per sequence.</summary>
+    public const int Sequences = 32, Steps = 32;
+
+    /// <summary>Multiply-adds per sequence of a training step (forward and backward), as counted above.</summary>
+    public const long MacsPerSequence = 3L * (Steps * (64 + 128) * 512 + 128 * 10);
+
+    private TrainEmbedLstm128x10 _model = null!;
+    private int[] _tokens = null!;
+    private int[] _labels = null!;
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        _model = new TrainEmbedLstm128x10();
+        var random = new Random(5);
+        _tokens = new int[Sequences * Steps];
+        for (int i = 0; i < _tokens.Length; i++) _tokens[i] = random.Next(1, TrainEmbedLstm128x10.VocabularySize);
+        _labels = new int[Sequences];
+        for (int i = 0; i < _labels.Length; i++) _labels[i] = random.Next(TrainEmbedLstm128x10.OutputUnits);
+
+        // The batch must train: a zero or non-finite gradient, or a loss that does not fall, would time the wrong thing.
+        float first = _model.ComputeGradients(_tokens, _labels, Sequences);
+        if (!(first > 2.0f && first < 2.6f)) throw new InvalidOperationException($"Initial loss {first}; expected about ln 10 = 2.30.");
+        for (int i = 0; i < 5; i++) _model.TrainBatch(_tokens, _labels, Sequences);
+        (float loss, _) = _model.Evaluate(_tokens, _labels, Sequences);
+        if (!(loss < first) || _model.SkippedUpdates != 0)
+        {
+            throw new InvalidOperationException($"Loss went from {first} to {loss} in 5 updates ({_model.SkippedUpdates} skipped).");
+        }
+
+        // Allocation on this thread alone, after the calls above warmed everything up: BenchmarkDotNet's column counts
+        // every thread of the process (its own and the JIT's included), divided by the few calls of a 30 ms case.
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            _model.TrainBatch(_tokens, _labels, Sequences);
+            _model.ComputeGradients(_tokens, _labels, Sequences);
+            _model.Evaluate(_tokens, _labels, Sequences);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"// Training case: {allocated} bytes allocated on this thread by 3 × (TrainBatch, ComputeGradients, Evaluate).");
+    }
+
+    [GlobalCleanup]
+    public void GlobalCleanup()
+    {
+        // How far the weights moved while timing: the fixed batch is learnt, but the gradients stay normal floats.
+        (float loss, float accuracy) = _model.Evaluate(_tokens, _labels, Sequences);
+        int subnormal = 0;
+        _model.ComputeGradients(_tokens, _labels, Sequences);
+        foreach (float g in _model.Gradients) if (float.IsSubnormal(g)) subnormal++;
+        Console.WriteLine($"// Training case: {_model.UpdateCount} updates, {_model.SkippedUpdates} skipped; loss {loss:G4}, accuracy {accuracy:P0}; {subnormal} subnormal gradients.");
+    }
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, 32 × 32 tokens (per sequence)")]
+    public float TrainBatch() => _model.TrainBatch(_tokens, _labels, Sequences);
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "ComputeGradients, 32 × 32 tokens (per sequence)")]
+    public float ComputeGradients() => _model.ComputeGradients(_tokens, _labels, Sequences);
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "Evaluate, 32 × 32 tokens (per sequence)")]
+    public (float Loss, float Accuracy) Evaluate() => _model.Evaluate(_tokens, _labels, Sequences);
+
+    [Benchmark(Description = "FMA peak, 2^20 float MACs")]
+    public float FmaPeak() => MachineLimits.Peak();
+}
