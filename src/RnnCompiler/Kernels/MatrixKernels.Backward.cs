@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnCompiler.Kernels;
 
@@ -18,12 +21,46 @@ public static partial class MatrixKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckShape(x.Length, d.Length, w.Length, stride);
-        for (int i = 0; i < x.Length; i++)
+        int columns = d.Length;
+        if (x.Length == 0 || columns == 0)
         {
-            T scale = x[i];
+            return;
+        }
+
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T dRef = ref MemoryMarshal.GetReference(d);
+        ref T wRef = ref MemoryMarshal.GetReference(w);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        {
+            AddOuterRows<Simd512<T>, T>(ref xRef, x.Length, ref dRef, columns, ref wRef, (nuint)stride);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns >= Vector256<T>.Count)
+        {
+            AddOuterRows<Simd256<T>, T>(ref xRef, x.Length, ref dRef, columns, ref wRef, (nuint)stride);
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns >= Vector128<T>.Count)
+        {
+            AddOuterRows<Simd128<T>, T>(ref xRef, x.Length, ref dRef, columns, ref wRef, (nuint)stride);
+        }
+        else
+        {
+            AddOuterRows<Scalar<T>, T>(ref xRef, x.Length, ref dRef, columns, ref wRef, (nuint)stride);
+        }
+    }
+
+    /// <summary>One <see cref="Axpy{T}"/> per row with a nonzero <c>x[i]</c>, all at one width (one dispatch per call).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOuterRows<TVector, T>(ref T x, int rows, ref T d, int columns, ref T w, nuint stride)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint row = 0;
+        for (int i = 0; i < rows; i++, row += stride)
+        {
+            T scale = Unsafe.Add(ref x, i);
             if (scale != T.Zero)
             {
-                Axpy(scale, d, w.Slice(i * stride, d.Length));
+                AxpyCore<TVector, T>(scale, ref d, ref Unsafe.Add(ref w, row), columns);
             }
         }
     }
@@ -40,13 +77,47 @@ public static partial class MatrixKernels
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckShape(y.Length, d.Length, w.Length, stride);
-        for (int i = 0; i < y.Length; i++)
+        int columns = d.Length;
+        if (y.Length == 0 || columns == 0)
         {
-            y[i] += Dot(w.Slice(i * stride, d.Length), d);
+            return;
+        }
+
+        ref T dRef = ref MemoryMarshal.GetReference(d);
+        ref T wRef = ref MemoryMarshal.GetReference(w);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        {
+            MultiplyTransposedAddRows<Simd512<T>, T>(ref dRef, columns, ref wRef, (nuint)stride, ref yRef, y.Length);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns >= Vector256<T>.Count)
+        {
+            MultiplyTransposedAddRows<Simd256<T>, T>(ref dRef, columns, ref wRef, (nuint)stride, ref yRef, y.Length);
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns >= Vector128<T>.Count)
+        {
+            MultiplyTransposedAddRows<Simd128<T>, T>(ref dRef, columns, ref wRef, (nuint)stride, ref yRef, y.Length);
+        }
+        else
+        {
+            MultiplyTransposedAddRows<Scalar<T>, T>(ref dRef, columns, ref wRef, (nuint)stride, ref yRef, y.Length);
         }
     }
 
-    /// <summary><c>y += a · x</c>.</summary>
+    /// <summary>One <see cref="Dot{T}"/> per row, all at one width (one dispatch per call).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MultiplyTransposedAddRows<TVector, T>(ref T d, int columns, ref T w, nuint stride, ref T y, int rows)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint row = 0;
+        for (int i = 0; i < rows; i++, row += stride)
+        {
+            Unsafe.Add(ref y, i) += DotCore<TVector, T>(ref Unsafe.Add(ref w, row), ref d, columns);
+        }
+    }
+
+    /// <summary><c>y += a · x</c>, fused multiply-add where the hardware has FMA.</summary>
     public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -55,19 +126,62 @@ public static partial class MatrixKernels
             throw new ArgumentException($"y needs at least {x.Length} elements; it has {y.Length}.", nameof(y));
         }
 
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        int n = x.Length;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
-            var scale = new Vector<T>(a);
-            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                (new Vector<T>(y.Slice(i)) + scale * new Vector<T>(x.Slice(i))).CopyTo(y.Slice(i));
-            }
+            AxpyCore<Simd512<T>, T>(a, ref xRef, ref yRef, n);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
+        {
+            AxpyCore<Simd256<T>, T>(a, ref xRef, ref yRef, n);
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= Vector128<T>.Count)
+        {
+            AxpyCore<Simd128<T>, T>(a, ref xRef, ref yRef, n);
+        }
+        else
+        {
+            AxpyCore<Scalar<T>, T>(a, ref xRef, ref yRef, n);
+        }
+    }
+
+    /// <summary>
+    /// <c>y[i] = a · x[i] + y[i]</c> (fused where the hardware has FMA): four vectors at a time, then one, then the tail
+    /// lane by lane. Each element gets one independent operation, so the width never changes the order of anything.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AxpyCore<TVector, T>(T a, ref T x, ref T y, int n)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width;
+        TVector scale = TVector.Create(a);
+        int i = 0;
+        for (; i + 4 * width <= n; i += 4 * width)
+        {
+            nuint o = (nuint)i;
+            TVector y0 = TVector.MultiplyAdd(scale, TVector.Load(ref x, o), TVector.Load(ref y, o));
+            TVector y1 = TVector.MultiplyAdd(scale, TVector.Load(ref x, o + v), TVector.Load(ref y, o + v));
+            TVector y2 = TVector.MultiplyAdd(scale, TVector.Load(ref x, o + 2 * v), TVector.Load(ref y, o + 2 * v));
+            TVector y3 = TVector.MultiplyAdd(scale, TVector.Load(ref x, o + 3 * v), TVector.Load(ref y, o + 3 * v));
+            TVector.Store(y0, ref y, o);
+            TVector.Store(y1, ref y, o + v);
+            TVector.Store(y2, ref y, o + 2 * v);
+            TVector.Store(y3, ref y, o + 3 * v);
         }
 
-        for (; i < x.Length; i++)
+        for (; i + width <= n; i += width)
         {
-            y[i] += a * x[i];
+            nuint o = (nuint)i;
+            TVector.Store(TVector.MultiplyAdd(scale, TVector.Load(ref x, o), TVector.Load(ref y, o)), ref y, o);
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref y, i) = T.MultiplyAddEstimate(a, Unsafe.Add(ref x, i), Unsafe.Add(ref y, i));
         }
     }
 
@@ -80,22 +194,64 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The spans must have equal lengths; they have {a.Length} and {b.Length}.", nameof(b));
         }
 
-        T sum = T.Zero;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && a.Length >= Vector<T>.Count)
+        int n = a.Length;
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
-            Vector<T> accumulator = Vector<T>.Zero;
-            for (; i <= a.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                accumulator += new Vector<T>(a.Slice(i)) * new Vector<T>(b.Slice(i));
-            }
-
-            sum = Vector.Sum(accumulator);
+            return DotCore<Simd512<T>, T>(ref aRef, ref bRef, n);
         }
 
-        for (; i < a.Length; i++)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
         {
-            sum += a[i] * b[i];
+            return DotCore<Simd256<T>, T>(ref aRef, ref bRef, n);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= Vector128<T>.Count)
+        {
+            return DotCore<Simd128<T>, T>(ref aRef, ref bRef, n);
+        }
+
+        return DotCore<Scalar<T>, T>(ref aRef, ref bRef, n);
+    }
+
+    /// <summary>
+    /// Four independent fused accumulators over four vectors at a time (so the loop waits on FMA throughput, not its
+    /// latency), then one vector at a time into the first, then <c>((acc0 + acc1) + (acc2 + acc3))</c>, the horizontal
+    /// sum, and the tail lane by lane. The order depends only on the length and the width, so a given machine always
+    /// gives the same result for the same input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T DotCore<TVector, T>(ref T a, ref T b, int n)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width;
+        int i = 0;
+        TVector acc0 = TVector.Create(T.Zero);
+        TVector acc1 = acc0;
+        TVector acc2 = acc0;
+        TVector acc3 = acc0;
+        for (; i + 4 * width <= n; i += 4 * width)
+        {
+            nuint o = (nuint)i;
+            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TVector.Load(ref b, o), acc0);
+            acc1 = TVector.MultiplyAdd(TVector.Load(ref a, o + v), TVector.Load(ref b, o + v), acc1);
+            acc2 = TVector.MultiplyAdd(TVector.Load(ref a, o + 2 * v), TVector.Load(ref b, o + 2 * v), acc2);
+            acc3 = TVector.MultiplyAdd(TVector.Load(ref a, o + 3 * v), TVector.Load(ref b, o + 3 * v), acc3);
+        }
+
+        for (; i + width <= n; i += width)
+        {
+            nuint o = (nuint)i;
+            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TVector.Load(ref b, o), acc0);
+        }
+
+        T sum = TVector.Sum(TVector.Add(TVector.Add(acc0, acc1), TVector.Add(acc2, acc3)));
+        for (; i < n; i++)
+        {
+            sum = T.MultiplyAddEstimate(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i), sum);
         }
 
         return sum;

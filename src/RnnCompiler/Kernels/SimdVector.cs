@@ -52,6 +52,12 @@ internal interface ISimdVector<TSelf, T>
     /// smallest normal value underflows gradually, as the correctly scaled value would. NaN in <paramref name="value"/> stays NaN.
     /// </summary>
     static abstract TSelf ScaleByPowerOfTwo(TSelf value, TSelf n);
+
+    /// <summary>√a, correctly rounded (never an estimate).</summary>
+    static abstract TSelf Sqrt(TSelf a);
+
+    /// <summary>The sum of the lanes, in a fixed order for a given width (so a result is reproducible on one machine).</summary>
+    static abstract T Sum(TSelf a);
 }
 
 internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
@@ -111,6 +117,12 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> CopySign(Simd512<T> value, Simd512<T> sign) => new(Vector512.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> Sqrt(Simd512<T> a) => new(Vector512.Sqrt(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Simd512<T> a) => Vector512.Sum(a._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> ScaleByPowerOfTwo(Simd512<T> value, Simd512<T> n)
@@ -197,6 +209,12 @@ internal readonly struct Simd256<T> : ISimdVector<Simd256<T>, T>
     public static Simd256<T> CopySign(Simd256<T> value, Simd256<T> sign) => new(Vector256.CopySign(value._value, sign._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> Sqrt(Simd256<T> a) => new(Vector256.Sqrt(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Simd256<T> a) => Vector256.Sum(a._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> ScaleByPowerOfTwo(Simd256<T> value, Simd256<T> n)
     {
         // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
@@ -281,6 +299,12 @@ internal readonly struct Simd128<T> : ISimdVector<Simd128<T>, T>
     public static Simd128<T> CopySign(Simd128<T> value, Simd128<T> sign) => new(Vector128.CopySign(value._value, sign._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> Sqrt(Simd128<T> a) => new(Vector128.Sqrt(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Simd128<T> a) => Vector128.Sum(a._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128<T> ScaleByPowerOfTwo(Simd128<T> value, Simd128<T> n)
     {
         // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
@@ -351,6 +375,12 @@ internal readonly struct Scalar<T> : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> CopySign(Scalar<T> value, Scalar<T> sign) => new(T.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> Sqrt(Scalar<T> a) => new(T.Sqrt(a._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Scalar<T> a) => a._value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> ScaleByPowerOfTwo(Scalar<T> value, Scalar<T> n)

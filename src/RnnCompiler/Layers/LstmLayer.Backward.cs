@@ -1,5 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -54,22 +57,7 @@ public static partial class LstmLayer
             ReadOnlySpan<T> g = gates.Slice(t * width, width);
             ReadOnlySpan<T> c = cells.Slice(t * units, units);
             ReadOnlySpan<T> dh = hiddenGradients.Slice(t * units, units);
-            for (int j = 0; j < units; j++)
-            {
-                T input = g[j];
-                T forget = g[units + j];
-                T candidate = g[2 * units + j];
-                T output = g[3 * units + j];
-                T tanhCell = T.Tanh(c[j]);
-                T dHidden = dh[j] + nextHidden[j];
-                T dCell = nextCell[j] + dHidden * output * (T.One - tanhCell * tanhCell);
-                T cellBefore = previousCell.IsEmpty ? T.Zero : previousCell[j];
-                nextCell[j] = dCell * forget;
-                gateGradients[j] = dCell * candidate * input * (T.One - input);
-                gateGradients[units + j] = dCell * cellBefore * forget * (T.One - forget);
-                gateGradients[2 * units + j] = dCell * input * (T.One - candidate * candidate);
-                gateGradients[3 * units + j] = dHidden * tanhCell * output * (T.One - output);
-            }
+            GateGradients(g, c, dh, previousCell, units, nextHidden, nextCell, gateGradients);
 
             Accumulate(biasGradients.Slice(0, width), gateGradients);
             MatrixKernels.AddOuter(inputs.Slice(t * inputSize, inputSize), gateGradients, kernelGradients, width);
@@ -85,6 +73,81 @@ public static partial class LstmLayer
                 MatrixKernels.MultiplyTransposedAdd(gateGradients, kernel, width, inputGradients.Slice(t * inputSize, inputSize));
             }
         }
+    }
+
+    /// <summary>
+    /// One step's gate gradients (i, f, g, o at offsets 0, u, 2u, 3u) and dL/dc for the step before, from dL/dh, the
+    /// kept gates and c, with tanh(c) recomputed by the vectorized <see cref="Activations"/> algorithm (the forward pass's).
+    /// Elementwise, widest vector first, then narrower ones and one lane: every width computes the same thing.
+    /// </summary>
+    private static void GateGradients<T>(
+        ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
+        Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (gates.Length < 4 * units || cells.Length < units || dh.Length < units || nextHidden.Length < units
+            || nextCell.Length < units || gateGradients.Length < 4 * units || (!previousCell.IsEmpty && previousCell.Length < units))
+        {
+            throw new ArgumentException("The LSTM backward buffers are too short for the units.", nameof(units));
+        }
+
+        ref T gRef = ref MemoryMarshal.GetReference(gates);
+        ref T cRef = ref MemoryMarshal.GetReference(cells);
+        ref T dhRef = ref MemoryMarshal.GetReference(dh);
+        ref T pcRef = ref MemoryMarshal.GetReference(previousCell);
+        ref T nhRef = ref MemoryMarshal.GetReference(nextHidden);
+        ref T ncRef = ref MemoryMarshal.GetReference(nextCell);
+        ref T ggRef = ref MemoryMarshal.GetReference(gateGradients);
+        bool hasCell = !previousCell.IsEmpty;
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            j = GateGradientsWidth<Simd512<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            j = GateGradientsWidth<Simd256<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            j = GateGradientsWidth<Simd128<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+        }
+
+        GateGradientsWidth<Scalar<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int GateGradientsWidth<TVector, T>(
+        ref T gates, ref T cells, ref T dh, ref T previousCell, bool hasCell, int units,
+        ref T nextHidden, ref T nextCell, ref T gateGradients, int j)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint u = (nuint)units;
+        TVector one = TVector.Create(T.One);
+        for (; j + TVector.Count <= units; j += TVector.Count)
+        {
+            nuint o = (nuint)j;
+            TVector input = TVector.Load(ref gates, o);
+            TVector forget = TVector.Load(ref gates, u + o);
+            TVector candidate = TVector.Load(ref gates, 2 * u + o);
+            TVector output = TVector.Load(ref gates, 3 * u + o);
+            TVector tanhCell = Activations.Tanh<TVector, T>(TVector.Load(ref cells, o));
+            TVector dHidden = TVector.Add(TVector.Load(ref dh, o), TVector.Load(ref nextHidden, o));
+            TVector dCell = TVector.Add(
+                TVector.Load(ref nextCell, o),
+                TVector.Multiply(TVector.Multiply(dHidden, output), TVector.Subtract(one, TVector.Multiply(tanhCell, tanhCell))));
+            TVector cellBefore = hasCell ? TVector.Load(ref previousCell, o) : TVector.Create(T.Zero);
+            TVector.Store(TVector.Multiply(dCell, forget), ref nextCell, o);
+            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dCell, candidate), input), TVector.Subtract(one, input)), ref gateGradients, o);
+            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dCell, cellBefore), forget), TVector.Subtract(one, forget)), ref gateGradients, u + o);
+            TVector.Store(TVector.Multiply(TVector.Multiply(dCell, input), TVector.Subtract(one, TVector.Multiply(candidate, candidate))), ref gateGradients, 2 * u + o);
+            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dHidden, tanhCell), output), TVector.Subtract(one, output)), ref gateGradients, 3 * u + o);
+        }
+
+        return j;
     }
 
     /// <summary><c>target += values</c>.</summary>

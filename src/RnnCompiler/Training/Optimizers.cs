@@ -1,6 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using RnnCompiler.Kernels;
 using RnnCompiler.Weights;
 
 namespace RnnCompiler.Training;
@@ -89,27 +93,37 @@ public static class Optimizers
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T lr = T.CreateTruncating(settings.LearningRate);
+        int n = parameters.Length;
+        bool needsFirst = settings.Optimizer == Optimizer.Adam || (settings.Optimizer == Optimizer.Sgd && settings.Momentum > 0);
+        bool needsSecond = settings.Optimizer is Optimizer.Adam or Optimizer.RmsProp;
+        if (gradients.Length < n || (needsFirst && first.Length < n) || (needsSecond && second.Length < n))
+        {
+            throw new ArgumentException($"The gradients and the optimizer state need {n} elements each.", nameof(gradients));
+        }
+
+        ref T p = ref MemoryMarshal.GetReference(parameters);
+        ref T g = ref MemoryMarshal.GetReference(gradients);
+        ref T m1 = ref MemoryMarshal.GetReference(first);
+        ref T m2 = ref MemoryMarshal.GetReference(second);
         switch (settings.Optimizer)
         {
             case Optimizer.Sgd when settings.Momentum > 0:
             {
                 T momentum = T.CreateTruncating(settings.Momentum);
-                for (int i = 0; i < parameters.Length; i++)
+                if (settings.Nesterov)
                 {
-                    T m = momentum * first[i] - lr * gradients[i];
-                    first[i] = m;
-                    parameters[i] += settings.Nesterov ? momentum * m - lr * gradients[i] : m;
+                    Run(new NesterovUpdate<T>(lr, momentum), ref p, ref g, ref m1, ref m2, n);
+                }
+                else
+                {
+                    Run(new MomentumUpdate<T>(lr, momentum), ref p, ref g, ref m1, ref m2, n);
                 }
 
                 break;
             }
 
             case Optimizer.Sgd:
-                for (int i = 0; i < parameters.Length; i++)
-                {
-                    parameters[i] -= lr * gradients[i];
-                }
-
+                Run(new SgdUpdate<T>(lr), ref p, ref g, ref m1, ref m2, n);
                 break;
             case Optimizer.Adam:
             {
@@ -117,16 +131,7 @@ public static class Optimizers
                 T beta2 = T.CreateTruncating(settings.Beta2);
                 T epsilon = T.CreateTruncating(settings.Epsilon);
                 T alpha = T.CreateTruncating(settings.LearningRate * Math.Sqrt(1 - Math.Pow(settings.Beta2, step)) / (1 - Math.Pow(settings.Beta1, step)));
-                for (int i = 0; i < parameters.Length; i++)
-                {
-                    T g = gradients[i];
-                    T m = beta1 * first[i] + (T.One - beta1) * g;
-                    T v = beta2 * second[i] + (T.One - beta2) * g * g;
-                    first[i] = m;
-                    second[i] = v;
-                    parameters[i] -= alpha * m / (T.Sqrt(v) + epsilon);
-                }
-
+                Run(new AdamUpdate<T>(beta1, beta2, epsilon, alpha), ref p, ref g, ref m1, ref m2, n);
                 break;
             }
 
@@ -134,19 +139,143 @@ public static class Optimizers
             {
                 T rho = T.CreateTruncating(settings.Rho);
                 T epsilon = T.CreateTruncating(settings.Epsilon);
-                for (int i = 0; i < parameters.Length; i++)
-                {
-                    T g = gradients[i];
-                    T v = rho * second[i] + (T.One - rho) * g * g;
-                    second[i] = v;
-                    parameters[i] -= lr * g / T.Sqrt(v + epsilon);
-                }
-
+                Run(new RmsPropUpdate<T>(lr, rho, epsilon), ref p, ref g, ref m1, ref m2, n);
                 break;
             }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Optimizer, "Unknown optimizer.");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="update"/> over all elements at the widest vector width, then the narrower ones, then lane by
+    /// lane. Every element gets the same operations in the same order on every path (separate multiplies and adds, no
+    /// FMA, exact division and square root), so the vector loops give bit for bit what the scalar formulas give.
+    /// </summary>
+    private static void Run<TUpdate, T>(TUpdate update, ref T p, ref T g, ref T m1, ref T m2, int n)
+        where TUpdate : struct, IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            i = RunWidth<Simd512<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            i = RunWidth<Simd256<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            i = RunWidth<Simd128<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
+        }
+
+        RunWidth<Scalar<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int RunWidth<TVector, TUpdate, T>(TUpdate update, ref T p, ref T g, ref T m1, ref T m2, int i, int n)
+        where TVector : struct, ISimdVector<TVector, T>
+        where TUpdate : struct, IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        for (; i + width <= n; i += width)
+        {
+            update.Apply<TVector>(ref p, ref g, ref m1, ref m2, (nuint)i);
+        }
+
+        return i;
+    }
+
+    private interface IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>;
+    }
+
+    /// <summary><c>w -= lr·g</c>.</summary>
+    private readonly struct SgdUpdate<T>(T lr) : IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>
+        {
+            TVector step = TVector.Multiply(TVector.Create(lr), TVector.Load(ref g, i));
+            TVector.Store(TVector.Subtract(TVector.Load(ref p, i), step), ref p, i);
+        }
+    }
+
+    /// <summary><c>m = momentum·m - lr·g; w += m</c>.</summary>
+    private readonly struct MomentumUpdate<T>(T lr, T momentum) : IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>
+        {
+            TVector m = TVector.Subtract(TVector.Multiply(TVector.Create(momentum), TVector.Load(ref m1, i)), TVector.Multiply(TVector.Create(lr), TVector.Load(ref g, i)));
+            TVector.Store(m, ref m1, i);
+            TVector.Store(TVector.Add(TVector.Load(ref p, i), m), ref p, i);
+        }
+    }
+
+    /// <summary><c>m = momentum·m - lr·g; w += momentum·m - lr·g</c>.</summary>
+    private readonly struct NesterovUpdate<T>(T lr, T momentum) : IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>
+        {
+            TVector mu = TVector.Create(momentum);
+            TVector lrg = TVector.Multiply(TVector.Create(lr), TVector.Load(ref g, i));
+            TVector m = TVector.Subtract(TVector.Multiply(mu, TVector.Load(ref m1, i)), lrg);
+            TVector.Store(m, ref m1, i);
+            TVector.Store(TVector.Add(TVector.Load(ref p, i), TVector.Subtract(TVector.Multiply(mu, m), lrg)), ref p, i);
+        }
+    }
+
+    /// <summary><c>m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g·g; w -= α·m / (√v + ε)</c>.</summary>
+    private readonly struct AdamUpdate<T>(T beta1, T beta2, T epsilon, T alpha) : IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>
+        {
+            TVector gv = TVector.Load(ref g, i);
+            TVector m = TVector.Add(TVector.Multiply(TVector.Create(beta1), TVector.Load(ref m1, i)), TVector.Multiply(TVector.Create(T.One - beta1), gv));
+            TVector v = TVector.Add(
+                TVector.Multiply(TVector.Create(beta2), TVector.Load(ref m2, i)),
+                TVector.Multiply(TVector.Multiply(TVector.Create(T.One - beta2), gv), gv));
+            TVector.Store(m, ref m1, i);
+            TVector.Store(v, ref m2, i);
+            TVector step = TVector.Divide(TVector.Multiply(TVector.Create(alpha), m), TVector.Add(TVector.Sqrt(v), TVector.Create(epsilon)));
+            TVector.Store(TVector.Subtract(TVector.Load(ref p, i), step), ref p, i);
+        }
+    }
+
+    /// <summary><c>v = ρ·v + (1-ρ)·g·g; w -= lr·g / √(v + ε)</c>.</summary>
+    private readonly struct RmsPropUpdate<T>(T lr, T rho, T epsilon) : IUpdate<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<TVector>(ref T p, ref T g, ref T m1, ref T m2, nuint i)
+            where TVector : struct, ISimdVector<TVector, T>
+        {
+            TVector gv = TVector.Load(ref g, i);
+            TVector v = TVector.Add(
+                TVector.Multiply(TVector.Create(rho), TVector.Load(ref m2, i)),
+                TVector.Multiply(TVector.Multiply(TVector.Create(T.One - rho), gv), gv));
+            TVector.Store(v, ref m2, i);
+            TVector step = TVector.Divide(TVector.Multiply(TVector.Create(lr), gv), TVector.Sqrt(TVector.Add(v, TVector.Create(epsilon))));
+            TVector.Store(TVector.Subtract(TVector.Load(ref p, i), step), ref p, i);
         }
     }
 }
