@@ -188,6 +188,7 @@ internal static class TrainingEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, bool backward)"))
         {
+            writer.WriteLine("// Check the whole batch before anything changes.");
             writer.WriteLine($"int steps = {Guard}.Steps(inputs.Length, sequences, {perStep}, SequenceLength, BatchSize, nameof(inputs));");
             if (model.TakesTokens)
             {
@@ -207,6 +208,7 @@ internal static class TrainingEmitter
             writer.WriteLine($"{t} total = 0;");
             writer.WriteLine($"{t} correct = 0;");
             writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+            writer.WriteLine("// One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.");
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
                 writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> sequence = inputs.Slice(b * steps * {perStep}, steps * {perStep});");
@@ -304,7 +306,7 @@ internal static class TrainingEmitter
                 }
 
                 string activation = fused ? "Linear" : layer.Activation.ToString();
-                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, new {Span}<{t}>({gradient}, 0, {rows} * {units}), {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
+                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, new {Span}<{t}>({gradient}, 0, {(rows == "1" ? units : rows + " * " + units)}), {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
                 return;
             }
         }

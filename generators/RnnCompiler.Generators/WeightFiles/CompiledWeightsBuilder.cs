@@ -56,7 +56,7 @@ internal static class CompiledWeightsBuilder
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has shape {entry.ShapeText} in '{file.Path}'; the model declares {tensor.Shape}."));
             }
 
-            double[]? decoded = Decode(entry, bytes, dataStart);
+            double[]? decoded = SafeTensorsHeader.Decode(entry, bytes, dataStart);
             if (decoded is null)
             {
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has dtype {entry.DType} in '{file.Path}'; expected F32, F64, F16 or BF16."));
@@ -75,7 +75,7 @@ internal static class CompiledWeightsBuilder
     private static (EquatableArray<double>, ValidationProblem?) BuildFromPyTorch(NetworkModel network, WeightFile file, Dictionary<string, HeaderEntry> entries, byte[] bytes, long dataStart)
     {
         PyTorchTensor? Lookup(string name) =>
-            entries.TryGetValue(name, out HeaderEntry? entry) ? new PyTorchTensor(entry.Shape, Decode(entry, bytes, dataStart), entry.DType) : null;
+            entries.TryGetValue(name, out HeaderEntry? entry) ? new PyTorchTensor(entry.Shape, SafeTensorsHeader.Decode(entry, bytes, dataStart), entry.DType) : null;
 
         var values = new double[network.ParameterCount];
         foreach (LayerModel layer in network.Layers)
@@ -105,24 +105,6 @@ internal static class CompiledWeightsBuilder
         }
 
         return (new EquatableArray<double>(values), null);
-    }
-
-    /// <summary>A floating-point tensor's values (F64 exactly, so a double model keeps them), or null for another dtype.</summary>
-    private static double[]? Decode(HeaderEntry entry, byte[] bytes, long dataStart)
-    {
-        float[]? decoded = SafeTensorsHeader.Decode(entry, bytes, dataStart);
-        if (decoded is null)
-        {
-            return null;
-        }
-
-        var values = new double[decoded.Length];
-        for (int i = 0; i < decoded.Length; i++)
-        {
-            values[i] = entry.DType == "F64" ? System.BitConverter.ToDouble(bytes, (int)(dataStart + entry.Begin) + 8 * i) : decoded[i];
-        }
-
-        return values;
     }
 
     private static PyTorchLayer Describe(LayerModel layer) => new(

@@ -105,46 +105,44 @@ internal static class SafeTensorsHeader
         return (entries, dataStart, null);
     }
 
-    /// <summary>Decodes a floating-point tensor as floats, or returns null for another dtype.</summary>
-    public static float[]? Decode(HeaderEntry entry, byte[] file, long dataStart)
+    /// <summary>Decodes a floating-point tensor (F64 exactly, so a double model keeps it), or returns null for another dtype.</summary>
+    public static double[]? Decode(HeaderEntry entry, byte[] file, long dataStart)
     {
-        int offset = (int)(dataStart + entry.Begin);
-        int count = (int)((entry.End - entry.Begin) / Math.Max(1, entry.DType switch { "F64" => 8, "F32" => 4, _ => 2 }));
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
+        int size = entry.DType switch { "F64" => 8, "F32" => 4, "F16" or "BF16" => 2, _ => 0 };
+        if (size == 0)
         {
-            switch (entry.DType)
+            return null;
+        }
+
+        int offset = (int)(dataStart + entry.Begin);
+        var values = new double[(entry.End - entry.Begin) / size];
+        byte[] source = file;
+        if (!BitConverter.IsLittleEndian && size > 2)
+        {
+            // The data is little-endian: reverse each element's bytes once, into a copy.
+            source = new byte[values.Length * size];
+            Array.Copy(file, offset, source, 0, source.Length);
+            for (int i = 0; i < values.Length; i++)
             {
-                case "F32":
-                    values[i] = BitConverter.ToSingle(LittleEndian(file, offset + 4 * i, 4), 0);
-                    break;
-                case "F64":
-                    values[i] = (float)BitConverter.ToDouble(LittleEndian(file, offset + 8 * i, 8), 0);
-                    break;
-                case "BF16":
-                    values[i] = BitConverter.ToSingle(BitConverter.GetBytes((file[offset + 2 * i] | (file[offset + 2 * i + 1] << 8)) << 16), 0);
-                    break;
-                case "F16":
-                    values[i] = HalfToSingle((ushort)(file[offset + 2 * i] | (file[offset + 2 * i + 1] << 8)));
-                    break;
-                default:
-                    return null;
+                Array.Reverse(source, i * size, size);
             }
+
+            offset = 0;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            int at = offset + size * i;
+            values[i] = entry.DType switch
+            {
+                "F64" => BitConverter.ToDouble(source, at),
+                "F32" => BitConverter.ToSingle(source, at),
+                "BF16" => BitConverter.ToSingle(BitConverter.GetBytes((file[at] | (file[at + 1] << 8)) << 16), 0),
+                _ => HalfToSingle((ushort)(file[at] | (file[at + 1] << 8))),
+            };
         }
 
         return values;
-    }
-
-    private static byte[] LittleEndian(byte[] file, int offset, int size)
-    {
-        var bytes = new byte[size];
-        Array.Copy(file, offset, bytes, 0, size);
-        if (!BitConverter.IsLittleEndian)
-        {
-            Array.Reverse(bytes);
-        }
-
-        return bytes;
     }
 
     /// <summary>IEEE 754 binary16 to binary32 (netstandard2.0 has no <c>Half</c>).</summary>

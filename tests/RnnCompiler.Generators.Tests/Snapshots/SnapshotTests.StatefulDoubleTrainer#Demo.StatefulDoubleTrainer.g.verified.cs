@@ -447,6 +447,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private double RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, bool backward)
         {
+            // Check the whole batch before anything changes.
             int steps = global::RnnCompiler.Training.TrainingGuard.Steps(inputs.Length, sequences, InputFeatures, SequenceLength, BatchSize, nameof(inputs));
             int rows = steps;
             global::RnnCompiler.Training.TrainingGuard.Targets<double>(targets, sequences * rows * OutputUnits, nameof(targets));
@@ -458,6 +459,7 @@ namespace Demo
             double total = 0;
             double correct = 0;
             double scale = 1 / (double)(sequences * rows);
+            // One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.
             for (int b = 0; b < sequences; b++)
             {
                 global::System.ReadOnlySpan<double> sequence = inputs.Slice(b * steps * InputFeatures, steps * InputFeatures);

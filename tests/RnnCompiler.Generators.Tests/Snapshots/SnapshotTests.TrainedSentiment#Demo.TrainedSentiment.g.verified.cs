@@ -405,6 +405,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, bool backward)
         {
+            // Check the whole batch before anything changes.
             int steps = global::RnnCompiler.Training.TrainingGuard.Steps(inputs.Length, sequences, 1, SequenceLength, BatchSize, nameof(inputs));
             global::RnnCompiler.Training.TrainingGuard.Tokens(inputs, VocabularySize, nameof(inputs));
             int rows = 1;
@@ -417,6 +418,7 @@ namespace Demo
             float total = 0;
             float correct = 0;
             float scale = 1 / (float)(sequences * rows);
+            // One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.
             for (int b = 0; b < sequences; b++)
             {
                 global::System.ReadOnlySpan<int> sequence = inputs.Slice(b * steps * 1, steps * 1);
@@ -448,7 +450,7 @@ namespace Demo
 
             // dense: the loss gave dLoss/dlogits; kernel, bias and input gradients from it.
             new global::System.Span<float>(_lstmOutputGradients, 0, 128).Clear();
-            global::RnnCompiler.Layers.DenseLayer.Backward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, 1 * 10), new global::System.Span<float>(_lstmOutputGradients, 0, 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
+            global::RnnCompiler.Layers.DenseLayer.Backward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, 10), new global::System.Span<float>(_lstmOutputGradients, 0, 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
 
             // lstm: only the last step's h was used.
             new global::System.Span<float>(_lstmHiddenGradients, 0, steps * 128).Clear();
