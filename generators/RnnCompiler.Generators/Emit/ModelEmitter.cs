@@ -428,14 +428,14 @@ internal static class ModelEmitter
                     {
                         string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
                         writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
-                        writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({current}, 1, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
+                        writer.WriteLine($"{Layers}DenseLayer.Step<{t}>({current}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
                         current = target;
                         break;
                     }
 
                     default:
                         writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
-                        writer.WriteLine(RecurrentCall(context, layer, string.Empty, current, "1", reverse: false, initial: field));
+                        writer.WriteLine(StepCall(context, layer, current));
                         current = $"{field}State";
                         if (isLast)
                         {
@@ -471,6 +471,20 @@ internal static class ModelEmitter
             LayerType.Lstm => $"{Layers}LstmLayer.Forward<{t}>{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
             LayerType.Gru => $"{Layers}GruLayer.Forward<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
             _ => $"{Layers}SimpleRnnLayer.Forward<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
+        };
+    }
+
+    /// <summary>The call that runs one streaming step of a recurrent layer, reading and overwriting its state fields.</summary>
+    private static string StepCall(EmitContext context, LayerModel layer, string input)
+    {
+        string t = context.Model.ElementType;
+        string field = context.Field(layer);
+        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}";
+        return layer.Type switch
+        {
+            LayerType.Lstm => $"{Layers}LstmLayer.Step<{t}>{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates);",
+            LayerType.Gru => $"{Layers}GruLayer.Step<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch);",
+            _ => $"{Layers}SimpleRnnLayer.Step<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums);",
         };
     }
 

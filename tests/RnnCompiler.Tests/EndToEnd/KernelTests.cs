@@ -70,6 +70,58 @@ public class KernelTests
     }
 
     [Fact]
+    public void Affine_matches_a_naive_loop_for_every_column_count_and_row_counts_on_both_sides()
+    {
+        for (int columns = 1; columns <= 300; columns += columns < 70 ? 1 : 37)
+        {
+            foreach ((int xRows, int hRows) in new[] { (1, 0), (1, 8), (3, 1), (0, 5), (7, 33), (64, 2) })
+            {
+                float[] x = TestData.Uniform(xRows, seed: xRows, scale: 1f);
+                float[] h = TestData.Uniform(hRows, seed: 100 + hRows, scale: 1f);
+                float[] w = TestData.Uniform(xRows * columns, seed: columns);
+                float[] u = TestData.Uniform(hRows * columns, seed: 7 * columns);
+                float[] bias = TestData.Uniform(columns, seed: 3 * columns);
+                var expected = new double[columns];
+                for (int j = 0; j < columns; j++)
+                {
+                    expected[j] = bias[j];
+                    for (int i = 0; i < xRows; i++)
+                    {
+                        expected[j] += (double)x[i] * w[i * columns + j];
+                    }
+
+                    for (int i = 0; i < hRows; i++)
+                    {
+                        expected[j] += (double)h[i] * u[i * columns + j];
+                    }
+                }
+
+                // One more element than the columns: the kernel must write exactly the columns it was given.
+                float[] y = new float[columns + 1];
+                y[columns] = 42f;
+                MatrixKernels.Affine<float>(x, w, h, u, bias, y.AsSpan(0, columns));
+                TestData.AssertClose(expected, y.AsSpan(0, columns).ToArray(), 1e-5, $"x {xRows}, h {hRows}, {columns} columns");
+                Assert.Equal(42f, y[columns]);
+
+                // The same sums, in the same order, as the sequence path: the bias, x·W (Project), then h·U (MultiplyAdd).
+                float[] sequence = new float[columns];
+                MatrixKernels.Project<float>(x, 1, xRows, w, bias, sequence);
+                MatrixKernels.MultiplyAdd<float>(h, u, columns, sequence);
+                Assert.Equal(sequence, y.AsSpan(0, columns).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Affine_refuses_spans_too_short_for_their_shapes()
+    {
+        float[] x = new float[3], h = new float[2], bias = new float[5], y = new float[5];
+        Assert.Equal("w", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[14], h, new float[10], bias, y)).ParamName);
+        Assert.Equal("u", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[15], h, new float[9], bias, y)).ParamName);
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[15], h, new float[10], new float[4], y)).ParamName);
+    }
+
+    [Fact]
     public void MultiplyAdd_refuses_a_matrix_too_short_for_its_shape_instead_of_reading_past_it()
     {
         var error = Assert.Throws<ArgumentException>(() => MatrixKernels.MultiplyAdd<float>(new float[3], new float[10], 4, new float[4]));
