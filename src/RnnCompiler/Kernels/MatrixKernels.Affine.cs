@@ -43,123 +43,118 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The recurrent matrix needs [{h.Length}, {columns}] = {(long)h.Length * columns} elements; it has {u.Length}.", nameof(u));
         }
 
-        var operands = new AffineOperands<T>(
-            ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w),
-            ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u),
-            ref MemoryMarshal.GetReference(bias), ref MemoryMarshal.GetReference(y), columns);
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T wRef = ref MemoryMarshal.GetReference(w);
+        ref T hRef = ref MemoryMarshal.GetReference(h);
+        ref T uRef = ref MemoryMarshal.GetReference(u);
+        ref T bRef = ref MemoryMarshal.GetReference(bias);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        int xRows = x.Length, hRows = h.Length;
         int column = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
-            column = AffineColumns<Simd512<T>, T>(ref operands, column);
+            column = AffineColumns<Simd512<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
         {
-            column = AffineColumns<Simd256<T>, T>(ref operands, column);
+            column = AffineColumns<Simd256<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
-        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
         {
-            column = AffineColumns<Simd128<T>, T>(ref operands, column);
+            column = AffineColumns<Simd128<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
-        AffineColumns<Scalar<T>, T>(ref operands, column);
-    }
-
-    /// <summary>The operands of <see cref="Affine{T}"/> as references, so each width's loop takes one argument.</summary>
-    private ref struct AffineOperands<T>(ref T x, int xRows, ref T w, ref T h, int hRows, ref T u, ref T bias, ref T y, int columns)
-        where T : unmanaged
-    {
-        public ref T X = ref x;
-        public int XRows = xRows;
-        public ref T W = ref w;
-        public ref T H = ref h;
-        public int HRows = hRows;
-        public ref T U = ref u;
-        public ref T Bias = ref bias;
-        public ref T Y = ref y;
-        public int Columns = columns;
+        if (column < columns)
+        {
+            AffineColumns<Scalar<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+        }
     }
 
     /// <summary>
     /// The columns from <paramref name="column"/> on, eight vectors of accumulators at a time (each matrix row streams
     /// 512 bytes in one run with AVX-512), then one; returns the first column left for a narrower vector.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int AffineColumns<TVector, T>(ref AffineOperands<T> o, int column)
+    /// <remarks>
+    /// Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the vector operations
+    /// inlined here. Inlined into the caller, the four widths together exhausted it and the one-lane path called
+    /// <c>Load</c>, <c>Create</c> and <c>MultiplyAdd</c> (seen in a profile: 15% of a small model's step).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int AffineColumns<TVector, T>(ref T x, int xRows, ref T w, ref T h, int hRows, ref T u, ref T bias, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = TVector.Count;
-        int columns = o.Columns;
         nuint v = (nuint)width;
         nuint stride = (nuint)columns;
         for (; column + 8 * width <= columns; column += 8 * width)
         {
             nuint c = (nuint)column;
-            TVector acc0 = TVector.Load(ref o.Bias, c);
-            TVector acc1 = TVector.Load(ref o.Bias, c + v);
-            TVector acc2 = TVector.Load(ref o.Bias, c + 2 * v);
-            TVector acc3 = TVector.Load(ref o.Bias, c + 3 * v);
-            TVector acc4 = TVector.Load(ref o.Bias, c + 4 * v);
-            TVector acc5 = TVector.Load(ref o.Bias, c + 5 * v);
-            TVector acc6 = TVector.Load(ref o.Bias, c + 6 * v);
-            TVector acc7 = TVector.Load(ref o.Bias, c + 7 * v);
+            TVector acc0 = TVector.Load(ref bias, c);
+            TVector acc1 = TVector.Load(ref bias, c + v);
+            TVector acc2 = TVector.Load(ref bias, c + 2 * v);
+            TVector acc3 = TVector.Load(ref bias, c + 3 * v);
+            TVector acc4 = TVector.Load(ref bias, c + 4 * v);
+            TVector acc5 = TVector.Load(ref bias, c + 5 * v);
+            TVector acc6 = TVector.Load(ref bias, c + 6 * v);
+            TVector acc7 = TVector.Load(ref bias, c + 7 * v);
             nuint row = c;
-            for (int i = 0; i < o.XRows; i++, row += stride)
+            for (int i = 0; i < xRows; i++, row += stride)
             {
-                TVector xi = TVector.Create(Unsafe.Add(ref o.X, i));
-                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row), acc0);
-                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + v), acc1);
-                acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 2 * v), acc2);
-                acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 3 * v), acc3);
-                acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 4 * v), acc4);
-                acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 5 * v), acc5);
-                acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 6 * v), acc6);
-                acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref o.W, row + 7 * v), acc7);
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
             }
 
             row = c;
-            for (int i = 0; i < o.HRows; i++, row += stride)
+            for (int i = 0; i < hRows; i++, row += stride)
             {
-                TVector hi = TVector.Create(Unsafe.Add(ref o.H, i));
-                acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row), acc0);
-                acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + v), acc1);
-                acc2 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 2 * v), acc2);
-                acc3 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 3 * v), acc3);
-                acc4 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 4 * v), acc4);
-                acc5 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 5 * v), acc5);
-                acc6 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 6 * v), acc6);
-                acc7 = TVector.MultiplyAdd(hi, TVector.Load(ref o.U, row + 7 * v), acc7);
+                TVector hi = TVector.Create(Unsafe.Add(ref h, i));
+                acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 7 * v), acc7);
             }
 
-            TVector.Store(acc0, ref o.Y, c);
-            TVector.Store(acc1, ref o.Y, c + v);
-            TVector.Store(acc2, ref o.Y, c + 2 * v);
-            TVector.Store(acc3, ref o.Y, c + 3 * v);
-            TVector.Store(acc4, ref o.Y, c + 4 * v);
-            TVector.Store(acc5, ref o.Y, c + 5 * v);
-            TVector.Store(acc6, ref o.Y, c + 6 * v);
-            TVector.Store(acc7, ref o.Y, c + 7 * v);
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
+            TVector.Store(acc2, ref y, c + 2 * v);
+            TVector.Store(acc3, ref y, c + 3 * v);
+            TVector.Store(acc4, ref y, c + 4 * v);
+            TVector.Store(acc5, ref y, c + 5 * v);
+            TVector.Store(acc6, ref y, c + 6 * v);
+            TVector.Store(acc7, ref y, c + 7 * v);
         }
 
         for (; column + width <= columns; column += width)
         {
             nuint c = (nuint)column;
-            TVector acc = TVector.Load(ref o.Bias, c);
+            TVector acc = TVector.Load(ref bias, c);
             nuint row = c;
-            for (int i = 0; i < o.XRows; i++, row += stride)
+            for (int i = 0; i < xRows; i++, row += stride)
             {
-                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref o.X, i)), TVector.Load(ref o.W, row), acc);
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TVector.Load(ref w, row), acc);
             }
 
             row = c;
-            for (int i = 0; i < o.HRows; i++, row += stride)
+            for (int i = 0; i < hRows; i++, row += stride)
             {
-                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref o.H, i)), TVector.Load(ref o.U, row), acc);
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref h, i)), TVector.Load(ref u, row), acc);
             }
 
-            TVector.Store(acc, ref o.Y, c);
+            TVector.Store(acc, ref y, c);
         }
 
         return column;
