@@ -32,7 +32,7 @@ internal static class DocumentationWriter
         lines.Add("Non-trainable params: 0");
         lines.Add(new('_', LineWidth));
         (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(model);
-        lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}, working buffers {Bytes(working)}, streaming state {Bytes(streaming)}"
+        lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}, working buffers {Bytes(working)}{(model.HasWorkspaces ? $" ({Int(model.Workers)} workspaces)" : string.Empty)}, streaming state {Bytes(streaming)}"
             + (model.Training is null ? string.Empty : $", training {Bytes(training)}"));
         return lines.ToArray();
     }

@@ -39,4 +39,7 @@ internal static class ProblemIds
     public const string WeightsFileMissing = "RNN0021";
     public const string WeightsFileUnreadable = "RNN0022";
     public const string WeightsDisagree = "RNN0023";
+
+    // RNN0024 (a record model) is the analyzer's own: DiagnosticDescriptors.RecordModelId.
+    public const string ParallelismOutOfRange = "RNN0025";
 }

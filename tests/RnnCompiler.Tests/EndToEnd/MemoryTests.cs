@@ -36,17 +36,53 @@ public class MemoryTests
         Check(new GradGruBinary());
     }
 
+    [Fact]
+    public void Every_workspace_of_parallel_training_is_counted()
+    {
+        Check(new ParallelTokenClassifier());
+        Check(new ParallelStatefulClassifier());
+        Check(new ParallelGradGruBinary());
+    }
+
     private static void Check(object model)
     {
         Type type = model.GetType();
+
+        // A model with Parallelism > 1 creates its workspaces at first use; create them, as any call would.
+        type.GetMethod("EnsureWorkspaces", BindingFlags.Instance | BindingFlags.NonPublic)?.Invoke(model, null);
+
+        // Every distinct number array the model holds, and those of the objects in its object arrays (the workspaces,
+        // whose shared arrays are the model's and so counted once).
         long held = 0;
-        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
+        var seen = new System.Collections.Generic.HashSet<object>(System.Collections.Generic.ReferenceEqualityComparer.Instance);
+        void Visit(object owner)
         {
-            if (field.GetValue(model) is Array array)
+            foreach (FieldInfo field in owner.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
             {
-                held += (long)array.Length * (array.GetType().GetElementType() == typeof(double) ? 8 : 4);
+                if (field.GetValue(owner) is not Array array || !seen.Add(array))
+                {
+                    continue;
+                }
+
+                Type element = array.GetType().GetElementType()!;
+                if (element.IsPrimitive)
+                {
+                    held += (long)array.Length * (element == typeof(double) ? 8 : 4);
+                }
+                else if (element.IsNested && element.DeclaringType == type)
+                {
+                    foreach (object? item in array)
+                    {
+                        if (item is not null)
+                        {
+                            Visit(item);
+                        }
+                    }
+                }
             }
         }
+
+        Visit(model);
 
         string summary = (string)type.GetProperty("Summary", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         Match match = Regex.Match(summary, @"Memory: ([\d,]+) bytes in all");
