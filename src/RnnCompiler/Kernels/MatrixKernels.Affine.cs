@@ -43,6 +43,14 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The recurrent matrix needs [{h.Length}, {columns}] = {(long)h.Length * columns} elements; it has {u.Length}.", nameof(u));
         }
 
+        if (columns == 1)
+        {
+            // One column: dot products, as MultiplyAdd and Project compute a single column.
+            T sum = bias[0] + Dot(x, w.Slice(0, x.Length));
+            y[0] = h.IsEmpty ? sum : sum + Dot(h, u.Slice(0, h.Length));
+            return;
+        }
+
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(w);
         ref T hRef = ref MemoryMarshal.GetReference(h);
@@ -136,6 +144,32 @@ public static partial class MatrixKernels
             TVector.Store(acc5, ref y, c + 5 * v);
             TVector.Store(acc6, ref y, c + 6 * v);
             TVector.Store(acc7, ref y, c + 7 * v);
+        }
+
+        // Two vectors at a time for what is left: two independent chains of multiply-adds instead of one.
+        for (; column + 2 * width <= columns; column += 2 * width)
+        {
+            nuint c = (nuint)column;
+            TVector acc0 = TVector.Load(ref bias, c);
+            TVector acc1 = TVector.Load(ref bias, c + v);
+            nuint row = c;
+            for (int i = 0; i < xRows; i++, row += stride)
+            {
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+            }
+
+            row = c;
+            for (int i = 0; i < hRows; i++, row += stride)
+            {
+                TVector hi = TVector.Create(Unsafe.Add(ref h, i));
+                acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + v), acc1);
+            }
+
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
         }
 
         for (; column + width <= columns; column += width)

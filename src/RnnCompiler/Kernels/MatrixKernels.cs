@@ -42,6 +42,13 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The matrix needs at least {((long)rows - 1) * stride + columns} elements for {rows} rows of stride {stride}; it has {w.Length}.", nameof(w));
         }
 
+        if (columns == 1 && stride == 1)
+        {
+            // One contiguous column: a dot product, with independent accumulators, instead of one chain of rows.
+            y[0] += Dot(x, w.Slice(0, rows));
+            return;
+        }
+
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(w);
         ref T yRef = ref MemoryMarshal.GetReference(y);
@@ -115,6 +122,24 @@ public static partial class MatrixKernels
             TVector.Store(acc7, ref y, c + 7 * v);
         }
 
+        // Two vectors at a time for what is left: two independent chains of multiply-adds instead of one.
+        for (; column + 2 * width <= columns; column += 2 * width)
+        {
+            nuint c = (nuint)column;
+            TVector acc0 = TVector.Load(ref y, c);
+            TVector acc1 = TVector.Load(ref y, c + v);
+            nuint row = c;
+            for (int i = 0; i < rows; i++, row += stride)
+            {
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+            }
+
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
+        }
+
         for (; column + width <= columns; column += width)
         {
             nuint c = (nuint)column;
@@ -161,7 +186,8 @@ public static partial class MatrixKernels
         ref T bRef = ref MemoryMarshal.GetReference(bias);
         ref T yRef = ref MemoryMarshal.GetReference(y);
         int t = 0;
-        for (; t + 4 <= steps && outputs > 0; t += 4)
+        // One output is a dot product per step (see MultiplyAdd), done by the loop after this one.
+        for (; t + 4 <= steps && outputs > 1; t += 4)
         {
             ref T x4 = ref Unsafe.Add(ref xRef, t * inputs);
             ref T y4 = ref Unsafe.Add(ref yRef, t * outputs);
