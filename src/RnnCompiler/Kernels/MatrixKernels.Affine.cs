@@ -97,6 +97,91 @@ public static partial class MatrixKernels
         int width = TVector.Count;
         nuint v = (nuint)width;
         nuint stride = (nuint)columns;
+        if (TVector.Count * Unsafe.SizeOf<T>() == 64)
+        {
+            // 512-bit vectors (32 registers): sixteen accumulators, so each matrix row streams 1 KB in one run.
+            for (; column + 16 * width <= columns; column += 16 * width)
+            {
+                nuint c = (nuint)column;
+                TVector acc0 = TVector.Load(ref bias, c);
+                TVector acc1 = TVector.Load(ref bias, c + v);
+                TVector acc2 = TVector.Load(ref bias, c + 2 * v);
+                TVector acc3 = TVector.Load(ref bias, c + 3 * v);
+                TVector acc4 = TVector.Load(ref bias, c + 4 * v);
+                TVector acc5 = TVector.Load(ref bias, c + 5 * v);
+                TVector acc6 = TVector.Load(ref bias, c + 6 * v);
+                TVector acc7 = TVector.Load(ref bias, c + 7 * v);
+                TVector acc8 = TVector.Load(ref bias, c + 8 * v);
+                TVector acc9 = TVector.Load(ref bias, c + 9 * v);
+                TVector acc10 = TVector.Load(ref bias, c + 10 * v);
+                TVector acc11 = TVector.Load(ref bias, c + 11 * v);
+                TVector acc12 = TVector.Load(ref bias, c + 12 * v);
+                TVector acc13 = TVector.Load(ref bias, c + 13 * v);
+                TVector acc14 = TVector.Load(ref bias, c + 14 * v);
+                TVector acc15 = TVector.Load(ref bias, c + 15 * v);
+                nuint row = c;
+                for (int i = 0; i < xRows; i++, row += stride)
+                {
+                    TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                    acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
+                    acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+                    acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
+                    acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
+                    acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
+                    acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
+                    acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
+                    acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
+                    acc8 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 8 * v), acc8);
+                    acc9 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 9 * v), acc9);
+                    acc10 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 10 * v), acc10);
+                    acc11 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 11 * v), acc11);
+                    acc12 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 12 * v), acc12);
+                    acc13 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 13 * v), acc13);
+                    acc14 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 14 * v), acc14);
+                    acc15 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 15 * v), acc15);
+                }
+
+                nuint recurrentRow = c;
+                for (int i = 0; i < hRows; i++, recurrentRow += stride)
+                {
+                    TVector hi = TVector.Create(Unsafe.Add(ref h, i));
+                    acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow), acc0);
+                    acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + v), acc1);
+                    acc2 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 2 * v), acc2);
+                    acc3 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 3 * v), acc3);
+                    acc4 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 4 * v), acc4);
+                    acc5 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 5 * v), acc5);
+                    acc6 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 6 * v), acc6);
+                    acc7 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 7 * v), acc7);
+                    acc8 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 8 * v), acc8);
+                    acc9 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 9 * v), acc9);
+                    acc10 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 10 * v), acc10);
+                    acc11 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 11 * v), acc11);
+                    acc12 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 12 * v), acc12);
+                    acc13 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 13 * v), acc13);
+                    acc14 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 14 * v), acc14);
+                    acc15 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 15 * v), acc15);
+                }
+
+                TVector.Store(acc0, ref y, c);
+                TVector.Store(acc1, ref y, c + v);
+                TVector.Store(acc2, ref y, c + 2 * v);
+                TVector.Store(acc3, ref y, c + 3 * v);
+                TVector.Store(acc4, ref y, c + 4 * v);
+                TVector.Store(acc5, ref y, c + 5 * v);
+                TVector.Store(acc6, ref y, c + 6 * v);
+                TVector.Store(acc7, ref y, c + 7 * v);
+                TVector.Store(acc8, ref y, c + 8 * v);
+                TVector.Store(acc9, ref y, c + 9 * v);
+                TVector.Store(acc10, ref y, c + 10 * v);
+                TVector.Store(acc11, ref y, c + 11 * v);
+                TVector.Store(acc12, ref y, c + 12 * v);
+                TVector.Store(acc13, ref y, c + 13 * v);
+                TVector.Store(acc14, ref y, c + 14 * v);
+                TVector.Store(acc15, ref y, c + 15 * v);
+            }
+        }
+
         for (; column + 8 * width <= columns; column += 8 * width)
         {
             nuint c = (nuint)column;
