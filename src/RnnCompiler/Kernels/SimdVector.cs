@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RnnCompiler.Kernels;
 
@@ -127,6 +128,21 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> ScaleByPowerOfTwo(Simd512<T> value, Simd512<T> n)
     {
+        // AVX-512's VSCALEF computes value · 2^⌊n⌋ with one rounding, gradual underflow and overflow to ∞: for the integer
+        // n here, the same result as the two exact halves below in one instruction instead of nine.
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return new(Avx512F.Scale(value._value.AsSingle(), n._value.AsSingle()).As<float, T>());
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return new(Avx512F.Scale(value._value.AsDouble(), n._value.AsDouble()).As<double, T>());
+            }
+        }
+
         // n + 1.5·2^(mantissa bits) puts the integer n in the low bits; ⌊n/2⌋ and the rest become exponent fields.
         if (typeof(T) == typeof(float))
         {
