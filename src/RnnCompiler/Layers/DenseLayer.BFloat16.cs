@@ -1,0 +1,26 @@
+using System;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+public static partial class DenseLayer
+{
+    /// <summary>
+    /// <see cref="Forward{T}"/> with the kernel in bfloat16 (<see cref="BFloat16"/>), for models declared with
+    /// <c>WeightPrecision = WeightPrecision.BFloat16</c>; the bias and the outputs stay float.
+    /// </summary>
+    /// <param name="inputs">[steps, inputSize].</param>
+    /// <param name="steps">The number of rows.</param>
+    /// <param name="inputSize">The width of one input row.</param>
+    /// <param name="kernel">[inputSize, units], bfloat16 bits.</param>
+    /// <param name="bias">[units].</param>
+    /// <param name="activation">g; Softmax is taken over each row.</param>
+    /// <param name="outputs">[steps, units].</param>
+    public static void Forward(ReadOnlySpan<float> inputs, int steps, int inputSize, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Activation activation, Span<float> outputs)
+    {
+        int units = bias.Length;
+        Span<float> rows = outputs.Slice(0, steps * units);
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias, rows);
+        Activations.ApplyRows(activation, rows, units);
+    }
+}

@@ -1,0 +1,86 @@
+using System;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+public static partial class GruLayer
+{
+    /// <summary>
+    /// <see cref="Forward{T}"/> with the kernel and recurrent kernel in bfloat16 (<see cref="BFloat16"/>), for models
+    /// declared with <c>WeightPrecision = WeightPrecision.BFloat16</c>: the same steps, the matrix products reading the
+    /// weights at half the bytes and widening them in registers; biases, gates and states stay float.
+    /// </summary>
+    /// <param name="inputs">The inputs, [steps, inputSize].</param>
+    /// <param name="steps">The number of time steps.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, 3 × units], bfloat16 bits.</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="reverse">When true the steps run from the last to the first.</param>
+    /// <param name="initialHidden">h before the first step processed, [units]; empty for zeros.</param>
+    /// <param name="gates">Receives the activated z, r, ĥ of each step, [steps, 3 × units].</param>
+    /// <param name="candidates">Receives, per step, <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [steps, units].</param>
+    /// <param name="hidden">Receives h of each step, [steps, units].</param>
+    /// <param name="scratch">Working space of 3 × units.</param>
+    public static void Forward(
+        ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
+        bool reverse, ReadOnlySpan<float> initialHidden,
+        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch)
+    {
+        int width = 3 * units;
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
+        ReadOnlySpan<float> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
+        Span<float> recurrent = scratch.Slice(0, width);
+        ReadOnlySpan<float> previous = initialHidden;
+        for (int k = 0; k < steps; k++)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            Span<float> g = gates.Slice(t * width, width);
+            Span<float> candidate = candidates.Slice(t * units, units);
+            Span<float> h = hidden.Slice(t * units, units);
+            if (resetAfter)
+            {
+                recurrentBias.CopyTo(recurrent);
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent);
+                }
+
+                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
+            }
+            else
+            {
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, g.Slice(0, 2 * units));
+                }
+
+                Span<float> zr = g.Slice(0, 2 * units);
+                Activations.Sigmoid<float>(zr, zr);
+                for (int j = 0; j < units; j++)
+                {
+                    candidate[j] = previous.IsEmpty ? 0f : g[units + j] * previous[j];
+                }
+
+                Span<float> proposal = g.Slice(2 * units, units);
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, proposal);
+                }
+
+                Activations.Tanh<float>(proposal, proposal);
+                for (int j = 0; j < units; j++)
+                {
+                    float z = g[j];
+                    float before = previous.IsEmpty ? 0f : previous[j];
+                    h[j] = z * before + (1f - z) * g[2 * units + j];
+                }
+            }
+
+            previous = h;
+        }
+    }
+}
