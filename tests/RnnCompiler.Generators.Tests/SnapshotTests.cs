@@ -37,6 +37,9 @@ public sealed class SnapshotTests
     [Fact]
     public void StatefulDoubleTrainer() => Verify(TestModels.StatefulDoubleTrainer);
 
+    [Fact]
+    public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

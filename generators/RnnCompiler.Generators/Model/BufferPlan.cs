@@ -25,7 +25,12 @@ internal enum BufferKind
 /// <param name="Elements">Its length.</param>
 /// <param name="Summary">What it holds, for the field's documentation.</param>
 /// <param name="Kind">What it is for.</param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind);
+/// <param name="ElementType">Its element type when not the model's (<c>ushort</c> for bfloat16 weights), else null.</param>
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null)
+{
+    /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
+    public long ElementBytes(long modelElementBytes) => ElementType == "ushort" ? 2 : modelElementBytes;
+}
 
 /// <summary>
 /// Every array a generated model allocates, in declaration order: one list that the emitters declare from and that
@@ -45,6 +50,12 @@ internal static class BufferPlan
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
 
         Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
+        if (model.BFloat16Weights)
+        {
+            int packed = PackedWeights.Count(model);
+            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
+        }
+
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -193,7 +204,7 @@ internal static class BufferPlan
         long weights = 0, working = 0, streaming = 0, training = 0;
         foreach (BufferSpec buffer in For(model))
         {
-            long bytes = buffer.Elements * size;
+            long bytes = buffer.Elements * buffer.ElementBytes(size);
             switch (buffer.Kind)
             {
                 case BufferKind.Weights:

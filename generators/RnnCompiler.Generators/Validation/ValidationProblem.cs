@@ -39,4 +39,7 @@ internal static class ProblemIds
     public const string WeightsFileMissing = "RNN0021";
     public const string WeightsFileUnreadable = "RNN0022";
     public const string WeightsDisagree = "RNN0023";
+
+    // RNN0024 is the analyzer's record error (DiagnosticDescriptors.RecordModelId); RNN0025 is taken by Parallelism.
+    public const string BFloat16NotSupported = "RNN0026";
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using RnnCompiler.Weights.Shared;
 
 namespace RnnCompiler.Kernels;
 
@@ -18,19 +19,7 @@ public static class BFloat16
     /// <param name="value">Any float.</param>
     /// <returns>The bfloat16 bits.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort Round(float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if ((bits & 0x7FFF_FFFFu) > 0x7F80_0000u)
-        {
-            return (ushort)((bits >> 16) | 0x0040u);
-        }
-
-        // Adding 0x7FFF rounds halves down; one more when the kept part is odd turns that into ties to even. A carry
-        // out of the mantissa correctly steps the exponent (up to ∞ at the top).
-        uint roundingBias = 0x7FFFu + ((bits >> 16) & 1u);
-        return (ushort)((bits + roundingBias) >> 16);
-    }
+    public static ushort Round(float value) => BFloat16Rounding.Round(BitConverter.SingleToUInt32Bits(value));
 
     /// <summary>The float a bfloat16 stands for (exact: the bits shifted into the upper half).</summary>
     /// <param name="value">bfloat16 bits.</param>

@@ -36,17 +36,38 @@ public class MemoryTests
         Check(new GradGruBinary());
     }
 
-    private static void Check(object model)
+    [Fact]
+    public void The_bfloat16_copy_is_counted_at_two_bytes_a_weight()
     {
-        Type type = model.GetType();
+        Check(new Bf16Lstm64x128x10());
+        Check(new Bf16Gru1x32x1());
+        Check(new Bf16SimpleGruStack());
+        Check(new Bf16BiLstmTokens());
+        Check(new Bf16CompiledWeightsModel());
+
+        // The copy holds exactly the kernels: LSTM 64→128 (64·512 + 128·512) and Dense 128→10, at 2 bytes each,
+        // on top of the float model's bytes.
+        Assert.Equal(Held(new F32Lstm64x128x10()) + 2L * (64 * 512 + 128 * 512 + 128 * 10), Held(new Bf16Lstm64x128x10()));
+    }
+
+    private static long Held(object model)
+    {
         long held = 0;
-        foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
+        foreach (FieldInfo field in model.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
         {
             if (field.GetValue(model) is Array array)
             {
-                held += (long)array.Length * (array.GetType().GetElementType() == typeof(double) ? 8 : 4);
+                held += Buffer.ByteLength(array);
             }
         }
+
+        return held;
+    }
+
+    private static void Check(object model)
+    {
+        Type type = model.GetType();
+        long held = Held(model); // every array: float, double, or ushort for a bfloat16 copy
 
         string summary = (string)type.GetProperty("Summary", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
         Match match = Regex.Match(summary, @"Memory: ([\d,]+) bytes in all");
