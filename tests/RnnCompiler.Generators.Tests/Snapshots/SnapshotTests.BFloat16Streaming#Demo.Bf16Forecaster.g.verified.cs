@@ -28,7 +28,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [128, 10] at 98,816</description></item>
     /// <item><description><c>dense/bias</c> [10] at 100,096</description></item>
     /// </list>
-    /// <para>WeightPrecision.BFloat16: Predict and Step read the 99584 kernel weights from a bfloat16 copy (rounded to nearest, ties to even;
+    /// <para>WeightPrecision.BFloat16: Predict and Step read the 99,584 kernel weights from a bfloat16 copy (rounded to nearest, ties to even;
     /// widened to float in registers); biases, states, arithmetic and outputs are float. Parameters and weight files stay float.</para>
     /// </remarks>
     partial class Bf16Forecaster : global::RnnCompiler.IFeatureStreamingModel<float>
@@ -214,6 +214,7 @@ namespace Demo
             {
                 RefreshBFloat16Weights();
             }
+
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
@@ -250,6 +251,7 @@ namespace Demo
             {
                 RefreshBFloat16Weights();
             }
+
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
