@@ -15,5 +15,6 @@ var job = Job.Default
 var config = DefaultConfig.Instance
     .AddJob(job)
     .AddDiagnoser(MemoryDiagnoser.Default)
+    .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(RnnCompiler.Benchmarks.MachineLimits).Assembly).Run(args, config);

@@ -130,13 +130,13 @@ internal static class BFloat16Emitter
     }
 
     /// <summary>
-    /// A layer's forward method: <c>LstmLayer.Forward&lt;float&gt;</c>, or for a bfloat16 model the non-generic overload
-    /// that takes the kernels as <c>ReadOnlySpan&lt;ushort&gt;</c>.
+    /// A layer's method (<c>Forward</c> or <c>Step</c>): <c>LstmLayer.Step&lt;float&gt;</c>, or for a bfloat16 model the
+    /// non-generic overload that takes the kernels as <c>ReadOnlySpan&lt;ushort&gt;</c>.
     /// </summary>
-    public static string Forward(ModelEmitter.EmitContext context, string layerClass) =>
+    public static string Method(ModelEmitter.EmitContext context, string layerClass, string method) =>
         context.Model.BFloat16Weights
-            ? $"{ModelEmitter.Layers}{layerClass}.Forward"
-            : $"{ModelEmitter.Layers}{layerClass}.Forward<{context.Model.ElementType}>";
+            ? $"{ModelEmitter.Layers}{layerClass}.{method}"
+            : $"{ModelEmitter.Layers}{layerClass}.{method}<{context.Model.ElementType}>";
 
     /// <summary>Where each tensor starts in the bfloat16 copy.</summary>
     public static void WriteLayout(ModelEmitter.EmitContext context)

@@ -359,7 +359,7 @@ internal static class ModelEmitter
                     activation = $"logits ? global::RnnCompiler.Activation.Linear : {activation}";
                 }
 
-                writer.WriteLine($"{BFloat16Emitter.Forward(context, "DenseLayer")}({input}, {rows}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
+                writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Forward")}({input}, {rows}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
                 return target;
             }
         }
@@ -471,14 +471,14 @@ internal static class ModelEmitter
                     {
                         string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
                         writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
-                        writer.WriteLine($"{BFloat16Emitter.Forward(context, "DenseLayer")}({current}, 1, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
+                        writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Step")}({current}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
                         current = target;
                         break;
                     }
 
                     default:
                         writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
-                        writer.WriteLine(RecurrentCall(context, layer, string.Empty, current, "1", reverse: false, initial: field));
+                        writer.WriteLine(StepCall(context, layer, current));
                         current = $"{field}State";
                         if (isLast)
                         {
@@ -510,9 +510,22 @@ internal static class ModelEmitter
         string reverseText = reverse ? "true" : "false";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{BFloat16Emitter.Forward(context, "LstmLayer")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
-            LayerType.Gru => $"{BFloat16Emitter.Forward(context, "GruLayer")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
-            _ => $"{BFloat16Emitter.Forward(context, "SimpleRnnLayer")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Forward")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Forward")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
+        };
+    }
+
+    /// <summary>The call that runs one streaming step of a recurrent layer, reading and overwriting its state fields.</summary>
+    private static string StepCall(EmitContext context, LayerModel layer, string input)
+    {
+        string field = context.Field(layer);
+        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {BFloat16Emitter.Kernel(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}";
+        return layer.Type switch
+        {
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Step")}{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates);",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Step")}{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch);",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Step")}{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums);",
         };
     }
 

@@ -249,4 +249,144 @@ public static partial class MatrixKernels
 
         return column;
     }
+
+    /// <summary>
+    /// <c>y = bias + x · w + h · u</c> in one pass with <paramref name="w"/> and <paramref name="u"/> in bfloat16: the float
+    /// <see cref="Affine{T}"/> (a streaming step's products and bias, accumulators in registers to one store) on the
+    /// widened weights, summed in the same order, so a step gives what the same step gives inside a bfloat16 sequence.
+    /// </summary>
+    /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>
+    /// <param name="w">[x.Length, y.Length] as bfloat16 bits, row-major.</param>
+    /// <param name="h">The state row, one element per row of <paramref name="u"/>; empty for no recurrent product.</param>
+    /// <param name="u">[h.Length, y.Length] as bfloat16 bits, row-major; ignored when <paramref name="h"/> is empty.</param>
+    /// <param name="bias">[y.Length], float.</param>
+    /// <param name="y">Receives the sums; must not overlap the inputs.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, ReadOnlySpan<float> h, ReadOnlySpan<ushort> u, ReadOnlySpan<float> bias, Span<float> y)
+    {
+        int columns = y.Length;
+        if (bias.Length < columns)
+        {
+            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
+        }
+
+        if (w.Length < (long)x.Length * columns)
+        {
+            throw new ArgumentException($"The input matrix needs [{x.Length}, {columns}] = {(long)x.Length * columns} elements; it has {w.Length}.", nameof(w));
+        }
+
+        if (u.Length < (long)h.Length * columns)
+        {
+            throw new ArgumentException($"The recurrent matrix needs [{h.Length}, {columns}] = {(long)h.Length * columns} elements; it has {u.Length}.", nameof(u));
+        }
+
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref ushort wRef = ref MemoryMarshal.GetReference(w);
+        ref float hRef = ref MemoryMarshal.GetReference(h);
+        ref ushort uRef = ref MemoryMarshal.GetReference(u);
+        ref float bRef = ref MemoryMarshal.GetReference(bias);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        int xRows = x.Length, hRows = h.Length;
+        int column = 0;
+        if (Vector512.IsHardwareAccelerated && columns - column >= Vector512<float>.Count)
+        {
+            column = AffineColumns<Simd512<float>, BFloat16Load512>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+        }
+
+        if (Vector256.IsHardwareAccelerated && columns - column >= Vector256<float>.Count)
+        {
+            column = AffineColumns<Simd256<float>, BFloat16Load256>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+        }
+
+        if (Vector128.IsHardwareAccelerated && columns - column >= Vector128<float>.Count)
+        {
+            column = AffineColumns<Simd128<float>, BFloat16Load128>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+        }
+
+        if (column < columns)
+        {
+            AffineColumns<Scalar<float>, BFloat16LoadScalar>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+        }
+    }
+
+    /// <summary>The bfloat16 form of the float <c>AffineColumns</c>: eight vectors of accumulators per block, then one.</summary>
+    /// <remarks>Not inlined on purpose, as the float one: each width is its own method, within the JIT's inlining budget.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int AffineColumns<TVector, TLoad>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, ref float bias, ref float y, int columns, int column)
+        where TVector : struct, ISimdVector<TVector, float>
+        where TLoad : struct, IBFloat16Load<TVector>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width;
+        nuint stride = (nuint)columns;
+        for (; column + 8 * width <= columns; column += 8 * width)
+        {
+            nuint c = (nuint)column;
+            TVector acc0 = TVector.Load(ref bias, c);
+            TVector acc1 = TVector.Load(ref bias, c + v);
+            TVector acc2 = TVector.Load(ref bias, c + 2 * v);
+            TVector acc3 = TVector.Load(ref bias, c + 3 * v);
+            TVector acc4 = TVector.Load(ref bias, c + 4 * v);
+            TVector acc5 = TVector.Load(ref bias, c + 5 * v);
+            TVector acc6 = TVector.Load(ref bias, c + 6 * v);
+            TVector acc7 = TVector.Load(ref bias, c + 7 * v);
+            nuint row = c;
+            for (int i = 0; i < xRows; i++, row += stride)
+            {
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(xi, TLoad.Load(ref w, row + 7 * v), acc7);
+            }
+
+            row = c;
+            for (int i = 0; i < hRows; i++, row += stride)
+            {
+                TVector hi = TVector.Create(Unsafe.Add(ref h, i));
+                acc0 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(hi, TLoad.Load(ref u, row + 7 * v), acc7);
+            }
+
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
+            TVector.Store(acc2, ref y, c + 2 * v);
+            TVector.Store(acc3, ref y, c + 3 * v);
+            TVector.Store(acc4, ref y, c + 4 * v);
+            TVector.Store(acc5, ref y, c + 5 * v);
+            TVector.Store(acc6, ref y, c + 6 * v);
+            TVector.Store(acc7, ref y, c + 7 * v);
+        }
+
+        for (; column + width <= columns; column += width)
+        {
+            nuint c = (nuint)column;
+            TVector acc = TVector.Load(ref bias, c);
+            nuint row = c;
+            for (int i = 0; i < xRows; i++, row += stride)
+            {
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TLoad.Load(ref w, row), acc);
+            }
+
+            row = c;
+            for (int i = 0; i < hRows; i++, row += stride)
+            {
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref h, i)), TLoad.Load(ref u, row), acc);
+            }
+
+            TVector.Store(acc, ref y, c);
+        }
+
+        return column;
+    }
 }

@@ -23,4 +23,21 @@ public static partial class DenseLayer
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias, rows);
         Activations.ApplyRows(activation, rows, units);
     }
+
+    /// <summary><see cref="Step{T}"/> with the kernel in bfloat16: one row, <c>y = g(x·W + b)</c>.</summary>
+    /// <param name="input">[inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="kernel">[inputSize, units], bfloat16 bits.</param>
+    /// <param name="bias">[units].</param>
+    /// <param name="activation">g; Softmax is taken over the row.</param>
+    /// <param name="output">[units].</param>
+    public static void Step(ReadOnlySpan<float> input, int inputSize, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Activation activation, Span<float> output)
+    {
+        Span<float> y = output.Slice(0, bias.Length);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias, y);
+        if (activation != Activation.Linear)
+        {
+            Activations.Apply(activation, y);
+        }
+    }
 }

@@ -83,4 +83,39 @@ public static partial class GruLayer
             previous = h;
         }
     }
+
+    /// <summary>
+    /// <see cref="Step{T}"/> with the kernel and recurrent kernel in bfloat16: one streaming step; <paramref name="hidden"/>
+    /// is read and overwritten.
+    /// </summary>
+    /// <param name="input">This step's input, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, 3 × units], bfloat16 bits.</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
+    /// <param name="gates">Working space of 3 × units; receives the activated gates.</param>
+    /// <param name="candidates">Working space of units.</param>
+    /// <param name="scratch">Working space of 3 × units.</param>
+    public static void Step(
+        ReadOnlySpan<float> input, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
+        Span<float> hidden, Span<float> gates, Span<float> candidates, Span<float> scratch)
+    {
+        if (!resetAfter)
+        {
+            // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
+            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch);
+            return;
+        }
+
+        int width = 3 * units;
+        Span<float> g = gates.Slice(0, width);
+        Span<float> recurrent = scratch.Slice(0, width);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent);
+        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+    }
 }

@@ -8,9 +8,16 @@ namespace RnnCompiler.Layers;
 public static partial class GruLayer
 {
     /// <summary>
-    /// Runs the recurrence backwards, accumulating the weight gradients and (optionally) the input gradients.
-    /// The arguments up to <paramref name="hidden"/> are those of the forward call.
+    /// Runs the recurrence backwards, then accumulates the weight gradients and (optionally) the input gradients of all
+    /// steps at once (see <see cref="LstmLayer.Backward{T}"/>). The arguments up to <paramref name="hidden"/> are those
+    /// of the forward call.
     /// </summary>
+    /// <remarks>
+    /// Each step's gradients before the activations of z, r and ĥ (the input side) are written over the step's row of
+    /// <paramref name="gates"/>; reset after, the recurrent side differs only in ĥ's block (<c>r ⊙ dĥ</c>), which is
+    /// written over the step's row of <paramref name="candidates"/>. Reset before, the candidates (<c>r ⊙ h[t-1]</c>)
+    /// are the inputs of ĥ's recurrent block and are read, not written.
+    /// </remarks>
     /// <param name="inputs">The forward inputs, [steps, inputSize].</param>
     /// <param name="steps">The number of steps.</param>
     /// <param name="inputSize">The width of one input step.</param>
@@ -20,8 +27,8 @@ public static partial class GruLayer
     /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
     /// <param name="reverse">The direction the forward call ran.</param>
     /// <param name="initialHidden">The forward call's initial h (empty for zeros).</param>
-    /// <param name="gates">The activated z, r, ĥ the forward call kept, [steps, 3 × units].</param>
-    /// <param name="candidates">The recurrent candidate parts the forward call kept, [steps, units].</param>
+    /// <param name="gates">The activated z, r, ĥ the forward call kept, [steps, 3 × units]; overwritten with their gradients before the activations.</param>
+    /// <param name="candidates">The recurrent candidate parts the forward call kept, [steps, units]; reset after, overwritten with <c>r ⊙ dĥ</c>.</param>
     /// <param name="hidden">The hidden states the forward call kept, [steps, units].</param>
     /// <param name="hiddenGradients">dL/dh[t] from the layers above, [steps, units]; read only.</param>
     /// <param name="inputGradients">dL/dx[t] is added here, [steps, inputSize]; empty when no layer below needs it.</param>
@@ -33,29 +40,27 @@ public static partial class GruLayer
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        ReadOnlySpan<T> gates, ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden,
+        Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
         Span<T> scratch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 3 * units;
-        Span<T> inputPart = scratch.Slice(0, width);
-        Span<T> recurrentPart = scratch.Slice(width, width);
-        Span<T> nextHidden = scratch.Slice(2 * width, units);
-        Span<T> resetHidden = scratch.Slice(2 * width + units, units);
+        int gatesWidth = 2 * units;
+        Span<T> nextHidden = scratch.Slice(0, units);
+        Span<T> resetHidden = scratch.Slice(units, units);
         nextHidden.Clear();
         for (int k = steps - 1; k >= 0; k--)
         {
             int t = reverse ? steps - 1 - k : k;
             int before = reverse ? t + 1 : t - 1;
             ReadOnlySpan<T> previous = k == 0 ? initialHidden : hidden.Slice(before * units, units);
-            ReadOnlySpan<T> g = gates.Slice(t * width, width);
-            ReadOnlySpan<T> candidate = candidates.Slice(t * units, units);
+            Span<T> g = gates.Slice(t * width, width);
+            Span<T> candidate = candidates.Slice(t * units, units);
             ReadOnlySpan<T> dh = hiddenGradients.Slice(t * units, units);
-            ReadOnlySpan<T> x = inputs.Slice(t * inputSize, inputSize);
 
-            // Through h = z ⊙ h[t-1] + (1 - z) ⊙ ĥ and ĥ = tanh(...): dL/d(pre-activation of ĥ) and of z.
+            // Through h = z ⊙ h[t-1] + (1 - z) ⊙ ĥ and ĥ = tanh(...): dL/d(pre-activation of z) and of ĥ, over z and ĥ.
             for (int j = 0; j < units; j++)
             {
                 T z = g[j];
@@ -63,63 +68,95 @@ public static partial class GruLayer
                 T previousValue = previous.IsEmpty ? T.Zero : previous[j];
                 T dHidden = dh[j] + nextHidden[j];
                 nextHidden[j] = dHidden * z;
-                inputPart[j] = dHidden * (previousValue - proposal) * z * (T.One - z);
-                inputPart[2 * units + j] = dHidden * (T.One - z) * (T.One - proposal * proposal);
+                g[j] = dHidden * (previousValue - proposal) * z * (T.One - z);
+                g[2 * units + j] = dHidden * (T.One - z) * (T.One - proposal * proposal);
             }
 
             if (resetAfter)
             {
-                // ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h)): the candidate kept is h·Uh + b'h.
+                // ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h)): the candidate kept is h·Uh + b'h; r ⊙ dĥ replaces it.
                 for (int j = 0; j < units; j++)
                 {
                     T r = g[units + j];
-                    T dProposal = inputPart[2 * units + j];
-                    inputPart[units + j] = dProposal * candidate[j] * r * (T.One - r);
-                    recurrentPart[j] = inputPart[j];
-                    recurrentPart[units + j] = inputPart[units + j];
-                    recurrentPart[2 * units + j] = dProposal * r;
+                    T dProposal = g[2 * units + j];
+                    g[units + j] = dProposal * candidate[j] * r * (T.One - r);
+                    candidate[j] = dProposal * r;
                 }
 
-                LstmLayer.Accumulate(biasGradients.Slice(0, width), inputPart);
-                LstmLayer.Accumulate(biasGradients.Slice(width, width), recurrentPart);
                 if (!previous.IsEmpty)
                 {
-                    MatrixKernels.AddOuter(previous.Slice(0, units), recurrentPart, recurrentKernelGradients, width);
-                    MatrixKernels.MultiplyTransposedAdd(recurrentPart, recurrentKernel, width, nextHidden);
+                    MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
+                    MatrixKernels.MultiplyTransposedAdd(candidate, recurrentKernel.Slice(gatesWidth), width, nextHidden);
                 }
+            }
+            else if (previous.IsEmpty)
+            {
+                g.Slice(units, units).Clear();
             }
             else
             {
                 // ĥ = tanh(x·Wh + (r ⊙ h[t-1])·Uh + bh): the candidate kept is r ⊙ h[t-1].
-                ReadOnlySpan<T> dProposal = inputPart.Slice(2 * units, units);
-                if (previous.IsEmpty)
+                resetHidden.Clear();
+                MatrixKernels.MultiplyTransposedAdd(g.Slice(gatesWidth, units), recurrentKernel.Slice(gatesWidth), width, resetHidden);
+                for (int j = 0; j < units; j++)
                 {
-                    inputPart.Slice(units, units).Clear();
-                }
-                else
-                {
-                    resetHidden.Clear();
-                    MatrixKernels.MultiplyTransposedAdd(dProposal, recurrentKernel.Slice(2 * units), width, resetHidden);
-                    for (int j = 0; j < units; j++)
-                    {
-                        T r = g[units + j];
-                        inputPart[units + j] = resetHidden[j] * previous[j] * r * (T.One - r);
-                        nextHidden[j] += resetHidden[j] * r;
-                    }
-
-                    MatrixKernels.AddOuter(previous.Slice(0, units), inputPart.Slice(0, 2 * units), recurrentKernelGradients, width);
-                    MatrixKernels.AddOuter(candidate, dProposal, recurrentKernelGradients.Slice(2 * units), width);
-                    MatrixKernels.MultiplyTransposedAdd(inputPart.Slice(0, 2 * units), recurrentKernel, width, nextHidden);
+                    T r = g[units + j];
+                    g[units + j] = resetHidden[j] * previous[j] * r * (T.One - r);
+                    nextHidden[j] += resetHidden[j] * r;
                 }
 
-                LstmLayer.Accumulate(biasGradients.Slice(0, width), inputPart);
+                MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
             }
+        }
 
-            MatrixKernels.AddOuter(x, inputPart, kernelGradients, width);
-            if (!inputGradients.IsEmpty)
-            {
-                MatrixKernels.MultiplyTransposedAdd(inputPart, kernel, width, inputGradients.Slice(t * inputSize, inputSize));
-            }
+        // The weight and input gradients of every step at once. The input side is the same in both modes.
+        ReadOnlySpan<T> deltas = gates.Slice(0, steps * width);
+        MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
+        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
+        if (!inputGradients.IsEmpty)
+        {
+            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
+        }
+
+        // z and r: h[t-1] with their gradients, as for the LSTM's gates.
+        AddRecurrentGradients(hidden, initialHidden, steps, units, reverse, deltas, width, gatesWidth, recurrentKernelGradients);
+        if (resetAfter)
+        {
+            // ĥ's recurrent block and bias b'h: h[t-1] with r ⊙ dĥ; b'z and b'r equal the input side's.
+            MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(width, gatesWidth));
+            MatrixKernels.AddColumnSums(candidates, units, steps, biasGradients.Slice(width + gatesWidth, units));
+            AddRecurrentGradients(hidden, initialHidden, steps, units, reverse, candidates, units, units, recurrentKernelGradients.Slice(gatesWidth));
+        }
+        else
+        {
+            // ĥ's recurrent block: its input at step t is the kept r ⊙ h[t-1] (zero where h[t-1] was), with dĥ.
+            MatrixKernels.AddTransposedProduct(candidates, units, deltas.Slice(gatesWidth), width, steps, units, units, recurrentKernelGradients.Slice(gatesWidth), width);
+        }
+    }
+
+    /// <summary>
+    /// <c>drecurrent_kernel[:, block] += H[t-1]ᵀ · D</c> over the steps, where row t of <paramref name="gradients"/> (rows
+    /// <paramref name="stride"/> apart, <paramref name="columns"/> used) pairs with the state before step t: h of the
+    /// neighbouring step, or <paramref name="initialHidden"/> (skipped when empty) for the first step processed.
+    /// </summary>
+    private static void AddRecurrentGradients<T>(
+        ReadOnlySpan<T> hidden, ReadOnlySpan<T> initialHidden, int steps, int units, bool reverse,
+        ReadOnlySpan<T> gradients, int stride, int columns, Span<T> recurrentKernelGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * units;
+        if (steps > 1)
+        {
+            int pairs = steps - 1;
+            ReadOnlySpan<T> previous = hidden.Slice(reverse ? units : 0, pairs * units);
+            ReadOnlySpan<T> following = gradients.Slice(reverse ? 0 : stride);
+            MatrixKernels.AddTransposedProduct(previous, units, following, stride, pairs, units, columns, recurrentKernelGradients, width);
+        }
+
+        if (!initialHidden.IsEmpty)
+        {
+            int first = reverse ? steps - 1 : 0;
+            MatrixKernels.AddTransposedProduct(initialHidden, units, gradients.Slice(first * stride), stride, 1, units, columns, recurrentKernelGradients, width);
         }
     }
 }

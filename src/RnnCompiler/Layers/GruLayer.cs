@@ -101,6 +101,43 @@ public static partial class GruLayer
     }
 
     /// <summary>
+    /// One streaming step from the carried state, overwriting <paramref name="hidden"/>. Reset after: the input part
+    /// <c>x·W + b</c> and the recurrent part <c>h·U + b'</c> are one register-blocked pass each, then gates, candidate and
+    /// state are one fused pass. Gives bit for bit what <see cref="Forward{T}"/> gives for one step from the same state.
+    /// </summary>
+    /// <param name="input">The input of this step, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units].</param>
+    /// <param name="recurrentKernel">[units, 3 × units].</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
+    /// <param name="gates">Receives the activated z, r, ĥ, [3 × units].</param>
+    /// <param name="candidates">Receives <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [units].</param>
+    /// <param name="scratch">Working space of 3 × units.</param>
+    public static void Step<T>(
+        ReadOnlySpan<T> input, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
+        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!resetAfter)
+        {
+            // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
+            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch);
+            return;
+        }
+
+        int width = 3 * units;
+        Span<T> g = gates.Slice(0, width);
+        Span<T> recurrent = scratch.Slice(0, width);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent);
+        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+    }
+
+    /// <summary>
     /// One reset-after step from the input part <paramref name="g"/> (x·W + b, [3 × units]) and the recurrent part
     /// <paramref name="recurrent"/> (h·U + b', [3 × units]): <c>z = σ(gz + rz)</c>, <c>r = σ(gr + rr)</c>,
     /// <c>ĥ = tanh(gh + r ⊙ rh)</c> into <paramref name="g"/>, <c>rh</c> into <paramref name="candidate"/>, and
@@ -121,22 +158,25 @@ public static partial class GruLayer
         bool hasPrevious = !previous.IsEmpty;
         ref T previousRef = ref hasPrevious ? ref MemoryMarshal.GetReference(previous) : ref hRef;
         int j = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
             j = UpdateColumns<Simd512<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && units - j >= Vector256<T>.Count)
         {
             j = UpdateColumns<Simd256<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
-        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && units - j >= Vector128<T>.Count)
         {
             j = UpdateColumns<Simd128<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
-        UpdateColumns<Scalar<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+        if (j < units)
+        {
+            UpdateColumns<Scalar<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+        }
     }
 
     /// <summary>Units from <paramref name="j"/> on, one vector of each gate at a time; returns the first unit left over.</summary>

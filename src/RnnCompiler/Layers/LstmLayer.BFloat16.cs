@@ -49,4 +49,29 @@ public static partial class LstmLayer
             previousCell = c;
         }
     }
+
+    /// <summary>
+    /// <see cref="Step{T}"/> with the kernel and recurrent kernel in bfloat16: one streaming step, x·W + h·U + b in one
+    /// pass (<see cref="MatrixKernels.Affine(ReadOnlySpan{float}, ReadOnlySpan{ushort}, ReadOnlySpan{float}, ReadOnlySpan{ushort}, ReadOnlySpan{float}, Span{float})"/>),
+    /// then the fused gate update; <paramref name="hidden"/> and <paramref name="cell"/> are read and overwritten.
+    /// </summary>
+    /// <param name="input">This step's input, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 4 × units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, 4 × units], bfloat16 bits.</param>
+    /// <param name="bias">[4 × units].</param>
+    /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
+    /// <param name="cell">c, [units]: the carried state in, the new one out.</param>
+    /// <param name="gates">Working space of 4 × units; receives the activated gates.</param>
+    public static void Step(
+        ReadOnlySpan<float> input, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
+        Span<float> hidden, Span<float> cell, Span<float> gates)
+    {
+        int width = 4 * units;
+        Span<float> g = gates.Slice(0, width);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g);
+        ActivateAndUpdate(g, cell, cell, hidden, units);
+    }
 }

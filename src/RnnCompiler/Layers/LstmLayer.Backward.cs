@@ -11,9 +11,18 @@ namespace RnnCompiler.Layers;
 public static partial class LstmLayer
 {
     /// <summary>
-    /// Runs the recurrence backwards from the last step processed to the first, accumulating the weight gradients
-    /// and (optionally) the input gradients. The arguments up to <paramref name="hidden"/> are those of the forward call.
+    /// Runs the recurrence backwards from the last step processed to the first, then accumulates the weight gradients
+    /// and (optionally) the input gradients of all steps at once. The arguments up to <paramref name="hidden"/> are
+    /// those of the forward call.
     /// </summary>
+    /// <remarks>
+    /// The recurrence only needs, per step, the gate gradients δ[t] and <c>dh[t-1] = δ[t]·Uᵀ</c>; δ[t] is written over
+    /// the step's gates once they are read, so <paramref name="gates"/> ends holding Δ, the gate gradients of every
+    /// step. The rest are matrix products over the whole sequence: <c>dkernel += Xᵀ·Δ</c>,
+    /// <c>drecurrent_kernel += H[t-1]ᵀ·Δ</c>, <c>dbias += Σ_t δ[t]</c>, <c>dx += Δ·kernelᵀ</c>. Each weight-gradient
+    /// element is then read and written once per sequence instead of once per step (a step's rank-one updates were a
+    /// read-modify-write of every gradient for one multiply-add each).
+    /// </remarks>
     /// <param name="inputs">The forward inputs, [steps, inputSize].</param>
     /// <param name="steps">The number of steps.</param>
     /// <param name="inputSize">The width of one input step.</param>
@@ -23,7 +32,10 @@ public static partial class LstmLayer
     /// <param name="reverse">The direction the forward call ran.</param>
     /// <param name="initialHidden">The forward call's initial h (empty for zeros).</param>
     /// <param name="initialCell">The forward call's initial c (empty for zeros).</param>
-    /// <param name="gates">The activated gates the forward call kept, [steps, 4 × units].</param>
+    /// <param name="gates">
+    /// The activated gates the forward call kept, [steps, 4 × units]; overwritten with the gate gradients (before the
+    /// activations) of every step.
+    /// </param>
     /// <param name="cells">The cell states the forward call kept, [steps, units].</param>
     /// <param name="hidden">The hidden states the forward call kept, [steps, units].</param>
     /// <param name="hiddenGradients">dL/dh[t] from the layers above, [steps, units]; read only.</param>
@@ -31,21 +43,20 @@ public static partial class LstmLayer
     /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
-    /// <param name="scratch">Working space of 6 × units.</param>
+    /// <param name="scratch">Working space of 2 × units.</param>
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
-        ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
+        Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
         Span<T> scratch)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
-        Span<T> gateGradients = scratch.Slice(0, width);
-        Span<T> nextHidden = scratch.Slice(width, units);
-        Span<T> nextCell = scratch.Slice(width + units, units);
+        Span<T> nextHidden = scratch.Slice(0, units);
+        Span<T> nextCell = scratch.Slice(units, units);
         nextHidden.Clear();
         nextCell.Clear();
         for (int k = steps - 1; k >= 0; k--)
@@ -54,24 +65,50 @@ public static partial class LstmLayer
             int before = reverse ? t + 1 : t - 1;
             ReadOnlySpan<T> previousHidden = k == 0 ? initialHidden : hidden.Slice(before * units, units);
             ReadOnlySpan<T> previousCell = k == 0 ? initialCell : cells.Slice(before * units, units);
-            ReadOnlySpan<T> g = gates.Slice(t * width, width);
-            ReadOnlySpan<T> c = cells.Slice(t * units, units);
-            ReadOnlySpan<T> dh = hiddenGradients.Slice(t * units, units);
-            GateGradients(g, c, dh, previousCell, units, nextHidden, nextCell, gateGradients);
-
-            Accumulate(biasGradients.Slice(0, width), gateGradients);
-            MatrixKernels.AddOuter(inputs.Slice(t * inputSize, inputSize), gateGradients, kernelGradients, width);
+            Span<T> delta = gates.Slice(t * width, width);
+            GateGradients(delta, cells.Slice(t * units, units), hiddenGradients.Slice(t * units, units), previousCell, units, nextHidden, nextCell, delta);
             nextHidden.Clear();
             if (!previousHidden.IsEmpty)
             {
-                MatrixKernels.AddOuter(previousHidden.Slice(0, units), gateGradients, recurrentKernelGradients, width);
-                MatrixKernels.MultiplyTransposedAdd(gateGradients, recurrentKernel, width, nextHidden);
+                MatrixKernels.MultiplyTransposedAdd(delta, recurrentKernel, width, nextHidden);
             }
+        }
 
-            if (!inputGradients.IsEmpty)
-            {
-                MatrixKernels.MultiplyTransposedAdd(gateGradients, kernel, width, inputGradients.Slice(t * inputSize, inputSize));
-            }
+        AccumulateWeightGradients(inputs, steps, inputSize, units, width, kernel, reverse, initialHidden, gates, hidden, inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
+    }
+
+    /// <summary>
+    /// The gradients of a gated layer's weights and inputs from the pre-activation gradients Δ [steps, width] of every
+    /// step: <c>dbias += Σ_t δ[t]</c>, <c>dkernel += Xᵀ·Δ</c>, <c>drecurrent_kernel += H[t-1]ᵀ·Δ</c> (h[t-1] of the
+    /// first step processed is <paramref name="initialHidden"/>, skipped when empty), <c>dx += Δ·kernelᵀ</c>.
+    /// </summary>
+    internal static void AccumulateWeightGradients<T>(
+        ReadOnlySpan<T> inputs, int steps, int inputSize, int units, int width, ReadOnlySpan<T> kernel,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
+        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
+
+        // h[t-1] pairs with δ[t]: forward, rows 0..steps-2 of h with rows 1..steps-1 of Δ; reversed, the other way round.
+        if (steps > 1)
+        {
+            int pairs = steps - 1;
+            ReadOnlySpan<T> previous = hidden.Slice(reverse ? units : 0, pairs * units);
+            ReadOnlySpan<T> following = deltas.Slice(reverse ? 0 : width, pairs * width);
+            MatrixKernels.AddTransposedProduct(previous, units, following, width, pairs, units, width, recurrentKernelGradients, width);
+        }
+
+        if (!initialHidden.IsEmpty)
+        {
+            int first = reverse ? steps - 1 : 0;
+            MatrixKernels.AddTransposedProduct(initialHidden, units, deltas.Slice(first * width, width), width, 1, units, width, recurrentKernelGradients, width);
+        }
+
+        if (!inputGradients.IsEmpty)
+        {
+            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
         }
     }
 

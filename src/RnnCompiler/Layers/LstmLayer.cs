@@ -64,6 +64,33 @@ public static partial class LstmLayer
     }
 
     /// <summary>
+    /// One streaming step from the carried state: <c>gates = x·W + h·U + b</c> in one pass over both matrices (each block
+    /// of gate sums stays in registers from the bias to the store), then the fused gate and state update, which
+    /// overwrites <paramref name="hidden"/> and <paramref name="cell"/>. Gives bit for bit what <see cref="Forward{T}"/>
+    /// gives for one step from the same state.
+    /// </summary>
+    /// <param name="input">The input of this step, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 4 × units].</param>
+    /// <param name="recurrentKernel">[units, 4 × units].</param>
+    /// <param name="bias">[4 × units].</param>
+    /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
+    /// <param name="cell">c: the cell before the step in, the cell after it out, [units].</param>
+    /// <param name="gates">Receives the activated gates i, f, g, o, [4 × units].</param>
+    public static void Step<T>(
+        ReadOnlySpan<T> input, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
+        Span<T> hidden, Span<T> cell, Span<T> gates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 4 * units;
+        Span<T> g = gates.Slice(0, width);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g);
+        ActivateAndUpdate(g, cell, cell, hidden, units);
+    }
+
+    /// <summary>
     /// The gate activations and the state update of one step, fused into one pass over the units:
     /// g = (i, f, c, o) pre-activations in, activated gates out; <c>c = f ⊙ c[t-1] + i ⊙ g</c>; <c>h = o ⊙ tanh(c)</c>.
     /// <paramref name="previousCell"/> is empty for a zero state, and may be <paramref name="c"/> itself (streaming).
@@ -82,22 +109,25 @@ public static partial class LstmLayer
         bool hasCell = !previousCell.IsEmpty;
         ref T previousRef = ref hasCell ? ref MemoryMarshal.GetReference(previousCell) : ref cRef;
         int j = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
             j = UpdateColumns<Simd512<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && units - j >= Vector256<T>.Count)
         {
             j = UpdateColumns<Simd256<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
-        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && units - j >= Vector128<T>.Count)
         {
             j = UpdateColumns<Simd128<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
-        UpdateColumns<Scalar<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+        if (j < units)
+        {
+            UpdateColumns<Scalar<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+        }
     }
 
     /// <summary>Units from <paramref name="j"/> on, one vector of each gate at a time; returns the first unit left over.</summary>

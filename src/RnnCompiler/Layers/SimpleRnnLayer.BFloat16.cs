@@ -44,4 +44,29 @@ public static partial class SimpleRnnLayer
             previous = h;
         }
     }
+
+    /// <summary>
+    /// <see cref="Step{T}"/> with the kernel and recurrent kernel in bfloat16: one streaming step;
+    /// <paramref name="hidden"/> is read and overwritten.
+    /// </summary>
+    /// <param name="input">This step's input, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, units], bfloat16 bits.</param>
+    /// <param name="bias">[units].</param>
+    /// <param name="activation">g: Linear, Tanh, Sigmoid or Relu.</param>
+    /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
+    /// <param name="preactivations">Working space of units.</param>
+    public static void Step(
+        ReadOnlySpan<float> input, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, Activation activation,
+        Span<float> hidden, Span<float> preactivations)
+    {
+        Span<float> sum = preactivations.Slice(0, units);
+        Span<float> h = hidden.Slice(0, units);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum);
+        sum.CopyTo(h);
+        Activations.Apply(activation, h);
+    }
 }

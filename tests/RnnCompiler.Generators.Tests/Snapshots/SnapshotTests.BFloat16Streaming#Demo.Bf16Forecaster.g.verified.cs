@@ -255,10 +255,10 @@ namespace Demo
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Forward(input, 1, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: _lstmState, initialCell: _lstmCellState, gates: _lstmGates, cells: _lstmCellState, hidden: _lstmState);
+            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
 
             // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward(_lstmState, 1, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);
+            global::RnnCompiler.Layers.DenseLayer.Step(_lstmState, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

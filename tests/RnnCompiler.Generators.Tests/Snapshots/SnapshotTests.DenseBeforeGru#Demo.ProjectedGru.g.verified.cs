@@ -204,10 +204,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // dense: y = Tanh(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(input, 1, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutput, 0, 8));
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(input, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutput, 0, 8));
 
             // gru, one step from the carried state: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Forward<float>(new global::System.Span<float>(_denseOutput, 0, 8), 1, 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, reverse: false, initialHidden: _gruState, gates: _gruGates, candidates: _gruCandidates, hidden: _gruState, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.Step<float>(new global::System.Span<float>(_denseOutput, 0, 8), 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
             new global::System.Span<float>(_gruState, 0, 5).CopyTo(output);
         }
 

@@ -189,10 +189,10 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         global::System.ReadOnlySpan<float> p = _parameters;
 
         // simple_rnn, one step from the carried state: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-        global::RnnCompiler.Layers.SimpleRnnLayer.Forward<float>(input, 1, 2, 3, p.Slice(Layout.SimpleRnnKernel, 6), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: _simpleRnnState, preactivations: _simpleRnnSums, hidden: _simpleRnnState);
+        global::RnnCompiler.Layers.SimpleRnnLayer.Step<float>(input, 2, 3, p.Slice(Layout.SimpleRnnKernel, 6), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
 
         // dense: y = Linear(x·kernel + bias).
-        global::RnnCompiler.Layers.DenseLayer.Forward<float>(_simpleRnnState, 1, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+        global::RnnCompiler.Layers.DenseLayer.Step<float>(_simpleRnnState, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
     }
 
     /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

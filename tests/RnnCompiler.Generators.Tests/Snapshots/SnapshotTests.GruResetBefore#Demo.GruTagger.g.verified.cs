@@ -199,10 +199,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Forward<float>(input, 1, 4, 13, p.Slice(Layout.GruKernel, 156), p.Slice(Layout.GruRecurrentKernel, 507), p.Slice(Layout.GruBias, 39), resetAfter: false, reverse: false, initialHidden: _gruState, gates: _gruGates, candidates: _gruCandidates, hidden: _gruState, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.Step<float>(input, 4, 13, p.Slice(Layout.GruKernel, 156), p.Slice(Layout.GruRecurrentKernel, 507), p.Slice(Layout.GruBias, 39), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
 
             // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_gruState, 1, 13, p.Slice(Layout.DenseKernel, 26), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(_gruState, 13, p.Slice(Layout.DenseKernel, 26), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -202,10 +202,10 @@ namespace Demo.Nesting
                 global::System.ReadOnlySpan<float> p = _parameters;
 
                 // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-                global::RnnCompiler.Layers.LstmLayer.Forward<float>(input, 1, 3, 4, p.Slice(Layout.LstmKernel, 48), p.Slice(Layout.LstmRecurrentKernel, 64), p.Slice(Layout.LstmBias, 16), reverse: false, initialHidden: _lstmState, initialCell: _lstmCellState, gates: _lstmGates, cells: _lstmCellState, hidden: _lstmState);
+                global::RnnCompiler.Layers.LstmLayer.Step<float>(input, 3, 4, p.Slice(Layout.LstmKernel, 48), p.Slice(Layout.LstmRecurrentKernel, 64), p.Slice(Layout.LstmBias, 16), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
 
                 // dense: y = Linear(x·kernel + bias).
-                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmState, 1, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
             }
 
             /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

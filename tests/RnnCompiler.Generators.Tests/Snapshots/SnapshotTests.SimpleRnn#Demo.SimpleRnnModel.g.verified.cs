@@ -191,10 +191,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // simple_rnn, one step from the carried state: h[t] = Relu(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.Forward<float>(input, 1, 3, 5, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 25), p.Slice(Layout.SimpleRnnBias, 5), global::RnnCompiler.Activation.Relu, reverse: false, initialHidden: _simpleRnnState, preactivations: _simpleRnnSums, hidden: _simpleRnnState);
+            global::RnnCompiler.Layers.SimpleRnnLayer.Step<float>(input, 3, 5, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 25), p.Slice(Layout.SimpleRnnBias, 5), global::RnnCompiler.Activation.Relu, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
 
             // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_simpleRnnState, 1, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(_simpleRnnState, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -225,13 +225,13 @@ namespace Demo
             global::System.ReadOnlySpan<double> p = _parameters;
 
             // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Forward<double>(input, 1, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: _gruState, gates: _gruGates, candidates: _gruCandidates, hidden: _gruState, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.Step<double>(input, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
 
             // simple_rnn, one step from the carried state: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.Forward<double>(_gruState, 1, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: _simpleRnnState, preactivations: _simpleRnnSums, hidden: _simpleRnnState);
+            global::RnnCompiler.Layers.SimpleRnnLayer.Step<double>(_gruState, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
 
             // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnState, 1, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+            global::RnnCompiler.Layers.DenseLayer.Step<double>(_simpleRnnState, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
         }
 
         /// <summary>The most sequences in one training batch.</summary>

@@ -216,10 +216,10 @@ namespace Demo
             global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 64, 64);
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Forward<float>(embedding, 1, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: _lstmState, initialCell: _lstmCellState, gates: _lstmGates, cells: _lstmCellState, hidden: _lstmState);
+            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
 
             // dense: y = Softmax(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmState, 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);
         }
 
         /// <summary>The most sequences in one training batch.</summary>

@@ -229,6 +229,46 @@ public class BFloat16KernelTests
     }
 
     [Fact]
+    public void Affine_matches_a_naive_loop_over_the_widened_weights_and_the_float_Affine_bit_for_bit()
+    {
+        for (int columns = 1; columns <= 140; columns += columns < 70 ? 1 : 7)
+        {
+            foreach ((int inputs, int units) in new[] { (1, 1), (5, 0), (3, 7), (64, 33) })
+            {
+                ushort[] w = Weights(inputs * columns, seed: columns);
+                ushort[] u = Weights(units * columns, seed: columns + 1);
+                float[] x = TestData.Uniform(inputs, seed: inputs, scale: 1f);
+                float[] h = TestData.Uniform(units, seed: units + 2, scale: 1f);
+                float[] bias = TestData.Uniform(columns, seed: 3);
+                var expected = new double[columns];
+                for (int j = 0; j < columns; j++)
+                {
+                    expected[j] = bias[j];
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        expected[j] += (double)x[i] * Widen(w[i * columns + j]);
+                    }
+
+                    for (int i = 0; i < units; i++)
+                    {
+                        expected[j] += (double)h[i] * Widen(u[i * columns + j]);
+                    }
+                }
+
+                var y = new float[columns];
+                MatrixKernels.Affine(x, w.AsSpan(0, inputs * columns), h, u.AsSpan(0, units * columns), bias, y);
+                TestData.AssertClose(expected, y, 1e-5, $"{inputs} + {units} → {columns}");
+
+                float[] wideW = Array.ConvertAll(w[..(inputs * columns)], Widen);
+                float[] wideU = Array.ConvertAll(u[..(units * columns)], Widen);
+                var fromFloat = new float[columns];
+                MatrixKernels.Affine<float>(x, wideW, h, wideU, bias, fromFloat);
+                Assert.Equal(fromFloat, y);
+            }
+        }
+    }
+
+    [Fact]
     public void MultiplyAdd_refuses_a_matrix_too_short_for_its_shape_instead_of_reading_past_it()
     {
         var error = Assert.Throws<ArgumentException>(() => MatrixKernels.MultiplyAdd(new float[3], new ushort[10], 4, new float[4]));

@@ -70,6 +70,162 @@ public class KernelTests
     }
 
     [Fact]
+    public void Affine_matches_a_naive_loop_for_every_column_count_and_row_counts_on_both_sides()
+    {
+        for (int columns = 1; columns <= 300; columns += columns < 70 ? 1 : 37)
+        {
+            foreach ((int xRows, int hRows) in new[] { (1, 0), (1, 8), (3, 1), (0, 5), (7, 33), (64, 2) })
+            {
+                float[] x = TestData.Uniform(xRows, seed: xRows, scale: 1f);
+                float[] h = TestData.Uniform(hRows, seed: 100 + hRows, scale: 1f);
+                float[] w = TestData.Uniform(xRows * columns, seed: columns);
+                float[] u = TestData.Uniform(hRows * columns, seed: 7 * columns);
+                float[] bias = TestData.Uniform(columns, seed: 3 * columns);
+                var expected = new double[columns];
+                for (int j = 0; j < columns; j++)
+                {
+                    expected[j] = bias[j];
+                    for (int i = 0; i < xRows; i++)
+                    {
+                        expected[j] += (double)x[i] * w[i * columns + j];
+                    }
+
+                    for (int i = 0; i < hRows; i++)
+                    {
+                        expected[j] += (double)h[i] * u[i * columns + j];
+                    }
+                }
+
+                // One more element than the columns: the kernel must write exactly the columns it was given.
+                float[] y = new float[columns + 1];
+                y[columns] = 42f;
+                MatrixKernels.Affine<float>(x, w, h, u, bias, y.AsSpan(0, columns));
+                TestData.AssertClose(expected, y.AsSpan(0, columns).ToArray(), 1e-5, $"x {xRows}, h {hRows}, {columns} columns");
+                Assert.Equal(42f, y[columns]);
+
+                // The same sums, in the same order, as the sequence path: the bias, x·W (Project), then h·U (MultiplyAdd).
+                float[] sequence = new float[columns];
+                MatrixKernels.Project<float>(x, 1, xRows, w, bias, sequence);
+                MatrixKernels.MultiplyAdd<float>(h, u, columns, sequence);
+                Assert.Equal(sequence, y.AsSpan(0, columns).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Affine_refuses_spans_too_short_for_their_shapes()
+    {
+        float[] x = new float[3], h = new float[2], bias = new float[5], y = new float[5];
+        Assert.Equal("w", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[14], h, new float[10], bias, y)).ParamName);
+        Assert.Equal("u", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[15], h, new float[9], bias, y)).ParamName);
+        Assert.Equal("bias", Assert.Throws<ArgumentException>(() => MatrixKernels.Affine<float>(x, new float[15], h, new float[10], new float[4], y)).ParamName);
+    }
+
+    [Fact]
+    public void AddTransposedProduct_matches_a_naive_loop_around_its_row_and_column_blocks_with_strides()
+    {
+        foreach (int depth in new[] { 1, 2, 5, 32 })
+        {
+            foreach (int rows in new[] { 1, 3, 4, 5, 9 })
+            {
+                foreach (int columns in new[] { 1, 7, 8, 15, 16, 17, 33, 64, 65, 130 })
+                {
+                    int aStride = rows + depth % 3, bStride = columns + rows % 2, cStride = columns + 2;
+                    float[] a = TestData.Uniform((depth - 1) * aStride + rows, seed: depth + rows, scale: 1f);
+                    float[] b = TestData.Uniform((depth - 1) * bStride + columns, seed: columns);
+                    float[] c = TestData.Uniform((rows - 1) * cStride + columns + 1, seed: rows * columns);
+                    var expected = new double[c.Length];
+                    for (int n = 0; n < c.Length; n++)
+                    {
+                        expected[n] = c[n];
+                    }
+
+                    for (int i = 0; i < rows; i++)
+                    {
+                        for (int j = 0; j < columns; j++)
+                        {
+                            for (int k = 0; k < depth; k++)
+                            {
+                                expected[i * cStride + j] += (double)a[k * aStride + i] * b[k * bStride + j];
+                            }
+                        }
+                    }
+
+                    MatrixKernels.AddTransposedProduct<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
+                    // Every element, the gaps between rows and the one past the end included: those must not change.
+                    TestData.AssertClose(expected, c, 1e-5, $"depth {depth}, {rows} × {columns}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void AddProductTransposed_matches_a_naive_loop_around_its_blocks_and_vector_tails_with_strides()
+    {
+        foreach (int depth in new[] { 1, 3, 8, 16, 17, 40, 512 })
+        {
+            foreach (int rows in new[] { 1, 2, 3, 5 })
+            {
+                foreach (int columns in new[] { 1, 3, 4, 5, 9 })
+                {
+                    int aStride = depth + rows % 2, bStride = depth + 3, cStride = columns + 1;
+                    float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
+                    float[] b = TestData.Uniform((columns - 1) * bStride + depth, seed: columns + 11);
+                    float[] c = TestData.Uniform((rows - 1) * cStride + columns + 1, seed: rows + 7 * columns);
+                    var expected = new double[c.Length];
+                    for (int n = 0; n < c.Length; n++)
+                    {
+                        expected[n] = c[n];
+                    }
+
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int i = 0; i < columns; i++)
+                        {
+                            for (int j = 0; j < depth; j++)
+                            {
+                                expected[r * cStride + i] += (double)a[r * aStride + j] * b[i * bStride + j];
+                            }
+                        }
+                    }
+
+                    MatrixKernels.AddProductTransposed<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
+                    TestData.AssertClose(expected, c, 1e-5, $"depth {depth}, {rows} × {columns}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void AddColumnSums_adds_every_row_and_touches_nothing_else()
+    {
+        float[] a = TestData.Uniform(4 * 7 - 2, seed: 9, scale: 1f);
+        float[] sums = { 1f, 2f, 3f, 4f, 5f, 100f };
+        var expected = new double[] { 1, 2, 3, 4, 5, 100 };
+        for (int k = 0; k < 4; k++)
+        {
+            for (int j = 0; j < 5; j++)
+            {
+                expected[j] += a[k * 7 + j];
+            }
+        }
+
+        MatrixKernels.AddColumnSums<float>(a, 7, 4, sums.AsSpan(0, 5));
+        TestData.AssertClose(expected, sums, 1e-6, "column sums");
+    }
+
+    [Fact]
+    public void Products_refuse_operands_too_short_for_their_shapes()
+    {
+        float[] c = new float[12];
+        Assert.Equal("a", Assert.Throws<ArgumentException>(() => MatrixKernels.AddTransposedProduct<float>(new float[5], 3, new float[8], 4, 2, 3, 4, c, 4)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => MatrixKernels.AddTransposedProduct<float>(new float[6], 3, new float[7], 4, 2, 3, 4, c, 4)).ParamName);
+        Assert.Equal("c", Assert.Throws<ArgumentException>(() => MatrixKernels.AddTransposedProduct<float>(new float[6], 3, new float[8], 4, 2, 3, 4, new float[11], 4)).ParamName);
+        Assert.Equal("a", Assert.Throws<ArgumentOutOfRangeException>(() => MatrixKernels.AddTransposedProduct<float>(new float[6], 2, new float[8], 4, 2, 3, 4, c, 4)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => MatrixKernels.AddProductTransposed<float>(new float[8], 4, new float[11], 4, 4, 2, 3, c, 3)).ParamName);
+    }
+
+    [Fact]
     public void MultiplyAdd_refuses_a_matrix_too_short_for_its_shape_instead_of_reading_past_it()
     {
         var error = Assert.Throws<ArgumentException>(() => MatrixKernels.MultiplyAdd<float>(new float[3], new float[10], 4, new float[4]));

@@ -1,0 +1,347 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnCompiler.Kernels;
+
+/// <summary>
+/// Matrix-matrix products for the weight and input gradients of a whole sequence at once. Backpropagation through time
+/// first runs the recurrence (which needs one step after another) and keeps every step's gate gradients; the weight
+/// gradients are then <c>Xᵀ·Δ</c> and <c>Hᵀ·Δ</c> and the input gradients <c>Δ·Wᵀ</c>, where each weight-gradient
+/// element is loaded and stored once per sequence instead of once per step, and each loaded value feeds several
+/// multiply-adds held in registers.
+/// </summary>
+public static partial class MatrixKernels
+{
+    /// <summary>
+    /// <c>c[i · cStride + j] += Σ_k a[k · aStride + i] · b[k · bStride + j]</c> for <c>i &lt; rows</c>,
+    /// <c>j &lt; columns</c>, <c>k &lt; depth</c>: <c>C += Aᵀ·B</c> with A [depth, rows] and B [depth, columns].
+    /// Each element of C sums its <c>depth</c> products in order of k, starting from its value.
+    /// </summary>
+    /// <param name="a">A, [depth, rows] with rows <paramref name="aStride"/> apart (e.g. the inputs of every step).</param>
+    /// <param name="aStride">The distance between two rows of <paramref name="a"/>; at least <paramref name="rows"/>.</param>
+    /// <param name="b">B, [depth, columns] with rows <paramref name="bStride"/> apart (e.g. the gate gradients of every step).</param>
+    /// <param name="bStride">The distance between two rows of <paramref name="b"/>; at least <paramref name="columns"/>.</param>
+    /// <param name="depth">The number of rows of A and B summed over (the steps).</param>
+    /// <param name="rows">The rows of C.</param>
+    /// <param name="columns">The columns of C.</param>
+    /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
+    /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
+    /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    public static void AddTransposedProduct<T>(
+        ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (depth <= 0 || rows <= 0 || columns <= 0)
+        {
+            return;
+        }
+
+        CheckOperand(a.Length, depth, rows, aStride, nameof(a));
+        CheckOperand(b.Length, depth, columns, bStride, nameof(b));
+        CheckOperand(c.Length, rows, columns, cStride, nameof(c));
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
+        int column = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        {
+            column = TransposedProductColumns<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
+        {
+            column = TransposedProductColumns<Simd256<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
+        {
+            column = TransposedProductColumns<Simd128<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (column < columns)
+        {
+            TransposedProductColumns<Scalar<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+    }
+
+    /// <summary>
+    /// <c>c[r · cStride + i] += Σ_j a[r · aStride + j] · b[i · bStride + j]</c> for <c>r &lt; rows</c>,
+    /// <c>i &lt; columns</c>, <c>j &lt; depth</c>: <c>C += A·Bᵀ</c> with A [rows, depth] and B [columns, depth], e.g. the
+    /// input gradients of every step, <c>Δ·Wᵀ</c>, from the gate gradients Δ [steps, gates] and the kernel W [inputs, gates].
+    /// Each element of C is a dot product summed lane by lane at one vector width, the lanes added at the end, then the
+    /// elements past the last whole vector; the order depends only on <paramref name="depth"/> and the machine's width.
+    /// </summary>
+    /// <param name="a">A, [rows, depth] with rows <paramref name="aStride"/> apart.</param>
+    /// <param name="aStride">The distance between two rows of <paramref name="a"/>; at least <paramref name="depth"/>.</param>
+    /// <param name="b">B, [columns, depth] with rows <paramref name="bStride"/> apart.</param>
+    /// <param name="bStride">The distance between two rows of <paramref name="b"/>; at least <paramref name="depth"/>.</param>
+    /// <param name="depth">The length of each dot product.</param>
+    /// <param name="rows">The rows of C.</param>
+    /// <param name="columns">The columns of C.</param>
+    /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
+    /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
+    /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    public static void AddProductTransposed<T>(
+        ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (depth <= 0 || rows <= 0 || columns <= 0)
+        {
+            return;
+        }
+
+        CheckOperand(a.Length, rows, depth, aStride, nameof(a));
+        CheckOperand(b.Length, columns, depth, bStride, nameof(b));
+        CheckOperand(c.Length, rows, columns, cStride, nameof(c));
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && depth >= Vector512<T>.Count)
+        {
+            ProductTransposedRows<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && depth >= Vector256<T>.Count)
+        {
+            ProductTransposedRows<Simd256<T>, T>(ref aRef, ref bRef, ref cRef, shape);
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && depth >= Vector128<T>.Count)
+        {
+            ProductTransposedRows<Simd128<T>, T>(ref aRef, ref bRef, ref cRef, shape);
+        }
+        else
+        {
+            ProductTransposedRows<Scalar<T>, T>(ref aRef, ref bRef, ref cRef, shape);
+        }
+    }
+
+    /// <summary><c>sums[j] += Σ_k a[k · stride + j]</c> for <c>j &lt; sums.Length</c>, <c>k &lt; depth</c>, in order of k.</summary>
+    /// <param name="a">[depth, sums.Length] with rows <paramref name="stride"/> apart.</param>
+    /// <param name="stride">The distance between two rows of <paramref name="a"/>.</param>
+    /// <param name="depth">The number of rows summed.</param>
+    /// <param name="sums">Accumulated into.</param>
+    public static void AddColumnSums<T>(ReadOnlySpan<T> a, int stride, int depth, Span<T> sums)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (depth <= 0 || sums.IsEmpty)
+        {
+            return;
+        }
+
+        CheckOperand(a.Length, depth, sums.Length, stride, nameof(a));
+        for (int k = 0; k < depth; k++)
+        {
+            Axpy(T.One, a.Slice(k * stride, sums.Length), sums);
+        }
+    }
+
+    private static void CheckOperand(int length, int rows, int columns, int stride, string name)
+    {
+        if (stride < columns)
+        {
+            throw new ArgumentOutOfRangeException(name, stride, $"The row stride of {name} must be at least its {columns} columns.");
+        }
+
+        if (length < ((long)rows - 1) * stride + columns)
+        {
+            throw new ArgumentException($"{name} needs [{rows}, {columns}] with rows {stride} apart, at least {((long)rows - 1) * stride + columns} elements; it has {length}.", name);
+        }
+    }
+
+    /// <summary>The sizes and strides of a product, so that each width's loop takes one argument for them.</summary>
+    private readonly record struct ProductShape(int AStride, int BStride, int CStride, int Depth, int Rows, int Columns);
+
+    /// <summary>
+    /// <c>C += Aᵀ·B</c> over the columns from <paramref name="column"/> on, in blocks of two vectors of columns by four
+    /// rows of C (eight accumulators: per k, two loads of B and four broadcasts of A feed eight multiply-adds), then the
+    /// leftover rows, then one vector of columns; returns the first column left for a narrower vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int TransposedProductColumns<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape, int column)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width;
+        nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
+        int depth = shape.Depth, rows = shape.Rows, columns = shape.Columns;
+        for (; column + 2 * width <= columns; column += 2 * width)
+        {
+            nuint j = (nuint)column;
+            int i = 0;
+            for (; i + 4 <= rows; i += 4)
+            {
+                nuint c0 = (nuint)i * cStride + j;
+                nuint c1 = c0 + cStride, c2 = c1 + cStride, c3 = c2 + cStride;
+                TVector s00 = TVector.Load(ref c, c0), s01 = TVector.Load(ref c, c0 + v);
+                TVector s10 = TVector.Load(ref c, c1), s11 = TVector.Load(ref c, c1 + v);
+                TVector s20 = TVector.Load(ref c, c2), s21 = TVector.Load(ref c, c2 + v);
+                TVector s30 = TVector.Load(ref c, c3), s31 = TVector.Load(ref c, c3 + v);
+                nuint aRow = (nuint)i, bRow = j;
+                for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
+                {
+                    TVector b0 = TVector.Load(ref b, bRow), b1 = TVector.Load(ref b, bRow + v);
+                    TVector x = TVector.Create(Unsafe.Add(ref a, aRow));
+                    s00 = TVector.MultiplyAdd(x, b0, s00);
+                    s01 = TVector.MultiplyAdd(x, b1, s01);
+                    x = TVector.Create(Unsafe.Add(ref a, aRow + 1));
+                    s10 = TVector.MultiplyAdd(x, b0, s10);
+                    s11 = TVector.MultiplyAdd(x, b1, s11);
+                    x = TVector.Create(Unsafe.Add(ref a, aRow + 2));
+                    s20 = TVector.MultiplyAdd(x, b0, s20);
+                    s21 = TVector.MultiplyAdd(x, b1, s21);
+                    x = TVector.Create(Unsafe.Add(ref a, aRow + 3));
+                    s30 = TVector.MultiplyAdd(x, b0, s30);
+                    s31 = TVector.MultiplyAdd(x, b1, s31);
+                }
+
+                TVector.Store(s00, ref c, c0);
+                TVector.Store(s01, ref c, c0 + v);
+                TVector.Store(s10, ref c, c1);
+                TVector.Store(s11, ref c, c1 + v);
+                TVector.Store(s20, ref c, c2);
+                TVector.Store(s21, ref c, c2 + v);
+                TVector.Store(s30, ref c, c3);
+                TVector.Store(s31, ref c, c3 + v);
+            }
+
+            for (; i < rows; i++)
+            {
+                nuint c0 = (nuint)i * cStride + j;
+                TVector s0 = TVector.Load(ref c, c0), s1 = TVector.Load(ref c, c0 + v);
+                nuint aRow = (nuint)i, bRow = j;
+                for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
+                {
+                    TVector x = TVector.Create(Unsafe.Add(ref a, aRow));
+                    s0 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow), s0);
+                    s1 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow + v), s1);
+                }
+
+                TVector.Store(s0, ref c, c0);
+                TVector.Store(s1, ref c, c0 + v);
+            }
+        }
+
+        for (; column + width <= columns; column += width)
+        {
+            nuint j = (nuint)column;
+            for (int i = 0; i < rows; i++)
+            {
+                nuint c0 = (nuint)i * cStride + j;
+                TVector s = TVector.Load(ref c, c0);
+                nuint aRow = (nuint)i, bRow = j;
+                for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
+                {
+                    s = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref a, aRow)), TVector.Load(ref b, bRow), s);
+                }
+
+                TVector.Store(s, ref c, c0);
+            }
+        }
+
+        return column;
+    }
+
+    /// <summary>
+    /// <c>C += A·Bᵀ</c> as dot products at one width: two rows of A by four rows of B at a time (eight accumulators: per
+    /// vector of depth, six loads feed eight multiply-adds), then single pairs; the lanes are summed at the end and the
+    /// depth past the last whole vector is added one element at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ProductTransposedRows<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        int depth = shape.Depth, rows = shape.Rows, columns = shape.Columns;
+        int vectorDepth = depth - depth % width;
+        nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2)
+        {
+            nuint a0 = (nuint)r * aStride, a1 = a0 + aStride;
+            int i = 0;
+            for (; i + 4 <= columns; i += 4)
+            {
+                nuint b0 = (nuint)i * bStride, b1 = b0 + bStride, b2 = b1 + bStride, b3 = b2 + bStride;
+                TVector zero = TVector.Create(T.Zero);
+                TVector s00 = zero, s01 = zero, s02 = zero, s03 = zero, s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+                for (nuint j = 0; j < (nuint)vectorDepth; j += (nuint)width)
+                {
+                    TVector x0 = TVector.Load(ref a, a0 + j), x1 = TVector.Load(ref a, a1 + j);
+                    TVector w = TVector.Load(ref b, b0 + j);
+                    s00 = TVector.MultiplyAdd(x0, w, s00);
+                    s10 = TVector.MultiplyAdd(x1, w, s10);
+                    w = TVector.Load(ref b, b1 + j);
+                    s01 = TVector.MultiplyAdd(x0, w, s01);
+                    s11 = TVector.MultiplyAdd(x1, w, s11);
+                    w = TVector.Load(ref b, b2 + j);
+                    s02 = TVector.MultiplyAdd(x0, w, s02);
+                    s12 = TVector.MultiplyAdd(x1, w, s12);
+                    w = TVector.Load(ref b, b3 + j);
+                    s03 = TVector.MultiplyAdd(x0, w, s03);
+                    s13 = TVector.MultiplyAdd(x1, w, s13);
+                }
+
+                nuint c0 = (nuint)r * cStride + (nuint)i, c1 = c0 + cStride;
+                AddDot(ref c, c0, TVector.Sum(s00), ref a, a0, ref b, b0, vectorDepth, depth);
+                AddDot(ref c, c0 + 1, TVector.Sum(s01), ref a, a0, ref b, b1, vectorDepth, depth);
+                AddDot(ref c, c0 + 2, TVector.Sum(s02), ref a, a0, ref b, b2, vectorDepth, depth);
+                AddDot(ref c, c0 + 3, TVector.Sum(s03), ref a, a0, ref b, b3, vectorDepth, depth);
+                AddDot(ref c, c1, TVector.Sum(s10), ref a, a1, ref b, b0, vectorDepth, depth);
+                AddDot(ref c, c1 + 1, TVector.Sum(s11), ref a, a1, ref b, b1, vectorDepth, depth);
+                AddDot(ref c, c1 + 2, TVector.Sum(s12), ref a, a1, ref b, b2, vectorDepth, depth);
+                AddDot(ref c, c1 + 3, TVector.Sum(s13), ref a, a1, ref b, b3, vectorDepth, depth);
+            }
+
+            for (; i < columns; i++)
+            {
+                nuint bi = (nuint)i * bStride;
+                AddDot(ref c, (nuint)r * cStride + (nuint)i, VectorDot<TVector, T>(ref a, a0, ref b, bi, vectorDepth), ref a, a0, ref b, bi, vectorDepth, depth);
+                AddDot(ref c, (nuint)(r + 1) * cStride + (nuint)i, VectorDot<TVector, T>(ref a, a1, ref b, bi, vectorDepth), ref a, a1, ref b, bi, vectorDepth, depth);
+            }
+        }
+
+        for (; r < rows; r++)
+        {
+            nuint a0 = (nuint)r * aStride;
+            for (int i = 0; i < columns; i++)
+            {
+                nuint bi = (nuint)i * bStride;
+                AddDot(ref c, (nuint)r * cStride + (nuint)i, VectorDot<TVector, T>(ref a, a0, ref b, bi, vectorDepth), ref a, a0, ref b, bi, vectorDepth, depth);
+            }
+        }
+    }
+
+    /// <summary>The lanes of one dot product over the first <paramref name="vectorDepth"/> elements, summed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T VectorDot<TVector, T>(ref T a, nuint aStart, ref T b, nuint bStart, int vectorDepth)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector s = TVector.Create(T.Zero);
+        for (nuint j = 0; j < (nuint)vectorDepth; j += (nuint)TVector.Count)
+        {
+            s = TVector.MultiplyAdd(TVector.Load(ref a, aStart + j), TVector.Load(ref b, bStart + j), s);
+        }
+
+        return TVector.Sum(s);
+    }
+
+    /// <summary><c>c[at] += sum + Σ a[aStart + j] · b[bStart + j]</c> over the depth past the whole vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddDot<T>(ref T c, nuint at, T sum, ref T a, nuint aStart, ref T b, nuint bStart, int from, int depth)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = from; j < depth; j++)
+        {
+            sum = T.FusedMultiplyAdd(Unsafe.Add(ref a, aStart + (nuint)j), Unsafe.Add(ref b, bStart + (nuint)j), sum);
+        }
+
+        Unsafe.Add(ref c, at) += sum;
+    }
+}
