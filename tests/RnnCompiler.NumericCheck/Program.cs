@@ -147,13 +147,15 @@ for (int columns = 1; columns <= 70; columns++)
 
         MatrixKernels.MultiplyAdd(x, w, stride, y);
         MatrixKernels.Project(x, 1, rows, w.AsSpan(0, rows * columns), new float[columns], projected);
+        float[] affine = new float[columns];
+        MatrixKernels.Affine(x, w.AsSpan(0, rows * columns), default, default, new float[columns], affine);
         for (int j = 0; j < columns; j++)
         {
-            ok &= Close(expected[j], y[j], 1e-5) && Close(expectedProjection[j], projected[j], 1e-5);
+            ok &= Close(expected[j], y[j], 1e-5) && Close(expectedProjection[j], projected[j], 1e-5) && Close(expectedProjection[j], affine[j], 1e-5);
         }
     }
 
-    Check(ok, $"bfloat16 MultiplyAdd and Project with {columns} columns");
+    Check(ok, $"bfloat16 MultiplyAdd, Project and Affine with {columns} columns");
 }
 
 Check(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F80_8000u)) == 0x3F80 && BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F81_8000u)) == 0x3F82
