@@ -255,6 +255,7 @@ internal sealed class DeclarationFuzzer
             ("ClipNorm", () => Pick(s_floats)), ("GlobalClipNorm", () => Pick(s_floats)), ("ClipValue", () => Pick(s_floats)),
             ("Momentum", () => Pick(s_floats)), ("Nesterov", () => Pick("true", "false")), ("Beta1", () => Pick(s_floats)),
             ("Beta2", () => Pick(s_floats)), ("Rho", () => Pick(s_floats)), ("Epsilon", () => Pick(s_floats)),
+            ("Parallelism", () => Pick("0", "1", "2", "3", "-1", "65", "int.MaxValue")),
         })
         {
             if (Chance(0.2))

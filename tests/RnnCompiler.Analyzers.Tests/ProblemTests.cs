@@ -268,6 +268,50 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0025_parallelism_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0025:Train(Parallelism = 65)|}]
+        [Input(1)]
+        [Lstm(8)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class TooMany;
+
+        [RnnModel(SequenceLength = 10)]
+        [{|RNN0025:Train(Parallelism = -1)|}]
+        [Input(1)]
+        [Lstm(8)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class Negative;
+        """);
+
+    [Fact]
+    public Task RNN0025_parallelism_over_the_batch_size() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|#0:Train(BatchSize = 4, Parallelism = 8)|}]
+        [Input(1)]
+        [Lstm(8)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class StreamClassifier;
+        """,
+        AnalyzerTest.Diagnostic("RNN0025").WithMessage("Parallelism is 8 but BatchSize is 4, so a share of the batch would never get a sequence; set Parallelism to at most 4, or raise BatchSize."));
+
+    [Fact]
+    public Task RNN0014_a_member_named_like_the_workspace_collides_only_with_parallelism() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Train(BatchSize = 4, Parallelism = 2)]
+        [Input(1)]
+        [Lstm(8)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class {|RNN0014:Parallel|}
+        {
+            private sealed class Workspace { }
+        }
+        """);
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

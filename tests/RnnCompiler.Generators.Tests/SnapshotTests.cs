@@ -38,6 +38,9 @@ public sealed class SnapshotTests
     public void StatefulDoubleTrainer() => Verify(TestModels.StatefulDoubleTrainer);
 
     [Fact]
+    public void ParallelTrainer() => Verify(TestModels.ParallelTrainer);
+
+    [Fact]
     public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
 
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>

@@ -46,6 +46,22 @@ internal static class TestModels
         public partial class StatefulDoubleTrainer;
         """;
 
+    /// <summary>
+    /// Training on two threads (Parallelism = 2): a stateful token model with a per-step Dense before a GRU, so the
+    /// workspace holds every kind of per-sequence buffer, the streaming step and the carried state.
+    /// </summary>
+    public const string ParallelTrainer = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 16)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 8, Stateful = true, Parallelism = 2)]
+        [Embedding(50, 8)]
+        [Dense(6, Activation = Activation.Tanh)]
+        [Gru(12)]
+        [Dense(4, Activation = Activation.Softmax)]
+        public partial class ParallelTrainer;
+        """;
+
     /// <summary>A SimpleRNN with a non-default activation, many-to-one.</summary>
     public const string SimpleRnn = """
         using RnnCompiler;
@@ -138,6 +154,7 @@ internal static class TestModels
         [nameof(GlobalNamespace)] = GlobalNamespace,
         [nameof(TrainedSentiment)] = TrainedSentiment,
         [nameof(StatefulDoubleTrainer)] = StatefulDoubleTrainer,
+        [nameof(ParallelTrainer)] = ParallelTrainer,
         [nameof(BFloat16Streaming)] = BFloat16Streaming,
     };
 

@@ -94,7 +94,7 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
                 if (network is not null)
                 {
                     (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(network);
-                    string parts = string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0}, streaming state {2:N0}", weights, working, streaming)
+                    string parts = string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0}{3}, streaming state {2:N0}", weights, working, streaming, network.HasWorkspaces ? $" ({network.Workers} workspaces)" : string.Empty)
                         + (network.Training is null ? string.Empty : string.Format(System.Globalization.CultureInfo.InvariantCulture, ", training {0:N0}", training));
                     context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ModelSize, classLocation, type.Name, network.ParameterCount, total, parts));
                     long budget = MemoryBudget(modelAttribute);

@@ -58,6 +58,11 @@ internal static class ModelEmitter
                 TrainingEmitter.Write(context);
             }
 
+            if (model.HasWorkspaces)
+            {
+                WorkspaceEmitter.Write(context);
+            }
+
             WriteLayout(context);
             if (model.BFloat16Weights)
             {
@@ -147,9 +152,9 @@ internal static class ModelEmitter
         writer.WriteLine("// step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.");
         foreach (BufferSpec buffer in BufferPlan.For(model))
         {
-            if (buffer.Kind == BufferKind.Training)
+            if (buffer.Kind == BufferKind.Training || buffer.InWorkspace)
             {
-                continue; // declared with the training members
+                continue; // declared with the training members, or in each Workspace
             }
 
             if (buffer.ElementType == "ushort")
@@ -272,18 +277,27 @@ internal static class ModelEmitter
                 : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
             string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
-            writer.WriteLine(model.Training is null ? $"RunForward({input}, steps, outputs);" : $"RunForward({input}, steps, outputs, logits: false, stateRow: -1);");
+            if (model.HasWorkspaces)
+            {
+                writer.WriteLine("EnsureWorkspaces();");
+            }
+
+            string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
+            writer.WriteLine(model.Training is null ? $"RunForward({input}, steps, outputs);" : $"{target}RunForward({input}, steps, outputs, logits: false, stateRow: -1);");
         }
 
         writer.WriteLine();
-        WriteRunForward(context);
+        if (!model.HasWorkspaces)
+        {
+            WriteRunForward(context);
+        }
     }
 
     /// <summary>
     /// The forward pass over one sequence, shared by Predict and training: every layer's outputs, gates and states stay
     /// in the layer buffers, where backpropagation reads them.
     /// </summary>
-    private static void WriteRunForward(EmitContext context)
+    internal static void WriteRunForward(EmitContext context, string visibility = "private")
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
@@ -303,7 +317,7 @@ internal static class ModelEmitter
         }
 
         writer.WriteLine(context.GeneratedCode);
-        string signature = $"private void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs"
+        string signature = $"{visibility} void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs"
             + (model.Training is null ? ")" : ", bool logits, int stateRow)");
         using (writer.Block(signature))
         {
@@ -439,58 +453,77 @@ internal static class ModelEmitter
         writer.WriteLine($"/// <param name=\"output\">Receives the model's {Int(model.OutputWidth)} outputs for this step.</param>");
         writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the token is out of range; the state has not changed.</exception>");
         writer.WriteLine(context.GeneratedCode);
-        string signature = model.TakesTokens
-            ? $"public void Step(int token, {Span}<{t}> output)"
-            : $"public void Step({ReadOnlySpan}<{t}> input, {Span}<{t}> output)";
-        using (writer.Block(signature))
+        using (writer.Block(StepSignature(model, "public")))
         {
             writer.WriteLine(model.TakesTokens
                 ? "global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));"
                 : $"global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
-            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
-            if (model.BFloat16Weights)
+            if (model.HasWorkspaces)
             {
-                BFloat16Emitter.WriteReadWeights(context);
+                writer.WriteLine("EnsureWorkspaces();");
+                writer.WriteLine($"_workspaces[0].Step({(model.TakesTokens ? "token" : "input")}, output);");
             }
-
-            string current = "input";
-            foreach (LayerModel layer in model.Layers)
+            else
             {
-                string field = context.Field(layer);
-                bool isLast = layer == model.Last;
-                writer.WriteLine();
-                switch (layer.Type)
-                {
-                    case LayerType.Embedding:
-                        writer.WriteLine($"// {layer.Name}: the token's row of the table.");
-                        writer.WriteLine($"{ReadOnlySpan}<{t}> {field.TrimStart('_')} = p.Slice(Layout.{layer.Identifier}Embeddings + token * {Int(layer.Units)}, {Int(layer.Units)});");
-                        current = field.TrimStart('_');
-                        break;
-                    case LayerType.Dense:
-                    {
-                        string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
-                        writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
-                        writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Step")}({current}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
-                        current = target;
-                        break;
-                    }
-
-                    default:
-                        writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
-                        writer.WriteLine(StepCall(context, layer, current));
-                        current = $"{field}State";
-                        if (isLast)
-                        {
-                            writer.WriteLine($"{SliceOf(context, current, "0", Int(layer.Units))}.CopyTo(output);");
-                        }
-
-                        break;
-                }
+                WriteStepBody(context);
             }
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>The signature of Step (public on the model; on a Workspace, the checked step without its guards).</summary>
+    internal static string StepSignature(NetworkModel model, string visibility) => model.TakesTokens
+        ? $"{visibility} void Step(int token, {Span}<{model.ElementType}> output)"
+        : $"{visibility} void Step({ReadOnlySpan}<{model.ElementType}> input, {Span}<{model.ElementType}> output)";
+
+    /// <summary>One checked streaming step: every layer from the carried state, which it then updates.</summary>
+    internal static void WriteStepBody(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+        if (model.BFloat16Weights)
+        {
+            BFloat16Emitter.WriteReadWeights(context);
+        }
+
+        string current = "input";
+        foreach (LayerModel layer in model.Layers)
+        {
+            string field = context.Field(layer);
+            bool isLast = layer == model.Last;
+            writer.WriteLine();
+            switch (layer.Type)
+            {
+                case LayerType.Embedding:
+                    writer.WriteLine($"// {layer.Name}: the token's row of the table.");
+                    writer.WriteLine($"{ReadOnlySpan}<{t}> {field.TrimStart('_')} = p.Slice(Layout.{layer.Identifier}Embeddings + token * {Int(layer.Units)}, {Int(layer.Units)});");
+                    current = field.TrimStart('_');
+                    break;
+                case LayerType.Dense:
+                {
+                    string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
+                    writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
+                    writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Step")}({current}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
+                    current = target;
+                    break;
+                }
+
+                default:
+                    writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
+                    writer.WriteLine(StepCall(context, layer, current));
+                    current = $"{field}State";
+                    if (isLast)
+                    {
+                        writer.WriteLine($"{SliceOf(context, current, "0", Int(layer.Units))}.CopyTo(output);");
+                    }
+
+                    break;
+            }
+        }
     }
 
     /// <summary>
@@ -652,11 +685,12 @@ internal static class ModelEmitter
             Writer.WriteLine();
         }
 
-        public void Buffer(string name, string size, string summary)
+        public void Buffer(string name, string size, string summary, string? type = null)
         {
+            type ??= Model.ElementType;
             Writer.WriteLine($"/// <summary>{Xml(summary)}</summary>");
             Writer.WriteLine(GeneratedCode);
-            Writer.WriteLine($"private readonly {Model.ElementType}[] {name} = new {Model.ElementType}[{size}];");
+            Writer.WriteLine($"private readonly {type}[] {name} = new {type}[{size}];");
             Writer.WriteLine();
         }
     }

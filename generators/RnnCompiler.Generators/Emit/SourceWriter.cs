@@ -33,6 +33,16 @@ internal sealed class SourceWriter
         return new BlockEnd(this, after);
     }
 
+    /// <summary>Removes the blank line just written, if any: the last member of a block writes one after itself.</summary>
+    public void RemoveTrailingBlankLine()
+    {
+        int length = _builder.Length;
+        if (length >= 2 && _builder[length - 1] == '\n' && _builder[length - 2] == '\n')
+        {
+            _builder.Length = length - 1;
+        }
+    }
+
     public override string ToString() => _builder.ToString();
 
     private sealed class BlockEnd(SourceWriter writer, string after) : IDisposable

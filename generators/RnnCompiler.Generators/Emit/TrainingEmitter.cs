@@ -27,10 +27,20 @@ internal static class TrainingEmitter
         WriteFields(context);
         WritePublicMembers(context);
         WriteRunBatch(context);
-        WriteRunBackward(context);
+        if (!context.Model.HasWorkspaces)
+        {
+            // With Parallelism > 1 the per-sequence passes are the Workspace's (WorkspaceEmitter).
+            WriteRunBackward(context);
+        }
+
         if (context.Model.Training!.Stateful)
         {
-            WriteStateCarrying(context);
+            if (!context.Model.HasWorkspaces)
+            {
+                WriteKeepTrainingState(context);
+            }
+
+            WriteCommitTrainingState(context);
         }
     }
 
@@ -50,9 +60,9 @@ internal static class TrainingEmitter
             $"private static readonly global::RnnCompiler.Training.TrainingInfo s_training = new(BatchSize, global::RnnCompiler.Loss.{training.Loss}, {Int(model.TargetsPerRow)}, {Bool(training.Stateful)}, s_optimizer);");
         foreach (BufferSpec buffer in BufferPlan.For(model))
         {
-            if (buffer.Kind == BufferKind.Training)
+            if (buffer.Kind == BufferKind.Training && !buffer.InWorkspace)
             {
-                context.Buffer(buffer.Name, buffer.Size, buffer.Summary);
+                context.Buffer(buffer.Name, buffer.Size, buffer.Summary, buffer.ElementType);
             }
         }
 
@@ -183,8 +193,9 @@ internal static class TrainingEmitter
         string t = model.ElementType;
         bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
         string perStep = model.TakesTokens ? "1" : "InputFeatures";
-        string rows = model.OutputIsSequence ? "steps" : "1";
-        writer.WriteLine("/// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name=\"backward\"/>) backward, summing the gradients.</summary>");
+        writer.WriteLine(model.HasWorkspaces
+            ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each in its own workspace, and adds up their losses and gradients in share order.</summary>"
+            : "/// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name=\"backward\"/>) backward, summing the gradients.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, bool backward)"))
         {
@@ -195,52 +206,129 @@ internal static class TrainingEmitter
                 writer.WriteLine($"{Guard}.Tokens(inputs, VocabularySize, nameof(inputs));");
             }
 
-            writer.WriteLine($"int rows = {rows};");
+            writer.WriteLine($"int rows = {Rows(model)};");
             writer.WriteLine(sparse
                 ? $"{Guard}.Labels(targets, sequences * rows, OutputUnits, nameof(targets));"
                 : $"{Guard}.Targets<{t}>(targets, sequences * rows * OutputUnits, nameof(targets));");
-            using (writer.Block("if (backward)"))
+            if (model.HasWorkspaces)
             {
-                writer.WriteLine("global::System.Array.Clear(_gradients);");
+                WriteSharedBatch(context);
             }
-
-            writer.WriteLine();
-            writer.WriteLine($"{t} total = 0;");
-            writer.WriteLine($"{t} correct = 0;");
-            writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
-            writer.WriteLine("// One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.");
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            else
             {
-                writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> sequence = inputs.Slice(b * steps * {perStep}, steps * {perStep});");
-                writer.WriteLine(training.Stateful ? "int stateRow = backward ? b : -1;" : "const int stateRow = -1;");
-                writer.WriteLine("RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);");
-                string labels = sparse ? "targets.Slice(b * rows, rows)" : "default";
-                string values = sparse ? "default" : "targets.Slice(b * rows * OutputUnits, rows * OutputUnits)";
-                writer.WriteLine($"// The {training.Loss} loss{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
-                writer.WriteLine($"{Span}<{t}> outputGradients = backward ? new {Span}<{t}>(_outputGradients, 0, rows * OutputUnits) : default;");
-                writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, new {ReadOnlySpan}<{t}>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
-                writer.WriteLine("correct += right;");
                 using (writer.Block("if (backward)"))
                 {
-                    writer.WriteLine("RunBackward(sequence, steps, stateRow);");
-                    if (training.Stateful)
-                    {
-                        writer.WriteLine("KeepTrainingState(b, steps);");
-                    }
+                    writer.WriteLine("global::System.Array.Clear(_gradients);");
                 }
-            }
 
-            writer.WriteLine();
-            writer.WriteLine(training.Loss is LossKind.MeanSquaredError or LossKind.MeanAbsoluteError
-                ? $"_lastAccuracy = {t}.NaN;"
-                : "_lastAccuracy = correct * scale;");
-            writer.WriteLine("return total * scale;");
+                writer.WriteLine();
+                writer.WriteLine($"{t} total = 0;");
+                writer.WriteLine($"{t} correct = 0;");
+                writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+                writer.WriteLine("// One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    WriteSequence(context);
+                }
+
+                writer.WriteLine();
+                WriteBatchResult(context);
+            }
         }
 
         writer.WriteLine();
     }
 
-    private static void WriteRunBackward(EmitContext context)
+    /// <summary>The output rows of one sequence, as an expression in <c>steps</c>.</summary>
+    internal static string Rows(NetworkModel model) => model.OutputIsSequence ? "steps" : "1";
+
+    /// <summary>
+    /// The body of the batch loop for sequence <c>b</c>: forward, the fused loss, and backpropagation through time adding
+    /// to <c>_gradients</c>. It reads the locals <c>inputs</c>, <c>targets</c>, <c>steps</c>, <c>rows</c>, <c>scale</c>
+    /// and <c>backward</c>, and adds to <c>total</c> and <c>correct</c>; the model's batch loop and a Workspace's share
+    /// run the same code.
+    /// </summary>
+    internal static void WriteSequence(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        TrainingDeclaration training = model.Training!;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
+        string perStep = model.TakesTokens ? "1" : "InputFeatures";
+        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> sequence = inputs.Slice(b * steps * {perStep}, steps * {perStep});");
+        writer.WriteLine(training.Stateful ? "int stateRow = backward ? b : -1;" : "const int stateRow = -1;");
+        writer.WriteLine("RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);");
+        string labels = sparse ? "targets.Slice(b * rows, rows)" : "default";
+        string values = sparse ? "default" : "targets.Slice(b * rows * OutputUnits, rows * OutputUnits)";
+        writer.WriteLine($"// The {training.Loss} loss{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
+        writer.WriteLine($"{Span}<{t}> outputGradients = backward ? new {Span}<{t}>(_outputGradients, 0, rows * OutputUnits) : default;");
+        writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, new {ReadOnlySpan}<{t}>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
+        writer.WriteLine("correct += right;");
+        using (writer.Block("if (backward)"))
+        {
+            writer.WriteLine("RunBackward(sequence, steps, stateRow);");
+            if (training.Stateful)
+            {
+                writer.WriteLine("KeepTrainingState(b, steps);");
+            }
+        }
+    }
+
+    /// <summary>Sets the last accuracy and returns the mean loss, from the locals <c>total</c>, <c>correct</c> and <c>scale</c>.</summary>
+    private static void WriteBatchResult(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        context.Writer.WriteLine(model.Training!.Loss is LossKind.MeanSquaredError or LossKind.MeanAbsoluteError
+            ? $"_lastAccuracy = {model.ElementType}.NaN;"
+            : "_lastAccuracy = correct * scale;");
+        context.Writer.WriteLine("return total * scale;");
+    }
+
+    /// <summary>
+    /// The rest of RunBatch with Parallelism &gt; 1: the batch copied where every thread can read it, fixed contiguous
+    /// shares run by <c>BatchWorkers</c>, and the shares' results added up in share order.
+    /// </summary>
+    private static void WriteSharedBatch(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine();
+        writer.WriteLine("// The shares run on other threads too, which a span cannot reach: copy the batch where they can read it.");
+        writer.WriteLine("inputs.CopyTo(_batchInputs);");
+        writer.WriteLine("targets.CopyTo(_batchTargets);");
+        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+        writer.WriteLine("EnsureWorkspaces();");
+        writer.WriteLine("int shares = _workspaces.Length;");
+        writer.WriteLine("// Share k runs the fixed contiguous sequences [k·sequences/shares, (k+1)·sequences/shares) in its own workspace");
+        writer.WriteLine("// (none when the batch is smaller than the shares); share 0 adds to _gradients itself, the others to their own.");
+        using (writer.Block("for (int k = 0; k < shares; k++)"))
+        {
+            writer.WriteLine("_workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, backward);");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("_workers.Run();");
+        writer.WriteLine();
+        writer.WriteLine("// Add the shares up in share order, never in the order their threads finished: the result depends only on the data.");
+        writer.WriteLine($"{t} total = 0;");
+        writer.WriteLine($"{t} correct = 0;");
+        using (writer.Block("for (int k = 0; k < shares; k++)"))
+        {
+            writer.WriteLine("total += _workspaces[k].Loss;");
+            writer.WriteLine("correct += _workspaces[k].Correct;");
+            using (writer.Block("if (backward && k > 0)"))
+            {
+                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{t}>(1, _workspaces[k].Gradients, _gradients);");
+            }
+        }
+
+        writer.WriteLine();
+        WriteBatchResult(context);
+    }
+
+    internal static void WriteRunBackward(EmitContext context, string visibility = "private")
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
@@ -251,7 +339,7 @@ internal static class TrainingEmitter
         writer.WriteLine("/// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"private void RunBackward({ReadOnlySpan}<{InputType(model)}> {input}, int steps, int stateRow)"))
+        using (writer.Block($"{visibility} void RunBackward({ReadOnlySpan}<{InputType(model)}> {input}, int steps, int stateRow)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
@@ -385,7 +473,7 @@ internal static class TrainingEmitter
             : SliceOf(context, field + "Hidden", $"(steps - 1) * {Int(layer.Units)}", Int(layer.Units));
     }
 
-    private static void WriteStateCarrying(EmitContext context)
+    internal static void WriteKeepTrainingState(EmitContext context, string visibility = "private")
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
@@ -393,7 +481,7 @@ internal static class TrainingEmitter
         var recurrent = model.Layers.Where(layer => layer.IsRecurrent).ToList();
         writer.WriteLine("/// <summary>Keeps a batch row's final states, to carry into the next batch once this one proves finite.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block("private void KeepTrainingState(int row, int steps)"))
+        using (writer.Block($"{visibility} void KeepTrainingState(int row, int steps)"))
         {
             foreach (LayerModel layer in recurrent)
             {
@@ -408,6 +496,14 @@ internal static class TrainingEmitter
         }
 
         writer.WriteLine();
+    }
+
+    private static void WriteCommitTrainingState(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        var recurrent = model.Layers.Where(layer => layer.IsRecurrent).ToList();
         writer.WriteLine("/// <summary>Makes the kept final states of the batch's rows the states the next batch starts from.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("private void CommitTrainingState(int sequences)"))

@@ -25,11 +25,25 @@ internal enum BufferKind
 /// <param name="Elements">Its length.</param>
 /// <param name="Summary">What it holds, for the field's documentation.</param>
 /// <param name="Kind">What it is for.</param>
-/// <param name="ElementType">Its element type when not the model's (<c>ushort</c> for bfloat16 weights), else null.</param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null)
+/// <param name="ElementType">
+/// The C# element type when it is not the model's (<c>int</c> for token ids and class ids, <c>ushort</c> for bfloat16
+/// weights), else null.
+/// </param>
+/// <param name="InWorkspace">
+/// Whether each share of a batch has its own (<c>Parallelism</c> &gt; 1): declared in the nested <c>Workspace</c> class
+/// rather than in the model.
+/// </param>
+/// <param name="Copies">How many of it the model holds: the number of workspaces, or one fewer for a workspace's
+/// gradients (share 0 adds into the model's own).</param>
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1)
 {
     /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
-    public long ElementBytes(long modelElementBytes) => ElementType == "ushort" ? 2 : modelElementBytes;
+    public long ElementBytes(long modelElementBytes) => ElementType switch
+    {
+        "int" => 4,
+        "ushort" => 2,
+        _ => modelElementBytes,
+    };
 }
 
 /// <summary>
@@ -45,7 +59,9 @@ internal static class BufferPlan
     {
         var buffers = new List<BufferSpec>();
         long sequence = model.SequenceLength;
-        void Add(BufferKind kind, string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, kind));
+        int workers = model.Workers;
+        void Add(BufferKind kind, string name, string size, long elements, string summary) =>
+            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1));
         void PerStep(BufferKind kind, string name, int width, string summary) => Add(kind, name, $"SequenceLength * {Int(width)}", sequence * width, summary);
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
 
@@ -148,14 +164,31 @@ internal static class BufferPlan
     private static void AddTraining(NetworkModel model, TrainingDeclaration training, List<BufferSpec> buffers, long sequence)
     {
         const BufferKind Kind = BufferKind.Training;
+        int workers = model.Workers;
         void Add(string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, Kind));
+
+        // Working memory of one sequence's forward and backward pass: each share of a parallel batch has its own.
+        void PerSequence(string name, string size, long elements, string summary) =>
+            buffers.Add(new BufferSpec(name, size, elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
         bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
         bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
         Add("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
         Add("_optimizerFirst", first ? "ParameterCount" : "0", first ? model.ParameterCount : 0, first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
         Add("_optimizerSecond", second ? "ParameterCount" : "0", second ? model.ParameterCount : 0, second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
-        Add("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for one sequence, as the fused loss reads them." : "The model's outputs for one sequence, as the loss reads them.");
-        Add("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for one sequence.");
+        if (workers > 1)
+        {
+            string input = model.TakesTokens ? "int" : model.ElementType;
+            string target = training.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : model.ElementType;
+            long rows = model.OutputIsSequence ? sequence : 1;
+            string perStep = model.TakesTokens ? string.Empty : $" * {Int(model.InputWidth)}";
+            string perRow = model.TargetsPerRow == 1 ? string.Empty : $" * {Int(model.TargetsPerRow)}";
+            buffers.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), "The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).", Kind, input));
+            buffers.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied with the inputs.", Kind, target));
+            buffers.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
+        }
+
+        PerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for one sequence, as the fused loss reads them." : "The model's outputs for one sequence, as the loss reads them.");
+        PerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for one sequence.");
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -163,11 +196,11 @@ internal static class BufferPlan
             {
                 if (layer.OutputIsSequence)
                 {
-                    Add($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                    PerSequence($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
                 }
                 else
                 {
-                    Add($"{field}OutputGradients", Int(layer.OutputWidth), layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                    PerSequence($"{field}OutputGradients", Int(layer.OutputWidth), layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
                 }
             }
 
@@ -178,10 +211,10 @@ internal static class BufferPlan
 
             foreach (string direction in Directions(layer))
             {
-                Add($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
+                PerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
             }
 
-            Add($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
+            PerSequence($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
             if (training.Stateful)
             {
                 long rows = (long)training.BatchSize * layer.Units;
@@ -204,7 +237,7 @@ internal static class BufferPlan
         long weights = 0, working = 0, streaming = 0, training = 0;
         foreach (BufferSpec buffer in For(model))
         {
-            long bytes = buffer.Elements * buffer.ElementBytes(size);
+            long bytes = buffer.Elements * buffer.Copies * buffer.ElementBytes(size);
             switch (buffer.Kind)
             {
                 case BufferKind.Weights:

@@ -64,7 +64,8 @@ internal sealed record TrainingDeclaration(
     float ClipNorm,
     float GlobalClipNorm,
     float ClipValue,
-    bool Stateful);
+    bool Stateful,
+    int Parallelism);
 
 /// <summary>A type that contains the model's class, re-declared around the generated part.</summary>
 /// <param name="Keyword">How to declare it: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>

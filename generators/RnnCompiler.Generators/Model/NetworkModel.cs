@@ -110,6 +110,15 @@ internal sealed record NetworkModel(
         }
     }
 
+    /// <summary>
+    /// The number of shares a training batch is split into, each with its own workspace and thread: the <c>[Train]</c>
+    /// Parallelism when above 1, else 1 (the batch runs on the calling thread, in the model's own buffers).
+    /// </summary>
+    public int Workers => Training is { Parallelism: > 1 } training ? training.Parallelism : 1;
+
+    /// <summary>Whether the per-sequence buffers and passes live in a nested <c>Workspace</c> class, one per share.</summary>
+    public bool HasWorkspaces => Workers > 1;
+
     /// <summary>The element type of weights and activations in the emitted code.</summary>
     public string ElementType => IsDouble ? "double" : "float";
 

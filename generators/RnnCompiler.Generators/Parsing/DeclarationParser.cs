@@ -141,7 +141,7 @@ internal static class DeclarationParser
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)
     {
-        var training = new TrainingDeclaration(LossKind.SparseCategoricalCrossentropy, false, OptimizerKind.Adam, 1e-3f, 32, 0f, false, 0.9f, 0.999f, 0.9f, 1e-7f, 0f, 0f, 0f, false);
+        var training = new TrainingDeclaration(LossKind.SparseCategoricalCrossentropy, false, OptimizerKind.Adam, 1e-3f, 32, 0f, false, 0.9f, 0.999f, 0.9f, 1e-7f, 0f, 0f, 0f, false, 0);
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             object? value = argument.Value.Value;
@@ -162,6 +162,7 @@ internal static class DeclarationParser
                 ("GlobalClipNorm", float clip) => training with { GlobalClipNorm = clip },
                 ("ClipValue", float clip) => training with { ClipValue = clip },
                 ("Stateful", bool flag) => training with { Stateful = flag },
+                ("Parallelism", int workers) => training with { Parallelism = workers },
                 _ => training,
             };
         }

@@ -30,6 +30,12 @@ internal static class NetworkValidator
         "RefreshBFloat16Weights", "BFloat16Layout", "_bf16Weights", "_bf16Stale", "CompiledBFloat16Weights",
     };
 
+    /// <summary>Names the generator emits besides those when training runs on several threads (<c>Parallelism</c> &gt; 1).</summary>
+    public static readonly string[] WorkspaceMemberNames = { "Workspace", "EnsureWorkspaces", "_workspaces", "_workers", "_batchInputs", "_batchTargets" };
+
+    /// <summary>The most threads a training batch runs on.</summary>
+    public const int MaxParallelism = 64;
+
     public static (NetworkModel? Network, List<ValidationProblem> Problems) Validate(ModelDeclaration declaration)
     {
         var problems = new List<ValidationProblem>();
@@ -75,7 +81,8 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"A model class cannot be named '{name}': RnnCompiler generates a member of that name, and a member cannot share its class's name; rename the class."));
         }
 
-        foreach (string member in declaration.MemberNames.Where(member => GeneratedMemberNames.Contains(member)))
+        bool workspaces = declaration.Training is { Parallelism: > 1 };
+        foreach (string member in declaration.MemberNames.Where(member => GeneratedMemberNames.Contains(member) || (workspaces && WorkspaceMemberNames.Contains(member))))
         {
             problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"'{name}' declares '{member}', which RnnCompiler generates; rename your member."));
         }
@@ -168,6 +175,15 @@ internal static class NetworkValidator
         if (!(training.Epsilon > 0) || float.IsInfinity(training.Epsilon))
         {
             OutOfRange($"Epsilon is {Float(training.Epsilon)}; it must be a small positive number such as 1e-7f.");
+        }
+
+        if (training.Parallelism < 0 || training.Parallelism > MaxParallelism)
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, OnTrain, $"Parallelism is {training.Parallelism}; it must be from 1 to {MaxParallelism} threads (0, the default, means 1), for example Parallelism = 2."));
+        }
+        else if (training.BatchSize >= 1 && training.Parallelism > training.BatchSize)
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, OnTrain, $"Parallelism is {training.Parallelism} but BatchSize is {training.BatchSize}, so a share of the batch would never get a sequence; set Parallelism to at most {training.BatchSize}, or raise BatchSize."));
         }
 
         if (network is null)

@@ -40,6 +40,7 @@ internal static class ProblemIds
     public const string WeightsFileUnreadable = "RNN0022";
     public const string WeightsDisagree = "RNN0023";
 
-    // RNN0024 is the analyzer's record error (DiagnosticDescriptors.RecordModelId); RNN0025 is taken by Parallelism.
+    // RNN0024 (a record model) is the analyzer's own: DiagnosticDescriptors.RecordModelId.
+    public const string ParallelismOutOfRange = "RNN0025";
     public const string BFloat16NotSupported = "RNN0026";
 }

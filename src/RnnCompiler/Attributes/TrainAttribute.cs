@@ -99,4 +99,23 @@ public sealed class TrainAttribute : Attribute
     /// <c>ResetState()</c> (truncated BPTT, Keras's <c>stateful=True</c>). Not with bidirectional layers.
     /// </summary>
     public bool Stateful { get; set; }
+
+    /// <summary>
+    /// The number of threads a training batch runs on (<c>TrainBatch</c>, <c>ComputeGradients</c>, <c>Evaluate</c>);
+    /// 1 to 64, and not more than <see cref="BatchSize"/>. 1, or 0 (the default), runs the batch on the calling thread.
+    /// </summary>
+    /// <remarks>
+    /// <para>With N &gt; 1 the sequences of each batch are split into N fixed contiguous shares (share k takes sequences
+    /// [k·n/N, (k+1)·n/N) of a batch of n). Each share runs on its own thread with its own working memory and its own
+    /// gradient buffer; then the shares' losses and gradients are summed in a fixed order (share 0, then 1, ...). So
+    /// the result depends only on the data and N, never on thread timing: the same batch gives bit-identical results
+    /// from run to run. The calling thread runs a share itself; the others run on thread-pool threads, and nothing is
+    /// allocated per batch.</para>
+    /// <para>Because the sums are grouped differently, the loss and gradients with N &gt; 1 can differ from those with
+    /// N = 1 by rounding (a few units in the last place), and two values of N can differ from each other the same way.</para>
+    /// <para>Each share needs its own working memory and gradients: the model holds N copies of them (the summary's
+    /// memory figure includes them). Stateful training works too: each batch row's carried state belongs to the share
+    /// that runs the row.</para>
+    /// </remarks>
+    public int Parallelism { get; set; }
 }

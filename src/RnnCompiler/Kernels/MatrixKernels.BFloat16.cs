@@ -44,28 +44,28 @@ public static partial class MatrixKernels
         int column = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            column = MultiplyAddColumns<Simd512<float>, BFloat16Load512>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumnsBFloat16<Simd512<float>, BFloat16Load512>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            column = MultiplyAddColumns<Simd256<float>, BFloat16Load256>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumnsBFloat16<Simd256<float>, BFloat16Load256>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
-            column = MultiplyAddColumns<Simd128<float>, BFloat16Load128>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumnsBFloat16<Simd128<float>, BFloat16Load128>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
-        MultiplyAddColumns<Scalar<float>, BFloat16LoadScalar>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+        MultiplyAddColumnsBFloat16<Scalar<float>, BFloat16LoadScalar>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
     }
 
     /// <summary>
-    /// The bfloat16 form of the float <c>MultiplyAddColumns</c>: eight vectors of accumulators per column block,
+    /// The bfloat16 form of the float <c>MultiplyAddColumnsBFloat16</c>: eight vectors of accumulators per column block,
     /// then one; a vector loads only the <c>Count</c> weights of its columns, so no read goes past the matrix.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int MultiplyAddColumns<TVector, TLoad>(ref float x, int rows, ref ushort w, nuint stride, ref float y, int columns, int column)
+    private static int MultiplyAddColumnsBFloat16<TVector, TLoad>(ref float x, int rows, ref ushort w, nuint stride, ref float y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, float>
         where TLoad : struct, IBFloat16Load<TVector>
     {
@@ -157,20 +157,20 @@ public static partial class MatrixKernels
             int column = 0;
             if (Vector512.IsHardwareAccelerated)
             {
-                column = ProjectFourColumns<Simd512<float>, BFloat16Load512>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumnsBFloat16<Simd512<float>, BFloat16Load512>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
             if (Vector256.IsHardwareAccelerated)
             {
-                column = ProjectFourColumns<Simd256<float>, BFloat16Load256>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumnsBFloat16<Simd256<float>, BFloat16Load256>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
             if (Vector128.IsHardwareAccelerated)
             {
-                column = ProjectFourColumns<Simd128<float>, BFloat16Load128>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumnsBFloat16<Simd128<float>, BFloat16Load128>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
-            ProjectFourColumns<Scalar<float>, BFloat16LoadScalar>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+            ProjectFourColumnsBFloat16<Scalar<float>, BFloat16LoadScalar>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
         }
 
         for (; t < steps; t++)
@@ -181,9 +181,9 @@ public static partial class MatrixKernels
         }
     }
 
-    /// <summary>The bfloat16 form of the float <c>ProjectFourColumns</c>.</summary>
+    /// <summary>The bfloat16 form of the float <c>ProjectFourColumnsBFloat16</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ProjectFourColumns<TVector, TLoad>(ref float x, int inputs, ref ushort w, ref float bias, ref float y, int outputs, int column)
+    private static int ProjectFourColumnsBFloat16<TVector, TLoad>(ref float x, int inputs, ref ushort w, ref float bias, ref float y, int outputs, int column)
         where TVector : struct, ISimdVector<TVector, float>
         where TLoad : struct, IBFloat16Load<TVector>
     {
@@ -290,29 +290,29 @@ public static partial class MatrixKernels
         int column = 0;
         if (Vector512.IsHardwareAccelerated && columns - column >= Vector512<float>.Count)
         {
-            column = AffineColumns<Simd512<float>, BFloat16Load512>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumnsBFloat16<Simd512<float>, BFloat16Load512>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (Vector256.IsHardwareAccelerated && columns - column >= Vector256<float>.Count)
         {
-            column = AffineColumns<Simd256<float>, BFloat16Load256>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumnsBFloat16<Simd256<float>, BFloat16Load256>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (Vector128.IsHardwareAccelerated && columns - column >= Vector128<float>.Count)
         {
-            column = AffineColumns<Simd128<float>, BFloat16Load128>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumnsBFloat16<Simd128<float>, BFloat16Load128>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (column < columns)
         {
-            AffineColumns<Scalar<float>, BFloat16LoadScalar>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            AffineColumnsBFloat16<Scalar<float>, BFloat16LoadScalar>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
     }
 
-    /// <summary>The bfloat16 form of the float <c>AffineColumns</c>: eight vectors of accumulators per block, then one.</summary>
+    /// <summary>The bfloat16 form of the float <c>AffineColumnsBFloat16</c>: eight vectors of accumulators per block, then one.</summary>
     /// <remarks>Not inlined on purpose, as the float one: each width is its own method, within the JIT's inlining budget.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int AffineColumns<TVector, TLoad>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, ref float bias, ref float y, int columns, int column)
+    private static int AffineColumnsBFloat16<TVector, TLoad>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, ref float bias, ref float y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, float>
         where TLoad : struct, IBFloat16Load<TVector>
     {

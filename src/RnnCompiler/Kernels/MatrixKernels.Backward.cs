@@ -131,21 +131,31 @@ public static partial class MatrixKernels
         ref T yRef = ref MemoryMarshal.GetReference(y);
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
-            AxpyCore<Simd512<T>, T>(a, ref xRef, ref yRef, n);
+            AxpyWidth<Simd512<T>, T>(a, ref xRef, ref yRef, n);
         }
         else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
         {
-            AxpyCore<Simd256<T>, T>(a, ref xRef, ref yRef, n);
+            AxpyWidth<Simd256<T>, T>(a, ref xRef, ref yRef, n);
         }
         else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= Vector128<T>.Count)
         {
-            AxpyCore<Simd128<T>, T>(a, ref xRef, ref yRef, n);
+            AxpyWidth<Simd128<T>, T>(a, ref xRef, ref yRef, n);
         }
         else
         {
-            AxpyCore<Scalar<T>, T>(a, ref xRef, ref yRef, n);
+            AxpyWidth<Scalar<T>, T>(a, ref xRef, ref yRef, n);
         }
     }
+
+    /// <summary>
+    /// <see cref="AxpyCore{TVector, T}"/> at one width as a method of its own: inlined into <see cref="Axpy{T}"/> with the
+    /// other widths, the JIT ran out of inlining budget and called the vector operations one by one (seen in a profile).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AxpyWidth<TVector, T>(T a, ref T x, ref T y, int n)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => AxpyCore<TVector, T>(a, ref x, ref y, n);
 
     /// <summary>
     /// <c>y[i] = a · x[i] + y[i]</c> (fused where the hardware has FMA): four vectors at a time, then one, then the tail

@@ -46,22 +46,25 @@ public static partial class MatrixKernels
         ref T wRef = ref MemoryMarshal.GetReference(w);
         ref T yRef = ref MemoryMarshal.GetReference(y);
         int column = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
             column = MultiplyAddColumns<Simd512<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
         {
             column = MultiplyAddColumns<Simd256<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
-        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
         {
             column = MultiplyAddColumns<Simd128<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
         }
 
-        MultiplyAddColumns<Scalar<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+        if (column < columns)
+        {
+            MultiplyAddColumns<Scalar<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+        }
     }
 
     /// <summary>
@@ -69,7 +72,8 @@ public static partial class MatrixKernels
     /// then streams 8 vectors, 512 bytes with AVX-512, in one run), then one, and returns the first column it left for a
     /// narrower vector. Every column sums its rows in order, so the width never changes a result.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>Not inlined on purpose, as <see cref="ProjectFourColumns{TVector, T}"/>: each width keeps its own inlining budget.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int MultiplyAddColumns<TVector, T>(ref T x, int rows, ref T w, nuint stride, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -162,22 +166,25 @@ public static partial class MatrixKernels
             ref T x4 = ref Unsafe.Add(ref xRef, t * inputs);
             ref T y4 = ref Unsafe.Add(ref yRef, t * outputs);
             int column = 0;
-            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && outputs - column >= Vector512<T>.Count)
             {
                 column = ProjectFourColumns<Simd512<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
-            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && outputs - column >= Vector256<T>.Count)
             {
                 column = ProjectFourColumns<Simd256<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
-            if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+            if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && outputs - column >= Vector128<T>.Count)
             {
                 column = ProjectFourColumns<Simd128<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
-            ProjectFourColumns<Scalar<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+            if (column < outputs)
+            {
+                ProjectFourColumns<Scalar<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+            }
         }
 
         for (; t < steps; t++)
@@ -193,7 +200,11 @@ public static partial class MatrixKernels
     /// columns at a time, then one; returns the first column left for a narrower vector. Rows are summed in order, as
     /// <see cref="MultiplyAdd{T}"/> sums them, so the results are the same as four separate products.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <remarks>
+    /// Not inlined on purpose: inlined into a generated training method, the JIT ran out of inlining budget here and
+    /// called the vector operations (<c>MultiplyAdd</c>, <c>Load</c>) one by one (seen in a profile of training).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static int ProjectFourColumns<TVector, T>(ref T x, int inputs, ref T w, ref T bias, ref T y, int outputs, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -34,6 +34,16 @@ public class GradientCheckTests
 
     [Fact] public void Softmax_output_with_mse_uses_the_softmax_jacobian() => CheckFeatures(new GradSoftmaxMse(), steps: 3, seed: 10);
 
+    [Fact] public void Parallel_shares_stacked_lstm_with_sparse_crossentropy() => CheckFeatures(new ParallelGradLstmSparse(), steps: 6, seed: 21);
+
+    [Fact] public void Parallel_shares_bidirectional_gru_with_binary_crossentropy() => CheckFeatures(new ParallelGradGruBinary(), steps: 4, seed: 22);
+
+    [Fact] public void Parallel_shares_embedding_gru_tagger() => CheckTokens(new ParallelGradTokenTagger(), steps: 5, seed: 23);
+
+    [Fact] public void Parallel_shares_of_three_one_sequence_each() => CheckFeatures(new ParallelGradDenseFirstMae(), steps: 3, seed: 24);
+
+    [Fact] public void Parallel_shares_of_three_with_a_batch_of_two_leave_one_empty() => CheckFeatures(new ParallelGradDenseFirstMae(), steps: 3, seed: 5, sequences: 2);
+
     [Fact]
     public void Shorter_sequences_and_partial_batches_are_checked_too() => CheckFeatures(new GradLstmSparse(), steps: 2, seed: 11, sequences: 1);
 

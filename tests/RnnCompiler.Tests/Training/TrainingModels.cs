@@ -100,3 +100,63 @@ public partial class FloatTokenTagger;
 [Gru(2)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class StatefulClassifier;
+
+// Parallelism twins of the models above: the same networks, each batch split into fixed shares run on several
+// threads, for the finite-difference checks and for comparison with one thread.
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3, Parallelism = 2)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelGradLstmSparse;
+
+[RnnModel(SequenceLength = 6)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3, Parallelism = 2)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelFloatLstmSparse;
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.BinaryCrossentropy, BatchSize = 2, Parallelism = 2)]
+[Input(2)]
+[Gru(4, ReturnSequences = true, ResetAfter = false, Bidirectional = true, MergeMode = MergeMode.Multiply)]
+[Gru(3, Bidirectional = true, MergeMode = MergeMode.Average)]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class ParallelGradGruBinary;
+
+// Three shares of a batch of up to three: a batch of two leaves a share empty.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanAbsoluteError, BatchSize = 3, Parallelism = 3)]
+[Input(3)]
+[Dense(4, Activation = Activation.Tanh)]
+[SimpleRnn(3, Activation = Activation.Sigmoid, ReturnSequences = true, Bidirectional = true)]
+[Dense(2, Activation = Activation.Relu)]
+public partial class ParallelGradDenseFirstMae;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.CategoricalCrossentropy, BatchSize = 2, Parallelism = 2)]
+[Embedding(11, 3)]
+[Gru(5, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class ParallelGradTokenTagger;
+
+[RnnModel(SequenceLength = 4, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Parallelism = 2)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+[Gru(2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelStatefulClassifier;
+
+// TokenClassifier (OptimizerModels.cs) on three threads: batches of 4 split 1 + 1 + 2.
+[RnnModel(SequenceLength = 12)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 4, ClipNorm = 1f, Parallelism = 3)]
+[Embedding(20, 5)]
+[Lstm(7, ReturnSequences = true)]
+[Gru(6)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelTokenClassifier;

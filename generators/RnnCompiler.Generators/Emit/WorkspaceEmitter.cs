@@ -1,0 +1,222 @@
+using System.Linq;
+using RnnCompiler.Generators.Model;
+using static RnnCompiler.Generators.Emit.ModelEmitter;
+
+namespace RnnCompiler.Generators.Emit;
+
+/// <summary>
+/// Emits what <c>[Train(Parallelism = N)]</c>, N &gt; 1, adds: a nested <c>Workspace</c> class that holds one share's
+/// working memory and gradients and runs the per-sequence passes (forward, streaming step, backward, state keeping,
+/// written by the same code as for a model without workspaces, so the text is the same), and the model's N
+/// workspaces with the <c>BatchWorkers</c> that runs them.
+/// </summary>
+/// <remarks>
+/// The workspace fields that the model also holds (weights, streaming and carried states, the copied batch) refer to
+/// the model's arrays under the same names, so the passes read exactly as they do in the model. A field initializer
+/// cannot reach the model's other fields, and the generator must not declare a constructor (the user may), so the
+/// workspaces are created at the model's first call that needs them.
+/// </remarks>
+internal static class WorkspaceEmitter
+{
+    /// <summary>Model arrays that a workspace does not reach: the optimizer's, and the model's summed gradients.</summary>
+    private static readonly string[] s_notShared = { "_gradients", "_optimizerFirst", "_optimizerSecond" };
+
+    public static void Write(EmitContext context)
+    {
+        WriteModelMembers(context);
+        WriteWorkspaceClass(context);
+    }
+
+    private static void WriteModelMembers(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        int workers = model.Workers;
+        writer.WriteLine($"/// <summary>One workspace per share of a training batch ({Int(workers)}); Predict and Step use the first. Created at first use.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine("private Workspace[]? _workspaces;");
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>Runs the workspaces' shares of a batch at once, the calling thread taking part.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine("private global::RnnCompiler.Training.BatchWorkers? _workers;");
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>Creates the workspaces and their runner at the first call that needs them; nothing is allocated after that.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine("[global::System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_workspaces), nameof(_workers))]");
+        using (writer.Block("private void EnsureWorkspaces()"))
+        {
+            using (writer.Block("if (_workspaces is not null && _workers is not null)"))
+            {
+                writer.WriteLine("return;");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine($"var workspaces = new Workspace[{Int(workers)}];");
+            writer.WriteLine("// Share 0 adds its gradients into the model's own; the others are added to them afterwards, in share order.");
+            writer.WriteLine("workspaces[0] = new Workspace(this, _gradients);");
+            using (writer.Block("for (int k = 1; k < workspaces.Length; k++)"))
+            {
+                writer.WriteLine($"workspaces[k] = new Workspace(this, new {t}[ParameterCount]);");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("_workers = new global::RnnCompiler.Training.BatchWorkers(workspaces);");
+            writer.WriteLine("_workspaces = workspaces;");
+        }
+
+        writer.WriteLine();
+    }
+
+    private static void WriteWorkspaceClass(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        TrainingDeclaration training = model.Training!;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "int" : t;
+        string target = training.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : t;
+        var buffers = BufferPlan.For(model);
+        var shared = buffers.Where(buffer => !buffer.InWorkspace && !s_notShared.Contains(buffer.Name)).ToList();
+
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// One share's working memory and gradients, and the passes over one sequence that use them. The arrays the model");
+        writer.WriteLine("/// also holds (weights, states, the copied batch) are the model's own, under the same names.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"private sealed class Workspace : global::RnnCompiler.Training.IBatchShare"))
+        {
+            foreach (BufferSpec buffer in shared)
+            {
+                writer.WriteLine($"/// <summary>The model's own array: {Xml(LowerFirst(buffer.Summary))}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private readonly {buffer.ElementType ?? t}[] {buffer.Name};");
+                writer.WriteLine();
+            }
+
+            writer.WriteLine("/// <summary>This share's gradients: the model's own for share 0; the model adds the others to them in share order.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"private readonly {t}[] _gradients;");
+            writer.WriteLine();
+            foreach (BufferSpec buffer in buffers.Where(buffer => buffer.InWorkspace && buffer.Name != "_gradients"))
+            {
+                writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private readonly {buffer.ElementType ?? t}[] {buffer.Name} = new {buffer.ElementType ?? t}[{buffer.Size}];");
+                writer.WriteLine();
+            }
+
+            // The share of the batch that Prepare sets.
+            foreach ((string type, string name, string summary) in new[]
+            {
+                ("int", "_first", "The first sequence of this share in the copied batch."),
+                ("int", "_end", "One past the last sequence of this share."),
+                ("int", "_steps", "The steps of every sequence in the batch."),
+                (t, "_scale", "1 / (the batch's output rows): the loss's average."),
+                ("bool", "_backward", "Whether to backpropagate (not for Evaluate)."),
+            })
+            {
+                writer.WriteLine($"/// <summary>{summary}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private {type} {name};");
+                writer.WriteLine();
+            }
+
+            writer.WriteLine("/// <summary>Creates a workspace that reads and writes the model's shared arrays.</summary>");
+            writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
+            writer.WriteLine("/// <param name=\"gradients\">Where this share adds its gradients.</param>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block($"public Workspace({model.TypeName} model, {t}[] gradients)"))
+            {
+                foreach (BufferSpec buffer in shared)
+                {
+                    writer.WriteLine($"{buffer.Name} = model.{buffer.Name};");
+                }
+
+                writer.WriteLine("_gradients = gradients;");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>This share's summed loss (before the batch's scale), after <see cref=\"Run\"/>.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {t} Loss {{ get; private set; }}");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>This share's number of correct predictions, after <see cref=\"Run\"/>.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {t} Correct {{ get; private set; }}");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>This share's gradients, after a backward <see cref=\"Run\"/>.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {ReadOnlySpan}<{t}> Gradients => _gradients;");
+            writer.WriteLine();
+
+            writer.WriteLine("/// <summary>Sets the share of the checked, copied batch that <see cref=\"Run\"/> computes.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block($"public void Prepare(int first, int end, int steps, {t} scale, bool backward)"))
+            {
+                writer.WriteLine("_first = first;");
+                writer.WriteLine("_end = end;");
+                writer.WriteLine("_steps = steps;");
+                writer.WriteLine("_scale = scale;");
+                writer.WriteLine("_backward = backward;");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Runs this share's sequences: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block("public void Run()"))
+            {
+                writer.WriteLine($"{ReadOnlySpan}<{input}> inputs = _batchInputs;");
+                writer.WriteLine($"{ReadOnlySpan}<{target}> targets = _batchTargets;");
+                writer.WriteLine("int steps = _steps;");
+                writer.WriteLine($"int rows = {TrainingEmitter.Rows(model)};");
+                writer.WriteLine($"{t} scale = _scale;");
+                writer.WriteLine("bool backward = _backward;");
+                using (writer.Block("if (backward)"))
+                {
+                    writer.WriteLine("global::System.Array.Clear(_gradients);");
+                }
+
+                writer.WriteLine();
+                writer.WriteLine($"{t} total = 0;");
+                writer.WriteLine($"{t} correct = 0;");
+                using (writer.Block("for (int b = _first; b < _end; b++)"))
+                {
+                    TrainingEmitter.WriteSequence(context);
+                }
+
+                writer.WriteLine();
+                writer.WriteLine("Loss = total;");
+                writer.WriteLine("Correct = correct;");
+            }
+
+            writer.WriteLine();
+            WriteRunForward(context, "public");
+            if (model.CanStream)
+            {
+                writer.WriteLine("/// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                using (writer.Block(StepSignature(model, "public")))
+                {
+                    WriteStepBody(context);
+                }
+
+                writer.WriteLine();
+            }
+
+            TrainingEmitter.WriteRunBackward(context, "public");
+            if (training.Stateful)
+            {
+                TrainingEmitter.WriteKeepTrainingState(context, "public");
+            }
+
+            writer.RemoveTrailingBlankLine();
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>"Every weight" → "every weight"; "gru: …" stays.</summary>
+    private static string LowerFirst(string text) =>
+        text.Length > 1 && char.IsUpper(text[0]) && char.IsLower(text[1]) ? char.ToLowerInvariant(text[0]) + text.Substring(1) : text;
+}
