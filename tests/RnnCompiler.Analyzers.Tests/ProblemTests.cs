@@ -310,4 +310,35 @@ public class ProblemTests
             private sealed class Workspace { }
         }
         """);
+
+    [Fact]
+    public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0026").WithMessage("WeightPrecision.BFloat16 stores float weights at half the bytes; 'Forecaster' computes in double. Remove Precision = Precision.Double, or WeightPrecision = WeightPrecision.BFloat16."));
+
+    [Fact]
+    public Task RNN0026_bfloat16_weights_on_a_trained_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|RNN0026:RnnModel(SequenceLength = 10, WeightPrecision = WeightPrecision.BFloat16)|}]
+        [Train(Loss = Loss.MeanSquaredError)]
+        [Input(3)]
+        [Gru(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0017_unknown_weight_precision() => AnalyzerTest.VerifyAsync(
+        """
+        [{|RNN0017:RnnModel(SequenceLength = 10, WeightPrecision = (WeightPrecision)2)|}]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """);
 }

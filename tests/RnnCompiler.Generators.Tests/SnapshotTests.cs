@@ -40,6 +40,9 @@ public sealed class SnapshotTests
     [Fact]
     public void ParallelTrainer() => Verify(TestModels.ParallelTrainer);
 
+    [Fact]
+    public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

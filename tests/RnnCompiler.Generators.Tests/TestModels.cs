@@ -131,6 +131,17 @@ internal static class TestModels
         public partial class GlobalModel;
         """;
 
+    /// <summary>A streaming inference model with bfloat16 weights: the kernels are read from a ushort copy.</summary>
+    public const string BFloat16Streaming = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 32, WeightPrecision = WeightPrecision.BFloat16)]
+        [Input(64)]
+        [Lstm(128)]
+        [Dense(10)]
+        public partial class Bf16Forecaster;
+        """;
+
     /// <summary>Every model above by name, in the order written.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -144,6 +155,7 @@ internal static class TestModels
         [nameof(TrainedSentiment)] = TrainedSentiment,
         [nameof(StatefulDoubleTrainer)] = StatefulDoubleTrainer,
         [nameof(ParallelTrainer)] = ParallelTrainer,
+        [nameof(BFloat16Streaming)] = BFloat16Streaming,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

@@ -120,6 +120,47 @@ for (int columns = 1; columns <= 70; columns++)
     Check(ok, $"MultiplyAdd with {columns} columns");
 }
 
+// 2b. The bfloat16 kernels (WeightPrecision.BFloat16) against a naive loop over the widened weights, and the rounding.
+for (int columns = 1; columns <= 70; columns++)
+{
+    bool ok = true;
+    foreach (int rows in new[] { 1, 7, 33 })
+    {
+        int stride = columns + columns % 3;
+        float[] x = TrainingData.Features(rows, seed: rows);
+        float[] values = TrainingData.Features((rows - 1) * stride + columns, seed: columns);
+        var w = new ushort[values.Length];
+        BFloat16.Round(values, w);
+        float[] y = TrainingData.Features(columns, seed: rows + columns);
+        float[] projected = new float[columns];
+        var expected = new double[columns];
+        var expectedProjection = new double[columns];
+        for (int j = 0; j < columns; j++)
+        {
+            expected[j] = y[j];
+            for (int i = 0; i < rows; i++)
+            {
+                expected[j] += (double)x[i] * BFloat16.Widen(w[i * stride + j]);
+                expectedProjection[j] += (double)x[i] * BFloat16.Widen(w[i * columns + j]);
+            }
+        }
+
+        MatrixKernels.MultiplyAdd(x, w, stride, y);
+        MatrixKernels.Project(x, 1, rows, w.AsSpan(0, rows * columns), new float[columns], projected);
+        float[] affine = new float[columns];
+        MatrixKernels.Affine(x, w.AsSpan(0, rows * columns), default, default, new float[columns], affine);
+        for (int j = 0; j < columns; j++)
+        {
+            ok &= Close(expected[j], y[j], 1e-5) && Close(expectedProjection[j], projected[j], 1e-5) && Close(expectedProjection[j], affine[j], 1e-5);
+        }
+    }
+
+    Check(ok, $"bfloat16 MultiplyAdd, Project and Affine with {columns} columns");
+}
+
+Check(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F80_8000u)) == 0x3F80 && BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F81_8000u)) == 0x3F82
+    && float.IsNaN(BFloat16.Widen(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x7F80_0001u)))), "bfloat16 rounding: ties to even, NaN kept");
+
 // 3. Sigmoid and tanh, vector and scalar, against System.Math over a sweep (absolute 1e-6 as the issue states).
 {
     const int Count = 20_001;

@@ -64,9 +64,18 @@ internal static class ModelEmitter
             }
 
             WriteLayout(context);
+            if (model.BFloat16Weights)
+            {
+                BFloat16Emitter.WriteLayout(context);
+            }
+
             if (compiledWeights is { } weights)
             {
                 WriteCompiledWeights(context, weights);
+                if (model.BFloat16Weights)
+                {
+                    BFloat16Emitter.WriteCompiledWeights(context, weights);
+                }
             }
         }
 
@@ -148,6 +157,12 @@ internal static class ModelEmitter
                 continue; // declared with the training members, or in each Workspace
             }
 
+            if (buffer.ElementType == "ushort")
+            {
+                BFloat16Emitter.WriteArray(context, buffer);
+                continue;
+            }
+
             writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine(buffer.Kind == BufferKind.Weights
@@ -162,14 +177,21 @@ internal static class ModelEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Every weight of the model, {Int(model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
-        writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
-        writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model.");
-        writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"public {Span}<{t}> Parameters => _parameters;");
-        writer.WriteLine();
+        if (model.BFloat16Weights)
+        {
+            BFloat16Emitter.WriteParameters(context);
+        }
+        else
+        {
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine($"/// Every weight of the model, {Int(model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
+            writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
+            writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {Span}<{t}> Parameters => _parameters;");
+            writer.WriteLine();
+        }
 
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Draws new weights with Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels,");
@@ -177,8 +199,7 @@ internal static class ModelEmitter
         writer.WriteLine("/// </summary>");
         writer.WriteLine("/// <param name=\"seed\">Any integer; the same seed gives the same weights on every machine.</param>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"public void InitializeWeights(int seed) => global::RnnCompiler.Weights.WeightInitializer.Initialize<{t}>(s_layers, _parameters, seed);");
-        writer.WriteLine();
+        WriteWeightsChange(context, "public void InitializeWeights(int seed)", $"global::RnnCompiler.Weights.WeightInitializer.Initialize<{t}>(s_layers, _parameters, seed);");
 
         writer.WriteLine("/// <summary>Writes the weights as safetensors, with Keras's tensor names and layouts.</summary>");
         writer.WriteLine("/// <param name=\"stream\">A writable stream; it is left open.</param>");
@@ -193,8 +214,7 @@ internal static class ModelEmitter
         writer.WriteLine("/// <param name=\"stream\">A readable stream; it is left open.</param>");
         writer.WriteLine("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is damaged, or a tensor is missing or has the wrong shape or dtype.</exception>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<{t}>(stream, s_layers, _parameters);");
-        writer.WriteLine();
+        WriteWeightsChange(context, "public void LoadWeights(global::System.IO.Stream stream)", $"global::RnnCompiler.Weights.WeightFile.Load<{t}>(stream, s_layers, _parameters);");
 
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private static {t}[] CreateInitialParameters()"))
@@ -207,6 +227,19 @@ internal static class ModelEmitter
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>A method that writes new float weights: one expression, or for a bfloat16 model a body that also rounds the copy.</summary>
+    private static void WriteWeightsChange(EmitContext context, string signature, string statement)
+    {
+        if (context.Model.BFloat16Weights)
+        {
+            BFloat16Emitter.WriteWeightsChange(context, signature, statement);
+            return;
+        }
+
+        context.Writer.WriteLine($"{signature} => {statement}");
+        context.Writer.WriteLine();
     }
 
     private static void WritePredict(EmitContext context)
@@ -289,6 +322,11 @@ internal static class ModelEmitter
         using (writer.Block(signature))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            if (model.BFloat16Weights)
+            {
+                BFloat16Emitter.WriteReadWeights(context);
+            }
+
             string current = input;
             bool sequence = true;
             foreach (LayerModel layer in model.Layers)
@@ -335,7 +373,7 @@ internal static class ModelEmitter
                     activation = $"logits ? global::RnnCompiler.Activation.Linear : {activation}";
                 }
 
-                writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({input}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
+                writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Forward")}({input}, {rows}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
                 return target;
             }
         }
@@ -447,6 +485,11 @@ internal static class ModelEmitter
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+        if (model.BFloat16Weights)
+        {
+            BFloat16Emitter.WriteReadWeights(context);
+        }
+
         string current = "input";
         foreach (LayerModel layer in model.Layers)
         {
@@ -464,7 +507,7 @@ internal static class ModelEmitter
                 {
                     string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
                     writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
-                    writer.WriteLine($"{Layers}DenseLayer.Step<{t}>({current}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
+                    writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Step")}({current}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
                     current = target;
                     break;
                 }
@@ -489,11 +532,10 @@ internal static class ModelEmitter
     /// </summary>
     internal static string RecurrentCall(EmitContext context, LayerModel layer, string direction, string input, string steps, bool reverse, string? initial)
     {
-        string t = context.Model.ElementType;
         string buffer = context.Field(layer) + direction;
         string units = Int(layer.Units);
-        string kernel = Weights(context, layer, direction + "Kernel");
-        string recurrent = Weights(context, layer, direction + "RecurrentKernel");
+        string kernel = BFloat16Emitter.Kernel(context, layer, direction + "Kernel");
+        string recurrent = BFloat16Emitter.Kernel(context, layer, direction + "RecurrentKernel");
         string bias = Weights(context, layer, direction + "Bias");
         string hiddenIn = initial is null ? InitialState(context, layer, "Hidden") : initial + "State";
         string hiddenOut = initial is null ? buffer + "Hidden" : initial + "State";
@@ -501,23 +543,22 @@ internal static class ModelEmitter
         string reverseText = reverse ? "true" : "false";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{Layers}LstmLayer.Forward<{t}>{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
-            LayerType.Gru => $"{Layers}GruLayer.Forward<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
-            _ => $"{Layers}SimpleRnnLayer.Forward<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Forward")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Forward")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
         };
     }
 
     /// <summary>The call that runs one streaming step of a recurrent layer, reading and overwriting its state fields.</summary>
     private static string StepCall(EmitContext context, LayerModel layer, string input)
     {
-        string t = context.Model.ElementType;
         string field = context.Field(layer);
-        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}";
+        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {BFloat16Emitter.Kernel(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{Layers}LstmLayer.Step<{t}>{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates);",
-            LayerType.Gru => $"{Layers}GruLayer.Step<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch);",
-            _ => $"{Layers}SimpleRnnLayer.Step<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums);",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Step")}{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates);",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Step")}{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch);",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Step")}{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums);",
         };
     }
 

@@ -25,14 +25,26 @@ internal enum BufferKind
 /// <param name="Elements">Its length.</param>
 /// <param name="Summary">What it holds, for the field's documentation.</param>
 /// <param name="Kind">What it is for.</param>
-/// <param name="ElementType">The C# element type when it is not the model's (<c>int</c> for token ids and class ids), else null.</param>
+/// <param name="ElementType">
+/// The C# element type when it is not the model's (<c>int</c> for token ids and class ids, <c>ushort</c> for bfloat16
+/// weights), else null.
+/// </param>
 /// <param name="InWorkspace">
 /// Whether each share of a batch has its own (<c>Parallelism</c> &gt; 1): declared in the nested <c>Workspace</c> class
 /// rather than in the model.
 /// </param>
 /// <param name="Copies">How many of it the model holds: the number of workspaces, or one fewer for a workspace's
 /// gradients (share 0 adds into the model's own).</param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1);
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1)
+{
+    /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
+    public long ElementBytes(long modelElementBytes) => ElementType switch
+    {
+        "int" => 4,
+        "ushort" => 2,
+        _ => modelElementBytes,
+    };
+}
 
 /// <summary>
 /// Every array a generated model allocates, in declaration order: one list that the emitters declare from and that
@@ -54,6 +66,12 @@ internal static class BufferPlan
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
 
         Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
+        if (model.BFloat16Weights)
+        {
+            int packed = PackedWeights.Count(model);
+            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
+        }
+
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -219,7 +237,7 @@ internal static class BufferPlan
         long weights = 0, working = 0, streaming = 0, training = 0;
         foreach (BufferSpec buffer in For(model))
         {
-            long bytes = buffer.Elements * buffer.Copies * (buffer.ElementType == "int" ? 4 : size);
+            long bytes = buffer.Elements * buffer.Copies * buffer.ElementBytes(size);
             switch (buffer.Kind)
             {
                 case BufferKind.Weights:

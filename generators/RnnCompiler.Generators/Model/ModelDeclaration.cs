@@ -107,4 +107,5 @@ internal sealed record ModelDeclaration(
     EquatableArray<string> MemberNames,
     int Precision = 0,
     TrainingDeclaration? Training = null,
-    string? WeightsFile = null);
+    string? WeightsFile = null,
+    int WeightPrecision = 0);

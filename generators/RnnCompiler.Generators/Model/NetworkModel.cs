@@ -68,6 +68,9 @@ internal sealed record TensorModel(string Name, string Identifier, string Shape,
 /// <param name="IsDouble">Whether the model computes in double precision.</param>
 /// <param name="Training">The training configuration when the class has <c>[Train]</c>.</param>
 /// <param name="WeightsFile">The weights file to compile in (<c>[RnnModel(Weights = …)]</c>), or null.</param>
+/// <param name="BFloat16Weights">
+/// <c>WeightPrecision = WeightPrecision.BFloat16</c>: Predict and Step read a bfloat16 copy of the kernels (<see cref="PackedWeights"/>).
+/// </param>
 internal sealed record NetworkModel(
     string? Namespace,
     string TypeName,
@@ -81,7 +84,8 @@ internal sealed record NetworkModel(
     int ParameterCount,
     bool IsDouble = false,
     TrainingDeclaration? Training = null,
-    string? WeightsFile = null)
+    string? WeightsFile = null,
+    bool BFloat16Weights = false)
 {
     public LayerModel Last => Layers[Layers.Count - 1];
 

@@ -64,6 +64,7 @@ internal static class DeclarationParser
         int sequenceLength = 0;
         int precision = 0;
         string? weights = null;
+        int weightPrecision = 0;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
@@ -77,6 +78,10 @@ internal static class DeclarationParser
             else if (argument.Key == "Weights" && argument.Value.Value is string file)
             {
                 weights = file;
+            }
+            else if (argument.Key == "WeightPrecision" && argument.Value.Value is int weightPrecisionValue)
+            {
+                weightPrecision = weightPrecisionValue;
             }
         }
 
@@ -130,7 +135,8 @@ internal static class DeclarationParser
             new EquatableArray<string>(members),
             precision,
             training,
-            weights);
+            weights,
+            weightPrecision);
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

@@ -27,6 +27,7 @@ internal static class NetworkValidator
         "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters", "RunForward",
         "BatchSize", "Gradients", "TrainBatch", "ComputeGradients", "Evaluate", "SaveCheckpoint", "LoadCheckpoint",
         "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training", "CompiledWeights",
+        "RefreshBFloat16Weights", "BFloat16Layout", "_bf16Weights", "_bf16Stale", "CompiledBFloat16Weights",
     };
 
     /// <summary>Names the generator emits besides those when training runs on several threads (<c>Parallelism</c> &gt; 1).</summary>
@@ -105,6 +106,25 @@ internal static class NetworkValidator
         if (declaration.Precision is not (0 or 1))
         {
             problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The Precision value is not one of the named values; use Precision.Single or Precision.Double."));
+        }
+
+        if (declaration.WeightPrecision is not (0 or 1))
+        {
+            problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The WeightPrecision value is not one of the named values; use WeightPrecision.Float or WeightPrecision.BFloat16."));
+        }
+        else if (declaration.WeightPrecision == 1)
+        {
+            // bfloat16 weights are an inference format: a double model would lose far more than it saves, and training
+            // would update float weights that Predict no longer reads exactly (and gradients of rounded weights).
+            if (declaration.Precision == 1)
+            {
+                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.BFloat16 stores float weights at half the bytes; '{name}' computes in double. Remove Precision = Precision.Double, or WeightPrecision = WeightPrecision.BFloat16."));
+            }
+
+            if (declaration.Training is not null)
+            {
+                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.BFloat16 is for inference, and '{name}' has [Train]. Train a float model, save its weights, and load them into a second class declared with WeightPrecision = WeightPrecision.BFloat16 and without [Train]."));
+            }
         }
 
         NetworkModel? network = Resolve(declaration, problems);
@@ -364,7 +384,8 @@ internal static class NetworkValidator
             (int)offset,
             declaration.Precision == 1,
             declaration.Training,
-            string.IsNullOrWhiteSpace(declaration.WeightsFile) ? null : declaration.WeightsFile);
+            string.IsNullOrWhiteSpace(declaration.WeightsFile) ? null : declaration.WeightsFile,
+            declaration.WeightPrecision == 1);
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).
         foreach (BufferSpec buffer in BufferPlan.For(network))

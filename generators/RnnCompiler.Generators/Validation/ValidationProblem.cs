@@ -42,4 +42,5 @@ internal static class ProblemIds
 
     // RNN0024 (a record model) is the analyzer's own: DiagnosticDescriptors.RecordModelId.
     public const string ParallelismOutOfRange = "RNN0025";
+    public const string BFloat16NotSupported = "RNN0026";
 }

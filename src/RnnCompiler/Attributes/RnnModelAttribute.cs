@@ -26,6 +26,13 @@ public sealed class RnnModelAttribute : Attribute
     public Precision Precision { get; set; }
 
     /// <summary>
+    /// How <c>Predict</c> and <c>Step</c> read the weight matrices; <see cref="WeightPrecision.Float"/> (the model's element
+    /// type) by default. <see cref="WeightPrecision.BFloat16"/> keeps a bfloat16 copy of every kernel, half the bytes per
+    /// step, for inference on float models; <c>Parameters</c>, weight files and the summary's parameter counts stay float.
+    /// </summary>
+    public WeightPrecision WeightPrecision { get; set; }
+
+    /// <summary>
     /// A safetensors file of weights to compile into the assembly, named as the project's <c>AdditionalFiles</c> item
     /// lists it (its file name, or a path ending in it). The model then starts with these weights as constant data and
     /// reads no file. Keras tensor names, as <c>SaveWeights</c> writes them.

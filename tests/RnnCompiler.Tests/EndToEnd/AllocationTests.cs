@@ -13,6 +13,9 @@ public class AllocationTests
         var sentiment = new Sentiment();
         var deep = new DeepStack();
         var streaming = new DeepStreaming();
+        var bf16 = new Bf16Lstm64x128x10();
+        float[] bf16Inputs = TestData.Uniform(Bf16Lstm64x128x10.SequenceLength * Bf16Lstm64x128x10.InputFeatures, seed: 3);
+        var bf16Outputs = new float[Bf16Lstm64x128x10.OutputUnits];
         int[] tokens = TestData.Tokens(Sentiment.SequenceLength, Sentiment.VocabularySize, seed: 1);
         float[] inputs = TestData.Uniform(DeepStack.SequenceLength * DeepStack.InputFeatures, seed: 2);
         var sentimentOutputs = new float[Sentiment.OutputUnits];
@@ -26,6 +29,8 @@ public class AllocationTests
             deep.Predict(inputs, deepOutputs);
             streaming.Step(inputs.AsSpan(0, DeepStreaming.InputFeatures), streamingOutputs);
             streaming.ResetState();
+            bf16.Predict(bf16Inputs, bf16Outputs);
+            bf16.Step(bf16Inputs.AsSpan(0, Bf16Lstm64x128x10.InputFeatures), bf16Outputs);
         }
 
         RunAll(); // warm up: JIT and tiering

@@ -1,0 +1,201 @@
+using System.Collections.Generic;
+using System.Globalization;
+using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
+
+namespace RnnCompiler.Generators.Emit;
+
+/// <summary>
+/// The members of a <c>WeightPrecision.BFloat16</c> model (<see cref="NetworkModel.BFloat16Weights"/>): the bfloat16 copy
+/// of the kernels that Predict and Step read, how it follows <c>Parameters</c>, and its layout. <see cref="ModelEmitter"/>
+/// calls in here at the few places where such a model differs from a float one.
+/// </summary>
+/// <remarks>
+/// The copy follows the float weights this way: <c>InitializeWeights</c> and <c>LoadWeights</c> round it again at once;
+/// reading <c>Parameters</c> hands out a writable span, so it marks the copy stale and the next Predict or Step rounds it
+/// again before it reads a kernel (a flag test per call otherwise). <c>Parameters</c> stays a <c>Span&lt;float&gt;</c>,
+/// so a bfloat16 model is still an <c>IRnnModel&lt;float&gt;</c> that generic code fills as any other.
+/// </remarks>
+internal static class BFloat16Emitter
+{
+    /// <summary>The local that holds the bfloat16 copy in Predict and Step.</summary>
+    private const string Local = "w16";
+
+    /// <summary>The flag field and the copy's field declarations (the copy itself is declared from the buffer plan).</summary>
+    public static void WriteArray(ModelEmitter.EmitContext context, BufferSpec buffer)
+    {
+        SourceWriter writer = context.Writer;
+        bool compiled = context.Model.WeightsFile is not null;
+        writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(compiled
+            ? $"private readonly ushort[] {buffer.Name} = CompiledBFloat16Weights.ToArray();"
+            : $"private readonly ushort[] {buffer.Name} = new ushort[{buffer.Size}];");
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(compiled
+            ? "private bool _bf16Stale;"
+            : "private bool _bf16Stale = true; // rounded from the initial weights by the first Predict or Step");
+        writer.WriteLine();
+    }
+
+    /// <summary><c>Parameters</c>, which marks the copy stale, and <c>RefreshBFloat16Weights</c>.</summary>
+    public static void WriteParameters(ModelEmitter.EmitContext context)
+    {
+        SourceWriter writer = context.Writer;
+        NetworkModel model = context.Model;
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine($"/// Every weight of the model, {ModelEmitter.Int(model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
+        writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
+        writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model: Predict and Step read the");
+        writer.WriteLine("/// kernels from a bfloat16 copy, and each read of this property marks that copy stale, so the next Predict or Step");
+        writer.WriteLine("/// rounds it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshBFloat16Weights\"/> is called.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"public {ModelEmitter.Span}<float> Parameters"))
+        {
+            using (writer.Block("get"))
+            {
+                writer.WriteLine("_bf16Stale = true;");
+                writer.WriteLine("return _parameters;");
+            }
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Rounds the kernels of <see cref=\"Parameters\"/> to bfloat16 (to nearest, ties to even) into the copy that Predict");
+        writer.WriteLine("/// and Step read. Predict and Step call it themselves after <see cref=\"Parameters\"/> was read; call it to pay that");
+        writer.WriteLine("/// cost up front, or after writing through a span kept from before the last Predict or Step.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("public void RefreshBFloat16Weights()"))
+        {
+            foreach (PackedTensor packed in PackedWeights.For(model))
+            {
+                string length = ModelEmitter.Int(packed.Tensor.Length);
+                writer.WriteLine($"global::RnnCompiler.Kernels.BFloat16.Round(new {ModelEmitter.ReadOnlySpan}<float>(_parameters, Layout.{packed.Tensor.Identifier}, {length}), new {ModelEmitter.Span}<ushort>(_bf16Weights, BFloat16Layout.{packed.Tensor.Identifier}, {length}));");
+            }
+
+            writer.WriteLine("_bf16Stale = false;");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>A method that changes the float weights, followed by the rounding of the copy.</summary>
+    public static void WriteWeightsChange(ModelEmitter.EmitContext context, string signature, string statement)
+    {
+        SourceWriter writer = context.Writer;
+        using (writer.Block(signature))
+        {
+            writer.WriteLine(statement);
+            writer.WriteLine("RefreshBFloat16Weights();");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The lines at the top of Predict's forward pass and of Step that make the copy current and name it.</summary>
+    public static void WriteReadWeights(ModelEmitter.EmitContext context)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine("// The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.");
+        using (writer.Block("if (_bf16Stale)"))
+        {
+            writer.WriteLine("RefreshBFloat16Weights();");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine($"{ModelEmitter.ReadOnlySpan}<ushort> {Local} = _bf16Weights;");
+    }
+
+    /// <summary>The span of a kernel that a layer's product reads: the bfloat16 copy's, or <c>p</c>'s for a float model.</summary>
+    public static string Kernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor)
+    {
+        if (!context.Model.BFloat16Weights)
+        {
+            return ModelEmitter.Weights(context, layer, tensor);
+        }
+
+        foreach (PackedTensor packed in PackedWeights.For(context.Model))
+        {
+            if (packed.Tensor.Identifier == layer.Identifier + tensor)
+            {
+                return $"{Local}.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {ModelEmitter.Int(packed.Tensor.Length)})";
+            }
+        }
+
+        return ModelEmitter.Weights(context, layer, tensor);
+    }
+
+    /// <summary>
+    /// A layer's method (<c>Forward</c> or <c>Step</c>): <c>LstmLayer.Step&lt;float&gt;</c>, or for a bfloat16 model the
+    /// non-generic overload that takes the kernels as <c>ReadOnlySpan&lt;ushort&gt;</c>.
+    /// </summary>
+    public static string Method(ModelEmitter.EmitContext context, string layerClass, string method) =>
+        context.Model.BFloat16Weights
+            ? $"{ModelEmitter.Layers}{layerClass}.{method}"
+            : $"{ModelEmitter.Layers}{layerClass}.{method}<{context.Model.ElementType}>";
+
+    /// <summary>Where each tensor starts in the bfloat16 copy.</summary>
+    public static void WriteLayout(ModelEmitter.EmitContext context)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>Where each kernel starts in the bfloat16 copy that Predict and Step read (biases stay in <see cref=\"Parameters\"/>).</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("private static class BFloat16Layout"))
+        {
+            foreach (PackedTensor packed in PackedWeights.For(context.Model))
+            {
+                writer.WriteLine($"/// <summary><c>{packed.Tensor.Name}</c> {packed.Tensor.Shape}.</summary>");
+                writer.WriteLine($"public const int {packed.Tensor.Identifier} = {ModelEmitter.Int(packed.Offset)};");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The compiled-in weights' kernels already rounded to bfloat16, as constant data (an array initializer of constants,
+    /// which the compiler stores as static data like the float one), so the copy starts current.
+    /// </summary>
+    public static void WriteCompiledWeights(ModelEmitter.EmitContext context, EquatableArray<double> weights)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine();
+        writer.WriteLine($"/// <summary>The kernels of <c>{ModelEmitter.Xml(context.Model.WeightsFile!)}</c> rounded to bfloat16, compiled in as constant data, in the layout of <see cref=\"BFloat16Layout\"/>.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine($"private static {ModelEmitter.ReadOnlySpan}<ushort> CompiledBFloat16Weights => new ushort[]");
+        writer.WriteLine("{");
+        var line = new System.Text.StringBuilder();
+        foreach (PackedTensor packed in PackedWeights.For(context.Model))
+        {
+            writer.WriteLine($"    // {packed.Tensor.Name} {packed.Tensor.Shape}");
+            for (int i = 0; i < packed.Tensor.Length; i++)
+            {
+                float value = (float)weights[packed.Tensor.Offset + i];
+                ushort bits = BFloat16Rounding.Round(System.BitConverter.ToUInt32(System.BitConverter.GetBytes(value), 0));
+                line.Append("0x").Append(bits.ToString("X4", CultureInfo.InvariantCulture)).Append(", ");
+                if (line.Length > 100 || i == packed.Tensor.Length - 1)
+                {
+                    writer.WriteLine("    " + line.ToString().TrimEnd());
+                    line.Clear();
+                }
+            }
+        }
+
+        writer.WriteLine("};");
+    }
+
+    /// <summary>The remarks paragraph that says what the bfloat16 copy is.</summary>
+    public static IEnumerable<string> Remarks(NetworkModel model)
+    {
+        if (!model.BFloat16Weights)
+        {
+            yield break;
+        }
+
+        yield return $"<para>WeightPrecision.BFloat16: Predict and Step read the {PackedWeights.Count(model).ToString("N0", CultureInfo.InvariantCulture)} kernel weights from a bfloat16 copy (rounded to nearest, ties to even;";
+        yield return "widened to float in registers); biases, states, arithmetic and outputs are float. Parameters and weight files stay float.</para>";
+    }
+}

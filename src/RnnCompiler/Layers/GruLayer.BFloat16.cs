@@ -1,0 +1,121 @@
+using System;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+public static partial class GruLayer
+{
+    /// <summary>
+    /// <see cref="Forward{T}"/> with the kernel and recurrent kernel in bfloat16 (<see cref="BFloat16"/>), for models
+    /// declared with <c>WeightPrecision = WeightPrecision.BFloat16</c>: the same steps, the matrix products reading the
+    /// weights at half the bytes and widening them in registers; biases, gates and states stay float.
+    /// </summary>
+    /// <param name="inputs">The inputs, [steps, inputSize].</param>
+    /// <param name="steps">The number of time steps.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, 3 × units], bfloat16 bits.</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="reverse">When true the steps run from the last to the first.</param>
+    /// <param name="initialHidden">h before the first step processed, [units]; empty for zeros.</param>
+    /// <param name="gates">Receives the activated z, r, ĥ of each step, [steps, 3 × units].</param>
+    /// <param name="candidates">Receives, per step, <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [steps, units].</param>
+    /// <param name="hidden">Receives h of each step, [steps, units].</param>
+    /// <param name="scratch">Working space of 3 × units.</param>
+    public static void Forward(
+        ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
+        bool reverse, ReadOnlySpan<float> initialHidden,
+        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch)
+    {
+        int width = 3 * units;
+        MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
+        ReadOnlySpan<float> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
+        Span<float> recurrent = scratch.Slice(0, width);
+        ReadOnlySpan<float> previous = initialHidden;
+        for (int k = 0; k < steps; k++)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            Span<float> g = gates.Slice(t * width, width);
+            Span<float> candidate = candidates.Slice(t * units, units);
+            Span<float> h = hidden.Slice(t * units, units);
+            if (resetAfter)
+            {
+                recurrentBias.CopyTo(recurrent);
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent);
+                }
+
+                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
+            }
+            else
+            {
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, g.Slice(0, 2 * units));
+                }
+
+                Span<float> zr = g.Slice(0, 2 * units);
+                Activations.Sigmoid<float>(zr, zr);
+                for (int j = 0; j < units; j++)
+                {
+                    candidate[j] = previous.IsEmpty ? 0f : g[units + j] * previous[j];
+                }
+
+                Span<float> proposal = g.Slice(2 * units, units);
+                if (!previous.IsEmpty)
+                {
+                    MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, proposal);
+                }
+
+                Activations.Tanh<float>(proposal, proposal);
+                for (int j = 0; j < units; j++)
+                {
+                    float z = g[j];
+                    float before = previous.IsEmpty ? 0f : previous[j];
+                    h[j] = z * before + (1f - z) * g[2 * units + j];
+                }
+            }
+
+            previous = h;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Step{T}"/> with the kernel and recurrent kernel in bfloat16: one streaming step; <paramref name="hidden"/>
+    /// is read and overwritten.
+    /// </summary>
+    /// <param name="input">This step's input, [inputSize].</param>
+    /// <param name="inputSize">The width of the input.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units], bfloat16 bits.</param>
+    /// <param name="recurrentKernel">[units, 3 × units], bfloat16 bits.</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
+    /// <param name="gates">Working space of 3 × units; receives the activated gates.</param>
+    /// <param name="candidates">Working space of units.</param>
+    /// <param name="scratch">Working space of 3 × units.</param>
+    public static void Step(
+        ReadOnlySpan<float> input, int inputSize, int units,
+        ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
+        Span<float> hidden, Span<float> gates, Span<float> candidates, Span<float> scratch)
+    {
+        if (!resetAfter)
+        {
+            // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
+            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch);
+            return;
+        }
+
+        int width = 3 * units;
+        Span<float> g = gates.Slice(0, width);
+        Span<float> recurrent = scratch.Slice(0, width);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent);
+        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+    }
+}
