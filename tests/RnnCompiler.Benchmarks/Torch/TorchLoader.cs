@@ -19,9 +19,11 @@ namespace RnnCompiler.Benchmarks.Torch;
 /// so asks for the symbol version <c>GLIBCXX_3.4.32</c>. Debian 12's libstdc++ stops at <c>GLIBCXX_3.4.30</c>, and the
 /// dynamic loader refuses the whole library ("version `GLIBCXX_3.4.32' not found"); TorchSharp then reports, wrongly,
 /// that the project lacks a reference to <c>libtorch-cpu-linux-x64</c>. The only symbol the library takes from that
-/// version is <c>std::ios_base_library_init()</c>, which GCC 13 references from code that includes &lt;iostream&gt;
-/// only so that the linker pulls in the iostream initialisation; nothing calls it through a relocation, so the library
-/// runs correctly without it (libtorch itself initialises iostreams).
+/// version is <c>std::ios_base_library_init()</c>. GCC 13's &lt;iostream&gt; no longer puts a static
+/// <c>std::ios_base::Init</c> object into every file that includes it; it only references that symbol, so that the
+/// linker pulls in libstdc++'s own initialisation of <c>std::cout</c> and friends. Nothing calls it (no relocation
+/// refers to it), and with the older libstdc++ the streams are initialised by the <c>ios_base::Init</c> objects of the
+/// libraries built by older compilers, libtorch among them, which is loaded before <c>libLibTorchSharp.so</c>.
 /// </para>
 /// <para>
 /// <b>What.</b> An ELF shared library lists, in its <c>.gnu.version_r</c> section (type <c>SHT_GNU_verneed</c>), each
