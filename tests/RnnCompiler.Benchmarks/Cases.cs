@@ -1,5 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
+using RnnCompiler.Benchmarks.Torch;
 
 namespace RnnCompiler.Benchmarks;
 
@@ -19,27 +20,30 @@ internal static class Setup
     public static void RandomizeBiases(Span<float> parameters, int offset, int count) =>
         Uniform(count, seed: count).CopyTo(parameters.Slice(offset, count));
 
-    public static void AssertSame(ReadOnlySpan<float> ours, ReadOnlySpan<float> peer, string what)
+    /// <summary>Throws unless every output is within 1e-4 (relative above 1) of the peer's.</summary>
+    public static void AssertSame(ReadOnlySpan<float> ours, ReadOnlySpan<float> peer, string peerName, string what)
     {
         for (int i = 0; i < ours.Length; i++)
         {
             if (!(Math.Abs(ours[i] - peer[i]) <= 1e-4f * Math.Max(1f, Math.Abs(peer[i]))))
             {
-                throw new InvalidOperationException($"{what}: output {i} is {ours[i]} here and {peer[i]} in ONNX Runtime.");
+                throw new InvalidOperationException($"{what}: output {i} is {ours[i]} here and {peer[i]} in {peerName}.");
             }
         }
     }
 }
 
 /// <summary>
-/// One streaming case: the generated model's <c>Step</c> (the baseline) and ONNX Runtime's LSTM/GRU + Gemm on the same
-/// weights and input, state carried between calls in both. Setup runs a few steps in both and compares the outputs.
+/// One streaming case: the generated model's <c>Step</c> (the baseline), ONNX Runtime's LSTM/GRU + Gemm and PyTorch's
+/// (TorchSharp) LSTMCell/GRUCell + Linear on the same weights and input, state carried between calls in all three.
+/// Setup runs a few steps in all three and compares the outputs.
 /// </summary>
 public abstract class StreamingCase<TModel>
     where TModel : class, IFeatureStreamingModel<float>, new()
 {
     protected TModel Model = null!;
     protected OnnxPeer Peer = null!;
+    protected TorchPeer Torch = null!;
     protected float[] Input = null!;
     protected float[] Output = null!;
 
@@ -60,16 +64,24 @@ public abstract class StreamingCase<TModel>
         Output = new float[info.OutputUnits];
         Peer = new OnnxPeer(Kind, features, Units, info.OutputUnits, steps: 1, streaming: true, Model.Parameters);
         Input.CopyTo(Peer.Input);
+        Torch = new TorchPeer(Kind, features, Units, info.OutputUnits, steps: 1, streaming: true, Model.Parameters);
+        Torch.SetInput(Input);
         for (int i = 0; i < 5; i++)
         {
             Model.Step(Input, Output);
             Peer.Run();
-            Setup.AssertSame(Output, Peer.Output, $"{typeof(TModel).Name} step {i}");
+            Torch.Run();
+            Setup.AssertSame(Output, Peer.Output, "ONNX Runtime", $"{typeof(TModel).Name} step {i}");
+            Setup.AssertSame(Output, Torch.Output, "TorchSharp", $"{typeof(TModel).Name} step {i}");
         }
     }
 
     [GlobalCleanup]
-    public void GlobalCleanup() => Peer.Dispose();
+    public void GlobalCleanup()
+    {
+        Peer.Dispose();
+        Torch.Dispose();
+    }
 }
 
 public class StepLstm1x8x1 : StreamingCase<Lstm1x8x1>
@@ -83,6 +95,9 @@ public class StepLstm1x8x1 : StreamingCase<Lstm1x8x1>
 
     [Benchmark(Description = "ONNX Runtime step")]
     public void OnnxRuntime() => Peer.Run();
+
+    [Benchmark(Description = "TorchSharp step")]
+    public void TorchSharp() => Torch.Run();
 }
 
 public class StepLstm1x32x1 : StreamingCase<Lstm1x32x1>
@@ -96,6 +111,9 @@ public class StepLstm1x32x1 : StreamingCase<Lstm1x32x1>
 
     [Benchmark(Description = "ONNX Runtime step")]
     public void OnnxRuntime() => Peer.Run();
+
+    [Benchmark(Description = "TorchSharp step")]
+    public void TorchSharp() => Torch.Run();
 }
 
 public class StepGru1x32x1 : StreamingCase<Gru1x32x1>
@@ -109,6 +127,9 @@ public class StepGru1x32x1 : StreamingCase<Gru1x32x1>
 
     [Benchmark(Description = "ONNX Runtime step")]
     public void OnnxRuntime() => Peer.Run();
+
+    [Benchmark(Description = "TorchSharp step")]
+    public void TorchSharp() => Torch.Run();
 }
 
 public class StepLstm64x128x10 : StreamingCase<Lstm64x128x10>
@@ -122,6 +143,9 @@ public class StepLstm64x128x10 : StreamingCase<Lstm64x128x10>
 
     [Benchmark(Description = "ONNX Runtime step")]
     public void OnnxRuntime() => Peer.Run();
+
+    [Benchmark(Description = "TorchSharp step")]
+    public void TorchSharp() => Torch.Run();
 }
 
 public class StepGru64x128x10 : StreamingCase<Gru64x128x10>
@@ -135,14 +159,21 @@ public class StepGru64x128x10 : StreamingCase<Gru64x128x10>
 
     [Benchmark(Description = "ONNX Runtime step")]
     public void OnnxRuntime() => Peer.Run();
+
+    [Benchmark(Description = "TorchSharp step")]
+    public void TorchSharp() => Torch.Run();
 }
 
-/// <summary>A whole sequence, T = 32, batch 1, LSTM 64 → 128 → Dense 10, from a zero state, against ONNX Runtime.</summary>
+/// <summary>
+/// A whole sequence, T = 32, batch 1, LSTM 64 → 128 → Dense 10, from a zero state, against ONNX Runtime and PyTorch's
+/// <c>nn.LSTM</c> (TorchSharp), the latter with oneDNN (PyTorch's default on this CPU) and without it.
+/// </summary>
 public class SequenceLstm64x128x10
 {
     private const int Steps = 32;
     private Lstm64x128x10 _model = null!;
     private OnnxPeer _peer = null!;
+    private TorchPeer _torch = null!;
     private float[] _inputs = null!;
     private float[] _outputs = null!;
 
@@ -157,17 +188,47 @@ public class SequenceLstm64x128x10
         _inputs.CopyTo(_peer.Input);
         _model.Predict(_inputs, _outputs);
         _peer.Run();
-        Setup.AssertSame(_outputs, _peer.Output, "LSTM 64→128→10, 32 steps");
+        Setup.AssertSame(_outputs, _peer.Output, "ONNX Runtime", "LSTM 64→128→10, 32 steps");
+        _torch = new TorchPeer(RecurrentKind.Lstm, 64, 128, 10, Steps, streaming: false, _model.Parameters);
+        _torch.SetInput(_inputs);
+        foreach (bool oneDnn in (bool[])[true, false])
+        {
+            TorchLoader.OneDnnEnabled = oneDnn;
+            _torch.Run();
+            Setup.AssertSame(_outputs, _torch.Output, oneDnn ? "TorchSharp (oneDNN)" : "TorchSharp (no oneDNN)", "LSTM 64→128→10, 32 steps");
+        }
+
+        TorchLoader.OneDnnEnabled = true;
     }
 
     [GlobalCleanup]
-    public void GlobalCleanup() => _peer.Dispose();
+    public void GlobalCleanup()
+    {
+        _peer.Dispose();
+        _torch.Dispose();
+        TorchLoader.OneDnnEnabled = true;
+    }
 
     [Benchmark(Baseline = true, Description = "RnnCompiler Predict, T=32")]
     public void RnnCompiler() => _model.Predict(_inputs, _outputs);
 
     [Benchmark(Description = "ONNX Runtime, T=32")]
     public void OnnxRuntime() => _peer.Run();
+
+    // oneDNN is a process-wide switch, so each method sets it (a native call of a few ns) before its run.
+    [Benchmark(Description = "TorchSharp nn.LSTM, T=32, oneDNN on")]
+    public void TorchSharpOneDnn()
+    {
+        TorchLoader.OneDnnEnabled = true;
+        _torch.Run();
+    }
+
+    [Benchmark(Description = "TorchSharp nn.LSTM, T=32, oneDNN off")]
+    public void TorchSharpNoOneDnn()
+    {
+        TorchLoader.OneDnnEnabled = false;
+        _torch.Run();
+    }
 }
 
 /// <summary>

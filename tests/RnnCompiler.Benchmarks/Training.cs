@@ -1,5 +1,6 @@
 using System;
 using BenchmarkDotNet.Attributes;
+using RnnCompiler.Benchmarks.Torch;
 
 namespace RnnCompiler.Benchmarks;
 
@@ -15,7 +16,8 @@ namespace RnnCompiler.Benchmarks;
 /// embedding is a row copy) + 128·10 = 1,280 (Dense on the last step only); backward twice that (the weight gradients
 /// x ⊗ δ and h ⊗ δ, and the gradients sent back, δ·Wᵀ to the embedding and δ·Uᵀ to the previous step).
 /// 3 × 3,147,008 = 9,441,024 MACs per sequence, 302.1 million per batch; Adam adds about 164k element updates.
-/// No peer runs here: TorchSharp needs the ELF patch of /work/shared/ENVIRONMENT.md, and ONNX Runtime does not train.
+/// The peer is PyTorch (<see cref="TorchTrainer"/>, TorchSharp, one thread) from the same initial weights, timed with
+/// oneDNN on (PyTorch's default) and off; ONNX Runtime does not train.
 /// </remarks>
 public class TrainingEmbedLstm128x10
 {
@@ -26,6 +28,7 @@ public class TrainingEmbedLstm128x10
     public const long MacsPerSequence = 3L * (Steps * (64 + 128) * 512 + 128 * 10);
 
     private TrainEmbedLstm128x10 _model = null!;
+    private TorchTrainer _torch = null!;
     private int[] _tokens = null!;
     private int[] _labels = null!;
 
@@ -42,12 +45,42 @@ public class TrainingEmbedLstm128x10
         // The batch must train: a zero or non-finite gradient, or a loss that does not fall, would time the wrong thing.
         float first = _model.ComputeGradients(_tokens, _labels, Sequences);
         if (!(first > 2.0f && first < 2.6f)) throw new InvalidOperationException($"Initial loss {first}; expected about ln 10 = 2.30.");
-        for (int i = 0; i < 5; i++) _model.TrainBatch(_tokens, _labels, Sequences);
-        (float loss, _) = _model.Evaluate(_tokens, _labels, Sequences);
-        if (!(loss < first) || _model.SkippedUpdates != 0)
+
+        // The peer starts from the same weights, so it must compute the same loss and the same gradients.
+        _torch = new TorchTrainer(_model.Parameters, TrainEmbedLstm128x10.VocabularySize, 64, 128, TrainEmbedLstm128x10.OutputUnits, _tokens, _labels);
+        Setup.AssertSame([first], [_torch.Evaluate()], "TorchSharp", "Training case, initial loss");
+        float gradients = _torch.GradientDifference(_model.Gradients);
+        if (!(gradients <= 1e-4f))
         {
-            throw new InvalidOperationException($"Loss went from {first} to {loss} in 5 updates ({_model.SkippedUpdates} skipped).");
+            throw new InvalidOperationException($"Training case: the gradients differ from TorchSharp's by {gradients:G3} of the largest.");
         }
+
+        // Then both train, ours against a peer with Keras's single LSTM bias (see TorchTrainer): the losses before each
+        // update must agree to 2e-3 (Keras puts Adam's epsilon on the uncorrected √v, PyTorch on the corrected one, and
+        // Adam turns rounding-level differences in tiny gradients into whole steps). The timed peer trains too.
+        using (var keras = new TorchTrainer(_model.Parameters, TrainEmbedLstm128x10.VocabularySize, 64, 128, TrainEmbedLstm128x10.OutputUnits, _tokens, _labels, kerasBias: true))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                float ours = _model.TrainBatch(_tokens, _labels, Sequences);
+                float peer = keras.TrainBatch();
+                if (!(Math.Abs(ours - peer) <= 2e-3f * peer))
+                {
+                    throw new InvalidOperationException($"Training case, update {i}: loss {ours} here and {peer} in TorchSharp (Keras's bias).");
+                }
+
+                _torch.TrainBatch();
+            }
+        }
+
+        (float loss, _) = _model.Evaluate(_tokens, _labels, Sequences);
+        float torchLoss = _torch.Evaluate();
+        if (!(loss < first) || !(torchLoss < first) || _model.SkippedUpdates != 0)
+        {
+            throw new InvalidOperationException($"Loss went from {first} to {loss} in 5 updates ({_model.SkippedUpdates} skipped), to {torchLoss} in TorchSharp.");
+        }
+
+        Console.WriteLine($"// Training case: initial loss {first:G6} in both, gradients within {gradients:G3} of the largest; after 5 updates {loss:G6} here, {torchLoss:G6} in TorchSharp.");
 
         // Allocation on this thread alone, after the calls above warmed everything up: BenchmarkDotNet's column counts
         // every thread of the process (its own and the JIT's included), divided by the few calls of a 30 ms case.
@@ -72,6 +105,9 @@ public class TrainingEmbedLstm128x10
         _model.ComputeGradients(_tokens, _labels, Sequences);
         foreach (float g in _model.Gradients) if (float.IsSubnormal(g)) subnormal++;
         Console.WriteLine($"// Training case: {_model.UpdateCount} updates, {_model.SkippedUpdates} skipped; loss {loss:G4}, accuracy {accuracy:P0}; {subnormal} subnormal gradients.");
+        Console.WriteLine($"// Training case: TorchSharp's loss {_torch.Evaluate():G4}.");
+        _torch.Dispose();
+        TorchLoader.OneDnnEnabled = true;
     }
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, 32 × 32 tokens (per sequence)")]
@@ -82,6 +118,21 @@ public class TrainingEmbedLstm128x10
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "Evaluate, 32 × 32 tokens (per sequence)")]
     public (float Loss, float Accuracy) Evaluate() => _model.Evaluate(_tokens, _labels, Sequences);
+
+    // oneDNN is a process-wide switch, so each method sets it (a native call of a few ns) before its batch.
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "TorchSharp train step, oneDNN on (per sequence)")]
+    public float TorchSharpOneDnn()
+    {
+        TorchLoader.OneDnnEnabled = true;
+        return _torch.TrainBatch();
+    }
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "TorchSharp train step, oneDNN off (per sequence)")]
+    public float TorchSharpNoOneDnn()
+    {
+        TorchLoader.OneDnnEnabled = false;
+        return _torch.TrainBatch();
+    }
 
     [Benchmark(Description = "FMA peak, 2^20 float MACs")]
     public float FmaPeak() => MachineLimits.Peak();
