@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using RnnCompiler.Weights.Shared;
@@ -46,52 +47,72 @@ public static class BFloat16
 }
 
 /// <summary>
-/// Loads bfloat16 weights as one vector of floats of a given width: half a vector's bytes, each 16-bit lane
-/// zero-extended to 32 bits and shifted into the upper half (an exact conversion). One implementation per width of
-/// <see cref="ISimdVector{TSelf, T}"/>, so the bfloat16 kernels are written once, like the float ones.
+/// How a matrix kernel reads its weights: as elements of the arithmetic type itself, or in another storage format
+/// widened in registers. The kernels are written once over this (and over <see cref="ISimdVector{TSelf, T}"/>), so every
+/// format gets the same blocking, the same summation order and the same tail handling.
 /// </summary>
-internal interface IBFloat16Load<TVector>
-    where TVector : struct, ISimdVector<TVector, float>
+/// <typeparam name="T">The arithmetic type.</typeparam>
+/// <typeparam name="TWeight">The storage type of one weight.</typeparam>
+internal interface IWeightFormat<T, TWeight>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TWeight : unmanaged
 {
-    /// <summary>The <c>TVector.Count</c> bfloat16 values at <paramref name="offset"/>, widened to floats.</summary>
-    static abstract TVector Load(ref ushort source, nuint offset);
+    /// <summary>The <c>TVector.Count</c> weights at <paramref name="offset"/>, as one vector; reads no element past them.</summary>
+    static abstract TVector Load<TVector>(ref TWeight source, nuint offset)
+        where TVector : struct, ISimdVector<TVector, T>;
+
+    /// <summary>One weight.</summary>
+    static abstract T Element(ref TWeight source, nuint offset);
 }
 
-internal readonly struct BFloat16Load512 : IBFloat16Load<Simd512<float>>
+/// <summary>Weights stored in the arithmetic type: a plain load.</summary>
+internal readonly struct SameFormat<T> : IWeightFormat<T, T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd512<float> Load(ref ushort source, nuint offset)
+    public static TVector Load<TVector>(ref T source, nuint offset)
+        where TVector : struct, ISimdVector<TVector, T>
+        => TVector.Load(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Element(ref T source, nuint offset) => Unsafe.Add(ref source, offset);
+}
+
+/// <summary>
+/// bfloat16 weights widened to float: half a vector's bytes, each 16-bit lane zero-extended to 32 bits and shifted into
+/// the upper half (an exact conversion). The type tests are constants to the JIT, so each width compiles to its own load.
+/// </summary>
+internal readonly struct BFloat16Format : IWeightFormat<float, ushort>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector Load<TVector>(ref ushort source, nuint offset)
+        where TVector : struct, ISimdVector<TVector, float>
     {
-        // 16 bfloat16 (32 bytes) → vpmovzxwd → 16 × uint32 → << 16.
-        Vector512<uint> wide = Vector512.WidenLower(Vector256.LoadUnsafe(ref source, offset).ToVector512Unsafe());
-        return Unsafe.BitCast<Vector512<float>, Simd512<float>>(Vector512.ShiftLeft(wide, 16).AsSingle());
-    }
-}
+        if (typeof(TVector) == typeof(Simd512<float>))
+        {
+            // 16 bfloat16 (32 bytes) → vpmovzxwd → 16 × uint32 → << 16.
+            Vector512<uint> wide = Vector512.WidenLower(Vector256.LoadUnsafe(ref source, offset).ToVector512Unsafe());
+            return Unsafe.BitCast<Vector512<float>, TVector>(Vector512.ShiftLeft(wide, 16).AsSingle());
+        }
 
-internal readonly struct BFloat16Load256 : IBFloat16Load<Simd256<float>>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd256<float> Load(ref ushort source, nuint offset)
-    {
-        Vector256<uint> wide = Vector256.WidenLower(Vector128.LoadUnsafe(ref source, offset).ToVector256Unsafe());
-        return Unsafe.BitCast<Vector256<float>, Simd256<float>>(Vector256.ShiftLeft(wide, 16).AsSingle());
-    }
-}
+        if (typeof(TVector) == typeof(Simd256<float>))
+        {
+            Vector256<uint> wide = Vector256.WidenLower(Vector128.LoadUnsafe(ref source, offset).ToVector256Unsafe());
+            return Unsafe.BitCast<Vector256<float>, TVector>(Vector256.ShiftLeft(wide, 16).AsSingle());
+        }
 
-internal readonly struct BFloat16Load128 : IBFloat16Load<Simd128<float>>
-{
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Simd128<float> Load(ref ushort source, nuint offset)
-    {
-        // Four bfloat16 (8 bytes): read exactly those, never past them.
-        ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, offset)));
-        Vector128<uint> wide = Vector128.WidenLower(Vector128.CreateScalarUnsafe(four).AsUInt16());
-        return Unsafe.BitCast<Vector128<float>, Simd128<float>>(Vector128.ShiftLeft(wide, 16).AsSingle());
-    }
-}
+        if (typeof(TVector) == typeof(Simd128<float>))
+        {
+            // Four bfloat16 (8 bytes): read exactly those, never past them.
+            ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<ushort, byte>(ref Unsafe.Add(ref source, offset)));
+            Vector128<uint> wide = Vector128.WidenLower(Vector128.CreateScalarUnsafe(four).AsUInt16());
+            return Unsafe.BitCast<Vector128<float>, TVector>(Vector128.ShiftLeft(wide, 16).AsSingle());
+        }
 
-internal readonly struct BFloat16LoadScalar : IBFloat16Load<Scalar<float>>
-{
+        // One lane.
+        return TVector.Create(BFloat16.Widen(Unsafe.Add(ref source, offset)));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Scalar<float> Load(ref ushort source, nuint offset) => Scalar<float>.Create(BFloat16.Widen(Unsafe.Add(ref source, offset)));
+    public static float Element(ref ushort source, nuint offset) => BFloat16.Widen(Unsafe.Add(ref source, offset));
 }

@@ -43,40 +43,48 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The recurrent matrix needs [{h.Length}, {columns}] = {(long)h.Length * columns} elements; it has {u.Length}.", nameof(u));
         }
 
+        AffineCore<T, T, SameFormat<T>>(x, ref MemoryMarshal.GetReference(w), h, ref MemoryMarshal.GetReference(u), bias, y);
+    }
+
+    /// <summary><see cref="Affine{T}"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    private static void AffineCore<T, TWeight, TFormat>(ReadOnlySpan<T> x, ref TWeight wRef, ReadOnlySpan<T> h, ref TWeight uRef, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
+    {
+        int columns = y.Length;
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T hRef = ref MemoryMarshal.GetReference(h);
+        int xRows = x.Length, hRows = h.Length;
         if (columns == 1)
         {
             // One column: dot products, as MultiplyAdd and Project compute a single column.
-            T sum = bias[0] + Dot(x, w.Slice(0, x.Length));
-            y[0] = h.IsEmpty ? sum : sum + Dot(h, u.Slice(0, h.Length));
+            T sum = bias[0] + DotCore<T, TWeight, TFormat>(ref xRef, ref wRef, xRows);
+            y[0] = hRows == 0 ? sum : sum + DotCore<T, TWeight, TFormat>(ref hRef, ref uRef, hRows);
             return;
         }
 
-        ref T xRef = ref MemoryMarshal.GetReference(x);
-        ref T wRef = ref MemoryMarshal.GetReference(w);
-        ref T hRef = ref MemoryMarshal.GetReference(h);
-        ref T uRef = ref MemoryMarshal.GetReference(u);
         ref T bRef = ref MemoryMarshal.GetReference(bias);
         ref T yRef = ref MemoryMarshal.GetReference(y);
-        int xRows = x.Length, hRows = h.Length;
         int column = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
-            column = AffineColumns<Simd512<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
         {
-            column = AffineColumns<Simd256<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumns<Simd256<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
         {
-            column = AffineColumns<Simd128<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            column = AffineColumns<Simd128<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
 
         if (column < columns)
         {
-            AffineColumns<Scalar<T>, T>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
+            AffineColumns<Scalar<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }
     }
 
@@ -90,9 +98,11 @@ public static partial class MatrixKernels
     /// <c>Load</c>, <c>Create</c> and <c>MultiplyAdd</c> (seen in a profile: 15% of a small model's step).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int AffineColumns<TVector, T>(ref T x, int xRows, ref T w, ref T h, int hRows, ref T u, ref T bias, ref T y, int columns, int column)
+    private static int AffineColumns<TVector, T, TWeight, TFormat>(ref T x, int xRows, ref TWeight w, ref T h, int hRows, ref TWeight u, ref T bias, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
     {
         int width = TVector.Count;
         nuint v = (nuint)width;
@@ -123,44 +133,44 @@ public static partial class MatrixKernels
                 for (int i = 0; i < xRows; i++, row += stride)
                 {
                     TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                    acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                    acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
-                    acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
-                    acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
-                    acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
-                    acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
-                    acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
-                    acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
-                    acc8 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 8 * v), acc8);
-                    acc9 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 9 * v), acc9);
-                    acc10 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 10 * v), acc10);
-                    acc11 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 11 * v), acc11);
-                    acc12 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 12 * v), acc12);
-                    acc13 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 13 * v), acc13);
-                    acc14 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 14 * v), acc14);
-                    acc15 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 15 * v), acc15);
+                    acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                    acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                    acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                    acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+                    acc4 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 4 * v), acc4);
+                    acc5 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 5 * v), acc5);
+                    acc6 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 6 * v), acc6);
+                    acc7 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 7 * v), acc7);
+                    acc8 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 8 * v), acc8);
+                    acc9 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 9 * v), acc9);
+                    acc10 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 10 * v), acc10);
+                    acc11 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 11 * v), acc11);
+                    acc12 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 12 * v), acc12);
+                    acc13 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 13 * v), acc13);
+                    acc14 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 14 * v), acc14);
+                    acc15 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 15 * v), acc15);
                 }
 
                 nuint recurrentRow = c;
                 for (int i = 0; i < hRows; i++, recurrentRow += stride)
                 {
                     TVector hi = TVector.Create(Unsafe.Add(ref h, i));
-                    acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow), acc0);
-                    acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + v), acc1);
-                    acc2 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 2 * v), acc2);
-                    acc3 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 3 * v), acc3);
-                    acc4 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 4 * v), acc4);
-                    acc5 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 5 * v), acc5);
-                    acc6 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 6 * v), acc6);
-                    acc7 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 7 * v), acc7);
-                    acc8 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 8 * v), acc8);
-                    acc9 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 9 * v), acc9);
-                    acc10 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 10 * v), acc10);
-                    acc11 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 11 * v), acc11);
-                    acc12 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 12 * v), acc12);
-                    acc13 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 13 * v), acc13);
-                    acc14 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 14 * v), acc14);
-                    acc15 = TVector.MultiplyAdd(hi, TVector.Load(ref u, recurrentRow + 15 * v), acc15);
+                    acc0 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow), acc0);
+                    acc1 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + v), acc1);
+                    acc2 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 2 * v), acc2);
+                    acc3 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 3 * v), acc3);
+                    acc4 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 4 * v), acc4);
+                    acc5 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 5 * v), acc5);
+                    acc6 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 6 * v), acc6);
+                    acc7 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 7 * v), acc7);
+                    acc8 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 8 * v), acc8);
+                    acc9 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 9 * v), acc9);
+                    acc10 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 10 * v), acc10);
+                    acc11 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 11 * v), acc11);
+                    acc12 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 12 * v), acc12);
+                    acc13 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 13 * v), acc13);
+                    acc14 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 14 * v), acc14);
+                    acc15 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, recurrentRow + 15 * v), acc15);
                 }
 
                 TVector.Store(acc0, ref y, c);
@@ -197,28 +207,28 @@ public static partial class MatrixKernels
             for (int i = 0; i < xRows; i++, row += stride)
             {
                 TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
-                acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
-                acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
-                acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
-                acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
-                acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
-                acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 7 * v), acc7);
             }
 
             row = c;
             for (int i = 0; i < hRows; i++, row += stride)
             {
                 TVector hi = TVector.Create(Unsafe.Add(ref h, i));
-                acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row), acc0);
-                acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + v), acc1);
-                acc2 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 2 * v), acc2);
-                acc3 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 3 * v), acc3);
-                acc4 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 4 * v), acc4);
-                acc5 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 5 * v), acc5);
-                acc6 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 6 * v), acc6);
-                acc7 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + 7 * v), acc7);
+                acc0 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 7 * v), acc7);
             }
 
             TVector.Store(acc0, ref y, c);
@@ -241,16 +251,16 @@ public static partial class MatrixKernels
             for (int i = 0; i < xRows; i++, row += stride)
             {
                 TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
             }
 
             row = c;
             for (int i = 0; i < hRows; i++, row += stride)
             {
                 TVector hi = TVector.Create(Unsafe.Add(ref h, i));
-                acc0 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row), acc0);
-                acc1 = TVector.MultiplyAdd(hi, TVector.Load(ref u, row + v), acc1);
+                acc0 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + v), acc1);
             }
 
             TVector.Store(acc0, ref y, c);
@@ -264,13 +274,13 @@ public static partial class MatrixKernels
             nuint row = c;
             for (int i = 0; i < xRows; i++, row += stride)
             {
-                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TVector.Load(ref w, row), acc);
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TFormat.Load<TVector>(ref w, row), acc);
             }
 
             row = c;
             for (int i = 0; i < hRows; i++, row += stride)
             {
-                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref h, i)), TVector.Load(ref u, row), acc);
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref h, i)), TFormat.Load<TVector>(ref u, row), acc);
             }
 
             TVector.Store(acc, ref y, c);

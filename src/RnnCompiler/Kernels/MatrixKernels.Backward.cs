@@ -113,7 +113,7 @@ public static partial class MatrixKernels
         nuint row = 0;
         for (int i = 0; i < rows; i++, row += stride)
         {
-            Unsafe.Add(ref y, i) += DotCore<TVector, T>(ref Unsafe.Add(ref w, row), ref d, columns);
+            Unsafe.Add(ref y, i) += DotWidth<TVector, T, T, SameFormat<T>>(ref Unsafe.Add(ref w, row), ref d, columns);
         }
     }
 
@@ -204,25 +204,31 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The spans must have equal lengths; they have {a.Length} and {b.Length}.", nameof(b));
         }
 
-        int n = a.Length;
-        ref T aRef = ref MemoryMarshal.GetReference(a);
-        ref T bRef = ref MemoryMarshal.GetReference(b);
+        return DotCore<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(a), ref MemoryMarshal.GetReference(b), a.Length);
+    }
+
+    /// <summary>The width ladder of <see cref="Dot{T}"/>, with <paramref name="b"/> in any <see cref="IWeightFormat{T, TWeight}"/>.</summary>
+    private static T DotCore<T, TWeight, TFormat>(ref T a, ref TWeight b, int n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
+    {
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
-            return DotCore<Simd512<T>, T>(ref aRef, ref bRef, n);
+            return DotWidth<Simd512<T>, T, TWeight, TFormat>(ref a, ref b, n);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && n >= Vector256<T>.Count)
         {
-            return DotCore<Simd256<T>, T>(ref aRef, ref bRef, n);
+            return DotWidth<Simd256<T>, T, TWeight, TFormat>(ref a, ref b, n);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && n >= Vector128<T>.Count)
         {
-            return DotCore<Simd128<T>, T>(ref aRef, ref bRef, n);
+            return DotWidth<Simd128<T>, T, TWeight, TFormat>(ref a, ref b, n);
         }
 
-        return DotCore<Scalar<T>, T>(ref aRef, ref bRef, n);
+        return DotWidth<Scalar<T>, T, TWeight, TFormat>(ref a, ref b, n);
     }
 
     /// <summary>
@@ -232,9 +238,11 @@ public static partial class MatrixKernels
     /// gives the same result for the same input.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T DotCore<TVector, T>(ref T a, ref T b, int n)
+    private static T DotWidth<TVector, T, TWeight, TFormat>(ref T a, ref TWeight b, int n)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
     {
         int width = TVector.Count;
         nuint v = (nuint)width;
@@ -246,22 +254,22 @@ public static partial class MatrixKernels
         for (; i + 4 * width <= n; i += 4 * width)
         {
             nuint o = (nuint)i;
-            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TVector.Load(ref b, o), acc0);
-            acc1 = TVector.MultiplyAdd(TVector.Load(ref a, o + v), TVector.Load(ref b, o + v), acc1);
-            acc2 = TVector.MultiplyAdd(TVector.Load(ref a, o + 2 * v), TVector.Load(ref b, o + 2 * v), acc2);
-            acc3 = TVector.MultiplyAdd(TVector.Load(ref a, o + 3 * v), TVector.Load(ref b, o + 3 * v), acc3);
+            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TFormat.Load<TVector>(ref b, o), acc0);
+            acc1 = TVector.MultiplyAdd(TVector.Load(ref a, o + v), TFormat.Load<TVector>(ref b, o + v), acc1);
+            acc2 = TVector.MultiplyAdd(TVector.Load(ref a, o + 2 * v), TFormat.Load<TVector>(ref b, o + 2 * v), acc2);
+            acc3 = TVector.MultiplyAdd(TVector.Load(ref a, o + 3 * v), TFormat.Load<TVector>(ref b, o + 3 * v), acc3);
         }
 
         for (; i + width <= n; i += width)
         {
             nuint o = (nuint)i;
-            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TVector.Load(ref b, o), acc0);
+            acc0 = TVector.MultiplyAdd(TVector.Load(ref a, o), TFormat.Load<TVector>(ref b, o), acc0);
         }
 
         T sum = TVector.Sum(TVector.Add(TVector.Add(acc0, acc1), TVector.Add(acc2, acc3)));
         for (; i < n; i++)
         {
-            sum = T.MultiplyAddEstimate(Unsafe.Add(ref a, i), Unsafe.Add(ref b, i), sum);
+            sum = T.MultiplyAddEstimate(Unsafe.Add(ref a, i), TFormat.Element(ref b, (nuint)i), sum);
         }
 
         return sum;

@@ -49,28 +49,34 @@ public static partial class MatrixKernels
             return;
         }
 
-        ref T xRef = ref MemoryMarshal.GetReference(x);
-        ref T wRef = ref MemoryMarshal.GetReference(w);
-        ref T yRef = ref MemoryMarshal.GetReference(y);
+        MultiplyAddCore<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), rows, ref MemoryMarshal.GetReference(w), (nuint)stride, ref MemoryMarshal.GetReference(y), columns);
+    }
+
+    /// <summary>The width ladder of <see cref="MultiplyAdd{T}"/>, for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    private static void MultiplyAddCore<T, TWeight, TFormat>(ref T xRef, int rows, ref TWeight wRef, nuint stride, ref T yRef, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
+    {
         int column = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
-            column = MultiplyAddColumns<Simd512<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
         {
-            column = MultiplyAddColumns<Simd256<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumns<Simd256<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
         {
-            column = MultiplyAddColumns<Simd128<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            column = MultiplyAddColumns<Simd128<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);
         }
 
         if (column < columns)
         {
-            MultiplyAddColumns<Scalar<T>, T>(ref xRef, rows, ref wRef, (nuint)stride, ref yRef, columns, column);
+            MultiplyAddColumns<Scalar<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);
         }
     }
 
@@ -79,11 +85,13 @@ public static partial class MatrixKernels
     /// then streams 8 vectors, 512 bytes with AVX-512, in one run), then one, and returns the first column it left for a
     /// narrower vector. Every column sums its rows in order, so the width never changes a result.
     /// </summary>
-    /// <remarks>Not inlined on purpose, as <see cref="ProjectFourColumns{TVector, T}"/>: each width keeps its own inlining budget.</remarks>
+    /// <remarks>Not inlined on purpose, as <see cref="ProjectFourColumns{TVector, T, TWeight, TFormat}"/>: each width keeps its own inlining budget.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int MultiplyAddColumns<TVector, T>(ref T x, int rows, ref T w, nuint stride, ref T y, int columns, int column)
+    private static int MultiplyAddColumns<TVector, T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, nuint stride, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
     {
         int width = TVector.Count;
         nuint v = (nuint)width;
@@ -113,22 +121,22 @@ public static partial class MatrixKernels
                 for (int i = 0; i < rows; i++, row += stride)
                 {
                     TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                    acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                    acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
-                    acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
-                    acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
-                    acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
-                    acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
-                    acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
-                    acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
-                    acc8 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 8 * v), acc8);
-                    acc9 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 9 * v), acc9);
-                    acc10 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 10 * v), acc10);
-                    acc11 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 11 * v), acc11);
-                    acc12 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 12 * v), acc12);
-                    acc13 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 13 * v), acc13);
-                    acc14 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 14 * v), acc14);
-                    acc15 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 15 * v), acc15);
+                    acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                    acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                    acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                    acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+                    acc4 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 4 * v), acc4);
+                    acc5 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 5 * v), acc5);
+                    acc6 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 6 * v), acc6);
+                    acc7 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 7 * v), acc7);
+                    acc8 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 8 * v), acc8);
+                    acc9 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 9 * v), acc9);
+                    acc10 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 10 * v), acc10);
+                    acc11 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 11 * v), acc11);
+                    acc12 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 12 * v), acc12);
+                    acc13 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 13 * v), acc13);
+                    acc14 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 14 * v), acc14);
+                    acc15 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 15 * v), acc15);
                 }
 
                 TVector.Store(acc0, ref y, c);
@@ -165,14 +173,14 @@ public static partial class MatrixKernels
             for (int i = 0; i < rows; i++, row += stride)
             {
                 TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
-                acc2 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 2 * v), acc2);
-                acc3 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 3 * v), acc3);
-                acc4 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 4 * v), acc4);
-                acc5 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 5 * v), acc5);
-                acc6 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 6 * v), acc6);
-                acc7 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + 7 * v), acc7);
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+                acc4 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 4 * v), acc4);
+                acc5 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 5 * v), acc5);
+                acc6 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 6 * v), acc6);
+                acc7 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 7 * v), acc7);
             }
 
             TVector.Store(acc0, ref y, c);
@@ -195,8 +203,8 @@ public static partial class MatrixKernels
             for (int i = 0; i < rows; i++, row += stride)
             {
                 TVector xi = TVector.Create(Unsafe.Add(ref x, i));
-                acc0 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row), acc0);
-                acc1 = TVector.MultiplyAdd(xi, TVector.Load(ref w, row + v), acc1);
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
             }
 
             TVector.Store(acc0, ref y, c);
@@ -210,7 +218,7 @@ public static partial class MatrixKernels
             nuint row = c;
             for (int i = 0; i < rows; i++, row += stride)
             {
-                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TVector.Load(ref w, row), acc);
+                acc = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), TFormat.Load<TVector>(ref w, row), acc);
             }
 
             TVector.Store(acc, ref y, c);
@@ -243,12 +251,24 @@ public static partial class MatrixKernels
             throw new ArgumentException($"Project needs x [{steps}, {inputs}], w [{inputs}, {outputs}] and y [{steps}, {outputs}].", nameof(y));
         }
 
-        // Four steps at a time: each weight vector is loaded once for four rows of x (a quarter of the weight traffic).
+        ProjectCore<T, T, SameFormat<T>>(x, steps, inputs, ref MemoryMarshal.GetReference(w), bias, y);
+    }
+
+    /// <summary>
+    /// <see cref="Project{T}"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.
+    /// Four steps at a time: each weight vector is loaded once for four rows of x (a quarter of the weight traffic).
+    /// </summary>
+    private static void ProjectCore<T, TWeight, TFormat>(ReadOnlySpan<T> x, int steps, int inputs, ref TWeight wRef, ReadOnlySpan<T> bias, Span<T> y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
+    {
+        int outputs = bias.Length;
         ref T xRef = ref MemoryMarshal.GetReference(x);
-        ref T wRef = ref MemoryMarshal.GetReference(w);
         ref T bRef = ref MemoryMarshal.GetReference(bias);
         ref T yRef = ref MemoryMarshal.GetReference(y);
         int t = 0;
+
         // One output is a dot product per step (see MultiplyAdd), done by the loop after this one.
         for (; t + 4 <= steps && outputs > 1; t += 4)
         {
@@ -257,22 +277,22 @@ public static partial class MatrixKernels
             int column = 0;
             if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && outputs - column >= Vector512<T>.Count)
             {
-                column = ProjectFourColumns<Simd512<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumns<Simd512<T>, T, TWeight, TFormat>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
             if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && outputs - column >= Vector256<T>.Count)
             {
-                column = ProjectFourColumns<Simd256<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumns<Simd256<T>, T, TWeight, TFormat>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
             if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && outputs - column >= Vector128<T>.Count)
             {
-                column = ProjectFourColumns<Simd128<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                column = ProjectFourColumns<Simd128<T>, T, TWeight, TFormat>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
 
             if (column < outputs)
             {
-                ProjectFourColumns<Scalar<T>, T>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
+                ProjectFourColumns<Scalar<T>, T, TWeight, TFormat>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }
         }
 
@@ -280,7 +300,14 @@ public static partial class MatrixKernels
         {
             Span<T> row = y.Slice(t * outputs, outputs);
             bias.CopyTo(row);
-            MultiplyAdd(x.Slice(t * inputs, inputs), w, outputs, row);
+            if (outputs == 1)
+            {
+                row[0] += DotCore<T, TWeight, TFormat>(ref Unsafe.Add(ref xRef, t * inputs), ref wRef, inputs);
+            }
+            else
+            {
+                MultiplyAddCore<T, TWeight, TFormat>(ref Unsafe.Add(ref xRef, t * inputs), inputs, ref wRef, (nuint)outputs, ref MemoryMarshal.GetReference(row), outputs);
+            }
         }
     }
 
@@ -294,9 +321,11 @@ public static partial class MatrixKernels
     /// called the vector operations (<c>MultiplyAdd</c>, <c>Load</c>) one by one (seen in a profile of training).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int ProjectFourColumns<TVector, T>(ref T x, int inputs, ref T w, ref T bias, ref T y, int outputs, int column)
+    private static int ProjectFourColumns<TVector, T, TWeight, TFormat>(ref T x, int inputs, ref TWeight w, ref T bias, ref T y, int outputs, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
     {
         int width = TVector.Count;
         nuint v = (nuint)width;
@@ -312,8 +341,8 @@ public static partial class MatrixKernels
             nuint row = c;
             for (int i = 0; i < inputs; i++, row += stride)
             {
-                TVector w0 = TVector.Load(ref w, row);
-                TVector w1 = TVector.Load(ref w, row + v);
+                TVector w0 = TFormat.Load<TVector>(ref w, row);
+                TVector w1 = TFormat.Load<TVector>(ref w, row + v);
                 TVector s = TVector.Create(Unsafe.Add(ref x, i));
                 a00 = TVector.MultiplyAdd(s, w0, a00);
                 a01 = TVector.MultiplyAdd(s, w1, a01);
@@ -345,7 +374,7 @@ public static partial class MatrixKernels
             nuint row = c;
             for (int i = 0; i < inputs; i++, row += stride)
             {
-                TVector w0 = TVector.Load(ref w, row);
+                TVector w0 = TFormat.Load<TVector>(ref w, row);
                 a0 = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, i)), w0, a0);
                 a1 = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x1, i)), w0, a1);
                 a2 = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x2, i)), w0, a2);

@@ -29,7 +29,6 @@ public sealed class BatchWorkers
     private readonly Exception?[] _errors;
     private readonly Helper _helper;
     private readonly int _helpers;
-    private readonly ManualResetEventSlim _done = new(false);
     private int _next;
     private int _remaining;
     private int _busy;
@@ -70,7 +69,6 @@ public sealed class BatchWorkers
         try
         {
             Array.Clear(_errors);
-            _done.Reset();
             _remaining = _shares.Length;
 
             // Publishes everything above: a helper claims a share only through _next.
@@ -81,7 +79,15 @@ public sealed class BatchWorkers
             }
 
             Work();
-            _done.Wait();
+
+            // Only shares a helper has already claimed can be left, and they are running: wait for them by spinning
+            // (a struct, no allocation; it yields and then sleeps if the wait grows). A blocking event allocated its
+            // lock object on its first blocking wait, which made the zero-allocation guarantee depend on timing.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _remaining) != 0)
+            {
+                spinner.SpinOnce();
+            }
         }
         finally
         {
@@ -113,10 +119,7 @@ public sealed class BatchWorkers
                 _errors[share] = error;
             }
 
-            if (Interlocked.Decrement(ref _remaining) == 0)
-            {
-                _done.Set();
-            }
+            Interlocked.Decrement(ref _remaining);
         }
     }
 
