@@ -57,3 +57,14 @@ public partial class TrainEmbedLstm128x10;
 [Lstm(128)]
 [Dense(10)]
 public partial class Lstm64x128x10Bf16;
+
+/// <summary>
+/// The training case on both cores: the same model with <c>Parallelism = 2</c> (each batch as two fixed shares of 16
+/// sequences on two threads, their gradients summed in share order).
+/// </summary>
+[RnnModel(SequenceLength = 32)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, BatchSize = 32, Parallelism = 2)]
+[Embedding(1000, 64)]
+[Lstm(128)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class TrainEmbedLstm128x10Parallel;

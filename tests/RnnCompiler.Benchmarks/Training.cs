@@ -28,6 +28,7 @@ public class TrainingEmbedLstm128x10
     public const long MacsPerSequence = 3L * (Steps * (64 + 128) * 512 + 128 * 10);
 
     private TrainEmbedLstm128x10 _model = null!;
+    private TrainEmbedLstm128x10Parallel _parallel = null!;
     private TorchTrainer _torch = null!;
     private int[] _tokens = null!;
     private int[] _labels = null!;
@@ -45,6 +46,13 @@ public class TrainingEmbedLstm128x10
         // The batch must train: a zero or non-finite gradient, or a loss that does not fall, would time the wrong thing.
         float first = _model.ComputeGradients(_tokens, _labels, Sequences);
         if (!(first > 2.0f && first < 2.6f)) throw new InvalidOperationException($"Initial loss {first}; expected about ln 10 = 2.30.");
+
+        // The two-core model from the same weights computes the same loss and gradients (summed in another order).
+        _parallel = new TrainEmbedLstm128x10Parallel();
+        _model.Parameters.CopyTo(_parallel.Parameters);
+        float parallelFirst = _parallel.ComputeGradients(_tokens, _labels, Sequences);
+        Setup.AssertSame([first], [parallelFirst], "Parallelism = 2", "Training case, initial loss");
+        Setup.AssertSame(_model.Gradients.ToArray(), _parallel.Gradients.ToArray(), "Parallelism = 2", "Training case, gradients");
 
         // The peer starts from the same weights, so it must compute the same loss and the same gradients.
         _torch = new TorchTrainer(_model.Parameters, TrainEmbedLstm128x10.VocabularySize, 64, 128, TrainEmbedLstm128x10.OutputUnits, _tokens, _labels);
@@ -112,6 +120,9 @@ public class TrainingEmbedLstm128x10
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, 32 × 32 tokens (per sequence)")]
     public float TrainBatch() => _model.TrainBatch(_tokens, _labels, Sequences);
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, Parallelism = 2 (both cores, per sequence)")]
+    public float TrainBatchParallel() => _parallel.TrainBatch(_tokens, _labels, Sequences);
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "ComputeGradients, 32 × 32 tokens (per sequence)")]
     public float ComputeGradients() => _model.ComputeGradients(_tokens, _labels, Sequences);
