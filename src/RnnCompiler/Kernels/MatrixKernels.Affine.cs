@@ -241,7 +241,40 @@ public static partial class MatrixKernels
             TVector.Store(acc7, ref y, c + 7 * v);
         }
 
-        // Two vectors at a time for what is left: two independent chains of multiply-adds instead of one.
+        // Four vectors, then two, at a time for what is left: as many independent chains of multiply-adds as fit.
+        for (; column + 4 * width <= columns; column += 4 * width)
+        {
+            nuint c = (nuint)column;
+            TVector acc0 = TVector.Load(ref bias, c);
+            TVector acc1 = TVector.Load(ref bias, c + v);
+            TVector acc2 = TVector.Load(ref bias, c + 2 * v);
+            TVector acc3 = TVector.Load(ref bias, c + 3 * v);
+            nuint row = c;
+            for (int i = 0; i < xRows; i++, row += stride)
+            {
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+            }
+
+            row = c;
+            for (int i = 0; i < hRows; i++, row += stride)
+            {
+                TVector hi = TVector.Create(Unsafe.Add(ref h, i));
+                acc0 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row), acc0);
+                acc1 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(hi, TFormat.Load<TVector>(ref u, row + 3 * v), acc3);
+            }
+
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
+            TVector.Store(acc2, ref y, c + 2 * v);
+            TVector.Store(acc3, ref y, c + 3 * v);
+        }
+
         for (; column + 2 * width <= columns; column += 2 * width)
         {
             nuint c = (nuint)column;

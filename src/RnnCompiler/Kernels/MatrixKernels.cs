@@ -193,7 +193,30 @@ public static partial class MatrixKernels
             TVector.Store(acc7, ref y, c + 7 * v);
         }
 
-        // Two vectors at a time for what is left: two independent chains of multiply-adds instead of one.
+        // Four vectors, then two, at a time for what is left: as many independent chains of multiply-adds as fit.
+        for (; column + 4 * width <= columns; column += 4 * width)
+        {
+            nuint c = (nuint)column;
+            TVector acc0 = TVector.Load(ref y, c);
+            TVector acc1 = TVector.Load(ref y, c + v);
+            TVector acc2 = TVector.Load(ref y, c + 2 * v);
+            TVector acc3 = TVector.Load(ref y, c + 3 * v);
+            nuint row = c;
+            for (int i = 0; i < rows; i++, row += stride)
+            {
+                TVector xi = TVector.Create(Unsafe.Add(ref x, i));
+                acc0 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row), acc0);
+                acc1 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + v), acc1);
+                acc2 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 2 * v), acc2);
+                acc3 = TVector.MultiplyAdd(xi, TFormat.Load<TVector>(ref w, row + 3 * v), acc3);
+            }
+
+            TVector.Store(acc0, ref y, c);
+            TVector.Store(acc1, ref y, c + v);
+            TVector.Store(acc2, ref y, c + 2 * v);
+            TVector.Store(acc3, ref y, c + 3 * v);
+        }
+
         for (; column + 2 * width <= columns; column += 2 * width)
         {
             nuint c = (nuint)column;
