@@ -109,8 +109,8 @@ public sealed class TrainAttribute : Attribute
     /// [k·n/N, (k+1)·n/N) of a batch of n). Each share runs on its own thread with its own working memory and its own
     /// gradient buffer; then the shares' losses and gradients are summed in a fixed order (share 0, then 1, ...). So
     /// the result depends only on the data and N, never on thread timing: the same batch gives bit-identical results
-    /// from run to run. The calling thread runs a share itself; the others run on thread-pool threads, and nothing is
-    /// allocated per batch.</para>
+    /// from run to run. The calling thread runs a share itself; the others run on the process's batch helper threads
+    /// (background threads created once, at most one fewer than the processors), and nothing is allocated per batch.</para>
     /// <para>Because the sums are grouped differently, the loss and gradients with N &gt; 1 can differ from those with
     /// N = 1 by rounding (a few units in the last place), and two values of N can differ from each other the same way.</para>
     /// <para>Each share needs its own working memory and gradients: the model holds N copies of them (the summary's

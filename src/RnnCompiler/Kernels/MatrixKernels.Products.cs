@@ -169,6 +169,87 @@ public static partial class MatrixKernels
         nuint v = (nuint)width;
         nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
         int depth = shape.Depth, rows = shape.Rows, columns = shape.Columns;
+        if (TVector.Count * Unsafe.SizeOf<T>() == 64)
+        {
+            // 512-bit vectors (32 registers): four rows of C by four vectors of columns, sixteen accumulators; per k,
+            // four loads of B and four broadcasts of A feed sixteen multiply-adds.
+            for (; column + 4 * width <= columns && rows >= 4; column += 4 * width)
+            {
+                nuint j = (nuint)column;
+                int i = 0;
+                for (; i + 4 <= rows; i += 4)
+                {
+                    nuint c0 = (nuint)i * cStride + j;
+                    TVector s00 = TVector.Load(ref c, c0), s01 = TVector.Load(ref c, c0 + v), s02 = TVector.Load(ref c, c0 + 2 * v), s03 = TVector.Load(ref c, c0 + 3 * v);
+                    TVector s10 = TVector.Load(ref c, c0 + 1 * cStride), s11 = TVector.Load(ref c, c0 + 1 * cStride + v), s12 = TVector.Load(ref c, c0 + 1 * cStride + 2 * v), s13 = TVector.Load(ref c, c0 + 1 * cStride + 3 * v);
+                    TVector s20 = TVector.Load(ref c, c0 + 2 * cStride), s21 = TVector.Load(ref c, c0 + 2 * cStride + v), s22 = TVector.Load(ref c, c0 + 2 * cStride + 2 * v), s23 = TVector.Load(ref c, c0 + 2 * cStride + 3 * v);
+                    TVector s30 = TVector.Load(ref c, c0 + 3 * cStride), s31 = TVector.Load(ref c, c0 + 3 * cStride + v), s32 = TVector.Load(ref c, c0 + 3 * cStride + 2 * v), s33 = TVector.Load(ref c, c0 + 3 * cStride + 3 * v);
+                    nuint aRow = (nuint)i, bRow = j;
+                    for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
+                    {
+                        TVector b0 = TVector.Load(ref b, bRow), b1 = TVector.Load(ref b, bRow + v), b2 = TVector.Load(ref b, bRow + 2 * v), b3 = TVector.Load(ref b, bRow + 3 * v);
+                        TVector x0 = TVector.Create(Unsafe.Add(ref a, aRow));
+                        s00 = TVector.MultiplyAdd(x0, b0, s00);
+                        s01 = TVector.MultiplyAdd(x0, b1, s01);
+                        s02 = TVector.MultiplyAdd(x0, b2, s02);
+                        s03 = TVector.MultiplyAdd(x0, b3, s03);
+                        TVector x1 = TVector.Create(Unsafe.Add(ref a, aRow + 1));
+                        s10 = TVector.MultiplyAdd(x1, b0, s10);
+                        s11 = TVector.MultiplyAdd(x1, b1, s11);
+                        s12 = TVector.MultiplyAdd(x1, b2, s12);
+                        s13 = TVector.MultiplyAdd(x1, b3, s13);
+                        TVector x2 = TVector.Create(Unsafe.Add(ref a, aRow + 2));
+                        s20 = TVector.MultiplyAdd(x2, b0, s20);
+                        s21 = TVector.MultiplyAdd(x2, b1, s21);
+                        s22 = TVector.MultiplyAdd(x2, b2, s22);
+                        s23 = TVector.MultiplyAdd(x2, b3, s23);
+                        TVector x3 = TVector.Create(Unsafe.Add(ref a, aRow + 3));
+                        s30 = TVector.MultiplyAdd(x3, b0, s30);
+                        s31 = TVector.MultiplyAdd(x3, b1, s31);
+                        s32 = TVector.MultiplyAdd(x3, b2, s32);
+                        s33 = TVector.MultiplyAdd(x3, b3, s33);
+                    }
+
+                    TVector.Store(s00, ref c, c0);
+                    TVector.Store(s01, ref c, c0 + v);
+                    TVector.Store(s02, ref c, c0 + 2 * v);
+                    TVector.Store(s03, ref c, c0 + 3 * v);
+                    TVector.Store(s10, ref c, c0 + 1 * cStride);
+                    TVector.Store(s11, ref c, c0 + 1 * cStride + v);
+                    TVector.Store(s12, ref c, c0 + 1 * cStride + 2 * v);
+                    TVector.Store(s13, ref c, c0 + 1 * cStride + 3 * v);
+                    TVector.Store(s20, ref c, c0 + 2 * cStride);
+                    TVector.Store(s21, ref c, c0 + 2 * cStride + v);
+                    TVector.Store(s22, ref c, c0 + 2 * cStride + 2 * v);
+                    TVector.Store(s23, ref c, c0 + 2 * cStride + 3 * v);
+                    TVector.Store(s30, ref c, c0 + 3 * cStride);
+                    TVector.Store(s31, ref c, c0 + 3 * cStride + v);
+                    TVector.Store(s32, ref c, c0 + 3 * cStride + 2 * v);
+                    TVector.Store(s33, ref c, c0 + 3 * cStride + 3 * v);
+                }
+
+                // The rows left over, two vectors of columns at a time, as below.
+                for (; i < rows; i++)
+                {
+                    for (nuint q = 0; q < 4 * v; q += 2 * v)
+                    {
+                        nuint c0 = (nuint)i * cStride + j + q;
+                        TVector s0 = TVector.Load(ref c, c0), s1 = TVector.Load(ref c, c0 + v);
+                        nuint aRow = (nuint)i, bRow = j + q;
+                        for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
+                        {
+                            TVector x = TVector.Create(Unsafe.Add(ref a, aRow));
+                            s0 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow), s0);
+                            s1 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow + v), s1);
+                        }
+
+                        TVector.Store(s0, ref c, c0);
+                        TVector.Store(s1, ref c, c0 + v);
+                    }
+                }
+            }
+        }
+
         for (; column + 2 * width <= columns; column += 2 * width)
         {
             nuint j = (nuint)column;
@@ -261,6 +342,81 @@ public static partial class MatrixKernels
         int vectorDepth = depth - depth % width;
         nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
         int r = 0;
+        if (TVector.Count * Unsafe.SizeOf<T>() == 64)
+        {
+            // 512-bit vectors (32 registers): four rows of A by four rows of B, sixteen accumulators; per vector of
+            // depth, eight loads feed sixteen multiply-adds. The columns past the last four go through the loop below.
+            for (; r + 4 <= rows && columns >= 4; r += 4)
+            {
+                nuint a0 = (nuint)r * aStride, a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+                int i = 0;
+                for (; i + 4 <= columns; i += 4)
+                {
+                    nuint b0 = (nuint)i * bStride, b1 = b0 + bStride, b2 = b1 + bStride, b3 = b2 + bStride;
+                    TVector zero = TVector.Create(T.Zero);
+                    TVector s00 = zero, s01 = zero, s02 = zero, s03 = zero;
+                    TVector s10 = zero, s11 = zero, s12 = zero, s13 = zero;
+                    TVector s20 = zero, s21 = zero, s22 = zero, s23 = zero;
+                    TVector s30 = zero, s31 = zero, s32 = zero, s33 = zero;
+                    for (nuint j = 0; j < (nuint)vectorDepth; j += (nuint)width)
+                    {
+                        TVector x0 = TVector.Load(ref a, a0 + j), x1 = TVector.Load(ref a, a1 + j), x2 = TVector.Load(ref a, a2 + j), x3 = TVector.Load(ref a, a3 + j);
+                        TVector w0 = TVector.Load(ref b, b0 + j);
+                        TVector w1 = TVector.Load(ref b, b1 + j);
+                        TVector w2 = TVector.Load(ref b, b2 + j);
+                        TVector w3 = TVector.Load(ref b, b3 + j);
+                        s00 = TVector.MultiplyAdd(x0, w0, s00);
+                        s01 = TVector.MultiplyAdd(x0, w1, s01);
+                        s02 = TVector.MultiplyAdd(x0, w2, s02);
+                        s03 = TVector.MultiplyAdd(x0, w3, s03);
+                        s10 = TVector.MultiplyAdd(x1, w0, s10);
+                        s11 = TVector.MultiplyAdd(x1, w1, s11);
+                        s12 = TVector.MultiplyAdd(x1, w2, s12);
+                        s13 = TVector.MultiplyAdd(x1, w3, s13);
+                        s20 = TVector.MultiplyAdd(x2, w0, s20);
+                        s21 = TVector.MultiplyAdd(x2, w1, s21);
+                        s22 = TVector.MultiplyAdd(x2, w2, s22);
+                        s23 = TVector.MultiplyAdd(x2, w3, s23);
+                        s30 = TVector.MultiplyAdd(x3, w0, s30);
+                        s31 = TVector.MultiplyAdd(x3, w1, s31);
+                        s32 = TVector.MultiplyAdd(x3, w2, s32);
+                        s33 = TVector.MultiplyAdd(x3, w3, s33);
+                    }
+
+                    nuint c0 = (nuint)(r + 0) * cStride + (nuint)i;
+                    AddDot(ref c, c0, TVector.Sum(s00), ref a, a0, ref b, b0, vectorDepth, depth);
+                    AddDot(ref c, c0 + 1, TVector.Sum(s01), ref a, a0, ref b, b1, vectorDepth, depth);
+                    AddDot(ref c, c0 + 2, TVector.Sum(s02), ref a, a0, ref b, b2, vectorDepth, depth);
+                    AddDot(ref c, c0 + 3, TVector.Sum(s03), ref a, a0, ref b, b3, vectorDepth, depth);
+                    nuint c1 = (nuint)(r + 1) * cStride + (nuint)i;
+                    AddDot(ref c, c1, TVector.Sum(s10), ref a, a1, ref b, b0, vectorDepth, depth);
+                    AddDot(ref c, c1 + 1, TVector.Sum(s11), ref a, a1, ref b, b1, vectorDepth, depth);
+                    AddDot(ref c, c1 + 2, TVector.Sum(s12), ref a, a1, ref b, b2, vectorDepth, depth);
+                    AddDot(ref c, c1 + 3, TVector.Sum(s13), ref a, a1, ref b, b3, vectorDepth, depth);
+                    nuint c2 = (nuint)(r + 2) * cStride + (nuint)i;
+                    AddDot(ref c, c2, TVector.Sum(s20), ref a, a2, ref b, b0, vectorDepth, depth);
+                    AddDot(ref c, c2 + 1, TVector.Sum(s21), ref a, a2, ref b, b1, vectorDepth, depth);
+                    AddDot(ref c, c2 + 2, TVector.Sum(s22), ref a, a2, ref b, b2, vectorDepth, depth);
+                    AddDot(ref c, c2 + 3, TVector.Sum(s23), ref a, a2, ref b, b3, vectorDepth, depth);
+                    nuint c3 = (nuint)(r + 3) * cStride + (nuint)i;
+                    AddDot(ref c, c3, TVector.Sum(s30), ref a, a3, ref b, b0, vectorDepth, depth);
+                    AddDot(ref c, c3 + 1, TVector.Sum(s31), ref a, a3, ref b, b1, vectorDepth, depth);
+                    AddDot(ref c, c3 + 2, TVector.Sum(s32), ref a, a3, ref b, b2, vectorDepth, depth);
+                    AddDot(ref c, c3 + 3, TVector.Sum(s33), ref a, a3, ref b, b3, vectorDepth, depth);
+                }
+
+                for (; i < columns; i++)
+                {
+                    nuint bi = (nuint)i * bStride;
+                    for (int q = 0; q < 4; q++)
+                    {
+                        nuint aq = (nuint)(r + q) * aStride;
+                        AddDot(ref c, (nuint)(r + q) * cStride + (nuint)i, VectorDot<TVector, T>(ref a, aq, ref b, bi, vectorDepth), ref a, aq, ref b, bi, vectorDepth, depth);
+                    }
+                }
+            }
+        }
+
         for (; r + 2 <= rows; r += 2)
         {
             nuint a0 = (nuint)r * aStride, a1 = a0 + aStride;
