@@ -35,7 +35,7 @@ public static partial class GruLayer
     /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias ([2, 3 × units] when reset after).</param>
-    /// <param name="scratch">Working space of 8 × units.</param>
+    /// <param name="scratch">Working space of 2 × units.</param>
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,

@@ -27,7 +27,7 @@ public static partial class SimpleRnnLayer
     /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
-    /// <param name="scratch">Working space of 2 × units.</param>
+    /// <param name="scratch">Working space of units.</param>
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, Activation activation,
