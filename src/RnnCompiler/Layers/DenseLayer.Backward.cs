@@ -28,15 +28,13 @@ public static partial class DenseLayer
         int units = biasGradients.Length;
         Span<T> rows = outputGradients.Slice(0, steps * units);
         Activations.BackwardRows(activation, outputs.Slice(0, steps * units), rows, units);
-        for (int t = 0; t < steps; t++)
+
+        // All rows at once, as the recurrent layers do: dbias += Σ_t d[t], dkernel += Xᵀ·D, dx += D·kernelᵀ.
+        MatrixKernels.AddColumnSums<T>(rows, units, steps, biasGradients);
+        MatrixKernels.AddTransposedProduct(inputs, inputSize, rows, units, steps, inputSize, units, kernelGradients, units);
+        if (!inputGradients.IsEmpty)
         {
-            Span<T> d = rows.Slice(t * units, units);
-            LstmLayer.Accumulate(biasGradients, d);
-            MatrixKernels.AddOuter(inputs.Slice(t * inputSize, inputSize), d, kernelGradients, units);
-            if (!inputGradients.IsEmpty)
-            {
-                MatrixKernels.MultiplyTransposedAdd(d, kernel, units, inputGradients.Slice(t * inputSize, inputSize));
-            }
+            MatrixKernels.AddProductTransposed(rows, units, kernel, units, units, steps, inputSize, inputGradients, inputSize);
         }
     }
 }
