@@ -148,7 +148,7 @@ public static partial class Activations
         bool single = typeof(T) == typeof(float);
         TVector one = TVector.Create(T.One);
         TVector y = TVector.Subtract(TVector.Create(T.Zero), x);
-        y = TVector.Min(TVector.Max(y, Constant<TVector, T>(single ? -104.0 : -746.0)), Constant<TVector, T>(single ? 104.0 : 746.0));
+        y = TVector.MinWithLimit(TVector.MaxWithLimit(y, Constant<TVector, T>(single ? -104.0 : -746.0)), Constant<TVector, T>(single ? 104.0 : 746.0));
         TVector n = Reduce<TVector, T>(y, Constant<TVector, T>(single ? 127.0 : 1023.0), out TVector r);
         TVector p = ExpMinusOnePolynomial<TVector, T>(r);
         TVector scale = TVector.ScaleByPowerOfTwo(one, n);
@@ -171,7 +171,7 @@ public static partial class Activations
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         TVector one = TVector.Create(T.One);
-        TVector a = TVector.Min(TVector.Abs(x), Constant<TVector, T>(20.0));
+        TVector a = TVector.MinWithLimit(TVector.Abs(x), Constant<TVector, T>(20.0));
         TVector n = Reduce<TVector, T>(TVector.Add(a, a), Constant<TVector, T>(64.0), out TVector r);
         TVector p = ExpMinusOnePolynomial<TVector, T>(r);
         TVector scale = TVector.ScaleByPowerOfTwo(one, n);
@@ -187,7 +187,7 @@ public static partial class Activations
     {
         // Past these bounds e^x rounds to 0 or overflows; inside them n stays far from the shifter's limit.
         bool single = typeof(T) == typeof(float);
-        x = TVector.Min(TVector.Max(x, Constant<TVector, T>(single ? -104.0 : -746.0)), Constant<TVector, T>(single ? 89.0 : 710.0));
+        x = TVector.MinWithLimit(TVector.MaxWithLimit(x, Constant<TVector, T>(single ? -104.0 : -746.0)), Constant<TVector, T>(single ? 89.0 : 710.0));
         TVector n = Reduce<TVector, T>(x, Constant<TVector, T>(single ? 256.0 : 2048.0), out TVector r);
         TVector p = ExpMinusOnePolynomial<TVector, T>(r);
         return TVector.ScaleByPowerOfTwo(TVector.Add(p, TVector.Create(T.One)), n);
@@ -207,7 +207,7 @@ public static partial class Activations
         // Adding and subtracting 1.5·2^(mantissa bits) rounds to the nearest integer (ties to even), for |x| < 2^21.
         TVector shifter = Constant<TVector, T>(single ? PowerOfTwo.SingleShifter : PowerOfTwo.DoubleShifter);
         TVector n = TVector.Subtract(TVector.MultiplyAdd(x, Constant<TVector, T>(1.4426950408889634), shifter), shifter);
-        n = TVector.Min(n, maxN);
+        n = TVector.MinWithLimit(n, maxN);
 
         // ln 2 = hi + lo, hi with trailing zero bits (float: 0x3F317200; double: fdlibm's 0x3FE62E42FEE00000).
         TVector hi = Constant<TVector, T>(single ? 0.693145751953125 : 6.93147180369123816490e-01);
