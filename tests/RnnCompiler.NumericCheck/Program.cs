@@ -181,9 +181,20 @@ Check(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F80_8000u)) == 0x3F80 &&
         ok &= Math.Abs(tanh[i] - Math.Tanh(values[i])) <= 1e-6;
     }
 
-    float[] special = { float.NaN, float.PositiveInfinity, float.NegativeInfinity };
-    Activations.Apply(Activation.Tanh, special.AsSpan());
-    ok &= float.IsNaN(special[0]) && special[1] == 1 && special[2] == -1;
+    // Sixteen values (every vector width, not only the one-lane tail): NaN, ±∞ and beyond the clamps, both functions.
+    float[] inputs = { float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e30f, -1e30f, 0.5f, float.NaN, -0f,
+        200f, -200f, float.NaN, 3f, -3f, float.NaN, 1e-30f, float.NaN };
+    float[] tanhs = (float[])inputs.Clone();
+    float[] sigmoids = (float[])inputs.Clone();
+    Activations.Apply(Activation.Tanh, tanhs.AsSpan());
+    Activations.Apply(Activation.Sigmoid, sigmoids.AsSpan());
+    for (int i = 0; i < inputs.Length; i++)
+    {
+        float x = inputs[i];
+        ok &= float.IsNaN(x)
+            ? float.IsNaN(tanhs[i]) && float.IsNaN(sigmoids[i])
+            : Math.Abs(tanhs[i] - Math.Tanh(x)) <= 1e-6 && Math.Abs(sigmoids[i] - 1 / (1 + Math.Exp(-(double)x))) <= 1e-6;
+    }
     Check(ok, "sigmoid and tanh within 1e-6 of System.Math, NaN and infinities kept");
 }
 
