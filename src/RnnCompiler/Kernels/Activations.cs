@@ -138,7 +138,9 @@ public static partial class Activations
     /// <summary>
     /// σ(x) = 1 / (1 + e^−x) = 1 / (2^n·p + (2^n + 1)) with e^−x = 2^n·(1 + p): the denominator is rounded once where
     /// 2^n + 1 is exact (|n| ≤ 23) and nearly so elsewhere, then divided. n stops at the largest exponent, so the
-    /// denominator overflows to ∞ (σ = 0) instead of meeting ∞ · (p &lt; 0).
+    /// denominator overflows to ∞ (σ = 0) instead of meeting ∞ · (p &lt; 0). −x stops at −87 (double: −708), where
+    /// 2^n is still a normal number and 1 + e^−x already rounds to 1 (σ = 1, as it is for every larger x), so 2^n is
+    /// built exactly from its exponent bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Sigmoid<TVector, T>(TVector x)
@@ -148,10 +150,10 @@ public static partial class Activations
         bool single = typeof(T) == typeof(float);
         TVector one = TVector.Create(T.One);
         TVector y = TVector.Subtract(TVector.Create(T.Zero), x);
-        y = TVector.MinWithLimit(TVector.MaxWithLimit(y, Constant<TVector, T>(single ? -104.0 : -746.0)), Constant<TVector, T>(single ? 104.0 : 746.0));
+        y = TVector.MinWithLimit(TVector.MaxWithLimit(y, Constant<TVector, T>(single ? -87.0 : -708.0)), Constant<TVector, T>(single ? 104.0 : 746.0));
         TVector n = Reduce<TVector, T>(y, Constant<TVector, T>(single ? 127.0 : 1023.0), out TVector r);
         TVector p = ExpMinusOnePolynomial<TVector, T>(r);
-        TVector scale = TVector.ScaleByPowerOfTwo(one, n);
+        TVector scale = TVector.ExactPowerOfTwo(n);
 
         // 2^n + 1 = hi + lo exactly (lo = 0 unless n > 23 or n < -23), so the denominator is rounded once where it matters.
         TVector hi = TVector.Add(scale, one);
@@ -163,7 +165,7 @@ public static partial class Activations
     /// <summary>
     /// tanh(x) = sign(x) · m / (m + 2) with m = e^2|x| − 1 = 2^n·p + (2^n − 1), rounded once (n ≥ 0, so 2^n − 1 is exact
     /// while n ≤ 24 and nothing cancels). m + 2 is rounded from m itself, so 1 − tanh = 2 / (m + 2) stays accurate where
-    /// tanh nears 1. |x| stops at 20, past which tanh rounds to 1 in float and double. The sign is copied back: tanh(−0) = −0.
+    /// tanh nears 1 (n ≤ 58, so 2^n is built exactly from its exponent bits). |x| stops at 20, past which tanh rounds to 1 in float and double. The sign is copied back: tanh(−0) = −0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Tanh<TVector, T>(TVector x)
@@ -174,7 +176,7 @@ public static partial class Activations
         TVector a = TVector.MinWithLimit(TVector.Abs(x), Constant<TVector, T>(20.0));
         TVector n = Reduce<TVector, T>(TVector.Add(a, a), Constant<TVector, T>(64.0), out TVector r);
         TVector p = ExpMinusOnePolynomial<TVector, T>(r);
-        TVector scale = TVector.ScaleByPowerOfTwo(one, n);
+        TVector scale = TVector.ExactPowerOfTwo(n);
         TVector m = TVector.MultiplyAdd(scale, p, TVector.Subtract(scale, one));
         return TVector.CopySign(TVector.Divide(m, TVector.Add(m, Constant<TVector, T>(2.0))), x);
     }
@@ -210,10 +212,11 @@ public static partial class Activations
         n = TVector.MinWithLimit(n, maxN);
 
         // ln 2 = hi + lo, hi with trailing zero bits (float: 0x3F317200; double: fdlibm's 0x3FE62E42FEE00000).
-        TVector hi = Constant<TVector, T>(single ? 0.693145751953125 : 6.93147180369123816490e-01);
-        TVector lo = Constant<TVector, T>(single ? 1.428606765330187045e-06 : 1.90821492927058770002e-10);
-        r = TVector.MultiplyAdd(n, TVector.Subtract(TVector.Create(T.Zero), hi), x);
-        r = TVector.MultiplyAdd(n, TVector.Subtract(TVector.Create(T.Zero), lo), r);
+        // The negated parts are constants themselves (negation is exact), so nothing is negated at run time.
+        TVector minusHi = Constant<TVector, T>(single ? -0.693145751953125 : -6.93147180369123816490e-01);
+        TVector minusLo = Constant<TVector, T>(single ? -1.428606765330187045e-06 : -1.90821492927058770002e-10);
+        r = TVector.MultiplyAdd(n, minusHi, x);
+        r = TVector.MultiplyAdd(n, minusLo, r);
         return n;
     }
 

@@ -65,6 +65,14 @@ internal interface ISimdVector<TSelf, T>
     /// </summary>
     static abstract TSelf ScaleByPowerOfTwo(TSelf value, TSelf n);
 
+    /// <summary>
+    /// 2^n, exactly, for <paramref name="n"/> holding integers in the normal exponent range (float: −126 to 127; double:
+    /// −1022 to 1023): <c>n + 1.5·2^(mantissa bits) + bias</c> leaves the biased exponent in the low bits, and one shift
+    /// moves it into the exponent field. Two instructions instead of the nine of <see cref="ScaleByPowerOfTwo"/>, which
+    /// the activations need only where n can leave that range.
+    /// </summary>
+    static abstract TSelf ExactPowerOfTwo(TSelf n);
+
     /// <summary>√a, correctly rounded (never an estimate).</summary>
     static abstract TSelf Sqrt(TSelf a);
 
@@ -167,6 +175,24 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Simd512<T> a) => Vector512.Sum(a._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> ExactPowerOfTwo(Simd512<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<float> biased = n._value.AsSingle() + Vector512.Create(PowerOfTwo.SingleShifter + PowerOfTwo.SingleBias);
+            return new(Vector512.ShiftLeft(biased.AsInt32(), PowerOfTwo.SingleMantissaBits).As<int, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector512<double> biased = n._value.AsDouble() + Vector512.Create(PowerOfTwo.DoubleShifter + PowerOfTwo.DoubleBias);
+            return new(Vector512.ShiftLeft(biased.AsInt64(), PowerOfTwo.DoubleMantissaBits).As<long, T>());
+        }
+
+        throw new NotSupportedException();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> ScaleByPowerOfTwo(Simd512<T> value, Simd512<T> n)
@@ -304,6 +330,24 @@ internal readonly struct Simd256<T> : ISimdVector<Simd256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Simd256<T> a) => Vector256.Sum(a._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> ExactPowerOfTwo(Simd256<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<float> biased = n._value.AsSingle() + Vector256.Create(PowerOfTwo.SingleShifter + PowerOfTwo.SingleBias);
+            return new(Vector256.ShiftLeft(biased.AsInt32(), PowerOfTwo.SingleMantissaBits).As<int, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector256<double> biased = n._value.AsDouble() + Vector256.Create(PowerOfTwo.DoubleShifter + PowerOfTwo.DoubleBias);
+            return new(Vector256.ShiftLeft(biased.AsInt64(), PowerOfTwo.DoubleMantissaBits).As<long, T>());
+        }
+
+        throw new NotSupportedException();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> ScaleByPowerOfTwo(Simd256<T> value, Simd256<T> n)
@@ -453,6 +497,24 @@ internal readonly struct Simd128<T> : ISimdVector<Simd128<T>, T>
     public static T Sum(Simd128<T> a) => Vector128.Sum(a._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> ExactPowerOfTwo(Simd128<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<float> biased = n._value.AsSingle() + Vector128.Create(PowerOfTwo.SingleShifter + PowerOfTwo.SingleBias);
+            return new(Vector128.ShiftLeft(biased.AsInt32(), PowerOfTwo.SingleMantissaBits).As<int, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            Vector128<double> biased = n._value.AsDouble() + Vector128.Create(PowerOfTwo.DoubleShifter + PowerOfTwo.DoubleBias);
+            return new(Vector128.ShiftLeft(biased.AsInt64(), PowerOfTwo.DoubleMantissaBits).As<long, T>());
+        }
+
+        throw new NotSupportedException();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128<T> ScaleByPowerOfTwo(Simd128<T> value, Simd128<T> n)
     {
         // VSCALEF on 128-bit vectors where AVX-512 (VL) has it: one instruction, the same single rounding.
@@ -549,6 +611,24 @@ internal readonly struct Scalar<T> : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Sum(Scalar<T> a) => a._value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> ExactPowerOfTwo(Scalar<T> n)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float biased = Unsafe.BitCast<T, float>(n._value) + (PowerOfTwo.SingleShifter + PowerOfTwo.SingleBias);
+            return new(Unsafe.BitCast<float, T>(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(biased) << PowerOfTwo.SingleMantissaBits)));
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            double biased = Unsafe.BitCast<T, double>(n._value) + (PowerOfTwo.DoubleShifter + PowerOfTwo.DoubleBias);
+            return new(Unsafe.BitCast<double, T>(BitConverter.Int64BitsToDouble(BitConverter.DoubleToInt64Bits(biased) << PowerOfTwo.DoubleMantissaBits)));
+        }
+
+        throw new NotSupportedException();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> ScaleByPowerOfTwo(Scalar<T> value, Scalar<T> n)
