@@ -101,6 +101,35 @@ public class ForwardTests
     }
 
     [Fact]
+    public void Streaming_a_state_of_one_vector_equals_Predict_bit_for_bit_on_every_prefix()
+    {
+        // LstmLayer.Step fuses the whole step when the state is one vector wide (8 or 16 floats); the sums run in the
+        // sequence path's order and the activations are the same, so nothing may differ, not even in the last bit.
+        AssertStepEqualsPredict(new LstmOneVector8(), seed: 21);
+        AssertStepEqualsPredict(new LstmOneVector16(), seed: 23);
+
+        static void AssertStepEqualsPredict<TModel>(TModel model, int seed)
+            where TModel : IFeatureStreamingModel<float>
+        {
+            var info = model.Info;
+            TestData.Uniform(model.Parameters.Length, seed, scale: 1f).CopyTo(model.Parameters);
+            float[] inputs = TestData.Uniform(info.SequenceLength * info.InputWidth, seed + 1, scale: 2f);
+            var streamed = new float[info.OutputUnits];
+            var predicted = new float[info.OutputUnits];
+            for (int t = 0; t < info.SequenceLength; t++)
+            {
+                model.Step(inputs.AsSpan(t * info.InputWidth, info.InputWidth), streamed);
+                model.Predict(inputs.AsSpan(0, (t + 1) * info.InputWidth), predicted);
+                for (int i = 0; i < streamed.Length; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(predicted[i]) == BitConverter.SingleToInt32Bits(streamed[i]),
+                        $"{typeof(TModel).Name}, prefix {t + 1}, output {i}: Step gave {streamed[i]:R}, Predict {predicted[i]:R}.");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Models_without_a_future_stream_and_bidirectional_ones_do_not()
     {
         Assert.True(((IRnnModel<float>)new Lstm3()).Info.CanStream);

@@ -483,3 +483,16 @@ public static class ModelCatalog
         new("Sentiment", () => new Sentiment(), new RefLayer[] { new RefEmbedding(1000, 64), new RefLstm(128, false, false, RefMerge.Concat), new RefDense(10, RefActivation.Softmax) }),
     };
 }
+
+// States of exactly one vector (8 floats with AVX2, 16 with AVX-512): LstmLayer.Step runs them in one fused method.
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(8)]
+[Dense(2)]
+public partial class LstmOneVector8;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(16)]
+[Dense(2)]
+public partial class LstmOneVector16;
