@@ -165,7 +165,8 @@ public static partial class Activations
     /// <summary>
     /// tanh(x) = sign(x) · m / (m + 2) with m = e^2|x| − 1 = 2^n·p + (2^n − 1), rounded once (n ≥ 0, so 2^n − 1 is exact
     /// while n ≤ 24 and nothing cancels). m + 2 is rounded from m itself, so 1 − tanh = 2 / (m + 2) stays accurate where
-    /// tanh nears 1 (n ≤ 58, so 2^n is built exactly from its exponent bits). |x| stops at 20, past which tanh rounds to 1 in float and double. The sign is copied back: tanh(−0) = −0.
+    /// tanh nears 1. |x| stops at 20, past which tanh rounds to 1 in float and double; so n ≤ 58 and 2^n is built exactly
+    /// from its exponent bits. The sign is copied back: tanh(−0) = −0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Tanh<TVector, T>(TVector x)

@@ -87,7 +87,7 @@ public static partial class LstmLayer
         int width = 4 * units;
         Span<T> g = gates.Slice(0, width);
         ReadOnlySpan<T> x = input.Slice(0, inputSize);
-        if (g.Length >= width && hidden.Length >= units && cell.Length >= units && bias.Length >= width
+        if (hidden.Length >= units && cell.Length >= units && bias.Length >= width
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
             // A state of exactly one vector: the whole step in one method, the four gate sums in registers throughout.
@@ -112,8 +112,8 @@ public static partial class LstmLayer
     /// <see cref="Step{T}"/> for a state of exactly one vector (8 floats with AVX2, 16 with AVX-512): the bias, the input
     /// rows and the state rows summed into four gate accumulators, activated and used for the state update without
     /// leaving registers, in one call instead of four. Each sum runs in the order <c>MatrixKernels.Affine</c> uses and the
-    /// activations are the same functions, so the result is bit for bit that of the general path; shapes are checked
-    /// by the caller.
+    /// update is <see cref="UpdateVector{TVector, T}"/>, so the result is bit for bit that of the general path; shapes
+    /// are checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StepOneVector<TVector, T>(ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Span<T> hidden, Span<T> cell, Span<T> gates)
@@ -153,17 +153,7 @@ public static partial class LstmLayer
             outputSum = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 3 * v), outputSum);
         }
 
-        TVector inputGate = Activations.Sigmoid<TVector, T>(inputSum);
-        TVector forgetGate = Activations.Sigmoid<TVector, T>(forgetSum);
-        TVector candidate = Activations.Tanh<TVector, T>(candidateSum);
-        TVector outputGate = Activations.Sigmoid<TVector, T>(outputSum);
-        TVector.Store(inputGate, ref g, 0);
-        TVector.Store(forgetGate, ref g, v);
-        TVector.Store(candidate, ref g, 2 * v);
-        TVector.Store(outputGate, ref g, 3 * v);
-        TVector newCell = TVector.MultiplyAdd(forgetGate, TVector.Load(ref c, 0), TVector.Multiply(inputGate, candidate));
-        TVector.Store(newCell, ref c, 0);
-        TVector.Store(TVector.Multiply(outputGate, Activations.Tanh<TVector, T>(newCell)), ref h, 0);
+        UpdateVector<TVector, T>(inputSum, forgetSum, candidateSum, outputSum, ref g, v, 0, ref c, hasCell: true, ref c, ref h);
     }
 
     /// <summary>
@@ -221,24 +211,41 @@ public static partial class LstmLayer
         for (; j + width <= units; j += width)
         {
             nuint o = (nuint)j;
-            TVector input = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, o));
-            TVector forget = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, u + o));
-            TVector candidate = Activations.Tanh<TVector, T>(TVector.Load(ref g, 2 * u + o));
-            TVector output = Activations.Sigmoid<TVector, T>(TVector.Load(ref g, 3 * u + o));
-            TVector.Store(input, ref g, o);
-            TVector.Store(forget, ref g, u + o);
-            TVector.Store(candidate, ref g, 2 * u + o);
-            TVector.Store(output, ref g, 3 * u + o);
-            TVector cell = TVector.Multiply(input, candidate);
-            if (hasCell)
-            {
-                cell = TVector.MultiplyAdd(forget, TVector.Load(ref previousCell, o), cell);
-            }
-
-            TVector.Store(cell, ref c, o);
-            TVector.Store(TVector.Multiply(output, Activations.Tanh<TVector, T>(cell)), ref h, o);
+            UpdateVector<TVector, T>(
+                TVector.Load(ref g, o), TVector.Load(ref g, u + o), TVector.Load(ref g, 2 * u + o), TVector.Load(ref g, 3 * u + o),
+                ref g, u, o, ref previousCell, hasCell, ref c, ref h);
         }
 
         return j;
+    }
+
+    /// <summary>
+    /// One vector of units from the four gate sums: i, f, o = σ and g = tanh stored as the activated gates (column
+    /// blocks <paramref name="units"/> apart, from <paramref name="offset"/>), <c>c = f ⊙ c[t-1] + i ⊙ g</c>,
+    /// <c>h = o ⊙ tanh(c)</c>. Shared by the general pass and the one-vector step, so both compute the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateVector<TVector, T>(
+        TVector inputSum, TVector forgetSum, TVector candidateSum, TVector outputSum,
+        ref T g, nuint units, nuint offset, ref T previousCell, bool hasCell, ref T c, ref T h)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector input = Activations.Sigmoid<TVector, T>(inputSum);
+        TVector forget = Activations.Sigmoid<TVector, T>(forgetSum);
+        TVector candidate = Activations.Tanh<TVector, T>(candidateSum);
+        TVector output = Activations.Sigmoid<TVector, T>(outputSum);
+        TVector.Store(input, ref g, offset);
+        TVector.Store(forget, ref g, units + offset);
+        TVector.Store(candidate, ref g, 2 * units + offset);
+        TVector.Store(output, ref g, 3 * units + offset);
+        TVector cell = TVector.Multiply(input, candidate);
+        if (hasCell)
+        {
+            cell = TVector.MultiplyAdd(forget, TVector.Load(ref previousCell, offset), cell);
+        }
+
+        TVector.Store(cell, ref c, offset);
+        TVector.Store(TVector.Multiply(output, Activations.Tanh<TVector, T>(cell)), ref h, offset);
     }
 }
