@@ -119,6 +119,61 @@ public static partial class MatrixKernels
         }
     }
 
+    /// <summary>
+    /// <c>c[r · cStride + j] += Σ_k a[r · aStride + k] · b[k · bStride + j]</c> for <c>r &lt; rows</c>,
+    /// <c>j &lt; columns</c>, <c>k &lt; depth</c>: <c>C += A·B</c> with A [rows, depth] and B [depth, columns], e.g. one
+    /// step of a batch run in lock step, <c>gates[s] += h[s] · U</c> for every sequence s at once. Each element of C sums
+    /// its products in order of k, one fused multiply-add at a time from its own value, as
+    /// <see cref="MultiplyAdd{T}"/> does for one row: a row of C gets the same bits whichever rows it is computed with.
+    /// </summary>
+    /// <param name="a">A, [rows, depth] with rows <paramref name="aStride"/> apart (e.g. each sequence's state).</param>
+    /// <param name="aStride">The distance between two rows of <paramref name="a"/>; at least <paramref name="depth"/>.</param>
+    /// <param name="b">B, [depth, columns] with rows <paramref name="bStride"/> apart (e.g. the recurrent kernel).</param>
+    /// <param name="bStride">The distance between two rows of <paramref name="b"/>; at least <paramref name="columns"/>.</param>
+    /// <param name="depth">The length of each sum.</param>
+    /// <param name="rows">The rows of A and C.</param>
+    /// <param name="columns">The columns of B and C.</param>
+    /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
+    /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
+    /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    public static void AddProduct<T>(
+        ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (depth <= 0 || rows <= 0 || columns <= 0)
+        {
+            return;
+        }
+
+        CheckOperand(a.Length, rows, depth, aStride, nameof(a));
+        CheckOperand(b.Length, depth, columns, bStride, nameof(b));
+        CheckOperand(c.Length, rows, columns, cStride, nameof(c));
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
+        int column = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        {
+            column = ProductColumns<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
+        {
+            column = ProductColumns<Simd256<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
+        {
+            column = ProductColumns<Simd128<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+
+        if (column < columns)
+        {
+            ProductColumns<Scalar<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
+        }
+    }
+
     /// <summary><c>sums[j] += Σ_k a[k · stride + j]</c> for <c>j &lt; sums.Length</c>, <c>k &lt; depth</c>, in order of k.</summary>
     /// <param name="a">[depth, sums.Length] with rows <paramref name="stride"/> apart.</param>
     /// <param name="stride">The distance between two rows of <paramref name="a"/>.</param>
@@ -318,6 +373,100 @@ public static partial class MatrixKernels
                 for (int k = 0; k < depth; k++, aRow += aStride, bRow += bStride)
                 {
                     s = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref a, aRow)), TVector.Load(ref b, bRow), s);
+                }
+
+                TVector.Store(s, ref c, c0);
+            }
+        }
+
+        return column;
+    }
+
+    /// <summary>
+    /// <c>C += A·B</c> over the columns from <paramref name="column"/> on: blocks of four rows of C by two vectors of
+    /// columns (eight accumulators; per k, two loads of B and four broadcasts of A feed eight multiply-adds), each
+    /// block of B columns reused from L1 by every block of rows; then the leftover rows; then one vector of columns.
+    /// Returns the first column left for a narrower vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ProductColumns<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape, int column)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width;
+        nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
+        int depth = shape.Depth, rows = shape.Rows, columns = shape.Columns;
+        for (; column + 2 * width <= columns; column += 2 * width)
+        {
+            nuint j = (nuint)column;
+            int r = 0;
+            for (; r + 4 <= rows; r += 4)
+            {
+                nuint c0 = (nuint)r * cStride + j, c1 = c0 + cStride, c2 = c1 + cStride, c3 = c2 + cStride;
+                TVector s00 = TVector.Load(ref c, c0), s01 = TVector.Load(ref c, c0 + v);
+                TVector s10 = TVector.Load(ref c, c1), s11 = TVector.Load(ref c, c1 + v);
+                TVector s20 = TVector.Load(ref c, c2), s21 = TVector.Load(ref c, c2 + v);
+                TVector s30 = TVector.Load(ref c, c3), s31 = TVector.Load(ref c, c3 + v);
+                nuint a0 = (nuint)r * aStride, a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+                nuint bRow = j;
+                for (nuint k = 0; k < (nuint)depth; k++, bRow += bStride)
+                {
+                    TVector b0 = TVector.Load(ref b, bRow), b1 = TVector.Load(ref b, bRow + v);
+                    TVector x = TVector.Create(Unsafe.Add(ref a, a0 + k));
+                    s00 = TVector.MultiplyAdd(x, b0, s00);
+                    s01 = TVector.MultiplyAdd(x, b1, s01);
+                    x = TVector.Create(Unsafe.Add(ref a, a1 + k));
+                    s10 = TVector.MultiplyAdd(x, b0, s10);
+                    s11 = TVector.MultiplyAdd(x, b1, s11);
+                    x = TVector.Create(Unsafe.Add(ref a, a2 + k));
+                    s20 = TVector.MultiplyAdd(x, b0, s20);
+                    s21 = TVector.MultiplyAdd(x, b1, s21);
+                    x = TVector.Create(Unsafe.Add(ref a, a3 + k));
+                    s30 = TVector.MultiplyAdd(x, b0, s30);
+                    s31 = TVector.MultiplyAdd(x, b1, s31);
+                }
+
+                TVector.Store(s00, ref c, c0);
+                TVector.Store(s01, ref c, c0 + v);
+                TVector.Store(s10, ref c, c1);
+                TVector.Store(s11, ref c, c1 + v);
+                TVector.Store(s20, ref c, c2);
+                TVector.Store(s21, ref c, c2 + v);
+                TVector.Store(s30, ref c, c3);
+                TVector.Store(s31, ref c, c3 + v);
+            }
+
+            for (; r < rows; r++)
+            {
+                nuint c0 = (nuint)r * cStride + j;
+                TVector s0 = TVector.Load(ref c, c0), s1 = TVector.Load(ref c, c0 + v);
+                nuint a0 = (nuint)r * aStride;
+                nuint bRow = j;
+                for (nuint k = 0; k < (nuint)depth; k++, bRow += bStride)
+                {
+                    TVector x = TVector.Create(Unsafe.Add(ref a, a0 + k));
+                    s0 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow), s0);
+                    s1 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow + v), s1);
+                }
+
+                TVector.Store(s0, ref c, c0);
+                TVector.Store(s1, ref c, c0 + v);
+            }
+        }
+
+        for (; column + width <= columns; column += width)
+        {
+            nuint j = (nuint)column;
+            for (int r = 0; r < rows; r++)
+            {
+                nuint c0 = (nuint)r * cStride + j;
+                TVector s = TVector.Load(ref c, c0);
+                nuint a0 = (nuint)r * aStride;
+                nuint bRow = j;
+                for (nuint k = 0; k < (nuint)depth; k++, bRow += bStride)
+                {
+                    s = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref a, a0 + k)), TVector.Load(ref b, bRow), s);
                 }
 
                 TVector.Store(s, ref c, c0);

@@ -197,6 +197,51 @@ public class KernelTests
     }
 
     [Fact]
+    public void AddProduct_matches_a_naive_loop_around_its_blocks_and_vector_tails_with_strides()
+    {
+        foreach (int depth in new[] { 1, 3, 16, 33 })
+        {
+            foreach (int rows in new[] { 1, 3, 4, 5, 9 })
+            {
+                foreach (int columns in new[] { 1, 3, 8, 16, 17, 40, 64 })
+                {
+                    int aStride = depth + rows % 2, bStride = columns + 3, cStride = columns + 1;
+                    float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
+                    float[] b = TestData.Uniform((depth - 1) * bStride + columns, seed: columns + 11);
+                    float[] c = TestData.Uniform((rows - 1) * cStride + columns + 1, seed: rows + 7 * columns);
+                    var expected = new double[c.Length];
+                    for (int n = 0; n < c.Length; n++)
+                    {
+                        expected[n] = c[n];
+                    }
+
+                    for (int r = 0; r < rows; r++)
+                    {
+                        for (int j = 0; j < columns; j++)
+                        {
+                            for (int k = 0; k < depth; k++)
+                            {
+                                expected[r * cStride + j] += (double)a[r * aStride + k] * b[k * bStride + j];
+                            }
+                        }
+                    }
+
+                    // Each row summed in order of k from its own value: the bits of MultiplyAdd on that row alone.
+                    float[] rowByRow = (float[])c.Clone();
+                    for (int r = 0; r < rows; r++)
+                    {
+                        MatrixKernels.MultiplyAdd<float>(a.AsSpan(r * aStride, depth), b, bStride, rowByRow.AsSpan(r * cStride, columns));
+                    }
+
+                    MatrixKernels.AddProduct<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
+                    TestData.AssertClose(expected, c, 1e-5, $"depth {depth}, {rows} × {columns}");
+                    Assert.Equal(rowByRow, c);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void AddColumnSums_adds_every_row_and_touches_nothing_else()
     {
         float[] a = TestData.Uniform(4 * 7 - 2, seed: 9, scale: 1f);
@@ -223,6 +268,8 @@ public class KernelTests
         Assert.Equal("c", Assert.Throws<ArgumentException>(() => MatrixKernels.AddTransposedProduct<float>(new float[6], 3, new float[8], 4, 2, 3, 4, new float[11], 4)).ParamName);
         Assert.Equal("a", Assert.Throws<ArgumentOutOfRangeException>(() => MatrixKernels.AddTransposedProduct<float>(new float[6], 2, new float[8], 4, 2, 3, 4, c, 4)).ParamName);
         Assert.Equal("b", Assert.Throws<ArgumentException>(() => MatrixKernels.AddProductTransposed<float>(new float[8], 4, new float[11], 4, 4, 2, 3, c, 3)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => MatrixKernels.AddProduct<float>(new float[8], 4, new float[11], 3, 4, 2, 3, c, 3)).ParamName);
+        Assert.Equal("c", Assert.Throws<ArgumentException>(() => MatrixKernels.AddProduct<float>(new float[8], 4, new float[12], 3, 4, 2, 3, new float[5], 3)).ParamName);
     }
 
     [Fact]

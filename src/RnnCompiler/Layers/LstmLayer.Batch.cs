@@ -1,0 +1,176 @@
+using System;
+using System.Numerics;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+/// <summary>
+/// The LSTM over a training batch in lock step: step t of every sequence runs together, so the recurrent products are
+/// matrix products with one row per sequence, and each row of the recurrent kernel is read once per step for the
+/// whole batch instead of once per sequence.
+/// </summary>
+/// <remarks>
+/// Buffers are batch-major, [sequences, steps, …]: sequence s occupies one contiguous block, laid out exactly as a
+/// one-sequence call of <see cref="Forward{T}"/> lays it out, so layers without a batched pass can run sequence by
+/// sequence over the same buffers. Initial states are [sequences, units], one row per sequence.
+/// </remarks>
+public static partial class LstmLayer
+{
+    /// <summary>
+    /// <see cref="Forward{T}"/> for <paramref name="sequences"/> sequences of <paramref name="steps"/> steps at once: the
+    /// input projection of every step of every sequence is one product, then each step adds <c>h[t-1]·U</c> for all
+    /// sequences as one product (<see cref="MatrixKernels.AddProduct{T}"/>) and updates their states. Every element is
+    /// summed in the order of the one-sequence pass, so sequence s gets bit for bit what <see cref="Forward{T}"/> gives it.
+    /// </summary>
+    /// <param name="inputs">The inputs, [sequences, steps, inputSize].</param>
+    /// <param name="sequences">The number of sequences.</param>
+    /// <param name="steps">The number of time steps of every sequence.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 4 × units].</param>
+    /// <param name="recurrentKernel">[units, 4 × units].</param>
+    /// <param name="bias">[4 × units].</param>
+    /// <param name="reverse">When true the steps run from the last to the first.</param>
+    /// <param name="initialHidden">h before the first step of each sequence, [sequences, units]; empty for zeros.</param>
+    /// <param name="initialCell">c before the first step of each sequence, [sequences, units]; empty for zeros.</param>
+    /// <param name="gates">Receives the activated gates, [sequences, steps, 4 × units].</param>
+    /// <param name="cells">Receives c of each step, [sequences, steps, units].</param>
+    /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void ForwardBatch<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
+        Span<T> gates, Span<T> cells, Span<T> hidden)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (sequences <= 0 || steps <= 0)
+        {
+            return;
+        }
+
+        int width = 4 * units;
+        int rows = sequences * steps;
+        CheckBatch(rows, units, width, gates.Length, cells.Length, hidden.Length, initialHidden.Length, initialCell.Length, sequences);
+        MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        for (int k = 0; k < steps; k++)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            int before = reverse ? t + 1 : t - 1;
+            Span<T> stepGates = gates.Slice(t * width);
+            if (k > 0)
+            {
+                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, width, units, sequences, width, stepGates, steps * width);
+            }
+            else if (!initialHidden.IsEmpty)
+            {
+                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, width, units, sequences, width, stepGates, steps * width);
+            }
+
+            for (int s = 0; s < sequences; s++)
+            {
+                int row = s * steps + t;
+                ReadOnlySpan<T> previousCell = k > 0 ? cells.Slice((s * steps + before) * units, units)
+                    : initialCell.IsEmpty ? default : initialCell.Slice(s * units, units);
+                ActivateAndUpdate(gates.Slice(row * width, width), previousCell, cells.Slice(row * units, units), hidden.Slice(row * units, units), units);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Backward{T}"/> for the batch <see cref="ForwardBatch{T}"/> ran: the recurrence runs backwards in lock
+    /// step, <c>dh[t-1] = δ[t]·Uᵀ</c> for all sequences as one product
+    /// (<see cref="MatrixKernels.AddProductTransposed{T}"/>), then the weight and input gradients are added sequence by
+    /// sequence in order, as a loop of one-sequence calls adds them. The arguments up to <paramref name="hidden"/> are
+    /// those of the forward call.
+    /// </summary>
+    /// <param name="inputs">The forward inputs, [sequences, steps, inputSize].</param>
+    /// <param name="sequences">The number of sequences.</param>
+    /// <param name="steps">The number of steps of every sequence.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 4 × units].</param>
+    /// <param name="recurrentKernel">[units, 4 × units].</param>
+    /// <param name="reverse">The direction the forward call ran.</param>
+    /// <param name="initialHidden">The forward call's initial h, [sequences, units] (empty for zeros).</param>
+    /// <param name="initialCell">The forward call's initial c, [sequences, units] (empty for zeros).</param>
+    /// <param name="gates">The activated gates the forward call kept; overwritten with the gate gradients.</param>
+    /// <param name="cells">The cell states the forward call kept.</param>
+    /// <param name="hidden">The hidden states the forward call kept.</param>
+    /// <param name="hiddenGradients">dL/dh[t] from the layers above, [sequences, steps, units]; read only.</param>
+    /// <param name="inputGradients">dL/dx[t] is added here, [sequences, steps, inputSize]; empty when no layer below needs it.</param>
+    /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
+    /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
+    /// <param name="biasGradients">Accumulates dL/dbias.</param>
+    /// <param name="scratch">Working space of 2 × sequences × units.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void BackwardBatch<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
+        Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
+        ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
+        Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
+        Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (sequences <= 0 || steps <= 0)
+        {
+            return;
+        }
+
+        int width = 4 * units;
+        int rows = sequences * steps;
+        CheckBatch(rows, units, width, gates.Length, cells.Length, hidden.Length, initialHidden.Length, initialCell.Length, sequences);
+        if (hiddenGradients.Length < rows * units || scratch.Length < 2 * sequences * units
+            || (!inputGradients.IsEmpty && inputGradients.Length < rows * inputSize))
+        {
+            throw new ArgumentException($"The batch needs hidden gradients [{rows}, {units}], input gradients [{rows}, {inputSize}] (or none) and a scratch of {2 * sequences * units}.", nameof(scratch));
+        }
+
+        Span<T> nextHidden = scratch.Slice(0, sequences * units);
+        Span<T> nextCell = scratch.Slice(sequences * units, sequences * units);
+        nextHidden.Clear();
+        nextCell.Clear();
+        for (int k = steps - 1; k >= 0; k--)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            int before = reverse ? t + 1 : t - 1;
+            for (int s = 0; s < sequences; s++)
+            {
+                int row = s * steps + t;
+                ReadOnlySpan<T> previousCell = k > 0 ? cells.Slice((s * steps + before) * units, units)
+                    : initialCell.IsEmpty ? default : initialCell.Slice(s * units, units);
+                Span<T> delta = gates.Slice(row * width, width);
+                GateGradients(delta, cells.Slice(row * units, units), hiddenGradients.Slice(row * units, units), previousCell, units,
+                    nextHidden.Slice(s * units, units), nextCell.Slice(s * units, units), delta);
+            }
+
+            // dh of the step before; the first step's would go to the initial state, which nothing trains.
+            nextHidden.Clear();
+            if (k > 0)
+            {
+                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, width, sequences, units, nextHidden, units);
+            }
+        }
+
+        for (int s = 0; s < sequences; s++)
+        {
+            AccumulateWeightGradients(
+                inputs.Slice(s * steps * inputSize, steps * inputSize), steps, inputSize, units, width, kernel, reverse,
+                initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                gates.Slice(s * steps * width, steps * width), hidden.Slice(s * steps * units, steps * units),
+                inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, steps * inputSize),
+                kernelGradients, recurrentKernelGradients, biasGradients);
+        }
+    }
+
+    private static void CheckBatch(int rows, int units, int width, int gates, int cells, int hidden, int initialHidden, int initialCell, int sequences)
+    {
+        if (gates < (long)rows * width || cells < (long)rows * units || hidden < (long)rows * units
+            || (initialHidden != 0 && initialHidden < sequences * units) || (initialCell != 0 && initialCell < sequences * units))
+        {
+            throw new ArgumentException($"The batch needs gates [{rows}, {width}], cells and hidden [{rows}, {units}] and initial states [{sequences}, {units}] (or none).", nameof(gates));
+        }
+    }
+}

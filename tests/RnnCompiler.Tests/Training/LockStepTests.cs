@@ -1,0 +1,101 @@
+using System;
+using RnnCompiler.Layers;
+using RnnCompiler.Tests.EndToEnd;
+using Xunit;
+
+namespace RnnCompiler.Tests.Training;
+
+/// <summary>
+/// The batched (lock-step) LSTM passes against a loop of one-sequence passes over the same batch-major buffers: the
+/// forward pass must give the same bits (every sum runs in the same order), the backward pass the same gradients within
+/// rounding (<c>δ·Uᵀ</c> is summed in another order as one product for the batch).
+/// </summary>
+public class LockStepTests
+{
+    [Theory]
+    [InlineData(1, 1, 3, 5, false, false)]
+    [InlineData(3, 4, 2, 13, false, false)]
+    [InlineData(5, 3, 7, 16, true, false)]
+    [InlineData(4, 5, 1, 8, false, true)]
+    [InlineData(6, 2, 9, 33, true, true)]
+    public void Lstm_batch_passes_equal_one_sequence_passes(int sequences, int steps, int inputSize, int units, bool reverse, bool withInitialState)
+    {
+        int width = 4 * units;
+        int rows = sequences * steps;
+        float[] inputs = TestData.Uniform(rows * inputSize, seed: 1, scale: 1f);
+        float[] kernel = TestData.Uniform(inputSize * width, seed: 2);
+        float[] recurrent = TestData.Uniform(units * width, seed: 3);
+        float[] bias = TestData.Uniform(width, seed: 4);
+        float[] initialHidden = withInitialState ? TestData.Uniform(sequences * units, seed: 5) : [];
+        float[] initialCell = withInitialState ? TestData.Uniform(sequences * units, seed: 6) : [];
+        float[] hiddenGradients = TestData.Uniform(rows * units, seed: 7, scale: 1f);
+
+        // One sequence at a time, as the per-sequence training loop runs.
+        var one = new Pass(rows, units, inputSize);
+        for (int s = 0; s < sequences; s++)
+        {
+            LstmLayer.Forward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, bias, reverse,
+                Initial(initialHidden, s, units), Initial(initialCell, s, units),
+                one.Gates.AsSpan(s * steps * width, steps * width), one.Cells.AsSpan(s * steps * units, steps * units), one.Hidden.AsSpan(s * steps * units, steps * units));
+        }
+
+        var batch = new Pass(rows, units, inputSize);
+        LstmLayer.ForwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, bias, reverse, initialHidden, initialCell, batch.Gates, batch.Cells, batch.Hidden);
+        Assert.Equal(one.Gates, batch.Gates);
+        Assert.Equal(one.Cells, batch.Cells);
+        Assert.Equal(one.Hidden, batch.Hidden);
+
+        float[] scratch = new float[8 * units];
+        for (int s = 0; s < sequences; s++)
+        {
+            LstmLayer.Backward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, reverse,
+                Initial(initialHidden, s, units), Initial(initialCell, s, units),
+                one.Gates.AsSpan(s * steps * width, steps * width), one.Cells.AsSpan(s * steps * units, steps * units), one.Hidden.AsSpan(s * steps * units, steps * units),
+                hiddenGradients.AsSpan(s * steps * units, steps * units), one.InputGradients.AsSpan(s * steps * inputSize, steps * inputSize),
+                one.KernelGradients, one.RecurrentGradients, one.BiasGradients, scratch);
+        }
+
+        LstmLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, reverse, initialHidden, initialCell,
+            batch.Gates, batch.Cells, batch.Hidden, hiddenGradients, batch.InputGradients,
+            batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[2 * sequences * units]);
+        TestData.AssertClose(one.Gates, batch.Gates, 1e-5, "gate gradients");
+        TestData.AssertClose(one.InputGradients, batch.InputGradients, 1e-5, "input gradients");
+        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, 1e-5, "kernel gradients");
+        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, 1e-5, "recurrent kernel gradients");
+        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, 1e-5, "bias gradients");
+        if (steps > 1 || withInitialState)
+        {
+            Assert.Contains(batch.RecurrentGradients, value => value != 0);
+        }
+    }
+
+    [Fact]
+    public void Lstm_batch_passes_refuse_buffers_too_short_for_the_batch()
+    {
+        float[] kernel = new float[2 * 12], recurrent = new float[3 * 12], bias = new float[12];
+        Assert.Throws<ArgumentException>(() => LstmLayer.ForwardBatch<float>(new float[2 * 2 * 2], 2, 2, 2, 3, kernel, recurrent, bias, false, default, default, new float[4 * 12 - 1], new float[12], new float[12]));
+        Assert.Throws<ArgumentException>(() => LstmLayer.ForwardBatch<float>(new float[2 * 2 * 2], 2, 2, 2, 3, kernel, recurrent, bias, false, new float[5], default, new float[4 * 12], new float[12], new float[12]));
+        Assert.Throws<ArgumentException>(() => LstmLayer.BackwardBatch<float>(new float[2 * 2 * 2], 2, 2, 2, 3, kernel, recurrent, false, default, default,
+            new float[4 * 12], new float[12], new float[12], new float[12], default, new float[24], new float[36], new float[12], new float[2 * 2 * 3 - 1]));
+    }
+
+    private static ReadOnlySpan<float> Initial(float[] states, int sequence, int units) =>
+        states.Length == 0 ? default : states.AsSpan(sequence * units, units);
+
+    private sealed class Pass(int rows, int units, int inputSize)
+    {
+        public float[] Gates { get; } = new float[rows * 4 * units];
+
+        public float[] Cells { get; } = new float[rows * units];
+
+        public float[] Hidden { get; } = new float[rows * units];
+
+        public float[] InputGradients { get; } = new float[rows * inputSize];
+
+        public float[] KernelGradients { get; } = new float[inputSize * 4 * units];
+
+        public float[] RecurrentGradients { get; } = new float[units * 4 * units];
+
+        public float[] BiasGradients { get; } = new float[4 * units];
+    }
+}
