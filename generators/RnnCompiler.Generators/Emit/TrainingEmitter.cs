@@ -27,6 +27,17 @@ internal static class TrainingEmitter
         WriteFields(context);
         WritePublicMembers(context);
         WriteRunBatch(context);
+        if (context.Model.LockStep)
+        {
+            LockStepEmitter.WritePasses(context);
+            if (context.Model.Training!.Stateful)
+            {
+                WriteCommitTrainingState(context);
+            }
+
+            return;
+        }
+
         if (!context.Model.HasWorkspaces)
         {
             // With Parallelism > 1 the per-sequence passes are the Workspace's (WorkspaceEmitter).
@@ -195,6 +206,8 @@ internal static class TrainingEmitter
         string perStep = model.TakesTokens ? "1" : "InputFeatures";
         writer.WriteLine(model.HasWorkspaces
             ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each in its own workspace, and adds up their losses and gradients in share order.</summary>"
+            : model.LockStep
+            ? "/// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name=\"backward\"/>) backward in lock step, summing the gradients.</summary>"
             : "/// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name=\"backward\"/>) backward, summing the gradients.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, bool backward)"))
@@ -213,6 +226,11 @@ internal static class TrainingEmitter
             if (model.HasWorkspaces)
             {
                 WriteSharedBatch(context);
+            }
+            else if (model.LockStep)
+            {
+                LockStepEmitter.WriteBatch(context);
+                WriteBatchResult(context);
             }
             else
             {

@@ -62,8 +62,17 @@ internal static class BufferPlan
         int workers = model.Workers;
         void Add(BufferKind kind, string name, string size, long elements, string summary) =>
             buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1));
-        void PerStep(BufferKind kind, string name, int width, string summary) => Add(kind, name, $"SequenceLength * {Int(width)}", sequence * width, summary);
+        // In lock step a training batch runs in the layers' buffers all at once: one block per sequence, [BatchSize, steps, …]
+        // (Predict uses the first block).
+        bool lockStep = model.LockStep;
+        long batch = lockStep ? model.Training!.BatchSize : 1;
+        string perBatch = lockStep ? "BatchSize * " : string.Empty;
+        string batchShape = lockStep ? "BatchSize, " : string.Empty;
+        void PerStep(BufferKind kind, string name, int width, string summary) =>
+            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, summary.Replace("[steps, ", $"[{batchShape}steps, "));
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
+        void PerSequence(BufferKind kind, string name, int length, string summary) =>
+            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, lockStep ? summary.Replace(".", ", one row per sequence of a batch.") : summary);
 
         Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
         if (model.BFloat16Weights)
@@ -88,7 +97,7 @@ internal static class BufferPlan
                     }
                     else
                     {
-                        Fixed(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs.");
+                        PerSequence(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs.");
                     }
 
                     break;
@@ -121,6 +130,11 @@ internal static class BufferPlan
                         }
 
                         PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step, [steps, {Int(units)}].");
+                    }
+
+                    if (lockStep && !layer.OutputIsSequence && !isLast)
+                    {
+                        PerSequence(BufferKind.Training, $"{field}Last", layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input in training.");
                     }
 
                     if (layer.Type == LayerType.Gru)
@@ -168,8 +182,12 @@ internal static class BufferPlan
         void Add(string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, Kind));
 
         // Working memory of one sequence's forward and backward pass: each share of a parallel batch has its own.
+        // In lock step, one block per sequence of the batch.
+        bool lockStep = model.LockStep;
         void PerSequence(string name, string size, long elements, string summary) =>
-            buffers.Add(new BufferSpec(name, size, elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
+            buffers.Add(lockStep
+                ? new BufferSpec(name, "BatchSize * " + size, training.BatchSize * elements, summary.Replace("one sequence", "each sequence of a batch"), Kind)
+                : new BufferSpec(name, size, elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
         bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
         bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
         Add("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
@@ -214,7 +232,14 @@ internal static class BufferPlan
                 PerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
             }
 
-            PerSequence($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
+            if (lockStep)
+            {
+                buffers.Add(new BufferSpec($"{field}BackwardScratch", $"BatchSize * {Int(2 * layer.Units)}", 2L * training.BatchSize * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, for each sequence of a batch.", Kind));
+            }
+            else
+            {
+                PerSequence($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
+            }
             if (training.Stateful)
             {
                 long rows = (long)training.BatchSize * layer.Units;

@@ -119,6 +119,36 @@ internal sealed record NetworkModel(
     /// <summary>Whether the per-sequence buffers and passes live in a nested <c>Workspace</c> class, one per share.</summary>
     public bool HasWorkspaces => Workers > 1;
 
+    /// <summary>
+    /// Whether training runs a batch in lock step: step t of every sequence together, so the recurrent products are
+    /// matrix products with one row per sequence (<c>LstmLayer.ForwardBatch</c>, <c>BackwardBatch</c>) and the working
+    /// buffers hold the whole batch, [BatchSize, steps, …]. For now: every recurrent layer is a one-directional LSTM and
+    /// the batch runs on one thread; other models run their batch one sequence at a time.
+    /// </summary>
+    public bool LockStep
+    {
+        get
+        {
+            if (Training is null || HasWorkspaces || BFloat16Weights)
+            {
+                return false;
+            }
+
+            bool lstm = false;
+            foreach (LayerModel layer in Layers)
+            {
+                if (layer.IsRecurrent && (layer.Type != LayerType.Lstm || layer.Bidirectional))
+                {
+                    return false;
+                }
+
+                lstm |= layer.Type == LayerType.Lstm;
+            }
+
+            return lstm;
+        }
+    }
+
     /// <summary>The element type of weights and activations in the emitted code.</summary>
     public string ElementType => IsDouble ? "double" : "float";
 

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 2,965,408 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 2,041,720 bytes
+    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,519,680 bytes, streaming state 1,024 bytes, training 4,205,688 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -72,7 +72,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 2,965,408 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 2,041,720 bytes\n";
+            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,519,680 bytes, streaming state 1,024 bytes, training 4,205,688 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -89,21 +89,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        /// <summary>embedding: each step's embedding row, [steps, 64].</summary>
+        /// <summary>embedding: each step's embedding row, [BatchSize, steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _embeddingOutput = new float[SequenceLength * 64];
+        private readonly float[] _embeddingOutput = new float[BatchSize * SequenceLength * 64];
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, [BatchSize, steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmGates = new float[SequenceLength * 512];
+        private readonly float[] _lstmGates = new float[BatchSize * SequenceLength * 512];
 
-        /// <summary>lstm: the cell state of each step, [steps, 128].</summary>
+        /// <summary>lstm: the cell state of each step, [BatchSize, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCells = new float[SequenceLength * 128];
+        private readonly float[] _lstmCells = new float[BatchSize * SequenceLength * 128];
 
-        /// <summary>lstm: the hidden state of each step, [steps, 128].</summary>
+        /// <summary>lstm: the hidden state of each step, [BatchSize, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHidden = new float[SequenceLength * 128];
+        private readonly float[] _lstmHidden = new float[BatchSize * SequenceLength * 128];
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -234,6 +234,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Training.TrainingInfo s_training = new(BatchSize, global::RnnCompiler.Loss.SparseCategoricalCrossentropy, 1, false, s_optimizer);
 
+        /// <summary>lstm: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly float[] _lstmLast = new float[BatchSize * 128];
+
         /// <summary>The gradients of the last batch, in the layout of Parameters.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _gradients = new float[ParameterCount];
@@ -246,29 +250,29 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _optimizerSecond = new float[ParameterCount];
 
-        /// <summary>The last layer's sums (logits) for one sequence, as the fused loss reads them.</summary>
+        /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _trainOutputs = new float[SequenceLength * OutputUnits];
+        private readonly float[] _trainOutputs = new float[BatchSize * SequenceLength * OutputUnits];
 
-        /// <summary>dLoss/d(the loss's input) for one sequence.</summary>
+        /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _outputGradients = new float[SequenceLength * OutputUnits];
+        private readonly float[] _outputGradients = new float[BatchSize * SequenceLength * OutputUnits];
 
         /// <summary>embedding: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _embeddingOutputGradients = new float[SequenceLength * 64];
+        private readonly float[] _embeddingOutputGradients = new float[BatchSize * SequenceLength * 64];
 
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmOutputGradients = new float[128];
+        private readonly float[] _lstmOutputGradients = new float[BatchSize * 128];
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHiddenGradients = new float[SequenceLength * 128];
+        private readonly float[] _lstmHiddenGradients = new float[BatchSize * SequenceLength * 128];
 
-        /// <summary>lstm: working space of the backward pass.</summary>
+        /// <summary>lstm: dL/dh and dL/dc carried from step to step, for each sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmBackwardScratch = new float[1024];
+        private readonly float[] _lstmBackwardScratch = new float[BatchSize * 256];
 
         /// <summary>The number of updates applied (Adam's step).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -401,7 +405,7 @@ namespace Demo
             LoadCheckpoint(stream);
         }
 
-        /// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name="backward"/>) backward, summing the gradients.</summary>
+        /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, bool backward)
         {
@@ -415,23 +419,23 @@ namespace Demo
                 global::System.Array.Clear(_gradients);
             }
 
+            global::System.ReadOnlySpan<int> batch = inputs.Slice(0, sequences * steps);
+            // The whole batch in lock step: step t of every sequence together.
+            RunForwardBatch(batch, sequences, steps, carried: backward);
             float total = 0;
             float correct = 0;
             float scale = 1 / (float)(sequences * rows);
-            // One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.
+            // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
             for (int b = 0; b < sequences; b++)
             {
-                global::System.ReadOnlySpan<int> sequence = inputs.Slice(b * steps * 1, steps * 1);
-                const int stateRow = -1;
-                RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);
-                // The SparseCategoricalCrossentropy loss, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
-                global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, 0, rows * OutputUnits) : default;
-                total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, targets.Slice(b * rows, rows), default, scale, outputGradients, out float right);
+                global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
+                total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice(b * rows, rows), default, scale, outputGradients, out float right);
                 correct += right;
-                if (backward)
-                {
-                    RunBackward(sequence, steps, stateRow);
-                }
+            }
+
+            if (backward)
+            {
+                RunBackwardBatch(batch, sequences, steps);
             }
 
             _lastAccuracy = correct * scale;
@@ -439,28 +443,56 @@ namespace Demo
         }
 
         /// <summary>
-        /// Backpropagation through time over the sequence <see cref="RunForward"/> just ran: from dLoss/d(outputs) in
+        /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
+        /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, bool carried)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+
+            // embedding: row tokens[t] of the [1000, 64] table for every step of every sequence.
+            global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 64000), 64, _embeddingOutput);
+
+            // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
+            // lstm: each sequence's state after its last step, one row per sequence.
+            for (int b = 0; b < sequences; b++)
+            {
+                new global::System.ReadOnlySpan<float>(_lstmHidden, (b * steps + steps - 1) * 128, 128).CopyTo(new global::System.Span<float>(_lstmLast, b * 128, 128));
+            }
+
+            // dense: Linear(x·kernel + bias) for each sequence, [128] → [10]; the loss applies the Softmax.
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmLast, sequences, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, _trainOutputs);
+        }
+
+        /// <summary>
+        /// Backpropagation through time over the batch <see cref="RunForwardBatch"/> just ran: from dLoss/d(outputs) in
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunBackward(global::System.ReadOnlySpan<int> tokens, int steps, int stateRow)
+        private void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> g = _gradients;
 
-            // dense: the loss gave dLoss/dlogits; kernel, bias and input gradients from it.
-            new global::System.Span<float>(_lstmOutputGradients, 0, 128).Clear();
-            global::RnnCompiler.Layers.DenseLayer.Backward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, 10), new global::System.Span<float>(_lstmOutputGradients, 0, 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
+            // dense: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once.
+            new global::System.Span<float>(_lstmOutputGradients, 0, sequences * 128).Clear();
+            global::RnnCompiler.Layers.DenseLayer.Backward<float>(_lstmLast, sequences, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, sequences * 10), new global::System.Span<float>(_lstmOutputGradients, 0, sequences * 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
 
-            // lstm: only the last step's h was used.
-            new global::System.Span<float>(_lstmHiddenGradients, 0, steps * 128).Clear();
-            new global::System.ReadOnlySpan<float>(_lstmOutputGradients, 0, 128).CopyTo(new global::System.Span<float>(_lstmHiddenGradients, (steps - 1) * 128, 128));
-            new global::System.Span<float>(_embeddingOutputGradients, 0, steps * 64).Clear();
-            // lstm: backpropagation through time, last step to first.
-            global::RnnCompiler.Layers.LstmLayer.Backward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: new global::System.Span<float>(_embeddingOutputGradients, 0, steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
+            // lstm: only each sequence's last h was used.
+            new global::System.Span<float>(_lstmHiddenGradients, 0, sequences * steps * 128).Clear();
+            for (int b = 0; b < sequences; b++)
+            {
+                new global::System.ReadOnlySpan<float>(_lstmOutputGradients, b * 128, 128).CopyTo(new global::System.Span<float>(_lstmHiddenGradients, (b * steps + steps - 1) * 128, 128));
+            }
+
+            new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64).Clear();
+            // lstm: backpropagation through time, every sequence in lock step, last step to first.
+            global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
 
             // embedding: add each step's gradient to its token's row (only the rows used are touched).
-            global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, steps * 64), 64, g.Slice(Layout.EmbeddingEmbeddings, 64000));
+            global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, sequences * steps * 64), 64, g.Slice(Layout.EmbeddingEmbeddings, 64000));
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -44,6 +44,51 @@ public class GradientCheckTests
 
     [Fact] public void Parallel_shares_of_three_with_a_batch_of_two_leave_one_empty() => CheckFeatures(new ParallelGradDenseFirstMae(), steps: 3, seed: 5, sequences: 2);
 
+    [Fact] public void Lock_step_stacked_lstm_into_two_dense_layers() => CheckFeatures(new GradLockStepStacked(), steps: 6, seed: 31);
+
+    [Fact] public void Lock_step_stacked_lstm_on_a_short_partial_batch() => CheckFeatures(new GradLockStepStacked(), steps: 2, seed: 32, sequences: 2);
+
+    [Fact] public void Lock_step_embedding_lstm_per_step_softmax() => CheckTokens(new GradLockStepTagger(), steps: 5, seed: 33);
+
+    [Fact] public void Lock_step_per_step_dense_before_and_after_an_lstm_with_mae() => CheckFeatures(new GradLockStepDenseFirst(), steps: 4, seed: 34);
+
+    [Fact]
+    public void Lock_step_gradients_equal_the_one_sequence_passes_within_rounding()
+    {
+        var lockStep = new GradLockStepStacked();
+        var perSequence = new PerSequenceLockStepStackedTwin();
+        lockStep.Parameters.CopyTo(perSequence.Parameters);
+        double[] inputs = TrainingData.Doubles(3 * 6 * 4, seed: 35, 1.0);
+        int[] labels = TrainingData.Ints(3, 3, seed: 36);
+        double expected = perSequence.ComputeGradients(inputs, labels, 3);
+        double actual = lockStep.ComputeGradients(inputs, labels, 3);
+        Assert.True(Math.Abs(actual - expected) <= 1e-13, $"loss {actual:R}, expected {expected:R}");
+        double[] wanted = perSequence.Gradients.ToArray();
+        double[] got = lockStep.Gradients.ToArray();
+        for (int i = 0; i < wanted.Length; i++)
+        {
+            Assert.True(Math.Abs(got[i] - wanted[i]) <= 1e-13 * Math.Max(1, Math.Abs(wanted[i])), $"gradient {i}: {got[i]:R}, expected {wanted[i]:R}");
+        }
+
+        Assert.Equal(expected, lockStep.Evaluate(inputs, labels, 3).Loss, 13);
+    }
+
+    [Fact]
+    public void Lock_step_float_gradients_equal_double_gradients_within_1e_4()
+    {
+        var precise = new GradLockStepStacked();
+        var single = new FloatLockStepStacked();
+        double[] inputs = TrainingData.Doubles(3 * 6 * 4, seed: 37, 1.0);
+        int[] labels = TrainingData.Ints(3, 3, seed: 38);
+        double[] parameters = TrainingData.Doubles(precise.Parameters.Length, seed: 39, 0.5);
+        parameters.CopyTo(precise.Parameters);
+        TrainingData.ToFloat(parameters).CopyTo(single.Parameters);
+        double preciseLoss = precise.ComputeGradients(inputs, labels, 3);
+        float singleLoss = single.ComputeGradients(TrainingData.ToFloat(inputs), labels, 3);
+        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)), $"loss {singleLoss} vs {preciseLoss}");
+        AssertGradientsClose(precise.Gradients.ToArray(), single.Gradients.ToArray());
+    }
+
     [Fact]
     public void Shorter_sequences_and_partial_batches_are_checked_too() => CheckFeatures(new GradLstmSparse(), steps: 2, seed: 11, sequences: 1);
 

@@ -256,6 +256,39 @@ public class TrainingBehaviourTests
     }
 
     [Fact]
+    public void Stateful_training_in_lock_step_carries_each_rows_state_into_the_next_batch_until_ResetState()
+    {
+        var model = new StatefulLockStep();
+        double[] first = TrainingData.Doubles(2 * 4 * 2, seed: 52, scale: 1);
+        double[] second = TrainingData.Doubles(2 * 4 * 2, seed: 53, scale: 1);
+        int[] labels = { 1, 2 };
+        var probe = new StatefulLockStep();
+        model.Parameters.CopyTo(probe.Parameters);
+
+        model.ComputeGradients(first, labels, 2);
+        double carried = model.ComputeGradients(second, labels, 2);
+
+        double expected = 0;
+        var outputs = new double[3];
+        for (int row = 0; row < 2; row++)
+        {
+            double[] whole = first.Skip(row * 8).Take(8).Concat(second.Skip(row * 8).Take(8)).ToArray();
+            var longModel = new LongStatefulLockStepTwin();
+            probe.Parameters.CopyTo(longModel.Parameters);
+            longModel.Predict(whole, outputs);
+            expected -= Math.Log(outputs[labels[row]]);
+        }
+
+        expected /= 2;
+        Assert.True(Math.Abs(carried - expected) < 1e-12, $"carried {carried:R}, expected {expected:R}");
+
+        model.ResetState();
+        double fresh = model.ComputeGradients(second, labels, 2);
+        Assert.Equal(model.Evaluate(second, labels, 2).Loss, fresh, 12);
+        Assert.NotEqual(carried, fresh);
+    }
+
+    [Fact]
     public void Fit_reports_every_epoch_splits_off_validation_and_stops_early()
     {
         var model = new ScriptedModel(new[] { 1.0, 0.8, 0.9, 0.85, 0.95, 0.5 });

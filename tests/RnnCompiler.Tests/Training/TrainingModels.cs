@@ -160,3 +160,67 @@ public partial class ParallelStatefulClassifier;
 [Gru(6)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class ParallelTokenClassifier;
+
+// Models whose batch runs in lock step (every recurrent layer a one-directional LSTM, one thread): every way the
+// lock-step passes join layers. Stacked LSTMs into a last state, two Dense layers on it (one row per sequence):
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(5)]
+[Dense(4, Activation = Activation.Tanh)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradLockStepStacked;
+
+// The same network run one sequence at a time (Parallelism > 1 keeps the per-sequence passes): the lock-step
+// model's twin.
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3, Parallelism = 2)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(5)]
+[Dense(4, Activation = Activation.Tanh)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class PerSequenceLockStepStackedTwin;
+
+// Embedding rows of every step of every sequence, a per-step Dense on the LSTM's sequence:
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.CategoricalCrossentropy, BatchSize = 2)]
+[Embedding(11, 3)]
+[Lstm(5, ReturnSequences = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class GradLockStepTagger;
+
+// A per-step Dense before the LSTM, and one after it:
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanAbsoluteError, BatchSize = 2)]
+[Input(3)]
+[Dense(4, Activation = Activation.Tanh)]
+[Lstm(3, ReturnSequences = true)]
+[Dense(2, Activation = Activation.Relu)]
+public partial class GradLockStepDenseFirst;
+
+// Stateful training in lock step (each row's carried state is its initial state), and its float twin.
+[RnnModel(SequenceLength = 4, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class StatefulLockStep;
+
+[RnnModel(SequenceLength = 8, Precision = Precision.Double)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class LongStatefulLockStepTwin;
+
+[RnnModel(SequenceLength = 6)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(4)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(5)]
+[Dense(4, Activation = Activation.Tanh)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FloatLockStepStacked;

@@ -1,0 +1,293 @@
+using System.Linq;
+using RnnCompiler.Generators.Model;
+using static RnnCompiler.Generators.Emit.ModelEmitter;
+
+namespace RnnCompiler.Generators.Emit;
+
+/// <summary>
+/// Emits the training passes of a model that runs its batch in lock step (<see cref="NetworkModel.LockStep"/>): every
+/// layer runs over all the batch's sequences in one call, in buffers that hold one block per sequence
+/// ([sequences, steps, …], each block laid out as the one-sequence pass lays it out). The recurrent layers step all
+/// sequences together (<c>LstmLayer.ForwardBatch</c>, <c>BackwardBatch</c>), so each row of a recurrent kernel is read
+/// once per step for the whole batch; the Dense and Embedding layers see the batch as more rows.
+/// </summary>
+internal static class LockStepEmitter
+{
+    /// <summary>
+    /// The rest of RunBatch: both passes over the whole batch and the loss sequence by sequence in between. It reads the
+    /// locals <c>inputs</c>, <c>targets</c>, <c>sequences</c>, <c>steps</c>, <c>rows</c> and <c>backward</c>.
+    /// </summary>
+    public static void WriteBatch(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        TrainingDeclaration training = model.Training!;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
+        string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
+        using (writer.Block("if (backward)"))
+        {
+            writer.WriteLine("global::System.Array.Clear(_gradients);");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> batch = inputs.Slice(0, sequences * steps{perStep});");
+        writer.WriteLine(training.Stateful
+            ? "// The whole batch in lock step, from each row's carried state when training (from zeros when evaluating)."
+            : "// The whole batch in lock step: step t of every sequence together.");
+        writer.WriteLine("RunForwardBatch(batch, sequences, steps, carried: backward);");
+        writer.WriteLine($"{t} total = 0;");
+        writer.WriteLine($"{t} correct = 0;");
+        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+        writer.WriteLine($"// The {training.Loss} loss of each sequence in order{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
+        using (writer.Block("for (int b = 0; b < sequences; b++)"))
+        {
+            string labels = sparse ? "targets.Slice(b * rows, rows)" : "default";
+            string values = sparse ? "default" : "targets.Slice(b * rows * OutputUnits, rows * OutputUnits)";
+            writer.WriteLine($"{Span}<{t}> outputGradients = backward ? new {Span}<{t}>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;");
+            writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, new {ReadOnlySpan}<{t}>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
+            writer.WriteLine("correct += right;");
+        }
+
+        writer.WriteLine();
+        using (writer.Block("if (backward)"))
+        {
+            writer.WriteLine("RunBackwardBatch(batch, sequences, steps);");
+            if (training.Stateful)
+            {
+                writer.WriteLine("KeepTrainingStates(sequences, steps);");
+            }
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>RunForwardBatch, RunBackwardBatch and (stateful) KeepTrainingStates.</summary>
+    public static void WritePasses(EmitContext context)
+    {
+        WriteForward(context);
+        WriteBackward(context);
+        if (context.Model.Training!.Stateful)
+        {
+            WriteKeepStates(context);
+        }
+    }
+
+    private static string InputType(NetworkModel model) => model.TakesTokens ? "int" : model.ElementType;
+
+    private static void WriteForward(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one");
+        writer.WriteLine("/// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"private void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, int sequences, int steps, bool carried)"))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            string current = input;
+            bool sequence = true;
+            foreach (LayerModel layer in model.Layers)
+            {
+                writer.WriteLine();
+                current = WriteForwardLayer(context, layer, current, sequence);
+                sequence = layer.OutputIsSequence;
+            }
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The rows a layer's input has in the batch: every step of every sequence, or one per sequence.</summary>
+    private static string Rows(bool sequence) => sequence ? "sequences * steps" : "sequences";
+
+    private static string WriteForwardLayer(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        SourceWriter writer = context.Writer;
+        NetworkModel model = context.Model;
+        string field = context.Field(layer);
+        bool isLast = layer == model.Last;
+        string t = model.ElementType;
+        string units = Int(layer.Units);
+        switch (layer.Type)
+        {
+            case LayerType.Embedding:
+                writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {units}] table for every step of every sequence.");
+                writer.WriteLine($"{Layers}EmbeddingLayer.Forward<{t}>(tokens, {Weights(context, layer, "Embeddings")}, {units}, {field}Output);");
+                return $"{field}Output";
+            case LayerType.Dense:
+            {
+                string target = isLast ? "_trainOutputs" : $"{field}Output";
+                string activation = isLast && model.TrainsOnLogits ? "Linear" : layer.Activation.ToString();
+                writer.WriteLine($"// {layer.Name}: {activation}(x·kernel + bias) for {(sequence ? "every step of every sequence" : "each sequence")}, [{Int(layer.InputWidth)}] → [{units}]{(activation != layer.Activation.ToString() ? "; the loss applies the " + layer.Activation : string.Empty)}.");
+                writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({input}, {Rows(sequence)}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{activation}, {target});");
+                return target;
+            }
+        }
+
+        string initialHidden = model.Training!.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainHidden, 0, sequences * {units}) : default" : "default";
+        string initialCell = model.Training.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainCell, 0, sequences * {units}) : default" : "default";
+        writer.WriteLine($"// {layer.Name}, every sequence in lock step, first step to last: {Formula(layer)}.");
+        writer.WriteLine($"{Layers}LstmLayer.ForwardBatch<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}, "
+            + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden);");
+        if (layer.OutputIsSequence)
+        {
+            if (isLast)
+            {
+                writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, 0, sequences * steps * {units}).CopyTo(_trainOutputs);");
+                return "_trainOutputs";
+            }
+
+            return $"{field}Hidden";
+        }
+
+        string last = isLast ? "_trainOutputs" : $"{field}Last";
+        writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
+        using (writer.Block("for (int b = 0; b < sequences; b++)"))
+        {
+            writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({last}, b * {units}, {units}));");
+        }
+
+        return last;
+    }
+
+    private static void WriteBackward(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Backpropagation through time over the batch <see cref=\"RunForwardBatch\"/> just ran: from dLoss/d(outputs) in");
+        writer.WriteLine("/// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"private void RunBackwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, int sequences, int steps)"))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            writer.WriteLine($"{Span}<{t}> g = _gradients;");
+            for (int index = model.Layers.Count - 1; index >= 0; index--)
+            {
+                writer.WriteLine();
+                WriteBackwardLayer(context, index, input);
+            }
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The expression of a layer's forward output in the batch, as RunForwardBatch leaves it.</summary>
+    private static string Output(EmitContext context, LayerModel layer)
+    {
+        string field = context.Field(layer);
+        return layer.Type switch
+        {
+            LayerType.Lstm => layer.OutputIsSequence ? $"{field}Hidden" : $"{field}Last",
+            _ => $"{field}Output",
+        };
+    }
+
+    private static void WriteBackwardLayer(EmitContext context, int index, string input)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        LayerModel layer = model.Layers[index];
+        LayerModel? previous = index > 0 ? model.Layers[index - 1] : null;
+        string field = context.Field(layer);
+        bool isLast = layer == model.Last;
+        string gradient = isLast ? "_outputGradients" : $"{field}OutputGradients";
+        string x = previous is null ? input : Output(context, previous);
+        string units = Int(layer.Units);
+
+        // Where this layer's input gradient goes: the previous layer's output gradient, cleared first (the kernels add).
+        string inputGradient = "default";
+        if (previous is not null)
+        {
+            inputGradient = $"new {Span}<{t}>({context.Field(previous)}OutputGradients, 0, {Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)})";
+        }
+
+        switch (layer.Type)
+        {
+            case LayerType.Embedding:
+                writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
+                writer.WriteLine($"{Layers}EmbeddingLayer.Backward<{t}>(tokens, new {ReadOnlySpan}<{t}>({gradient}, 0, sequences * steps * {units}), {units}, {Weights(context, layer, "Embeddings", "g")});");
+                return;
+            case LayerType.Dense:
+            {
+                bool fused = isLast && model.TrainsOnLogits;
+                string outputs = isLast ? "_trainOutputs" : $"{field}Output";
+                writer.WriteLine(fused
+                    ? $"// {layer.Name}: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once."
+                    : $"// {layer.Name}: through {layer.Activation}, then kernel, bias and input gradients, all rows of the batch at once.");
+                if (previous is not null)
+                {
+                    writer.WriteLine($"{inputGradient}.Clear();");
+                }
+
+                string activation = fused ? "Linear" : layer.Activation.ToString();
+                string rows = Rows(layer.InputIsSequence);
+                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, new {Span}<{t}>({gradient}, 0, {rows} * {units}), {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
+                return;
+            }
+        }
+
+        if (layer.OutputIsSequence)
+        {
+            writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
+            writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, 0, sequences * steps * {units}).CopyTo({field}HiddenGradients);");
+        }
+        else
+        {
+            writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
+            writer.WriteLine($"new {Span}<{t}>({field}HiddenGradients, 0, sequences * steps * {units}).Clear();");
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, b * {units}, {units}).CopyTo(new {Span}<{t}>({field}HiddenGradients, (b * steps + steps - 1) * {units}, {units}));");
+            }
+
+            writer.WriteLine();
+        }
+
+        if (previous is not null)
+        {
+            writer.WriteLine($"{inputGradient}.Clear();");
+        }
+
+        string initialHidden = model.Training!.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainHidden, 0, sequences * {units})" : "default";
+        string initialCell = model.Training.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainCell, 0, sequences * {units})" : "default";
+        writer.WriteLine($"// {layer.Name}: backpropagation through time, every sequence in lock step, last step to first.");
+        writer.WriteLine($"{Layers}LstmLayer.BackwardBatch<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, "
+            + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden, "
+            + $"hiddenGradients: {field}HiddenGradients, inputGradients: {inputGradient}, kernelGradients: {Weights(context, layer, "Kernel", "g")}, "
+            + $"recurrentKernelGradients: {Weights(context, layer, "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, "Bias", "g")}, scratch: {field}BackwardScratch);");
+    }
+
+    private static void WriteKeepStates(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine("/// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("private void KeepTrainingStates(int sequences, int steps)"))
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                foreach (LayerModel layer in model.Layers.Where(layer => layer.IsRecurrent))
+                {
+                    string field = context.Field(layer);
+                    string units = Int(layer.Units);
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainHiddenNext, b * {units}, {units}));");
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, b * {units}, {units}));");
+                }
+            }
+        }
+
+        writer.WriteLine();
+    }
+}
