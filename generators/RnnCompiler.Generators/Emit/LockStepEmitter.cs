@@ -14,10 +14,32 @@ namespace RnnCompiler.Generators.Emit;
 internal static class LockStepEmitter
 {
     /// <summary>
-    /// The rest of RunBatch: both passes over the whole batch and the loss sequence by sequence in between. It reads the
-    /// locals <c>inputs</c>, <c>targets</c>, <c>sequences</c>, <c>steps</c>, <c>rows</c> and <c>backward</c>.
+    /// The rest of RunBatch on one thread: both passes over the whole batch and the loss sequence by sequence in between.
+    /// It reads the locals <c>inputs</c>, <c>targets</c>, <c>sequences</c>, <c>steps</c>, <c>rows</c> and <c>backward</c>.
     /// </summary>
     public static void WriteBatch(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        using (writer.Block("if (backward)"))
+        {
+            writer.WriteLine("global::System.Array.Clear(_gradients);");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine($"{t} total = 0;");
+        writer.WriteLine($"{t} correct = 0;");
+        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+        WriteSequences(context, "0");
+    }
+
+    /// <summary>
+    /// Runs the sequences [first, first + sequences) of the batch in lock step: forward, the loss of each in order (adding
+    /// to the locals <c>total</c> and <c>correct</c>), and backward when <c>backward</c>. The model's RunBatch runs the
+    /// whole batch with <paramref name="first"/> 0; with Parallelism each workspace runs its share.
+    /// </summary>
+    public static void WriteSequences(EmitContext context, string first)
     {
         NetworkModel model = context.Model;
         TrainingDeclaration training = model.Training!;
@@ -25,25 +47,18 @@ internal static class LockStepEmitter
         string t = model.ElementType;
         bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
         string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
-        using (writer.Block("if (backward)"))
-        {
-            writer.WriteLine("global::System.Array.Clear(_gradients);");
-        }
-
-        writer.WriteLine();
-        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> batch = inputs.Slice(0, sequences * steps{perStep});");
+        string row = first == "0" ? "b" : $"({first} + b)";
+        string stateRows = training.Stateful ? $"{first}, " : string.Empty;
+        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> batch = inputs.Slice({(first == "0" ? "0" : $"{first} * steps{perStep}")}, sequences * steps{perStep});");
         writer.WriteLine(training.Stateful
-            ? "// The whole batch in lock step, from each row's carried state when training (from zeros when evaluating)."
-            : "// The whole batch in lock step: step t of every sequence together.");
-        writer.WriteLine("RunForwardBatch(batch, sequences, steps, carried: backward);");
-        writer.WriteLine($"{t} total = 0;");
-        writer.WriteLine($"{t} correct = 0;");
-        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+            ? "// The sequences in lock step, from each row's carried state when training (from zeros when evaluating)."
+            : "// The sequences in lock step: step t of every sequence together.");
+        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, carried: backward);");
         writer.WriteLine($"// The {training.Loss} loss of each sequence in order{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            string labels = sparse ? "targets.Slice(b * rows, rows)" : "default";
-            string values = sparse ? "default" : "targets.Slice(b * rows * OutputUnits, rows * OutputUnits)";
+            string labels = sparse ? $"targets.Slice({row} * rows, rows)" : "default";
+            string values = sparse ? "default" : $"targets.Slice({row} * rows * OutputUnits, rows * OutputUnits)";
             writer.WriteLine($"{Span}<{t}> outputGradients = backward ? new {Span}<{t}>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;");
             writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, new {ReadOnlySpan}<{t}>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
             writer.WriteLine("correct += right;");
@@ -52,10 +67,10 @@ internal static class LockStepEmitter
         writer.WriteLine();
         using (writer.Block("if (backward)"))
         {
-            writer.WriteLine("RunBackwardBatch(batch, sequences, steps);");
+            writer.WriteLine($"RunBackwardBatch(batch, {stateRows}sequences, steps);");
             if (training.Stateful)
             {
-                writer.WriteLine("KeepTrainingStates(sequences, steps);");
+                writer.WriteLine($"KeepTrainingStates({first}, sequences, steps);");
             }
         }
 
@@ -63,19 +78,19 @@ internal static class LockStepEmitter
     }
 
     /// <summary>RunForwardBatch, RunBackwardBatch and (stateful) KeepTrainingStates.</summary>
-    public static void WritePasses(EmitContext context)
+    public static void WritePasses(EmitContext context, string visibility = "private")
     {
-        WriteForward(context);
-        WriteBackward(context);
+        WriteForward(context, visibility);
+        WriteBackward(context, visibility);
         if (context.Model.Training!.Stateful)
         {
-            WriteKeepStates(context);
+            WriteKeepStates(context, visibility);
         }
     }
 
     private static string InputType(NetworkModel model) => model.TakesTokens ? "int" : model.ElementType;
 
-    private static void WriteForward(EmitContext context)
+    private static void WriteForward(EmitContext context, string visibility)
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
@@ -86,7 +101,8 @@ internal static class LockStepEmitter
         writer.WriteLine("/// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"private void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, int sequences, int steps, bool carried)"))
+        string first = model.Training!.Stateful ? "int first, " : string.Empty;
+        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {first}int sequences, int steps, bool carried)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;
@@ -129,8 +145,8 @@ internal static class LockStepEmitter
             }
         }
 
-        string initialHidden = model.Training!.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainHidden, 0, sequences * {units}) : default" : "default";
-        string initialCell = model.Training.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainCell, 0, sequences * {units}) : default" : "default";
+        string initialHidden = model.Training!.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainHidden, first * {units}, sequences * {units}) : default" : "default";
+        string initialCell = model.Training.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainCell, first * {units}, sequences * {units}) : default" : "default";
         writer.WriteLine($"// {layer.Name}, every sequence in lock step, first step to last: {Formula(layer)}.");
         writer.WriteLine($"{Layers}LstmLayer.ForwardBatch<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}, "
             + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden);");
@@ -155,7 +171,7 @@ internal static class LockStepEmitter
         return last;
     }
 
-    private static void WriteBackward(EmitContext context)
+    private static void WriteBackward(EmitContext context, string visibility)
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
@@ -166,7 +182,8 @@ internal static class LockStepEmitter
         writer.WriteLine("/// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"private void RunBackwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, int sequences, int steps)"))
+        string first = model.Training!.Stateful ? "int first, " : string.Empty;
+        using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {first}int sequences, int steps)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
@@ -258,8 +275,8 @@ internal static class LockStepEmitter
             writer.WriteLine($"{inputGradient}.Clear();");
         }
 
-        string initialHidden = model.Training!.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainHidden, 0, sequences * {units})" : "default";
-        string initialCell = model.Training.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainCell, 0, sequences * {units})" : "default";
+        string initialHidden = model.Training!.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainHidden, first * {units}, sequences * {units})" : "default";
+        string initialCell = model.Training.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainCell, first * {units}, sequences * {units})" : "default";
         writer.WriteLine($"// {layer.Name}: backpropagation through time, every sequence in lock step, last step to first.");
         writer.WriteLine($"{Layers}LstmLayer.BackwardBatch<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, "
             + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden, "
@@ -267,14 +284,14 @@ internal static class LockStepEmitter
             + $"recurrentKernelGradients: {Weights(context, layer, "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, "Bias", "g")}, scratch: {field}BackwardScratch);");
     }
 
-    private static void WriteKeepStates(EmitContext context)
+    private static void WriteKeepStates(EmitContext context, string visibility)
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         writer.WriteLine("/// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block("private void KeepTrainingStates(int sequences, int steps)"))
+        using (writer.Block($"{visibility} void KeepTrainingStates(int first, int sequences, int steps)"))
         {
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
@@ -282,8 +299,8 @@ internal static class LockStepEmitter
                 {
                     string field = context.Field(layer);
                     string units = Int(layer.Units);
-                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainHiddenNext, b * {units}, {units}));");
-                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, b * {units}, {units}));");
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainHiddenNext, (first + b) * {units}, {units}));");
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, (first + b) * {units}, {units}));");
                 }
             }
         }

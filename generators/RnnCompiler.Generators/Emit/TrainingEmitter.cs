@@ -29,7 +29,12 @@ internal static class TrainingEmitter
         WriteRunBatch(context);
         if (context.Model.LockStep)
         {
-            LockStepEmitter.WritePasses(context);
+            if (!context.Model.HasWorkspaces)
+            {
+                // With Parallelism > 1 the passes are the Workspace's (WorkspaceEmitter).
+                LockStepEmitter.WritePasses(context);
+            }
+
             if (context.Model.Training!.Stateful)
             {
                 WriteCommitTrainingState(context);

@@ -180,9 +180,21 @@ internal static class WorkspaceEmitter
                 writer.WriteLine();
                 writer.WriteLine($"{t} total = 0;");
                 writer.WriteLine($"{t} correct = 0;");
-                using (writer.Block("for (int b = _first; b < _end; b++)"))
+                if (model.LockStep)
                 {
-                    TrainingEmitter.WriteSequence(context);
+                    writer.WriteLine("int sequences = _end - _first;");
+                    using (writer.Block("if (sequences > 0)"))
+                    {
+                        LockStepEmitter.WriteSequences(context, "_first");
+                        writer.RemoveTrailingBlankLine();
+                    }
+                }
+                else
+                {
+                    using (writer.Block("for (int b = _first; b < _end; b++)"))
+                    {
+                        TrainingEmitter.WriteSequence(context);
+                    }
                 }
 
                 writer.WriteLine();
@@ -204,10 +216,17 @@ internal static class WorkspaceEmitter
                 writer.WriteLine();
             }
 
-            TrainingEmitter.WriteRunBackward(context, "public");
-            if (training.Stateful)
+            if (model.LockStep)
             {
-                TrainingEmitter.WriteKeepTrainingState(context, "public");
+                LockStepEmitter.WritePasses(context, "public");
+            }
+            else
+            {
+                TrainingEmitter.WriteRunBackward(context, "public");
+                if (training.Stateful)
+                {
+                    TrainingEmitter.WriteKeepTrainingState(context, "public");
+                }
             }
 
             writer.RemoveTrailingBlankLine();

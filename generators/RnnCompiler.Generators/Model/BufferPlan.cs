@@ -65,9 +65,9 @@ internal static class BufferPlan
         // In lock step a training batch runs in the layers' buffers all at once: one block per sequence, [BatchSize, steps, …]
         // (Predict uses the first block).
         bool lockStep = model.LockStep;
-        long batch = lockStep ? model.Training!.BatchSize : 1;
-        string perBatch = lockStep ? "BatchSize * " : string.Empty;
-        string batchShape = lockStep ? "BatchSize, " : string.Empty;
+        long batch = lockStep ? SequencesPerPass(model) : 1;
+        string perBatch = lockStep ? SequencesPerPassText(model) + " * " : string.Empty;
+        string batchShape = lockStep ? "sequences, " : string.Empty;
         void PerStep(BufferKind kind, string name, int width, string summary) =>
             Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, summary.Replace("[steps, ", $"[{batchShape}steps, "));
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
@@ -134,7 +134,7 @@ internal static class BufferPlan
 
                     if (lockStep && !layer.OutputIsSequence && !isLast)
                     {
-                        PerSequence(BufferKind.Training, $"{field}Last", layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input in training.");
+                        PerSequence(BufferKind.Working, $"{field}Last", layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input in training.");
                     }
 
                     if (layer.Type == LayerType.Gru)
@@ -186,7 +186,7 @@ internal static class BufferPlan
         bool lockStep = model.LockStep;
         void PerSequence(string name, string size, long elements, string summary) =>
             buffers.Add(lockStep
-                ? new BufferSpec(name, "BatchSize * " + size, training.BatchSize * elements, summary.Replace("one sequence", "each sequence of a batch"), Kind)
+                ? new BufferSpec(name, SequencesPerPassText(model) + " * " + size, SequencesPerPass(model) * elements, summary.Replace("one sequence", "each sequence of a batch"), Kind, InWorkspace: workers > 1, Copies: workers)
                 : new BufferSpec(name, size, elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
         bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
         bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
@@ -234,7 +234,7 @@ internal static class BufferPlan
 
             if (lockStep)
             {
-                buffers.Add(new BufferSpec($"{field}BackwardScratch", $"BatchSize * {Int(2 * layer.Units)}", 2L * training.BatchSize * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, for each sequence of a batch.", Kind));
+                PerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
             }
             else
             {
@@ -254,6 +254,16 @@ internal static class BufferPlan
             }
         }
     }
+
+    /// <summary>
+    /// The sequences one pass of a lock-step model runs at once: the batch, or with Parallelism the largest share
+    /// (shares are k·BatchSize/N to (k+1)·BatchSize/N).
+    /// </summary>
+    public static long SequencesPerPass(NetworkModel model) => ((long)model.Training!.BatchSize + model.Workers - 1) / model.Workers;
+
+    /// <summary><see cref="SequencesPerPass"/> as a C# expression in the class's constants.</summary>
+    public static string SequencesPerPassText(NetworkModel model) =>
+        model.Workers == 1 ? "BatchSize" : $"((BatchSize + {Int(model.Workers - 1)}) / {Int(model.Workers)})";
 
     /// <summary>The bytes of each kind of buffer, and in all.</summary>
     public static (long Weights, long Working, long Streaming, long Training, long Total) Bytes(NetworkModel model)

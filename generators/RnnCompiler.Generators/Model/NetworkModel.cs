@@ -122,14 +122,14 @@ internal sealed record NetworkModel(
     /// <summary>
     /// Whether training runs a batch in lock step: step t of every sequence together, so the recurrent products are
     /// matrix products with one row per sequence (<c>LstmLayer.ForwardBatch</c>, <c>BackwardBatch</c>) and the working
-    /// buffers hold the whole batch, [BatchSize, steps, …]. For now: every recurrent layer is a one-directional LSTM and
-    /// the batch runs on one thread; other models run their batch one sequence at a time.
+    /// buffers hold the whole batch (or with Parallelism, each workspace its share), [sequences, steps, …]. For now: when
+    /// every recurrent layer is a one-directional LSTM; other models run their batch one sequence at a time.
     /// </summary>
     public bool LockStep
     {
         get
         {
-            if (Training is null || HasWorkspaces || BFloat16Weights)
+            if (Training is null || BFloat16Weights)
             {
                 return false;
             }

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,519,680 bytes, streaming state 1,024 bytes, training 4,205,688 bytes
+    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,536,064 bytes, streaming state 1,024 bytes, training 4,189,304 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -72,7 +72,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,519,680 bytes, streaming state 1,024 bytes, training 4,205,688 bytes\n";
+            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,536,064 bytes, streaming state 1,024 bytes, training 4,189,304 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -89,21 +89,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _parameters = CreateInitialParameters();
 
-        /// <summary>embedding: each step's embedding row, [BatchSize, steps, 64].</summary>
+        /// <summary>embedding: each step's embedding row, [sequences, steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _embeddingOutput = new float[BatchSize * SequenceLength * 64];
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, [BatchSize, steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, [sequences, steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmGates = new float[BatchSize * SequenceLength * 512];
 
-        /// <summary>lstm: the cell state of each step, [BatchSize, steps, 128].</summary>
+        /// <summary>lstm: the cell state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmCells = new float[BatchSize * SequenceLength * 128];
 
-        /// <summary>lstm: the hidden state of each step, [BatchSize, steps, 128].</summary>
+        /// <summary>lstm: the hidden state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmHidden = new float[BatchSize * SequenceLength * 128];
+
+        /// <summary>lstm: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly float[] _lstmLast = new float[BatchSize * 128];
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -234,10 +238,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Training.TrainingInfo s_training = new(BatchSize, global::RnnCompiler.Loss.SparseCategoricalCrossentropy, 1, false, s_optimizer);
 
-        /// <summary>lstm: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmLast = new float[BatchSize * 128];
-
         /// <summary>The gradients of the last batch, in the layout of Parameters.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _gradients = new float[ParameterCount];
@@ -270,7 +270,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmHiddenGradients = new float[BatchSize * SequenceLength * 128];
 
-        /// <summary>lstm: dL/dh and dL/dc carried from step to step, for each sequence of a batch.</summary>
+        /// <summary>lstm: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmBackwardScratch = new float[BatchSize * 256];
 
@@ -419,12 +419,12 @@ namespace Demo
                 global::System.Array.Clear(_gradients);
             }
 
-            global::System.ReadOnlySpan<int> batch = inputs.Slice(0, sequences * steps);
-            // The whole batch in lock step: step t of every sequence together.
-            RunForwardBatch(batch, sequences, steps, carried: backward);
             float total = 0;
             float correct = 0;
             float scale = 1 / (float)(sequences * rows);
+            global::System.ReadOnlySpan<int> batch = inputs.Slice(0, sequences * steps);
+            // The sequences in lock step: step t of every sequence together.
+            RunForwardBatch(batch, sequences, steps, carried: backward);
             // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
             for (int b = 0; b < sequences; b++)
             {

@@ -52,25 +52,29 @@ public class GradientCheckTests
 
     [Fact] public void Lock_step_per_step_dense_before_and_after_an_lstm_with_mae() => CheckFeatures(new GradLockStepDenseFirst(), steps: 4, seed: 34);
 
+    [Fact] public void Lock_step_in_two_shares() => CheckFeatures(new ParallelLockStepStacked(), steps: 5, seed: 40);
+
+    [Fact] public void Lock_step_in_two_shares_with_one_left_empty() => CheckFeatures(new ParallelLockStepStacked(), steps: 3, seed: 41, sequences: 1);
+
     [Fact]
-    public void Lock_step_gradients_equal_the_one_sequence_passes_within_rounding()
+    public void Lock_step_in_two_shares_equals_one_thread_within_rounding()
     {
-        var lockStep = new GradLockStepStacked();
-        var perSequence = new PerSequenceLockStepStackedTwin();
-        lockStep.Parameters.CopyTo(perSequence.Parameters);
+        var serial = new GradLockStepStacked();
+        var parallel = new ParallelLockStepStacked();
+        serial.Parameters.CopyTo(parallel.Parameters);
         double[] inputs = TrainingData.Doubles(3 * 6 * 4, seed: 35, 1.0);
         int[] labels = TrainingData.Ints(3, 3, seed: 36);
-        double expected = perSequence.ComputeGradients(inputs, labels, 3);
-        double actual = lockStep.ComputeGradients(inputs, labels, 3);
+        double expected = serial.ComputeGradients(inputs, labels, 3);
+        double actual = parallel.ComputeGradients(inputs, labels, 3);
         Assert.True(Math.Abs(actual - expected) <= 1e-13, $"loss {actual:R}, expected {expected:R}");
-        double[] wanted = perSequence.Gradients.ToArray();
-        double[] got = lockStep.Gradients.ToArray();
+        double[] wanted = serial.Gradients.ToArray();
+        double[] got = parallel.Gradients.ToArray();
         for (int i = 0; i < wanted.Length; i++)
         {
             Assert.True(Math.Abs(got[i] - wanted[i]) <= 1e-13 * Math.Max(1, Math.Abs(wanted[i])), $"gradient {i}: {got[i]:R}, expected {wanted[i]:R}");
         }
 
-        Assert.Equal(expected, lockStep.Evaluate(inputs, labels, 3).Loss, 13);
+        Assert.Equal(expected, parallel.Evaluate(inputs, labels, 3).Loss, 13);
     }
 
     [Fact]

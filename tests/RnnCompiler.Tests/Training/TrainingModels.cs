@@ -172,8 +172,7 @@ public partial class ParallelTokenClassifier;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class GradLockStepStacked;
 
-// The same network run one sequence at a time (Parallelism > 1 keeps the per-sequence passes): the lock-step
-// model's twin.
+// The same network in two shares (Parallelism = 2), each share's sequences in lock step in its own workspace.
 [RnnModel(SequenceLength = 6, Precision = Precision.Double)]
 [Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3, Parallelism = 2)]
 [Input(4)]
@@ -181,7 +180,7 @@ public partial class GradLockStepStacked;
 [Lstm(5)]
 [Dense(4, Activation = Activation.Tanh)]
 [Dense(3, Activation = Activation.Softmax)]
-public partial class PerSequenceLockStepStackedTwin;
+public partial class ParallelLockStepStacked;
 
 // Embedding rows of every step of every sequence, a per-step Dense on the LSTM's sequence:
 [RnnModel(SequenceLength = 5, Precision = Precision.Double)]
@@ -224,3 +223,11 @@ public partial class LongStatefulLockStepTwin;
 [Dense(4, Activation = Activation.Tanh)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class FloatLockStepStacked;
+
+[RnnModel(SequenceLength = 4, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Parallelism = 2)]
+[Input(2)]
+[Lstm(3, ReturnSequences = true)]
+[Lstm(2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelStatefulLockStep;
