@@ -60,29 +60,10 @@ public static partial class GruLayer
             Span<T> candidate = candidates.Slice(t * units, units);
             ReadOnlySpan<T> dh = hiddenGradients.Slice(t * units, units);
 
-            // Through h = z ⊙ h[t-1] + (1 - z) ⊙ ĥ and ĥ = tanh(...): dL/d(pre-activation of z) and of ĥ, over z and ĥ.
-            for (int j = 0; j < units; j++)
-            {
-                T z = g[j];
-                T proposal = g[2 * units + j];
-                T previousValue = previous.IsEmpty ? T.Zero : previous[j];
-                T dHidden = dh[j] + nextHidden[j];
-                nextHidden[j] = dHidden * z;
-                g[j] = dHidden * (previousValue - proposal) * z * (T.One - z);
-                g[2 * units + j] = dHidden * (T.One - z) * (T.One - proposal * proposal);
-            }
-
+            StateGradients(g, previous, dh, nextHidden, units);
             if (resetAfter)
             {
-                // ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h)): the candidate kept is h·Uh + b'h; r ⊙ dĥ replaces it.
-                for (int j = 0; j < units; j++)
-                {
-                    T r = g[units + j];
-                    T dProposal = g[2 * units + j];
-                    g[units + j] = dProposal * candidate[j] * r * (T.One - r);
-                    candidate[j] = dProposal * r;
-                }
-
+                ResetAfterGradients(g, candidate, units);
                 if (!previous.IsEmpty)
                 {
                     MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
@@ -98,19 +79,73 @@ public static partial class GruLayer
                 // ĥ = tanh(x·Wh + (r ⊙ h[t-1])·Uh + bh): the candidate kept is r ⊙ h[t-1].
                 resetHidden.Clear();
                 MatrixKernels.MultiplyTransposedAdd(g.Slice(gatesWidth, units), recurrentKernel.Slice(gatesWidth), width, resetHidden);
-                for (int j = 0; j < units; j++)
-                {
-                    T r = g[units + j];
-                    g[units + j] = resetHidden[j] * previous[j] * r * (T.One - r);
-                    nextHidden[j] += resetHidden[j] * r;
-                }
-
+                ResetBeforeGradients(g, previous, resetHidden, nextHidden, units);
                 MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
             }
         }
 
+        AccumulateWeightGradients(inputs, steps, inputSize, units, kernel, resetAfter, reverse, initialHidden, gates, candidates, hidden, inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
+    }
+
+    /// <summary>
+    /// Through <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c> and <c>ĥ = tanh(·)</c> for one step: with dL/dh = <paramref name="dh"/> +
+    /// <paramref name="nextHidden"/>, z's and ĥ's gradients before their activations over z and ĥ in <paramref name="g"/>,
+    /// and dL/dh[t-1]'s direct part <c>dL/dh ⊙ z</c> over <paramref name="nextHidden"/>.
+    /// </summary>
+    private static void StateGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < units; j++)
+        {
+            T z = g[j];
+            T proposal = g[2 * units + j];
+            T previousValue = previous.IsEmpty ? T.Zero : previous[j];
+            T dHidden = dh[j] + nextHidden[j];
+            nextHidden[j] = dHidden * z;
+            g[j] = dHidden * (previousValue - proposal) * z * (T.One - z);
+            g[2 * units + j] = dHidden * (T.One - z) * (T.One - proposal * proposal);
+        }
+    }
+
+    /// <summary>Reset after, <c>ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h))</c>: r's gradient over r, and <c>r ⊙ dĥ</c> over the kept <c>h·Uh + b'h</c>.</summary>
+    private static void ResetAfterGradients<T>(Span<T> g, Span<T> candidate, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < units; j++)
+        {
+            T r = g[units + j];
+            T dProposal = g[2 * units + j];
+            g[units + j] = dProposal * candidate[j] * r * (T.One - r);
+            candidate[j] = dProposal * r;
+        }
+    }
+
+    /// <summary>Reset before, from <c>dL/d(r ⊙ h[t-1]) = dĥ·Uhᵀ</c> in <paramref name="resetHidden"/>: r's gradient over r, and <c>⊙ r</c> added to dL/dh[t-1].</summary>
+    private static void ResetBeforeGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> resetHidden, Span<T> nextHidden, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < units; j++)
+        {
+            T r = g[units + j];
+            g[units + j] = resetHidden[j] * previous[j] * r * (T.One - r);
+            nextHidden[j] += resetHidden[j] * r;
+        }
+    }
+
+    /// <summary>
+    /// The weight and input gradients of a sequence from the gradients its recurrence left in <paramref name="deltas"/>
+    /// (the gates, [steps, 3 × units]) and <paramref name="candidates"/>.
+    /// </summary>
+    private static void AccumulateWeightGradients<T>(
+        ReadOnlySpan<T> inputs, int steps, int inputSize, int units, ReadOnlySpan<T> kernel, bool resetAfter,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * units;
+        int gatesWidth = 2 * units;
         // The weight and input gradients of every step at once. The input side is the same in both modes.
-        ReadOnlySpan<T> deltas = gates.Slice(0, steps * width);
+        deltas = deltas.Slice(0, steps * width);
         MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
         MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
         if (!inputGradients.IsEmpty)

@@ -74,29 +74,45 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, g.Slice(0, 2 * units));
                 }
 
-                Span<T> zr = g.Slice(0, 2 * units);
-                Activations.Sigmoid<T>(zr, zr);
-                for (int j = 0; j < units; j++)
-                {
-                    candidate[j] = previous.IsEmpty ? T.Zero : g[units + j] * previous[j];
-                }
-
-                Span<T> proposal = g.Slice(2 * units, units);
+                ResetBeforeGates(g, previous, candidate, units);
                 if (!previous.IsEmpty)
                 {
-                    MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, proposal);
+                    MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, g.Slice(2 * units, units));
                 }
 
-                Activations.Tanh<T>(proposal, proposal);
-                for (int j = 0; j < units; j++)
-                {
-                    T z = g[j];
-                    T before = previous.IsEmpty ? T.Zero : previous[j];
-                    h[j] = z * before + (T.One - z) * g[2 * units + j];
-                }
+                ResetBeforeUpdate(g, previous, h, units);
             }
 
             previous = h;
+        }
+    }
+
+    /// <summary>
+    /// Reset before, the gates of one step once z and r hold their sums: <c>z = σ(·)</c>, <c>r = σ(·)</c> in place, and
+    /// the candidate's recurrent input <c>r ⊙ h[t-1]</c> (zeros for a zero state) into <paramref name="candidate"/>.
+    /// </summary>
+    private static void ResetBeforeGates<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> candidate, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> zr = g.Slice(0, 2 * units);
+        Activations.Sigmoid<T>(zr, zr);
+        for (int j = 0; j < units; j++)
+        {
+            candidate[j] = previous.IsEmpty ? T.Zero : g[units + j] * previous[j];
+        }
+    }
+
+    /// <summary>Reset before, the rest of one step once ĥ holds its sum: <c>ĥ = tanh(·)</c> in place, <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>.</summary>
+    private static void ResetBeforeUpdate<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> h, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> proposal = g.Slice(2 * units, units);
+        Activations.Tanh<T>(proposal, proposal);
+        for (int j = 0; j < units; j++)
+        {
+            T z = g[j];
+            T before = previous.IsEmpty ? T.Zero : previous[j];
+            h[j] = z * before + (T.One - z) * g[2 * units + j];
         }
     }
 

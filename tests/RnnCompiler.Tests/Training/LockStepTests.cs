@@ -1,4 +1,5 @@
 using System;
+using RnnCompiler;
 using RnnCompiler.Layers;
 using RnnCompiler.Tests.EndToEnd;
 using Xunit;
@@ -58,15 +59,99 @@ public class LockStepTests
         LstmLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, reverse, initialHidden, initialCell,
             batch.Gates, batch.Cells, batch.Hidden, hiddenGradients, batch.InputGradients,
             batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[2 * sequences * units]);
-        TestData.AssertClose(one.Gates, batch.Gates, 1e-5, "gate gradients");
-        TestData.AssertClose(one.InputGradients, batch.InputGradients, 1e-5, "input gradients");
-        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, 1e-5, "kernel gradients");
-        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, 1e-5, "recurrent kernel gradients");
-        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, 1e-5, "bias gradients");
-        if (steps > 1 || withInitialState)
+        AssertGradientsClose(one, batch, steps > 1 || withInitialState);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 3, 5, false, false, true)]
+    [InlineData(3, 4, 2, 13, false, false, false)]
+    [InlineData(5, 3, 7, 16, true, false, true)]
+    [InlineData(4, 5, 1, 8, false, true, false)]
+    [InlineData(6, 2, 9, 33, true, true, true)]
+    [InlineData(3, 4, 2, 1, false, true, false)]
+    public void Gru_batch_passes_equal_one_sequence_passes(int sequences, int steps, int inputSize, int units, bool reverse, bool withInitialState, bool resetAfter)
+    {
+        int width = 3 * units;
+        int rows = sequences * steps;
+        float[] inputs = TestData.Uniform(rows * inputSize, seed: 11, scale: 1f);
+        float[] kernel = TestData.Uniform(inputSize * width, seed: 12);
+        float[] recurrent = TestData.Uniform(units * width, seed: 13);
+        float[] bias = TestData.Uniform((resetAfter ? 2 : 1) * width, seed: 14);
+        float[] initialHidden = withInitialState ? TestData.Uniform(sequences * units, seed: 15) : [];
+        float[] hiddenGradients = TestData.Uniform(rows * units, seed: 17, scale: 1f);
+
+        var one = new Pass(rows, units, inputSize, gates: 3, biasRows: resetAfter ? 2 : 1);
+        float[] scratch = new float[3 * units];
+        for (int s = 0; s < sequences; s++)
         {
-            Assert.Contains(batch.RecurrentGradients, value => value != 0);
+            GruLayer.Forward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, bias, resetAfter, reverse,
+                Initial(initialHidden, s, units), one.Gates.AsSpan(s * steps * width, steps * width), one.Cells.AsSpan(s * steps * units, steps * units),
+                one.Hidden.AsSpan(s * steps * units, steps * units), scratch);
         }
+
+        var batch = new Pass(rows, units, inputSize, gates: 3, biasRows: resetAfter ? 2 : 1);
+        GruLayer.ForwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, bias, resetAfter, reverse, initialHidden, batch.Gates, batch.Cells, batch.Hidden, new float[sequences * width]);
+        Assert.Equal(one.Gates, batch.Gates);
+        Assert.Equal(one.Cells, batch.Cells);
+        Assert.Equal(one.Hidden, batch.Hidden);
+
+        for (int s = 0; s < sequences; s++)
+        {
+            GruLayer.Backward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, resetAfter, reverse,
+                Initial(initialHidden, s, units), one.Gates.AsSpan(s * steps * width, steps * width), one.Cells.AsSpan(s * steps * units, steps * units),
+                one.Hidden.AsSpan(s * steps * units, steps * units), hiddenGradients.AsSpan(s * steps * units, steps * units),
+                one.InputGradients.AsSpan(s * steps * inputSize, steps * inputSize), one.KernelGradients, one.RecurrentGradients, one.BiasGradients, scratch);
+        }
+
+        GruLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, resetAfter, reverse, initialHidden,
+            batch.Gates, batch.Cells, batch.Hidden, hiddenGradients, batch.InputGradients,
+            batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[2 * sequences * units]);
+        AssertGradientsClose(one, batch, steps > 1 || withInitialState);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 3, 5, false, false, Activation.Tanh)]
+    [InlineData(3, 4, 2, 13, false, false, Activation.Relu)]
+    [InlineData(5, 3, 7, 16, true, false, Activation.Sigmoid)]
+    [InlineData(4, 5, 1, 8, false, true, Activation.Linear)]
+    [InlineData(6, 2, 9, 33, true, true, Activation.Tanh)]
+    public void SimpleRnn_batch_passes_equal_one_sequence_passes(int sequences, int steps, int inputSize, int units, bool reverse, bool withInitialState, Activation activation)
+    {
+        int rows = sequences * steps;
+        float[] inputs = TestData.Uniform(rows * inputSize, seed: 21, scale: 1f);
+        float[] kernel = TestData.Uniform(inputSize * units, seed: 22);
+        float[] recurrent = TestData.Uniform(units * units, seed: 23);
+        float[] bias = TestData.Uniform(units, seed: 24);
+        float[] initialHidden = withInitialState ? TestData.Uniform(sequences * units, seed: 25) : [];
+        float[] hiddenGradients = TestData.Uniform(rows * units, seed: 27, scale: 1f);
+
+        var one = new Pass(rows, units, inputSize, gates: 1, biasRows: 1);
+        for (int s = 0; s < sequences; s++)
+        {
+            SimpleRnnLayer.Forward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, bias, activation, reverse,
+                Initial(initialHidden, s, units), one.Gates.AsSpan(s * steps * units, steps * units), one.Hidden.AsSpan(s * steps * units, steps * units));
+        }
+
+        var batch = new Pass(rows, units, inputSize, gates: 1, biasRows: 1);
+        SimpleRnnLayer.ForwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, bias, activation, reverse, initialHidden, batch.Gates, batch.Hidden);
+        Assert.Equal(one.Gates, batch.Gates);
+        Assert.Equal(one.Hidden, batch.Hidden);
+
+        // δ is written over the hidden gradients: each pass gets its own copy.
+        float[] oneDeltas = (float[])hiddenGradients.Clone();
+        float[] scratch = new float[units];
+        for (int s = 0; s < sequences; s++)
+        {
+            SimpleRnnLayer.Backward<float>(inputs.AsSpan(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, recurrent, activation, reverse,
+                Initial(initialHidden, s, units), one.Hidden.AsSpan(s * steps * units, steps * units), oneDeltas.AsSpan(s * steps * units, steps * units),
+                one.InputGradients.AsSpan(s * steps * inputSize, steps * inputSize), one.KernelGradients, one.RecurrentGradients, one.BiasGradients, scratch);
+        }
+
+        float[] batchDeltas = (float[])hiddenGradients.Clone();
+        SimpleRnnLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, activation, reverse, initialHidden, batch.Hidden, batchDeltas,
+            batch.InputGradients, batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[sequences * units]);
+        TestData.AssertClose(oneDeltas, batchDeltas, 1e-5, "deltas");
+        AssertGradientsClose(one, batch, steps > 1 || withInitialState);
     }
 
     [Fact]
@@ -79,12 +164,28 @@ public class LockStepTests
             new float[4 * 12], new float[12], new float[12], new float[12], default, new float[24], new float[36], new float[12], new float[2 * 2 * 3 - 1]));
     }
 
+    private static void AssertGradientsClose(Pass one, Pass batch, bool recurrentGradients)
+    {
+        TestData.AssertClose(one.Gates, batch.Gates, 1e-5, "gate gradients");
+        TestData.AssertClose(one.Cells, batch.Cells, 1e-5, "cells or candidates");
+        TestData.AssertClose(one.InputGradients, batch.InputGradients, 1e-5, "input gradients");
+        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, 1e-5, "kernel gradients");
+        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, 1e-5, "recurrent kernel gradients");
+        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, 1e-5, "bias gradients");
+        Assert.Contains(batch.KernelGradients, value => value != 0);
+        if (recurrentGradients)
+        {
+            Assert.Contains(batch.RecurrentGradients, value => value != 0);
+        }
+    }
+
     private static ReadOnlySpan<float> Initial(float[] states, int sequence, int units) =>
         states.Length == 0 ? default : states.AsSpan(sequence * units, units);
 
-    private sealed class Pass(int rows, int units, int inputSize)
+    /// <summary>The buffers of one pass: gates (or sums) [rows, gates × units], cells (or GRU candidates) and hidden [rows, units], gradients.</summary>
+    private sealed class Pass(int rows, int units, int inputSize, int gates = 4, int biasRows = 1)
     {
-        public float[] Gates { get; } = new float[rows * 4 * units];
+        public float[] Gates { get; } = new float[rows * gates * units];
 
         public float[] Cells { get; } = new float[rows * units];
 
@@ -92,10 +193,10 @@ public class LockStepTests
 
         public float[] InputGradients { get; } = new float[rows * inputSize];
 
-        public float[] KernelGradients { get; } = new float[inputSize * 4 * units];
+        public float[] KernelGradients { get; } = new float[inputSize * gates * units];
 
-        public float[] RecurrentGradients { get; } = new float[units * 4 * units];
+        public float[] RecurrentGradients { get; } = new float[units * gates * units];
 
-        public float[] BiasGradients { get; } = new float[4 * units];
+        public float[] BiasGradients { get; } = new float[biasRows * gates * units];
     }
 }

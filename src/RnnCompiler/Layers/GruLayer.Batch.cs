@@ -1,0 +1,239 @@
+using System;
+using System.Numerics;
+using RnnCompiler.Kernels;
+
+namespace RnnCompiler.Layers;
+
+/// <summary>The GRU over a training batch in lock step (see <see cref="LstmLayer.ForwardBatch{T}"/> for the layout).</summary>
+public static partial class GruLayer
+{
+    /// <summary>
+    /// <see cref="Forward{T}"/> for <paramref name="sequences"/> sequences of <paramref name="steps"/> steps at once, batch
+    /// major: each step's recurrent products are one product for all sequences (two with the reset gate before: z and r,
+    /// then the candidate on <c>r ⊙ h[t-1]</c>). Sequence s gets bit for bit what <see cref="Forward{T}"/> gives it.
+    /// </summary>
+    /// <param name="inputs">The inputs, [sequences, steps, inputSize].</param>
+    /// <param name="sequences">The number of sequences.</param>
+    /// <param name="steps">The number of time steps of every sequence.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units].</param>
+    /// <param name="recurrentKernel">[units, 3 × units].</param>
+    /// <param name="bias">[2 × 3 × units] when <paramref name="resetAfter"/>, else [3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="reverse">When true the steps run from the last to the first.</param>
+    /// <param name="initialHidden">h before the first step of each sequence, [sequences, units]; empty for zeros.</param>
+    /// <param name="gates">Receives the activated z, r, ĥ, [sequences, steps, 3 × units].</param>
+    /// <param name="candidates">Receives the candidates' recurrent parts (see <see cref="Forward{T}"/>), [sequences, steps, units].</param>
+    /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
+    /// <param name="scratch">Working space of sequences × 3 × units.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void ForwardBatch<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
+        bool reverse, ReadOnlySpan<T> initialHidden,
+        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (sequences <= 0 || steps <= 0)
+        {
+            return;
+        }
+
+        int width = 3 * units;
+        int rows = sequences * steps;
+        CheckBatch(rows, units, gates.Length, candidates.Length, hidden.Length, initialHidden.Length, sequences);
+        if (scratch.Length < sequences * width)
+        {
+            throw new ArgumentException($"The batch needs a scratch of {sequences * width}.", nameof(scratch));
+        }
+
+        MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        ReadOnlySpan<T> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
+        Span<T> recurrent = scratch.Slice(0, sequences * width);
+        for (int k = 0; k < steps; k++)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            int before = reverse ? t + 1 : t - 1;
+
+            // The states before this step: the previous step's rows, or each sequence's initial state, or none.
+            bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
+            ReadOnlySpan<T> previousRows = k > 0 ? hidden.Slice(before * units) : initialHidden;
+            int previousStride = k > 0 ? steps * units : units;
+            if (resetAfter)
+            {
+                for (int s = 0; s < sequences; s++)
+                {
+                    recurrentBias.CopyTo(recurrent.Slice(s * width, width));
+                }
+
+                if (hasPrevious)
+                {
+                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, sequences, width, recurrent, width);
+                }
+
+                for (int s = 0; s < sequences; s++)
+                {
+                    int row = s * steps + t;
+                    UpdateResetAfter(gates.Slice(row * width, width), recurrent.Slice(s * width, width), candidates.Slice(row * units, units),
+                        Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units);
+                }
+            }
+            else
+            {
+                // z and r for every sequence; then the candidates' product reads r ⊙ h[t-1].
+                if (hasPrevious)
+                {
+                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, sequences, 2 * units, gates.Slice(t * width), steps * width);
+                }
+
+                for (int s = 0; s < sequences; s++)
+                {
+                    int row = s * steps + t;
+                    ResetBeforeGates(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), candidates.Slice(row * units, units), units);
+                }
+
+                if (hasPrevious)
+                {
+                    MatrixKernels.AddProduct<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(2 * units), width, units, sequences, units, gates.Slice(t * width + 2 * units), steps * width);
+                }
+
+                for (int s = 0; s < sequences; s++)
+                {
+                    int row = s * steps + t;
+                    ResetBeforeUpdate(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Backward{T}"/> for the batch <see cref="ForwardBatch{T}"/> ran: the recurrence backwards in lock step,
+    /// the products with <c>Uᵀ</c> for all sequences at once, then the weight and input gradients sequence by sequence in
+    /// order. The arguments up to <paramref name="hidden"/> are those of the forward call.
+    /// </summary>
+    /// <param name="inputs">The forward inputs, [sequences, steps, inputSize].</param>
+    /// <param name="sequences">The number of sequences.</param>
+    /// <param name="steps">The number of steps of every sequence.</param>
+    /// <param name="inputSize">The width of one input step.</param>
+    /// <param name="units">The size of the state.</param>
+    /// <param name="kernel">[inputSize, 3 × units].</param>
+    /// <param name="recurrentKernel">[units, 3 × units].</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    /// <param name="reverse">The direction the forward call ran.</param>
+    /// <param name="initialHidden">The forward call's initial h, [sequences, units] (empty for zeros).</param>
+    /// <param name="gates">The activated gates the forward call kept; overwritten with their gradients.</param>
+    /// <param name="candidates">The candidates the forward call kept; reset after, overwritten with <c>r ⊙ dĥ</c>.</param>
+    /// <param name="hidden">The hidden states the forward call kept.</param>
+    /// <param name="hiddenGradients">dL/dh[t] from the layers above, [sequences, steps, units]; read only.</param>
+    /// <param name="inputGradients">dL/dx[t] is added here, [sequences, steps, inputSize]; empty when no layer below needs it.</param>
+    /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
+    /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
+    /// <param name="biasGradients">Accumulates dL/dbias ([2, 3 × units] when reset after).</param>
+    /// <param name="scratch">Working space of 2 × sequences × units.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void BackwardBatch<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
+        ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
+        bool reverse, ReadOnlySpan<T> initialHidden,
+        Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
+        ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
+        Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
+        Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (sequences <= 0 || steps <= 0)
+        {
+            return;
+        }
+
+        int width = 3 * units;
+        int gatesWidth = 2 * units;
+        int rows = sequences * steps;
+        CheckBatch(rows, units, gates.Length, candidates.Length, hidden.Length, initialHidden.Length, sequences);
+        if (hiddenGradients.Length < rows * units || scratch.Length < 2 * sequences * units
+            || (!inputGradients.IsEmpty && inputGradients.Length < rows * inputSize))
+        {
+            throw new ArgumentException($"The batch needs hidden gradients [{rows}, {units}], input gradients [{rows}, {inputSize}] (or none) and a scratch of {2 * sequences * units}.", nameof(scratch));
+        }
+
+        Span<T> nextHidden = scratch.Slice(0, sequences * units);
+        Span<T> resetHidden = scratch.Slice(sequences * units, sequences * units);
+        nextHidden.Clear();
+        for (int k = steps - 1; k >= 0; k--)
+        {
+            int t = reverse ? steps - 1 - k : k;
+            int before = reverse ? t + 1 : t - 1;
+            bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
+            ReadOnlySpan<T> previousRows = k > 0 ? hidden.Slice(before * units) : initialHidden;
+            int previousStride = k > 0 ? steps * units : units;
+            for (int s = 0; s < sequences; s++)
+            {
+                int row = s * steps + t;
+                StateGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hiddenGradients.Slice(row * units, units), nextHidden.Slice(s * units, units), units);
+            }
+
+            // Below, dh of the step before is wanted only when there is one: the first step's would go to the initial
+            // state, which nothing trains.
+            if (resetAfter)
+            {
+                for (int s = 0; s < sequences; s++)
+                {
+                    int row = s * steps + t;
+                    ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units);
+                }
+
+                if (k > 0)
+                {
+                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, sequences, units, nextHidden, units);
+                    MatrixKernels.AddProductTransposed<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(gatesWidth), width, units, sequences, units, nextHidden, units);
+                }
+            }
+            else if (!hasPrevious)
+            {
+                for (int s = 0; s < sequences; s++)
+                {
+                    gates.Slice((s * steps + t) * width + units, units).Clear();
+                }
+            }
+            else
+            {
+                resetHidden.Clear();
+                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width + gatesWidth), steps * width, recurrentKernel.Slice(gatesWidth), width, units, sequences, units, resetHidden, units);
+                for (int s = 0; s < sequences; s++)
+                {
+                    int row = s * steps + t;
+                    ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units);
+                }
+
+                if (k > 0)
+                {
+                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, sequences, units, nextHidden, units);
+                }
+            }
+        }
+
+        for (int s = 0; s < sequences; s++)
+        {
+            AccumulateWeightGradients(
+                inputs.Slice(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, resetAfter, reverse,
+                initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                gates.Slice(s * steps * width, steps * width), candidates.Slice(s * steps * units, steps * units), hidden.Slice(s * steps * units, steps * units),
+                inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, steps * inputSize),
+                kernelGradients, recurrentKernelGradients, biasGradients);
+        }
+    }
+
+    /// <summary>Sequence <paramref name="sequence"/>'s state before a step, from rows <paramref name="stride"/> apart, or empty for zeros.</summary>
+    private static ReadOnlySpan<T> Previous<T>(ReadOnlySpan<T> rows, int stride, bool hasPrevious, int sequence, int units) =>
+        hasPrevious ? rows.Slice(sequence * stride, units) : default;
+
+    private static void CheckBatch(int rows, int units, int gates, int candidates, int hidden, int initialHidden, int sequences)
+    {
+        if (gates < (long)rows * 3 * units || candidates < (long)rows * units || hidden < (long)rows * units
+            || (initialHidden != 0 && initialHidden < sequences * units))
+        {
+            throw new ArgumentException($"The batch needs gates [{rows}, {3 * units}], candidates and hidden [{rows}, {units}] and initial states [{sequences}, {units}] (or none).", nameof(gates));
+        }
+    }
+}
