@@ -145,30 +145,81 @@ internal static class LockStepEmitter
             }
         }
 
-        string initialHidden = model.Training!.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainHidden, first * {units}, sequences * {units}) : default" : "default";
-        string initialCell = model.Training.Stateful ? $"carried ? new {ReadOnlySpan}<{t}>({field}TrainCell, first * {units}, sequences * {units}) : default" : "default";
-        writer.WriteLine($"// {layer.Name}, every sequence in lock step, first step to last: {Formula(layer)}.");
-        writer.WriteLine($"{Layers}LstmLayer.ForwardBatch<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}, "
-            + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden);");
-        if (layer.OutputIsSequence)
+        foreach (string direction in Directions(layer))
         {
-            if (isLast)
+            bool reverse = direction == "Backward";
+            writer.WriteLine($"// {layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
+            writer.WriteLine(ForwardCall(context, layer, direction, input));
+        }
+
+        string hidden = field + Directions(layer)[0] + "Hidden";
+        if (!layer.Bidirectional)
+        {
+            if (layer.OutputIsSequence)
             {
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, 0, sequences * steps * {units}).CopyTo(_trainOutputs);");
-                return "_trainOutputs";
+                if (isLast)
+                {
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({hidden}, 0, sequences * steps * {units}).CopyTo(_trainOutputs);");
+                    return "_trainOutputs";
+                }
+
+                return hidden;
             }
 
-            return $"{field}Hidden";
+            string last = isLast ? "_trainOutputs" : $"{field}Last";
+            writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"new {ReadOnlySpan}<{t}>({hidden}, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({last}, b * {units}, {units}));");
+            }
+
+            return last;
         }
 
-        string last = isLast ? "_trainOutputs" : $"{field}Last";
-        writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
+        string merged = isLast ? "_trainOutputs" : $"{field}Output";
+        string backward = field + "BackwardHidden";
+        string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
+        if (layer.OutputIsSequence)
+        {
+            writer.WriteLine($"// {layer.Name}: merge both directions at every step of every sequence ({layer.MergeMode}).");
+            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {hidden}, {backward}, sequences * steps, {units}, {merged});");
+            return merged;
+        }
+
+        string width = Int(layer.OutputWidth);
+        writer.WriteLine($"// {layer.Name}: merge each sequence's forward state after its last step with its backward state after its first ({layer.MergeMode}).");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({last}, b * {units}, {units}));");
+            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {Row(context, hidden, "b * steps + steps - 1", units)}, {Row(context, backward, "b * steps", units)}, 1, {units}, {Row(context, merged, "b", width)});");
         }
 
-        return last;
+        return merged;
+    }
+
+    /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
+    private static string Row(EmitContext context, string field, string row, string width) =>
+        $"new {Span}<{context.Model.ElementType}>({field}, ({row}) * {width}, {width})";
+
+    /// <summary>A recurrent layer's initial states in a pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
+    private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
+        context.Model.Training!.Stateful
+            ? (forward ? "carried ? " : string.Empty) + $"new {ReadOnlySpan}<{context.Model.ElementType}>({context.Field(layer)}Train{which}, first * {Int(layer.Units)}, sequences * {Int(layer.Units)})" + (forward ? " : default" : string.Empty)
+            : "default";
+
+    /// <summary>The call that runs one direction of a recurrent layer over the batch.</summary>
+    private static string ForwardCall(EmitContext context, LayerModel layer, string direction, string input)
+    {
+        string t = context.Model.ElementType;
+        string buffer = context.Field(layer) + direction;
+        string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {Int(layer.Units)}, {Weights(context, layer, direction + "Kernel")}, {Weights(context, layer, direction + "RecurrentKernel")}, {Weights(context, layer, direction + "Bias")}";
+        string reverse = Bool(direction == "Backward");
+        string hidden = Initial(context, layer, "Hidden", forward: true);
+        return layer.Type switch
+        {
+            LayerType.Lstm => $"{Layers}LstmLayer.ForwardBatch{head}, reverse: {reverse}, initialHidden: {hidden}, initialCell: {Initial(context, layer, "Cell", forward: true)}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden);",
+            LayerType.Gru => $"{Layers}GruLayer.ForwardBatch{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverse}, initialHidden: {hidden}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {buffer}Hidden, scratch: {context.Field(layer)}Scratch);",
+            _ => $"{Layers}SimpleRnnLayer.ForwardBatch{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverse}, initialHidden: {hidden}, preactivations: {buffer}Sums, hidden: {buffer}Hidden);",
+        };
     }
 
     private static void WriteBackward(EmitContext context, string visibility)
@@ -201,11 +252,12 @@ internal static class LockStepEmitter
     private static string Output(EmitContext context, LayerModel layer)
     {
         string field = context.Field(layer);
-        return layer.Type switch
+        if (!layer.IsRecurrent || layer.Bidirectional)
         {
-            LayerType.Lstm => layer.OutputIsSequence ? $"{field}Hidden" : $"{field}Last",
-            _ => $"{field}Output",
-        };
+            return $"{field}Output";
+        }
+
+        return layer.OutputIsSequence ? $"{field}Hidden" : $"{field}Last";
     }
 
     private static void WriteBackwardLayer(EmitContext context, int index, string input)
@@ -253,21 +305,52 @@ internal static class LockStepEmitter
             }
         }
 
-        if (layer.OutputIsSequence)
+        string forwardGradients = field + Directions(layer)[0] + "HiddenGradients";
+        if (!layer.Bidirectional)
         {
-            writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
-            writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, 0, sequences * steps * {units}).CopyTo({field}HiddenGradients);");
+            if (layer.OutputIsSequence)
+            {
+                writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
+                writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, 0, sequences * steps * {units}).CopyTo({forwardGradients});");
+            }
+            else
+            {
+                writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
+                writer.WriteLine($"new {Span}<{t}>({forwardGradients}, 0, sequences * steps * {units}).Clear();");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, b * {units}, {units}).CopyTo({Row(context, forwardGradients, "b * steps + steps - 1", units)});");
+                }
+
+                writer.WriteLine();
+            }
         }
         else
         {
-            writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
-            writer.WriteLine($"new {Span}<{t}>({field}HiddenGradients, 0, sequences * steps * {units}).Clear();");
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            string forwardHidden = field + "ForwardHidden";
+            string backwardHidden = field + "BackwardHidden";
+            string backwardGradients = field + "BackwardHiddenGradients";
+            string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
+            string width = Int(layer.OutputWidth);
+            if (layer.OutputIsSequence)
             {
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, b * {units}, {units}).CopyTo(new {Span}<{t}>({field}HiddenGradients, (b * steps + steps - 1) * {units}, {units}));");
+                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence.");
+                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, new {ReadOnlySpan}<{t}>({gradient}, 0, sequences * steps * {width}), {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
             }
+            else
+            {
+                writer.WriteLine($"// {layer.Name}: each sequence's forward last step and backward first step were merged ({layer.MergeMode}).");
+                writer.WriteLine($"new {Span}<{t}>({forwardGradients}, 0, sequences * steps * {units}).Clear();");
+                writer.WriteLine($"new {Span}<{t}>({backwardGradients}, 0, sequences * steps * {units}).Clear();");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {Row(context, gradient, "b", width)}, "
+                        + $"{Row(context, forwardHidden, "b * steps + steps - 1", units)}, {Row(context, backwardHidden, "b * steps", units)}, 1, {units}, "
+                        + $"{Row(context, forwardGradients, "b * steps + steps - 1", units)}, {Row(context, backwardGradients, "b * steps", units)});");
+                }
 
-            writer.WriteLine();
+                writer.WriteLine();
+            }
         }
 
         if (previous is not null)
@@ -275,13 +358,22 @@ internal static class LockStepEmitter
             writer.WriteLine($"{inputGradient}.Clear();");
         }
 
-        string initialHidden = model.Training!.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainHidden, first * {units}, sequences * {units})" : "default";
-        string initialCell = model.Training.Stateful ? $"new {ReadOnlySpan}<{t}>({field}TrainCell, first * {units}, sequences * {units})" : "default";
-        writer.WriteLine($"// {layer.Name}: backpropagation through time, every sequence in lock step, last step to first.");
-        writer.WriteLine($"{Layers}LstmLayer.BackwardBatch<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "RecurrentKernel")}, "
-            + $"reverse: false, initialHidden: {initialHidden}, initialCell: {initialCell}, gates: {field}Gates, cells: {field}Cells, hidden: {field}Hidden, "
-            + $"hiddenGradients: {field}HiddenGradients, inputGradients: {inputGradient}, kernelGradients: {Weights(context, layer, "Kernel", "g")}, "
-            + $"recurrentKernelGradients: {Weights(context, layer, "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, "Bias", "g")}, scratch: {field}BackwardScratch);");
+        foreach (string direction in Directions(layer))
+        {
+            bool reverse = direction == "Backward";
+            string buffer = field + direction;
+            string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, direction + "Kernel")}, {Weights(context, layer, direction + "RecurrentKernel")}";
+            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {inputGradient}, "
+                + $"kernelGradients: {Weights(context, layer, direction + "Kernel", "g")}, recurrentKernelGradients: {Weights(context, layer, direction + "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch);";
+            string hidden = Initial(context, layer, "Hidden", forward: false);
+            writer.WriteLine($"// {layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
+            writer.WriteLine(layer.Type switch
+            {
+                LayerType.Lstm => $"{Layers}LstmLayer.BackwardBatch{head}, reverse: {Bool(reverse)}, initialHidden: {hidden}, initialCell: {Initial(context, layer, "Cell", forward: false)}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden, {tail}",
+                LayerType.Gru => $"{Layers}GruLayer.BackwardBatch{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {Bool(reverse)}, initialHidden: {hidden}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {buffer}Hidden, {tail}",
+                _ => $"{Layers}SimpleRnnLayer.BackwardBatch{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {Bool(reverse)}, initialHidden: {hidden}, hidden: {buffer}Hidden, {tail}",
+            });
+        }
     }
 
     private static void WriteKeepStates(EmitContext context, string visibility)
@@ -300,7 +392,10 @@ internal static class LockStepEmitter
                     string field = context.Field(layer);
                     string units = Int(layer.Units);
                     writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainHiddenNext, (first + b) * {units}, {units}));");
-                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, (first + b) * {units}, {units}));");
+                    if (layer.Type == LayerType.Lstm)
+                    {
+                        writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (b * steps + steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, (first + b) * {units}, {units}));");
+                    }
                 }
             }
         }

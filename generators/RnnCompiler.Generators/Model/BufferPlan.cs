@@ -132,14 +132,14 @@ internal static class BufferPlan
                         PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step, [steps, {Int(units)}].");
                     }
 
-                    if (lockStep && !layer.OutputIsSequence && !isLast)
+                    if (lockStep && !layer.OutputIsSequence && !isLast && !layer.Bidirectional)
                     {
                         PerSequence(BufferKind.Working, $"{field}Last", layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input in training.");
                     }
 
                     if (layer.Type == LayerType.Gru)
                     {
-                        Fixed(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step.");
+                        PerSequence(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step.");
                     }
 
                     if (layer.Bidirectional && !isLast)
@@ -150,7 +150,7 @@ internal static class BufferPlan
                         }
                         else
                         {
-                            Fixed(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
+                            PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
                         }
                     }
 

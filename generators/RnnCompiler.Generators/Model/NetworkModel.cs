@@ -121,33 +121,11 @@ internal sealed record NetworkModel(
 
     /// <summary>
     /// Whether training runs a batch in lock step: step t of every sequence together, so the recurrent products are
-    /// matrix products with one row per sequence (<c>LstmLayer.ForwardBatch</c>, <c>BackwardBatch</c>) and the working
-    /// buffers hold the whole batch (or with Parallelism, each workspace its share), [sequences, steps, …]. For now: when
-    /// every recurrent layer is a one-directional LSTM; other models run their batch one sequence at a time.
+    /// matrix products with one row per sequence (the layers' <c>ForwardBatch</c> and <c>BackwardBatch</c>) and the
+    /// working buffers hold the whole batch (with Parallelism, each workspace its share), [sequences, steps, …]. Every
+    /// model with <c>[Train]</c> does.
     /// </summary>
-    public bool LockStep
-    {
-        get
-        {
-            if (Training is null || BFloat16Weights)
-            {
-                return false;
-            }
-
-            bool lstm = false;
-            foreach (LayerModel layer in Layers)
-            {
-                if (layer.IsRecurrent && (layer.Type != LayerType.Lstm || layer.Bidirectional))
-                {
-                    return false;
-                }
-
-                lstm |= layer.Type == LayerType.Lstm;
-            }
-
-            return lstm;
-        }
-    }
+    public bool LockStep => Training is not null;
 
     /// <summary>The element type of weights and activations in the emitted code.</summary>
     public string ElementType => IsDouble ? "double" : "float";

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 40,856 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 26,144 bytes
+    /// Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 39,424 bytes (2 workspaces), streaming state 48 bytes, training 39,488 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -76,7 +76,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 40,856 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 26,144 bytes\n";
+            "Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 39,424 bytes (2 workspaces), streaming state 48 bytes, training 39,488 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -468,57 +468,61 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _gradients;
 
-            /// <summary>embedding: each step's embedding row, [steps, 8].</summary>
+            /// <summary>embedding: each step's embedding row, [sequences, steps, 8].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _embeddingOutput = new float[SequenceLength * 8];
+            private readonly float[] _embeddingOutput = new float[((BatchSize + 1) / 2) * SequenceLength * 8];
 
-            /// <summary>dense: its outputs, [steps, 6].</summary>
+            /// <summary>dense: its outputs, [sequences, steps, 6].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _denseOutput = new float[SequenceLength * 6];
+            private readonly float[] _denseOutput = new float[((BatchSize + 1) / 2) * SequenceLength * 6];
 
-            /// <summary>gru: the activated gates z, r, h of each step, [steps, 36].</summary>
+            /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 36].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruGates = new float[SequenceLength * 36];
+            private readonly float[] _gruGates = new float[((BatchSize + 1) / 2) * SequenceLength * 36];
 
-            /// <summary>gru: the recurrent part of each step's candidate, [steps, 12].</summary>
+            /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 12].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruCandidates = new float[SequenceLength * 12];
+            private readonly float[] _gruCandidates = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
 
-            /// <summary>gru: the hidden state of each step, [steps, 12].</summary>
+            /// <summary>gru: the hidden state of each step, [sequences, steps, 12].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruHidden = new float[SequenceLength * 12];
+            private readonly float[] _gruHidden = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
 
-            /// <summary>gru: the recurrent product of one step.</summary>
+            /// <summary>gru: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruScratch = new float[36];
+            private readonly float[] _gruLast = new float[((BatchSize + 1) / 2) * 12];
 
-            /// <summary>The last layer's sums (logits) for one sequence, as the fused loss reads them.</summary>
+            /// <summary>gru: the recurrent product of one step, one row per sequence of a batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _trainOutputs = new float[SequenceLength * OutputUnits];
+            private readonly float[] _gruScratch = new float[((BatchSize + 1) / 2) * 36];
 
-            /// <summary>dLoss/d(the loss's input) for one sequence.</summary>
+            /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _outputGradients = new float[SequenceLength * OutputUnits];
+            private readonly float[] _trainOutputs = new float[((BatchSize + 1) / 2) * SequenceLength * OutputUnits];
+
+            /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private readonly float[] _outputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * OutputUnits];
 
             /// <summary>embedding: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _embeddingOutputGradients = new float[SequenceLength * 8];
+            private readonly float[] _embeddingOutputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 8];
 
             /// <summary>dense: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _denseOutputGradients = new float[SequenceLength * 6];
+            private readonly float[] _denseOutputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 6];
 
             /// <summary>gru: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruOutputGradients = new float[12];
+            private readonly float[] _gruOutputGradients = new float[((BatchSize + 1) / 2) * 12];
 
             /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruHiddenGradients = new float[SequenceLength * 12];
+            private readonly float[] _gruHiddenGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
 
-            /// <summary>gru: working space of the backward pass.</summary>
+            /// <summary>gru: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruBackwardScratch = new float[96];
+            private readonly float[] _gruBackwardScratch = new float[((BatchSize + 1) / 2) * 24];
 
             /// <summary>The first sequence of this share in the copied batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -595,19 +599,24 @@ namespace Demo
 
                 float total = 0;
                 float correct = 0;
-                for (int b = _first; b < _end; b++)
+                int sequences = _end - _first;
+                if (sequences > 0)
                 {
-                    global::System.ReadOnlySpan<int> sequence = inputs.Slice(b * steps * 1, steps * 1);
-                    int stateRow = backward ? b : -1;
-                    RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);
-                    // The SparseCategoricalCrossentropy loss, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
-                    global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, 0, rows * OutputUnits) : default;
-                    total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, targets.Slice(b * rows, rows), default, scale, outputGradients, out float right);
-                    correct += right;
+                    global::System.ReadOnlySpan<int> batch = inputs.Slice(_first * steps, sequences * steps);
+                    // The sequences in lock step, from each row's carried state when training (from zeros when evaluating).
+                    RunForwardBatch(batch, _first, sequences, steps, carried: backward);
+                    // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
+                    for (int b = 0; b < sequences; b++)
+                    {
+                        global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
+                        total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice((_first + b) * rows, rows), default, scale, outputGradients, out float right);
+                        correct += right;
+                    }
+
                     if (backward)
                     {
-                        RunBackward(sequence, steps, stateRow);
-                        KeepTrainingState(b, steps);
+                        RunBackwardBatch(batch, _first, sequences, steps);
+                        KeepTrainingStates(_first, sequences, steps);
                     }
                 }
 
@@ -661,39 +670,73 @@ namespace Demo
             }
 
             /// <summary>
-            /// Backpropagation through time over the sequence <see cref="RunForward"/> just ran: from dLoss/d(outputs) in
+            /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
+            /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+            /// </summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            public void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, bool carried)
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
+
+                // embedding: row tokens[t] of the [50, 8] table for every step of every sequence.
+                global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 400), 8, _embeddingOutput);
+
+                // dense: Tanh(x·kernel + bias) for every step of every sequence, [8] → [6].
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput);
+
+                // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<float>(_gruTrainHidden, first * 12, sequences * 12) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+                // gru: each sequence's state after its last step, one row per sequence.
+                for (int b = 0; b < sequences; b++)
+                {
+                    new global::System.ReadOnlySpan<float>(_gruHidden, (b * steps + steps - 1) * 12, 12).CopyTo(new global::System.Span<float>(_gruLast, b * 12, 12));
+                }
+
+                // dense_1: Linear(x·kernel + bias) for each sequence, [12] → [4]; the loss applies the Softmax.
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_gruLast, sequences, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Linear, _trainOutputs);
+            }
+
+            /// <summary>
+            /// Backpropagation through time over the batch <see cref="RunForwardBatch"/> just ran: from dLoss/d(outputs) in
             /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void RunBackward(global::System.ReadOnlySpan<int> tokens, int steps, int stateRow)
+            public void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> g = _gradients;
 
-                // dense_1: the loss gave dLoss/dlogits; kernel, bias and input gradients from it.
-                new global::System.Span<float>(_gruOutputGradients, 0, 12).Clear();
-                global::RnnCompiler.Layers.DenseLayer.Backward<float>(new global::System.Span<float>(_gruHidden, (steps - 1) * 12, 12), 1, 12, p.Slice(Layout.Dense1Kernel, 48), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, 4), new global::System.Span<float>(_gruOutputGradients, 0, 12), g.Slice(Layout.Dense1Kernel, 48), g.Slice(Layout.Dense1Bias, 4));
+                // dense_1: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once.
+                new global::System.Span<float>(_gruOutputGradients, 0, sequences * 12).Clear();
+                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_gruLast, sequences, 12, p.Slice(Layout.Dense1Kernel, 48), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, sequences * 4), new global::System.Span<float>(_gruOutputGradients, 0, sequences * 12), g.Slice(Layout.Dense1Kernel, 48), g.Slice(Layout.Dense1Bias, 4));
 
-                // gru: only the last step's h was used.
-                new global::System.Span<float>(_gruHiddenGradients, 0, steps * 12).Clear();
-                new global::System.ReadOnlySpan<float>(_gruOutputGradients, 0, 12).CopyTo(new global::System.Span<float>(_gruHiddenGradients, (steps - 1) * 12, 12));
-                new global::System.Span<float>(_denseOutputGradients, 0, steps * 6).Clear();
-                // gru: backpropagation through time, last step to first.
-                global::RnnCompiler.Layers.GruLayer.Backward<float>(_denseOutput, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<float>(_gruTrainHidden, stateRow * 12, 12)), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: new global::System.Span<float>(_denseOutputGradients, 0, steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);
+                // gru: only each sequence's last h was used.
+                new global::System.Span<float>(_gruHiddenGradients, 0, sequences * steps * 12).Clear();
+                for (int b = 0; b < sequences; b++)
+                {
+                    new global::System.ReadOnlySpan<float>(_gruOutputGradients, b * 12, 12).CopyTo(new global::System.Span<float>(_gruHiddenGradients, (b * steps + steps - 1) * 12, 12));
+                }
 
-                // dense: through Tanh, then kernel, bias and input gradients.
-                new global::System.Span<float>(_embeddingOutputGradients, 0, steps * 8).Clear();
-                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_embeddingOutput, steps, 8, p.Slice(Layout.DenseKernel, 48), _denseOutput, global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutputGradients, 0, steps * 6), new global::System.Span<float>(_embeddingOutputGradients, 0, steps * 8), g.Slice(Layout.DenseKernel, 48), g.Slice(Layout.DenseBias, 6));
+                new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6).Clear();
+                // gru: backpropagation through time, every sequence in lock step, last step to first.
+                global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: new global::System.ReadOnlySpan<float>(_gruTrainHidden, first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);
+
+                // dense: through Tanh, then kernel, bias and input gradients, all rows of the batch at once.
+                new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 8).Clear();
+                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), _denseOutput, global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6), new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 8), g.Slice(Layout.DenseKernel, 48), g.Slice(Layout.DenseBias, 6));
 
                 // embedding: add each step's gradient to its token's row (only the rows used are touched).
-                global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, steps * 8), 8, g.Slice(Layout.EmbeddingEmbeddings, 400));
+                global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, sequences * steps * 8), 8, g.Slice(Layout.EmbeddingEmbeddings, 400));
             }
 
-            /// <summary>Keeps a batch row's final states, to carry into the next batch once this one proves finite.</summary>
+            /// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void KeepTrainingState(int row, int steps)
+            public void KeepTrainingStates(int first, int sequences, int steps)
             {
-                new global::System.ReadOnlySpan<float>(_gruHidden, (steps - 1) * 12, 12).CopyTo(new global::System.Span<float>(_gruTrainHiddenNext, row * 12, 12));
+                for (int b = 0; b < sequences; b++)
+                {
+                    new global::System.ReadOnlySpan<float>(_gruHidden, (b * steps + steps - 1) * 12, 12).CopyTo(new global::System.Span<float>(_gruTrainHiddenNext, (first + b) * 12, 12));
+                }
             }
         }
 

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 12,672 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 6,320 bytes
+    /// Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 20,320 bytes, streaming state 64 bytes, training 14,960 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 12,672 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 6,320 bytes\n";
+            "Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 20,320 bytes, streaming state 64 bytes, training 14,960 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -91,33 +91,33 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly double[] _parameters = CreateInitialParameters();
 
-        /// <summary>gru: the activated gates z, r, h of each step, [steps, 15].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruGates = new double[SequenceLength * 15];
+        private readonly double[] _gruGates = new double[BatchSize * SequenceLength * 15];
 
-        /// <summary>gru: the recurrent part of each step's candidate, [steps, 5].</summary>
+        /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruCandidates = new double[SequenceLength * 5];
+        private readonly double[] _gruCandidates = new double[BatchSize * SequenceLength * 5];
 
-        /// <summary>gru: the hidden state of each step, [steps, 5].</summary>
+        /// <summary>gru: the hidden state of each step, [sequences, steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruHidden = new double[SequenceLength * 5];
+        private readonly double[] _gruHidden = new double[BatchSize * SequenceLength * 5];
 
-        /// <summary>gru: the recurrent product of one step.</summary>
+        /// <summary>gru: the recurrent product of one step, one row per sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruScratch = new double[15];
+        private readonly double[] _gruScratch = new double[BatchSize * 15];
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly double[] _gruState = new double[5];
 
-        /// <summary>simple_rnn: the sums before the activation, [steps, 3].</summary>
+        /// <summary>simple_rnn: the sums before the activation, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnSums = new double[SequenceLength * 3];
+        private readonly double[] _simpleRnnSums = new double[BatchSize * SequenceLength * 3];
 
-        /// <summary>simple_rnn: the hidden state of each step, [steps, 3].</summary>
+        /// <summary>simple_rnn: the hidden state of each step, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnHidden = new double[SequenceLength * 3];
+        private readonly double[] _simpleRnnHidden = new double[BatchSize * SequenceLength * 3];
 
         /// <summary>simple_rnn: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -258,25 +258,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly double[] _optimizerSecond = new double[0];
 
-        /// <summary>The model's outputs for one sequence, as the loss reads them.</summary>
+        /// <summary>The model's outputs for each sequence of a batch, as the loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _trainOutputs = new double[SequenceLength * OutputUnits];
+        private readonly double[] _trainOutputs = new double[BatchSize * SequenceLength * OutputUnits];
 
-        /// <summary>dLoss/d(the loss's input) for one sequence.</summary>
+        /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _outputGradients = new double[SequenceLength * OutputUnits];
+        private readonly double[] _outputGradients = new double[BatchSize * SequenceLength * OutputUnits];
 
         /// <summary>gru: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruOutputGradients = new double[SequenceLength * 5];
+        private readonly double[] _gruOutputGradients = new double[BatchSize * SequenceLength * 5];
 
         /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruHiddenGradients = new double[SequenceLength * 5];
+        private readonly double[] _gruHiddenGradients = new double[BatchSize * SequenceLength * 5];
 
-        /// <summary>gru: working space of the backward pass.</summary>
+        /// <summary>gru: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruBackwardScratch = new double[40];
+        private readonly double[] _gruBackwardScratch = new double[BatchSize * 10];
 
         /// <summary>gru: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -288,15 +288,15 @@ namespace Demo
 
         /// <summary>simple_rnn: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnOutputGradients = new double[SequenceLength * 3];
+        private readonly double[] _simpleRnnOutputGradients = new double[BatchSize * SequenceLength * 3];
 
         /// <summary>simple_rnn: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnHiddenGradients = new double[SequenceLength * 3];
+        private readonly double[] _simpleRnnHiddenGradients = new double[BatchSize * SequenceLength * 3];
 
-        /// <summary>simple_rnn: working space of the backward pass.</summary>
+        /// <summary>simple_rnn: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnBackwardScratch = new double[24];
+        private readonly double[] _simpleRnnBackwardScratch = new double[BatchSize * 6];
 
         /// <summary>simple_rnn: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -443,7 +443,7 @@ namespace Demo
             LoadCheckpoint(stream);
         }
 
-        /// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name="backward"/>) backward, summing the gradients.</summary>
+        /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private double RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, bool backward)
         {
@@ -459,21 +459,21 @@ namespace Demo
             double total = 0;
             double correct = 0;
             double scale = 1 / (double)(sequences * rows);
-            // One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.
+            global::System.ReadOnlySpan<double> batch = inputs.Slice(0, sequences * steps * InputFeatures);
+            // The sequences in lock step, from each row's carried state when training (from zeros when evaluating).
+            RunForwardBatch(batch, 0, sequences, steps, carried: backward);
+            // The MeanSquaredError loss of each sequence in order, averaged over the batch and its steps.
             for (int b = 0; b < sequences; b++)
             {
-                global::System.ReadOnlySpan<double> sequence = inputs.Slice(b * steps * InputFeatures, steps * InputFeatures);
-                int stateRow = backward ? b : -1;
-                RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);
-                // The MeanSquaredError loss, averaged over the batch and its steps.
-                global::System.Span<double> outputGradients = backward ? new global::System.Span<double>(_outputGradients, 0, rows * OutputUnits) : default;
-                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, new global::System.ReadOnlySpan<double>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, default, targets.Slice(b * rows * OutputUnits, rows * OutputUnits), scale, outputGradients, out double right);
+                global::System.Span<double> outputGradients = backward ? new global::System.Span<double>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
+                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, new global::System.ReadOnlySpan<double>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, default, targets.Slice(b * rows * OutputUnits, rows * OutputUnits), scale, outputGradients, out double right);
                 correct += right;
-                if (backward)
-                {
-                    RunBackward(sequence, steps, stateRow);
-                    KeepTrainingState(b, steps);
-                }
+            }
+
+            if (backward)
+            {
+                RunBackwardBatch(batch, 0, sequences, steps);
+                KeepTrainingStates(0, sequences, steps);
             }
 
             _lastAccuracy = double.NaN;
@@ -481,37 +481,59 @@ namespace Demo
         }
 
         /// <summary>
-        /// Backpropagation through time over the sequence <see cref="RunForward"/> just ran: from dLoss/d(outputs) in
+        /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
+        /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private void RunForwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, bool carried)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+
+            // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<double>(_gruTrainHidden, first * 5, sequences * 5) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+
+            // simple_rnn, every sequence in lock step, first step to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
+            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, first * 3, sequences * 3) : default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
+
+            // dense: Linear(x·kernel + bias) for every step of every sequence, [3] → [1].
+            global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, _trainOutputs);
+        }
+
+        /// <summary>
+        /// Backpropagation through time over the batch <see cref="RunForwardBatch"/> just ran: from dLoss/d(outputs) in
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunBackward(global::System.ReadOnlySpan<double> inputs, int steps, int stateRow)
+        private void RunBackwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
 
-            // dense: through Linear, then kernel, bias and input gradients.
-            new global::System.Span<double>(_simpleRnnOutputGradients, 0, steps * 3).Clear();
-            global::RnnCompiler.Layers.DenseLayer.Backward<double>(_simpleRnnHidden, steps, 3, p.Slice(Layout.DenseKernel, 3), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<double>(_outputGradients, 0, steps * 1), new global::System.Span<double>(_simpleRnnOutputGradients, 0, steps * 3), g.Slice(Layout.DenseKernel, 3), g.Slice(Layout.DenseBias, 1));
+            // dense: through Linear, then kernel, bias and input gradients, all rows of the batch at once.
+            new global::System.Span<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3).Clear();
+            global::RnnCompiler.Layers.DenseLayer.Backward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<double>(_outputGradients, 0, sequences * steps * 1), new global::System.Span<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3), g.Slice(Layout.DenseKernel, 3), g.Slice(Layout.DenseBias, 1));
 
-            // simple_rnn: dLoss/dh[t] at every step.
-            new global::System.ReadOnlySpan<double>(_simpleRnnOutputGradients, 0, steps * 3).CopyTo(_simpleRnnHiddenGradients);
-            new global::System.Span<double>(_gruOutputGradients, 0, steps * 5).Clear();
-            // simple_rnn: backpropagation through time, last step to first.
-            global::RnnCompiler.Layers.SimpleRnnLayer.Backward<double>(_gruHidden, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, stateRow * 3, 3)), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: new global::System.Span<double>(_gruOutputGradients, 0, steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);
+            // simple_rnn: dLoss/dh[t] at every step of every sequence.
+            new global::System.ReadOnlySpan<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3).CopyTo(_simpleRnnHiddenGradients);
+            new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5).Clear();
+            // simple_rnn: backpropagation through time, every sequence in lock step, last step to first.
+            global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);
 
-            // gru: dLoss/dh[t] at every step.
-            new global::System.ReadOnlySpan<double>(_gruOutputGradients, 0, steps * 5).CopyTo(_gruHiddenGradients);
-            // gru: backpropagation through time, last step to first.
-            global::RnnCompiler.Layers.GruLayer.Backward<double>(inputs, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<double>(_gruTrainHidden, stateRow * 5, 5)), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch);
+            // gru: dLoss/dh[t] at every step of every sequence.
+            new global::System.ReadOnlySpan<double>(_gruOutputGradients, 0, sequences * steps * 5).CopyTo(_gruHiddenGradients);
+            // gru: backpropagation through time, every sequence in lock step, last step to first.
+            global::RnnCompiler.Layers.GruLayer.BackwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: new global::System.ReadOnlySpan<double>(_gruTrainHidden, first * 5, sequences * 5), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch);
         }
 
-        /// <summary>Keeps a batch row's final states, to carry into the next batch once this one proves finite.</summary>
+        /// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void KeepTrainingState(int row, int steps)
+        private void KeepTrainingStates(int first, int sequences, int steps)
         {
-            new global::System.ReadOnlySpan<double>(_gruHidden, (steps - 1) * 5, 5).CopyTo(new global::System.Span<double>(_gruTrainHiddenNext, row * 5, 5));
-            new global::System.ReadOnlySpan<double>(_simpleRnnHidden, (steps - 1) * 3, 3).CopyTo(new global::System.Span<double>(_simpleRnnTrainHiddenNext, row * 3, 3));
+            for (int b = 0; b < sequences; b++)
+            {
+                new global::System.ReadOnlySpan<double>(_gruHidden, (b * steps + steps - 1) * 5, 5).CopyTo(new global::System.Span<double>(_gruTrainHiddenNext, (first + b) * 5, 5));
+                new global::System.ReadOnlySpan<double>(_simpleRnnHidden, (b * steps + steps - 1) * 3, 3).CopyTo(new global::System.Span<double>(_simpleRnnTrainHiddenNext, (first + b) * 3, 3));
+            }
         }
 
         /// <summary>Makes the kept final states of the batch's rows the states the next batch starts from.</summary>
