@@ -283,7 +283,7 @@ internal static class ModelEmitter
             }
 
             string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
-            writer.WriteLine(model.Training is null ? $"RunForward({input}, steps, outputs);" : $"{target}RunForward({input}, steps, outputs, logits: false, stateRow: -1);");
+            writer.WriteLine($"{target}RunForward({input}, steps, outputs);");
         }
 
         writer.WriteLine();
@@ -294,8 +294,8 @@ internal static class ModelEmitter
     }
 
     /// <summary>
-    /// The forward pass over one sequence, shared by Predict and training: every layer's outputs, gates and states stay
-    /// in the layer buffers, where backpropagation reads them.
+    /// Predict's forward pass over one sequence: every layer's outputs, gates and states stay in the layer buffers (the
+    /// first sequence's block, in a model whose training runs a batch in lock step in the same buffers).
     /// </summary>
     internal static void WriteRunForward(EmitContext context, string visibility = "private")
     {
@@ -310,15 +310,8 @@ internal static class ModelEmitter
         writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "one token id per step" : "[steps, InputFeatures]")}.</param>");
         writer.WriteLine("/// <param name=\"steps\">The number of steps, 1 to SequenceLength.</param>");
         writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs.</param>");
-        if (model.Training is not null)
-        {
-            writer.WriteLine("/// <param name=\"logits\">When true the last layer writes its sums, before the activation the loss is fused with.</param>");
-            writer.WriteLine("/// <param name=\"stateRow\">The batch row whose carried state starts the sequence (stateful training), or -1 for zeros.</param>");
-        }
-
         writer.WriteLine(context.GeneratedCode);
-        string signature = $"{visibility} void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs"
-            + (model.Training is null ? ")" : ", bool logits, int stateRow)");
+        string signature = $"{visibility} void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs)";
         using (writer.Block(signature))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
@@ -339,12 +332,6 @@ internal static class ModelEmitter
 
         writer.WriteLine();
     }
-
-    /// <summary>The initial state of a recurrent layer in a sequence pass: zeros, or the batch row's carried state in stateful training.</summary>
-    internal static string InitialState(EmitContext context, LayerModel layer, string which) =>
-        context.Model.Training is { Stateful: true }
-            ? $"(stateRow < 0 ? default : new {ReadOnlySpan}<{context.Model.ElementType}>({context.Field(layer)}Train{which}, stateRow * {Int(layer.Units)}, {Int(layer.Units)}))"
-            : "default";
 
     /// <summary>Writes one layer of Predict and returns the expression of its output.</summary>
     private static string WritePredictLayer(EmitContext context, LayerModel layer, string input, bool sequence)
@@ -368,11 +355,6 @@ internal static class ModelEmitter
                     ? $"// {layer.Name}: y[t] = {layer.Activation}(x[t]·kernel + bias) at every step, [{Int(layer.InputWidth)}] → [{Int(layer.Units)}]."
                     : $"// {layer.Name}: y = {layer.Activation}(x·kernel + bias), [{Int(layer.InputWidth)}] → [{Int(layer.Units)}].");
                 string activation = $"global::RnnCompiler.Activation.{layer.Activation}";
-                if (isLast && model.TrainsOnLogits && layer.Activation != ActivationKind.Linear)
-                {
-                    activation = $"logits ? global::RnnCompiler.Activation.Linear : {activation}";
-                }
-
                 writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Forward")}({input}, {rows}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, {activation}, {target});");
                 return target;
             }
@@ -537,13 +519,13 @@ internal static class ModelEmitter
         string kernel = BFloat16Emitter.Kernel(context, layer, direction + "Kernel");
         string recurrent = BFloat16Emitter.Kernel(context, layer, direction + "RecurrentKernel");
         string bias = Weights(context, layer, direction + "Bias");
-        string hiddenIn = initial is null ? InitialState(context, layer, "Hidden") : initial + "State";
+        string hiddenIn = initial is null ? "default" : initial + "State";
         string hiddenOut = initial is null ? buffer + "Hidden" : initial + "State";
         string head = $"({input}, {steps}, {Int(layer.InputWidth)}, {units}, {kernel}, {recurrent}, {bias}";
         string reverseText = reverse ? "true" : "false";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? InitialState(context, layer, "Cell") : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? "default" : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
             LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Forward")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
             _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Forward")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
         };

@@ -27,35 +27,14 @@ internal static class TrainingEmitter
         WriteFields(context);
         WritePublicMembers(context);
         WriteRunBatch(context);
-        if (context.Model.LockStep)
-        {
-            if (!context.Model.HasWorkspaces)
-            {
-                // With Parallelism > 1 the passes are the Workspace's (WorkspaceEmitter).
-                LockStepEmitter.WritePasses(context);
-            }
-
-            if (context.Model.Training!.Stateful)
-            {
-                WriteCommitTrainingState(context);
-            }
-
-            return;
-        }
-
         if (!context.Model.HasWorkspaces)
         {
-            // With Parallelism > 1 the per-sequence passes are the Workspace's (WorkspaceEmitter).
-            WriteRunBackward(context);
+            // With Parallelism > 1 the passes are the Workspace's (WorkspaceEmitter).
+            LockStepEmitter.WritePasses(context);
         }
 
         if (context.Model.Training!.Stateful)
         {
-            if (!context.Model.HasWorkspaces)
-            {
-                WriteKeepTrainingState(context);
-            }
-
             WriteCommitTrainingState(context);
         }
     }
@@ -210,10 +189,8 @@ internal static class TrainingEmitter
         bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
         string perStep = model.TakesTokens ? "1" : "InputFeatures";
         writer.WriteLine(model.HasWorkspaces
-            ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each in its own workspace, and adds up their losses and gradients in share order.</summary>"
-            : model.LockStep
-            ? "/// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name=\"backward\"/>) backward in lock step, summing the gradients.</summary>"
-            : "/// <summary>Checks a batch, then runs each sequence forward, through the loss and (when <paramref name=\"backward\"/>) backward, summing the gradients.</summary>");
+            ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>"
+            : "/// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name=\"backward\"/>) backward in lock step, summing the gradients.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, bool backward)"))
         {
@@ -232,29 +209,9 @@ internal static class TrainingEmitter
             {
                 WriteSharedBatch(context);
             }
-            else if (model.LockStep)
-            {
-                LockStepEmitter.WriteBatch(context);
-                WriteBatchResult(context);
-            }
             else
             {
-                using (writer.Block("if (backward)"))
-                {
-                    writer.WriteLine("global::System.Array.Clear(_gradients);");
-                }
-
-                writer.WriteLine();
-                writer.WriteLine($"{t} total = 0;");
-                writer.WriteLine($"{t} correct = 0;");
-                writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
-                writer.WriteLine("// One sequence at a time: forward, the loss, and backpropagation through time adding to _gradients.");
-                using (writer.Block("for (int b = 0; b < sequences; b++)"))
-                {
-                    WriteSequence(context);
-                }
-
-                writer.WriteLine();
+                LockStepEmitter.WriteBatch(context);
                 WriteBatchResult(context);
             }
         }
@@ -264,39 +221,6 @@ internal static class TrainingEmitter
 
     /// <summary>The output rows of one sequence, as an expression in <c>steps</c>.</summary>
     internal static string Rows(NetworkModel model) => model.OutputIsSequence ? "steps" : "1";
-
-    /// <summary>
-    /// The body of the batch loop for sequence <c>b</c>: forward, the fused loss, and backpropagation through time adding
-    /// to <c>_gradients</c>. It reads the locals <c>inputs</c>, <c>targets</c>, <c>steps</c>, <c>rows</c>, <c>scale</c>
-    /// and <c>backward</c>, and adds to <c>total</c> and <c>correct</c>; the model's batch loop and a Workspace's share
-    /// run the same code.
-    /// </summary>
-    internal static void WriteSequence(EmitContext context)
-    {
-        NetworkModel model = context.Model;
-        TrainingDeclaration training = model.Training!;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
-        bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
-        string perStep = model.TakesTokens ? "1" : "InputFeatures";
-        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> sequence = inputs.Slice(b * steps * {perStep}, steps * {perStep});");
-        writer.WriteLine(training.Stateful ? "int stateRow = backward ? b : -1;" : "const int stateRow = -1;");
-        writer.WriteLine("RunForward(sequence, steps, _trainOutputs, logits: true, stateRow);");
-        string labels = sparse ? "targets.Slice(b * rows, rows)" : "default";
-        string values = sparse ? "default" : "targets.Slice(b * rows * OutputUnits, rows * OutputUnits)";
-        writer.WriteLine($"// The {training.Loss} loss{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
-        writer.WriteLine($"{Span}<{t}> outputGradients = backward ? new {Span}<{t}>(_outputGradients, 0, rows * OutputUnits) : default;");
-        writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, new {ReadOnlySpan}<{t}>(_trainOutputs, 0, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
-        writer.WriteLine("correct += right;");
-        using (writer.Block("if (backward)"))
-        {
-            writer.WriteLine("RunBackward(sequence, steps, stateRow);");
-            if (training.Stateful)
-            {
-                writer.WriteLine("KeepTrainingState(b, steps);");
-            }
-        }
-    }
 
     /// <summary>Sets the last accuracy and returns the mean loss, from the locals <c>total</c>, <c>correct</c> and <c>scale</c>.</summary>
     private static void WriteBatchResult(EmitContext context)
@@ -349,176 +273,6 @@ internal static class TrainingEmitter
 
         writer.WriteLine();
         WriteBatchResult(context);
-    }
-
-    internal static void WriteRunBackward(EmitContext context, string visibility = "private")
-    {
-        NetworkModel model = context.Model;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
-        string input = model.TakesTokens ? "tokens" : "inputs";
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine("/// Backpropagation through time over the sequence <see cref=\"RunForward\"/> just ran: from dLoss/d(outputs) in");
-        writer.WriteLine("/// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.");
-        writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"{visibility} void RunBackward({ReadOnlySpan}<{InputType(model)}> {input}, int steps, int stateRow)"))
-        {
-            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
-            writer.WriteLine($"{Span}<{t}> g = _gradients;");
-            for (int index = model.Layers.Count - 1; index >= 0; index--)
-            {
-                writer.WriteLine();
-                WriteLayerBackward(context, index, input);
-            }
-        }
-
-        writer.WriteLine();
-    }
-
-    private static void WriteLayerBackward(EmitContext context, int index, string input)
-    {
-        NetworkModel model = context.Model;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
-        LayerModel layer = model.Layers[index];
-        LayerModel? previous = index > 0 ? model.Layers[index - 1] : null;
-        string field = context.Field(layer);
-        bool isLast = layer == model.Last;
-        string gradient = isLast ? "_outputGradients" : $"{field}OutputGradients";
-        string x = previous is null ? input : OutputExpression(context, previous);
-        string rows = layer.InputIsSequence ? "steps" : "1";
-        string units = Int(layer.Units);
-
-        // Where this layer's input gradient goes: the previous layer's output gradient, cleared first (the kernels add).
-        string inputGradient = "default";
-        if (previous is not null)
-        {
-            string size = previous.OutputIsSequence ? $"steps * {Int(previous.OutputWidth)}" : Int(previous.OutputWidth);
-            inputGradient = $"new {Span}<{t}>({context.Field(previous)}OutputGradients, 0, {size})";
-        }
-
-        switch (layer.Type)
-        {
-            case LayerType.Embedding:
-                writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
-                writer.WriteLine($"{Layers}EmbeddingLayer.Backward<{t}>(tokens, new {ReadOnlySpan}<{t}>({gradient}, 0, steps * {units}), {units}, {Weights(context, layer, "Embeddings", "g")});");
-                return;
-            case LayerType.Dense:
-            {
-                bool fused = isLast && model.TrainsOnLogits;
-                string outputs = isLast ? "_trainOutputs" : $"{field}Output";
-                writer.WriteLine(fused
-                    ? $"// {layer.Name}: the loss gave dLoss/dlogits; kernel, bias and input gradients from it."
-                    : $"// {layer.Name}: through {layer.Activation}, then kernel, bias and input gradients.");
-                if (previous is not null)
-                {
-                    writer.WriteLine($"{inputGradient}.Clear();");
-                }
-
-                string activation = fused ? "Linear" : layer.Activation.ToString();
-                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, new {Span}<{t}>({gradient}, 0, {(rows == "1" ? units : rows + " * " + units)}), {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
-                return;
-            }
-        }
-
-        string forwardHidden = field + Directions(layer)[0] + "Hidden";
-        string forwardGradients = field + Directions(layer)[0] + "HiddenGradients";
-        if (!layer.Bidirectional)
-        {
-            if (layer.OutputIsSequence)
-            {
-                writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step.");
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, 0, steps * {units}).CopyTo({forwardGradients});");
-            }
-            else
-            {
-                writer.WriteLine($"// {layer.Name}: only the last step's h was used.");
-                writer.WriteLine($"new {Span}<{t}>({forwardGradients}, 0, steps * {units}).Clear();");
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({gradient}, 0, {units}).CopyTo(new {Span}<{t}>({forwardGradients}, (steps - 1) * {units}, {units}));");
-            }
-        }
-        else
-        {
-            string backwardHidden = field + "BackwardHidden";
-            string backwardGradients = field + "BackwardHiddenGradients";
-            string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
-            if (layer.OutputIsSequence)
-            {
-                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step.");
-                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, new {ReadOnlySpan}<{t}>({gradient}, 0, steps * {Int(layer.OutputWidth)}), {forwardHidden}, {backwardHidden}, steps, {units}, {forwardGradients}, {backwardGradients});");
-            }
-            else
-            {
-                writer.WriteLine($"// {layer.Name}: the forward direction's last step and the backward direction's first were merged ({layer.MergeMode}).");
-                writer.WriteLine($"new {Span}<{t}>({forwardGradients}, 0, steps * {units}).Clear();");
-                writer.WriteLine($"new {Span}<{t}>({backwardGradients}, 0, steps * {units}).Clear();");
-                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, new {ReadOnlySpan}<{t}>({gradient}, 0, {Int(layer.OutputWidth)}), "
-                    + $"{SliceOf(context, forwardHidden, $"(steps - 1) * {units}", units)}, {SliceOf(context, backwardHidden, "0", units)}, 1, {units}, "
-                    + $"{SliceOf(context, forwardGradients, $"(steps - 1) * {units}", units)}, {SliceOf(context, backwardGradients, "0", units)});");
-            }
-        }
-
-        if (previous is not null)
-        {
-            writer.WriteLine($"{inputGradient}.Clear();");
-        }
-
-        foreach (string direction in Directions(layer))
-        {
-            bool reverse = direction == "Backward";
-            string buffer = field + direction;
-            string head = $"({x}, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, direction + "Kernel")}, {Weights(context, layer, direction + "RecurrentKernel")}";
-            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {inputGradient}, "
-                + $"kernelGradients: {Weights(context, layer, direction + "Kernel", "g")}, recurrentKernelGradients: {Weights(context, layer, direction + "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch);";
-            string hiddenIn = InitialState(context, layer, "Hidden");
-            writer.WriteLine($"// {layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: backpropagation through time, {(reverse ? "first step to last" : "last step to first")}.");
-            writer.WriteLine(layer.Type switch
-            {
-                LayerType.Lstm => $"{Layers}LstmLayer.Backward<{t}>{head}, reverse: {Bool(reverse)}, initialHidden: {hiddenIn}, initialCell: {InitialState(context, layer, "Cell")}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden, {tail}",
-                LayerType.Gru => $"{Layers}GruLayer.Backward<{t}>{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {Bool(reverse)}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {buffer}Hidden, {tail}",
-                _ => $"{Layers}SimpleRnnLayer.Backward<{t}>{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {Bool(reverse)}, initialHidden: {hiddenIn}, hidden: {buffer}Hidden, {tail}",
-            });
-        }
-    }
-
-    /// <summary>The expression of a (non-last) layer's forward output, as RunForward leaves it.</summary>
-    private static string OutputExpression(EmitContext context, LayerModel layer)
-    {
-        string field = context.Field(layer);
-        if (!layer.IsRecurrent || layer.Bidirectional)
-        {
-            return $"{field}Output";
-        }
-
-        return layer.OutputIsSequence
-            ? $"{field}Hidden"
-            : SliceOf(context, field + "Hidden", $"(steps - 1) * {Int(layer.Units)}", Int(layer.Units));
-    }
-
-    internal static void WriteKeepTrainingState(EmitContext context, string visibility = "private")
-    {
-        NetworkModel model = context.Model;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
-        var recurrent = model.Layers.Where(layer => layer.IsRecurrent).ToList();
-        writer.WriteLine("/// <summary>Keeps a batch row's final states, to carry into the next batch once this one proves finite.</summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"{visibility} void KeepTrainingState(int row, int steps)"))
-        {
-            foreach (LayerModel layer in recurrent)
-            {
-                string field = context.Field(layer);
-                string units = Int(layer.Units);
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Hidden, (steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainHiddenNext, row * {units}, {units}));");
-                if (layer.Type == LayerType.Lstm)
-                {
-                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}Cells, (steps - 1) * {units}, {units}).CopyTo(new {Span}<{t}>({field}TrainCellNext, row * {units}, {units}));");
-                }
-            }
-        }
-
-        writer.WriteLine();
     }
 
     private static void WriteCommitTrainingState(EmitContext context)

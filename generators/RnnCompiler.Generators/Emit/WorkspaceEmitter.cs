@@ -6,8 +6,8 @@ namespace RnnCompiler.Generators.Emit;
 
 /// <summary>
 /// Emits what <c>[Train(Parallelism = N)]</c>, N &gt; 1, adds: a nested <c>Workspace</c> class that holds one share's
-/// working memory and gradients and runs the per-sequence passes (forward, streaming step, backward, state keeping,
-/// written by the same code as for a model without workspaces, so the text is the same), and the model's N
+/// working memory and gradients and runs its share of the batch in lock step (the passes, and Predict's forward pass and
+/// streaming step, written by the same code as for a model without workspaces, so the text is the same), and the model's N
 /// workspaces with the <c>BatchWorkers</c> that runs them.
 /// </summary>
 /// <remarks>
@@ -80,7 +80,7 @@ internal static class WorkspaceEmitter
         var shared = buffers.Where(buffer => !buffer.InWorkspace && !s_notShared.Contains(buffer.Name)).ToList();
 
         writer.WriteLine("/// <summary>");
-        writer.WriteLine("/// One share's working memory and gradients, and the passes over one sequence that use them. The arrays the model");
+        writer.WriteLine("/// One share's working memory and gradients, and the passes over its sequences that use them. The arrays the model");
         writer.WriteLine("/// also holds (weights, states, the copied batch) are the model's own, under the same names.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
@@ -162,7 +162,7 @@ internal static class WorkspaceEmitter
             }
 
             writer.WriteLine();
-            writer.WriteLine("/// <summary>Runs this share's sequences: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>");
+            writer.WriteLine("/// <summary>Runs this share's sequences in lock step: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>");
             writer.WriteLine(context.GeneratedCode);
             using (writer.Block("public void Run()"))
             {
@@ -180,21 +180,11 @@ internal static class WorkspaceEmitter
                 writer.WriteLine();
                 writer.WriteLine($"{t} total = 0;");
                 writer.WriteLine($"{t} correct = 0;");
-                if (model.LockStep)
+                writer.WriteLine("int sequences = _end - _first;");
+                using (writer.Block("if (sequences > 0)"))
                 {
-                    writer.WriteLine("int sequences = _end - _first;");
-                    using (writer.Block("if (sequences > 0)"))
-                    {
-                        LockStepEmitter.WriteSequences(context, "_first");
-                        writer.RemoveTrailingBlankLine();
-                    }
-                }
-                else
-                {
-                    using (writer.Block("for (int b = _first; b < _end; b++)"))
-                    {
-                        TrainingEmitter.WriteSequence(context);
-                    }
+                    LockStepEmitter.WriteSequences(context, "_first");
+                    writer.RemoveTrailingBlankLine();
                 }
 
                 writer.WriteLine();
@@ -216,18 +206,7 @@ internal static class WorkspaceEmitter
                 writer.WriteLine();
             }
 
-            if (model.LockStep)
-            {
-                LockStepEmitter.WritePasses(context, "public");
-            }
-            else
-            {
-                TrainingEmitter.WriteRunBackward(context, "public");
-                if (training.Stateful)
-                {
-                    TrainingEmitter.WriteKeepTrainingState(context, "public");
-                }
-            }
+            LockStepEmitter.WritePasses(context, "public");
 
             writer.RemoveTrailingBlankLine();
         }

@@ -149,7 +149,7 @@ namespace Demo
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[4]");
             EnsureWorkspaces();
-            _workspaces[0].RunForward(tokens, steps, outputs, logits: false, stateRow: -1);
+            _workspaces[0].RunForward(tokens, steps, outputs);
         }
 
         /// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>
@@ -354,7 +354,7 @@ namespace Demo
             LoadCheckpoint(stream);
         }
 
-        /// <summary>Checks a batch, then runs its fixed shares of sequences at once, each in its own workspace, and adds up their losses and gradients in share order.</summary>
+        /// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, bool backward)
         {
@@ -434,7 +434,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// One share's working memory and gradients, and the passes over one sequence that use them. The arrays the model
+        /// One share's working memory and gradients, and the passes over its sequences that use them. The arrays the model
         /// also holds (weights, states, the copied batch) are the model's own, under the same names.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -582,7 +582,7 @@ namespace Demo
                 _backward = backward;
             }
 
-            /// <summary>Runs this share's sequences: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>
+            /// <summary>Runs this share's sequences in lock step: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public void Run()
             {
@@ -630,10 +630,8 @@ namespace Demo
             /// <param name="tokens">The checked input, one token id per step.</param>
             /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
             /// <param name="outputs">Receives the model's outputs.</param>
-            /// <param name="logits">When true the last layer writes its sums, before the activation the loss is fused with.</param>
-            /// <param name="stateRow">The batch row whose carried state starts the sequence (stateful training), or -1 for zeros.</param>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs, bool logits, int stateRow)
+            public void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
 
@@ -644,10 +642,10 @@ namespace Demo
                 global::RnnCompiler.Layers.DenseLayer.Forward<float>(_embeddingOutput, steps, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput);
 
                 // gru, steps first to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-                global::RnnCompiler.Layers.GruLayer.Forward<float>(_denseOutput, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<float>(_gruTrainHidden, stateRow * 12, 12)), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+                global::RnnCompiler.Layers.GruLayer.Forward<float>(_denseOutput, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
 
                 // dense_1: y = Softmax(x·kernel + bias), [12] → [4].
-                global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_gruHidden, (steps - 1) * 12, 12), 1, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), logits ? global::RnnCompiler.Activation.Linear : global::RnnCompiler.Activation.Softmax, outputs);
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_gruHidden, (steps - 1) * 12, 12), 1, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Softmax, outputs);
             }
 
             /// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>

@@ -173,7 +173,7 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, steps * OutputUnits, nameof(outputs), "[steps, 1]");
-            RunForward(inputs, steps, outputs, logits: false, stateRow: -1);
+            RunForward(inputs, steps, outputs);
         }
 
         /// <summary>
@@ -182,18 +182,16 @@ namespace Demo
         /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
-        /// <param name="logits">When true the last layer writes its sums, before the activation the loss is fused with.</param>
-        /// <param name="stateRow">The batch row whose carried state starts the sequence (stateful training), or -1 for zeros.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunForward(global::System.ReadOnlySpan<double> inputs, int steps, global::System.Span<double> outputs, bool logits, int stateRow)
+        private void RunForward(global::System.ReadOnlySpan<double> inputs, int steps, global::System.Span<double> outputs)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
 
             // gru, steps first to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Forward<double>(inputs, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<double>(_gruTrainHidden, stateRow * 5, 5)), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.Forward<double>(inputs, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
 
             // simple_rnn, steps first to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.Forward<double>(_gruHidden, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: (stateRow < 0 ? default : new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, stateRow * 3, 3)), preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
+            global::RnnCompiler.Layers.SimpleRnnLayer.Forward<double>(_gruHidden, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
 
             // dense: y[t] = Linear(x[t]·kernel + bias) at every step, [3] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);

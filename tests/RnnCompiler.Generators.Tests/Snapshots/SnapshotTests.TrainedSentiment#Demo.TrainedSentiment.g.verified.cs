@@ -167,7 +167,7 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
-            RunForward(tokens, steps, outputs, logits: false, stateRow: -1);
+            RunForward(tokens, steps, outputs);
         }
 
         /// <summary>
@@ -176,10 +176,8 @@ namespace Demo
         /// <param name="tokens">The checked input, one token id per step.</param>
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
-        /// <param name="logits">When true the last layer writes its sums, before the activation the loss is fused with.</param>
-        /// <param name="stateRow">The batch row whose carried state starts the sequence (stateful training), or -1 for zeros.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs, bool logits, int stateRow)
+        private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
@@ -190,7 +188,7 @@ namespace Demo
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
 
             // dense: y = Softmax(x·kernel + bias), [128] → [10].
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), logits ? global::RnnCompiler.Activation.Linear : global::RnnCompiler.Activation.Softmax, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
