@@ -7,9 +7,9 @@ namespace RnnCompiler.Generators.Emit;
 /// <summary>
 /// Emits the training passes of a model that runs its batch in lock step (<see cref="NetworkModel.LockStep"/>): every
 /// layer runs over all the batch's sequences in one call, in buffers that hold one block per sequence
-/// ([sequences, steps, …], each block laid out as the one-sequence pass lays it out). The recurrent layers step all
-/// sequences together (<c>LstmLayer.ForwardBatch</c>, <c>BackwardBatch</c>), so each row of a recurrent kernel is read
-/// once per step for the whole batch; the Dense and Embedding layers see the batch as more rows.
+/// ([sequences, steps, …], each block laid out as Predict's one-sequence pass lays it out). The recurrent layers step all
+/// sequences together (the layers' <c>ForwardBatch</c> and <c>BackwardBatch</c>), so each row of a recurrent kernel is
+/// read once per step for the whole batch; the Dense and Embedding layers see the batch as more rows.
 /// </summary>
 internal static class LockStepEmitter
 {
@@ -53,7 +53,7 @@ internal static class LockStepEmitter
         writer.WriteLine(training.Stateful
             ? "// The sequences in lock step, from each row's carried state when training (from zeros when evaluating)."
             : "// The sequences in lock step: step t of every sequence together.");
-        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, carried: backward);");
+        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps{(training.Stateful ? ", carried: backward" : string.Empty)});");
         writer.WriteLine($"// The {training.Loss} loss of each sequence in order{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
@@ -99,10 +99,16 @@ internal static class LockStepEmitter
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one");
         writer.WriteLine("/// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.");
+        bool stateful = model.Training!.Stateful;
+        if (stateful)
+        {
+            writer.WriteLine("/// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.");
+        }
+
         writer.WriteLine("/// </summary>");
+
         writer.WriteLine(context.GeneratedCode);
-        string first = model.Training!.Stateful ? "int first, " : string.Empty;
-        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {first}int sequences, int steps, bool carried)"))
+        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps{(stateful ? ", bool carried" : string.Empty)})"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;

@@ -670,6 +670,7 @@ namespace Demo
             /// <summary>
             /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
             /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+            /// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, bool carried)

@@ -422,7 +422,7 @@ namespace Demo
             float scale = 1 / (float)(sequences * rows);
             global::System.ReadOnlySpan<int> batch = inputs.Slice(0, sequences * steps);
             // The sequences in lock step: step t of every sequence together.
-            RunForwardBatch(batch, sequences, steps, carried: backward);
+            RunForwardBatch(batch, sequences, steps);
             // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
             for (int b = 0; b < sequences; b++)
             {
@@ -445,7 +445,7 @@ namespace Demo
         /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, bool carried)
+        private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
