@@ -121,40 +121,18 @@ public class ParallelismTests
     }
 
     [Fact]
-    public void Stateful_training_carries_each_rows_state_as_on_one_thread()
-    {
-        var serial = new StatefulClassifier();
-        var parallel = new ParallelStatefulClassifier();
-        serial.Parameters.CopyTo(parallel.Parameters);
-        for (int batch = 0; batch < 6; batch++)
-        {
-            if (batch == 4)
-            {
-                serial.ResetState();
-                parallel.ResetState();
-            }
-
-            double[] inputs = TrainingData.Doubles(2 * 4 * 2, seed: 300 + batch, 1.0);
-            int[] labels = TrainingData.Ints(2, 3, seed: 400 + batch);
-            double expected = serial.TrainBatch(inputs, labels, 2);
-            double actual = parallel.TrainBatch(inputs, labels, 2);
-            Assert.Equal(expected, actual, 1e-12);
-            AssertClose(serial.Gradients.ToArray(), parallel.Gradients.ToArray(), 1e-12);
-        }
-
-        AssertClose(serial.Parameters.ToArray(), parallel.Parameters.ToArray(), 1e-12);
-
-        // The carried state matters (a stateless rerun of the last batch gives another loss), so the match above checked it.
-        double[] lastInputs = TrainingData.Doubles(2 * 4 * 2, seed: 305, 1.0);
-        int[] lastLabels = TrainingData.Ints(2, 3, seed: 405);
-        Assert.NotEqual(parallel.Evaluate(lastInputs, lastLabels, 2).Loss, parallel.ComputeGradients(lastInputs, lastLabels, 2), 6);
-    }
+    public void Stateful_training_carries_each_rows_state_as_on_one_thread() =>
+        AssertStatefulAsOnOneThread(new StatefulClassifier(), new ParallelStatefulClassifier());
 
     [Fact]
-    public void Stateful_training_in_lock_step_carries_each_rows_state_as_on_one_thread()
+    public void Stateful_training_in_lock_step_carries_each_rows_lstm_state_as_on_one_thread() =>
+        AssertStatefulAsOnOneThread(new StatefulLockStep(), new ParallelStatefulLockStep());
+
+    /// <summary>Six stateful batches of 2 rows × 4 steps (state reset before the fifth) on one thread and in two shares.</summary>
+    private static void AssertStatefulAsOnOneThread<TModel, TParallel>(TModel serial, TParallel parallel)
+        where TModel : ITrainableModel<double, double, int>, IFeatureStreamingModel<double>
+        where TParallel : ITrainableModel<double, double, int>, IFeatureStreamingModel<double>
     {
-        var serial = new StatefulLockStep();
-        var parallel = new ParallelStatefulLockStep();
         serial.Parameters.CopyTo(parallel.Parameters);
         for (int batch = 0; batch < 6; batch++)
         {
