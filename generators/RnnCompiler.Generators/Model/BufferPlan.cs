@@ -35,7 +35,11 @@ internal enum BufferKind
 /// </param>
 /// <param name="Copies">How many of it the model holds: the number of workspaces, or one fewer for a workspace's
 /// gradients (share 0 adds into the model's own).</param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1)
+/// <param name="Sequences">
+/// How many sequences' blocks it holds: a training batch's (or share's) for a working buffer of a model whose training
+/// runs in lock step, of which Predict uses the first; else 1.
+/// </param>
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1)
 {
     /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
     public long ElementBytes(long modelElementBytes) => ElementType switch
@@ -60,8 +64,8 @@ internal static class BufferPlan
         var buffers = new List<BufferSpec>();
         long sequence = model.SequenceLength;
         int workers = model.Workers;
-        void Add(BufferKind kind, string name, string size, long elements, string summary) =>
-            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1));
+        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1) =>
+            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences));
         // In lock step a training batch runs in the layers' buffers all at once: one block per sequence, [BatchSize, steps, …]
         // (Predict uses the first block).
         bool lockStep = model.LockStep;
@@ -69,10 +73,10 @@ internal static class BufferPlan
         string perBatch = lockStep ? SequencesPerPassText(model) + " * " : string.Empty;
         string batchShape = lockStep ? "sequences, " : string.Empty;
         void PerStep(BufferKind kind, string name, int width, string summary) =>
-            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, summary.Replace("[steps, ", $"[{batchShape}steps, "));
+            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, summary.Replace("[steps, ", $"[{batchShape}steps, "), batch);
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
         void PerSequence(BufferKind kind, string name, int length, string summary) =>
-            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, lockStep ? summary.Replace(".", ", one row per sequence of a batch.") : summary);
+            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, lockStep ? summary.Replace(".", ", one row per sequence of a batch.") : summary, batch);
 
         Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
         if (model.BFloat16Weights)
@@ -130,11 +134,6 @@ internal static class BufferPlan
                         }
 
                         PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step, [steps, {Int(units)}].");
-                    }
-
-                    if (lockStep && !layer.OutputIsSequence && !isLast && !layer.Bidirectional)
-                    {
-                        PerSequence(BufferKind.Working, $"{field}Last", layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input in training.");
                     }
 
                     if (layer.Type == LayerType.Gru)
@@ -227,6 +226,11 @@ internal static class BufferPlan
                 continue;
             }
 
+            if (!layer.OutputIsSequence && layer != model.Last && !layer.Bidirectional)
+            {
+                PerSequence($"{field}Last", Int(layer.Units), layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input, one row per sequence.");
+            }
+
             foreach (string direction in Directions(layer))
             {
                 PerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
@@ -265,7 +269,10 @@ internal static class BufferPlan
     public static string SequencesPerPassText(NetworkModel model) =>
         model.Workers == 1 ? "BatchSize" : $"((BatchSize + {Int(model.Workers - 1)}) / {Int(model.Workers)})";
 
-    /// <summary>The bytes of each kind of buffer, and in all.</summary>
+    /// <summary>
+    /// The bytes of each kind of buffer, and in all. Working buffers count one sequence's block (what Predict uses); the
+    /// other blocks of a lock-step training batch count as training.
+    /// </summary>
     public static (long Weights, long Working, long Streaming, long Training, long Total) Bytes(NetworkModel model)
     {
         long size = model.IsDouble ? 8 : 4;
@@ -279,7 +286,9 @@ internal static class BufferPlan
                     weights += bytes;
                     break;
                 case BufferKind.Working:
-                    working += bytes;
+                    // Predict's part is one sequence's block; the rest of a training batch's blocks count as training.
+                    working += bytes / buffer.Sequences;
+                    training += bytes - bytes / buffer.Sequences;
                     break;
                 case BufferKind.Streaming:
                     streaming += bytes;

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 39,424 bytes (2 workspaces), streaming state 48 bytes, training 39,488 bytes
+    /// Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -76,7 +76,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 39,424 bytes (2 workspaces), streaming state 48 bytes, training 39,488 bytes\n";
+            "Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -488,10 +488,6 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _gruHidden = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
 
-            /// <summary>gru: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruLast = new float[((BatchSize + 1) / 2) * 12];
-
             /// <summary>gru: the recurrent product of one step, one row per sequence of a batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _gruScratch = new float[((BatchSize + 1) / 2) * 36];
@@ -515,6 +511,10 @@ namespace Demo
             /// <summary>gru: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _gruOutputGradients = new float[((BatchSize + 1) / 2) * 12];
+
+            /// <summary>gru: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private readonly float[] _gruLast = new float[((BatchSize + 1) / 2) * 12];
 
             /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

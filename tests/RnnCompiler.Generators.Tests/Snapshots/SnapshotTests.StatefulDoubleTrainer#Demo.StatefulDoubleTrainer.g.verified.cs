@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 20,320 bytes, streaming state 64 bytes, training 14,960 bytes
+    /// Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 20,320 bytes, streaming state 64 bytes, training 14,960 bytes\n";
+            "Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,536,064 bytes, streaming state 1,024 bytes, training 4,189,304 bytes
+    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -72,7 +72,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 8,536,064 bytes, streaming state 1,024 bytes, training 4,189,304 bytes\n";
+            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -104,10 +104,6 @@ namespace Demo
         /// <summary>lstm: the hidden state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmHidden = new float[BatchSize * SequenceLength * 128];
-
-        /// <summary>lstm: the hidden state after the last step, the next layer's input in training, one row per sequence of a batch.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmLast = new float[BatchSize * 128];
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -263,6 +259,10 @@ namespace Demo
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _lstmOutputGradients = new float[BatchSize * 128];
+
+        /// <summary>lstm: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly float[] _lstmLast = new float[BatchSize * 128];
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
