@@ -78,6 +78,24 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Predict_between_lock_step_batches_changes_nothing_they_compute()
+    {
+        // Predict runs in the first sequence's block of the buffers a lock-step batch uses; training must not read what
+        // it leaves there.
+        var quiet = new GradLockStepStacked();
+        var busy = new GradLockStepStacked();
+        quiet.Parameters.CopyTo(busy.Parameters);
+        double[] first = TrainingData.Doubles(3 * 6 * 4, seed: 42, 1.0);
+        double[] second = TrainingData.Doubles(3 * 6 * 4, seed: 43, 1.0);
+        int[] labels = TrainingData.Ints(3, 3, seed: 44);
+        quiet.TrainBatch(first, labels, 3);
+        busy.TrainBatch(first, labels, 3);
+        busy.Predict(TrainingData.Doubles(5 * 4, seed: 45, 1.0), new double[3]);
+        Assert.Equal(quiet.ComputeGradients(second, labels, 3), busy.ComputeGradients(second, labels, 3));
+        Assert.Equal(quiet.Gradients.ToArray(), busy.Gradients.ToArray());
+    }
+
+    [Fact]
     public void Lock_step_float_gradients_equal_double_gradients_within_1e_4()
     {
         var precise = new GradLockStepStacked();
