@@ -383,11 +383,15 @@ public static partial class MatrixKernels
     }
 
     /// <summary>
-    /// <c>C += A·B</c> over the columns from <paramref name="column"/> on: blocks of four rows of C by two vectors of
-    /// columns (eight accumulators; per k, two loads of B and four broadcasts of A feed eight multiply-adds), each
-    /// block of B columns reused from L1 by every block of rows; then the leftover rows; then one vector of columns.
-    /// Returns the first column left for a narrower vector.
+    /// <c>C += A·B</c> over the columns from <paramref name="column"/> on: blocks of four rows of C by three vectors of
+    /// columns, each block of B columns reused from L1 by every block of rows, and the leftover rows; then two vectors of
+    /// columns the same way; then one. Returns the first column left for a narrower vector. Every element sums its
+    /// products in order of k from its own value, whichever block it falls in.
     /// </summary>
+    /// <remarks>
+    /// Three vectors rather than two: 8% to 10% less time for the lock-step LSTM's forward pass on AVX2 (an in-process
+    /// A/B over 400 alternated rounds).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int ProductColumns<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape, int column)
         where TVector : struct, ISimdVector<TVector, T>
@@ -397,6 +401,79 @@ public static partial class MatrixKernels
         nuint v = (nuint)width;
         nuint aStride = (nuint)shape.AStride, bStride = (nuint)shape.BStride, cStride = (nuint)shape.CStride;
         int depth = shape.Depth, rows = shape.Rows, columns = shape.Columns;
+        if (rows >= 4)
+        {
+            // Twelve accumulators (sixteen registers with AVX2: twelve sums, three of B, one broadcast of A); per k, three
+            // loads of B and four broadcasts feed twelve multiply-adds.
+            for (; column + 3 * width <= columns; column += 3 * width)
+            {
+                nuint j = (nuint)column;
+                int r = 0;
+                for (; r + 4 <= rows; r += 4)
+                {
+                    nuint c0 = (nuint)r * cStride + j, c1 = c0 + cStride, c2 = c1 + cStride, c3 = c2 + cStride;
+                    TVector s00 = TVector.Load(ref c, c0), s01 = TVector.Load(ref c, c0 + v), s02 = TVector.Load(ref c, c0 + 2 * v);
+                    TVector s10 = TVector.Load(ref c, c1), s11 = TVector.Load(ref c, c1 + v), s12 = TVector.Load(ref c, c1 + 2 * v);
+                    TVector s20 = TVector.Load(ref c, c2), s21 = TVector.Load(ref c, c2 + v), s22 = TVector.Load(ref c, c2 + 2 * v);
+                    TVector s30 = TVector.Load(ref c, c3), s31 = TVector.Load(ref c, c3 + v), s32 = TVector.Load(ref c, c3 + 2 * v);
+                    nuint a0 = (nuint)r * aStride, a1 = a0 + aStride, a2 = a1 + aStride, a3 = a2 + aStride;
+                    nuint bRow = j;
+                    for (nuint k = 0; k < (nuint)depth; k++, bRow += bStride)
+                    {
+                        TVector b0 = TVector.Load(ref b, bRow), b1 = TVector.Load(ref b, bRow + v), b2 = TVector.Load(ref b, bRow + 2 * v);
+                        TVector x = TVector.Create(Unsafe.Add(ref a, a0 + k));
+                        s00 = TVector.MultiplyAdd(x, b0, s00);
+                        s01 = TVector.MultiplyAdd(x, b1, s01);
+                        s02 = TVector.MultiplyAdd(x, b2, s02);
+                        x = TVector.Create(Unsafe.Add(ref a, a1 + k));
+                        s10 = TVector.MultiplyAdd(x, b0, s10);
+                        s11 = TVector.MultiplyAdd(x, b1, s11);
+                        s12 = TVector.MultiplyAdd(x, b2, s12);
+                        x = TVector.Create(Unsafe.Add(ref a, a2 + k));
+                        s20 = TVector.MultiplyAdd(x, b0, s20);
+                        s21 = TVector.MultiplyAdd(x, b1, s21);
+                        s22 = TVector.MultiplyAdd(x, b2, s22);
+                        x = TVector.Create(Unsafe.Add(ref a, a3 + k));
+                        s30 = TVector.MultiplyAdd(x, b0, s30);
+                        s31 = TVector.MultiplyAdd(x, b1, s31);
+                        s32 = TVector.MultiplyAdd(x, b2, s32);
+                    }
+
+                    TVector.Store(s00, ref c, c0);
+                    TVector.Store(s01, ref c, c0 + v);
+                    TVector.Store(s02, ref c, c0 + 2 * v);
+                    TVector.Store(s10, ref c, c1);
+                    TVector.Store(s11, ref c, c1 + v);
+                    TVector.Store(s12, ref c, c1 + 2 * v);
+                    TVector.Store(s20, ref c, c2);
+                    TVector.Store(s21, ref c, c2 + v);
+                    TVector.Store(s22, ref c, c2 + 2 * v);
+                    TVector.Store(s30, ref c, c3);
+                    TVector.Store(s31, ref c, c3 + v);
+                    TVector.Store(s32, ref c, c3 + 2 * v);
+                }
+
+                for (; r < rows; r++)
+                {
+                    nuint c0 = (nuint)r * cStride + j;
+                    TVector s0 = TVector.Load(ref c, c0), s1 = TVector.Load(ref c, c0 + v), s2 = TVector.Load(ref c, c0 + 2 * v);
+                    nuint a0 = (nuint)r * aStride;
+                    nuint bRow = j;
+                    for (nuint k = 0; k < (nuint)depth; k++, bRow += bStride)
+                    {
+                        TVector x = TVector.Create(Unsafe.Add(ref a, a0 + k));
+                        s0 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow), s0);
+                        s1 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow + v), s1);
+                        s2 = TVector.MultiplyAdd(x, TVector.Load(ref b, bRow + 2 * v), s2);
+                    }
+
+                    TVector.Store(s0, ref c, c0);
+                    TVector.Store(s1, ref c, c0 + v);
+                    TVector.Store(s2, ref c, c0 + 2 * v);
+                }
+            }
+        }
+
         for (; column + 2 * width <= columns; column += 2 * width)
         {
             nuint j = (nuint)column;
