@@ -5,11 +5,11 @@ using static RnnCompiler.Generators.Emit.ModelEmitter;
 namespace RnnCompiler.Generators.Emit;
 
 /// <summary>
-/// Emits the training passes of a model that runs its batch in lock step (<see cref="NetworkModel.LockStep"/>): every
-/// layer runs over all the batch's sequences in one call, in buffers that hold one block per sequence
-/// ([sequences, steps, …], each block laid out as Predict's one-sequence pass lays it out). The recurrent layers step all
-/// sequences together (the layers' <c>ForwardBatch</c> and <c>BackwardBatch</c>), so each row of a recurrent kernel is
-/// read once per step for the whole batch; the Dense and Embedding layers see the batch as more rows.
+/// Emits the training passes. Every training batch runs in lock step: each layer over all the batch's sequences in one
+/// call, in buffers that hold one block per sequence ([sequences, steps, …], each block laid out as Predict's
+/// one-sequence pass lays it out). The recurrent layers step all sequences together (the layers' <c>ForwardBatch</c> and
+/// <c>BackwardBatch</c>), so each row of a recurrent kernel is read once per step for the whole batch; the Dense and
+/// Embedding layers see the batch as more rows.
 /// </summary>
 internal static class LockStepEmitter
 {
@@ -49,7 +49,7 @@ internal static class LockStepEmitter
         string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
         string row = first == "0" ? "b" : $"({first} + b)";
         string stateRows = training.Stateful ? $"{first}, " : string.Empty;
-        writer.WriteLine($"{ReadOnlySpan}<{InputType(model)}> batch = inputs.Slice({(first == "0" ? "0" : $"{first} * steps{perStep}")}, sequences * steps{perStep});");
+        writer.WriteLine($"{ReadOnlySpan}<{TrainingEmitter.InputType(model)}> batch = inputs.Slice({(first == "0" ? "0" : $"{first} * steps{perStep}")}, sequences * steps{perStep});");
         writer.WriteLine(training.Stateful
             ? "// The sequences in lock step, from each row's carried state when training (from zeros when evaluating)."
             : "// The sequences in lock step: step t of every sequence together.");
@@ -88,8 +88,6 @@ internal static class LockStepEmitter
         }
     }
 
-    private static string InputType(NetworkModel model) => model.TakesTokens ? "int" : model.ElementType;
-
     private static void WriteForward(EmitContext context, string visibility)
     {
         NetworkModel model = context.Model;
@@ -108,7 +106,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
 
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps{(stateful ? ", bool carried" : string.Empty)})"))
+        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps{(stateful ? ", bool carried" : string.Empty)})"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;
@@ -203,8 +201,7 @@ internal static class LockStepEmitter
     }
 
     /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
-    private static string Row(EmitContext context, string field, string row, string width) =>
-        $"new {Span}<{context.Model.ElementType}>({field}, ({row}) * {width}, {width})";
+    private static string Row(EmitContext context, string field, string row, string width) => SliceOf(context, field, $"({row}) * {width}", width);
 
     /// <summary>A recurrent layer's initial states in a pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
     private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
@@ -240,7 +237,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
         string first = model.Training!.Stateful ? "int first, " : string.Empty;
-        using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{InputType(model)}> {input}, {first}int sequences, int steps)"))
+        using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {first}int sequences, int steps)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
@@ -361,6 +358,7 @@ internal static class LockStepEmitter
 
         if (previous is not null)
         {
+            writer.WriteLine($"// {layer.Name}: dLoss/d(its inputs) starts from zero; {(layer.Bidirectional ? "both directions add to it" : "the pass adds to it")}.");
             writer.WriteLine($"{inputGradient}.Clear();");
         }
 

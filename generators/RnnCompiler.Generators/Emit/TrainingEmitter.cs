@@ -18,7 +18,7 @@ internal static class TrainingEmitter
     public static string InterfaceName(NetworkModel model) =>
         $"global::RnnCompiler.Training.ITrainableModel<{model.ElementType}, {InputType(model)}, {TargetType(model)}>";
 
-    private static string InputType(NetworkModel model) => model.TakesTokens ? "int" : model.ElementType;
+    internal static string InputType(NetworkModel model) => model.TakesTokens ? "int" : model.ElementType;
 
     private static string TargetType(NetworkModel model) => model.Training!.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : model.ElementType;
 

@@ -66,17 +66,16 @@ internal static class BufferPlan
         int workers = model.Workers;
         void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1) =>
             buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences));
-        // In lock step a training batch runs in the layers' buffers all at once: one block per sequence, [BatchSize, steps, …]
-        // (Predict uses the first block).
-        bool lockStep = model.LockStep;
-        long batch = lockStep ? SequencesPerPass(model) : 1;
-        string perBatch = lockStep ? SequencesPerPassText(model) + " * " : string.Empty;
-        string batchShape = lockStep ? "sequences, " : string.Empty;
+        // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
+        // uses the first block). A model without [Train] holds one sequence's.
+        bool trains = model.Training is not null;
+        long batch = trains ? SequencesPerPass(model) : 1;
+        string perBatch = trains ? SequencesPerPassText(model) + " * " : string.Empty;
         void PerStep(BufferKind kind, string name, int width, string summary) =>
-            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, summary.Replace("[steps, ", $"[{batchShape}steps, "), batch);
+            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch);
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
         void PerSequence(BufferKind kind, string name, int length, string summary) =>
-            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, lockStep ? summary.Replace(".", ", one row per sequence of a batch.") : summary, batch);
+            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.", batch);
 
         Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
         if (model.BFloat16Weights)
@@ -92,16 +91,16 @@ internal static class BufferPlan
             switch (layer.Type)
             {
                 case LayerType.Embedding:
-                    PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row, [steps, {Int(layer.OutputWidth)}].");
+                    PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row");
                     break;
                 case LayerType.Dense when !isLast:
                     if (layer.OutputIsSequence)
                     {
-                        PerStep(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs, [steps, {Int(layer.Units)}].");
+                        PerStep(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs");
                     }
                     else
                     {
-                        PerSequence(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs.");
+                        PerSequence(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs");
                     }
 
                     break;
@@ -115,41 +114,41 @@ internal static class BufferPlan
                         string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
                         if (layer.Type == LayerType.SimpleRnn)
                         {
-                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation, [steps, {Int(units)}].");
+                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation");
                         }
                         else
                         {
                             string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
-                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step, [steps, {Int(layer.Gates * units)}].");
+                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step");
                         }
 
                         if (layer.Type == LayerType.Lstm)
                         {
-                            PerStep(BufferKind.Working, $"{buffer}Cells", units, $"{who}: the cell state of each step, [steps, {Int(units)}].");
+                            PerStep(BufferKind.Working, $"{buffer}Cells", units, $"{who}: the cell state of each step");
                         }
 
                         if (layer.Type == LayerType.Gru)
                         {
-                            PerStep(BufferKind.Working, $"{buffer}Candidates", units, $"{who}: the recurrent part of each step's candidate, [steps, {Int(units)}].");
+                            PerStep(BufferKind.Working, $"{buffer}Candidates", units, $"{who}: the recurrent part of each step's candidate");
                         }
 
-                        PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step, [steps, {Int(units)}].");
+                        PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step");
                     }
 
                     if (layer.Type == LayerType.Gru)
                     {
-                        PerSequence(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step.");
+                        PerSequence(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step");
                     }
 
                     if (layer.Bidirectional && !isLast)
                     {
                         if (layer.OutputIsSequence)
                         {
-                            PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
+                            PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
                         }
                         else
                         {
-                            PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode}).");
+                            PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
                         }
                     }
 
@@ -180,13 +179,10 @@ internal static class BufferPlan
         int workers = model.Workers;
         void Add(string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, Kind));
 
-        // Working memory of one sequence's forward and backward pass: each share of a parallel batch has its own.
-        // In lock step, one block per sequence of the batch.
-        bool lockStep = model.LockStep;
+        // Working memory of the lock-step passes, one block per sequence of the batch; each share of a parallel batch
+        // has its own, for its sequences.
         void PerSequence(string name, string size, long elements, string summary) =>
-            buffers.Add(lockStep
-                ? new BufferSpec(name, SequencesPerPassText(model) + " * " + size, SequencesPerPass(model) * elements, summary.Replace("one sequence", "each sequence of a batch"), Kind, InWorkspace: workers > 1, Copies: workers)
-                : new BufferSpec(name, size, elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
+            buffers.Add(new BufferSpec(name, SequencesPerPassText(model) + " * " + size, SequencesPerPass(model) * elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
         bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
         bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
         Add("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
@@ -204,8 +200,8 @@ internal static class BufferPlan
             buffers.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
         }
 
-        PerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for one sequence, as the fused loss reads them." : "The model's outputs for one sequence, as the loss reads them.");
-        PerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for one sequence.");
+        PerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");
+        PerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for each sequence of a batch.");
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -236,14 +232,7 @@ internal static class BufferPlan
                 PerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
             }
 
-            if (lockStep)
-            {
-                PerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
-            }
-            else
-            {
-                PerSequence($"{field}BackwardScratch", Int(8 * layer.Units), 8 * layer.Units, $"{layer.Name}: working space of the backward pass.");
-            }
+            PerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
             if (training.Stateful)
             {
                 long rows = (long)training.BatchSize * layer.Units;

@@ -119,14 +119,6 @@ internal sealed record NetworkModel(
     /// <summary>Whether the per-sequence buffers and passes live in a nested <c>Workspace</c> class, one per share.</summary>
     public bool HasWorkspaces => Workers > 1;
 
-    /// <summary>
-    /// Whether training runs a batch in lock step: step t of every sequence together, so the recurrent products are
-    /// matrix products with one row per sequence (the layers' <c>ForwardBatch</c> and <c>BackwardBatch</c>) and the
-    /// working buffers hold the whole batch (with Parallelism, each workspace its share), [sequences, steps, …]. Every
-    /// model with <c>[Train]</c> does.
-    /// </summary>
-    public bool LockStep => Training is not null;
-
     /// <summary>The element type of weights and activations in the emitted code.</summary>
     public string ElementType => IsDouble ? "double" : "float";
 

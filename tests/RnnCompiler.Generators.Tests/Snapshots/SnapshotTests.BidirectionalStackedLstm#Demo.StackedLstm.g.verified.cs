@@ -118,7 +118,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _bidirectionalBackwardHidden = new float[SequenceLength * 3];
 
-        /// <summary>bidirectional: both directions merged (Sum).</summary>
+        /// <summary>bidirectional: both directions merged (Sum), [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _bidirectionalOutput = new float[SequenceLength * 3];
 

@@ -716,6 +716,7 @@ namespace Demo
                     new global::System.ReadOnlySpan<float>(_gruOutputGradients, b * 12, 12).CopyTo(new global::System.Span<float>(_gruHiddenGradients, (b * steps + steps - 1) * 12, 12));
                 }
 
+                // gru: dLoss/d(its inputs) starts from zero; the pass adds to it.
                 new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6).Clear();
                 // gru: backpropagation through time, every sequence in lock step, last step to first.
                 global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: new global::System.ReadOnlySpan<float>(_gruTrainHidden, first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);

@@ -514,6 +514,7 @@ namespace Demo
 
             // simple_rnn: dLoss/dh[t] at every step of every sequence.
             new global::System.ReadOnlySpan<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3).CopyTo(_simpleRnnHiddenGradients);
+            // simple_rnn: dLoss/d(its inputs) starts from zero; the pass adds to it.
             new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5).Clear();
             // simple_rnn: backpropagation through time, every sequence in lock step, last step to first.
             global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);

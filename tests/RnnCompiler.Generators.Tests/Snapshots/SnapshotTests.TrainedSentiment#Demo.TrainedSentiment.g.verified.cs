@@ -485,6 +485,7 @@ namespace Demo
                 new global::System.ReadOnlySpan<float>(_lstmOutputGradients, b * 128, 128).CopyTo(new global::System.Span<float>(_lstmHiddenGradients, (b * steps + steps - 1) * 128, 128));
             }
 
+            // lstm: dLoss/d(its inputs) starts from zero; the pass adds to it.
             new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64).Clear();
             // lstm: backpropagation through time, every sequence in lock step, last step to first.
             global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
