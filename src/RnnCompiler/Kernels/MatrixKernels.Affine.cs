@@ -67,6 +67,16 @@ public static partial class MatrixKernels
         ref T bRef = ref MemoryMarshal.GetReference(bias);
         ref T yRef = ref MemoryMarshal.GetReference(y);
         int column = 0;
+        if (Streams<TWeight>(xRows + hRows, columns))
+        {
+            // Too large for L1: the vector-wide columns start from the bias and take the rows of w, then those of u, in
+            // address order (MatrixKernels.Streaming.cs); the same sums in the same order as the column blocks below.
+            column = StreamedColumns<T>(columns);
+            bias.Slice(0, column).CopyTo(y);
+            StreamRows<T, TWeight, TFormat>(ref xRef, xRows, ref wRef, (nuint)columns, ref yRef, column);
+            StreamRows<T, TWeight, TFormat>(ref hRef, hRows, ref uRef, (nuint)columns, ref yRef, column);
+        }
+
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
             column = AffineColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);

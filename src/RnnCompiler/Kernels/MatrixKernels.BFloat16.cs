@@ -18,7 +18,7 @@ public static partial class MatrixKernels
     /// <param name="x">The row vector, one element per matrix row.</param>
     /// <param name="w">The matrix as bfloat16 bits, starting at the first column of the block.</param>
     /// <param name="stride">The distance between two rows of <paramref name="w"/>; at least <c>y.Length</c>.</param>
-    /// <param name="y">The accumulators, one per column of the block.</param>
+    /// <param name="y">The accumulators, one per column of the block; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes.</exception>
     public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, int stride, Span<float> y)
     {

@@ -21,7 +21,7 @@ public static partial class MatrixKernels
     /// <param name="x">The row vector, one element per matrix row.</param>
     /// <param name="w">The matrix, starting at the first column of the block.</param>
     /// <param name="stride">The distance between two rows of <paramref name="w"/>; at least <c>y.Length</c>.</param>
-    /// <param name="y">The accumulators, one per column of the block.</param>
+    /// <param name="y">The accumulators, one per column of the block; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes.</exception>
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, int stride, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -60,6 +60,13 @@ public static partial class MatrixKernels
         where TFormat : struct, IWeightFormat<T, TWeight>
     {
         int column = 0;
+        if (Streams<TWeight>(rows, columns))
+        {
+            // Too large for L1: the vector-wide columns in address order (MatrixKernels.Streaming.cs), the rest below.
+            column = StreamedColumns<T>(columns);
+            StreamRows<T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, column);
+        }
+
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
             column = MultiplyAddColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);

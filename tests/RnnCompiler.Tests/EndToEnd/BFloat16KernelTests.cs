@@ -205,27 +205,41 @@ public class BFloat16KernelTests
         }
     }
 
-    [Fact]
-    public void The_bfloat16_kernels_give_the_float_kernels_results_on_the_widened_weights_bit_for_bit()
+    [Theory]
+    [InlineData(37, 300)] // 22 KB of bfloat16: column blocks; 44 KB of float: streamed
+    [InlineData(131, 260)] // 67 KB of bfloat16: both streamed (MatrixKernels.Streaming.cs)
+    public void The_bfloat16_kernels_give_the_float_kernels_results_on_the_widened_weights_bit_for_bit(int rows, int columns)
     {
-        // Same algorithm, same summation order: widening happens before the arithmetic, so the results are identical.
-        const int Rows = 37, Columns = 300;
-        ushort[] packed = Weights(Rows * Columns, seed: 9, guard: 0);
-        var widened = new float[packed.Length];
-        for (int i = 0; i < packed.Length; i++)
+        // Same algorithm, same summation order: widening happens before the arithmetic, so the results are identical,
+        // whichever order each kernel reads its matrix in.
+        ushort[] packed = Weights(rows * columns, seed: 9, guard: 0);
+        float[] widened = Array.ConvertAll(packed, Widen);
+        float[] x = TestData.Uniform(4 * rows, seed: 1, scale: 1f);
+        float[] bias = TestData.Uniform(columns, seed: 2);
+        float[] fromFloat = new float[4 * columns], fromBFloat16 = new float[4 * columns];
+        MatrixKernels.Project<float>(x, 4, rows, widened, bias, fromFloat);
+        MatrixKernels.Project(x, 4, rows, packed, bias, fromBFloat16);
+        Assert.Equal(fromFloat, fromBFloat16);
+        MatrixKernels.MultiplyAdd<float>(x.AsSpan(0, rows), widened, columns, fromFloat.AsSpan(0, columns));
+        MatrixKernels.MultiplyAdd(x.AsSpan(0, rows), packed, columns, fromBFloat16.AsSpan(0, columns));
+        Assert.Equal(fromFloat, fromBFloat16);
+
+        // Eight columns at a time the same rows are small enough for the column blocks: the same bits again.
+        float[] blocks = fromBFloat16.AsSpan(columns, columns).ToArray();
+        for (int j = 0; j < columns; j += 8)
         {
-            widened[i] = Widen(packed[i]);
+            MatrixKernels.MultiplyAdd(x.AsSpan(0, rows), packed.AsSpan(j), columns, blocks.AsSpan(j, Math.Min(8, columns - j)));
         }
 
-        float[] x = TestData.Uniform(4 * Rows, seed: 1, scale: 1f);
-        float[] bias = TestData.Uniform(Columns, seed: 2);
-        float[] fromFloat = new float[4 * Columns], fromBFloat16 = new float[4 * Columns];
-        MatrixKernels.Project<float>(x, 4, Rows, widened, bias, fromFloat);
-        MatrixKernels.Project(x, 4, Rows, packed, bias, fromBFloat16);
-        Assert.Equal(fromFloat, fromBFloat16);
-        MatrixKernels.MultiplyAdd<float>(x.AsSpan(0, Rows), widened, Columns, fromFloat.AsSpan(0, Columns));
-        MatrixKernels.MultiplyAdd(x.AsSpan(0, Rows), packed, Columns, fromBFloat16.AsSpan(0, Columns));
-        Assert.Equal(fromFloat, fromBFloat16);
+        MatrixKernels.MultiplyAdd(x.AsSpan(0, rows), packed, columns, fromBFloat16.AsSpan(columns, columns));
+        Assert.Equal(blocks, fromBFloat16.AsSpan(columns, columns).ToArray());
+
+        // Affine over both halves of the rows: the float Affine on the widened weights.
+        int half = rows / 2;
+        float[] affineFloat = new float[columns], affineBFloat16 = new float[columns];
+        MatrixKernels.Affine<float>(x.AsSpan(0, half), widened.AsSpan(0, half * columns), x.AsSpan(half, rows - half), widened.AsSpan(half * columns), bias, affineFloat);
+        MatrixKernels.Affine(x.AsSpan(0, half), packed.AsSpan(0, half * columns), x.AsSpan(half, rows - half), packed.AsSpan(half * columns), bias, affineBFloat16);
+        Assert.Equal(affineFloat, affineBFloat16);
     }
 
     [Fact]

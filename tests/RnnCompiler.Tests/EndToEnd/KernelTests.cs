@@ -35,6 +35,91 @@ public class KernelTests
     }
 
     [Fact]
+    public void MultiplyAdd_streams_a_matrix_larger_than_L1_with_the_bits_of_its_column_blocks()
+    {
+        // Every shape here holds at least 32 KB of weights, so the kernel reads it row by row in address order
+        // (MatrixKernels.Streaming.cs); eight columns at a time, the same rows are 8 KB or less and take the column
+        // blocks. Each column sums the same products in the same order either way, so the bits must agree, and both
+        // must agree with a naive loop. Row counts around the four-row groups, columns around the vector tails.
+        foreach (int columns in new[] { 8, 9, 16, 23, 24, 40, 100, 384, 515 })
+        {
+            int minimumRows = (32 * 1024 / 4 + columns - 1) / columns;
+            foreach (int extraRows in new[] { 0, 1, 2, 3, 5 })
+            {
+                int rows = minimumRows + extraRows;
+                int stride = columns + columns % 5;
+                float[] x = TestData.Uniform(rows, seed: rows, scale: 1f);
+                float[] w = TestData.Uniform((rows - 1) * stride + columns, seed: columns);
+                float[] start = TestData.Uniform(columns, seed: rows + columns);
+                var expected = new double[columns];
+                for (int j = 0; j < columns; j++)
+                {
+                    expected[j] = start[j];
+                    for (int i = 0; i < rows; i++)
+                    {
+                        expected[j] += (double)x[i] * w[i * stride + j];
+                    }
+                }
+
+                // One more element than the columns: the kernel must write exactly the columns it was given.
+                float[] streamed = new float[columns + 1];
+                start.CopyTo(streamed, 0);
+                streamed[columns] = 42f;
+                MatrixKernels.MultiplyAdd<float>(x, w, stride, streamed.AsSpan(0, columns));
+                Assert.Equal(42f, streamed[columns]);
+
+                float[] blocks = (float[])start.Clone();
+                for (int j = 0; j < columns; j += 8)
+                {
+                    int width = Math.Min(8, columns - j);
+                    MatrixKernels.MultiplyAdd<float>(x, w.AsSpan(j), stride, blocks.AsSpan(j, width));
+                }
+
+                string what = $"{rows} × {columns}, stride {stride}";
+                TestData.AssertClose(expected, streamed.AsSpan(0, columns), 1e-5, what);
+                Assert.True(blocks.AsSpan().SequenceEqual(streamed.AsSpan(0, columns)), what);
+            }
+        }
+    }
+
+    [Fact]
+    public void MultiplyAdd_streams_doubles_with_the_bits_of_its_column_blocks()
+    {
+        const int rows = 37, columns = 130;
+        double[] x = new double[rows], w = new double[rows * columns], streamed = new double[columns];
+        var random = new Random(5);
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextDouble() - 0.5;
+        }
+
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] = random.NextDouble() - 0.5;
+        }
+
+        double[] blocks = new double[columns];
+        MatrixKernels.MultiplyAdd<double>(x, w, columns, streamed);
+        for (int j = 0; j < columns; j += 4)
+        {
+            MatrixKernels.MultiplyAdd<double>(x, w.AsSpan(j), columns, blocks.AsSpan(j, Math.Min(4, columns - j)));
+        }
+
+        for (int j = 0; j < columns; j++)
+        {
+            double sum = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                sum += x[i] * w[i * columns + j];
+            }
+
+            Assert.Equal(sum, streamed[j], 1e-12);
+        }
+
+        Assert.Equal(blocks, streamed);
+    }
+
+    [Fact]
     public void Project_matches_a_naive_loop_for_every_step_count_around_its_four_step_blocks()
     {
         foreach (int outputs in new[] { 1, 3, 8, 17, 32, 40, 70 })
@@ -74,7 +159,7 @@ public class KernelTests
     {
         for (int columns = 1; columns <= 300; columns += columns < 70 ? 1 : 37)
         {
-            foreach ((int xRows, int hRows) in new[] { (1, 0), (1, 8), (3, 1), (0, 5), (7, 33), (64, 2) })
+            foreach ((int xRows, int hRows) in new[] { (1, 0), (1, 8), (3, 1), (0, 5), (7, 33), (64, 2), (13, 70) })
             {
                 float[] x = TestData.Uniform(xRows, seed: xRows, scale: 1f);
                 float[] h = TestData.Uniform(hRows, seed: 100 + hRows, scale: 1f);
