@@ -73,8 +73,7 @@ public static partial class MatrixKernels
             // address order (MatrixKernels.Streaming.cs); the same sums in the same order as the column blocks below.
             column = StreamedColumns<T>(columns);
             bias.Slice(0, column).CopyTo(y);
-            StreamRows<T, TWeight, TFormat>(ref xRef, xRows, ref wRef, (nuint)columns, ref yRef, column);
-            StreamRows<T, TWeight, TFormat>(ref hRef, hRows, ref uRef, (nuint)columns, ref yRef, column);
+            StreamRows<T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, (nuint)columns, ref yRef, column);
         }
 
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)

@@ -55,25 +55,48 @@ public static partial class MatrixKernels
     }
 
     /// <summary>
-    /// <c>y[j] += Σ_i x[i] · w[i · stride + j]</c> for the <paramref name="columns"/> leading columns, a multiple of the
-    /// vector width that <see cref="StreamedColumns{T}"/> returned, reading <paramref name="w"/> in address order.
+    /// <c>y[j] += Σ_i x[i] · w[i · stride + j] + Σ_i h[i] · u[i · stride + j]</c>, the rows of <paramref name="w"/> then
+    /// those of <paramref name="u"/>, for the <paramref name="columns"/> leading columns (a multiple of the vector width
+    /// that <see cref="StreamedColumns{T}"/> returned), reading both matrices in address order.
     /// </summary>
-    private static void StreamRows<T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, nuint stride, ref T y, int columns)
+    private static void StreamRows<T, TWeight, TFormat>(ref T x, int xRows, ref TWeight w, ref T h, int hRows, ref TWeight u, nuint stride, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
         where TFormat : struct, IWeightFormat<T, TWeight>
     {
+        int column = 0;
+        if (typeof(TFormat) == typeof(BFloat16Format))
+        {
+            // bfloat16 reads two vectors' weights per load and widens them without a shuffle (MatrixKernels.Pairs.cs).
+            column = StreamBFloat16Pairs(
+                ref Unsafe.As<T, float>(ref x), xRows, ref Unsafe.As<TWeight, ushort>(ref w),
+                ref Unsafe.As<T, float>(ref h), hRows, ref Unsafe.As<TWeight, ushort>(ref u),
+                stride, ref Unsafe.As<T, float>(ref y), columns);
+            if (column == columns)
+            {
+                return;
+            }
+        }
+
+        nuint c = (nuint)column;
+        ref TWeight wFrom = ref Unsafe.Add(ref w, c);
+        ref TWeight uFrom = ref Unsafe.Add(ref u, c);
+        ref T yFrom = ref Unsafe.Add(ref y, c);
+        int count = columns - column;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
-            StreamRowsWidth<Simd512<T>, T, TWeight, TFormat>(ref x, rows, ref w, stride, ref y, columns);
+            StreamRowsWidth<Simd512<T>, T, TWeight, TFormat>(ref x, xRows, ref wFrom, stride, ref yFrom, count);
+            StreamRowsWidth<Simd512<T>, T, TWeight, TFormat>(ref h, hRows, ref uFrom, stride, ref yFrom, count);
         }
         else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
-            StreamRowsWidth<Simd256<T>, T, TWeight, TFormat>(ref x, rows, ref w, stride, ref y, columns);
+            StreamRowsWidth<Simd256<T>, T, TWeight, TFormat>(ref x, xRows, ref wFrom, stride, ref yFrom, count);
+            StreamRowsWidth<Simd256<T>, T, TWeight, TFormat>(ref h, hRows, ref uFrom, stride, ref yFrom, count);
         }
         else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
         {
-            StreamRowsWidth<Simd128<T>, T, TWeight, TFormat>(ref x, rows, ref w, stride, ref y, columns);
+            StreamRowsWidth<Simd128<T>, T, TWeight, TFormat>(ref x, xRows, ref wFrom, stride, ref yFrom, count);
+            StreamRowsWidth<Simd128<T>, T, TWeight, TFormat>(ref h, hRows, ref uFrom, stride, ref yFrom, count);
         }
     }
 
@@ -92,6 +115,11 @@ public static partial class MatrixKernels
         where TWeight : unmanaged
         where TFormat : struct, IWeightFormat<T, TWeight>
     {
+        if (rows == 0)
+        {
+            return;
+        }
+
         nuint v = (nuint)TVector.Count;
         nuint end = (nuint)columns;
         int i = 0;

@@ -207,7 +207,9 @@ public class BFloat16KernelTests
 
     [Theory]
     [InlineData(37, 300)] // 22 KB of bfloat16: column blocks; 44 KB of float: streamed
-    [InlineData(131, 260)] // 67 KB of bfloat16: both streamed (MatrixKernels.Streaming.cs)
+    [InlineData(131, 260)] // 67 KB of bfloat16: both streamed (MatrixKernels.Streaming.cs), bfloat16 in pairs of vectors
+    [InlineData(131, 264)] // as above, with one vector of columns left after the pairs
+    [InlineData(300, 61)] // pairs, one vector, then the narrower tails
     public void The_bfloat16_kernels_give_the_float_kernels_results_on_the_widened_weights_bit_for_bit(int rows, int columns)
     {
         // Same algorithm, same summation order: widening happens before the arithmetic, so the results are identical,
