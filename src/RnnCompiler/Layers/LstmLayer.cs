@@ -196,10 +196,18 @@ public static partial class LstmLayer
         }
     }
 
-    /// <summary>Units from <paramref name="j"/> on, one vector of each gate at a time; returns the first unit left over.</summary>
+    /// <summary>
+    /// Units from <paramref name="j"/> on, in whole vectors; returns the first unit left over. Three passes over those
+    /// units: σ of i and f, then tanh of g and σ of o, stored over the sums; then the cell and h from the stored gates.
+    /// </summary>
     /// <remarks>
-    /// Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the activations
-    /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.
+    /// <para>Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the activations
+    /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.</para>
+    /// <para>In passes rather than all five activations of a vector in one loop body: with those in one body the JIT
+    /// kept every polynomial constant of σ and tanh in a register and spilled them on AVX2 (16 registers); two
+    /// activations per body fit. The LSTM 1 → 32 step took 15% less time (measured on Zen 3). Each unit computes the
+    /// same operations in the same order as <see cref="UpdateVector{TVector, T}"/>, so the bits are those of the
+    /// one-vector step.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int UpdateColumns<TVector, T>(ref T g, ref T previousCell, bool hasCell, ref T c, ref T h, int units, int j)
@@ -208,21 +216,42 @@ public static partial class LstmLayer
     {
         int width = TVector.Count;
         nuint u = (nuint)units;
-        for (; j + width <= units; j += width)
+        int end = j + (units - j) / width * width;
+        for (int k = j; k < end; k += width)
         {
-            nuint o = (nuint)j;
-            UpdateVector<TVector, T>(
-                TVector.Load(ref g, o), TVector.Load(ref g, u + o), TVector.Load(ref g, 2 * u + o), TVector.Load(ref g, 3 * u + o),
-                ref g, u, o, ref previousCell, hasCell, ref c, ref h);
+            nuint o = (nuint)k;
+            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, o)), ref g, o);
+            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, u + o)), ref g, u + o);
         }
 
-        return j;
+        for (int k = j; k < end; k += width)
+        {
+            nuint o = (nuint)k;
+            TVector.Store(Activations.Tanh<TVector, T>(TVector.Load(ref g, 2 * u + o)), ref g, 2 * u + o);
+            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, 3 * u + o)), ref g, 3 * u + o);
+        }
+
+        for (int k = j; k < end; k += width)
+        {
+            nuint o = (nuint)k;
+            TVector cell = TVector.Multiply(TVector.Load(ref g, o), TVector.Load(ref g, 2 * u + o));
+            if (hasCell)
+            {
+                cell = TVector.MultiplyAdd(TVector.Load(ref g, u + o), TVector.Load(ref previousCell, o), cell);
+            }
+
+            TVector.Store(cell, ref c, o);
+            TVector.Store(TVector.Multiply(TVector.Load(ref g, 3 * u + o), Activations.Tanh<TVector, T>(cell)), ref h, o);
+        }
+
+        return end;
     }
 
     /// <summary>
     /// One vector of units from the four gate sums: i, f, o = σ and g = tanh stored as the activated gates (column
     /// blocks <paramref name="units"/> apart, from <paramref name="offset"/>), <c>c = f ⊙ c[t-1] + i ⊙ g</c>,
-    /// <c>h = o ⊙ tanh(c)</c>. Shared by the general pass and the one-vector step, so both compute the same bits.
+    /// <c>h = o ⊙ tanh(c)</c>: the one-vector step's update. <see cref="UpdateColumns{TVector, T}"/> computes the same operations
+    /// in the same order in passes over the units, so both give the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void UpdateVector<TVector, T>(
