@@ -101,6 +101,12 @@ internal static class AnalyzerTest
     public static DiagnosticResult Diagnostic(string id, int index = 0) =>
         new DiagnosticResult(id, DiagnosticDescriptors.ForProblem(id)!.DefaultSeverity).WithLocation(index);
 
+    /// <summary>
+    /// The bytes the weights' buffer holds beyond the weights: it is an <c>AlignedBuffer</c>, one cache line longer, so
+    /// that its first element can sit on a 64-byte boundary.
+    /// </summary>
+    public const long WeightsPadding = 64;
+
     /// <summary>RNN0100 at markup location 0, with its message arguments checked through the descriptor's format.</summary>
     public static DiagnosticResult ModelSize(string name, int parameters, long weights, long working, long streaming) =>
         new DiagnosticResult(DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(

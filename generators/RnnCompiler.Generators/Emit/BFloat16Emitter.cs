@@ -29,8 +29,8 @@ internal static class BFloat16Emitter
         writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(compiled
-            ? $"private readonly ushort[] {buffer.Name} = CompiledBFloat16Weights.ToArray();"
-            : $"private readonly ushort[] {buffer.Name} = new ushort[{buffer.Size}];");
+            ? $"private readonly {ModelEmitter.AlignedBuffer}<ushort> {buffer.Name} = new(CompiledBFloat16Weights);"
+            : $"private readonly {ModelEmitter.AlignedBuffer}<ushort> {buffer.Name} = new({buffer.Size});");
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
         writer.WriteLine(context.GeneratedCode);
@@ -74,7 +74,7 @@ internal static class BFloat16Emitter
             foreach (PackedTensor packed in PackedWeights.For(model))
             {
                 string length = ModelEmitter.Int(packed.Tensor.Length);
-                writer.WriteLine($"global::RnnCompiler.Kernels.BFloat16.Round(new {ModelEmitter.ReadOnlySpan}<float>(_parameters, Layout.{packed.Tensor.Identifier}, {length}), new {ModelEmitter.Span}<ushort>(_bf16Weights, BFloat16Layout.{packed.Tensor.Identifier}, {length}));");
+                writer.WriteLine($"global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.{packed.Tensor.Identifier}, {length}), _bf16Weights.Span.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {length}));");
             }
 
             writer.WriteLine("_bf16Stale = false;");

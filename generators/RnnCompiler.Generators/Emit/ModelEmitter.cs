@@ -15,6 +15,11 @@ internal static class ModelEmitter
     internal const string Layers = "global::RnnCompiler.Layers.";
     internal const string Span = "global::System.Span";
     internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
+    internal const string AlignedBuffer = "global::RnnCompiler.Kernels.AlignedBuffer";
+
+    /// <summary>The C# type of a buffer's field: an array, or an <c>AlignedBuffer</c> for the weights.</summary>
+    internal static string FieldType(BufferSpec buffer, string modelElementType) =>
+        buffer.Aligned ? $"{AlignedBuffer}<{buffer.ElementType ?? modelElementType}>" : $"{buffer.ElementType ?? modelElementType}[]";
 
     public static string Emit(NetworkModel model, string generatorVersion, EquatableArray<double>? compiledWeights = null)
     {
@@ -166,7 +171,7 @@ internal static class ModelEmitter
             writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine(buffer.Kind == BufferKind.Weights
-                ? $"private readonly {t}[] {buffer.Name} = CreateInitialParameters();"
+                ? $"private readonly {AlignedBuffer}<{t}> {buffer.Name} = CreateInitialParameters();"
                 : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
             writer.WriteLine();
         }
@@ -217,9 +222,9 @@ internal static class ModelEmitter
         WriteWeightsChange(context, "public void LoadWeights(global::System.IO.Stream stream)", $"global::RnnCompiler.Weights.WeightFile.Load<{t}>(stream, s_layers, _parameters);");
 
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"private static {t}[] CreateInitialParameters()"))
+        using (writer.Block($"private static {AlignedBuffer}<{t}> CreateInitialParameters()"))
         {
-            writer.WriteLine($"var parameters = new {t}[ParameterCount];");
+            writer.WriteLine($"var parameters = new {AlignedBuffer}<{t}>(ParameterCount);");
             writer.WriteLine(model.WeightsFile is null
                 ? $"global::RnnCompiler.Weights.WeightInitializer.Initialize<{t}>(s_layers, parameters, 0);"
                 : "CompiledWeights.CopyTo(parameters);");

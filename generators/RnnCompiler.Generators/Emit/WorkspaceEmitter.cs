@@ -90,7 +90,7 @@ internal static class WorkspaceEmitter
             {
                 writer.WriteLine($"/// <summary>The model's own array: {Xml(LowerFirst(buffer.Summary))}</summary>");
                 writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private readonly {buffer.ElementType ?? t}[] {buffer.Name};");
+                writer.WriteLine($"private readonly {ModelEmitter.FieldType(buffer, t)} {buffer.Name};");
                 writer.WriteLine();
             }
 

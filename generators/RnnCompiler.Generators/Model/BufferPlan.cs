@@ -39,8 +39,18 @@ internal enum BufferKind
 /// How many sequences' blocks it holds: a training batch's (or share's) for a working buffer of a model whose training
 /// runs in lock step, of which Predict uses the first; else 1.
 /// </param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1)
+/// <param name="Aligned">
+/// Whether it is a <c>RnnCompiler.Kernels.AlignedBuffer</c> (the weights the kernels stream) rather than an array: its
+/// first element on a 64-byte boundary, at the cost of <see cref="AlignmentPadding"/> more bytes.
+/// </param>
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1, bool Aligned = false)
 {
+    /// <summary>The bytes an aligned buffer allocates beyond its elements (<c>AlignedBuffer.Alignment</c>).</summary>
+    public const long AlignmentPadding = 64;
+
+    /// <summary>The bytes the buffer allocates in all its copies, for a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
+    public long AllocatedBytes(long modelElementBytes) => ((Elements * ElementBytes(modelElementBytes)) + (Aligned ? AlignmentPadding : 0)) * Copies;
+
     /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
     public long ElementBytes(long modelElementBytes) => ElementType switch
     {
@@ -77,11 +87,11 @@ internal static class BufferPlan
         void PerSequence(BufferKind kind, string name, int length, string summary) =>
             Add(kind, name, $"{perBatch}{Int(length)}", batch * length, trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.", batch);
 
-        Add(BufferKind.Weights, "_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).");
+        buffers.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.", BufferKind.Weights, Aligned: true));
         if (model.BFloat16Weights)
         {
             int packed = PackedWeights.Count(model);
-            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
+            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.", BufferKind.Weights, "ushort", Aligned: true));
         }
 
         foreach (LayerModel layer in model.Layers)
@@ -268,7 +278,7 @@ internal static class BufferPlan
         long weights = 0, working = 0, streaming = 0, training = 0;
         foreach (BufferSpec buffer in For(model))
         {
-            long bytes = buffer.Elements * buffer.Copies * buffer.ElementBytes(size);
+            long bytes = buffer.AllocatedBytes(size);
             switch (buffer.Kind)
             {
                 case BufferKind.Weights:

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 100,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 698,920 bytes in all: weights 599,592 bytes (with the bfloat16 kernels' 199,168 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes
+    /// Memory: 699,048 bytes in all: weights 599,720 bytes (with the bfloat16 kernels' 199,232 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 100,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -71,7 +71,7 @@ namespace Demo
             "Trainable params: 100,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 698,920 bytes in all: weights 599,592 bytes (with the bfloat16 kernels' 199,168 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes\n";
+            "Memory: 699,048 bytes in all: weights 599,720 bytes (with the bfloat16 kernels' 199,232 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -83,13 +83,13 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).</summary>
+        /// <summary>The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly ushort[] _bf16Weights = new ushort[99584];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<ushort> _bf16Weights = new(99584);
 
         /// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -140,9 +140,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void RefreshBFloat16Weights()
         {
-            global::RnnCompiler.Kernels.BFloat16.Round(new global::System.ReadOnlySpan<float>(_parameters, Layout.LstmKernel, 32768), new global::System.Span<ushort>(_bf16Weights, BFloat16Layout.LstmKernel, 32768));
-            global::RnnCompiler.Kernels.BFloat16.Round(new global::System.ReadOnlySpan<float>(_parameters, Layout.LstmRecurrentKernel, 65536), new global::System.Span<ushort>(_bf16Weights, BFloat16Layout.LstmRecurrentKernel, 65536));
-            global::RnnCompiler.Kernels.BFloat16.Round(new global::System.ReadOnlySpan<float>(_parameters, Layout.DenseKernel, 1280), new global::System.Span<ushort>(_bf16Weights, BFloat16Layout.DenseKernel, 1280));
+            global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.LstmKernel, 32768), _bf16Weights.Span.Slice(BFloat16Layout.LstmKernel, 32768));
+            global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.LstmRecurrentKernel, 65536), _bf16Weights.Span.Slice(BFloat16Layout.LstmRecurrentKernel, 65536));
+            global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.DenseKernel, 1280), _bf16Weights.Span.Slice(BFloat16Layout.DenseKernel, 1280));
             _bf16Stale = false;
         }
 
@@ -177,9 +177,9 @@ namespace Demo
         }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }

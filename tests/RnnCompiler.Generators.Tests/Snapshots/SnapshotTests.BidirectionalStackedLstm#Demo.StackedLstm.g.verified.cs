@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 277
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 5,140 bytes in all: weights 1,108 bytes, working buffers 4,032 bytes, streaming state 0 bytes
+    /// Memory: 5,204 bytes in all: weights 1,172 bytes, working buffers 4,032 bytes, streaming state 0 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 277 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -77,7 +77,7 @@ namespace Demo
             "Trainable params: 277\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 5,140 bytes in all: weights 1,108 bytes, working buffers 4,032 bytes, streaming state 0 bytes\n";
+            "Memory: 5,204 bytes in all: weights 1,172 bytes, working buffers 4,032 bytes, streaming state 0 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -90,9 +90,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -165,9 +165,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }

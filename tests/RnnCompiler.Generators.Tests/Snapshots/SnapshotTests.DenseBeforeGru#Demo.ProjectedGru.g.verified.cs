@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 281
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 2,260 bytes in all: weights 1,124 bytes, working buffers 1,116 bytes, streaming state 20 bytes
+    /// Memory: 2,324 bytes in all: weights 1,188 bytes, working buffers 1,116 bytes, streaming state 20 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 281 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 281\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 2,260 bytes in all: weights 1,124 bytes, working buffers 1,116 bytes, streaming state 20 bytes\n";
+            "Memory: 2,324 bytes in all: weights 1,188 bytes, working buffers 1,116 bytes, streaming state 20 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,9 +81,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>dense: its outputs, [steps, 8].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -140,9 +140,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }

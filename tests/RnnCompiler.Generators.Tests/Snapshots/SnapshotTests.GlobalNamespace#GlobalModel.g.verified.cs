@@ -16,7 +16,7 @@
 /// Trainable params: 22
 /// Non-trainable params: 0
 /// _________________________________________________________________
-/// Memory: 244 bytes in all: weights 88 bytes, working buffers 144 bytes, streaming state 12 bytes
+/// Memory: 308 bytes in all: weights 152 bytes, working buffers 144 bytes, streaming state 12 bytes
 /// </code>
 /// <para><c>Parameters</c> holds the 22 weights flat, in Keras's order and layout (row-major):</para>
 /// <list type="bullet">
@@ -67,7 +67,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         "Trainable params: 22\n" +
         "Non-trainable params: 0\n" +
         "_________________________________________________________________\n" +
-        "Memory: 244 bytes in all: weights 88 bytes, working buffers 144 bytes, streaming state 12 bytes\n";
+        "Memory: 308 bytes in all: weights 152 bytes, working buffers 144 bytes, streaming state 12 bytes\n";
 
     /// <summary>The weighted layers, for initialization and weight files.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -79,9 +79,9 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
 
     // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
     // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-    /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+    /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-    private readonly float[] _parameters = CreateInitialParameters();
+    private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
     /// <summary>simple_rnn: the sums before the activation, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -126,9 +126,9 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-    private static float[] CreateInitialParameters()
+    private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
     {
-        var parameters = new float[ParameterCount];
+        var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
         global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
         return parameters;
     }

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 730
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 6,248 bytes in all: weights 2,920 bytes, working buffers 3,276 bytes, streaming state 52 bytes
+    /// Memory: 6,312 bytes in all: weights 2,984 bytes, working buffers 3,276 bytes, streaming state 52 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 730 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 730\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 6,248 bytes in all: weights 2,920 bytes, working buffers 3,276 bytes, streaming state 52 bytes\n";
+            "Memory: 6,312 bytes in all: weights 2,984 bytes, working buffers 3,276 bytes, streaming state 52 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,9 +81,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>gru: the activated gates z, r, h of each step, [steps, 39].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -136,9 +136,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }

@@ -20,7 +20,7 @@ namespace Demo.Nesting
         /// Trainable params: 138
         /// Non-trainable params: 0
         /// _________________________________________________________________
-        /// Memory: 1,064 bytes in all: weights 552 bytes, working buffers 480 bytes, streaming state 32 bytes
+        /// Memory: 1,128 bytes in all: weights 616 bytes, working buffers 480 bytes, streaming state 32 bytes
         /// </code>
         /// <para><c>Parameters</c> holds the 138 weights flat, in Keras's order and layout (row-major):</para>
         /// <list type="bullet">
@@ -71,7 +71,7 @@ namespace Demo.Nesting
                 "Trainable params: 138\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n" +
-                "Memory: 1,064 bytes in all: weights 552 bytes, working buffers 480 bytes, streaming state 32 bytes\n";
+                "Memory: 1,128 bytes in all: weights 616 bytes, working buffers 480 bytes, streaming state 32 bytes\n";
 
             /// <summary>The weighted layers, for initialization and weight files.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -83,9 +83,9 @@ namespace Demo.Nesting
 
             // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
             // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-            /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+            /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _parameters = CreateInitialParameters();
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
             /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 16].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -138,9 +138,9 @@ namespace Demo.Nesting
             public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private static float[] CreateInitialParameters()
+            private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
             {
-                var parameters = new float[ParameterCount];
+                var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
                 global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
                 return parameters;
             }

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes
+    /// Memory: 83,928 bytes in all: weights 4,968 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -76,7 +76,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 83,864 bytes in all: weights 4,904 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes\n";
+            "Memory: 83,928 bytes in all: weights 4,968 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -90,9 +90,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -129,9 +129,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }
@@ -440,9 +440,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private sealed class Workspace : global::RnnCompiler.Training.IBatchShare
         {
-            /// <summary>The model's own array: every weight, flat, in Keras's order (see Parameters).</summary>
+            /// <summary>The model's own array: every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _parameters;
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters;
 
             /// <summary>The model's own array: gru: the hidden state that Step carries from call to call.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

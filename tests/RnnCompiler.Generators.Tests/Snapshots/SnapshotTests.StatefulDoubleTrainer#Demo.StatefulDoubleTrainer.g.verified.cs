@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes
+    /// Memory: 36,616 bytes in all: weights 1,272 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 36,552 bytes in all: weights 1,208 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes\n";
+            "Memory: 36,616 bytes in all: weights 1,272 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,9 +87,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _parameters = CreateInitialParameters();
 
         /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -154,9 +154,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<double>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static double[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<double> CreateInitialParameters()
         {
-            var parameters = new double[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<double>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<double>(s_layers, parameters, 0);
             return parameters;
         }

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes
+    /// Memory: 13,382,880 bytes in all: weights 656,488 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -72,7 +72,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,382,816 bytes in all: weights 656,424 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes\n";
+            "Memory: 13,382,880 bytes in all: weights 656,488 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -85,9 +85,9 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _parameters = CreateInitialParameters();
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>embedding: each step's embedding row, [sequences, steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -144,9 +144,9 @@ namespace Demo
         public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static float[] CreateInitialParameters()
+        private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
         {
-            var parameters = new float[ParameterCount];
+            var parameters = new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount);
             global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, parameters, 0);
             return parameters;
         }

@@ -289,7 +289,7 @@ public class BFloat16ModelTests(ITestOutputHelper output)
     {
         var compiled = new Bf16CompiledWeightsModel();
         Assert.False(Field<bool>(compiled, "_bf16Stale"), "the compiled-in copy should need no rounding at start");
-        ushort[] constant = (ushort[])Field<ushort[]>(compiled, "_bf16Weights").Clone();
+        ushort[] constant = Field<RnnCompiler.Kernels.AlignedBuffer<ushort>>(compiled, "_bf16Weights").Span.ToArray();
 
         var loaded = new Bf16RuntimeWeightsModel();
         using (FileStream file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Models", "compiled.safetensors")))
@@ -297,7 +297,7 @@ public class BFloat16ModelTests(ITestOutputHelper output)
             loaded.LoadWeights(file);
         }
 
-        Assert.Equal(Field<ushort[]>(loaded, "_bf16Weights"), constant);
+        Assert.Equal(Field<RnnCompiler.Kernels.AlignedBuffer<ushort>>(loaded, "_bf16Weights").Span.ToArray(), constant);
         float[] inputs = TestData.Uniform(6 * 3, seed: 1, scale: 1f);
         float[] expected = new float[2], actual = new float[2];
         loaded.Predict(inputs, expected);

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using RnnCompiler.Kernels;
 using Xunit;
 
@@ -363,5 +364,45 @@ public class KernelTests
         var error = Assert.Throws<ArgumentException>(() => MatrixKernels.MultiplyAdd<float>(new float[3], new float[10], 4, new float[4]));
         Assert.Equal("w", error.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => MatrixKernels.MultiplyAdd<float>(new float[3], new float[12], 3, new float[4]));
+    }
+
+    [Fact]
+    public void AlignedBuffer_starts_on_a_cache_line_for_every_element_size_and_keeps_its_contents()
+    {
+        for (int length = 0; length < 40; length++)
+        {
+            AssertAligned(new AlignedBuffer<float>(length).Span, length);
+            Assert.All(new AlignedBuffer<float>(length).Span.ToArray(), value => Assert.Equal(0f, value));
+            AssertAligned(new AlignedBuffer<double>(length).Span, length);
+            AssertAligned(new AlignedBuffer<ushort>(length).Span, length);
+            AssertAligned(new AlignedBuffer<byte>(length).Span, length);
+        }
+
+        float[] contents = TestData.Uniform(1000, seed: 3);
+        var copy = new AlignedBuffer<float>(contents);
+        Assert.Equal(contents, copy.Span.ToArray());
+        ReadOnlySpan<float> read = copy;
+        Span<float> written = copy;
+        written[999] = 7f;
+        Assert.Equal(7f, read[999]);
+        Assert.Equal(1000 * 4 + 64, AlignedBuffer<float>.AllocatedBytes(1000));
+        Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => new AlignedBuffer<float>(-1)).ParamName);
+    }
+
+    [Fact]
+    public void A_generated_model_holds_its_weights_on_a_cache_line()
+    {
+        AssertAligned(new RnnCompiler.Tests.Models.F32Lstm64x128x10().Parameters, RnnCompiler.Tests.Models.F32Lstm64x128x10.ParameterCount);
+    }
+
+    private static void AssertAligned<T>(Span<T> span, int length)
+        where T : unmanaged
+    {
+        Assert.Equal(length, span.Length);
+        if (length > 0)
+        {
+            nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref span[0]);
+            Assert.Equal(0, address % 64);
+        }
     }
 }
