@@ -29,8 +29,8 @@ internal static class BFloat16Emitter
         writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(compiled
-            ? $"private readonly {ModelEmitter.AlignedBuffer}<ushort> {buffer.Name} = new(CompiledBFloat16Weights);"
-            : $"private readonly {ModelEmitter.AlignedBuffer}<ushort> {buffer.Name} = new({buffer.Size});");
+            ? $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new(CompiledBFloat16Weights);"
+            : $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new({buffer.Size});");
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
         writer.WriteLine(context.GeneratedCode);

@@ -32,7 +32,16 @@ internal static class DocumentationWriter
         lines.Add("Non-trainable params: 0");
         lines.Add(new('_', LineWidth));
         (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(model);
-        string bfloat16 = model.BFloat16Weights ? $" (with the bfloat16 kernels' {Bytes((2L * PackedWeights.Count(model)) + BufferSpec.AlignmentPadding)})" : string.Empty;
+        long size = model.IsDouble ? 8 : 4;
+        string bfloat16 = string.Empty;
+        foreach (BufferSpec buffer in BufferPlan.For(model))
+        {
+            if (buffer.Kind == BufferKind.Weights && buffer.ElementType == "ushort")
+            {
+                bfloat16 = $" (with the bfloat16 kernels' {Bytes(buffer.AllocatedBytes(size))})";
+            }
+        }
+
         lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}{bfloat16}, working buffers {Bytes(working)}{(model.HasWorkspaces ? $" ({Int(model.Workers)} workspaces)" : string.Empty)}, streaming state {Bytes(streaming)}"
             + (model.Training is null ? string.Empty : $", training {Bytes(training)}"));
         return lines.ToArray();

@@ -171,7 +171,7 @@ internal static class ModelEmitter
             writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine(buffer.Kind == BufferKind.Weights
-                ? $"private readonly {AlignedBuffer}<{t}> {buffer.Name} = CreateInitialParameters();"
+                ? $"private readonly {FieldType(buffer, t)} {buffer.Name} = CreateInitialParameters();"
                 : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
             writer.WriteLine();
         }

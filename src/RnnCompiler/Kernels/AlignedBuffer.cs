@@ -16,7 +16,8 @@ namespace RnnCompiler.Kernels;
 /// straddle two cache lines. A plain array's elements start wherever the allocator put it (8 bytes past a boundary
 /// modulo 64 is common), and that changes from one process to the next.
 /// </remarks>
-/// <typeparam name="T">The element type.</typeparam>
+/// <typeparam name="T">The element type: 1, 2, 4 or 8 bytes (an array's elements start on an 8-byte boundary, so
+/// only these sizes can reach a 64-byte one by skipping whole elements).</typeparam>
 public readonly struct AlignedBuffer<T>
     where T : unmanaged
 {
@@ -29,9 +30,15 @@ public readonly struct AlignedBuffer<T>
     /// <summary>A buffer of <paramref name="length"/> zeros.</summary>
     /// <param name="length">The number of elements; not negative.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not 1, 2, 4 or 8 bytes.</exception>
     public AlignedBuffer(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (Unsafe.SizeOf<T>() is not (1 or 2 or 4 or 8))
+        {
+            throw new NotSupportedException($"AlignedBuffer holds elements of 1, 2, 4 or 8 bytes; {typeof(T).Name} has {Unsafe.SizeOf<T>()}.");
+        }
+
         int padding = Alignment / Unsafe.SizeOf<T>();
         _array = GC.AllocateArray<T>(length + padding, pinned: true);
         nint address = Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0); // valid for good: the array is pinned

@@ -64,7 +64,7 @@ public static partial class MatrixKernels
         {
             // Too large for L1: the vector-wide columns in address order (MatrixKernels.Streaming.cs), the rest below.
             column = StreamedColumns<T>(columns);
-            StreamRows<T, TWeight, TFormat>(ref xRef, rows, ref wRef, ref xRef, 0, ref wRef, stride, ref yRef, column);
+            StreamRows<T, TWeight, TFormat>(ref xRef, rows, ref wRef, ref xRef, hRows: 0, ref wRef, stride, ref yRef, column); // no second matrix
         }
 
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)

@@ -387,6 +387,7 @@ public class KernelTests
         Assert.Equal(7f, read[999]);
         Assert.Equal(1000 * 4 + 64, AlignedBuffer<float>.AllocatedBytes(1000));
         Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => new AlignedBuffer<float>(-1)).ParamName);
+        Assert.Throws<NotSupportedException>(() => new AlignedBuffer<decimal>(1)); // 16 bytes: no whole-element step reaches a boundary
     }
 
     [Fact]
