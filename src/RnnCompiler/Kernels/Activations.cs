@@ -316,7 +316,7 @@ public static partial class Activations
         ref T yRef = ref MemoryMarshal.GetReference(y);
         int count = x.Length;
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
             i = MapColumns<TOperation, Simd512<T>, T>(ref xRef, ref yRef, count, i);
         }

@@ -76,7 +76,7 @@ public static partial class MatrixKernels
             StreamRows<T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, (nuint)columns, ref yRef, column);
         }
 
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
             column = AffineColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, xRows, ref wRef, ref hRef, hRows, ref uRef, ref bRef, ref yRef, columns, column);
         }

@@ -30,7 +30,7 @@ public static partial class MatrixKernels
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T dRef = ref MemoryMarshal.GetReference(d);
         ref T wRef = ref MemoryMarshal.GetReference(w);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
         {
             AddOuterRows<Simd512<T>, T>(ref xRef, x.Length, ref dRef, columns, ref wRef, (nuint)stride);
         }
@@ -86,7 +86,7 @@ public static partial class MatrixKernels
         ref T dRef = ref MemoryMarshal.GetReference(d);
         ref T wRef = ref MemoryMarshal.GetReference(w);
         ref T yRef = ref MemoryMarshal.GetReference(y);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
         {
             MultiplyTransposedAddRows<Simd512<T>, T>(ref dRef, columns, ref wRef, (nuint)stride, ref yRef, y.Length);
         }
@@ -129,7 +129,7 @@ public static partial class MatrixKernels
         int n = x.Length;
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T yRef = ref MemoryMarshal.GetReference(y);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
             AxpyWidth<Simd512<T>, T>(a, ref xRef, ref yRef, n);
         }
@@ -213,7 +213,7 @@ public static partial class MatrixKernels
         where TWeight : unmanaged
         where TFormat : struct, IWeightFormat<T, TWeight>
     {
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && n >= Vector512<T>.Count)
         {
             return DotWidth<Simd512<T>, T, TWeight, TFormat>(ref a, ref b, n);
         }

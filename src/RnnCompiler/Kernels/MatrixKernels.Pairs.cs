@@ -26,7 +26,7 @@ public static partial class MatrixKernels
     /// </summary>
     private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorPaths.Use512)
         {
             return StreamPairsWidth<Simd512<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
         }

@@ -47,7 +47,7 @@ public static partial class MatrixKernels
         ref T cRef = ref MemoryMarshal.GetReference(c);
         var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
         int column = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
         {
             column = TransposedProductColumns<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
         }
@@ -101,7 +101,7 @@ public static partial class MatrixKernels
         ref T bRef = ref MemoryMarshal.GetReference(b);
         ref T cRef = ref MemoryMarshal.GetReference(c);
         var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && depth >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && depth >= Vector512<T>.Count)
         {
             ProductTransposedRows<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape);
         }
@@ -153,7 +153,7 @@ public static partial class MatrixKernels
         ref T cRef = ref MemoryMarshal.GetReference(c);
         var shape = new ProductShape(aStride, bStride, cStride, depth, rows, columns);
         int column = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
         {
             column = ProductColumns<Simd512<T>, T>(ref aRef, ref bRef, ref cRef, shape, column);
         }

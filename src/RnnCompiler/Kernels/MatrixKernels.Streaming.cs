@@ -36,7 +36,7 @@ public static partial class MatrixKernels
     private static int StreamedColumns<T>(int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
             return columns - columns % Vector512<T>.Count;
         }
@@ -83,7 +83,7 @@ public static partial class MatrixKernels
         ref TWeight uFrom = ref Unsafe.Add(ref u, c);
         ref T yFrom = ref Unsafe.Add(ref y, c);
         int count = columns - column;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
             StreamRowsWidth<Simd512<T>, T, TWeight, TFormat>(ref x, xRows, ref wFrom, stride, ref yFrom, count);
             StreamRowsWidth<Simd512<T>, T, TWeight, TFormat>(ref h, hRows, ref uFrom, stride, ref yFrom, count);

@@ -67,7 +67,7 @@ public static partial class MatrixKernels
             StreamRows<T, TWeight, TFormat>(ref xRef, rows, ref wRef, ref xRef, hRows: 0, ref wRef, stride, ref yRef, column); // no second matrix
         }
 
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns - column >= Vector512<T>.Count)
         {
             column = MultiplyAddColumns<Simd512<T>, T, TWeight, TFormat>(ref xRef, rows, ref wRef, stride, ref yRef, columns, column);
         }
@@ -306,7 +306,7 @@ public static partial class MatrixKernels
             ref T x4 = ref Unsafe.Add(ref xRef, t * inputs);
             ref T y4 = ref Unsafe.Add(ref yRef, t * outputs);
             int column = 0;
-            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && outputs - column >= Vector512<T>.Count)
+            if (VectorPaths.Use512 && Vector512<T>.IsSupported && outputs - column >= Vector512<T>.Count)
             {
                 column = ProjectFourColumns<Simd512<T>, T, TWeight, TFormat>(ref x4, inputs, ref wRef, ref bRef, ref y4, outputs, column);
             }

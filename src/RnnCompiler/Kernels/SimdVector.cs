@@ -101,6 +101,18 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> MultiplyAdd(Simd512<T> a, Simd512<T> b, Simd512<T> c)
     {
+#if RNN_EMULATE_VECTOR512
+        // The Emulate512 test build (VectorPaths): fused in software too, as on every AVX-512 machine.
+        if (typeof(T) == typeof(float))
+        {
+            return new(Vector512.FusedMultiplyAdd(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>());
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            return new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
+        }
+#endif
         if (typeof(T) == typeof(float))
         {
             return new(Vector512.MultiplyAddEstimate(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>());

@@ -174,7 +174,7 @@ public static partial class GruLayer
         bool hasPrevious = !previous.IsEmpty;
         ref T previousRef = ref hasPrevious ? ref MemoryMarshal.GetReference(previous) : ref hRef;
         int j = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
             j = UpdateColumns<Simd512<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }

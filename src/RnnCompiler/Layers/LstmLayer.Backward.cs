@@ -137,7 +137,7 @@ public static partial class LstmLayer
         ref T ggRef = ref MemoryMarshal.GetReference(gateGradients);
         bool hasCell = !previousCell.IsEmpty;
         int j = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
             j = GateGradientsWidth<Simd512<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
         }

@@ -91,7 +91,7 @@ public static partial class LstmLayer
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
             // A state of exactly one vector: the whole step in one method, the four gate sums in registers throughout.
-            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && units == Vector512<T>.Count)
+            if (VectorPaths.Use512 && Vector512<T>.IsSupported && units == Vector512<T>.Count)
             {
                 StepOneVector<Simd512<T>, T>(x, kernel, recurrentKernel, bias, hidden, cell, g);
                 return;
@@ -175,7 +175,7 @@ public static partial class LstmLayer
         bool hasCell = !previousCell.IsEmpty;
         ref T previousRef = ref hasCell ? ref MemoryMarshal.GetReference(previousCell) : ref cRef;
         int j = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
             j = UpdateColumns<Simd512<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }

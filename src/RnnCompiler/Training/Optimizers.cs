@@ -158,7 +158,7 @@ public static class Optimizers
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
             i = RunWidth<Simd512<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
         }
