@@ -145,6 +145,6 @@ public class TrainingEmbedLstm128x10
         return _torch.TrainBatch();
     }
 
-    [Benchmark(Description = "FMA peak, 2^20 float MACs")]
+    [Benchmark(Description = "FMA peak, about 2^20 float MACs")]
     public float FmaPeak() => MachineLimits.Peak();
 }
