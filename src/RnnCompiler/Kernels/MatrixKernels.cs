@@ -13,7 +13,6 @@ namespace RnnCompiler.Kernels;
 /// </summary>
 public static partial class MatrixKernels
 {
-
     /// <summary>
     /// <c>y[j] += Σ_i x[i] · w[i · stride + j]</c> for every <c>j &lt; y.Length</c>: a row vector times the column block
     /// of a row-major matrix whose rows are <paramref name="stride"/> elements apart.

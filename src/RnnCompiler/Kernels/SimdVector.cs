@@ -101,26 +101,23 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> MultiplyAdd(Simd512<T> a, Simd512<T> b, Simd512<T> c)
     {
+        // The Emulate512 test build (VectorPaths) fuses in software too, as every AVX-512 machine does.
+        if (typeof(T) == typeof(float))
+        {
 #if RNN_EMULATE_VECTOR512
-        // The Emulate512 test build (VectorPaths): fused in software too, as on every AVX-512 machine.
-        if (typeof(T) == typeof(float))
-        {
             return new(Vector512.FusedMultiplyAdd(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>());
-        }
-
-        if (typeof(T) == typeof(double))
-        {
-            return new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
-        }
-#endif
-        if (typeof(T) == typeof(float))
-        {
+#else
             return new(Vector512.MultiplyAddEstimate(a._value.AsSingle(), b._value.AsSingle(), c._value.AsSingle()).As<float, T>());
+#endif
         }
 
         if (typeof(T) == typeof(double))
         {
+#if RNN_EMULATE_VECTOR512
+            return new(Vector512.FusedMultiplyAdd(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
+#else
             return new(Vector512.MultiplyAddEstimate(a._value.AsDouble(), b._value.AsDouble(), c._value.AsDouble()).As<double, T>());
+#endif
         }
 
         return new(a._value * b._value + c._value);
