@@ -14,7 +14,7 @@ public static partial class MatrixKernels
     /// </summary>
     /// <remarks>
     /// Each column sums the bias, then the rows of <paramref name="w"/> in order, then the rows of <paramref name="u"/>
-    /// in order: the order <see cref="Project{T}"/> followed by <see cref="MultiplyAdd{T}"/> uses, so a step computed here
+    /// in order: the order <see cref="Project{T}"/> followed by <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/> uses, so a step computed here
     /// gives bit for bit what the same step gives inside a sequence.
     /// </remarks>
     /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>
@@ -46,7 +46,7 @@ public static partial class MatrixKernels
         AffineCore<T, T, SameFormat<T>>(x, ref MemoryMarshal.GetReference(w), h, ref MemoryMarshal.GetReference(u), bias, y);
     }
 
-    /// <summary><see cref="Affine{T}"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    /// <summary><see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
     private static void AffineCore<T, TWeight, TFormat>(ReadOnlySpan<T> x, ref TWeight wRef, ReadOnlySpan<T> h, ref TWeight uRef, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged

@@ -13,7 +13,7 @@ public static partial class MatrixKernels
 {
     /// <summary>
     /// <c>y[j] += Σ_i x[i] · w[i · stride + j]</c> for every <c>j &lt; y.Length</c>, with <paramref name="w"/> in bfloat16
-    /// (<see cref="BFloat16"/>): the float <see cref="MultiplyAdd{T}"/> on the widened weights, summed in the same order.
+    /// (<see cref="BFloat16"/>): the float <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/> on the widened weights, summed in the same order.
     /// </summary>
     /// <param name="x">The row vector, one element per matrix row.</param>
     /// <param name="w">The matrix as bfloat16 bits, starting at the first column of the block.</param>
@@ -76,7 +76,7 @@ public static partial class MatrixKernels
 
     /// <summary>
     /// <c>y = bias + x · w + h · u</c> in one pass with <paramref name="w"/> and <paramref name="u"/> in bfloat16: the float
-    /// <see cref="Affine{T}"/> (a streaming step's products and bias, accumulators in registers to one store) on the
+    /// <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> (a streaming step's products and bias, accumulators in registers to one store) on the
     /// widened weights, summed in the same order, so a step gives what the same step gives inside a bfloat16 sequence.
     /// </summary>
     /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>

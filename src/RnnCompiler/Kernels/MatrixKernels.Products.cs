@@ -124,7 +124,7 @@ public static partial class MatrixKernels
     /// <c>j &lt; columns</c>, <c>k &lt; depth</c>: <c>C += A·B</c> with A [rows, depth] and B [depth, columns], e.g. one
     /// step of a batch run in lock step, <c>gates[s] += h[s] · U</c> for every sequence s at once. Each element of C sums
     /// its products in order of k, one fused multiply-add at a time from its own value, as
-    /// <see cref="MultiplyAdd{T}"/> does for one row: a row of C gets the same bits whichever rows it is computed with.
+    /// <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/> does for one row: a row of C gets the same bits whichever rows it is computed with.
     /// </summary>
     /// <param name="a">A, [rows, depth] with rows <paramref name="aStride"/> apart (e.g. each sequence's state).</param>
     /// <param name="aStride">The distance between two rows of <paramref name="a"/>; at least <paramref name="depth"/>.</param>

@@ -52,7 +52,7 @@ public static partial class MatrixKernels
         MultiplyAddCore<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), rows, ref MemoryMarshal.GetReference(w), (nuint)stride, ref MemoryMarshal.GetReference(y), columns);
     }
 
-    /// <summary>The width ladder of <see cref="MultiplyAdd{T}"/>, for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    /// <summary>The width ladder of <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/>, for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
     private static void MultiplyAddCore<T, TWeight, TFormat>(ref T xRef, int rows, ref TWeight wRef, nuint stride, ref T yRef, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -344,7 +344,7 @@ public static partial class MatrixKernels
     /// <summary>
     /// <c>y[s] = bias + x[s] · w</c> for the four rows s of <paramref name="x"/> and <paramref name="y"/>, three vectors
     /// of columns at a time, then two, then one; returns the first column left for a narrower vector. Rows are summed in
-    /// order, as <see cref="MultiplyAdd{T}"/> sums them, so the results are the same as four separate products.
+    /// order, as <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/> sums them, so the results are the same as four separate products.
     /// </summary>
     /// <remarks>
     /// Not inlined on purpose: inlined into a generated training method, the JIT ran out of inlining budget here and

@@ -36,13 +36,19 @@ public static partial class GruLayer
     /// </param>
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
     /// <param name="scratch">Working space of 3 × units.</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: Keras's row-major layout, or (reset after only) a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
+    /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch)
+        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        CheckLayout(resetAfter, recurrentLayout);
         int width = 3 * units;
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
         ReadOnlySpan<T> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
@@ -60,7 +66,7 @@ public static partial class GruLayer
                 recurrentBias.CopyTo(recurrent);
                 if (!previous.IsEmpty)
                 {
-                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent);
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent, recurrentLayout);
                 }
 
                 // Gates, candidate and the new state, fused into one pass over the units.
@@ -132,12 +138,18 @@ public static partial class GruLayer
     /// <param name="gates">Receives the activated z, r, ĥ, [3 × units].</param>
     /// <param name="candidates">Receives <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [units].</param>
     /// <param name="scratch">Working space of 3 × units.</param>
+    /// <param name="layout">
+    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
+    /// (reset after only) copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// </param>
+    /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
-        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch)
+        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch, MatrixLayout layout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        CheckLayout(resetAfter, layout);
         if (!resetAfter)
         {
             // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
@@ -148,9 +160,17 @@ public static partial class GruLayer
         int width = 3 * units;
         Span<T> g = gates.Slice(0, width);
         Span<T> recurrent = scratch.Slice(0, width);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g);
-        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, layout);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, layout);
         UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+    }
+
+    private static void CheckLayout(bool resetAfter, MatrixLayout layout)
+    {
+        if (!resetAfter && layout != MatrixLayout.RowMajor)
+        {
+            throw new ArgumentException("Reset before reads the candidate's block of the recurrent kernel on its own, so its kernels must be row-major.", nameof(layout));
+        }
     }
 
     /// <summary>

@@ -35,11 +35,15 @@ public static partial class LstmLayer
     /// <param name="gates">Receives the activated gates i, f, g, o of each step, [steps, 4 × units].</param>
     /// <param name="cells">Receives c of each step, [steps, units].</param>
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: Keras's row-major layout, or a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
-        Span<T> gates, Span<T> cells, Span<T> hidden)
+        Span<T> gates, Span<T> cells, Span<T> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
@@ -52,7 +56,7 @@ public static partial class LstmLayer
             Span<T> g = gates.Slice(t * width, width);
             if (!previousHidden.IsEmpty)
             {
-                MatrixKernels.MultiplyAdd(previousHidden.Slice(0, units), recurrentKernel, width, g);
+                MatrixKernels.MultiplyAdd(previousHidden.Slice(0, units), recurrentKernel, width, g, recurrentLayout);
             }
 
             Span<T> c = cells.Slice(t * units, units);
@@ -78,16 +82,22 @@ public static partial class LstmLayer
     /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
     /// <param name="cell">c: the cell before the step in, the cell after it out, [units].</param>
     /// <param name="gates">Receives the activated gates i, f, g, o, [4 × units].</param>
+    /// <param name="layout">
+    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
+    /// copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// </param>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
-        Span<T> hidden, Span<T> cell, Span<T> gates)
+        Span<T> hidden, Span<T> cell, Span<T> gates, MatrixLayout layout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
         Span<T> g = gates.Slice(0, width);
         ReadOnlySpan<T> x = input.Slice(0, inputSize);
-        if (hidden.Length >= units && cell.Length >= units && bias.Length >= width
+        bool rowMajor = layout == MatrixLayout.RowMajor
+            || (!MatrixKernels.UsesPanels<T>(inputSize, width) && !MatrixKernels.UsesPanels<T>(units, width));
+        if (rowMajor && hidden.Length >= units && cell.Length >= units && bias.Length >= width
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
             // A state of exactly one vector: the whole step in one method, the four gate sums in registers throughout.
@@ -104,7 +114,7 @@ public static partial class LstmLayer
             }
         }
 
-        MatrixKernels.Affine(x, kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g);
+        MatrixKernels.Affine(x, kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, layout);
         ActivateAndUpdate(g, cell, cell, hidden, units);
     }
 

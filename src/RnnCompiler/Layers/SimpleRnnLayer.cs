@@ -23,11 +23,15 @@ public static partial class SimpleRnnLayer
     /// <param name="initialHidden">h before the first step processed, [units]; empty for zeros.</param>
     /// <param name="preactivations">Working space [steps, units]: the sums before g.</param>
     /// <param name="hidden">Receives h of each step, [steps, units]; row t belongs to input step t in both directions.</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: Keras's row-major layout, or a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> preactivations, Span<T> hidden)
+        Span<T> preactivations, Span<T> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, units), preactivations);
@@ -38,7 +42,7 @@ public static partial class SimpleRnnLayer
             Span<T> sum = preactivations.Slice(t * units, units);
             if (!previous.IsEmpty)
             {
-                MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, units, sum);
+                MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, units, sum, recurrentLayout);
             }
 
             Span<T> h = hidden.Slice(t * units, units);
@@ -62,15 +66,19 @@ public static partial class SimpleRnnLayer
     /// <param name="activation">g: Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
     /// <param name="preactivations">Receives the sums before g, [units].</param>
+    /// <param name="layout">
+    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
+    /// copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// </param>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
-        Span<T> hidden, Span<T> preactivations)
+        Span<T> hidden, Span<T> preactivations, MatrixLayout layout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Span<T> sum = preactivations.Slice(0, units);
         Span<T> h = hidden.Slice(0, units);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum, layout);
         sum.CopyTo(h);
         Activations.Apply(activation, h);
     }

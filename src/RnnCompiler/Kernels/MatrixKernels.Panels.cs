@@ -1,0 +1,319 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace RnnCompiler.Kernels;
+
+// Panels: a weight matrix laid out so that a streamed product reads it in address order.
+//
+// Row streaming (MatrixKernels.Streaming.cs) reads a row-major matrix four rows at a time: four runs of two vectors,
+// each a whole row (2 KB for 512 columns) from the next. The hardware prefetchers see four short streams that restart
+// every row group. On Zen 5 that pattern read a 384 KB matrix from L2 at 106–115 GB/s, where one sequential stream
+// read 184–214 GB/s. In panel order the same product reads one stream: the rows in groups of eight and, within a
+// group, blocks of two vectors of columns, each block holding its eight rows' runs one after the other. Eight rows by
+// two vectors read that way ran at 161–178 GB/s in the same micro-benchmark (eight rows by one vector 152–167, four
+// rows by two vectors 137, eight rows by four vectors 115: its 32 broadcasts, sums and loads do not fit the registers).
+//
+// Every column still sums its rows in order, one multiply-add at a time from its own value, so a product over panels
+// gives bit for bit what the row-major kernels give. The layout depends on the widest vector the machine accelerates,
+// so it is never stored: a model packs its kernels once (PackPanels) into a copy that Predict and Step read.
+public static partial class MatrixKernels
+{
+    /// <summary>The rows of one panel: each block of columns holds this many rows' runs back to back.</summary>
+    private const int PanelRows = 8;
+
+    /// <summary>
+    /// True when <see cref="PackPanels{T}"/> reorders a [<paramref name="rows"/>, <paramref name="columns"/>] matrix on
+    /// this machine: the matrix is large enough to be read from L2 (32 KB or more, as for row streaming), there is vector
+    /// hardware, and the columns are a whole number of its vectors. Otherwise the packed copy is the matrix as it is, and
+    /// the products read it as <see cref="MatrixLayout.RowMajor"/>.
+    /// </summary>
+    /// <param name="rows">The rows of the matrix.</param>
+    /// <param name="columns">The columns of the matrix.</param>
+    /// <returns>Whether the matrix is held in panels.</returns>
+    public static bool UsesPanels<T>(int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = PanelVector<T>();
+        return width > 0 && rows > 0 && columns > 0 && columns % width == 0 && Streams<T>(rows, columns);
+    }
+
+    /// <summary>
+    /// Copies a row-major [<paramref name="rows"/>, <paramref name="columns"/>] matrix into <paramref name="packed"/> in
+    /// the <see cref="MatrixLayout.Panels"/> order of this machine (see <see cref="UsesPanels{T}"/>; when it does not
+    /// apply, the copy keeps the row-major order). Both spans hold <c>rows × columns</c> elements.
+    /// </summary>
+    /// <param name="matrix">The matrix, [rows, columns] row-major, e.g. a kernel in <c>Parameters</c>.</param>
+    /// <param name="rows">The rows of the matrix.</param>
+    /// <param name="columns">The columns of the matrix.</param>
+    /// <param name="packed">Receives the copy; must not overlap <paramref name="matrix"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="columns"/> is negative.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than <c>rows × columns</c>, or the two overlap.</exception>
+    public static void PackPanels<T>(ReadOnlySpan<T> matrix, int rows, int columns, Span<T> packed)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        long size = (long)rows * columns;
+        if (matrix.Length < size)
+        {
+            throw new ArgumentException($"The matrix needs [{rows}, {columns}] = {size} elements; it has {matrix.Length}.", nameof(matrix));
+        }
+
+        if (packed.Length < size)
+        {
+            throw new ArgumentException($"The packed copy needs {size} elements; it has {packed.Length}.", nameof(packed));
+        }
+
+        if (matrix.Slice(0, (int)size).Overlaps(packed.Slice(0, (int)size)))
+        {
+            throw new ArgumentException("The packed copy must not overlap the matrix.", nameof(packed));
+        }
+
+        if (!UsesPanels<T>(rows, columns))
+        {
+            matrix.Slice(0, (int)size).CopyTo(packed);
+            return;
+        }
+
+        int width = PanelVector<T>();
+        int to = 0;
+        for (int group = 0; group < rows; group += PanelRows)
+        {
+            int height = Math.Min(PanelRows, rows - group);
+            for (int column = 0; column < columns; column += 2 * width)
+            {
+                int block = Math.Min(2 * width, columns - column);
+                for (int row = group; row < group + height; row++)
+                {
+                    matrix.Slice(row * columns + column, block).CopyTo(packed.Slice(to, block));
+                    to += block;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/> for a matrix in the given layout:
+    /// <c>y[j] += Σ_i x[i] · w[i, j]</c> with <paramref name="w"/> as <see cref="PackPanels{T}"/> wrote it, summed in the
+    /// same order, so with the same bits.
+    /// </summary>
+    /// <param name="x">The row vector, one element per matrix row.</param>
+    /// <param name="w">The matrix: row-major with rows <paramref name="stride"/> apart, or a packed copy of a whole [x.Length, y.Length] matrix.</param>
+    /// <param name="stride">The distance between two rows of a row-major <paramref name="w"/>; <c>y.Length</c> for a packed one.</param>
+    /// <param name="y">The accumulators, one per column; must not overlap the inputs.</param>
+    /// <param name="layout">How <paramref name="w"/> is laid out.</param>
+    /// <exception cref="ArgumentException">The spans are too short for the shapes, or a packed matrix's stride is not its column count.</exception>
+    public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, int stride, Span<T> y, MatrixLayout layout)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (layout == MatrixLayout.Panels)
+        {
+            if (stride != y.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
+            }
+
+            if (UsesPanels<T>(x.Length, y.Length))
+            {
+                CheckPacked(w.Length, x.Length, y.Length, nameof(w));
+                StreamPanels(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(y), y.Length);
+                return;
+            }
+        }
+
+        MultiplyAdd(x, w, stride, y);
+    }
+
+    /// <summary>
+    /// <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/>
+    /// with <paramref name="w"/> and <paramref name="u"/> in the given layout: <c>y = bias + x · w + h · u</c>, each column
+    /// summed in the same order, so with the same bits.
+    /// </summary>
+    /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>
+    /// <param name="w">[x.Length, y.Length], in <paramref name="layout"/>.</param>
+    /// <param name="h">The state row, one element per row of <paramref name="u"/>; empty for no recurrent product.</param>
+    /// <param name="u">[h.Length, y.Length], in <paramref name="layout"/>; ignored when <paramref name="h"/> is empty.</param>
+    /// <param name="bias">[y.Length].</param>
+    /// <param name="y">Receives the sums; must not overlap the inputs.</param>
+    /// <param name="layout">How <paramref name="w"/> and <paramref name="u"/> are laid out.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, ReadOnlySpan<T> u, ReadOnlySpan<T> bias, Span<T> y, MatrixLayout layout)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int columns = y.Length;
+        bool wPanels = layout == MatrixLayout.Panels && UsesPanels<T>(x.Length, columns);
+        bool uPanels = layout == MatrixLayout.Panels && !h.IsEmpty && UsesPanels<T>(h.Length, columns);
+        if (!wPanels && !uPanels)
+        {
+            Affine(x, w, h, u, bias, y);
+            return;
+        }
+
+        // One matrix or both in panels: the columns are whole vectors and the pair is streamed, so the row-major kernel
+        // would copy the bias and stream every column, rows of w then rows of u. The same here, each from its own layout.
+        if (bias.Length < columns)
+        {
+            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
+        }
+
+        CheckPacked(w.Length, x.Length, columns, nameof(w));
+        CheckPacked(u.Length, h.Length, columns, nameof(u));
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        bias.Slice(0, columns).CopyTo(y);
+        StreamEither(x, w, wPanels, ref yRef, columns);
+        StreamEither(h, u, uPanels, ref yRef, columns);
+    }
+
+    /// <summary>One matrix of a streamed <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout)"/>, in panels or row by row.</summary>
+    private static void StreamEither<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, bool panels, ref T y, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T xRef = ref MemoryMarshal.GetReference(x);
+        ref T wRef = ref MemoryMarshal.GetReference(w);
+        if (panels)
+        {
+            StreamPanels(ref xRef, x.Length, ref wRef, ref y, columns);
+        }
+        else
+        {
+            StreamRows<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, ref xRef, hRows: 0, ref wRef, (nuint)columns, ref y, columns); // no second matrix
+        }
+    }
+
+    private static void CheckPacked(int length, int rows, int columns, string name)
+    {
+        if (length < (long)rows * columns)
+        {
+            throw new ArgumentException($"{name} needs [{rows}, {columns}] = {(long)rows * columns} elements; it has {length}.", name);
+        }
+    }
+
+    /// <summary>The vector width, in elements, that panels are cut for: the widest accelerated one; 0 without vector hardware.</summary>
+    private static int PanelVector<T>()
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
+        {
+            return Vector512<T>.Count;
+        }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            return Vector256<T>.Count;
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            return Vector128<T>.Count;
+        }
+
+        return 0;
+    }
+
+    /// <summary><c>y += x · w</c> over a matrix in panels, at the width <see cref="PanelVector{T}"/> cut them for.</summary>
+    private static void StreamPanels<T>(ref T x, int rows, ref T w, ref T y, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported)
+        {
+            StreamPanelsWidth<Simd512<T>, T>(ref x, rows, ref w, ref y, columns);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            StreamPanelsWidth<Simd256<T>, T>(ref x, rows, ref w, ref y, columns);
+        }
+        else
+        {
+            StreamPanelsWidth<Simd128<T>, T>(ref x, rows, ref w, ref y, columns);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StreamPanels{T}"/> at one width: per group of eight rows, eight broadcasts; per block, two vectors of y
+    /// loaded, sixteen multiply-adds over the block's sixteen consecutive weight vectors, two stores (a last block of one
+    /// vector when the columns are an odd number of vectors); the rows past the last group of eight one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StreamPanelsWidth<TVector, T>(ref T x, int rows, ref T w, ref T y, int columns)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint v = (nuint)TVector.Count;
+        nuint end = (nuint)columns;
+        nuint p = 0;
+        int i = 0;
+        for (; i + PanelRows <= rows; i += PanelRows)
+        {
+            TVector x0 = TVector.Create(Unsafe.Add(ref x, i));
+            TVector x1 = TVector.Create(Unsafe.Add(ref x, i + 1));
+            TVector x2 = TVector.Create(Unsafe.Add(ref x, i + 2));
+            TVector x3 = TVector.Create(Unsafe.Add(ref x, i + 3));
+            TVector x4 = TVector.Create(Unsafe.Add(ref x, i + 4));
+            TVector x5 = TVector.Create(Unsafe.Add(ref x, i + 5));
+            TVector x6 = TVector.Create(Unsafe.Add(ref x, i + 6));
+            TVector x7 = TVector.Create(Unsafe.Add(ref x, i + 7));
+            nuint j = 0;
+            for (; j + 2 * v <= end; j += 2 * v, p += 16 * v)
+            {
+                TVector a = TVector.Load(ref y, j);
+                TVector b = TVector.Load(ref y, j + v);
+                a = TVector.MultiplyAdd(x0, TVector.Load(ref w, p), a);
+                b = TVector.MultiplyAdd(x0, TVector.Load(ref w, p + v), b);
+                a = TVector.MultiplyAdd(x1, TVector.Load(ref w, p + 2 * v), a);
+                b = TVector.MultiplyAdd(x1, TVector.Load(ref w, p + 3 * v), b);
+                a = TVector.MultiplyAdd(x2, TVector.Load(ref w, p + 4 * v), a);
+                b = TVector.MultiplyAdd(x2, TVector.Load(ref w, p + 5 * v), b);
+                a = TVector.MultiplyAdd(x3, TVector.Load(ref w, p + 6 * v), a);
+                b = TVector.MultiplyAdd(x3, TVector.Load(ref w, p + 7 * v), b);
+                a = TVector.MultiplyAdd(x4, TVector.Load(ref w, p + 8 * v), a);
+                b = TVector.MultiplyAdd(x4, TVector.Load(ref w, p + 9 * v), b);
+                a = TVector.MultiplyAdd(x5, TVector.Load(ref w, p + 10 * v), a);
+                b = TVector.MultiplyAdd(x5, TVector.Load(ref w, p + 11 * v), b);
+                a = TVector.MultiplyAdd(x6, TVector.Load(ref w, p + 12 * v), a);
+                b = TVector.MultiplyAdd(x6, TVector.Load(ref w, p + 13 * v), b);
+                a = TVector.MultiplyAdd(x7, TVector.Load(ref w, p + 14 * v), a);
+                b = TVector.MultiplyAdd(x7, TVector.Load(ref w, p + 15 * v), b);
+                TVector.Store(a, ref y, j);
+                TVector.Store(b, ref y, j + v);
+            }
+
+            if (j < end)
+            {
+                TVector a = TVector.Load(ref y, j);
+                a = TVector.MultiplyAdd(x0, TVector.Load(ref w, p), a);
+                a = TVector.MultiplyAdd(x1, TVector.Load(ref w, p + v), a);
+                a = TVector.MultiplyAdd(x2, TVector.Load(ref w, p + 2 * v), a);
+                a = TVector.MultiplyAdd(x3, TVector.Load(ref w, p + 3 * v), a);
+                a = TVector.MultiplyAdd(x4, TVector.Load(ref w, p + 4 * v), a);
+                a = TVector.MultiplyAdd(x5, TVector.Load(ref w, p + 5 * v), a);
+                a = TVector.MultiplyAdd(x6, TVector.Load(ref w, p + 6 * v), a);
+                a = TVector.MultiplyAdd(x7, TVector.Load(ref w, p + 7 * v), a);
+                TVector.Store(a, ref y, j);
+                p += 8 * v;
+            }
+        }
+
+        // The last group, fewer than eight rows: each block holds that many runs, the rows in order within each vector.
+        nuint height = (nuint)(rows - i);
+        for (nuint j = 0; height > 0 && j < end;)
+        {
+            nuint block = end - j >= 2 * v ? 2 * v : v;
+            for (nuint q = 0; q < block; q += v)
+            {
+                TVector a = TVector.Load(ref y, j + q);
+                for (nuint r = 0; r < height; r++)
+                {
+                    a = TVector.MultiplyAdd(TVector.Create(Unsafe.Add(ref x, (nuint)i + r)), TVector.Load(ref w, p + r * block + q), a);
+                }
+
+                TVector.Store(a, ref y, j + q);
+            }
+
+            p += height * block;
+            j += block;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace RnnCompiler.Kernels;
+
+/// <summary>How a weight matrix handed to <see cref="MatrixKernels.MultiplyAdd{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, int, System.Span{T}, MatrixLayout)"/> or <see cref="MatrixKernels.Affine{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.Span{T}, MatrixLayout)"/> is laid out.</summary>
+public enum MatrixLayout
+{
+    /// <summary>Keras's layout: [rows, columns] row-major, as <c>Parameters</c> holds every kernel.</summary>
+    RowMajor,
+
+    /// <summary>
+    /// As <see cref="MatrixKernels.PackPanels{T}"/> wrote it: the rows in groups of eight, each group's columns in
+    /// blocks of two vectors, so that a product reads the whole matrix in address order.
+    /// </summary>
+    Panels,
+}
