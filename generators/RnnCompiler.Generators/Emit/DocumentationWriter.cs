@@ -33,16 +33,21 @@ internal static class DocumentationWriter
         lines.Add(new('_', LineWidth));
         (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(model);
         long size = model.IsDouble ? 8 : 4;
-        string bfloat16 = string.Empty;
+        string copy = string.Empty;
         foreach (BufferSpec buffer in BufferPlan.For(model))
         {
             if (buffer.Kind == BufferKind.Weights && buffer.ElementType == "ushort")
             {
-                bfloat16 = $" (with the bfloat16 kernels' {Bytes(buffer.AllocatedBytes(size))})";
+                copy = $" (with the bfloat16 kernels' {Bytes(buffer.AllocatedBytes(size))})";
+            }
+
+            if (buffer.Name == BufferPlan.PanelBuffer)
+            {
+                copy = $" (with the panel copy's {Bytes(buffer.AllocatedBytes(size))})";
             }
         }
 
-        lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}{bfloat16}, working buffers {Bytes(working)}{(model.HasWorkspaces ? $" ({Int(model.Workers)} workspaces)" : string.Empty)}, streaming state {Bytes(streaming)}"
+        lines.Add($"Memory: {Bytes(total)} in all: weights {Bytes(weights)}{copy}, working buffers {Bytes(working)}{(model.HasWorkspaces ? $" ({Int(model.Workers)} workspaces)" : string.Empty)}, streaming state {Bytes(streaming)}"
             + (model.Training is null ? string.Empty : $", training {Bytes(training)}"));
         return lines.ToArray();
     }
@@ -72,6 +77,11 @@ internal static class DocumentationWriter
 
         writer.WriteLine("/// </list>");
         foreach (string line in BFloat16Emitter.Remarks(model))
+        {
+            writer.WriteLine("/// " + line);
+        }
+
+        foreach (string line in PanelEmitter.Remarks(model))
         {
             writer.WriteLine("/// " + line);
         }

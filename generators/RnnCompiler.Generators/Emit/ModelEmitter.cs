@@ -74,6 +74,8 @@ internal static class ModelEmitter
                 BFloat16Emitter.WriteLayout(context);
             }
 
+            PanelEmitter.WriteLayout(context);
+
             if (compiledWeights is { } weights)
             {
                 WriteCompiledWeights(context, weights);
@@ -168,6 +170,12 @@ internal static class ModelEmitter
                 continue;
             }
 
+            if (buffer.Name == BufferPlan.PanelBuffer)
+            {
+                PanelEmitter.WriteArray(context, buffer);
+                continue;
+            }
+
             writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine(buffer.Kind == BufferKind.Weights
@@ -185,6 +193,10 @@ internal static class ModelEmitter
         if (model.BFloat16Weights)
         {
             BFloat16Emitter.WriteParameters(context);
+        }
+        else if (PanelEmitter.Applies(model))
+        {
+            PanelEmitter.WriteParameters(context);
         }
         else
         {
@@ -243,6 +255,18 @@ internal static class ModelEmitter
             return;
         }
 
+        if (PanelEmitter.Applies(context.Model))
+        {
+            using (context.Writer.Block(signature))
+            {
+                context.Writer.WriteLine(statement);
+                context.Writer.WriteLine(PanelEmitter.MarkStale);
+            }
+
+            context.Writer.WriteLine();
+            return;
+        }
+
         context.Writer.WriteLine($"{signature} => {statement}");
         context.Writer.WriteLine();
     }
@@ -282,6 +306,7 @@ internal static class ModelEmitter
                 : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
             string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
+            PanelEmitter.WriteRefresh(context);
             if (model.HasWorkspaces)
             {
                 writer.WriteLine("EnsureWorkspaces();");
@@ -325,6 +350,7 @@ internal static class ModelEmitter
                 BFloat16Emitter.WriteReadWeights(context);
             }
 
+            PanelEmitter.WriteReadWeights(context);
             string current = input;
             bool sequence = true;
             foreach (LayerModel layer in model.Layers)
@@ -446,6 +472,7 @@ internal static class ModelEmitter
                 ? "global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));"
                 : $"global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
+            PanelEmitter.WriteRefresh(context);
             if (model.HasWorkspaces)
             {
                 writer.WriteLine("EnsureWorkspaces();");
@@ -477,6 +504,7 @@ internal static class ModelEmitter
             BFloat16Emitter.WriteReadWeights(context);
         }
 
+        PanelEmitter.WriteReadWeights(context);
         string current = "input";
         foreach (LayerModel layer in model.Layers)
         {
@@ -522,7 +550,8 @@ internal static class ModelEmitter
         string buffer = context.Field(layer) + direction;
         string units = Int(layer.Units);
         string kernel = BFloat16Emitter.Kernel(context, layer, direction + "Kernel");
-        string recurrent = BFloat16Emitter.Kernel(context, layer, direction + "RecurrentKernel");
+        string recurrent = PanelEmitter.Kernel(context, layer, direction + "RecurrentKernel") ?? BFloat16Emitter.Kernel(context, layer, direction + "RecurrentKernel");
+        string layout = PanelEmitter.LayoutArgument(context, layer, "recurrentLayout");
         string bias = Weights(context, layer, direction + "Bias");
         string hiddenIn = initial is null ? "default" : initial + "State";
         string hiddenOut = initial is null ? buffer + "Hidden" : initial + "State";
@@ -530,9 +559,9 @@ internal static class ModelEmitter
         string reverseText = reverse ? "true" : "false";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? "default" : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut});",
-            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Forward")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch);",
-            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Forward")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut});",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Forward")}{head}, reverse: {reverseText}, initialHidden: {hiddenIn}, initialCell: {(initial is null ? "default" : initial + "CellState")}, gates: {buffer}Gates, cells: {(initial is null ? buffer + "Cells" : initial + "CellState")}, hidden: {hiddenOut}{layout});",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Forward")}{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverseText}, initialHidden: {hiddenIn}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {hiddenOut}, scratch: {context.Field(layer)}Scratch{layout});",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Forward")}{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverseText}, initialHidden: {hiddenIn}, preactivations: {buffer}Sums, hidden: {hiddenOut}{layout});",
         };
     }
 
@@ -540,12 +569,15 @@ internal static class ModelEmitter
     private static string StepCall(EmitContext context, LayerModel layer, string input)
     {
         string field = context.Field(layer);
-        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {BFloat16Emitter.Kernel(context, layer, "RecurrentKernel")}, {Weights(context, layer, "Bias")}";
+        string kernel = PanelEmitter.Kernel(context, layer, "Kernel") ?? BFloat16Emitter.Kernel(context, layer, "Kernel");
+        string recurrent = PanelEmitter.Kernel(context, layer, "RecurrentKernel") ?? BFloat16Emitter.Kernel(context, layer, "RecurrentKernel");
+        string layout = PanelEmitter.LayoutArgument(context, layer, "layout");
+        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {kernel}, {recurrent}, {Weights(context, layer, "Bias")}";
         return layer.Type switch
         {
-            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Step")}{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates);",
-            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Step")}{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch);",
-            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Step")}{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums);",
+            LayerType.Lstm => $"{BFloat16Emitter.Method(context, "LstmLayer", "Step")}{head}, hidden: {field}State, cell: {field}CellState, gates: {field}Gates{layout});",
+            LayerType.Gru => $"{BFloat16Emitter.Method(context, "GruLayer", "Step")}{head}, resetAfter: {Bool(layer.ResetAfter)}, hidden: {field}State, gates: {field}Gates, candidates: {field}Candidates, scratch: {field}Scratch{layout});",
+            _ => $"{BFloat16Emitter.Method(context, "SimpleRnnLayer", "Step")}{head}, global::RnnCompiler.Activation.{layer.Activation}, hidden: {field}State, preactivations: {field}Sums{layout});",
         };
     }
 

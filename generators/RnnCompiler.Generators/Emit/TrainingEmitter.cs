@@ -130,6 +130,7 @@ internal static class TrainingEmitter
             + $"global::RnnCompiler.Training.Optimizers.Clip<{t}>(s_optimizer, s_layers, _gradients);\n"
             + "_updateCount++;\n"
             + $"global::RnnCompiler.Training.Optimizers.Apply<{t}>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);\n"
+            + (PanelEmitter.Applies(model) ? PanelEmitter.MarkStale + "\n" : string.Empty)
             + "return loss;");
         Overloads(
             "ComputeGradients",
@@ -165,6 +166,10 @@ internal static class TrainingEmitter
             writer.WriteLine($"global::RnnCompiler.Training.Checkpoint.Load<{t}>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, out long step, out long skipped);");
             writer.WriteLine("_updateCount = step;");
             writer.WriteLine("_skippedUpdates = skipped;");
+            if (PanelEmitter.Applies(model))
+            {
+                writer.WriteLine(PanelEmitter.MarkStale);
+            }
         }
 
         writer.WriteLine();

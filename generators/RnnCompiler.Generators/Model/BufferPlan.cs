@@ -94,6 +94,12 @@ internal static class BufferPlan
             buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.", BufferKind.Weights, "ushort", Aligned: true));
         }
 
+        int panels = PanelWeights.Count(model);
+        if (panels > 0)
+        {
+            buffers.Add(new BufferSpec(PanelBuffer, Int(panels), panels, "The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout), from a 64-byte boundary.", BufferKind.Weights, Aligned: true));
+        }
+
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -300,6 +306,9 @@ internal static class BufferPlan
 
         return (weights, working, streaming, training, weights + working + streaming + training);
     }
+
+    /// <summary>The field of the panel copy (<see cref="PanelWeights"/>).</summary>
+    public const string PanelBuffer = "_panels";
 
     public static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
 

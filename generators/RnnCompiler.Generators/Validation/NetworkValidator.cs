@@ -28,6 +28,7 @@ internal static class NetworkValidator
         "BatchSize", "Gradients", "TrainBatch", "ComputeGradients", "Evaluate", "SaveCheckpoint", "LoadCheckpoint",
         "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training", "CompiledWeights",
         "RefreshBFloat16Weights", "BFloat16Layout", "_bf16Weights", "_bf16Stale", "CompiledBFloat16Weights",
+        "RefreshPanels", "PanelLayout", "_panels", "_panelsStale",
     };
 
     /// <summary>Names the generator emits besides those when training runs on several threads (<c>Parallelism</c> &gt; 1).</summary>

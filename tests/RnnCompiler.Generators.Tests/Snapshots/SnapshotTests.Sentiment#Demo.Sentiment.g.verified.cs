@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 923,752 bytes in all: weights 656,488 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes
+    /// Memory: 1,317,032 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -30,6 +30,8 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [128, 10] at 162,816</description></item>
     /// <item><description><c>dense/bias</c> [10] at 164,096</description></item>
     /// </list>
+    /// <para>Predict and Step read the 98,304 weights of the kernels of 32 KB or more from a copy packed in panels (MatrixKernels.PackPanels),
+    /// so that each product reads its matrix from L2 in address order; the sums and results are those of Parameters' layout. Reading Parameters marks the copy stale.</para>
     /// </remarks>
     partial class Sentiment : global::RnnCompiler.ITokenStreamingModel<float>
     {
@@ -72,7 +74,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 923,752 bytes in all: weights 656,488 bytes, working buffers 266,240 bytes, streaming state 1,024 bytes\n";
+            "Memory: 1,317,032 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -88,6 +90,14 @@ namespace Demo
         /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
+
+        /// <summary>The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout), from a 64-byte boundary.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _panels = new(98304);
+
+        /// <summary>True when Parameters may have changed since the panel copy was packed from it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _panelsStale = true; // packed from the initial weights by the first Predict or Step
 
         /// <summary>embedding: each step's embedding row, [steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -116,10 +126,34 @@ namespace Demo
         /// <summary>
         /// Every weight of the model, 164106 in all, flat and in Keras's order and layout, layer by layer:
         /// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.
-        /// The class remarks list each tensor with its offset. Writing here changes the model.
+        /// The class remarks list each tensor with its offset. Writing here changes the model: Predict and Step read the
+        /// large kernels from a copy packed in panels, and each read of this property marks that copy stale, so the next
+        /// Predict or Step packs it again. A span kept and written after a Predict or Step is seen once <see cref="RefreshPanels"/> is called.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public global::System.Span<float> Parameters => _parameters;
+        public global::System.Span<float> Parameters
+        {
+            get
+            {
+                _panelsStale = true;
+                return _parameters;
+            }
+        }
+
+        /// <summary>
+        /// Packs the large kernels of <see cref="Parameters"/> into the copy that Predict and Step read, in panels: the rows
+        /// in groups of eight and the columns in blocks of two vectors, so that each product reads its matrix in address order
+        /// (the same sums, so the same results). Predict and Step call it themselves after the weights changed; call it to pay
+        /// that cost up front, or after writing through a span kept from before the last Predict or Step.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public void RefreshPanels()
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::RnnCompiler.Kernels.MatrixKernels.PackPanels<float>(p.Slice(Layout.LstmKernel, 32768), 64, 512, _panels.Span.Slice(PanelLayout.LstmKernel, 32768));
+            global::RnnCompiler.Kernels.MatrixKernels.PackPanels<float>(p.Slice(Layout.LstmRecurrentKernel, 65536), 128, 512, _panels.Span.Slice(PanelLayout.LstmRecurrentKernel, 65536));
+            _panelsStale = false;
+        }
 
         /// <summary>
         /// Draws new weights with Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels,
@@ -127,7 +161,11 @@ namespace Demo
         /// </summary>
         /// <param name="seed">Any integer; the same seed gives the same weights on every machine.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public void InitializeWeights(int seed) => global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, _parameters, seed);
+        public void InitializeWeights(int seed)
+        {
+            global::RnnCompiler.Weights.WeightInitializer.Initialize<float>(s_layers, _parameters, seed);
+            _panelsStale = true;
+        }
 
         /// <summary>Writes the weights as safetensors, with Keras's tensor names and layouts.</summary>
         /// <param name="stream">A writable stream; it is left open.</param>
@@ -141,7 +179,11 @@ namespace Demo
         /// <param name="stream">A readable stream; it is left open.</param>
         /// <exception cref="global::System.IO.InvalidDataException">The file is damaged, or a tensor is missing or has the wrong shape or dtype.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public void LoadWeights(global::System.IO.Stream stream) => global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
+        public void LoadWeights(global::System.IO.Stream stream)
+        {
+            global::RnnCompiler.Weights.WeightFile.Load<float>(stream, s_layers, _parameters);
+            _panelsStale = true;
+        }
 
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static global::RnnCompiler.Kernels.AlignedBuffer<float> CreateInitialParameters()
@@ -163,6 +205,11 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
+            if (_panelsStale)
+            {
+                RefreshPanels();
+            }
+
             RunForward(tokens, steps, outputs);
         }
 
@@ -176,12 +223,13 @@ namespace Demo
         private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> panels = _panels;
 
             // embedding: row tokens[t] of the [1000, 64] table for every step t.
             global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 64000), 64, _embeddingOutput);
 
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
+            global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Softmax(x·kernel + bias), [128] → [10].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
@@ -208,13 +256,19 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[10]");
+            if (_panelsStale)
+            {
+                RefreshPanels();
+            }
+
             global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> panels = _panels;
 
             // embedding: the token's row of the table.
             global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 64, 64);
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
+            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, panels.Slice(PanelLayout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, layout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Softmax(x·kernel + bias).
             global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);
@@ -236,6 +290,16 @@ namespace Demo
             public const int DenseKernel = 162816;
             /// <summary><c>dense/bias</c> [10].</summary>
             public const int DenseBias = 164096;
+        }
+
+        /// <summary>Where each packed kernel starts in the panel copy that Predict and Step read (smaller kernels stay in <see cref="Parameters"/>).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static class PanelLayout
+        {
+            /// <summary><c>lstm/kernel</c> [64, 512].</summary>
+            public const int LstmKernel = 0;
+            /// <summary><c>lstm/recurrent_kernel</c> [128, 512].</summary>
+            public const int LstmRecurrentKernel = 32768;
         }
     }
 }

@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+
+namespace RnnCompiler.Generators.Model;
+
+/// <summary>One matrix of the panel copy: the tensor it packs, its shape, and where it starts in the copy.</summary>
+internal sealed record PanelTensor(TensorModel Tensor, int Offset, int Rows, int Columns);
+
+/// <summary>
+/// The panel copy of a float or double model: the recurrent layers' kernels and recurrent kernels that Predict and Step
+/// stream from L2, packed by <c>MatrixKernels.PackPanels</c> so that each product reads its matrix in address order.
+/// Predict's input projection reads the row-major kernel (it reuses each row over every step), so the copy's kernels
+/// serve Step; the recurrent kernels serve both. A bfloat16 model has its own copy instead; a GRU with
+/// <c>reset_after = false</c> reads a block of its recurrent kernel's columns on its own, so it stays row-major.
+/// </summary>
+internal static class PanelWeights
+{
+    /// <summary>
+    /// The smallest matrix, in bytes, that the runtime packs (<c>MatrixKernels.StreamingBytes</c>, the size of an L1 data
+    /// cache). Smaller ones are left out of the copy: the runtime would copy them unchanged, so the generated code passes
+    /// <c>Parameters</c>' own, which reads the same.
+    /// </summary>
+    public const int StreamingBytes = 32 * 1024;
+
+    public static IReadOnlyList<PanelTensor> For(NetworkModel model)
+    {
+        var panels = new List<PanelTensor>();
+        if (model.BFloat16Weights)
+        {
+            return panels;
+        }
+
+        int elementBytes = model.IsDouble ? 8 : 4;
+        int offset = 0;
+        foreach (LayerModel layer in model.Layers)
+        {
+            int gates = layer.Type switch
+            {
+                LayerType.Lstm => 4,
+                LayerType.Gru when layer.ResetAfter => 3,
+                LayerType.SimpleRnn => 1,
+                _ => 0,
+            };
+            if (gates == 0)
+            {
+                continue;
+            }
+
+            int columns = gates * layer.Units;
+            foreach (string direction in BufferPlan.Directions(layer))
+            {
+                Add(direction + "Kernel", layer.InputWidth);
+                Add(direction + "RecurrentKernel", layer.Units);
+            }
+
+            void Add(string name, int rows)
+            {
+                if ((long)rows * columns * elementBytes < StreamingBytes)
+                {
+                    return;
+                }
+
+                foreach (TensorModel tensor in model.Tensors)
+                {
+                    if (tensor.Identifier == layer.Identifier + name)
+                    {
+                        panels.Add(new PanelTensor(tensor, offset, rows, columns));
+                        offset += tensor.Length;
+                    }
+                }
+            }
+        }
+
+        return panels;
+    }
+
+    /// <summary>The number of elements in the copy (0 when no matrix is large enough, and for a bfloat16 model).</summary>
+    public static int Count(NetworkModel model)
+    {
+        int count = 0;
+        foreach (PanelTensor tensor in For(model))
+        {
+            count += tensor.Tensor.Length;
+        }
+
+        return count;
+    }
+
+    /// <summary>The copy's entry for a layer's tensor (<c>Kernel</c>, <c>BackwardRecurrentKernel</c>, …), or null.</summary>
+    public static PanelTensor? Find(NetworkModel model, LayerModel layer, string tensor)
+    {
+        foreach (PanelTensor panel in For(model))
+        {
+            if (panel.Tensor.Identifier == layer.Identifier + tensor)
+            {
+                return panel;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when the copy holds any of the layer's matrices, so that its calls pass <c>MatrixLayout.Panels</c>.</summary>
+    public static bool HasAny(NetworkModel model, LayerModel layer)
+    {
+        foreach (string direction in BufferPlan.Directions(layer))
+        {
+            if (Find(model, layer, direction + "Kernel") is not null || Find(model, layer, direction + "RecurrentKernel") is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
