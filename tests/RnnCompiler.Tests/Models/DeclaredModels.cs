@@ -403,6 +403,41 @@ public partial class TokenTagger;
 [Dense(10, Activation = Activation.Softmax)]
 public partial class Sentiment;
 
+// Kernels of 32 KB or more, which Predict and Step read from a copy packed in panels (MatrixKernels.PackPanels): both of
+// a reset-after GRU's (288 columns, 18 vectors of 16); only the recurrent one of a SimpleRNN (96 columns, 6 vectors); a
+// reset-before GRU, which keeps its kernels row-major; a bidirectional LSTM of 200 columns (whole vectors of 8 but not
+// of 16: packed with AVX2, copied as they are with AVX-512); a stack whose first LSTM packs only its recurrent kernel
+// and whose second packs both, with row counts (64, 72) around the groups of eight rows.
+[RnnModel(SequenceLength = 6)]
+[Input(40)]
+[Gru(96)]
+[Dense(3)]
+public partial class PanelGru;
+
+[RnnModel(SequenceLength = 6)]
+[Input(8)]
+[SimpleRnn(96)]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class PanelSimpleRnn;
+
+[RnnModel(SequenceLength = 6)]
+[Input(40)]
+[Gru(96, ResetAfter = false)]
+[Dense(3)]
+public partial class PanelGruBefore;
+
+[RnnModel(SequenceLength = 5)]
+[Input(20)]
+[Lstm(50, ReturnSequences = true, Bidirectional = true)]
+public partial class PanelBiLstm;
+
+[RnnModel(SequenceLength = 6)]
+[Input(16)]
+[Lstm(64, ReturnSequences = true)]
+[Lstm(72)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class PanelStack;
+
 public static class ModelCatalog
 {
     public static readonly IReadOnlyList<ModelCase> All = new ModelCase[]
@@ -481,6 +516,11 @@ public static class ModelCatalog
         new("TokenGru", () => new TokenGru(), new RefLayer[] { new RefEmbedding(50, 7), new RefGru(13, true, false, false, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
         new("TokenTagger", () => new TokenTagger(), new RefLayer[] { new RefEmbedding(31, 5), new RefLstm(6, true, false, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
         new("Sentiment", () => new Sentiment(), new RefLayer[] { new RefEmbedding(1000, 64), new RefLstm(128, false, false, RefMerge.Concat), new RefDense(10, RefActivation.Softmax) }),
+        new("PanelGru", () => new PanelGru(), new RefLayer[] { new RefInput(40), new RefGru(96, true, false, false, RefMerge.Concat), new RefDense(3, RefActivation.Linear) }),
+        new("PanelSimpleRnn", () => new PanelSimpleRnn(), new RefLayer[] { new RefInput(8), new RefSimpleRnn(96, RefActivation.Tanh, false, false, RefMerge.Concat), new RefDense(2, RefActivation.Sigmoid) }),
+        new("PanelGruBefore", () => new PanelGruBefore(), new RefLayer[] { new RefInput(40), new RefGru(96, false, false, false, RefMerge.Concat), new RefDense(3, RefActivation.Linear) }),
+        new("PanelBiLstm", () => new PanelBiLstm(), new RefLayer[] { new RefInput(20), new RefLstm(50, true, true, RefMerge.Concat) }),
+        new("PanelStack", () => new PanelStack(), new RefLayer[] { new RefInput(16), new RefLstm(64, true, false, RefMerge.Concat), new RefLstm(72, false, false, RefMerge.Concat), new RefDense(4, RefActivation.Softmax) }),
     };
 }
 
