@@ -34,9 +34,11 @@ internal static class BFloat16Emitter
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine(compiled
+        writer.WriteLine(compiled && PanelWeights.ForBFloat16(context.Model).Count == 0
             ? "private bool _bf16Stale;"
-            : "private bool _bf16Stale = true; // rounded from the initial weights by the first Predict or Step");
+            : compiled
+                ? "private bool _bf16Stale = true; // the recurrent kernels packed in panels, for this machine's vectors, by the first Predict or Step"
+                : "private bool _bf16Stale = true; // rounded from the initial weights by the first Predict or Step");
         writer.WriteLine();
     }
 
@@ -74,7 +76,17 @@ internal static class BFloat16Emitter
             foreach (PackedTensor packed in PackedWeights.For(model))
             {
                 string length = ModelEmitter.Int(packed.Tensor.Length);
-                writer.WriteLine($"global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.{packed.Tensor.Identifier}, {length}), _bf16Weights.Span.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {length}));");
+                string source = $"_parameters.Span.Slice(Layout.{packed.Tensor.Identifier}, {length})";
+                string target = $"_bf16Weights.Span.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {length})";
+                PanelTensor? panel = null;
+                foreach (PanelTensor candidate in PanelWeights.ForBFloat16(model))
+                {
+                    panel = candidate.Tensor.Identifier == packed.Tensor.Identifier ? candidate : panel;
+                }
+
+                writer.WriteLine(panel is null
+                    ? $"global::RnnCompiler.Kernels.BFloat16.Round({source}, {target});"
+                    : $"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels({source}, {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, {target});");
             }
 
             writer.WriteLine("_bf16Stale = false;");
@@ -197,5 +209,10 @@ internal static class BFloat16Emitter
 
         yield return $"<para>WeightPrecision.BFloat16: Predict and Step read the {PackedWeights.Count(model).ToString("N0", CultureInfo.InvariantCulture)} kernel weights from a bfloat16 copy (rounded to nearest, ties to even;";
         yield return "widened to float in registers); biases, states, arithmetic and outputs are float. Parameters and weight files stay float.</para>";
+        if (PanelWeights.ForBFloat16(model).Count > 0)
+        {
+            yield return "<para>The copy holds the recurrent kernels of 32 KB or more packed in panels (MatrixKernels.PackBFloat16Panels), so that each";
+            yield return "step reads them from L2 in address order; the sums and results are those of the row-major layout.</para>";
+        }
     }
 }

@@ -551,7 +551,7 @@ internal static class ModelEmitter
         string units = Int(layer.Units);
         string kernel = BFloat16Emitter.Kernel(context, layer, direction + "Kernel");
         string recurrent = PanelEmitter.Kernel(context, layer, direction + "RecurrentKernel") ?? BFloat16Emitter.Kernel(context, layer, direction + "RecurrentKernel");
-        string layout = PanelEmitter.LayoutArgument(context, layer, "recurrentLayout");
+        string layout = PanelEmitter.LayoutArgument(context, layer, direction + "RecurrentKernel", "recurrentLayout");
         string bias = Weights(context, layer, direction + "Bias");
         string hiddenIn = initial is null ? "default" : initial + "State";
         string hiddenOut = initial is null ? buffer + "Hidden" : initial + "State";
@@ -571,7 +571,7 @@ internal static class ModelEmitter
         string field = context.Field(layer);
         string kernel = PanelEmitter.Kernel(context, layer, "Kernel") ?? BFloat16Emitter.Kernel(context, layer, "Kernel");
         string recurrent = PanelEmitter.Kernel(context, layer, "RecurrentKernel") ?? BFloat16Emitter.Kernel(context, layer, "RecurrentKernel");
-        string layout = PanelEmitter.LayoutArgument(context, layer, "layout");
+        string layout = PanelEmitter.LayoutArgument(context, layer, "Kernel", "kernelLayout") + PanelEmitter.LayoutArgument(context, layer, "RecurrentKernel", "recurrentLayout");
         string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {kernel}, {recurrent}, {Weights(context, layer, "Bias")}";
         return layer.Type switch
         {

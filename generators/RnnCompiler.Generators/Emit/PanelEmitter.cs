@@ -115,13 +115,16 @@ internal static class PanelEmitter
 
     /// <summary>The span of a layer's matrix in the copy, or null when the copy does not hold it.</summary>
     public static string? Kernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor) =>
-        PanelWeights.Find(context.Model, layer, tensor) is { } panel
+        !context.Model.BFloat16Weights && PanelWeights.Find(context.Model, layer, tensor) is { } panel
             ? $"{Local}.Slice(PanelLayout.{panel.Tensor.Identifier}, {ModelEmitter.Int(panel.Tensor.Length)})"
             : null;
 
-    /// <summary>The trailing layout argument of a layer's call, for a layer whose matrices the copy holds.</summary>
-    public static string LayoutArgument(ModelEmitter.EmitContext context, LayerModel layer, string parameter) =>
-        PanelWeights.HasAny(context.Model, layer) ? $", {parameter}: global::RnnCompiler.Kernels.MatrixLayout.Panels" : string.Empty;
+    /// <summary>
+    /// A named layout argument of a layer's call (<c>, recurrentLayout: …Panels</c>) when the panel copy, or a bfloat16
+    /// model's copy, holds the tensor in panels; else nothing.
+    /// </summary>
+    public static string LayoutArgument(ModelEmitter.EmitContext context, LayerModel layer, string tensor, string parameter) =>
+        PanelWeights.Find(context.Model, layer, tensor) is not null ? $", {parameter}: global::RnnCompiler.Kernels.MatrixLayout.Panels" : string.Empty;
 
     /// <summary>Where each matrix starts in the copy.</summary>
     public static void WriteLayout(ModelEmitter.EmitContext context)

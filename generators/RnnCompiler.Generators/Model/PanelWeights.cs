@@ -29,8 +29,46 @@ internal static class PanelWeights
             return panels;
         }
 
-        int elementBytes = model.IsDouble ? 8 : 4;
         int offset = 0;
+        foreach ((TensorModel tensor, int rows, int columns, bool _) in Candidates(model, model.IsDouble ? 8 : 4))
+        {
+            panels.Add(new PanelTensor(tensor, offset, rows, columns));
+            offset += tensor.Length;
+        }
+
+        return panels;
+    }
+
+    /// <summary>
+    /// The recurrent kernels of a bfloat16 model that its bfloat16 copy holds in panels (<c>MatrixKernels.PackBFloat16Panels</c>),
+    /// 32 KB or more at two bytes a weight; the offsets are those of the bfloat16 copy (<see cref="PackedWeights"/>). Its
+    /// kernels stay row-major: Predict's input projection reads them, and the copy holds each matrix once.
+    /// </summary>
+    public static IReadOnlyList<PanelTensor> ForBFloat16(NetworkModel model)
+    {
+        var panels = new List<PanelTensor>();
+        if (!model.BFloat16Weights)
+        {
+            return panels;
+        }
+
+        foreach ((TensorModel tensor, int rows, int columns, bool recurrent) in Candidates(model, 2))
+        {
+            foreach (PackedTensor packed in PackedWeights.For(model))
+            {
+                if (recurrent && packed.Tensor.Identifier == tensor.Identifier)
+                {
+                    panels.Add(new PanelTensor(tensor, packed.Offset, rows, columns));
+                }
+            }
+        }
+
+        return panels;
+    }
+
+    /// <summary>The kernels and recurrent kernels of the recurrent layers that can be packed, of 32 KB or more at <paramref name="elementBytes"/> a weight.</summary>
+    private static IEnumerable<(TensorModel Tensor, int Rows, int Columns, bool Recurrent)> Candidates(NetworkModel model, int elementBytes)
+    {
         foreach (LayerModel layer in model.Layers)
         {
             int gates = layer.Type switch
@@ -48,29 +86,23 @@ internal static class PanelWeights
             int columns = gates * layer.Units;
             foreach (string direction in BufferPlan.Directions(layer))
             {
-                Add(direction + "Kernel", layer.InputWidth);
-                Add(direction + "RecurrentKernel", layer.Units);
-            }
-
-            void Add(string name, int rows)
-            {
-                if ((long)rows * columns * elementBytes < StreamingBytes)
+                foreach ((string name, int rows, bool recurrent) in new[] { (direction + "Kernel", layer.InputWidth, false), (direction + "RecurrentKernel", layer.Units, true) })
                 {
-                    return;
-                }
-
-                foreach (TensorModel tensor in model.Tensors)
-                {
-                    if (tensor.Identifier == layer.Identifier + name)
+                    if ((long)rows * columns * elementBytes < StreamingBytes)
                     {
-                        panels.Add(new PanelTensor(tensor, offset, rows, columns));
-                        offset += tensor.Length;
+                        continue;
+                    }
+
+                    foreach (TensorModel tensor in model.Tensors)
+                    {
+                        if (tensor.Identifier == layer.Identifier + name)
+                        {
+                            yield return (tensor, rows, columns, recurrent);
+                        }
                     }
                 }
             }
         }
-
-        return panels;
     }
 
     /// <summary>The number of elements in the copy (0 when no matrix is large enough, and for a bfloat16 model).</summary>
@@ -85,10 +117,13 @@ internal static class PanelWeights
         return count;
     }
 
-    /// <summary>The copy's entry for a layer's tensor (<c>Kernel</c>, <c>BackwardRecurrentKernel</c>, …), or null.</summary>
+    /// <summary>
+    /// The entry for a layer's tensor (<c>Kernel</c>, <c>BackwardRecurrentKernel</c>, …) in the panel copy of a float
+    /// model, or among the panels of a bfloat16 model's copy; null when the tensor is read row-major.
+    /// </summary>
     public static PanelTensor? Find(NetworkModel model, LayerModel layer, string tensor)
     {
-        foreach (PanelTensor panel in For(model))
+        foreach (PanelTensor panel in model.BFloat16Weights ? ForBFloat16(model) : For(model))
         {
             if (panel.Tensor.Identifier == layer.Identifier + tensor)
             {
@@ -97,19 +132,5 @@ internal static class PanelWeights
         }
 
         return null;
-    }
-
-    /// <summary>True when the copy holds any of the layer's matrices, so that its calls pass <c>MatrixLayout.Panels</c>.</summary>
-    public static bool HasAny(NetworkModel model, LayerModel layer)
-    {
-        foreach (string direction in BufferPlan.Directions(layer))
-        {
-            if (Find(model, layer, direction + "Kernel") is not null || Find(model, layer, direction + "RecurrentKernel") is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

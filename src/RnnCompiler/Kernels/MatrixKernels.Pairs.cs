@@ -24,21 +24,26 @@ public static partial class MatrixKernels
     /// <see cref="StreamRows{T, TWeight, TFormat}"/> for bfloat16 weights over the leading columns that make whole groups
     /// of two vectors; returns how many columns it did (0 when there is no such group, or too many columns).
     /// </summary>
-    private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
+    /// <remarks>
+    /// <paramref name="wPanels"/> and <paramref name="uPanels"/> say that a matrix is packed in panels
+    /// (<see cref="PackBFloat16Panels"/>, whose blocks are these groups of two vectors): it is then read in address order,
+    /// eight rows per block.
+    /// </remarks>
+    private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns, bool wPanels = false, bool uPanels = false)
     {
         if (VectorPaths.Use512)
         {
-            return StreamPairsWidth<Simd512<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
+            return StreamPairsWidth<Simd512<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return StreamPairsWidth<Simd256<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
+            return StreamPairsWidth<Simd256<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
-            return StreamPairsWidth<Simd128<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
+            return StreamPairsWidth<Simd128<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
         }
 
         return 0;
@@ -50,7 +55,7 @@ public static partial class MatrixKernels
     /// <paramref name="u"/>, and the scratch back into y.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int StreamPairsWidth<TVector>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
+    private static int StreamPairsWidth<TVector>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns, bool wPanels, bool uPanels)
         where TVector : struct, ISimdVector<TVector, float>
     {
         int group = 2 * TVector.Count;
@@ -72,8 +77,23 @@ public static partial class MatrixKernels
             }
         }
 
-        StreamPairRows<TVector>(ref x, xRows, ref w, stride, ref sums, paired);
-        StreamPairRows<TVector>(ref h, hRows, ref u, stride, ref sums, paired);
+        if (wPanels)
+        {
+            StreamPairPanels<TVector>(ref x, xRows, ref w, ref sums, paired);
+        }
+        else
+        {
+            StreamPairRows<TVector>(ref x, xRows, ref w, stride, ref sums, paired);
+        }
+
+        if (uPanels)
+        {
+            StreamPairPanels<TVector>(ref h, hRows, ref u, ref sums, paired);
+        }
+        else
+        {
+            StreamPairRows<TVector>(ref h, hRows, ref u, stride, ref sums, paired);
+        }
         for (int c = 0; c < paired; c += group)
         {
             for (int k = 0; k < width; k++)
@@ -139,6 +159,81 @@ public static partial class MatrixKernels
                 TVector.Store(TVector.MultiplyAdd(xi, even, TVector.Load(ref sums, j)), ref sums, j);
                 TVector.Store(TVector.MultiplyAdd(xi, odd, TVector.Load(ref sums, j + v)), ref sums, j + v);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="StreamPairRows{TVector}"/> over a matrix packed in panels (<see cref="PackBFloat16Panels"/>): per group of
+    /// eight rows, eight broadcasts; per block (one group of paired columns), its eight rows' pairs in address order into
+    /// the block's even and odd sums; the rows past the last group of eight the same way, that many per block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamPairPanels<TVector>(ref float x, int rows, ref ushort w, ref float sums, int columns)
+        where TVector : struct, ISimdVector<TVector, float>
+    {
+        nuint v = (nuint)TVector.Count;
+        nuint group = 2 * v;
+        nuint end = (nuint)columns;
+        nuint p = 0;
+        int i = 0;
+        for (; i + PanelRows <= rows; i += PanelRows)
+        {
+            TVector x0 = TVector.Create(Unsafe.Add(ref x, i));
+            TVector x1 = TVector.Create(Unsafe.Add(ref x, i + 1));
+            TVector x2 = TVector.Create(Unsafe.Add(ref x, i + 2));
+            TVector x3 = TVector.Create(Unsafe.Add(ref x, i + 3));
+            TVector x4 = TVector.Create(Unsafe.Add(ref x, i + 4));
+            TVector x5 = TVector.Create(Unsafe.Add(ref x, i + 5));
+            TVector x6 = TVector.Create(Unsafe.Add(ref x, i + 6));
+            TVector x7 = TVector.Create(Unsafe.Add(ref x, i + 7));
+            for (nuint j = 0; j < end; j += group, p += PanelRows * group)
+            {
+                TVector even = TVector.Load(ref sums, j);
+                TVector odd = TVector.Load(ref sums, j + v);
+                LoadPair(ref w, p, out TVector e, out TVector o);
+                even = TVector.MultiplyAdd(x0, e, even);
+                odd = TVector.MultiplyAdd(x0, o, odd);
+                LoadPair(ref w, p + group, out e, out o);
+                even = TVector.MultiplyAdd(x1, e, even);
+                odd = TVector.MultiplyAdd(x1, o, odd);
+                LoadPair(ref w, p + 2 * group, out e, out o);
+                even = TVector.MultiplyAdd(x2, e, even);
+                odd = TVector.MultiplyAdd(x2, o, odd);
+                LoadPair(ref w, p + 3 * group, out e, out o);
+                even = TVector.MultiplyAdd(x3, e, even);
+                odd = TVector.MultiplyAdd(x3, o, odd);
+                LoadPair(ref w, p + 4 * group, out e, out o);
+                even = TVector.MultiplyAdd(x4, e, even);
+                odd = TVector.MultiplyAdd(x4, o, odd);
+                LoadPair(ref w, p + 5 * group, out e, out o);
+                even = TVector.MultiplyAdd(x5, e, even);
+                odd = TVector.MultiplyAdd(x5, o, odd);
+                LoadPair(ref w, p + 6 * group, out e, out o);
+                even = TVector.MultiplyAdd(x6, e, even);
+                odd = TVector.MultiplyAdd(x6, o, odd);
+                LoadPair(ref w, p + 7 * group, out e, out o);
+                even = TVector.MultiplyAdd(x7, e, even);
+                odd = TVector.MultiplyAdd(x7, o, odd);
+                TVector.Store(even, ref sums, j);
+                TVector.Store(odd, ref sums, j + v);
+            }
+        }
+
+        nuint height = (nuint)(rows - i);
+        for (nuint j = 0; height > 0 && j < end; j += group, p += height * group)
+        {
+            TVector even = TVector.Load(ref sums, j);
+            TVector odd = TVector.Load(ref sums, j + v);
+            for (nuint r = 0; r < height; r++)
+            {
+                TVector xr = TVector.Create(Unsafe.Add(ref x, (nuint)i + r));
+                LoadPair(ref w, p + r * group, out TVector e, out TVector o);
+                even = TVector.MultiplyAdd(xr, e, even);
+                odd = TVector.MultiplyAdd(xr, o, odd);
+            }
+
+            TVector.Store(even, ref sums, j);
+            TVector.Store(odd, ref sums, j + v);
         }
     }
 

@@ -78,21 +78,98 @@ public static partial class MatrixKernels
             return;
         }
 
-        int width = PanelVector<T>();
+        PackRuns<T, T, CopyRun<T>>(matrix, rows, columns, packed, 2 * PanelVector<T>());
+    }
+
+    /// <summary>
+    /// True when <see cref="PackBFloat16Panels"/> reorders a [<paramref name="rows"/>, <paramref name="columns"/>]
+    /// bfloat16 matrix on this machine: 32 KB or more of bfloat16, vector hardware, and the columns a whole number of
+    /// pairs of float vectors (each pair is one load of bfloat16, MatrixKernels.Pairs.cs), at most 2,048.
+    /// </summary>
+    /// <param name="rows">The rows of the matrix.</param>
+    /// <param name="columns">The columns of the matrix.</param>
+    /// <returns>Whether the bfloat16 matrix is held in panels.</returns>
+    public static bool UsesBFloat16Panels(int rows, int columns)
+    {
+        int width = PanelVector<float>();
+        return width > 0 && rows > 0 && columns > 0 && columns % (2 * width) == 0 && columns <= MaxPairedColumns && Streams<ushort>(rows, columns);
+    }
+
+    /// <summary>
+    /// Rounds a row-major float [<paramref name="rows"/>, <paramref name="columns"/>] matrix to bfloat16
+    /// (<see cref="BFloat16.Round(ReadOnlySpan{float}, Span{ushort})"/>) into <paramref name="packed"/>, in the
+    /// <see cref="MatrixLayout.Panels"/> order of this machine (see <see cref="UsesBFloat16Panels"/>; when it does not
+    /// apply, the rounded copy keeps the row-major order).
+    /// </summary>
+    /// <param name="matrix">The float matrix, [rows, columns] row-major, e.g. a kernel in <c>Parameters</c>.</param>
+    /// <param name="rows">The rows of the matrix.</param>
+    /// <param name="columns">The columns of the matrix.</param>
+    /// <param name="packed">Receives the bfloat16 bits, <c>rows × columns</c> of them.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="columns"/> is negative.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than <c>rows × columns</c>.</exception>
+    public static void PackBFloat16Panels(ReadOnlySpan<float> matrix, int rows, int columns, Span<ushort> packed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        long size = (long)rows * columns;
+        if (matrix.Length < size)
+        {
+            throw new ArgumentException($"The matrix needs [{rows}, {columns}] = {size} elements; it has {matrix.Length}.", nameof(matrix));
+        }
+
+        if (packed.Length < size)
+        {
+            throw new ArgumentException($"The packed copy needs {size} elements; it has {packed.Length}.", nameof(packed));
+        }
+
+        if (!UsesBFloat16Panels(rows, columns))
+        {
+            BFloat16.Round(matrix.Slice(0, (int)size), packed.Slice(0, (int)size));
+            return;
+        }
+
+        PackRuns<float, ushort, RoundRun>(matrix, rows, columns, packed, 2 * PanelVector<float>());
+    }
+
+    /// <summary>
+    /// The panel order: per group of eight rows (the last may have fewer), per block of <paramref name="block"/> columns
+    /// (the last may be narrower), each row's run of the block, one after the other.
+    /// </summary>
+    private static void PackRuns<TSource, TTarget, TCopy>(ReadOnlySpan<TSource> matrix, int rows, int columns, Span<TTarget> packed, int block)
+        where TCopy : struct, IRunCopy<TSource, TTarget>
+    {
         int to = 0;
         for (int group = 0; group < rows; group += PanelRows)
         {
             int height = Math.Min(PanelRows, rows - group);
-            for (int column = 0; column < columns; column += 2 * width)
+            for (int column = 0; column < columns; column += block)
             {
-                int block = Math.Min(2 * width, columns - column);
+                int run = Math.Min(block, columns - column);
                 for (int row = group; row < group + height; row++)
                 {
-                    matrix.Slice(row * columns + column, block).CopyTo(packed.Slice(to, block));
-                    to += block;
+                    TCopy.Copy(matrix.Slice(row * columns + column, run), packed.Slice(to, run));
+                    to += run;
                 }
             }
         }
+    }
+
+    /// <summary>How <see cref="PackRuns{TSource, TTarget, TCopy}"/> copies one run.</summary>
+    private interface IRunCopy<TSource, TTarget>
+    {
+        static abstract void Copy(ReadOnlySpan<TSource> from, Span<TTarget> to);
+    }
+
+    /// <summary>As it is.</summary>
+    private readonly struct CopyRun<T> : IRunCopy<T, T>
+    {
+        public static void Copy(ReadOnlySpan<T> from, Span<T> to) => from.CopyTo(to);
+    }
+
+    /// <summary>Rounded to bfloat16.</summary>
+    private readonly struct RoundRun : IRunCopy<float, ushort>
+    {
+        public static void Copy(ReadOnlySpan<float> from, Span<ushort> to) => BFloat16.Round(from, to);
     }
 
     /// <summary>
@@ -129,23 +206,24 @@ public static partial class MatrixKernels
 
     /// <summary>
     /// <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/>
-    /// with <paramref name="w"/> and <paramref name="u"/> in the given layout: <c>y = bias + x · w + h · u</c>, each column
-    /// summed in the same order, so with the same bits.
+    /// with <paramref name="w"/> and <paramref name="u"/> each in its own layout: <c>y = bias + x · w + h · u</c>, each
+    /// column summed in the same order, so with the same bits.
     /// </summary>
     /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>
-    /// <param name="w">[x.Length, y.Length], in <paramref name="layout"/>.</param>
+    /// <param name="w">[x.Length, y.Length], in <paramref name="wLayout"/>.</param>
     /// <param name="h">The state row, one element per row of <paramref name="u"/>; empty for no recurrent product.</param>
-    /// <param name="u">[h.Length, y.Length], in <paramref name="layout"/>; ignored when <paramref name="h"/> is empty.</param>
+    /// <param name="u">[h.Length, y.Length], in <paramref name="uLayout"/>; ignored when <paramref name="h"/> is empty.</param>
     /// <param name="bias">[y.Length].</param>
     /// <param name="y">Receives the sums; must not overlap the inputs.</param>
-    /// <param name="layout">How <paramref name="w"/> and <paramref name="u"/> are laid out.</param>
+    /// <param name="wLayout">How <paramref name="w"/> is laid out.</param>
+    /// <param name="uLayout">How <paramref name="u"/> is laid out.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
-    public static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, ReadOnlySpan<T> u, ReadOnlySpan<T> bias, Span<T> y, MatrixLayout layout)
+    public static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, ReadOnlySpan<T> u, ReadOnlySpan<T> bias, Span<T> y, MatrixLayout wLayout, MatrixLayout uLayout)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int columns = y.Length;
-        bool wPanels = layout == MatrixLayout.Panels && UsesPanels<T>(x.Length, columns);
-        bool uPanels = layout == MatrixLayout.Panels && !h.IsEmpty && UsesPanels<T>(h.Length, columns);
+        bool wPanels = wLayout == MatrixLayout.Panels && UsesPanels<T>(x.Length, columns);
+        bool uPanels = uLayout == MatrixLayout.Panels && !h.IsEmpty && UsesPanels<T>(h.Length, columns);
         if (!wPanels && !uPanels)
         {
             Affine(x, w, h, u, bias, y);
@@ -167,7 +245,7 @@ public static partial class MatrixKernels
         StreamEither(h, u, uPanels, ref yRef, columns);
     }
 
-    /// <summary>One matrix of a streamed <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout)"/>, in panels or row by row.</summary>
+    /// <summary>One matrix of a streamed <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout, MatrixLayout)"/>, in panels or row by row.</summary>
     private static void StreamEither<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, bool panels, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -181,6 +259,79 @@ public static partial class MatrixKernels
         {
             StreamRows<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, ref xRef, hRows: 0, ref wRef, (nuint)columns, ref y, columns); // no second matrix
         }
+    }
+
+    /// <summary>
+    /// <see cref="MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{ushort}, int, Span{float})"/> for a bfloat16 matrix in the
+    /// given layout (<see cref="PackBFloat16Panels"/>), summed in the same order, so with the same bits.
+    /// </summary>
+    /// <param name="x">The row vector, one element per matrix row.</param>
+    /// <param name="w">The bfloat16 matrix: row-major with rows <paramref name="stride"/> apart, or a packed copy of a whole [x.Length, y.Length] matrix.</param>
+    /// <param name="stride">The distance between two rows of a row-major <paramref name="w"/>; <c>y.Length</c> for a packed one.</param>
+    /// <param name="y">The accumulators, one per column; must not overlap the inputs.</param>
+    /// <param name="layout">How <paramref name="w"/> is laid out.</param>
+    /// <exception cref="ArgumentException">The spans are too short for the shapes, or a packed matrix's stride is not its column count.</exception>
+    public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, int stride, Span<float> y, MatrixLayout layout)
+    {
+        if (layout == MatrixLayout.Panels)
+        {
+            if (stride != y.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
+            }
+
+            if (UsesBFloat16Panels(x.Length, y.Length))
+            {
+                CheckPacked(w.Length, x.Length, y.Length, nameof(w));
+                ref float xRef = ref MemoryMarshal.GetReference(x);
+                ref ushort wRef = ref MemoryMarshal.GetReference(w);
+                StreamBFloat16Pairs(ref xRef, x.Length, ref wRef, ref xRef, 0, ref wRef, (nuint)stride, ref MemoryMarshal.GetReference(y), y.Length, wPanels: true, uPanels: false);
+                return;
+            }
+        }
+
+        MultiplyAdd(x, w, stride, y);
+    }
+
+    /// <summary>
+    /// <see cref="Affine(ReadOnlySpan{float}, ReadOnlySpan{ushort}, ReadOnlySpan{float}, ReadOnlySpan{ushort}, ReadOnlySpan{float}, Span{float})"/>
+    /// with the bfloat16 <paramref name="w"/> and <paramref name="u"/> each in its own layout, summed in the same order,
+    /// so with the same bits.
+    /// </summary>
+    /// <param name="x">The input row, one element per row of <paramref name="w"/>.</param>
+    /// <param name="w">[x.Length, y.Length] as bfloat16 bits, in <paramref name="wLayout"/>.</param>
+    /// <param name="h">The state row, one element per row of <paramref name="u"/>; empty for no recurrent product.</param>
+    /// <param name="u">[h.Length, y.Length] as bfloat16 bits, in <paramref name="uLayout"/>; ignored when <paramref name="h"/> is empty.</param>
+    /// <param name="bias">[y.Length], float.</param>
+    /// <param name="y">Receives the sums; must not overlap the inputs.</param>
+    /// <param name="wLayout">How <paramref name="w"/> is laid out.</param>
+    /// <param name="uLayout">How <paramref name="u"/> is laid out.</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, ReadOnlySpan<float> h, ReadOnlySpan<ushort> u, ReadOnlySpan<float> bias, Span<float> y, MatrixLayout wLayout, MatrixLayout uLayout)
+    {
+        int columns = y.Length;
+        bool wPanels = wLayout == MatrixLayout.Panels && UsesBFloat16Panels(x.Length, columns);
+        bool uPanels = uLayout == MatrixLayout.Panels && !h.IsEmpty && UsesBFloat16Panels(h.Length, columns);
+        if (!wPanels && !uPanels)
+        {
+            Affine(x, w, h, u, bias, y);
+            return;
+        }
+
+        // As the row-major kernel does for a streamed pair whose columns are whole pairs of vectors: the bias, then every
+        // column through the paired sums, rows of w then rows of u, each from its own layout.
+        if (bias.Length < columns)
+        {
+            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
+        }
+
+        CheckPacked(w.Length, x.Length, columns, nameof(w));
+        CheckPacked(u.Length, h.Length, columns, nameof(u));
+        bias.Slice(0, columns).CopyTo(y);
+        StreamBFloat16Pairs(
+            ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w),
+            ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u),
+            (nuint)columns, ref MemoryMarshal.GetReference(y), columns, wPanels, uPanels);
     }
 
     private static void CheckPacked(int length, int rows, int columns, string name)

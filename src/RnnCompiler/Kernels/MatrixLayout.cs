@@ -1,6 +1,6 @@
 namespace RnnCompiler.Kernels;
 
-/// <summary>How a weight matrix handed to <see cref="MatrixKernels.MultiplyAdd{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, int, System.Span{T}, MatrixLayout)"/> or <see cref="MatrixKernels.Affine{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.Span{T}, MatrixLayout)"/> is laid out.</summary>
+/// <summary>How a weight matrix handed to <see cref="MatrixKernels.MultiplyAdd{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, int, System.Span{T}, MatrixLayout)"/> or <see cref="MatrixKernels.Affine{T}(System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.ReadOnlySpan{T}, System.Span{T}, MatrixLayout, MatrixLayout)"/> is laid out.</summary>
 public enum MatrixLayout
 {
     /// <summary>Keras's layout: [rows, columns] row-major, as <c>Parameters</c> holds every kernel.</summary>

@@ -24,12 +24,18 @@ public static partial class GruLayer
     /// <param name="candidates">Receives, per step, <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [steps, units].</param>
     /// <param name="hidden">Receives h of each step, [steps, units].</param>
     /// <param name="scratch">Working space of 3 × units.</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: row-major, or (reset after only) a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
+    /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<float> initialHidden,
-        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch)
+        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
+        CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         int width = 3 * units;
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
         ReadOnlySpan<float> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
@@ -46,7 +52,7 @@ public static partial class GruLayer
                 recurrentBias.CopyTo(recurrent);
                 if (!previous.IsEmpty)
                 {
-                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent);
+                    MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent, recurrentLayout);
                 }
 
                 UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
@@ -99,11 +105,20 @@ public static partial class GruLayer
     /// <param name="gates">Working space of 3 × units; receives the activated gates.</param>
     /// <param name="candidates">Working space of units.</param>
     /// <param name="scratch">Working space of 3 × units.</param>
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: row-major, or a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order).
+    /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
+    /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
-        Span<float> hidden, Span<float> gates, Span<float> candidates, Span<float> scratch)
+        Span<float> hidden, Span<float> gates, Span<float> candidates, Span<float> scratch,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
+        CheckLayout(resetAfter, kernelLayout, nameof(kernelLayout));
+        CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         if (!resetAfter)
         {
             // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
@@ -114,8 +129,8 @@ public static partial class GruLayer
         int width = 3 * units;
         Span<float> g = gates.Slice(0, width);
         Span<float> recurrent = scratch.Slice(0, width);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g);
-        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, kernelLayout, MatrixLayout.RowMajor);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, recurrentLayout, MatrixLayout.RowMajor);
         UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
     }
 }

@@ -48,7 +48,7 @@ public static partial class GruLayer
         Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        CheckLayout(resetAfter, recurrentLayout);
+        CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         int width = 3 * units;
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
         ReadOnlySpan<T> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
@@ -138,18 +138,21 @@ public static partial class GruLayer
     /// <param name="gates">Receives the activated z, r, ĥ, [3 × units].</param>
     /// <param name="candidates">Receives <c>h·Uh + b'h</c> (reset after) or <c>r ⊙ h[t-1]</c> (reset before), [units].</param>
     /// <param name="scratch">Working space of 3 × units.</param>
-    /// <param name="layout">
-    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
-    /// (reset after only) copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: Keras's row-major layout, or (reset after only) a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
     /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
-        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch, MatrixLayout layout = MatrixLayout.RowMajor)
+        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        CheckLayout(resetAfter, layout);
+        CheckLayout(resetAfter, kernelLayout, nameof(kernelLayout));
+        CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         if (!resetAfter)
         {
             // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
@@ -160,16 +163,16 @@ public static partial class GruLayer
         int width = 3 * units;
         Span<T> g = gates.Slice(0, width);
         Span<T> recurrent = scratch.Slice(0, width);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, layout);
-        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, layout);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, kernelLayout, MatrixLayout.RowMajor);
+        MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, recurrentLayout, MatrixLayout.RowMajor);
         UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
     }
 
-    private static void CheckLayout(bool resetAfter, MatrixLayout layout)
+    private static void CheckLayout(bool resetAfter, MatrixLayout layout, string name)
     {
         if (!resetAfter && layout != MatrixLayout.RowMajor)
         {
-            throw new ArgumentException("Reset before reads the candidate's block of the recurrent kernel on its own, so its kernels must be row-major.", nameof(layout));
+            throw new ArgumentException("Reset before reads the candidate's block of the recurrent kernel on its own, so its kernels must be row-major.", name);
         }
     }
 

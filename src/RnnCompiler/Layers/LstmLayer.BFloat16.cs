@@ -23,11 +23,15 @@ public static partial class LstmLayer
     /// <param name="gates">Receives the activated gates i, f, g, o of each step, [steps, 4 × units].</param>
     /// <param name="cells">Receives c of each step, [steps, units].</param>
     /// <param name="hidden">Receives h of each step, [steps, units].</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: row-major, or a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
         bool reverse, ReadOnlySpan<float> initialHidden, ReadOnlySpan<float> initialCell,
-        Span<float> gates, Span<float> cells, Span<float> hidden)
+        Span<float> gates, Span<float> cells, Span<float> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
         int width = 4 * units;
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
@@ -39,7 +43,7 @@ public static partial class LstmLayer
             Span<float> g = gates.Slice(t * width, width);
             if (!previousHidden.IsEmpty)
             {
-                MatrixKernels.MultiplyAdd(previousHidden.Slice(0, units), recurrentKernel, width, g);
+                MatrixKernels.MultiplyAdd(previousHidden.Slice(0, units), recurrentKernel, width, g, recurrentLayout);
             }
 
             Span<float> c = cells.Slice(t * units, units);
@@ -64,14 +68,20 @@ public static partial class LstmLayer
     /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
     /// <param name="cell">c, [units]: the carried state in, the new one out.</param>
     /// <param name="gates">Working space of 4 × units; receives the activated gates.</param>
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: row-major, or a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order).
+    /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
-        Span<float> hidden, Span<float> cell, Span<float> gates)
+        Span<float> hidden, Span<float> cell, Span<float> gates,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
         int width = 4 * units;
         Span<float> g = gates.Slice(0, width);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, kernelLayout, recurrentLayout);
         ActivateAndUpdate(g, cell, cell, hidden, units);
     }
 }

@@ -82,21 +82,23 @@ public static partial class LstmLayer
     /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
     /// <param name="cell">c: the cell before the step in, the cell after it out, [units].</param>
     /// <param name="gates">Receives the activated gates i, f, g, o, [4 × units].</param>
-    /// <param name="layout">
-    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
-    /// copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: Keras's row-major layout, or a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
     /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
-        Span<T> hidden, Span<T> cell, Span<T> gates, MatrixLayout layout = MatrixLayout.RowMajor)
+        Span<T> hidden, Span<T> cell, Span<T> gates,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
         Span<T> g = gates.Slice(0, width);
         ReadOnlySpan<T> x = input.Slice(0, inputSize);
-        bool rowMajor = layout == MatrixLayout.RowMajor
-            || (!MatrixKernels.UsesPanels<T>(inputSize, width) && !MatrixKernels.UsesPanels<T>(units, width));
+        bool rowMajor = (kernelLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(inputSize, width))
+            && (recurrentLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(units, width));
         if (rowMajor && hidden.Length >= units && cell.Length >= units && bias.Length >= width
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
@@ -114,7 +116,7 @@ public static partial class LstmLayer
             }
         }
 
-        MatrixKernels.Affine(x, kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, layout);
+        MatrixKernels.Affine(x, kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, kernelLayout, recurrentLayout);
         ActivateAndUpdate(g, cell, cell, hidden, units);
     }
 

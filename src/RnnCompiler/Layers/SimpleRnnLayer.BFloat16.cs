@@ -21,11 +21,15 @@ public static partial class SimpleRnnLayer
     /// <param name="initialHidden">h before the first step processed, [units]; empty for zeros.</param>
     /// <param name="preactivations">Working space [steps, units]: the sums before g.</param>
     /// <param name="hidden">Receives h of each step, [steps, units].</param>
+    /// <param name="recurrentLayout">
+    /// How <paramref name="recurrentKernel"/> is laid out: row-major, or a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
+    /// </param>
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, Activation activation,
         bool reverse, ReadOnlySpan<float> initialHidden,
-        Span<float> preactivations, Span<float> hidden)
+        Span<float> preactivations, Span<float> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, units), preactivations);
         ReadOnlySpan<float> previous = initialHidden;
@@ -35,7 +39,7 @@ public static partial class SimpleRnnLayer
             Span<float> sum = preactivations.Slice(t * units, units);
             if (!previous.IsEmpty)
             {
-                MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, units, sum);
+                MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, units, sum, recurrentLayout);
             }
 
             Span<float> h = hidden.Slice(t * units, units);
@@ -58,14 +62,20 @@ public static partial class SimpleRnnLayer
     /// <param name="activation">g: Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="hidden">h, [units]: the carried state in, the new one out.</param>
     /// <param name="preactivations">Working space of units.</param>
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: row-major, or a copy packed by
+    /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order).
+    /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, Activation activation,
-        Span<float> hidden, Span<float> preactivations)
+        Span<float> hidden, Span<float> preactivations,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
     {
         Span<float> sum = preactivations.Slice(0, units);
         Span<float> h = hidden.Slice(0, units);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum, kernelLayout, recurrentLayout);
         sum.CopyTo(h);
         Activations.Apply(activation, h);
     }

@@ -66,19 +66,21 @@ public static partial class SimpleRnnLayer
     /// <param name="activation">g: Linear, Tanh, Sigmoid or Relu.</param>
     /// <param name="hidden">h: the state before the step in, the state after it out, [units].</param>
     /// <param name="preactivations">Receives the sums before g, [units].</param>
-    /// <param name="layout">
-    /// How <paramref name="kernel"/> and <paramref name="recurrentKernel"/> are laid out: Keras's row-major layout, or
-    /// copies packed by <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
+    /// <param name="kernelLayout">
+    /// How <paramref name="kernel"/> is laid out: Keras's row-major layout, or a copy packed by
+    /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
     /// </param>
+    /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
-        Span<T> hidden, Span<T> preactivations, MatrixLayout layout = MatrixLayout.RowMajor)
+        Span<T> hidden, Span<T> preactivations,
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Span<T> sum = preactivations.Slice(0, units);
         Span<T> h = hidden.Slice(0, units);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum, layout);
+        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, h, recurrentKernel, bias.Slice(0, units), sum, kernelLayout, recurrentLayout);
         sum.CopyTo(h);
         Activations.Apply(activation, h);
     }

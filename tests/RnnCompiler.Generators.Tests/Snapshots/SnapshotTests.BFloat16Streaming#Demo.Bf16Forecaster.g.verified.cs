@@ -30,6 +30,8 @@ namespace Demo
     /// </list>
     /// <para>WeightPrecision.BFloat16: Predict and Step read the 99,584 kernel weights from a bfloat16 copy (rounded to nearest, ties to even;
     /// widened to float in registers); biases, states, arithmetic and outputs are float. Parameters and weight files stay float.</para>
+    /// <para>The copy holds the recurrent kernels of 32 KB or more packed in panels (MatrixKernels.PackBFloat16Panels), so that each
+    /// step reads them from L2 in address order; the sums and results are those of the row-major layout.</para>
     /// </remarks>
     partial class Bf16Forecaster : global::RnnCompiler.IFeatureStreamingModel<float>
     {
@@ -141,7 +143,7 @@ namespace Demo
         public void RefreshBFloat16Weights()
         {
             global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.LstmKernel, 32768), _bf16Weights.Span.Slice(BFloat16Layout.LstmKernel, 32768));
-            global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.LstmRecurrentKernel, 65536), _bf16Weights.Span.Slice(BFloat16Layout.LstmRecurrentKernel, 65536));
+            global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.LstmRecurrentKernel, 65536), 128, 512, _bf16Weights.Span.Slice(BFloat16Layout.LstmRecurrentKernel, 65536));
             global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.DenseKernel, 1280), _bf16Weights.Span.Slice(BFloat16Layout.DenseKernel, 1280));
             _bf16Stale = false;
         }
@@ -218,7 +220,7 @@ namespace Demo
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Forward(inputs, steps, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
+            global::RnnCompiler.Layers.LstmLayer.Forward(inputs, steps, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Linear(x·kernel + bias), [128] → [10].
             global::RnnCompiler.Layers.DenseLayer.Forward(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, outputs);
@@ -255,7 +257,7 @@ namespace Demo
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
+            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Linear(x·kernel + bias).
             global::RnnCompiler.Layers.DenseLayer.Step(_lstmState, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);

@@ -268,7 +268,7 @@ namespace Demo
             global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 64, 64);
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, panels.Slice(PanelLayout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, layout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
+            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, panels.Slice(PanelLayout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Softmax(x·kernel + bias).
             global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);

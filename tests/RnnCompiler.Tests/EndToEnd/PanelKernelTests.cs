@@ -91,7 +91,7 @@ public class PanelKernelTests
                 float[] rowMajor = new float[columns], fromPanels = new float[columns + 1];
                 fromPanels[columns] = 42f;
                 MatrixKernels.Affine<float>(x, w, h, u, bias, rowMajor);
-                MatrixKernels.Affine<float>(x, pw, h, pu, bias, fromPanels.AsSpan(0, columns), MatrixLayout.Panels);
+                MatrixKernels.Affine<float>(x, pw, h, pu, bias, fromPanels.AsSpan(0, columns), MatrixLayout.Panels, MatrixLayout.Panels);
                 var expected = new double[columns];
                 for (int j = 0; j < columns; j++)
                 {
@@ -139,6 +139,58 @@ public class PanelKernelTests
     }
 
     [Fact]
+    public void BFloat16_products_over_panels_give_the_bits_of_the_row_major_kernels()
+    {
+        // 32 KB of bfloat16 and more; columns that are whole pairs of vectors at every width (multiples of 32), 48 (whole
+        // pairs up to AVX2, not with AVX-512) and 100 (never: copied unchanged); rows around the groups of eight. Either
+        // matrix of the affine pair packed.
+        foreach (int columns in new[] { 32, 64, 384, 512, 48, 100 })
+        {
+            int minimumRows = (32 * 1024 / 2 + columns - 1) / columns;
+            foreach (int extraRows in new[] { 0, 1, 7, 8, 13 })
+            {
+                int rows = minimumRows + extraRows;
+                float[] x = TestData.Uniform(rows, seed: rows, scale: 1f);
+                float[] w = TestData.Uniform(rows * columns, seed: columns);
+                ushort[] rounded = new ushort[w.Length], packed = new ushort[w.Length];
+                BFloat16.Round(w, rounded);
+                MatrixKernels.PackBFloat16Panels(w, rows, columns, packed);
+                string what = $"{rows} × {columns}";
+                Assert.Equal(rounded.OrderBy(v => v), packed.OrderBy(v => v));
+                if (columns % 8 != 0)
+                {
+                    // Not a whole number of pairs of vectors at any width (a pair is 8 floats at the narrowest).
+                    Assert.False(MatrixKernels.UsesBFloat16Panels(rows, columns), what);
+                    Assert.True(packed.AsSpan().SequenceEqual(rounded), what);
+                }
+
+                float[] start = TestData.Uniform(columns, seed: 9);
+                float[] rowMajor = (float[])start.Clone();
+                float[] fromPanels = new float[columns + 1];
+                start.CopyTo(fromPanels, 0);
+                fromPanels[columns] = 42f;
+                MatrixKernels.MultiplyAdd(x, rounded, columns, rowMajor);
+                MatrixKernels.MultiplyAdd(x, packed, columns, fromPanels.AsSpan(0, columns), MatrixLayout.Panels);
+                Assert.Equal(42f, fromPanels[columns]);
+                Assert.True(rowMajor.AsSpan().SequenceEqual(fromPanels.AsSpan(0, columns)), what);
+
+                // The pair: a small input matrix row-major beside the packed one, then both packed.
+                float[] h = TestData.Uniform(5, seed: 3, scale: 1f);
+                ushort[] small = new ushort[5 * columns];
+                BFloat16.Round(TestData.Uniform(5 * columns, seed: 4), small);
+                float[] bias = TestData.Uniform(columns, seed: 5);
+                float[] expected = new float[columns], actual = new float[columns];
+                MatrixKernels.Affine(h, small, x, rounded, bias, expected);
+                MatrixKernels.Affine(h, small, x, packed, bias, actual, MatrixLayout.RowMajor, MatrixLayout.Panels);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), what + ", recurrent packed");
+                MatrixKernels.Affine(x, rounded, x, rounded, bias, expected);
+                MatrixKernels.Affine(x, packed, x, packed, bias, actual, MatrixLayout.Panels, MatrixLayout.Panels);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), what + ", both packed");
+            }
+        }
+    }
+
+    [Fact]
     public void PackPanels_and_the_panel_products_refuse_bad_shapes()
     {
         float[] w = new float[130 * 64];
@@ -147,10 +199,12 @@ public class PanelKernelTests
         Assert.Throws<ArgumentException>("packed", () => MatrixKernels.PackPanels<float>(w, 130, 64, w));
         Assert.Throws<ArgumentOutOfRangeException>("rows", () => MatrixKernels.PackPanels<float>(w, -1, 64, new float[10]));
         Assert.Throws<ArgumentOutOfRangeException>("stride", () => MatrixKernels.MultiplyAdd<float>(new float[130], w, 65, new float[64], MatrixLayout.Panels));
+        Assert.Throws<ArgumentException>("packed", () => MatrixKernels.PackBFloat16Panels(w, 130, 64, new ushort[130 * 64 - 1]));
+        Assert.Throws<ArgumentOutOfRangeException>("stride", () => MatrixKernels.MultiplyAdd(new float[130], new ushort[130 * 64], 65, new float[64], MatrixLayout.Panels));
         if (MatrixKernels.UsesPanels<float>(130, 64))
         {
             Assert.Throws<ArgumentException>("w", () => MatrixKernels.MultiplyAdd<float>(new float[130], w.AsSpan(1), 64, new float[64], MatrixLayout.Panels));
-            Assert.Throws<ArgumentException>("u", () => MatrixKernels.Affine<float>(new float[2], new float[128], new float[130], w.AsSpan(1), new float[64], new float[64], MatrixLayout.Panels));
+            Assert.Throws<ArgumentException>("u", () => MatrixKernels.Affine<float>(new float[2], new float[128], new float[130], w.AsSpan(1), new float[64], new float[64], MatrixLayout.Panels, MatrixLayout.Panels));
         }
     }
 }
