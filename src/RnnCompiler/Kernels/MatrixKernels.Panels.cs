@@ -16,6 +16,9 @@ namespace RnnCompiler.Kernels;
 // two vectors read that way ran at 161–178 GB/s in the same micro-benchmark (eight rows by one vector 152–167, four
 // rows by two vectors 137, eight rows by four vectors 115: its 32 broadcasts, sums and loads do not fit the registers).
 //
+// The columns past the last whole vector (past the last whole pair of vectors for bfloat16) follow the panels as a
+// row-major block, read by the column blocks as the row-major kernels read those columns.
+//
 // Every column still sums its rows in order, one multiply-add at a time from its own value, so a product over panels
 // gives bit for bit what the row-major kernels give. The layout depends on the widest vector the machine accelerates,
 // so it is never stored: a model packs its kernels once (PackPanels) into a copy that Predict and Step read.
@@ -27,17 +30,26 @@ public static partial class MatrixKernels
     /// <summary>
     /// True when <see cref="PackPanels{T}"/> reorders a [<paramref name="rows"/>, <paramref name="columns"/>] matrix on
     /// this machine: the matrix is large enough to be read from L2 (32 KB or more, as for row streaming), there is vector
-    /// hardware, and the columns are a whole number of its vectors. Otherwise the packed copy is the matrix as it is, and
-    /// the products read it as <see cref="MatrixLayout.RowMajor"/>.
+    /// hardware, and it has at least one vector of columns. Otherwise the packed copy is the matrix as it is, and the
+    /// products read it as <see cref="MatrixLayout.RowMajor"/>.
     /// </summary>
     /// <param name="rows">The rows of the matrix.</param>
     /// <param name="columns">The columns of the matrix.</param>
     /// <returns>Whether the matrix is held in panels.</returns>
     public static bool UsesPanels<T>(int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => PanelColumns<T>(rows, columns) > 0;
+
+    /// <summary>
+    /// The leading columns that a packed [<paramref name="rows"/>, <paramref name="columns"/>] matrix holds in panels, a
+    /// whole number of vectors; 0 when it is not packed. The columns past them (fewer than a vector) follow the panels as
+    /// a row-major [rows, columns − panel columns] block.
+    /// </summary>
+    private static int PanelColumns<T>(int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = PanelVector<T>();
-        return width > 0 && rows > 0 && columns > 0 && columns % width == 0 && Streams<T>(rows, columns);
+        return width > 0 && rows > 0 && columns >= width && Streams<T>(rows, columns) ? columns - columns % width : 0;
     }
 
     /// <summary>
@@ -72,27 +84,35 @@ public static partial class MatrixKernels
             throw new ArgumentException("The packed copy must not overlap the matrix.", nameof(packed));
         }
 
-        if (!UsesPanels<T>(rows, columns))
+        int panelColumns = PanelColumns<T>(rows, columns);
+        if (panelColumns == 0)
         {
             matrix.Slice(0, (int)size).CopyTo(packed);
             return;
         }
 
-        PackRuns<T, T, CopyRun<T>>(matrix, rows, columns, packed, 2 * PanelVector<T>());
+        PackRuns<T, T, CopyRun<T>>(matrix, rows, columns, panelColumns, packed, 2 * PanelVector<T>());
     }
 
     /// <summary>
     /// True when <see cref="PackBFloat16Panels"/> reorders a [<paramref name="rows"/>, <paramref name="columns"/>]
-    /// bfloat16 matrix on this machine: 32 KB or more of bfloat16, vector hardware, and the columns a whole number of
-    /// pairs of float vectors (each pair is one load of bfloat16, MatrixKernels.Pairs.cs), at most 2,048.
+    /// bfloat16 matrix on this machine: 32 KB or more of bfloat16, vector hardware, and at least one pair of float
+    /// vectors of columns (each pair is one load of bfloat16, MatrixKernels.Pairs.cs), at most 2,048 of them.
     /// </summary>
     /// <param name="rows">The rows of the matrix.</param>
     /// <param name="columns">The columns of the matrix.</param>
     /// <returns>Whether the bfloat16 matrix is held in panels.</returns>
-    public static bool UsesBFloat16Panels(int rows, int columns)
+    public static bool UsesBFloat16Panels(int rows, int columns) => BFloat16PanelColumns(rows, columns) > 0;
+
+    /// <summary>
+    /// <see cref="PanelColumns{T}"/> for bfloat16: whole pairs of float vectors, the columns the paired kernel covers;
+    /// the rest follow as a row-major block.
+    /// </summary>
+    private static int BFloat16PanelColumns(int rows, int columns)
     {
-        int width = PanelVector<float>();
-        return width > 0 && rows > 0 && columns > 0 && columns % (2 * width) == 0 && columns <= MaxPairedColumns && Streams<ushort>(rows, columns);
+        int group = 2 * PanelVector<float>();
+        int paired = group > 0 ? columns - columns % group : 0;
+        return rows > 0 && paired > 0 && paired <= MaxPairedColumns && Streams<ushort>(rows, columns) ? paired : 0;
     }
 
     /// <summary>
@@ -122,35 +142,43 @@ public static partial class MatrixKernels
             throw new ArgumentException($"The packed copy needs {size} elements; it has {packed.Length}.", nameof(packed));
         }
 
-        if (!UsesBFloat16Panels(rows, columns))
+        int panelColumns = BFloat16PanelColumns(rows, columns);
+        if (panelColumns == 0)
         {
             BFloat16.Round(matrix.Slice(0, (int)size), packed.Slice(0, (int)size));
             return;
         }
 
-        PackRuns<float, ushort, RoundRun>(matrix, rows, columns, packed, 2 * PanelVector<float>());
+        PackRuns<float, ushort, RoundRun>(matrix, rows, columns, panelColumns, packed, 2 * PanelVector<float>());
     }
 
     /// <summary>
-    /// The panel order: per group of eight rows (the last may have fewer), per block of <paramref name="block"/> columns
-    /// (the last may be narrower), each row's run of the block, one after the other.
+    /// The panel order of the first <paramref name="panelColumns"/> columns: per group of eight rows (the last may have
+    /// fewer), per block of <paramref name="block"/> columns (the last may be narrower), each row's run of the block, one
+    /// after the other; then the columns past them, row by row.
     /// </summary>
-    private static void PackRuns<TSource, TTarget, TCopy>(ReadOnlySpan<TSource> matrix, int rows, int columns, Span<TTarget> packed, int block)
+    private static void PackRuns<TSource, TTarget, TCopy>(ReadOnlySpan<TSource> matrix, int rows, int columns, int panelColumns, Span<TTarget> packed, int block)
         where TCopy : struct, IRunCopy<TSource, TTarget>
     {
         int to = 0;
         for (int group = 0; group < rows; group += PanelRows)
         {
             int height = Math.Min(PanelRows, rows - group);
-            for (int column = 0; column < columns; column += block)
+            for (int column = 0; column < panelColumns; column += block)
             {
-                int run = Math.Min(block, columns - column);
+                int run = Math.Min(block, panelColumns - column);
                 for (int row = group; row < group + height; row++)
                 {
                     TCopy.Copy(matrix.Slice(row * columns + column, run), packed.Slice(to, run));
                     to += run;
                 }
             }
+        }
+
+        int tail = columns - panelColumns;
+        for (int row = 0; tail > 0 && row < rows; row++, to += tail)
+        {
+            TCopy.Copy(matrix.Slice(row * columns + panelColumns, tail), packed.Slice(to, tail));
         }
     }
 
@@ -193,10 +221,15 @@ public static partial class MatrixKernels
                 throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
             }
 
-            if (UsesPanels<T>(x.Length, y.Length))
+            int panelColumns = PanelColumns<T>(x.Length, y.Length);
+            if (panelColumns > 0)
             {
                 CheckPacked(w.Length, x.Length, y.Length, nameof(w));
-                StreamPanels(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), ref MemoryMarshal.GetReference(y), y.Length);
+                ref T xRef = ref MemoryMarshal.GetReference(x);
+                ref T wRef = ref MemoryMarshal.GetReference(w);
+                ref T yRef = ref MemoryMarshal.GetReference(y);
+                StreamPanels(ref xRef, x.Length, ref wRef, ref yRef, panelColumns);
+                AddTail<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, panels: true, y.Length, panelColumns, ref yRef);
                 return;
             }
         }
@@ -230,8 +263,9 @@ public static partial class MatrixKernels
             return;
         }
 
-        // One matrix or both in panels: the columns are whole vectors and the pair is streamed, so the row-major kernel
-        // would copy the bias and stream every column, rows of w then rows of u. The same here, each from its own layout.
+        // One matrix or both in panels, so the pair is streamed: the row-major kernel would copy the bias, stream the
+        // columns that make whole vectors, rows of w then rows of u, and sum each column past them from the bias through
+        // the rows of w and of u. The same here, each matrix from its own layout.
         if (bias.Length < columns)
         {
             throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
@@ -241,24 +275,51 @@ public static partial class MatrixKernels
         CheckPacked(u.Length, h.Length, columns, nameof(u));
         ref T yRef = ref MemoryMarshal.GetReference(y);
         bias.Slice(0, columns).CopyTo(y);
-        StreamEither(x, w, wPanels, ref yRef, columns);
-        StreamEither(h, u, uPanels, ref yRef, columns);
+        int vectors = StreamedColumns<T>(columns);
+        StreamEither(x, w, wPanels, ref yRef, columns, vectors);
+        StreamEither(h, u, uPanels, ref yRef, columns, vectors);
+        AddTail<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), wPanels, columns, vectors, ref yRef);
+        AddTail<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u), uPanels, columns, vectors, ref yRef);
     }
 
-    /// <summary>One matrix of a streamed <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout, MatrixLayout)"/>, in panels or row by row.</summary>
-    private static void StreamEither<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, bool panels, ref T y, int columns)
+    /// <summary>
+    /// The first <paramref name="vectors"/> columns of one matrix of a streamed
+    /// <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout, MatrixLayout)"/>,
+    /// in panels or row by row.
+    /// </summary>
+    private static void StreamEither<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, bool panels, ref T y, int columns, int vectors)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(w);
         if (panels)
         {
-            StreamPanels(ref xRef, x.Length, ref wRef, ref y, columns);
+            StreamPanels(ref xRef, x.Length, ref wRef, ref y, vectors);
         }
         else
         {
-            StreamRows<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, ref xRef, hRows: 0, ref wRef, (nuint)columns, ref y, columns); // no second matrix
+            StreamRows<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, ref xRef, hRows: 0, ref wRef, (nuint)columns, ref y, vectors); // no second matrix
         }
+    }
+
+    /// <summary>
+    /// <c>y[j] += Σ_i x[i] · w[i, j]</c> for the columns from <paramref name="first"/> on, past a matrix's panels: in a
+    /// packed matrix they follow the panels as a row-major block, in a row-major one they are the ends of its rows. Each
+    /// column sums its rows in order, as the column blocks of the row-major kernels do.
+    /// </summary>
+    private static void AddTail<T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, bool panels, int columns, int first, ref T y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TWeight : unmanaged
+        where TFormat : struct, IWeightFormat<T, TWeight>
+    {
+        int tail = columns - first;
+        if (tail == 0 || rows == 0)
+        {
+            return;
+        }
+
+        ref TWeight start = ref panels ? ref Unsafe.Add(ref w, (nuint)rows * (nuint)first) : ref Unsafe.Add(ref w, (nuint)first);
+        MultiplyAddCore<T, TWeight, TFormat>(ref x, rows, ref start, (nuint)(panels ? tail : columns), ref Unsafe.Add(ref y, (nuint)first), tail);
     }
 
     /// <summary>
@@ -280,12 +341,15 @@ public static partial class MatrixKernels
                 throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
             }
 
-            if (UsesBFloat16Panels(x.Length, y.Length))
+            int panelColumns = BFloat16PanelColumns(x.Length, y.Length);
+            if (panelColumns > 0)
             {
                 CheckPacked(w.Length, x.Length, y.Length, nameof(w));
                 ref float xRef = ref MemoryMarshal.GetReference(x);
                 ref ushort wRef = ref MemoryMarshal.GetReference(w);
-                StreamBFloat16Pairs(ref xRef, x.Length, ref wRef, ref xRef, 0, ref wRef, (nuint)stride, ref MemoryMarshal.GetReference(y), y.Length, wPanels: true, uPanels: false);
+                ref float yRef = ref MemoryMarshal.GetReference(y);
+                StreamBFloat16Pairs(ref xRef, x.Length, ref wRef, ref xRef, 0, ref wRef, (nuint)panelColumns, ref yRef, panelColumns, wPanels: true, uPanels: false);
+                AddTail<float, ushort, BFloat16Format>(ref xRef, x.Length, ref wRef, panels: true, y.Length, panelColumns, ref yRef);
                 return;
             }
         }
@@ -318,8 +382,10 @@ public static partial class MatrixKernels
             return;
         }
 
-        // As the row-major kernel does for a streamed pair whose columns are whole pairs of vectors: the bias, then every
-        // column through the paired sums, rows of w then rows of u, each from its own layout.
+        // As the row-major kernel does for a streamed pair: the bias, then the columns that make whole pairs of vectors
+        // through the paired sums, rows of w then rows of u, each from its own layout; then each column past them from the
+        // bias through the rows of w and of u. A row-major matrix is read at its stride; the columns past a packed one's
+        // panels follow them as a block.
         if (bias.Length < columns)
         {
             throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
@@ -328,10 +394,14 @@ public static partial class MatrixKernels
         CheckPacked(w.Length, x.Length, columns, nameof(w));
         CheckPacked(u.Length, h.Length, columns, nameof(u));
         bias.Slice(0, columns).CopyTo(y);
-        StreamBFloat16Pairs(
-            ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w),
-            ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u),
-            (nuint)columns, ref MemoryMarshal.GetReference(y), columns, wPanels, uPanels);
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref ushort wRef = ref MemoryMarshal.GetReference(w);
+        ref float hRef = ref MemoryMarshal.GetReference(h);
+        ref ushort uRef = ref MemoryMarshal.GetReference(u);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        int paired = StreamBFloat16Pairs(ref xRef, x.Length, ref wRef, ref hRef, h.Length, ref uRef, (nuint)columns, ref yRef, columns, wPanels, uPanels);
+        AddTail<float, ushort, BFloat16Format>(ref xRef, x.Length, ref wRef, wPanels, columns, paired, ref yRef);
+        AddTail<float, ushort, BFloat16Format>(ref hRef, h.Length, ref uRef, uPanels, columns, paired, ref yRef);
     }
 
     private static void CheckPacked(int length, int rows, int columns, string name)

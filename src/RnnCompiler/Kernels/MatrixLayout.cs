@@ -7,8 +7,9 @@ public enum MatrixLayout
     RowMajor,
 
     /// <summary>
-    /// As <see cref="MatrixKernels.PackPanels{T}"/> wrote it: the rows in groups of eight, each group's columns in
-    /// blocks of two vectors, so that a product reads the whole matrix in address order.
+    /// As <see cref="MatrixKernels.PackPanels{T}"/> (or <see cref="MatrixKernels.PackBFloat16Panels"/>) wrote it: the rows
+    /// in groups of eight, each group's columns in blocks of two vectors, so that a product reads the whole matrix in
+    /// address order; the columns past the last whole vector follow as a row-major block.
     /// </summary>
     Panels,
 }

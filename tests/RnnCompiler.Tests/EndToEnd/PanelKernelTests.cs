@@ -11,8 +11,11 @@ namespace RnnCompiler.Tests.EndToEnd;
 /// </summary>
 public class PanelKernelTests
 {
-    /// <summary>Column counts that are whole vectors at every width (so panels apply where the size allows) and some that are not.</summary>
-    private static readonly int[] Columns = [16, 32, 48, 80, 128, 384, 512, 100, 515];
+    /// <summary>
+    /// Column counts that are whole vectors at every width, and some that are not (100, 515: the columns past the last
+    /// whole vector follow the panels as a row-major block).
+    /// </summary>
+    private static readonly int[] Columns = [16, 32, 48, 80, 128, 384, 512, 100, 515, 17];
 
     [Fact]
     public void MultiplyAdd_over_panels_gives_the_bits_of_the_row_major_kernel()
@@ -30,15 +33,15 @@ public class PanelKernelTests
                 MatrixKernels.PackPanels<float>(w, rows, columns, packed);
                 string what = $"{rows} × {columns}";
 
-                // A multiple of the vector width at every width (a multiple of 16 floats): panels apply, so the copy
-                // holds the same numbers, and in another order once a row is wider than one block of two vectors (up
-                // to 32 floats); otherwise it is the matrix as it is.
-                if (columns % 16 == 0 && System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+                // With vector hardware every one of these (32 KB or more, at least 16 columns) is packed: the copy holds
+                // the same numbers, in another order once a row is wider than one block of two vectors (up to 32
+                // floats). Without, it is the matrix as it is.
+                if (System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
                     Assert.True(MatrixKernels.UsesPanels<float>(rows, columns), what);
                     Assert.True(columns <= 32 || !packed.AsSpan().SequenceEqual(w), what);
                 }
-                else if (columns % 4 != 0)
+                else
                 {
                     Assert.False(MatrixKernels.UsesPanels<float>(rows, columns), what);
                     Assert.True(packed.AsSpan().SequenceEqual(w), what);
@@ -142,9 +145,10 @@ public class PanelKernelTests
     public void BFloat16_products_over_panels_give_the_bits_of_the_row_major_kernels()
     {
         // 32 KB of bfloat16 and more; columns that are whole pairs of vectors at every width (multiples of 32), 48 (whole
-        // pairs up to AVX2, not with AVX-512) and 100 (never: copied unchanged); rows around the groups of eight. Either
-        // matrix of the affine pair packed.
-        foreach (int columns in new[] { 32, 64, 384, 512, 48, 100 })
+        // pairs up to AVX2, a pair and a half with AVX-512) and 100 and 2,100 (columns past the pairs; 2,100 is more than
+        // the paired kernel takes, so copied unchanged); rows around the groups of eight. Either matrix of the affine
+        // pair packed.
+        foreach (int columns in new[] { 32, 64, 384, 512, 48, 100, 2100 })
         {
             int minimumRows = (32 * 1024 / 2 + columns - 1) / columns;
             foreach (int extraRows in new[] { 0, 1, 7, 8, 13 })
@@ -157,11 +161,15 @@ public class PanelKernelTests
                 MatrixKernels.PackBFloat16Panels(w, rows, columns, packed);
                 string what = $"{rows} × {columns}";
                 Assert.Equal(rounded.OrderBy(v => v), packed.OrderBy(v => v));
-                if (columns % 8 != 0)
+                if (columns > 2048 || !System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 {
-                    // Not a whole number of pairs of vectors at any width (a pair is 8 floats at the narrowest).
                     Assert.False(MatrixKernels.UsesBFloat16Panels(rows, columns), what);
                     Assert.True(packed.AsSpan().SequenceEqual(rounded), what);
+                }
+                else
+                {
+                    Assert.True(MatrixKernels.UsesBFloat16Panels(rows, columns), what);
+                    Assert.True(columns <= 32 || !packed.AsSpan().SequenceEqual(rounded), what);
                 }
 
                 float[] start = TestData.Uniform(columns, seed: 9);

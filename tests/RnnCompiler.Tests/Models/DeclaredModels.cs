@@ -406,7 +406,7 @@ public partial class Sentiment;
 // Kernels of 32 KB or more, which Predict and Step read from a copy packed in panels (MatrixKernels.PackPanels): both of
 // a reset-after GRU's (288 columns, 18 vectors of 16); only the recurrent one of a SimpleRNN (96 columns, 6 vectors); a
 // reset-before GRU, which keeps its kernels row-major; a bidirectional LSTM of 200 columns (whole vectors of 8 but not
-// of 16: packed with AVX2, copied as they are with AVX-512); a stack whose first LSTM packs only its recurrent kernel
+// of 16: with AVX-512 its last 8 columns follow the panels row-major); a stack whose first LSTM packs only its recurrent kernel
 // and whose second packs both, with row counts (64, 72) around the groups of eight rows.
 [RnnModel(SequenceLength = 6)]
 [Input(40)]
