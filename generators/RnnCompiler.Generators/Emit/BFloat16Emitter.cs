@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.WeightFiles;
 
@@ -47,24 +48,11 @@ internal static class BFloat16Emitter
     {
         SourceWriter writer = context.Writer;
         NetworkModel model = context.Model;
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Every weight of the model, {ModelEmitter.Int(model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
-        writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
-        writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model: Predict and Step read the");
-        writer.WriteLine("/// kernels from a bfloat16 copy, and each read of this property marks that copy stale, so the next Predict or Step");
-        writer.WriteLine("/// rounds it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshBFloat16Weights\"/> is called.");
-        writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"public {ModelEmitter.Span}<float> Parameters"))
-        {
-            using (writer.Block("get"))
-            {
-                writer.WriteLine("_bf16Stale = true;");
-                writer.WriteLine("return _parameters;");
-            }
-        }
-
-        writer.WriteLine();
+        ModelEmitter.WriteParametersMarkingStale(
+            context,
+            "/// kernels from a bfloat16 copy, and each read of this property marks that copy stale, so the next Predict or Step",
+            "/// rounds it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshBFloat16Weights\"/> is called.",
+            "_bf16Stale");
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Rounds the kernels of <see cref=\"Parameters\"/> to bfloat16 (to nearest, ties to even) into the copy that Predict");
         writer.WriteLine("/// and Step read. Predict and Step call it themselves after <see cref=\"Parameters\"/> was read; call it to pay that");
@@ -153,18 +141,11 @@ internal static class BFloat16Emitter
     /// <summary>Where each tensor starts in the bfloat16 copy.</summary>
     public static void WriteLayout(ModelEmitter.EmitContext context)
     {
-        SourceWriter writer = context.Writer;
-        writer.WriteLine();
-        writer.WriteLine("/// <summary>Where each kernel starts in the bfloat16 copy that Predict and Step read (biases stay in <see cref=\"Parameters\"/>).</summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block("private static class BFloat16Layout"))
-        {
-            foreach (PackedTensor packed in PackedWeights.For(context.Model))
-            {
-                writer.WriteLine($"/// <summary><c>{packed.Tensor.Name}</c> {packed.Tensor.Shape}.</summary>");
-                writer.WriteLine($"public const int {packed.Tensor.Identifier} = {ModelEmitter.Int(packed.Offset)};");
-            }
-        }
+        ModelEmitter.WriteOffsets(
+            context,
+            "BFloat16Layout",
+            "Where each kernel starts in the bfloat16 copy that Predict and Step read (biases stay in <see cref=\"Parameters\"/>).",
+            PackedWeights.For(context.Model).Select(packed => (packed.Tensor, packed.Offset)));
     }
 
     /// <summary>

@@ -246,6 +246,51 @@ internal static class ModelEmitter
         writer.WriteLine();
     }
 
+    /// <summary>A nested class of constants: where each tensor starts in a copy of the weights.</summary>
+    internal static void WriteOffsets(EmitContext context, string className, string summary, IEnumerable<(TensorModel Tensor, int Offset)> tensors)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine();
+        writer.WriteLine($"/// <summary>{summary}</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"private static class {className}"))
+        {
+            foreach ((TensorModel tensor, int offset) in tensors)
+            {
+                writer.WriteLine($"/// <summary><c>{tensor.Name}</c> {tensor.Shape}.</summary>");
+                writer.WriteLine($"public const int {tensor.Identifier} = {Int(offset)};");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>Parameters</c> of a model that reads a copy of its kernels (bfloat16, or packed in panels): each read hands out a
+    /// writable span, so it marks the copy stale. <paramref name="copyLine"/> and <paramref name="refreshLine"/> end the
+    /// summary with what the copy is and how it is brought up to date.
+    /// </summary>
+    internal static void WriteParametersMarkingStale(EmitContext context, string copyLine, string refreshLine, string staleFlag)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine($"/// Every weight of the model, {Int(context.Model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
+        writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
+        writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model: Predict and Step read the");
+        writer.WriteLine(copyLine);
+        writer.WriteLine(refreshLine);
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"public {Span}<{context.Model.ElementType}> Parameters"))
+        {
+            using (writer.Block("get"))
+            {
+                writer.WriteLine($"{staleFlag} = true;");
+                writer.WriteLine("return _parameters;");
+            }
+        }
+
+        writer.WriteLine();
+    }
+
     /// <summary>A method that writes new float weights: one expression, or for a bfloat16 model a body that also rounds the copy.</summary>
     private static void WriteWeightsChange(EmitContext context, string signature, string statement)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using RnnCompiler.Generators.Model;
 
 namespace RnnCompiler.Generators.Emit;
@@ -44,24 +45,11 @@ internal static class PanelEmitter
         SourceWriter writer = context.Writer;
         NetworkModel model = context.Model;
         string t = model.ElementType;
-        writer.WriteLine("/// <summary>");
-        writer.WriteLine($"/// Every weight of the model, {ModelEmitter.Int(model.ParameterCount)} in all, flat and in Keras's order and layout, layer by layer:");
-        writer.WriteLine("/// <c>kernel</c> [input, gates × units] row-major, <c>recurrent_kernel</c> [units, gates × units], <c>bias</c>.");
-        writer.WriteLine("/// The class remarks list each tensor with its offset. Writing here changes the model: Predict and Step read the");
-        writer.WriteLine("/// large kernels from a copy packed in panels, and each read of this property marks that copy stale, so the next");
-        writer.WriteLine("/// Predict or Step packs it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshPanels\"/> is called.");
-        writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"public {ModelEmitter.Span}<{t}> Parameters"))
-        {
-            using (writer.Block("get"))
-            {
-                writer.WriteLine("_panelsStale = true;");
-                writer.WriteLine("return _parameters;");
-            }
-        }
-
-        writer.WriteLine();
+        ModelEmitter.WriteParametersMarkingStale(
+            context,
+            "/// large kernels from a copy packed in panels, and each read of this property marks that copy stale, so the next",
+            "/// Predict or Step packs it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshPanels\"/> is called.",
+            "_panelsStale");
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Packs the large kernels of <see cref=\"Parameters\"/> into the copy that Predict and Step read, in panels: the rows");
         writer.WriteLine("/// in groups of eight and the columns in blocks of two vectors, so that each product reads its matrix in address order");
@@ -134,18 +122,11 @@ internal static class PanelEmitter
             return;
         }
 
-        SourceWriter writer = context.Writer;
-        writer.WriteLine();
-        writer.WriteLine("/// <summary>Where each packed kernel starts in the panel copy that Predict and Step read (smaller kernels stay in <see cref=\"Parameters\"/>).</summary>");
-        writer.WriteLine(context.GeneratedCode);
-        using (writer.Block("private static class PanelLayout"))
-        {
-            foreach (PanelTensor panel in PanelWeights.For(context.Model))
-            {
-                writer.WriteLine($"/// <summary><c>{panel.Tensor.Name}</c> {panel.Tensor.Shape}.</summary>");
-                writer.WriteLine($"public const int {panel.Tensor.Identifier} = {ModelEmitter.Int(panel.Offset)};");
-            }
-        }
+        ModelEmitter.WriteOffsets(
+            context,
+            "PanelLayout",
+            "Where each packed kernel starts in the panel copy that Predict and Step read (smaller kernels stay in <see cref=\"Parameters\"/>).",
+            PanelWeights.For(context.Model).Select(panel => (panel.Tensor, panel.Offset)));
     }
 
     /// <summary>The remarks paragraph that says what the copy is.</summary>

@@ -66,18 +66,7 @@ public static partial class MatrixKernels
     public static void PackPanels<T>(ReadOnlySpan<T> matrix, int rows, int columns, Span<T> packed)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(columns);
-        long size = (long)rows * columns;
-        if (matrix.Length < size)
-        {
-            throw new ArgumentException($"The matrix needs [{rows}, {columns}] = {size} elements; it has {matrix.Length}.", nameof(matrix));
-        }
-
-        if (packed.Length < size)
-        {
-            throw new ArgumentException($"The packed copy needs {size} elements; it has {packed.Length}.", nameof(packed));
-        }
+        long size = CheckPack(matrix.Length, rows, columns, packed.Length);
 
         if (matrix.Slice(0, (int)size).Overlaps(packed.Slice(0, (int)size)))
         {
@@ -129,18 +118,7 @@ public static partial class MatrixKernels
     /// <exception cref="ArgumentException">A span is shorter than <c>rows × columns</c>.</exception>
     public static void PackBFloat16Panels(ReadOnlySpan<float> matrix, int rows, int columns, Span<ushort> packed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfNegative(columns);
-        long size = (long)rows * columns;
-        if (matrix.Length < size)
-        {
-            throw new ArgumentException($"The matrix needs [{rows}, {columns}] = {size} elements; it has {matrix.Length}.", nameof(matrix));
-        }
-
-        if (packed.Length < size)
-        {
-            throw new ArgumentException($"The packed copy needs {size} elements; it has {packed.Length}.", nameof(packed));
-        }
+        long size = CheckPack(matrix.Length, rows, columns, packed.Length);
 
         int panelColumns = BFloat16PanelColumns(rows, columns);
         if (panelColumns == 0)
@@ -150,6 +128,25 @@ public static partial class MatrixKernels
         }
 
         PackRuns<float, ushort, RoundRun>(matrix, rows, columns, panelColumns, packed, 2 * PanelVector<float>());
+    }
+
+    /// <summary>The checks of a packing's arguments; returns the number of elements.</summary>
+    private static long CheckPack(int matrixLength, int rows, int columns, int packedLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        long size = (long)rows * columns;
+        if (matrixLength < size)
+        {
+            throw new ArgumentException($"The matrix needs [{rows}, {columns}] = {size} elements; it has {matrixLength}.", "matrix");
+        }
+
+        if (packedLength < size)
+        {
+            throw new ArgumentException($"The packed copy needs {size} elements; it has {packedLength}.", "packed");
+        }
+
+        return size;
     }
 
     /// <summary>
@@ -266,15 +263,8 @@ public static partial class MatrixKernels
         // One matrix or both in panels, so the pair is streamed: the row-major kernel would copy the bias, stream the
         // columns that make whole vectors, rows of w then rows of u, and sum each column past them from the bias through
         // the rows of w and of u. The same here, each matrix from its own layout.
-        if (bias.Length < columns)
-        {
-            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
-        }
-
-        CheckPacked(w.Length, x.Length, columns, nameof(w));
-        CheckPacked(u.Length, h.Length, columns, nameof(u));
+        StartPackedAffine(bias, y, x.Length, w.Length, h.Length, u.Length);
         ref T yRef = ref MemoryMarshal.GetReference(y);
-        bias.Slice(0, columns).CopyTo(y);
         int vectors = StreamedColumns<T>(columns);
         StreamEither(x, w, wPanels, ref yRef, columns, vectors);
         StreamEither(h, u, uPanels, ref yRef, columns, vectors);
@@ -386,14 +376,7 @@ public static partial class MatrixKernels
         // through the paired sums, rows of w then rows of u, each from its own layout; then each column past them from the
         // bias through the rows of w and of u. A row-major matrix is read at its stride; the columns past a packed one's
         // panels follow them as a block.
-        if (bias.Length < columns)
-        {
-            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
-        }
-
-        CheckPacked(w.Length, x.Length, columns, nameof(w));
-        CheckPacked(u.Length, h.Length, columns, nameof(u));
-        bias.Slice(0, columns).CopyTo(y);
+        StartPackedAffine(bias, y, x.Length, w.Length, h.Length, u.Length);
         ref float xRef = ref MemoryMarshal.GetReference(x);
         ref ushort wRef = ref MemoryMarshal.GetReference(w);
         ref float hRef = ref MemoryMarshal.GetReference(h);
@@ -402,6 +385,20 @@ public static partial class MatrixKernels
         int paired = StreamBFloat16Pairs(ref xRef, x.Length, ref wRef, ref hRef, h.Length, ref uRef, (nuint)columns, ref yRef, columns, wPanels, uPanels);
         AddTail<float, ushort, BFloat16Format>(ref xRef, x.Length, ref wRef, wPanels, columns, paired, ref yRef);
         AddTail<float, ushort, BFloat16Format>(ref hRef, h.Length, ref uRef, uPanels, columns, paired, ref yRef);
+    }
+
+    /// <summary>The checks of an affine pair with a packed matrix, and the bias copied into y, where every column starts.</summary>
+    private static void StartPackedAffine<T>(ReadOnlySpan<T> bias, Span<T> y, int xRows, int wLength, int hRows, int uLength)
+    {
+        int columns = y.Length;
+        if (bias.Length < columns)
+        {
+            throw new ArgumentException($"The bias needs {columns} elements; it has {bias.Length}.", nameof(bias));
+        }
+
+        CheckPacked(wLength, xRows, columns, "w");
+        CheckPacked(uLength, hRows, columns, "u");
+        bias.Slice(0, columns).CopyTo(y);
     }
 
     private static void CheckPacked(int length, int rows, int columns, string name)
