@@ -212,9 +212,9 @@ public class KernelTests
     {
         foreach (int depth in new[] { 1, 2, 5, 32 })
         {
-            foreach (int rows in new[] { 1, 3, 4, 5, 9 })
+            foreach (int rows in new[] { 1, 3, 4, 5, 9, 17 })
             {
-                foreach (int columns in new[] { 1, 7, 8, 15, 16, 17, 33, 64, 65, 130 })
+                foreach (int columns in new[] { 1, 7, 8, 15, 16, 17, 33, 64, 65, 100, 130 })
                 {
                     int aStride = rows + depth % 3, bStride = columns + rows % 2, cStride = columns + 2;
                     float[] a = TestData.Uniform((depth - 1) * aStride + rows, seed: depth + rows, scale: 1f);
@@ -287,9 +287,9 @@ public class KernelTests
     {
         foreach (int depth in new[] { 1, 3, 16, 33 })
         {
-            foreach (int rows in new[] { 1, 3, 4, 5, 9 })
+            foreach (int rows in new[] { 1, 3, 4, 5, 9, 17 })
             {
-                foreach (int columns in new[] { 1, 3, 8, 16, 17, 40, 64 })
+                foreach (int columns in new[] { 1, 3, 8, 16, 17, 40, 64, 100 })
                 {
                     int aStride = depth + rows % 2, bStride = columns + 3, cStride = columns + 1;
                     float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
