@@ -24,29 +24,46 @@ public static partial class MatrixKernels
     /// <see cref="StreamRows{T, TWeight, TFormat}"/> for bfloat16 weights over the leading columns that make whole groups
     /// of two vectors; returns how many columns it did (0 when there is no such group, or too many columns).
     /// </summary>
-    /// <remarks>
-    /// <paramref name="wPanels"/> and <paramref name="uPanels"/> say that a matrix is packed in panels
-    /// (<see cref="PackBFloat16Panels"/>, whose blocks are these groups of two vectors): it is then read in address order,
-    /// eight rows per block.
-    /// </remarks>
-    private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns, bool wPanels = false, bool uPanels = false)
+    private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
     {
         if (VectorPaths.Use512)
         {
-            return StreamPairsWidth<Simd512<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
+            return StreamPairsWidth<Simd512<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            return StreamPairsWidth<Simd256<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
+            return StreamPairsWidth<Simd256<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
         }
 
         if (Vector128.IsHardwareAccelerated)
         {
-            return StreamPairsWidth<Simd128<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns, wPanels, uPanels);
+            return StreamPairsWidth<Simd128<float>>(ref x, xRows, ref w, ref h, hRows, ref u, stride, ref y, columns);
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <c>y += x · w</c> over the first <paramref name="columns"/> columns of a bfloat16 matrix packed in panels
+    /// (<see cref="PackBFloat16Panels"/>), at the width the panels were cut for. Each 32-bit lane of a block holds column
+    /// k in its low half and column k + width in its high half, so the two widened vectors are y's own columns and the
+    /// sums need no reordering.
+    /// </summary>
+    private static void StreamBFloat16Panels(ref float x, int rows, ref ushort w, ref float y, int columns)
+    {
+        if (VectorPaths.Use512)
+        {
+            StreamPairPanelsWidth<Simd512<float>>(ref x, rows, ref w, ref y, columns);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            StreamPairPanelsWidth<Simd256<float>>(ref x, rows, ref w, ref y, columns);
+        }
+        else
+        {
+            StreamPairPanelsWidth<Simd128<float>>(ref x, rows, ref w, ref y, columns);
+        }
     }
 
     /// <summary>
@@ -55,7 +72,7 @@ public static partial class MatrixKernels
     /// <paramref name="u"/>, and the scratch back into y.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int StreamPairsWidth<TVector>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns, bool wPanels, bool uPanels)
+    private static int StreamPairsWidth<TVector>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
         where TVector : struct, ISimdVector<TVector, float>
     {
         int group = 2 * TVector.Count;
@@ -77,23 +94,8 @@ public static partial class MatrixKernels
             }
         }
 
-        if (wPanels)
-        {
-            StreamPairPanels<TVector>(ref x, xRows, ref w, ref sums, paired);
-        }
-        else
-        {
-            StreamPairRows<TVector>(ref x, xRows, ref w, stride, ref sums, paired);
-        }
-
-        if (uPanels)
-        {
-            StreamPairPanels<TVector>(ref h, hRows, ref u, ref sums, paired);
-        }
-        else
-        {
-            StreamPairRows<TVector>(ref h, hRows, ref u, stride, ref sums, paired);
-        }
+        StreamPairRows<TVector>(ref x, xRows, ref w, stride, ref sums, paired);
+        StreamPairRows<TVector>(ref h, hRows, ref u, stride, ref sums, paired);
         for (int c = 0; c < paired; c += group)
         {
             for (int k = 0; k < width; k++)
@@ -163,12 +165,12 @@ public static partial class MatrixKernels
     }
 
     /// <summary>
-    /// <see cref="StreamPairRows{TVector}"/> over a matrix packed in panels (<see cref="PackBFloat16Panels"/>): per group of
-    /// eight rows, eight broadcasts; per block (one group of paired columns), its eight rows' pairs in address order into
-    /// the block's even and odd sums; the rows past the last group of eight the same way, that many per block.
+    /// <see cref="StreamBFloat16Panels"/> at one width: per group of eight rows, eight broadcasts; per block of two vectors
+    /// of columns, its eight rows' loads in address order into the block's two vectors of y; the rows past the last group
+    /// of eight the same way, that many per block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamPairPanels<TVector>(ref float x, int rows, ref ushort w, ref float sums, int columns)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StreamPairPanelsWidth<TVector>(ref float x, int rows, ref ushort w, ref float sums, int columns)
         where TVector : struct, ISimdVector<TVector, float>
     {
         nuint v = (nuint)TVector.Count;
