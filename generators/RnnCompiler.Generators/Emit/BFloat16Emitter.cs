@@ -27,15 +27,16 @@ internal static class BFloat16Emitter
     {
         SourceWriter writer = context.Writer;
         bool compiled = context.Model.WeightsFile is not null;
+        bool stepPanels = PanelWeights.ForBFloat16Step(context.Model).Count > 0;
         writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine(compiled
+        writer.WriteLine(compiled && !stepPanels
             ? $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new(CompiledBFloat16Weights);"
             : $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new({buffer.Size});");
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine(compiled && PanelWeights.ForBFloat16(context.Model).Count == 0
+        writer.WriteLine(compiled && PanelWeights.ForBFloat16(context.Model).Count == 0 && !stepPanels
             ? "private bool _bf16Stale;"
             : compiled
                 ? "private bool _bf16Stale = true; // the recurrent kernels packed in panels, for this machine's vectors, by the first Predict or Step"
@@ -77,6 +78,12 @@ internal static class BFloat16Emitter
                     : $"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels({source}, {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, {target});");
             }
 
+            foreach (PanelTensor panel in PanelWeights.ForBFloat16Step(model))
+            {
+                string length = ModelEmitter.Int(panel.Tensor.Length);
+                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.{panel.Tensor.Identifier}, {length}), {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, _bf16Weights.Span.Slice(BFloat16Layout.{StepName(panel)}, {length}));");
+            }
+
             writer.WriteLine("_bf16Stale = false;");
         }
 
@@ -108,6 +115,26 @@ internal static class BFloat16Emitter
 
         writer.WriteLine();
         writer.WriteLine($"{ModelEmitter.ReadOnlySpan}<ushort> {Local} = _bf16Weights;");
+    }
+
+    /// <summary>The name in <c>BFloat16Layout</c> of the packed copy of a kernel that <c>Step</c> reads.</summary>
+    private static string StepName(PanelTensor panel) => panel.Tensor.Identifier + "Panels";
+
+    /// <summary>
+    /// The span of a layer's kernel that <c>Step</c> reads in a bfloat16 model: its packed copy when it has one (see
+    /// <see cref="PanelWeights.ForBFloat16Step"/>), else the one <c>Predict</c> reads.
+    /// </summary>
+    public static string StepKernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor)
+    {
+        foreach (PanelTensor panel in PanelWeights.ForBFloat16Step(context.Model))
+        {
+            if (panel.Tensor.Identifier == layer.Identifier + tensor)
+            {
+                return $"{Local}.Slice(BFloat16Layout.{StepName(panel)}, {ModelEmitter.Int(panel.Tensor.Length)})";
+            }
+        }
+
+        return Kernel(context, layer, tensor);
     }
 
     /// <summary>The span of a kernel that a layer's product reads: the bfloat16 copy's, or <c>p</c>'s for a float model.</summary>
@@ -145,7 +172,8 @@ internal static class BFloat16Emitter
             context,
             "BFloat16Layout",
             "Where each kernel starts in the bfloat16 copy that Predict and Step read (biases stay in <see cref=\"Parameters\"/>).",
-            PackedWeights.For(context.Model).Select(packed => (packed.Tensor, packed.Offset)));
+            PackedWeights.For(context.Model).Select(packed => (packed.Tensor.Identifier, packed.Tensor, packed.Offset))
+                .Concat(PanelWeights.ForBFloat16Step(context.Model).Select(panel => (StepName(panel), panel.Tensor, panel.Offset))));
     }
 
     /// <summary>
@@ -194,6 +222,12 @@ internal static class BFloat16Emitter
         {
             yield return "<para>The copy holds the recurrent kernels of 32 KB or more packed in panels (MatrixKernels.PackBFloat16Panels), so that each";
             yield return "step reads them from L2 in address order; the sums and results are those of the row-major layout.</para>";
+        }
+
+        if (PanelWeights.ForBFloat16Step(model).Count > 0)
+        {
+            yield return "<para>Step reads the input kernels of 32 KB or more from a second copy packed the same way, after the row-major ones that Predict's";
+            yield return "input projection reads.</para>";
         }
     }
 }

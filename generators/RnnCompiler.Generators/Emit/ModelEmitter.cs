@@ -79,7 +79,7 @@ internal static class ModelEmitter
             if (compiledWeights is { } weights)
             {
                 WriteCompiledWeights(context, weights);
-                if (model.BFloat16Weights)
+                if (model.BFloat16Weights && PanelWeights.ForBFloat16Step(model).Count == 0)
                 {
                     BFloat16Emitter.WriteCompiledWeights(context, weights);
                 }
@@ -247,7 +247,7 @@ internal static class ModelEmitter
     }
 
     /// <summary>A nested class of constants: where each tensor starts in a copy of the weights.</summary>
-    internal static void WriteOffsets(EmitContext context, string className, string summary, IEnumerable<(TensorModel Tensor, int Offset)> tensors)
+    internal static void WriteOffsets(EmitContext context, string className, string summary, IEnumerable<(string Name, TensorModel Tensor, int Offset)> tensors)
     {
         SourceWriter writer = context.Writer;
         writer.WriteLine();
@@ -255,10 +255,12 @@ internal static class ModelEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private static class {className}"))
         {
-            foreach ((TensorModel tensor, int offset) in tensors)
+            foreach ((string name, TensorModel tensor, int offset) in tensors)
             {
-                writer.WriteLine($"/// <summary><c>{tensor.Name}</c> {tensor.Shape}.</summary>");
-                writer.WriteLine($"public const int {tensor.Identifier} = {Int(offset)};");
+                writer.WriteLine(name == tensor.Identifier
+                    ? $"/// <summary><c>{tensor.Name}</c> {tensor.Shape}.</summary>"
+                    : $"/// <summary><c>{tensor.Name}</c> {tensor.Shape} again, packed in panels for Step.</summary>");
+                writer.WriteLine($"public const int {name} = {Int(offset)};");
             }
         }
     }
@@ -614,7 +616,7 @@ internal static class ModelEmitter
     private static string StepCall(EmitContext context, LayerModel layer, string input)
     {
         string field = context.Field(layer);
-        string kernel = PanelEmitter.Kernel(context, layer, "Kernel") ?? BFloat16Emitter.Kernel(context, layer, "Kernel");
+        string kernel = PanelEmitter.Kernel(context, layer, "Kernel") ?? BFloat16Emitter.StepKernel(context, layer, "Kernel");
         string recurrent = PanelEmitter.Kernel(context, layer, "RecurrentKernel") ?? BFloat16Emitter.Kernel(context, layer, "RecurrentKernel");
         string layout = PanelEmitter.LayoutArgument(context, layer, "Kernel", "kernelLayout") + PanelEmitter.LayoutArgument(context, layer, "RecurrentKernel", "recurrentLayout");
         string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {kernel}, {recurrent}, {Weights(context, layer, "Bias")}";

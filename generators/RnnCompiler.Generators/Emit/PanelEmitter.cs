@@ -126,7 +126,7 @@ internal static class PanelEmitter
             context,
             "PanelLayout",
             "Where each packed kernel starts in the panel copy that Predict and Step read (smaller kernels stay in <see cref=\"Parameters\"/>).",
-            PanelWeights.For(context.Model).Select(panel => (panel.Tensor, panel.Offset)));
+            PanelWeights.For(context.Model).Select(panel => (panel.Tensor.Identifier, panel.Tensor, panel.Offset)));
     }
 
     /// <summary>The remarks paragraph that says what the copy is.</summary>

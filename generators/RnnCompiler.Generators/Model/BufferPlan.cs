@@ -90,7 +90,7 @@ internal static class BufferPlan
         buffers.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.", BufferKind.Weights, Aligned: true));
         if (model.BFloat16Weights)
         {
-            int packed = PackedWeights.Count(model);
+            int packed = PanelWeights.BFloat16CopyCount(model);
             buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.", BufferKind.Weights, "ushort", Aligned: true));
         }
 

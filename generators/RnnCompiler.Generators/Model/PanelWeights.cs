@@ -66,6 +66,44 @@ internal static class PanelWeights
         return panels;
     }
 
+    /// <summary>
+    /// The kernels of a bfloat16 model's streaming layers that <c>Step</c> reads from a second, packed copy at the end of
+    /// the bfloat16 copy (after <see cref="PackedWeights"/>), 32 KB or more at two bytes a weight: the row-major one
+    /// stays for <c>Predict</c>'s input projection. A bidirectional layer does not stream, so it has none.
+    /// </summary>
+    public static IReadOnlyList<PanelTensor> ForBFloat16Step(NetworkModel model)
+    {
+        var panels = new List<PanelTensor>();
+        if (!model.BFloat16Weights || !model.CanStream)
+        {
+            return panels;
+        }
+
+        int offset = PackedWeights.Count(model);
+        foreach ((TensorModel tensor, int rows, int columns, bool recurrent) in Candidates(model, 2))
+        {
+            if (!recurrent)
+            {
+                panels.Add(new PanelTensor(tensor, offset, rows, columns));
+                offset += tensor.Length;
+            }
+        }
+
+        return panels;
+    }
+
+    /// <summary>The elements of the bfloat16 copy: the row-major kernels, then <see cref="ForBFloat16Step"/>.</summary>
+    public static int BFloat16CopyCount(NetworkModel model)
+    {
+        int count = PackedWeights.Count(model);
+        foreach (PanelTensor panel in ForBFloat16Step(model))
+        {
+            count += panel.Tensor.Length;
+        }
+
+        return count;
+    }
+
     /// <summary>The kernels and recurrent kernels of the recurrent layers that can be packed, of 32 KB or more at <paramref name="elementBytes"/> a weight.</summary>
     private static IEnumerable<(TensorModel Tensor, int Rows, int Columns, bool Recurrent)> Candidates(NetworkModel model, int elementBytes)
     {
@@ -123,7 +161,9 @@ internal static class PanelWeights
     /// </summary>
     public static PanelTensor? Find(NetworkModel model, LayerModel layer, string tensor)
     {
-        foreach (PanelTensor panel in model.BFloat16Weights ? ForBFloat16(model) : For(model))
+        var candidates = new List<PanelTensor>(model.BFloat16Weights ? ForBFloat16(model) : For(model));
+        candidates.AddRange(ForBFloat16Step(model));
+        foreach (PanelTensor panel in candidates)
         {
             if (panel.Tensor.Identifier == layer.Identifier + tensor)
             {

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 100,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 699,048 bytes in all: weights 599,720 bytes (with the bfloat16 kernels' 199,232 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes
+    /// Memory: 764,584 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 100,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -32,6 +32,8 @@ namespace Demo
     /// widened to float in registers); biases, states, arithmetic and outputs are float. Parameters and weight files stay float.</para>
     /// <para>The copy holds the recurrent kernels of 32 KB or more packed in panels (MatrixKernels.PackBFloat16Panels), so that each
     /// step reads them from L2 in address order; the sums and results are those of the row-major layout.</para>
+    /// <para>Step reads the input kernels of 32 KB or more from a second copy packed the same way, after the row-major ones that Predict's
+    /// input projection reads.</para>
     /// </remarks>
     partial class Bf16Forecaster : global::RnnCompiler.IFeatureStreamingModel<float>
     {
@@ -73,7 +75,7 @@ namespace Demo
             "Trainable params: 100,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 699,048 bytes in all: weights 599,720 bytes (with the bfloat16 kernels' 199,232 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes\n";
+            "Memory: 764,584 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -91,7 +93,7 @@ namespace Demo
 
         /// <summary>The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly global::RnnCompiler.Kernels.AlignedBuffer<ushort> _bf16Weights = new(99584);
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<ushort> _bf16Weights = new(132352);
 
         /// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -145,6 +147,7 @@ namespace Demo
             global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.LstmKernel, 32768), _bf16Weights.Span.Slice(BFloat16Layout.LstmKernel, 32768));
             global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.LstmRecurrentKernel, 65536), 128, 512, _bf16Weights.Span.Slice(BFloat16Layout.LstmRecurrentKernel, 65536));
             global::RnnCompiler.Kernels.BFloat16.Round(_parameters.Span.Slice(Layout.DenseKernel, 1280), _bf16Weights.Span.Slice(BFloat16Layout.DenseKernel, 1280));
+            global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.LstmKernel, 32768), 64, 512, _bf16Weights.Span.Slice(BFloat16Layout.LstmKernelPanels, 32768));
             _bf16Stale = false;
         }
 
@@ -257,7 +260,7 @@ namespace Demo
             global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
 
             // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
+            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernelPanels, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Linear(x·kernel + bias).
             global::RnnCompiler.Layers.DenseLayer.Step(_lstmState, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);
@@ -289,6 +292,8 @@ namespace Demo
             public const int LstmRecurrentKernel = 32768;
             /// <summary><c>dense/kernel</c> [128, 10].</summary>
             public const int DenseKernel = 98304;
+            /// <summary><c>lstm/kernel</c> [64, 512] again, packed in panels for Step.</summary>
+            public const int LstmKernelPanels = 99584;
         }
     }
 }

@@ -35,6 +35,10 @@ public class PanelModelTests
         AssertStepEqualsPredict(new PanelStack(), seed: 33);
         AssertStepEqualsPredict(new Sentiment(), seed: 34);
 
+        // bfloat16: Predict reads the recurrent kernel from panels inside the bfloat16 copy and the input kernel row-major;
+        // Step reads both from panels, the input kernel from a second, packed copy.
+        AssertStepEqualsPredict(new Bf16Lstm64x128x10(), seed: 35);
+
         static void AssertStepEqualsPredict(IRnnModel<float> model, int seed)
         {
             ModelInfo info = model.Info;
