@@ -237,10 +237,7 @@ public static partial class MatrixKernels
     {
         if (layout == MatrixLayout.Panels)
         {
-            if (stride != y.Length)
-            {
-                throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
-            }
+            CheckPackedStride(stride, y.Length);
 
             int panelColumns = PanelColumns<T>(x.Length, y.Length);
             if (panelColumns > 0)
@@ -350,20 +347,13 @@ public static partial class MatrixKernels
     {
         if (layout == MatrixLayout.Panels)
         {
-            if (stride != y.Length)
-            {
-                throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {y.Length} columns.");
-            }
+            CheckPackedStride(stride, y.Length);
 
             int panelColumns = BFloat16PanelColumns(x.Length, y.Length);
             if (panelColumns > 0)
             {
                 CheckPacked(w.Length, x.Length, y.Length, nameof(w));
-                ref float xRef = ref MemoryMarshal.GetReference(x);
-                ref ushort wRef = ref MemoryMarshal.GetReference(w);
-                ref float yRef = ref MemoryMarshal.GetReference(y);
-                StreamBFloat16Panels(ref xRef, x.Length, ref wRef, ref yRef, panelColumns);
-                AddTail<float, ushort, BFloat16Format>(ref xRef, x.Length, ref wRef, panels: true, y.Length, panelColumns, ref yRef);
+                AddBFloat16Product(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), panels: true, ref MemoryMarshal.GetReference(y), y.Length);
                 return;
             }
         }
@@ -443,6 +433,14 @@ public static partial class MatrixKernels
         CheckPacked(wLength, xRows, columns, "w");
         CheckPacked(uLength, hRows, columns, "u");
         bias.Slice(0, columns).CopyTo(y);
+    }
+
+    private static void CheckPackedStride(int stride, int columns)
+    {
+        if (stride != columns)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, $"A packed matrix covers whole rows: the stride must be the {columns} columns.");
+        }
     }
 
     private static void CheckPacked(int length, int rows, int columns, string name)
