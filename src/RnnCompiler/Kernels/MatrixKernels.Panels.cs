@@ -243,11 +243,7 @@ public static partial class MatrixKernels
             if (panelColumns > 0)
             {
                 CheckPacked(w.Length, x.Length, y.Length, nameof(w));
-                ref T xRef = ref MemoryMarshal.GetReference(x);
-                ref T wRef = ref MemoryMarshal.GetReference(w);
-                ref T yRef = ref MemoryMarshal.GetReference(y);
-                StreamPanels(ref xRef, x.Length, ref wRef, ref yRef, panelColumns);
-                AddTail<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, panels: true, y.Length, panelColumns, ref yRef);
+                AddProduct<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), panels: true, ref MemoryMarshal.GetReference(y), y.Length);
                 return;
             }
         }
@@ -281,56 +277,53 @@ public static partial class MatrixKernels
             return;
         }
 
-        // One matrix or both in panels, so the pair is streamed: the row-major kernel would copy the bias, stream the
-        // columns that make whole vectors, rows of w then rows of u, and sum each column past them from the bias through
-        // the rows of w and of u. The same here, each matrix from its own layout.
+        // Each column from the bias through the rows of w, then those of u, as the row-major kernel sums it: each matrix
+        // whole from its own layout, w first.
         StartPackedAffine(bias, y, x.Length, w.Length, h.Length, u.Length);
         ref T yRef = ref MemoryMarshal.GetReference(y);
-        int vectors = StreamedColumns<T>(columns);
-        StreamEither(x, w, wPanels, ref yRef, columns, vectors);
-        StreamEither(h, u, uPanels, ref yRef, columns, vectors);
-        AddTail<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), wPanels, columns, vectors, ref yRef);
-        AddTail<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u), uPanels, columns, vectors, ref yRef);
+        AddProduct<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), wPanels, ref yRef, columns);
+        AddProduct<T, T, SameFormat<T>>(ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u), uPanels, ref yRef, columns);
     }
 
     /// <summary>
-    /// The first <paramref name="vectors"/> columns of one matrix of a streamed
-    /// <see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, MatrixLayout, MatrixLayout)"/>,
-    /// in panels or row by row.
+    /// <c>y += x · w</c> over every column of one matrix: packed, its panels (float or bfloat16, whichever
+    /// <typeparamref name="TFormat"/> is) and then the columns past them, a row-major block; row-major, the row-major
+    /// kernel. Each column sums its rows in order either way.
     /// </summary>
-    private static void StreamEither<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, bool panels, ref T y, int columns, int vectors)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        ref T xRef = ref MemoryMarshal.GetReference(x);
-        ref T wRef = ref MemoryMarshal.GetReference(w);
-        if (panels)
-        {
-            StreamPanels(ref xRef, x.Length, ref wRef, ref y, vectors);
-        }
-        else
-        {
-            StreamRows<T, T, SameFormat<T>>(ref xRef, x.Length, ref wRef, ref xRef, hRows: 0, ref wRef, (nuint)columns, ref y, vectors); // no second matrix
-        }
-    }
-
-    /// <summary>
-    /// <c>y[j] += Σ_i x[i] · w[i, j]</c> for the columns from <paramref name="first"/> on, past a matrix's panels: in a
-    /// packed matrix they follow the panels as a row-major block, in a row-major one they are the ends of its rows. Each
-    /// column sums its rows in order, as the column blocks of the row-major kernels do.
-    /// </summary>
-    private static void AddTail<T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, bool panels, int columns, int first, ref T y)
+    private static void AddProduct<T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, bool panels, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
         where TFormat : struct, IWeightFormat<T, TWeight>
     {
-        int tail = columns - first;
-        if (tail == 0 || rows == 0)
+        if (rows == 0)
         {
             return;
         }
 
-        ref TWeight start = ref panels ? ref Unsafe.Add(ref w, (nuint)rows * (nuint)first) : ref Unsafe.Add(ref w, (nuint)first);
-        MultiplyAddCore<T, TWeight, TFormat>(ref x, rows, ref start, (nuint)(panels ? tail : columns), ref Unsafe.Add(ref y, (nuint)first), tail);
+        if (!panels)
+        {
+            MultiplyAddCore<T, TWeight, TFormat>(ref x, rows, ref w, (nuint)columns, ref y, columns);
+            return;
+        }
+
+        int panelColumns;
+        if (typeof(TFormat) == typeof(BFloat16Format))
+        {
+            panelColumns = BFloat16PanelColumns(rows, columns);
+            StreamBFloat16Panels(ref Unsafe.As<T, float>(ref x), rows, ref Unsafe.As<TWeight, ushort>(ref w), ref Unsafe.As<T, float>(ref y), panelColumns);
+        }
+        else
+        {
+            panelColumns = PanelColumns<T>(rows, columns);
+            StreamPanels(ref x, rows, ref Unsafe.As<TWeight, T>(ref w), ref y, panelColumns);
+        }
+
+        // The columns past the panels follow them as a row-major [rows, columns − panelColumns] block.
+        int tail = columns - panelColumns;
+        if (tail > 0)
+        {
+            MultiplyAddCore<T, TWeight, TFormat>(ref x, rows, ref Unsafe.Add(ref w, (nuint)rows * (nuint)panelColumns), (nuint)tail, ref Unsafe.Add(ref y, (nuint)panelColumns), tail);
+        }
     }
 
     /// <summary>
@@ -353,7 +346,7 @@ public static partial class MatrixKernels
             if (panelColumns > 0)
             {
                 CheckPacked(w.Length, x.Length, y.Length, nameof(w));
-                AddBFloat16Product(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), panels: true, ref MemoryMarshal.GetReference(y), y.Length);
+                AddProduct<float, ushort, BFloat16Format>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), panels: true, ref MemoryMarshal.GetReference(y), y.Length);
                 return;
             }
         }
@@ -389,36 +382,9 @@ public static partial class MatrixKernels
         // Each column from the bias through the rows of w, then those of u, as the row-major kernel sums it: each matrix
         // whole from its own layout, w first.
         StartPackedAffine(bias, y, x.Length, w.Length, h.Length, u.Length);
-        ref float xRef = ref MemoryMarshal.GetReference(x);
-        ref ushort wRef = ref MemoryMarshal.GetReference(w);
-        ref float hRef = ref MemoryMarshal.GetReference(h);
-        ref ushort uRef = ref MemoryMarshal.GetReference(u);
         ref float yRef = ref MemoryMarshal.GetReference(y);
-        AddBFloat16Product(ref xRef, x.Length, ref wRef, wPanels, ref yRef, columns);
-        AddBFloat16Product(ref hRef, h.Length, ref uRef, uPanels, ref yRef, columns);
-    }
-
-    /// <summary>
-    /// <c>y += x · w</c> over every column of one bfloat16 matrix of an affine pair: packed, its panels and then the
-    /// columns past them; row-major, the row-major kernel (whose streamed columns go through the paired sums).
-    /// </summary>
-    private static void AddBFloat16Product(ref float x, int rows, ref ushort w, bool panels, ref float y, int columns)
-    {
-        if (rows == 0)
-        {
-            return;
-        }
-
-        if (panels)
-        {
-            int panelColumns = BFloat16PanelColumns(rows, columns);
-            StreamBFloat16Panels(ref x, rows, ref w, ref y, panelColumns);
-            AddTail<float, ushort, BFloat16Format>(ref x, rows, ref w, panels: true, columns, panelColumns, ref y);
-        }
-        else
-        {
-            MultiplyAddCore<float, ushort, BFloat16Format>(ref x, rows, ref w, (nuint)columns, ref y, columns);
-        }
+        AddProduct<float, ushort, BFloat16Format>(ref MemoryMarshal.GetReference(x), x.Length, ref MemoryMarshal.GetReference(w), wPanels, ref yRef, columns);
+        AddProduct<float, ushort, BFloat16Format>(ref MemoryMarshal.GetReference(h), h.Length, ref MemoryMarshal.GetReference(u), uPanels, ref yRef, columns);
     }
 
     /// <summary>The checks of an affine pair with a packed matrix, and the bias copied into y, where every column starts.</summary>
