@@ -84,6 +84,7 @@ internal static class PanelEmitter
         }
 
         SourceWriter writer = context.Writer;
+        writer.WriteLine("// The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.");
         using (writer.Block("if (_panelsStale)"))
         {
             writer.WriteLine("RefreshPanels();");

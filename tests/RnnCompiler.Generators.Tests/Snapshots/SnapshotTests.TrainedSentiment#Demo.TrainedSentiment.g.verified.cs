@@ -205,6 +205,7 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
+            // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
             if (_panelsStale)
             {
                 RefreshPanels();
@@ -256,6 +257,7 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[10]");
+            // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
             if (_panelsStale)
             {
                 RefreshPanels();
