@@ -734,21 +734,36 @@ public static partial class MatrixKernels
                     }
 
                     nuint c0 = (nuint)(r + 0) * cStride + (nuint)i;
+                    nuint c1 = (nuint)(r + 1) * cStride + (nuint)i;
+                    nuint c2 = (nuint)(r + 2) * cStride + (nuint)i;
+                    nuint c3 = (nuint)(r + 3) * cStride + (nuint)i;
+                    if (typeof(TVector) == typeof(Simd512<float>) && vectorDepth == depth)
+                    {
+                        // The sixteen lane sums in one shuffle tree (LaneSums), lane 4q + p for C[r + q, i + p]; each C
+                        // element gets its sum added once, as AddDot adds it.
+                        Vector512<float> sums = LaneSums.Sixteen(
+                            Raw(s00), Raw(s01), Raw(s02), Raw(s03), Raw(s10), Raw(s11), Raw(s12), Raw(s13),
+                            Raw(s20), Raw(s21), Raw(s22), Raw(s23), Raw(s30), Raw(s31), Raw(s32), Raw(s33));
+                        ref float cf = ref Unsafe.As<T, float>(ref c);
+                        (Vector128.LoadUnsafe(ref cf, c0) + sums.GetLower().GetLower()).StoreUnsafe(ref cf, c0);
+                        (Vector128.LoadUnsafe(ref cf, c1) + sums.GetLower().GetUpper()).StoreUnsafe(ref cf, c1);
+                        (Vector128.LoadUnsafe(ref cf, c2) + sums.GetUpper().GetLower()).StoreUnsafe(ref cf, c2);
+                        (Vector128.LoadUnsafe(ref cf, c3) + sums.GetUpper().GetUpper()).StoreUnsafe(ref cf, c3);
+                        continue;
+                    }
+
                     AddDot(ref c, c0, TVector.Sum(s00), ref a, a0, ref b, b0, vectorDepth, depth);
                     AddDot(ref c, c0 + 1, TVector.Sum(s01), ref a, a0, ref b, b1, vectorDepth, depth);
                     AddDot(ref c, c0 + 2, TVector.Sum(s02), ref a, a0, ref b, b2, vectorDepth, depth);
                     AddDot(ref c, c0 + 3, TVector.Sum(s03), ref a, a0, ref b, b3, vectorDepth, depth);
-                    nuint c1 = (nuint)(r + 1) * cStride + (nuint)i;
                     AddDot(ref c, c1, TVector.Sum(s10), ref a, a1, ref b, b0, vectorDepth, depth);
                     AddDot(ref c, c1 + 1, TVector.Sum(s11), ref a, a1, ref b, b1, vectorDepth, depth);
                     AddDot(ref c, c1 + 2, TVector.Sum(s12), ref a, a1, ref b, b2, vectorDepth, depth);
                     AddDot(ref c, c1 + 3, TVector.Sum(s13), ref a, a1, ref b, b3, vectorDepth, depth);
-                    nuint c2 = (nuint)(r + 2) * cStride + (nuint)i;
                     AddDot(ref c, c2, TVector.Sum(s20), ref a, a2, ref b, b0, vectorDepth, depth);
                     AddDot(ref c, c2 + 1, TVector.Sum(s21), ref a, a2, ref b, b1, vectorDepth, depth);
                     AddDot(ref c, c2 + 2, TVector.Sum(s22), ref a, a2, ref b, b2, vectorDepth, depth);
                     AddDot(ref c, c2 + 3, TVector.Sum(s23), ref a, a2, ref b, b3, vectorDepth, depth);
-                    nuint c3 = (nuint)(r + 3) * cStride + (nuint)i;
                     AddDot(ref c, c3, TVector.Sum(s30), ref a, a3, ref b, b0, vectorDepth, depth);
                     AddDot(ref c, c3 + 1, TVector.Sum(s31), ref a, a3, ref b, b1, vectorDepth, depth);
                     AddDot(ref c, c3 + 2, TVector.Sum(s32), ref a, a3, ref b, b2, vectorDepth, depth);
@@ -837,6 +852,12 @@ public static partial class MatrixKernels
 
         return TVector.Sum(s);
     }
+
+    /// <summary>A <see cref="Simd512{T}"/> of floats as the vector it wraps (for <see cref="LaneSums"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Raw<TVector>(TVector value)
+        where TVector : struct
+        => Unsafe.BitCast<TVector, Vector512<float>>(value);
 
     /// <summary><c>c[at] += sum + Σ a[aStart + j] · b[bStart + j]</c> over the depth past the whole vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

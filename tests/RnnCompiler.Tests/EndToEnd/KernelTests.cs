@@ -250,9 +250,9 @@ public class KernelTests
     {
         foreach (int depth in new[] { 1, 3, 8, 16, 17, 40, 512 })
         {
-            foreach (int rows in new[] { 1, 2, 3, 5 })
+            foreach (int rows in new[] { 1, 2, 3, 5, 8 })
             {
-                foreach (int columns in new[] { 1, 3, 4, 5, 9 })
+                foreach (int columns in new[] { 1, 3, 4, 5, 9, 12 })
                 {
                     int aStride = depth + rows % 2, bStride = depth + 3, cStride = columns + 1;
                     float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
@@ -277,6 +277,67 @@ public class KernelTests
 
                     MatrixKernels.AddProductTransposed<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
                     TestData.AssertClose(expected, c, 1e-5, $"depth {depth}, {rows} × {columns}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// On the 512-bit path the 4 × 4 dot-product block sums its sixteen accumulators together in one shuffle tree. Each
+    /// element must come out exactly as one 16-lane accumulator, fused lane by lane over the depth and summed in the
+    /// halving order (lane j + 8 onto j, then + 4, + 2, + 1), then added to C: a wrong lane or block in the tree puts a
+    /// neighbour's sum, or a differently rounded one, in its place.
+    /// </summary>
+    [Fact]
+    public void AddProductTransposed_on_the_512_bit_path_sums_each_element_in_the_halving_order()
+    {
+        bool use512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+#if RNN_EMULATE_VECTOR512
+        use512 = true;
+#endif
+        if (!use512)
+        {
+            return; // the 256- and 128-bit paths sum their accumulators in their own order; the naive test covers them
+        }
+
+        foreach ((int depth, int rows, int columns) in new[] { (16, 4, 4), (64, 8, 12), (512, 5, 9), (48, 12, 8) })
+        {
+            int aStride = depth + 5, bStride = depth + 3, cStride = columns + 2;
+            float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
+            float[] b = TestData.Uniform((columns - 1) * bStride + depth, seed: columns + 11);
+            float[] c = TestData.Uniform((rows - 1) * cStride + columns + 1, seed: rows + 7 * columns);
+            float[] expected = (float[])c.Clone();
+            for (int r = 0; r < rows - rows % 4; r++)
+            {
+                for (int i = 0; i < columns - columns % 4; i++)
+                {
+                    var lanes = new float[16];
+                    for (int j = 0; j < depth; j++)
+                    {
+                        lanes[j % 16] = MathF.FusedMultiplyAdd(a[r * aStride + j], b[i * bStride + j], lanes[j % 16]);
+                    }
+
+                    for (int half = 8; half >= 1; half /= 2)
+                    {
+                        for (int l = 0; l < half; l++)
+                        {
+                            lanes[l] += lanes[l + half];
+                        }
+                    }
+
+                    expected[r * cStride + i] += lanes[0];
+                }
+            }
+
+            MatrixKernels.AddProductTransposed<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
+            for (int r = 0; r < rows - rows % 4; r++)
+            {
+                for (int i = 0; i < columns - columns % 4; i++)
+                {
+                    int n = r * cStride + i;
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[n]) == BitConverter.SingleToInt32Bits(c[n]),
+                        $"depth {depth}, {rows} × {columns}: C[{r}, {i}] is {c[n]:R}, the halving order gives {expected[n]:R}");
                 }
             }
         }
