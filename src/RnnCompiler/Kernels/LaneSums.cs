@@ -6,7 +6,7 @@ namespace RnnCompiler.Kernels;
 
 /// <summary>
 /// The lane sums of many accumulators at once, for the dot-product kernels (<c>C += A·Bᵀ</c>): sixteen 16-lane float
-/// vectors become one vector whose lane k is the sum of the lanes of vector k.
+/// vectors (or eight 8-lane ones) become one vector whose lane k is the sum of the lanes of vector k.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,7 +17,7 @@ namespace RnnCompiler.Kernels;
 /// </para>
 /// <para>
 /// Every lane is summed in one order, the halving order: lane j + 8 onto lane j, then j + 4, j + 2 and j + 1. The
-/// AVX-512 shuffle tree and the portable path below both follow it, so they give the same bits.
+/// AVX-512 and AVX shuffle trees and the portable paths below follow it, so they give the same bits.
 /// </para>
 /// </remarks>
 internal static class LaneSums
@@ -46,6 +46,46 @@ internal static class LaneSums
             Vector256.Create(Vector128.Create(Halve(s0), Halve(s1), Halve(s2), Halve(s3)), Vector128.Create(Halve(s4), Halve(s5), Halve(s6), Halve(s7))),
             Vector256.Create(Vector128.Create(Halve(s8), Halve(s9), Halve(s10), Halve(s11)), Vector128.Create(Halve(s12), Halve(s13), Halve(s14), Halve(s15))));
     }
+
+    /// <summary>Lane k of the result is the sum of the eight lanes of <c>s[k]</c>, in the halving order (AVX2's 2 × 4 block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Eight(
+        Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3,
+        Vector256<float> s4, Vector256<float> s5, Vector256<float> s6, Vector256<float> s7)
+    {
+        if (Avx.IsSupported)
+        {
+            // Vector p holds four partial sums of s[p] in its low block and of s[4 + p] in its high block; the two lane
+            // levels then leave s[4q + p] in lane p of block q.
+            Vector256<float> l0 = Halves(s0, s4), l1 = Halves(s1, s5), l2 = Halves(s2, s6), l3 = Halves(s3, s7);
+            return Lanes32(Lanes64(l0, l1), Lanes64(l2, l3));
+        }
+
+        return Vector256.Create(Vector128.Create(Halve(s0), Halve(s1), Halve(s2), Halve(s3)), Vector128.Create(Halve(s4), Halve(s5), Halve(s6), Halve(s7)));
+    }
+
+    /// <summary>The sum of the lanes of <paramref name="s"/> in the halving order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Halve(Vector256<float> s)
+    {
+        Vector128<float> four = s.GetLower() + s.GetUpper();
+        return (four.GetElement(0) + four.GetElement(2)) + (four.GetElement(1) + four.GetElement(3));
+    }
+
+    /// <summary>[a_low + a_high, b_low + b_high] (128-bit halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Halves(Vector256<float> a, Vector256<float> b)
+        => Avx.Permute2x128(a, b, 0x20) + Avx.Permute2x128(a, b, 0x31);
+
+    /// <summary>In each half, from a = [a0 a1 a2 a3] and b = [b0 b1 b2 b3]: [a0 + a2, a1 + a3, b0 + b2, b1 + b3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lanes64(Vector256<float> a, Vector256<float> b)
+        => Avx.Shuffle(a, b, 0b01_00_01_00) + Avx.Shuffle(a, b, 0b11_10_11_10);
+
+    /// <summary>In each half, from x = [A0 A1 B0 B1] and y = [C0 C1 D0 D1]: [A0 + A1, B0 + B1, C0 + C1, D0 + D1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Lanes32(Vector256<float> x, Vector256<float> y)
+        => Avx.Shuffle(x, y, 0b10_00_10_00) + Avx.Shuffle(x, y, 0b11_01_11_01);
 
     /// <summary>The sum of the lanes of <paramref name="s"/> in the halving order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -680,7 +680,8 @@ public static partial class MatrixKernels
     /// <summary>
     /// <c>C += A·Bᵀ</c> as dot products at one width: two rows of A by four rows of B at a time (eight accumulators: per
     /// vector of depth, six loads feed eight multiply-adds), then single pairs; the lanes are summed at the end and the
-    /// depth past the last whole vector is added one element at a time.
+    /// depth past the last whole vector is added one element at a time. With float vectors of 512 or 256 bits and no
+    /// such depth, a block's accumulators are summed together in one shuffle tree (<see cref="LaneSums"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ProductTransposedRows<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape)
@@ -809,6 +810,17 @@ public static partial class MatrixKernels
                 }
 
                 nuint c0 = (nuint)r * cStride + (nuint)i, c1 = c0 + cStride;
+                if (typeof(TVector) == typeof(Simd256<float>) && vectorDepth == depth)
+                {
+                    // AVX2: the eight lane sums in one shuffle tree (LaneSums), lanes 0-3 for row r, 4-7 for row r + 1.
+                    Vector256<float> sums = LaneSums.Eight(
+                        Raw256(s00), Raw256(s01), Raw256(s02), Raw256(s03), Raw256(s10), Raw256(s11), Raw256(s12), Raw256(s13));
+                    ref float cf = ref Unsafe.As<T, float>(ref c);
+                    (Vector128.LoadUnsafe(ref cf, c0) + sums.GetLower()).StoreUnsafe(ref cf, c0);
+                    (Vector128.LoadUnsafe(ref cf, c1) + sums.GetUpper()).StoreUnsafe(ref cf, c1);
+                    continue;
+                }
+
                 AddDot(ref c, c0, TVector.Sum(s00), ref a, a0, ref b, b0, vectorDepth, depth);
                 AddDot(ref c, c0 + 1, TVector.Sum(s01), ref a, a0, ref b, b1, vectorDepth, depth);
                 AddDot(ref c, c0 + 2, TVector.Sum(s02), ref a, a0, ref b, b2, vectorDepth, depth);
@@ -852,6 +864,12 @@ public static partial class MatrixKernels
 
         return TVector.Sum(s);
     }
+
+    /// <summary>A <see cref="Simd256{T}"/> of floats as the vector it wraps (for <see cref="LaneSums"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Raw256<TVector>(TVector value)
+        where TVector : struct
+        => Unsafe.BitCast<TVector, Vector256<float>>(value);
 
     /// <summary>A <see cref="Simd512{T}"/> of floats as the vector it wraps (for <see cref="LaneSums"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -283,61 +283,69 @@ public class KernelTests
     }
 
     /// <summary>
-    /// On the 512-bit path the 4 × 4 dot-product block sums its sixteen accumulators together in one shuffle tree. Each
-    /// element must come out exactly as one 16-lane accumulator, fused lane by lane over the depth and summed in the
-    /// halving order (lane j + 8 onto j, then + 4, + 2, + 1), then added to C: a wrong lane or block in the tree puts a
-    /// neighbour's sum, or a differently rounded one, in its place.
+    /// With float vectors of 512 bits (a 4 × 4 block) or 256 bits (AVX2's 2 × 4 block) the dot-product blocks sum their
+    /// accumulators together in one shuffle tree. Each element must come out exactly as one accumulator of that many
+    /// lanes, fused lane by lane over the depth and summed in the halving order (lane j + 8 onto j, then + 4, + 2, + 1),
+    /// then added to C: a wrong lane or block in the tree puts a neighbour's sum, or a differently rounded one, in its place.
     /// </summary>
     [Fact]
-    public void AddProductTransposed_on_the_512_bit_path_sums_each_element_in_the_halving_order()
+    public void AddProductTransposed_sums_each_block_element_in_the_halving_order_on_the_512_and_256_bit_paths()
     {
-        bool use512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        int lanes = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16
+            : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : 0;
 #if RNN_EMULATE_VECTOR512
-        use512 = true;
+        lanes = 16;
 #endif
-        if (!use512)
+        if (lanes == 0)
         {
-            return; // the 256- and 128-bit paths sum their accumulators in their own order; the naive test covers them
+            return; // the 128-bit and one-lane paths sum each accumulator on its own; the naive test covers them
         }
 
-        foreach ((int depth, int rows, int columns) in new[] { (16, 4, 4), (64, 8, 12), (512, 5, 9), (48, 12, 8) })
+        int blockRows = lanes == 16 ? 4 : 2;
+        foreach ((int depth, int rows, int columns) in new[] { (16, 4, 4), (64, 8, 12), (512, 5, 9), (48, 12, 8), (8, 3, 4) })
         {
+            if (depth % lanes != 0)
+            {
+                continue;
+            }
+
             int aStride = depth + 5, bStride = depth + 3, cStride = columns + 2;
             float[] a = TestData.Uniform((rows - 1) * aStride + depth, seed: depth + rows, scale: 1f);
             float[] b = TestData.Uniform((columns - 1) * bStride + depth, seed: columns + 11);
             float[] c = TestData.Uniform((rows - 1) * cStride + columns + 1, seed: rows + 7 * columns);
             float[] expected = (float[])c.Clone();
-            for (int r = 0; r < rows - rows % 4; r++)
+            int blockedRows = rows - rows % blockRows, blockedColumns = columns - columns % 4;
+            for (int r = 0; r < blockedRows; r++)
             {
-                for (int i = 0; i < columns - columns % 4; i++)
+                for (int i = 0; i < blockedColumns; i++)
                 {
-                    var lanes = new float[16];
+                    var sum = new float[lanes];
                     for (int j = 0; j < depth; j++)
                     {
-                        lanes[j % 16] = MathF.FusedMultiplyAdd(a[r * aStride + j], b[i * bStride + j], lanes[j % 16]);
+                        sum[j % lanes] = MathF.FusedMultiplyAdd(a[r * aStride + j], b[i * bStride + j], sum[j % lanes]);
                     }
 
-                    for (int half = 8; half >= 1; half /= 2)
+                    for (int half = lanes / 2; half >= 1; half /= 2)
                     {
                         for (int l = 0; l < half; l++)
                         {
-                            lanes[l] += lanes[l + half];
+                            sum[l] += sum[l + half];
                         }
                     }
 
-                    expected[r * cStride + i] += lanes[0];
+                    expected[r * cStride + i] += sum[0];
                 }
             }
 
             MatrixKernels.AddProductTransposed<float>(a, aStride, b, bStride, depth, rows, columns, c, cStride);
-            for (int r = 0; r < rows - rows % 4; r++)
+            for (int r = 0; r < blockedRows; r++)
             {
-                for (int i = 0; i < columns - columns % 4; i++)
+                for (int i = 0; i < blockedColumns; i++)
                 {
                     int n = r * cStride + i;
                     Assert.True(
                         BitConverter.SingleToInt32Bits(expected[n]) == BitConverter.SingleToInt32Bits(c[n]),
-                        $"depth {depth}, {rows} × {columns}: C[{r}, {i}] is {c[n]:R}, the halving order gives {expected[n]:R}");
+                        $"{lanes} lanes, depth {depth}, {rows} × {columns}: C[{r}, {i}] is {c[n]:R}, the halving order gives {expected[n]:R}");
                 }
             }
         }
