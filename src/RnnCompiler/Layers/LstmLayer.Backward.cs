@@ -90,8 +90,23 @@ public static partial class LstmLayer
     {
         MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
         MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
+        AccumulateRecurrentGradients(steps, units, width, reverse, initialHidden, deltas, hidden, recurrentKernelGradients);
+        if (!inputGradients.IsEmpty)
+        {
+            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
+        }
+    }
 
-        // h[t-1] pairs with δ[t]: forward, rows 0..steps-2 of h with rows 1..steps-1 of Δ; reversed, the other way round.
+    /// <summary>
+    /// <c>drecurrent_kernel += H[t-1]ᵀ·Δ</c> for one sequence: h[t-1] pairs with δ[t] (forward, rows 0..steps-2 of h with
+    /// rows 1..steps-1 of Δ; reversed, the other way round), then <paramref name="initialHidden"/> with the first step
+    /// processed, skipped when empty.
+    /// </summary>
+    internal static void AccumulateRecurrentGradients<T>(
+        int steps, int units, int width, bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
+        Span<T> recurrentKernelGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         if (steps > 1)
         {
             int pairs = steps - 1;
@@ -104,11 +119,6 @@ public static partial class LstmLayer
         {
             int first = reverse ? steps - 1 : 0;
             MatrixKernels.AddTransposedProduct(initialHidden, units, deltas.Slice(first * width, width), width, 1, units, width, recurrentKernelGradients, width);
-        }
-
-        if (!inputGradients.IsEmpty)
-        {
-            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
         }
     }
 

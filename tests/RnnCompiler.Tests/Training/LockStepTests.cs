@@ -19,6 +19,10 @@ public class LockStepTests
     [InlineData(5, 3, 7, 16, true, false)]
     [InlineData(4, 5, 1, 8, false, true)]
     [InlineData(6, 2, 9, 33, true, true)]
+    // The weight gradients go through the batch in groups of sequences whose gate gradients fill 256 KB: one sequence
+    // per group here (70 steps × 512 gates), then groups of three and two (40 steps).
+    [InlineData(3, 70, 2, 128, true, true)]
+    [InlineData(5, 40, 3, 128, false, false)]
     public void Lstm_batch_passes_equal_one_sequence_passes(int sequences, int steps, int inputSize, int units, bool reverse, bool withInitialState)
     {
         int width = 4 * units;
@@ -59,7 +63,8 @@ public class LockStepTests
         LstmLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, reverse, initialHidden, initialCell,
             batch.Gates, batch.Cells, batch.Hidden, hiddenGradients, batch.InputGradients,
             batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[2 * sequences * units]);
-        AssertGradientsClose(one, batch, steps > 1 || withInitialState);
+        // δ·Uᵀ's two summation orders drift apart through the steps they pass: about 1e-5 after 40 steps of 128 units.
+        AssertGradientsClose(one, batch, steps > 1 || withInitialState, steps > 16 ? 1e-4 : 1e-5);
     }
 
     [Theory]
@@ -164,14 +169,14 @@ public class LockStepTests
             new float[4 * 12], new float[12], new float[12], new float[12], default, new float[24], new float[36], new float[12], new float[2 * 2 * 3 - 1]));
     }
 
-    private static void AssertGradientsClose(Pass one, Pass batch, bool recurrentGradients)
+    private static void AssertGradientsClose(Pass one, Pass batch, bool recurrentGradients, double tolerance = 1e-5)
     {
-        TestData.AssertClose(one.Gates, batch.Gates, 1e-5, "gate gradients");
-        TestData.AssertClose(one.Cells, batch.Cells, 1e-5, "cells or candidates");
-        TestData.AssertClose(one.InputGradients, batch.InputGradients, 1e-5, "input gradients");
-        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, 1e-5, "kernel gradients");
-        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, 1e-5, "recurrent kernel gradients");
-        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, 1e-5, "bias gradients");
+        TestData.AssertClose(one.Gates, batch.Gates, tolerance, "gate gradients");
+        TestData.AssertClose(one.Cells, batch.Cells, tolerance, "cells or candidates");
+        TestData.AssertClose(one.InputGradients, batch.InputGradients, tolerance, "input gradients");
+        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, tolerance, "kernel gradients");
+        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, tolerance, "recurrent kernel gradients");
+        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, tolerance, "bias gradients");
         Assert.Contains(batch.KernelGradients, value => value != 0);
         if (recurrentGradients)
         {
