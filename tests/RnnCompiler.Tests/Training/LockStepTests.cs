@@ -28,8 +28,11 @@ public class LockStepTests
         int width = 4 * units;
         int rows = sequences * steps;
         float[] inputs = TestData.Uniform(rows * inputSize, seed: 1, scale: 1f);
-        float[] kernel = TestData.Uniform(inputSize * width, seed: 2);
-        float[] recurrent = TestData.Uniform(units * width, seed: 3);
+        // The long cases draw their weights at about Keras's initial scale (Glorot: ±0.1 for 128 units), so that 40 to 70
+        // steps of their recurrence neither explode nor saturate every gate.
+        float scale = units > 64 ? 0.1f : 0.5f;
+        float[] kernel = TestData.Uniform(inputSize * width, seed: 2, scale: scale);
+        float[] recurrent = TestData.Uniform(units * width, seed: 3, scale: scale);
         float[] bias = TestData.Uniform(width, seed: 4);
         float[] initialHidden = withInitialState ? TestData.Uniform(sequences * units, seed: 5) : [];
         float[] initialCell = withInitialState ? TestData.Uniform(sequences * units, seed: 6) : [];
@@ -63,8 +66,7 @@ public class LockStepTests
         LstmLayer.BackwardBatch<float>(inputs, sequences, steps, inputSize, units, kernel, recurrent, reverse, initialHidden, initialCell,
             batch.Gates, batch.Cells, batch.Hidden, hiddenGradients, batch.InputGradients,
             batch.KernelGradients, batch.RecurrentGradients, batch.BiasGradients, new float[2 * sequences * units]);
-        // δ·Uᵀ's two summation orders drift apart through the steps they pass: about 1e-5 after 40 steps of 128 units.
-        AssertGradientsClose(one, batch, steps > 1 || withInitialState, steps > 16 ? 1e-4 : 1e-5);
+        AssertGradientsClose(one, batch, steps > 1 || withInitialState);
     }
 
     [Theory]
