@@ -107,6 +107,12 @@ internal static class AnalyzerTest
     /// </summary>
     public const long WeightsPadding = 64;
 
+    /// <summary>
+    /// The same cache line for each working buffer of gate sums (an RNN's sums, an LSTM's or GRU's gates): the products
+    /// write and read them in whole vectors, so they start on a 64-byte boundary too.
+    /// </summary>
+    public const long GatesPadding = 64;
+
     /// <summary>RNN0100 at markup location 0, with its message arguments checked through the descriptor's format.</summary>
     public static DiagnosticResult ModelSize(string name, int parameters, long weights, long working, long streaming) =>
         new DiagnosticResult(DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(

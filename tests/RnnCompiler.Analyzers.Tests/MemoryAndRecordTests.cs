@@ -10,9 +10,10 @@ public class MemoryAndRecordTests
 {
     // Input(3) → Gru(5) → Dense(2), 10 steps, worked out by hand: weights 3·15 + 5·15 + 2·15 + 5·2 + 2 = 162 floats
     // (and the cache line that aligns them);
-    // per step the GRU's gates (15), candidates (5) and hidden states (5), plus its 15-float scratch; streaming h (5).
+    // per step the GRU's gates (15, and the cache line that aligns them), candidates (5) and hidden states (5), plus its
+    // 15-float scratch; streaming h (5).
     private const long Weights = (4 * 162) + AnalyzerTest.WeightsPadding;
-    private const long Working = 4 * (10 * (15 + 5 + 5) + 15);
+    private const long Working = (4 * (10 * (15 + 5 + 5) + 15)) + AnalyzerTest.GatesPadding;
     private const long Streaming = 4 * 5;
 
     [Fact]

@@ -180,7 +180,9 @@ internal static class ModelEmitter
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine(buffer.Kind == BufferKind.Weights
                 ? $"private readonly {FieldType(buffer, t)} {buffer.Name} = CreateInitialParameters();"
-                : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
+                : buffer.Aligned
+                    ? $"private readonly {FieldType(buffer, t)} {buffer.Name} = new({buffer.Size});"
+                    : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
             writer.WriteLine();
         }
     }

@@ -102,7 +102,9 @@ internal static class WorkspaceEmitter
             {
                 writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
                 writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private readonly {buffer.ElementType ?? t}[] {buffer.Name} = new {buffer.ElementType ?? t}[{buffer.Size}];");
+                writer.WriteLine(buffer.Aligned
+                    ? $"private readonly {ModelEmitter.FieldType(buffer, t)} {buffer.Name} = new({buffer.Size});"
+                    : $"private readonly {buffer.ElementType ?? t}[] {buffer.Name} = new {buffer.ElementType ?? t}[{buffer.Size}];");
                 writer.WriteLine();
             }
 

@@ -74,15 +74,15 @@ internal static class BufferPlan
         var buffers = new List<BufferSpec>();
         long sequence = model.SequenceLength;
         int workers = model.Workers;
-        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1) =>
-            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences));
+        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1, bool aligned = false) =>
+            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences, Aligned: aligned));
         // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
         // uses the first block). A model without [Train] holds one sequence's.
         bool trains = model.Training is not null;
         long batch = trains ? SequencesPerPass(model) : 1;
         string perBatch = trains ? SequencesPerPassText(model) + " * " : string.Empty;
-        void PerStep(BufferKind kind, string name, int width, string summary) =>
-            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch);
+        void PerStep(BufferKind kind, string name, int width, string summary, bool aligned = false) =>
+            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch, aligned);
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
         void PerSequence(BufferKind kind, string name, int length, string summary) =>
             Add(kind, name, $"{perBatch}{Int(length)}", batch * length, trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.", batch);
@@ -130,12 +130,14 @@ internal static class BufferPlan
                         string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
                         if (layer.Type == LayerType.SimpleRnn)
                         {
-                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation");
+                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation, from a 64-byte boundary", aligned: true);
                         }
                         else
                         {
                             string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
-                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step");
+                            // The gate sums and their gradients are what the products write and read row by row in
+                            // whole vectors: from a 64-byte boundary, a 512-bit vector never straddles two cache lines.
+                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step, from a 64-byte boundary", aligned: true);
                         }
 
                         if (layer.Type == LayerType.Lstm)

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 100,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 764,584 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes
+    /// Memory: 764,648 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,368 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 100,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -75,7 +75,7 @@ namespace Demo
             "Trainable params: 100,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 764,584 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,304 bytes, streaming state 1,024 bytes\n";
+            "Memory: 764,648 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,368 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -99,9 +99,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private bool _bf16Stale = true; // rounded from the initial weights by the first Predict or Step
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmGates = new float[SequenceLength * 512];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 277
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 5,204 bytes in all: weights 1,172 bytes, working buffers 4,032 bytes, streaming state 0 bytes
+    /// Memory: 5,396 bytes in all: weights 1,172 bytes, working buffers 4,224 bytes, streaming state 0 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 277 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -77,7 +77,7 @@ namespace Demo
             "Trainable params: 277\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 5,204 bytes in all: weights 1,172 bytes, working buffers 4,032 bytes, streaming state 0 bytes\n";
+            "Memory: 5,396 bytes in all: weights 1,172 bytes, working buffers 4,224 bytes, streaming state 0 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -94,9 +94,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
+        /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalForwardGates = new float[SequenceLength * 12];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalForwardGates = new(SequenceLength * 12);
 
         /// <summary>bidirectional forward: the cell state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -106,9 +106,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _bidirectionalForwardHidden = new float[SequenceLength * 3];
 
-        /// <summary>bidirectional backward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
+        /// <summary>bidirectional backward: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalBackwardGates = new float[SequenceLength * 12];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalBackwardGates = new(SequenceLength * 12);
 
         /// <summary>bidirectional backward: the cell state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -122,9 +122,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _bidirectionalOutput = new float[SequenceLength * 3];
 
-        /// <summary>lstm_1: the activated gates i, f, c, o of each step, [steps, 16].</summary>
+        /// <summary>lstm_1: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 16].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstm1Gates = new float[SequenceLength * 16];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1Gates = new(SequenceLength * 16);
 
         /// <summary>lstm_1: the cell state of each step, [steps, 4].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 281
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 2,324 bytes in all: weights 1,188 bytes, working buffers 1,116 bytes, streaming state 20 bytes
+    /// Memory: 2,388 bytes in all: weights 1,188 bytes, working buffers 1,180 bytes, streaming state 20 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 281 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 281\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 2,324 bytes in all: weights 1,188 bytes, working buffers 1,116 bytes, streaming state 20 bytes\n";
+            "Memory: 2,388 bytes in all: weights 1,188 bytes, working buffers 1,180 bytes, streaming state 20 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -89,9 +89,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _denseOutput = new float[SequenceLength * 8];
 
-        /// <summary>gru: the activated gates z, r, h of each step, [steps, 15].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruGates = new float[SequenceLength * 15];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(SequenceLength * 15);
 
         /// <summary>gru: the recurrent part of each step's candidate, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

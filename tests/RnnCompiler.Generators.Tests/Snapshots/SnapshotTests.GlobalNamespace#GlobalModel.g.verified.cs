@@ -16,7 +16,7 @@
 /// Trainable params: 22
 /// Non-trainable params: 0
 /// _________________________________________________________________
-/// Memory: 308 bytes in all: weights 152 bytes, working buffers 144 bytes, streaming state 12 bytes
+/// Memory: 372 bytes in all: weights 152 bytes, working buffers 208 bytes, streaming state 12 bytes
 /// </code>
 /// <para><c>Parameters</c> holds the 22 weights flat, in Keras's order and layout (row-major):</para>
 /// <list type="bullet">
@@ -67,7 +67,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         "Trainable params: 22\n" +
         "Non-trainable params: 0\n" +
         "_________________________________________________________________\n" +
-        "Memory: 308 bytes in all: weights 152 bytes, working buffers 144 bytes, streaming state 12 bytes\n";
+        "Memory: 372 bytes in all: weights 152 bytes, working buffers 208 bytes, streaming state 12 bytes\n";
 
     /// <summary>The weighted layers, for initialization and weight files.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -83,9 +83,9 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-    /// <summary>simple_rnn: the sums before the activation, [steps, 3].</summary>
+    /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-    private readonly float[] _simpleRnnSums = new float[SequenceLength * 3];
+    private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnSums = new(SequenceLength * 3);
 
     /// <summary>simple_rnn: the hidden state of each step, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

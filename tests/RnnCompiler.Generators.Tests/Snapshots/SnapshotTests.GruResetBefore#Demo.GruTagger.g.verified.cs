@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 730
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 6,312 bytes in all: weights 2,984 bytes, working buffers 3,276 bytes, streaming state 52 bytes
+    /// Memory: 6,376 bytes in all: weights 2,984 bytes, working buffers 3,340 bytes, streaming state 52 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 730 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 730\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 6,312 bytes in all: weights 2,984 bytes, working buffers 3,276 bytes, streaming state 52 bytes\n";
+            "Memory: 6,376 bytes in all: weights 2,984 bytes, working buffers 3,340 bytes, streaming state 52 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -85,9 +85,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>gru: the activated gates z, r, h of each step, [steps, 39].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [steps, 39].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruGates = new float[SequenceLength * 39];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(SequenceLength * 39);
 
         /// <summary>gru: the recurrent part of each step's candidate, [steps, 13].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

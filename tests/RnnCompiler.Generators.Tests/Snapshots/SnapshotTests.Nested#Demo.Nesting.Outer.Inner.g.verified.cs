@@ -20,7 +20,7 @@ namespace Demo.Nesting
         /// Trainable params: 138
         /// Non-trainable params: 0
         /// _________________________________________________________________
-        /// Memory: 1,128 bytes in all: weights 616 bytes, working buffers 480 bytes, streaming state 32 bytes
+        /// Memory: 1,192 bytes in all: weights 616 bytes, working buffers 544 bytes, streaming state 32 bytes
         /// </code>
         /// <para><c>Parameters</c> holds the 138 weights flat, in Keras's order and layout (row-major):</para>
         /// <list type="bullet">
@@ -71,7 +71,7 @@ namespace Demo.Nesting
                 "Trainable params: 138\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n" +
-                "Memory: 1,128 bytes in all: weights 616 bytes, working buffers 480 bytes, streaming state 32 bytes\n";
+                "Memory: 1,192 bytes in all: weights 616 bytes, working buffers 544 bytes, streaming state 32 bytes\n";
 
             /// <summary>The weighted layers, for initialization and weight files.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,9 +87,9 @@ namespace Demo.Nesting
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-            /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 16].</summary>
+            /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 16].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _lstmGates = new float[SequenceLength * 16];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 16);
 
             /// <summary>lstm: the cell state of each step, [steps, 4].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 83,928 bytes in all: weights 4,968 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes
+    /// Memory: 84,056 bytes in all: weights 4,968 bytes, working buffers 9,792 bytes (2 workspaces), streaming state 48 bytes, training 69,248 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -76,7 +76,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 83,928 bytes in all: weights 4,968 bytes, working buffers 9,760 bytes (2 workspaces), streaming state 48 bytes, training 69,152 bytes\n";
+            "Memory: 84,056 bytes in all: weights 4,968 bytes, working buffers 9,792 bytes (2 workspaces), streaming state 48 bytes, training 69,248 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -476,9 +476,9 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly float[] _denseOutput = new float[((BatchSize + 1) / 2) * SequenceLength * 6];
 
-            /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 36].</summary>
+            /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [sequences, steps, 36].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruGates = new float[((BatchSize + 1) / 2) * SequenceLength * 36];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(((BatchSize + 1) / 2) * SequenceLength * 36);
 
             /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 12].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

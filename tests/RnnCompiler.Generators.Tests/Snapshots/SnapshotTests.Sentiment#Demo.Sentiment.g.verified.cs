@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 1,317,032 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes
+    /// Memory: 1,317,096 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,304 bytes, streaming state 1,024 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 1,317,032 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes\n";
+            "Memory: 1,317,096 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,304 bytes, streaming state 1,024 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -103,9 +103,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _embeddingOutput = new float[SequenceLength * 64];
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmGates = new float[SequenceLength * 512];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 51
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 688 bytes in all: weights 268 bytes, working buffers 400 bytes, streaming state 20 bytes
+    /// Memory: 752 bytes in all: weights 268 bytes, working buffers 464 bytes, streaming state 20 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 51 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 51\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 688 bytes in all: weights 268 bytes, working buffers 400 bytes, streaming state 20 bytes\n";
+            "Memory: 752 bytes in all: weights 268 bytes, working buffers 464 bytes, streaming state 20 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -85,9 +85,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>simple_rnn: the sums before the activation, [steps, 5].</summary>
+        /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _simpleRnnSums = new float[SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnSums = new(SequenceLength * 5);
 
         /// <summary>simple_rnn: the hidden state of each step, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 36,616 bytes in all: weights 1,272 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes
+    /// Memory: 36,744 bytes in all: weights 1,272 bytes, working buffers 5,112 bytes, streaming state 64 bytes, training 30,296 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 36,616 bytes in all: weights 1,272 bytes, working buffers 5,080 bytes, streaming state 64 bytes, training 30,200 bytes\n";
+            "Memory: 36,744 bytes in all: weights 1,272 bytes, working buffers 5,112 bytes, streaming state 64 bytes, training 30,296 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -91,9 +91,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _parameters = CreateInitialParameters();
 
-        /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 15].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [sequences, steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruGates = new double[BatchSize * SequenceLength * 15];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruGates = new(BatchSize * SequenceLength * 15);
 
         /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -111,9 +111,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly double[] _gruState = new double[5];
 
-        /// <summary>simple_rnn: the sums before the activation, [sequences, steps, 3].</summary>
+        /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnSums = new double[BatchSize * SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnSums = new(BatchSize * SequenceLength * 3);
 
         /// <summary>simple_rnn: the hidden state of each step, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

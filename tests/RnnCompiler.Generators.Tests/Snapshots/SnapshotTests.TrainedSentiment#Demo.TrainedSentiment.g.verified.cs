@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,776,160 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes
+    /// Memory: 13,776,224 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,242 bytes, streaming state 1,024 bytes, training 12,459,190 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,776,160 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,240 bytes, streaming state 1,024 bytes, training 12,459,128 bytes\n";
+            "Memory: 13,776,224 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,242 bytes, streaming state 1,024 bytes, training 12,459,190 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -103,9 +103,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly float[] _embeddingOutput = new float[BatchSize * SequenceLength * 64];
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, [sequences, steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [sequences, steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmGates = new float[BatchSize * SequenceLength * 512];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(BatchSize * SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
