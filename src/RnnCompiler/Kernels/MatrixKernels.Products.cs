@@ -188,10 +188,78 @@ public static partial class MatrixKernels
         }
 
         CheckOperand(a.Length, depth, sums.Length, stride, nameof(a));
-        for (int k = 0; k < depth; k++)
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T sRef = ref MemoryMarshal.GetReference(sums);
+        int columns = sums.Length, column = 0;
+        if (VectorPaths.Use512 && Vector512<T>.IsSupported && columns >= Vector512<T>.Count)
         {
-            Axpy(T.One, a.Slice(k * stride, sums.Length), sums);
+            column = ColumnSums<Simd512<T>, T>(ref aRef, stride, depth, ref sRef, columns, column);
         }
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && columns - column >= Vector256<T>.Count)
+        {
+            column = ColumnSums<Simd256<T>, T>(ref aRef, stride, depth, ref sRef, columns, column);
+        }
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && columns - column >= Vector128<T>.Count)
+        {
+            column = ColumnSums<Simd128<T>, T>(ref aRef, stride, depth, ref sRef, columns, column);
+        }
+
+        if (column < columns)
+        {
+            ColumnSums<Scalar<T>, T>(ref aRef, stride, depth, ref sRef, columns, column);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AddColumnSums{T}"/> over the columns from <paramref name="column"/> on at one width: eight vectors of
+    /// sums (then one) stay in registers down all the rows, instead of one pass over the sums per row. Each sum adds the
+    /// rows in order of k, so the result is that of adding row after row. Returns the first column left.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ColumnSums<TVector, T>(ref T a, int stride, int depth, ref T sums, int columns, int column)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = TVector.Count;
+        nuint v = (nuint)width, s = (nuint)stride;
+        for (; column + 8 * width <= columns; column += 8 * width)
+        {
+            nuint j = (nuint)column;
+            TVector s0 = TVector.Load(ref sums, j), s1 = TVector.Load(ref sums, j + v), s2 = TVector.Load(ref sums, j + 2 * v), s3 = TVector.Load(ref sums, j + 3 * v);
+            TVector s4 = TVector.Load(ref sums, j + 4 * v), s5 = TVector.Load(ref sums, j + 5 * v), s6 = TVector.Load(ref sums, j + 6 * v), s7 = TVector.Load(ref sums, j + 7 * v);
+            nuint row = j;
+            for (int k = 0; k < depth; k++, row += s)
+            {
+                s0 = TVector.Add(s0, TVector.Load(ref a, row));
+                s1 = TVector.Add(s1, TVector.Load(ref a, row + v));
+                s2 = TVector.Add(s2, TVector.Load(ref a, row + 2 * v));
+                s3 = TVector.Add(s3, TVector.Load(ref a, row + 3 * v));
+                s4 = TVector.Add(s4, TVector.Load(ref a, row + 4 * v));
+                s5 = TVector.Add(s5, TVector.Load(ref a, row + 5 * v));
+                s6 = TVector.Add(s6, TVector.Load(ref a, row + 6 * v));
+                s7 = TVector.Add(s7, TVector.Load(ref a, row + 7 * v));
+            }
+
+            TVector.Store(s0, ref sums, j); TVector.Store(s1, ref sums, j + v); TVector.Store(s2, ref sums, j + 2 * v); TVector.Store(s3, ref sums, j + 3 * v);
+            TVector.Store(s4, ref sums, j + 4 * v); TVector.Store(s5, ref sums, j + 5 * v); TVector.Store(s6, ref sums, j + 6 * v); TVector.Store(s7, ref sums, j + 7 * v);
+        }
+
+        for (; column + width <= columns; column += width)
+        {
+            nuint j = (nuint)column;
+            TVector sum = TVector.Load(ref sums, j);
+            nuint row = j;
+            for (int k = 0; k < depth; k++, row += s)
+            {
+                sum = TVector.Add(sum, TVector.Load(ref a, row));
+            }
+
+            TVector.Store(sum, ref sums, j);
+        }
+
+        return column;
     }
 
     private static void CheckOperand(int length, int rows, int columns, int stride, string name)

@@ -414,6 +414,40 @@ public class KernelTests
         TestData.AssertClose(expected, sums, 1e-6, "column sums");
     }
 
+    /// <summary>
+    /// Every column count around the vector widths and the eight-vector blocks: each sum must be exactly the float sum of
+    /// its rows added in order (a naive loop gives the same bits), and nothing past the sums or in a row's gap changes.
+    /// </summary>
+    [Fact]
+    public void AddColumnSums_adds_the_rows_in_order_for_every_column_count()
+    {
+        foreach (int columns in new[] { 1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 127, 128, 129, 255, 300, 512 })
+        {
+            foreach (int depth in new[] { 1, 2, 9 })
+            {
+                int stride = columns + 3;
+                float[] a = TestData.Uniform((depth - 1) * stride + columns, seed: columns + depth, scale: 1f);
+                float[] sums = TestData.Uniform(columns + 1, seed: 5 * columns);
+                float[] expected = (float[])sums.Clone();
+                for (int k = 0; k < depth; k++)
+                {
+                    for (int j = 0; j < columns; j++)
+                    {
+                        expected[j] += a[k * stride + j];
+                    }
+                }
+
+                MatrixKernels.AddColumnSums<float>(a, stride, depth, sums.AsSpan(0, columns));
+                for (int j = 0; j <= columns; j++)
+                {
+                    Assert.True(
+                        BitConverter.SingleToInt32Bits(expected[j]) == BitConverter.SingleToInt32Bits(sums[j]),
+                        $"{columns} columns, depth {depth}: sum {j} is {sums[j]:R}, the rows in order give {expected[j]:R}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Products_refuse_operands_too_short_for_their_shapes()
     {
