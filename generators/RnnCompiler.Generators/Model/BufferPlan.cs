@@ -40,8 +40,9 @@ internal enum BufferKind
 /// runs in lock step, of which Predict uses the first; else 1.
 /// </param>
 /// <param name="Aligned">
-/// Whether it is a <c>RnnCompiler.Kernels.AlignedBuffer</c> (the weights the kernels stream) rather than an array: its
-/// first element on a 64-byte boundary, at the cost of <see cref="AlignmentPadding"/> more bytes.
+/// Whether it is a <c>RnnCompiler.Kernels.AlignedBuffer</c> (the weights the kernels stream, and the gate sums the
+/// products write and read in whole vectors) rather than an array: its first element on a 64-byte boundary, at the cost
+/// of <see cref="AlignmentPadding"/> more bytes.
 /// </param>
 internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1, bool Aligned = false)
 {

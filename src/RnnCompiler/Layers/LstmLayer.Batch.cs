@@ -81,9 +81,9 @@ public static partial class LstmLayer
     /// <summary>
     /// <see cref="Backward{T}"/> for the batch <see cref="ForwardBatch{T}"/> ran: the recurrence runs backwards in lock
     /// step, <c>dh[t-1] = δ[t]·Uᵀ</c> for all sequences as one product
-    /// (<see cref="MatrixKernels.AddProductTransposed{T}"/>), then the weight and input gradients are added sequence by
-    /// sequence in order, as a loop of one-sequence calls adds them. The arguments up to <paramref name="hidden"/> are
-    /// those of the forward call.
+    /// (<see cref="MatrixKernels.AddProductTransposed{T}"/>), then the weight and input gradients are added over groups of
+    /// sequences, each gradient summing its terms sequence after sequence, as a loop of one-sequence calls adds them (the
+    /// same bits). The arguments up to <paramref name="hidden"/> are those of the forward call.
     /// </summary>
     /// <param name="inputs">The forward inputs, [sequences, steps, inputSize].</param>
     /// <param name="sequences">The number of sequences.</param>
@@ -162,7 +162,7 @@ public static partial class LstmLayer
         // sequence to the next), and dx's rows are independent. drecurrent_kernel pairs h[t-1] with δ[t] inside each
         // sequence, so it goes sequence by sequence. A group's gate gradients stay in L2 for its three products; the
         // whole batch at once (2 MB of them for 32 × 32 steps of LSTM 128) was slower than one sequence at a time.
-        int group = Math.Max(1, WeightGradientGroupBytes / Math.Max(1, steps * width * Unsafe.SizeOf<T>()));
+        int group = (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
         for (int first = 0; first < sequences; first += group)
         {
             int count = Math.Min(group, sequences - first);
