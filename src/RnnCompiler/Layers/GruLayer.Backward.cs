@@ -142,16 +142,43 @@ public static partial class GruLayer
         Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int width = 3 * units;
-        int gatesWidth = 2 * units;
         // The weight and input gradients of every step at once. The input side is the same in both modes.
-        deltas = deltas.Slice(0, steps * width);
-        MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
-        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
+        AccumulateInputSideGradients(inputs, steps, inputSize, units, kernel, deltas, inputGradients, kernelGradients, biasGradients);
+        AccumulateRecurrentGradients(steps, units, resetAfter, reverse, initialHidden, deltas, candidates, hidden, recurrentKernelGradients, biasGradients);
+    }
+
+    /// <summary>
+    /// The input side of <see cref="AccumulateWeightGradients{T}"/> over <paramref name="rows"/> rows (the steps of one
+    /// sequence or of several): the input bias, <c>dkernel += Xᵀ·Δ</c> and <c>dx += Δ·kernelᵀ</c>. No term pairs two
+    /// steps, so the rows of consecutive sequences can run in one call.
+    /// </summary>
+    internal static void AccumulateInputSideGradients<T>(
+        ReadOnlySpan<T> inputs, int rows, int inputSize, int units, ReadOnlySpan<T> kernel, ReadOnlySpan<T> deltas,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * units;
+        deltas = deltas.Slice(0, rows * width);
+        MatrixKernels.AddColumnSums(deltas, width, rows, biasGradients.Slice(0, width));
+        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, rows, inputSize, width, kernelGradients, width);
         if (!inputGradients.IsEmpty)
         {
-            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
+            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, rows, inputSize, inputGradients, inputSize);
         }
+    }
+
+    /// <summary>
+    /// The recurrent side of <see cref="AccumulateWeightGradients{T}"/> for one sequence: drecurrent_kernel (h[t-1] pairs
+    /// with step t's gradients) and, with reset after, the recurrent bias.
+    /// </summary>
+    internal static void AccumulateRecurrentGradients<T>(
+        int steps, int units, bool resetAfter, bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas,
+        ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden, Span<T> recurrentKernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * units;
+        int gatesWidth = 2 * units;
+        deltas = deltas.Slice(0, steps * width);
 
         // z and r: h[t-1] with their gradients, as for the LSTM's gates.
         AddRecurrentGradients(hidden, initialHidden, steps, units, reverse, deltas, width, gatesWidth, recurrentKernelGradients);

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -213,16 +214,29 @@ public static partial class GruLayer
             }
         }
 
-        for (int s = 0; s < sequences; s++)
+        // The weight and input gradients over groups of sequences, as LstmLayer.BackwardBatch adds them: the input side
+        // over a group's rows in one call, the recurrent side sequence by sequence; every gradient still sums its terms
+        // sequence after sequence, so the bits are those of a loop of one-sequence calls.
+        int group = (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
+        for (int first = 0; first < sequences; first += group)
         {
-            AccumulateWeightGradients(
-                inputs.Slice(s * steps * inputSize, steps * inputSize), steps, inputSize, units, kernel, resetAfter, reverse,
-                initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
-                gates.Slice(s * steps * width, steps * width), candidates.Slice(s * steps * units, steps * units), hidden.Slice(s * steps * units, steps * units),
-                inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, steps * inputSize),
-                kernelGradients, recurrentKernelGradients, biasGradients);
+            int count = Math.Min(group, sequences - first);
+            int start = first * steps, groupRows = count * steps;
+            AccumulateInputSideGradients(
+                inputs.Slice(start * inputSize, groupRows * inputSize), groupRows, inputSize, units, kernel, gates.Slice(start * width, groupRows * width),
+                inputGradients.IsEmpty ? default : inputGradients.Slice(start * inputSize, groupRows * inputSize), kernelGradients, biasGradients);
+            for (int s = first; s < first + count; s++)
+            {
+                AccumulateRecurrentGradients(
+                    steps, units, resetAfter, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                    gates.Slice(s * steps * width, steps * width), candidates.Slice(s * steps * units, steps * units), hidden.Slice(s * steps * units, steps * units),
+                    recurrentKernelGradients, biasGradients);
+            }
         }
     }
+
+    /// <summary>The bytes of gate gradients one group of <see cref="BackwardBatch{T}"/>'s weight-gradient products reads.</summary>
+    private const int WeightGradientGroupBytes = 256 * 1024;
 
     /// <summary>Sequence <paramref name="sequence"/>'s state before a step, from rows <paramref name="stride"/> apart, or empty for zeros.</summary>
     private static ReadOnlySpan<T> Previous<T>(ReadOnlySpan<T> rows, int stride, bool hasPrevious, int sequence, int units) =>
