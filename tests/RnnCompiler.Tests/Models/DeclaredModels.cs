@@ -536,3 +536,10 @@ public partial class LstmOneVector8;
 [Lstm(16)]
 [Dense(2)]
 public partial class LstmOneVector16;
+
+// A state of exactly two vectors with AVX-512 (LstmOneVector16 is two with AVX2): LstmLayer.Step fuses it as well.
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(32)]
+[Dense(2)]
+public partial class LstmTwoVectors32;
