@@ -163,9 +163,89 @@ public static partial class GruLayer
         int width = 3 * units;
         Span<T> g = gates.Slice(0, width);
         Span<T> recurrent = scratch.Slice(0, width);
+        bool rowMajor = (kernelLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(inputSize, width))
+            && (recurrentLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(units, width));
+        if (rowMajor && hidden.Length >= units && candidates.Length >= units && bias.Length >= 2 * width && input.Length >= inputSize
+            && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
+        {
+            // A state of exactly two vectors (32 floats with AVX-512, 16 with AVX2): both products in registers in one method.
+            if (VectorPaths.Use512 && Vector512<T>.IsSupported && units == 2 * Vector512<T>.Count)
+            {
+                StepTwoVectors<Simd512<T>, T>(input.Slice(0, inputSize), kernel, recurrentKernel, bias, hidden, g, candidates, recurrent);
+                return;
+            }
+
+            if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && units == 2 * Vector256<T>.Count)
+            {
+                StepTwoVectors<Simd256<T>, T>(input.Slice(0, inputSize), kernel, recurrentKernel, bias, hidden, g, candidates, recurrent);
+                return;
+            }
+        }
+
         MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, kernelLayout, MatrixLayout.RowMajor);
         MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, recurrentLayout, MatrixLayout.RowMajor);
         UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+    }
+
+    /// <summary>
+    /// A reset-after <see cref="Step{T}"/> for a state of exactly two vectors: <c>x·W + b</c> and <c>h·U + b'</c> in six
+    /// accumulators each (a gate's two vectors of units), every sum in the order <c>MatrixKernels.Affine</c> uses, stored
+    /// and handed to the general path's <see cref="UpdateColumns{TVector, T}"/>; so the bits are those of the general path,
+    /// without its argument checks and dispatch. Shapes are checked by the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepTwoVectors<TVector, T>(
+        ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
+        Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> recurrent)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint v = (nuint)TVector.Count;
+        nuint units = 2 * v;
+        nuint stride = 3 * units;
+        ref T x = ref MemoryMarshal.GetReference(input);
+        ref T w = ref MemoryMarshal.GetReference(kernel);
+        ref T u = ref MemoryMarshal.GetReference(recurrentKernel);
+        ref T b = ref MemoryMarshal.GetReference(bias);
+        ref T h = ref MemoryMarshal.GetReference(hidden);
+        ref T g = ref MemoryMarshal.GetReference(gates);
+        ref T r = ref MemoryMarshal.GetReference(recurrent);
+
+        // x·W + b.
+        TVector x0 = TVector.Load(ref b, 0), x1 = TVector.Load(ref b, v), x2 = TVector.Load(ref b, 2 * v);
+        TVector x3 = TVector.Load(ref b, 3 * v), x4 = TVector.Load(ref b, 4 * v), x5 = TVector.Load(ref b, 5 * v);
+        nuint row = 0;
+        for (int k = 0; k < input.Length; k++, row += stride)
+        {
+            TVector xk = TVector.Create(Unsafe.Add(ref x, k));
+            x0 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row), x0);
+            x1 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + v), x1);
+            x2 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 2 * v), x2);
+            x3 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 3 * v), x3);
+            x4 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 4 * v), x4);
+            x5 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 5 * v), x5);
+        }
+
+        // h·U + b'.
+        TVector h0 = TVector.Load(ref b, stride), h1 = TVector.Load(ref b, stride + v), h2 = TVector.Load(ref b, stride + 2 * v);
+        TVector h3 = TVector.Load(ref b, stride + 3 * v), h4 = TVector.Load(ref b, stride + 4 * v), h5 = TVector.Load(ref b, stride + 5 * v);
+        row = 0;
+        for (nuint k = 0; k < units; k++, row += stride)
+        {
+            TVector hk = TVector.Create(Unsafe.Add(ref h, k));
+            h0 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row), h0);
+            h1 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + v), h1);
+            h2 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 2 * v), h2);
+            h3 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 3 * v), h3);
+            h4 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 4 * v), h4);
+            h5 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 5 * v), h5);
+        }
+
+        TVector.Store(x0, ref g, 0); TVector.Store(x1, ref g, v); TVector.Store(x2, ref g, 2 * v);
+        TVector.Store(x3, ref g, 3 * v); TVector.Store(x4, ref g, 4 * v); TVector.Store(x5, ref g, 5 * v);
+        TVector.Store(h0, ref r, 0); TVector.Store(h1, ref r, v); TVector.Store(h2, ref r, 2 * v);
+        TVector.Store(h3, ref r, 3 * v); TVector.Store(h4, ref r, 4 * v); TVector.Store(h5, ref r, 5 * v);
+        UpdateColumns<TVector, T>(ref g, ref r, ref MemoryMarshal.GetReference(candidates), ref h, true, ref h, (int)units, 0);
     }
 
     private static void CheckLayout(bool resetAfter, MatrixLayout layout, string name)

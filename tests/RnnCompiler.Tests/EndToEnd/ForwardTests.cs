@@ -103,11 +103,14 @@ public class ForwardTests
     [Fact]
     public void Streaming_a_state_of_one_or_two_vectors_equals_Predict_bit_for_bit_on_every_prefix()
     {
-        // LstmLayer.Step fuses the whole step when the state is one or two vectors wide (8, 16 or 32 floats); the sums
-        // run in the sequence path's order and the activations are the same, so nothing may differ, not even in the last bit.
+        // LstmLayer.Step fuses the whole step when the state is one or two vectors wide (8, 16 or 32 floats), GruLayer.Step
+        // when it is two; the sums run in the sequence path's order and the activations are the same, so nothing may
+        // differ, not even in the last bit.
         AssertStepEqualsPredict(new LstmOneVector8(), seed: 21);
         AssertStepEqualsPredict(new LstmOneVector16(), seed: 23);
         AssertStepEqualsPredict(new LstmTwoVectors32(), seed: 25);
+        AssertStepEqualsPredict(new GruTwoVectors16(), seed: 27);
+        AssertStepEqualsPredict(new GruTwoVectors32(), seed: 29);
 
         static void AssertStepEqualsPredict<TModel>(TModel model, int seed)
             where TModel : IFeatureStreamingModel<float>

@@ -543,3 +543,16 @@ public partial class LstmOneVector16;
 [Lstm(32)]
 [Dense(2)]
 public partial class LstmTwoVectors32;
+
+// GRU states of exactly two vectors (16 floats with AVX2, 32 with AVX-512): GruLayer.Step fuses both products.
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(16)]
+[Dense(2)]
+public partial class GruTwoVectors16;
+
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Gru(32)]
+[Dense(2)]
+public partial class GruTwoVectors32;
