@@ -38,7 +38,17 @@ public static partial class DenseLayer
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Span<T> y = output.Slice(0, bias.Length);
-        MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias, y);
+        if (bias.Length == 1)
+        {
+            // One output: the dot product Affine computes for a single column (bias first, then the same sum), without
+            // its checks and dispatch. A streaming step to one output spent 21 ns here against 10 for the bare product.
+            y[0] = bias[0] + MatrixKernels.Dot(input.Slice(0, inputSize), kernel.Slice(0, inputSize));
+        }
+        else
+        {
+            MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias, y);
+        }
+
         if (activation != Activation.Linear)
         {
             Activations.Apply(activation, y);

@@ -111,6 +111,7 @@ public class ForwardTests
         AssertStepEqualsPredict(new LstmTwoVectors32(), seed: 25);
         AssertStepEqualsPredict(new GruTwoVectors16(), seed: 27);
         AssertStepEqualsPredict(new GruTwoVectors32(), seed: 29);
+        AssertStepEqualsPredict(new LstmOneOutput(), seed: 31);
 
         static void AssertStepEqualsPredict<TModel>(TModel model, int seed)
             where TModel : IFeatureStreamingModel<float>

@@ -556,3 +556,11 @@ public partial class GruTwoVectors16;
 [Gru(32)]
 [Dense(2)]
 public partial class GruTwoVectors32;
+
+// One output: DenseLayer.Step takes the single dot product directly (40 units: full vectors and a tail; 30 steps, so
+// that a sum in another order would show in some step's last bit).
+[RnnModel(SequenceLength = 30)]
+[Input(1)]
+[Lstm(40)]
+[Dense(1)]
+public partial class LstmOneOutput;
