@@ -175,14 +175,14 @@ public class LockStepTests
             new float[4 * 12], new float[12], new float[12], new float[12], default, new float[24], new float[36], new float[12], new float[2 * 2 * 3 - 1]));
     }
 
-    private static void AssertGradientsClose(Pass one, Pass batch, bool recurrentGradients, double tolerance = 1e-5)
+    private static void AssertGradientsClose(Pass one, Pass batch, bool recurrentGradients)
     {
-        TestData.AssertClose(one.Gates, batch.Gates, tolerance, "gate gradients");
-        TestData.AssertClose(one.Cells, batch.Cells, tolerance, "cells or candidates");
-        TestData.AssertClose(one.InputGradients, batch.InputGradients, tolerance, "input gradients");
-        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, tolerance, "kernel gradients");
-        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, tolerance, "recurrent kernel gradients");
-        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, tolerance, "bias gradients");
+        TestData.AssertClose(one.Gates, batch.Gates, 1e-5, "gate gradients");
+        TestData.AssertClose(one.Cells, batch.Cells, 1e-5, "cells or candidates");
+        TestData.AssertClose(one.InputGradients, batch.InputGradients, 1e-5, "input gradients");
+        TestData.AssertClose(one.KernelGradients, batch.KernelGradients, 1e-5, "kernel gradients");
+        TestData.AssertClose(one.RecurrentGradients, batch.RecurrentGradients, 1e-5, "recurrent kernel gradients");
+        TestData.AssertClose(one.BiasGradients, batch.BiasGradients, 1e-5, "bias gradients");
         Assert.Contains(batch.KernelGradients, value => value != 0);
         if (recurrentGradients)
         {
