@@ -143,28 +143,8 @@ public static partial class GruLayer
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // The weight and input gradients of every step at once. The input side is the same in both modes.
-        AccumulateInputSideGradients(inputs, steps, inputSize, units, kernel, deltas, inputGradients, kernelGradients, biasGradients);
+        LstmLayer.AccumulateInputSideGradients(inputs, steps, inputSize, 3 * units, kernel, deltas, inputGradients, kernelGradients, biasGradients);
         AccumulateRecurrentGradients(steps, units, resetAfter, reverse, initialHidden, deltas, candidates, hidden, recurrentKernelGradients, biasGradients);
-    }
-
-    /// <summary>
-    /// The input side of <see cref="AccumulateWeightGradients{T}"/> over <paramref name="rows"/> rows (the steps of one
-    /// sequence or of several): the input bias, <c>dkernel += Xᵀ·Δ</c> and <c>dx += Δ·kernelᵀ</c>. No term pairs two
-    /// steps, so the rows of consecutive sequences can run in one call.
-    /// </summary>
-    internal static void AccumulateInputSideGradients<T>(
-        ReadOnlySpan<T> inputs, int rows, int inputSize, int units, ReadOnlySpan<T> kernel, ReadOnlySpan<T> deltas,
-        Span<T> inputGradients, Span<T> kernelGradients, Span<T> biasGradients)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        int width = 3 * units;
-        deltas = deltas.Slice(0, rows * width);
-        MatrixKernels.AddColumnSums(deltas, width, rows, biasGradients.Slice(0, width));
-        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, rows, inputSize, width, kernelGradients, width);
-        if (!inputGradients.IsEmpty)
-        {
-            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, rows, inputSize, inputGradients, inputSize);
-        }
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -214,16 +213,17 @@ public static partial class GruLayer
             }
         }
 
-        // The weight and input gradients over groups of sequences, as LstmLayer.BackwardBatch adds them: the input side
-        // over a group's rows in one call, the recurrent side sequence by sequence; every gradient still sums its terms
-        // sequence after sequence, so the bits are those of a loop of one-sequence calls.
-        int group = (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
+        // The weight and input gradients over groups of sequences, as LstmLayer.AccumulateBatchWeightGradients adds them:
+        // the input side over a group's rows in one call, the recurrent side (with reset after, also the recurrent bias)
+        // sequence by sequence; every gradient still sums its terms sequence after sequence, so the bits are those of a
+        // loop of one-sequence calls.
+        int group = LstmLayer.SequencesPerGroup<T>(steps, width);
         for (int first = 0; first < sequences; first += group)
         {
             int count = Math.Min(group, sequences - first);
             int start = first * steps, groupRows = count * steps;
-            AccumulateInputSideGradients(
-                inputs.Slice(start * inputSize, groupRows * inputSize), groupRows, inputSize, units, kernel, gates.Slice(start * width, groupRows * width),
+            LstmLayer.AccumulateInputSideGradients(
+                inputs.Slice(start * inputSize, groupRows * inputSize), groupRows, inputSize, width, kernel, gates.Slice(start * width, groupRows * width),
                 inputGradients.IsEmpty ? default : inputGradients.Slice(start * inputSize, groupRows * inputSize), kernelGradients, biasGradients);
             for (int s = first; s < first + count; s++)
             {
@@ -235,8 +235,6 @@ public static partial class GruLayer
         }
     }
 
-    /// <summary>The bytes of gate gradients one group of <see cref="BackwardBatch{T}"/>'s weight-gradient products reads.</summary>
-    private const int WeightGradientGroupBytes = 256 * 1024;
 
     /// <summary>Sequence <paramref name="sequence"/>'s state before a step, from rows <paramref name="stride"/> apart, or empty for zeros.</summary>
     private static ReadOnlySpan<T> Previous<T>(ReadOnlySpan<T> rows, int stride, bool hasPrevious, int sequence, int units) =>

@@ -88,12 +88,71 @@ public static partial class LstmLayer
         Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        MatrixKernels.AddColumnSums(deltas, width, steps, biasGradients.Slice(0, width));
-        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, steps, inputSize, width, kernelGradients, width);
+        AccumulateInputSideGradients(inputs, steps, inputSize, width, kernel, deltas, inputGradients, kernelGradients, biasGradients);
         AccumulateRecurrentGradients(steps, units, width, reverse, initialHidden, deltas, hidden, recurrentKernelGradients);
+    }
+
+    /// <summary>
+    /// <see cref="AccumulateWeightGradients{T}"/> for a batch the lock-step backward pass left in <paramref name="deltas"/>
+    /// ([sequences, steps, width]), a few sequences at a time (<see cref="SequencesPerGroup{T}"/>). Each gradient sums its
+    /// terms sequence after sequence, as a loop of one-sequence calls does, so the bits are the same; but the input side
+    /// (<see cref="AccumulateInputSideGradients{T}"/>) runs over a group's rows in one call: dbias and dkernel continue
+    /// their sums down the rows of the group (a product keeps each element's running sum in a register from one sequence
+    /// to the next), and dx's rows are independent. drecurrent_kernel pairs h[t-1] with δ[t] inside each sequence, so it
+    /// goes sequence by sequence.
+    /// </summary>
+    internal static void AccumulateBatchWeightGradients<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, int width, ReadOnlySpan<T> kernel,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int group = SequencesPerGroup<T>(steps, width);
+        for (int first = 0; first < sequences; first += group)
+        {
+            int count = Math.Min(group, sequences - first);
+            int start = first * steps, rows = count * steps;
+            AccumulateInputSideGradients(
+                inputs.Slice(start * inputSize, rows * inputSize), rows, inputSize, width, kernel, deltas.Slice(start * width, rows * width),
+                inputGradients.IsEmpty ? default : inputGradients.Slice(start * inputSize, rows * inputSize), kernelGradients, biasGradients);
+            for (int s = first; s < first + count; s++)
+            {
+                AccumulateRecurrentGradients(
+                    steps, units, width, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                    deltas.Slice(s * steps * width, steps * width), hidden.Slice(s * steps * units, steps * units), recurrentKernelGradients);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many sequences' weight gradients run as one group in the batch backward passes: as many as fit
+    /// <see cref="WeightGradientGroupBytes"/> of gradients of the layer's sums, at least one. The group's gradients stay in
+    /// L2 for its three products; the whole batch at once (2 MB of them for 32 × 32 steps of LSTM 128) was slower than
+    /// one sequence at a time.
+    /// </summary>
+    internal static int SequencesPerGroup<T>(int steps, int width)
+        where T : unmanaged
+        => (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
+
+    /// <summary>The bytes of gradients one group of the batch weight-gradient products reads (four sequences of LSTM 128 × 32 steps).</summary>
+    private const int WeightGradientGroupBytes = 256 * 1024;
+
+    /// <summary>
+    /// The input side of <see cref="AccumulateWeightGradients{T}"/> over <paramref name="rows"/> rows of Δ (the steps of
+    /// one sequence or of several in a row): <c>dbias[0, width) += Σ δ</c>, <c>dkernel += Xᵀ·Δ</c> and, unless
+    /// <paramref name="inputGradients"/> is empty, <c>dx += Δ·kernelᵀ</c>. No term pairs two steps. LSTM, GRU and SimpleRNN
+    /// share it.
+    /// </summary>
+    internal static void AccumulateInputSideGradients<T>(
+        ReadOnlySpan<T> inputs, int rows, int inputSize, int width, ReadOnlySpan<T> kernel, ReadOnlySpan<T> deltas,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> biasGradients)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        MatrixKernels.AddColumnSums(deltas, width, rows, biasGradients.Slice(0, width));
+        MatrixKernels.AddTransposedProduct(inputs, inputSize, deltas, width, rows, inputSize, width, kernelGradients, width);
         if (!inputGradients.IsEmpty)
         {
-            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, steps, inputSize, inputGradients, inputSize);
+            MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, rows, inputSize, inputGradients, inputSize);
         }
     }
 

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -155,37 +154,10 @@ public static partial class LstmLayer
             }
         }
 
-        // The weight and input gradients, a few sequences at a time. Each gradient sums its terms sequence after
-        // sequence, as a loop of one-sequence AccumulateWeightGradients calls does (so the bits are the same), but the
-        // terms that need no pairing of steps run over the group's sequences in one call: dbias and dkernel continue
-        // their sums down the rows of the group (a product keeps each element's running sum in a register from one
-        // sequence to the next), and dx's rows are independent. drecurrent_kernel pairs h[t-1] with δ[t] inside each
-        // sequence, so it goes sequence by sequence. A group's gate gradients stay in L2 for its three products; the
-        // whole batch at once (2 MB of them for 32 × 32 steps of LSTM 128) was slower than one sequence at a time.
-        int group = (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
-        for (int first = 0; first < sequences; first += group)
-        {
-            int count = Math.Min(group, sequences - first);
-            int start = first * steps, groupRows = count * steps;
-            ReadOnlySpan<T> deltas = gates.Slice(start * width, groupRows * width);
-            MatrixKernels.AddColumnSums(deltas, width, groupRows, biasGradients.Slice(0, width));
-            MatrixKernels.AddTransposedProduct(inputs.Slice(start * inputSize, groupRows * inputSize), inputSize, deltas, width, groupRows, inputSize, width, kernelGradients, width);
-            for (int s = first; s < first + count; s++)
-            {
-                AccumulateRecurrentGradients(
-                    steps, units, width, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
-                    gates.Slice(s * steps * width, steps * width), hidden.Slice(s * steps * units, steps * units), recurrentKernelGradients);
-            }
-
-            if (!inputGradients.IsEmpty)
-            {
-                MatrixKernels.AddProductTransposed(deltas, width, kernel, width, width, groupRows, inputSize, inputGradients.Slice(start * inputSize, groupRows * inputSize), inputSize);
-            }
-        }
+        AccumulateBatchWeightGradients(
+            inputs, sequences, steps, inputSize, units, width, kernel, reverse, initialHidden, gates, hidden,
+            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
     }
-
-    /// <summary>The bytes of gate gradients one group of <see cref="BackwardBatch{T}"/>'s weight-gradient products reads.</summary>
-    private const int WeightGradientGroupBytes = 256 * 1024;
 
     private static void CheckBatch(int rows, int units, int width, int gates, int cells, int hidden, int initialHidden, int initialCell, int sequences)
     {

@@ -130,15 +130,9 @@ public static partial class SimpleRnnLayer
             }
         }
 
-        for (int s = 0; s < sequences; s++)
-        {
-            LstmLayer.AccumulateWeightGradients(
-                inputs.Slice(s * steps * inputSize, steps * inputSize), steps, inputSize, units, units, kernel, reverse,
-                initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
-                hiddenGradients.Slice(s * steps * units, steps * units), hidden.Slice(s * steps * units, steps * units),
-                inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, steps * inputSize),
-                kernelGradients, recurrentKernelGradients, biasGradients);
-        }
+        LstmLayer.AccumulateBatchWeightGradients(
+            inputs, sequences, steps, inputSize, units, units, kernel, reverse, initialHidden, hiddenGradients, hidden,
+            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
     }
 
     private static void CheckBatch(int rows, int units, int sums, int hidden, int initialHidden, int sequences)
