@@ -102,16 +102,10 @@ internal static class AnalyzerTest
         new DiagnosticResult(id, DiagnosticDescriptors.ForProblem(id)!.DefaultSeverity).WithLocation(index);
 
     /// <summary>
-    /// The bytes the weights' buffer holds beyond the weights: it is an <c>AlignedBuffer</c>, one cache line longer, so
-    /// that its first element can sit on a 64-byte boundary.
+    /// The bytes each buffer of the model's element type holds beyond its elements: it is an <c>AlignedBuffer</c>, one
+    /// cache line longer, so that its first element can sit on a 64-byte boundary (none for an empty one).
     /// </summary>
-    public const long WeightsPadding = 64;
-
-    /// <summary>
-    /// The same cache line for each working buffer of gate sums (an RNN's sums, an LSTM's or GRU's gates): the products
-    /// write and read them in whole vectors, so they start on a 64-byte boundary too.
-    /// </summary>
-    public const long GatesPadding = 64;
+    public const long Padding = 64;
 
     /// <summary>RNN0100 at markup location 0, with its message arguments checked through the descriptor's format.</summary>
     public static DiagnosticResult ModelSize(string name, int parameters, long weights, long working, long streaming) =>

@@ -176,14 +176,16 @@ internal static class ModelEmitter
                 continue;
             }
 
-            writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
-            writer.WriteLine(context.GeneratedCode);
-            writer.WriteLine(buffer.Kind == BufferKind.Weights
-                ? $"private readonly {FieldType(buffer, t)} {buffer.Name} = CreateInitialParameters();"
-                : buffer.Aligned
-                    ? $"private readonly {FieldType(buffer, t)} {buffer.Name} = new({buffer.Size});"
-                    : $"private readonly {t}[] {buffer.Name} = new {t}[{buffer.Size}];");
-            writer.WriteLine();
+            if (buffer.Kind == BufferKind.Weights)
+            {
+                writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private readonly {FieldType(buffer, t)} {buffer.Name} = CreateInitialParameters();");
+                writer.WriteLine();
+                continue;
+            }
+
+            context.Buffer(buffer);
         }
     }
 
@@ -486,18 +488,18 @@ internal static class ModelEmitter
             foreach (LayerModel layer in model.Layers.Where(layer => layer.IsRecurrent))
             {
                 string field = context.Field(layer);
-                writer.WriteLine($"global::System.Array.Clear({field}State);");
+                writer.WriteLine($"{field}State.Span.Clear();");
                 if (layer.Type == LayerType.Lstm)
                 {
-                    writer.WriteLine($"global::System.Array.Clear({field}CellState);");
+                    writer.WriteLine($"{field}CellState.Span.Clear();");
                 }
 
                 if (model.Training is { Stateful: true })
                 {
-                    writer.WriteLine($"global::System.Array.Clear({field}TrainHidden);");
+                    writer.WriteLine($"{field}TrainHidden.Span.Clear();");
                     if (layer.Type == LayerType.Lstm)
                     {
-                        writer.WriteLine($"global::System.Array.Clear({field}TrainCell);");
+                        writer.WriteLine($"{field}TrainCell.Span.Clear();");
                     }
                 }
             }
@@ -705,7 +707,7 @@ internal static class ModelEmitter
 
     /// <summary>A span over part of a buffer field (no <c>AsSpan</c>: the user's file may lack <c>using System</c>).</summary>
     internal static string SliceOf(EmitContext context, string field, string start, string length) =>
-        $"new {Span}<{context.Model.ElementType}>({field}, {start}, {length})";
+        $"{field}.Span.Slice({start}, {length})";
 
     internal static string[] Directions(LayerModel layer) => BufferPlan.Directions(layer);
 
@@ -753,12 +755,14 @@ internal static class ModelEmitter
             Writer.WriteLine();
         }
 
-        public void Buffer(string name, string size, string summary, string? type = null)
+        public void Buffer(BufferSpec buffer)
         {
-            type ??= Model.ElementType;
-            Writer.WriteLine($"/// <summary>{Xml(summary)}</summary>");
+            string type = buffer.ElementType ?? Model.ElementType;
+            Writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
             Writer.WriteLine(GeneratedCode);
-            Writer.WriteLine($"private readonly {type}[] {name} = new {type}[{size}];");
+            Writer.WriteLine(buffer.Aligned
+                ? $"private readonly {FieldType(buffer, Model.ElementType)} {buffer.Name} = new({buffer.Size});"
+                : $"private readonly {type}[] {buffer.Name} = new {type}[{buffer.Size}];");
             Writer.WriteLine();
         }
     }

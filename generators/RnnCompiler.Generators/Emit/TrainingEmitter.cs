@@ -57,7 +57,7 @@ internal static class TrainingEmitter
         {
             if (buffer.Kind == BufferKind.Training && !buffer.InWorkspace)
             {
-                context.Buffer(buffer.Name, buffer.Size, buffer.Summary, buffer.ElementType);
+                context.Buffer(buffer);
             }
         }
 
@@ -294,10 +294,10 @@ internal static class TrainingEmitter
             {
                 string field = context.Field(layer);
                 string units = Int(layer.Units);
-                writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}TrainHiddenNext, 0, sequences * {units}).CopyTo({field}TrainHidden);");
+                writer.WriteLine($"{field}TrainHiddenNext.Span.Slice(0, sequences * {units}).CopyTo({field}TrainHidden);");
                 if (layer.Type == LayerType.Lstm)
                 {
-                    writer.WriteLine($"new {ReadOnlySpan}<{t}>({field}TrainCellNext, 0, sequences * {units}).CopyTo({field}TrainCell);");
+                    writer.WriteLine($"{field}TrainCellNext.Span.Slice(0, sequences * {units}).CopyTo({field}TrainCell);");
                 }
             }
         }

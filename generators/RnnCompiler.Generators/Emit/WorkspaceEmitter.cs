@@ -57,7 +57,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine("workspaces[0] = new Workspace(this, _gradients);");
             using (writer.Block("for (int k = 1; k < workspaces.Length; k++)"))
             {
-                writer.WriteLine($"workspaces[k] = new Workspace(this, new {t}[ParameterCount]);");
+                writer.WriteLine($"workspaces[k] = new Workspace(this, new {ModelEmitter.AlignedBuffer}<{t}>(ParameterCount));");
             }
 
             writer.WriteLine();
@@ -96,16 +96,11 @@ internal static class WorkspaceEmitter
 
             writer.WriteLine("/// <summary>This share's gradients: the model's own for share 0; the model adds the others to them in share order.</summary>");
             writer.WriteLine(context.GeneratedCode);
-            writer.WriteLine($"private readonly {t}[] _gradients;");
+            writer.WriteLine($"private readonly {ModelEmitter.AlignedBuffer}<{t}> _gradients;");
             writer.WriteLine();
             foreach (BufferSpec buffer in buffers.Where(buffer => buffer.InWorkspace && buffer.Name != "_gradients"))
             {
-                writer.WriteLine($"/// <summary>{Xml(buffer.Summary)}</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine(buffer.Aligned
-                    ? $"private readonly {ModelEmitter.FieldType(buffer, t)} {buffer.Name} = new({buffer.Size});"
-                    : $"private readonly {buffer.ElementType ?? t}[] {buffer.Name} = new {buffer.ElementType ?? t}[{buffer.Size}];");
-                writer.WriteLine();
+                context.Buffer(buffer);
             }
 
             // The share of the batch that Prepare sets.
@@ -128,7 +123,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
             writer.WriteLine("/// <param name=\"gradients\">Where this share adds its gradients.</param>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public Workspace({model.TypeName} model, {t}[] gradients)"))
+            using (writer.Block($"public Workspace({model.TypeName} model, {ModelEmitter.AlignedBuffer}<{t}> gradients)"))
             {
                 foreach (BufferSpec buffer in shared)
                 {
@@ -176,7 +171,7 @@ internal static class WorkspaceEmitter
                 writer.WriteLine("bool backward = _backward;");
                 using (writer.Block("if (backward)"))
                 {
-                    writer.WriteLine("global::System.Array.Clear(_gradients);");
+                    writer.WriteLine("_gradients.Span.Clear();");
                 }
 
                 writer.WriteLine();

@@ -39,18 +39,21 @@ internal enum BufferKind
 /// How many sequences' blocks it holds: a training batch's (or share's) for a working buffer of a model whose training
 /// runs in lock step, of which Predict uses the first; else 1.
 /// </param>
-/// <param name="Aligned">
-/// Whether it is a <c>RnnCompiler.Kernels.AlignedBuffer</c> (the weights the kernels stream, and the gate sums the
-/// products write and read in whole vectors) rather than an array: its first element on a 64-byte boundary, at the cost
-/// of <see cref="AlignmentPadding"/> more bytes.
-/// </param>
-internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1, bool Aligned = false)
+internal sealed record BufferSpec(string Name, string Size, long Elements, string Summary, BufferKind Kind, string? ElementType = null, bool InWorkspace = false, int Copies = 1, long Sequences = 1)
 {
+    /// <summary>
+    /// Whether it is a <c>RnnCompiler.Kernels.AlignedBuffer</c> rather than an array: every buffer of the model's element
+    /// type and the bfloat16 weights, which the kernels read and write in whole vectors, start on a 64-byte boundary (a
+    /// 512-bit vector never straddles two cache lines), at the cost of <see cref="AlignmentPadding"/> more bytes each
+    /// (none for an empty one); the <c>int</c> buffers of token and class ids are arrays.
+    /// </summary>
+    public bool Aligned => ElementType != "int";
+
     /// <summary>The bytes an aligned buffer allocates beyond its elements (<c>AlignedBuffer.Alignment</c>).</summary>
     public const long AlignmentPadding = 64;
 
     /// <summary>The bytes the buffer allocates in all its copies, for a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
-    public long AllocatedBytes(long modelElementBytes) => ((Elements * ElementBytes(modelElementBytes)) + (Aligned ? AlignmentPadding : 0)) * Copies;
+    public long AllocatedBytes(long modelElementBytes) => ((Elements * ElementBytes(modelElementBytes)) + (Aligned && Elements > 0 ? AlignmentPadding : 0)) * Copies;
 
     /// <summary>The bytes of one element of a buffer of a model with <paramref name="modelElementBytes"/>-byte elements.</summary>
     public long ElementBytes(long modelElementBytes) => ElementType switch
@@ -75,30 +78,30 @@ internal static class BufferPlan
         var buffers = new List<BufferSpec>();
         long sequence = model.SequenceLength;
         int workers = model.Workers;
-        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1, bool aligned = false) =>
-            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences, Aligned: aligned));
+        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1) =>
+            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences));
         // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
         // uses the first block). A model without [Train] holds one sequence's.
         bool trains = model.Training is not null;
         long batch = trains ? SequencesPerPass(model) : 1;
         string perBatch = trains ? SequencesPerPassText(model) + " * " : string.Empty;
-        void PerStep(BufferKind kind, string name, int width, string summary, bool aligned = false) =>
-            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch, aligned);
+        void PerStep(BufferKind kind, string name, int width, string summary) =>
+            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch);
         void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
         void PerSequence(BufferKind kind, string name, int length, string summary) =>
             Add(kind, name, $"{perBatch}{Int(length)}", batch * length, trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.", batch);
 
-        buffers.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.", BufferKind.Weights, Aligned: true));
+        buffers.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).", BufferKind.Weights));
         if (model.BFloat16Weights)
         {
             int packed = PanelWeights.BFloat16CopyCount(model);
-            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.", BufferKind.Weights, "ushort", Aligned: true));
+            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
         }
 
         int panels = PanelWeights.Count(model);
         if (panels > 0)
         {
-            buffers.Add(new BufferSpec(PanelBuffer, Int(panels), panels, "The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout), from a 64-byte boundary.", BufferKind.Weights, Aligned: true));
+            buffers.Add(new BufferSpec(PanelBuffer, Int(panels), panels, "The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout).", BufferKind.Weights));
         }
 
         foreach (LayerModel layer in model.Layers)
@@ -131,14 +134,12 @@ internal static class BufferPlan
                         string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
                         if (layer.Type == LayerType.SimpleRnn)
                         {
-                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation, from a 64-byte boundary", aligned: true);
+                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation");
                         }
                         else
                         {
                             string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
-                            // The gate sums and their gradients are what the products write and read row by row in
-                            // whole vectors: from a 64-byte boundary, a 512-bit vector never straddles two cache lines.
-                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step, from a 64-byte boundary", aligned: true);
+                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step");
                         }
 
                         if (layer.Type == LayerType.Lstm)

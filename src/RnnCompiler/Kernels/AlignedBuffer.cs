@@ -5,9 +5,10 @@ using System.Runtime.InteropServices;
 namespace RnnCompiler.Kernels;
 
 /// <summary>
-/// A fixed-length buffer whose first element sits on a cache-line boundary (<see cref="Alignment"/> bytes), for the
-/// weights that the matrix kernels stream: every vector load of up to 64 bytes at a multiple of its own size then lies
-/// within one cache line. Generated models hold their weights in one.
+/// A fixed-length buffer whose first element sits on a cache-line boundary (<see cref="Alignment"/> bytes), for what
+/// the kernels read and write in whole vectors: every vector load or store of up to 64 bytes at a multiple of its own
+/// size then lies within one cache line. Generated models hold every buffer of their element type in one: the weights,
+/// the working buffers, the streaming state, the gradients and the optimizer's moments.
 /// </summary>
 /// <remarks>
 /// The storage is an array on the pinned object heap (it never moves, so the boundary found once stays valid), one cache
@@ -39,6 +40,12 @@ public readonly struct AlignedBuffer<T>
             throw new NotSupportedException($"AlignedBuffer holds elements of 1, 2, 4 or 8 bytes; {typeof(T).Name} has {Unsafe.SizeOf<T>()}.");
         }
 
+        if (length == 0)
+        {
+            _array = [];
+            return; // nothing to align, so no room either
+        }
+
         int padding = Alignment / Unsafe.SizeOf<T>();
         _array = GC.AllocateArray<T>(length + padding, pinned: true);
         nint address = Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0); // valid for good: the array is pinned
@@ -60,10 +67,10 @@ public readonly struct AlignedBuffer<T>
     /// <summary>The elements, from the aligned first one.</summary>
     public Span<T> Span => new(_array, _start, Length);
 
-    /// <summary>The bytes the buffer allocates: its elements and one cache line of room to align them.</summary>
+    /// <summary>The bytes the buffer allocates: its elements and one cache line of room to align them (none when empty).</summary>
     /// <param name="length">The number of elements.</param>
     /// <returns>The size of the storage array's elements, in bytes.</returns>
-    public static long AllocatedBytes(int length) => ((long)length * Unsafe.SizeOf<T>()) + Alignment;
+    public static long AllocatedBytes(int length) => length == 0 ? 0 : ((long)length * Unsafe.SizeOf<T>()) + Alignment;
 
     /// <summary>The elements, as <see cref="Span"/>.</summary>
     /// <param name="buffer">The buffer.</param>

@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 100,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 764,648 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,368 bytes, streaming state 1,024 bytes
+    /// Memory: 764,904 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,496 bytes, streaming state 1,152 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 100,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -75,7 +75,7 @@ namespace Demo
             "Trainable params: 100,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 764,648 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,368 bytes, streaming state 1,024 bytes\n";
+            "Memory: 764,904 bytes in all: weights 665,256 bytes (with the bfloat16 kernels' 264,768 bytes), working buffers 98,496 bytes, streaming state 1,152 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,11 +87,11 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout), from a 64-byte boundary.</summary>
+        /// <summary>The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<ushort> _bf16Weights = new(132352);
 
@@ -99,25 +99,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private bool _bf16Stale = true; // rounded from the initial weights by the first Predict or Step
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCells = new float[SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCells = new(SequenceLength * 128);
 
         /// <summary>lstm: the hidden state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHidden = new float[SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(SequenceLength * 128);
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmState = new(128);
 
         /// <summary>lstm: the cell state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCellState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCellState = new(128);
 
         /// <summary>
         /// Every weight of the model, 100106 in all, flat and in Keras's order and layout, layer by layer:
@@ -226,15 +226,15 @@ namespace Demo
             global::RnnCompiler.Layers.LstmLayer.Forward(inputs, steps, 64, 128, w16.Slice(BFloat16Layout.LstmKernel, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Linear(x·kernel + bias), [128] → [10].
-            global::RnnCompiler.Layers.DenseLayer.Forward(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward(_lstmHidden.Span.Slice((steps - 1) * 128, 128), 1, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_lstmState);
-            global::System.Array.Clear(_lstmCellState);
+            _lstmState.Span.Clear();
+            _lstmCellState.Span.Clear();
         }
 
         /// <summary>

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 277
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 5,396 bytes in all: weights 1,172 bytes, working buffers 4,224 bytes, streaming state 0 bytes
+    /// Memory: 5,844 bytes in all: weights 1,172 bytes, working buffers 4,672 bytes, streaming state 0 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 277 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -77,7 +77,7 @@ namespace Demo
             "Trainable params: 277\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 5,396 bytes in all: weights 1,172 bytes, working buffers 4,224 bytes, streaming state 0 bytes\n";
+            "Memory: 5,844 bytes in all: weights 1,172 bytes, working buffers 4,672 bytes, streaming state 0 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -90,49 +90,49 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 12].</summary>
+        /// <summary>bidirectional forward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalForwardGates = new(SequenceLength * 12);
 
         /// <summary>bidirectional forward: the cell state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalForwardCells = new float[SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalForwardCells = new(SequenceLength * 3);
 
         /// <summary>bidirectional forward: the hidden state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalForwardHidden = new float[SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalForwardHidden = new(SequenceLength * 3);
 
-        /// <summary>bidirectional backward: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 12].</summary>
+        /// <summary>bidirectional backward: the activated gates i, f, c, o of each step, [steps, 12].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalBackwardGates = new(SequenceLength * 12);
 
         /// <summary>bidirectional backward: the cell state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalBackwardCells = new float[SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalBackwardCells = new(SequenceLength * 3);
 
         /// <summary>bidirectional backward: the hidden state of each step, [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalBackwardHidden = new float[SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalBackwardHidden = new(SequenceLength * 3);
 
         /// <summary>bidirectional: both directions merged (Sum), [steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _bidirectionalOutput = new float[SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _bidirectionalOutput = new(SequenceLength * 3);
 
-        /// <summary>lstm_1: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 16].</summary>
+        /// <summary>lstm_1: the activated gates i, f, c, o of each step, [steps, 16].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1Gates = new(SequenceLength * 16);
 
         /// <summary>lstm_1: the cell state of each step, [steps, 4].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstm1Cells = new float[SequenceLength * 4];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1Cells = new(SequenceLength * 4);
 
         /// <summary>lstm_1: the hidden state of each step, [steps, 4].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstm1Hidden = new float[SequenceLength * 4];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1Hidden = new(SequenceLength * 4);
 
         /// <summary>
         /// Every weight of the model, 277 in all, flat and in Keras's order and layout, layer by layer:
@@ -209,7 +209,7 @@ namespace Demo
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_bidirectionalOutput, steps, 3, 4, p.Slice(Layout.Lstm1Kernel, 48), p.Slice(Layout.Lstm1RecurrentKernel, 64), p.Slice(Layout.Lstm1Bias, 16), reverse: false, initialHidden: default, initialCell: default, gates: _lstm1Gates, cells: _lstm1Cells, hidden: _lstm1Hidden);
 
             // dense: y = Sigmoid(x·kernel + bias), [4] → [1].
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstm1Hidden, (steps - 1) * 4, 4), 1, 4, p.Slice(Layout.DenseKernel, 4), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Sigmoid, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstm1Hidden.Span.Slice((steps - 1) * 4, 4), 1, 4, p.Slice(Layout.DenseKernel, 4), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Sigmoid, outputs);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

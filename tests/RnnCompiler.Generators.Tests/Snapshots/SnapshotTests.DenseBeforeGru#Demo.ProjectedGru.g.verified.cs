@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 281
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 2,388 bytes in all: weights 1,188 bytes, working buffers 1,180 bytes, streaming state 20 bytes
+    /// Memory: 2,708 bytes in all: weights 1,188 bytes, working buffers 1,436 bytes, streaming state 84 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 281 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 281\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 2,388 bytes in all: weights 1,188 bytes, working buffers 1,180 bytes, streaming state 20 bytes\n";
+            "Memory: 2,708 bytes in all: weights 1,188 bytes, working buffers 1,436 bytes, streaming state 84 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,33 +81,33 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>dense: its outputs, [steps, 8].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _denseOutput = new float[SequenceLength * 8];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _denseOutput = new(SequenceLength * 8);
 
-        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [steps, 15].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, [steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(SequenceLength * 15);
 
         /// <summary>gru: the recurrent part of each step's candidate, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruCandidates = new float[SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruCandidates = new(SequenceLength * 5);
 
         /// <summary>gru: the hidden state of each step, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruHidden = new float[SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruHidden = new(SequenceLength * 5);
 
         /// <summary>gru: the recurrent product of one step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruScratch = new float[15];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruScratch = new(15);
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruState = new float[5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState = new(5);
 
         /// <summary>
         /// Every weight of the model, 281 in all, flat and in Keras's order and layout, layer by layer:
@@ -178,14 +178,14 @@ namespace Demo
 
             // gru, steps first to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
             global::RnnCompiler.Layers.GruLayer.Forward<float>(_denseOutput, steps, 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
-            new global::System.Span<float>(_gruHidden, (steps - 1) * 5, 5).CopyTo(outputs);
+            _gruHidden.Span.Slice((steps - 1) * 5, 5).CopyTo(outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_gruState);
+            _gruState.Span.Clear();
         }
 
         /// <summary>
@@ -204,11 +204,11 @@ namespace Demo
             global::System.ReadOnlySpan<float> p = _parameters;
 
             // dense: y = Tanh(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<float>(input, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutput, 0, 8));
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(input, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, _denseOutput.Span.Slice(0, 8));
 
             // gru, one step from the carried state: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Step<float>(new global::System.Span<float>(_denseOutput, 0, 8), 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
-            new global::System.Span<float>(_gruState, 0, 5).CopyTo(output);
+            global::RnnCompiler.Layers.GruLayer.Step<float>(_denseOutput.Span.Slice(0, 8), 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
+            _gruState.Span.Slice(0, 5).CopyTo(output);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

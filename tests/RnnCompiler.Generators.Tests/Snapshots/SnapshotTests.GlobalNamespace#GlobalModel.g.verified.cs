@@ -16,7 +16,7 @@
 /// Trainable params: 22
 /// Non-trainable params: 0
 /// _________________________________________________________________
-/// Memory: 372 bytes in all: weights 152 bytes, working buffers 208 bytes, streaming state 12 bytes
+/// Memory: 500 bytes in all: weights 152 bytes, working buffers 272 bytes, streaming state 76 bytes
 /// </code>
 /// <para><c>Parameters</c> holds the 22 weights flat, in Keras's order and layout (row-major):</para>
 /// <list type="bullet">
@@ -67,7 +67,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         "Trainable params: 22\n" +
         "Non-trainable params: 0\n" +
         "_________________________________________________________________\n" +
-        "Memory: 372 bytes in all: weights 152 bytes, working buffers 208 bytes, streaming state 12 bytes\n";
+        "Memory: 500 bytes in all: weights 152 bytes, working buffers 272 bytes, streaming state 76 bytes\n";
 
     /// <summary>The weighted layers, for initialization and weight files.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -79,21 +79,21 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
 
     // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
     // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-    /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+    /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-    /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [steps, 3].</summary>
+    /// <summary>simple_rnn: the sums before the activation, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnSums = new(SequenceLength * 3);
 
     /// <summary>simple_rnn: the hidden state of each step, [steps, 3].</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-    private readonly float[] _simpleRnnHidden = new float[SequenceLength * 3];
+    private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnHidden = new(SequenceLength * 3);
 
     /// <summary>simple_rnn: the hidden state that Step carries from call to call.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-    private readonly float[] _simpleRnnState = new float[3];
+    private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnState = new(3);
 
     /// <summary>
     /// Every weight of the model, 22 in all, flat and in Keras's order and layout, layer by layer:
@@ -163,14 +163,14 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
         global::RnnCompiler.Layers.SimpleRnnLayer.Forward<float>(inputs, steps, 2, 3, p.Slice(Layout.SimpleRnnKernel, 6), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
 
         // dense: y = Linear(x·kernel + bias), [3] → [1].
-        global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_simpleRnnHidden, (steps - 1) * 3, 3), 1, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
+        global::RnnCompiler.Layers.DenseLayer.Forward<float>(_simpleRnnHidden.Span.Slice((steps - 1) * 3, 3), 1, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
     }
 
     /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
     public void ResetState()
     {
-        global::System.Array.Clear(_simpleRnnState);
+        _simpleRnnState.Span.Clear();
     }
 
     /// <summary>

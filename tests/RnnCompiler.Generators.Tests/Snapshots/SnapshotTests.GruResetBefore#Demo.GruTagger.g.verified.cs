@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 730
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 6,376 bytes in all: weights 2,984 bytes, working buffers 3,340 bytes, streaming state 52 bytes
+    /// Memory: 6,632 bytes in all: weights 2,984 bytes, working buffers 3,532 bytes, streaming state 116 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 730 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 730\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 6,376 bytes in all: weights 2,984 bytes, working buffers 3,340 bytes, streaming state 52 bytes\n";
+            "Memory: 6,632 bytes in all: weights 2,984 bytes, working buffers 3,532 bytes, streaming state 116 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,29 +81,29 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [steps, 39].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, [steps, 39].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(SequenceLength * 39);
 
         /// <summary>gru: the recurrent part of each step's candidate, [steps, 13].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruCandidates = new float[SequenceLength * 13];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruCandidates = new(SequenceLength * 13);
 
         /// <summary>gru: the hidden state of each step, [steps, 13].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruHidden = new float[SequenceLength * 13];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruHidden = new(SequenceLength * 13);
 
         /// <summary>gru: the recurrent product of one step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruScratch = new float[39];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruScratch = new(39);
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruState = new float[13];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState = new(13);
 
         /// <summary>
         /// Every weight of the model, 730 in all, flat and in Keras's order and layout, layer by layer:
@@ -180,7 +180,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_gruState);
+            _gruState.Span.Clear();
         }
 
         /// <summary>

@@ -20,7 +20,7 @@ namespace Demo.Nesting
         /// Trainable params: 138
         /// Non-trainable params: 0
         /// _________________________________________________________________
-        /// Memory: 1,192 bytes in all: weights 616 bytes, working buffers 544 bytes, streaming state 32 bytes
+        /// Memory: 1,448 bytes in all: weights 616 bytes, working buffers 672 bytes, streaming state 160 bytes
         /// </code>
         /// <para><c>Parameters</c> holds the 138 weights flat, in Keras's order and layout (row-major):</para>
         /// <list type="bullet">
@@ -71,7 +71,7 @@ namespace Demo.Nesting
                 "Trainable params: 138\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n" +
-                "Memory: 1,192 bytes in all: weights 616 bytes, working buffers 544 bytes, streaming state 32 bytes\n";
+                "Memory: 1,448 bytes in all: weights 616 bytes, working buffers 672 bytes, streaming state 160 bytes\n";
 
             /// <summary>The weighted layers, for initialization and weight files.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -83,29 +83,29 @@ namespace Demo.Nesting
 
             // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
             // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-            /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+            /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-            /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 16].</summary>
+            /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 16].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 16);
 
             /// <summary>lstm: the cell state of each step, [steps, 4].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _lstmCells = new float[SequenceLength * 4];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCells = new(SequenceLength * 4);
 
             /// <summary>lstm: the hidden state of each step, [steps, 4].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _lstmHidden = new float[SequenceLength * 4];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(SequenceLength * 4);
 
             /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _lstmState = new float[4];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmState = new(4);
 
             /// <summary>lstm: the cell state that Step carries from call to call.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _lstmCellState = new float[4];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCellState = new(4);
 
             /// <summary>
             /// Every weight of the model, 138 in all, flat and in Keras's order and layout, layer by layer:
@@ -175,15 +175,15 @@ namespace Demo.Nesting
                 global::RnnCompiler.Layers.LstmLayer.Forward<float>(inputs, steps, 3, 4, p.Slice(Layout.LstmKernel, 48), p.Slice(Layout.LstmRecurrentKernel, 64), p.Slice(Layout.LstmBias, 16), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
 
                 // dense: y = Linear(x·kernel + bias), [4] → [2].
-                global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 4, 4), 1, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, outputs);
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 4, 4), 1, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, outputs);
             }
 
             /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public void ResetState()
             {
-                global::System.Array.Clear(_lstmState);
-                global::System.Array.Clear(_lstmCellState);
+                _lstmState.Span.Clear();
+                _lstmCellState.Span.Clear();
             }
 
             /// <summary>

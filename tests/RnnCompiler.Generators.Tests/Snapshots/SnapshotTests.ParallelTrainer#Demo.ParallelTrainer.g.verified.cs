@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 84,056 bytes in all: weights 4,968 bytes, working buffers 9,792 bytes (2 workspaces), streaming state 48 bytes, training 69,248 bytes
+    /// Memory: 86,168 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,136 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -76,7 +76,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 84,056 bytes in all: weights 4,968 bytes, working buffers 9,792 bytes (2 workspaces), streaming state 48 bytes, training 69,248 bytes\n";
+            "Memory: 86,168 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,136 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -90,13 +90,13 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruState = new float[12];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState = new(12);
 
         /// <summary>
         /// Every weight of the model, 1226 in all, flat and in Keras's order and layout, layer by layer:
@@ -156,8 +156,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_gruState);
-            global::System.Array.Clear(_gruTrainHidden);
+            _gruState.Span.Clear();
+            _gruTrainHidden.Span.Clear();
         }
 
         /// <summary>
@@ -191,15 +191,15 @@ namespace Demo
 
         /// <summary>The gradients of the last batch, in the layout of Parameters.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gradients = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gradients = new(ParameterCount);
 
         /// <summary>The optimizer's first moment (momentum, or Adam's m).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _optimizerFirst = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerFirst = new(ParameterCount);
 
         /// <summary>The optimizer's second moment (Adam's v, RMSprop's velocity).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _optimizerSecond = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerSecond = new(ParameterCount);
 
         /// <summary>The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -211,11 +211,11 @@ namespace Demo
 
         /// <summary>gru: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruTrainHidden = new float[BatchSize * 12];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHidden = new(BatchSize * 12);
 
         /// <summary>gru: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gruTrainHiddenNext = new float[BatchSize * 12];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHiddenNext = new(BatchSize * 12);
 
         /// <summary>The number of updates applied (Adam's step).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -400,7 +400,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void CommitTrainingState(int sequences)
         {
-            new global::System.ReadOnlySpan<float>(_gruTrainHiddenNext, 0, sequences * 12).CopyTo(_gruTrainHidden);
+            _gruTrainHiddenNext.Span.Slice(0, sequences * 12).CopyTo(_gruTrainHidden);
         }
 
         /// <summary>One workspace per share of a training batch (2); Predict and Step use the first. Created at first use.</summary>
@@ -426,7 +426,7 @@ namespace Demo
             workspaces[0] = new Workspace(this, _gradients);
             for (int k = 1; k < workspaces.Length; k++)
             {
-                workspaces[k] = new Workspace(this, new float[ParameterCount]);
+                workspaces[k] = new Workspace(this, new global::RnnCompiler.Kernels.AlignedBuffer<float>(ParameterCount));
             }
 
             _workers = new global::RnnCompiler.Training.BatchWorkers(workspaces);
@@ -440,13 +440,13 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private sealed class Workspace : global::RnnCompiler.Training.IBatchShare
         {
-            /// <summary>The model's own array: every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+            /// <summary>The model's own array: every weight, flat, in Keras's order (see Parameters).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters;
 
             /// <summary>The model's own array: gru: the hidden state that Step carries from call to call.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruState;
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState;
 
             /// <summary>The model's own array: the batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -458,71 +458,71 @@ namespace Demo
 
             /// <summary>The model's own array: gru: each batch row's carried hidden state.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruTrainHidden;
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHidden;
 
             /// <summary>The model's own array: gru: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruTrainHiddenNext;
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHiddenNext;
 
             /// <summary>This share's gradients: the model's own for share 0; the model adds the others to them in share order.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gradients;
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gradients;
 
             /// <summary>embedding: each step's embedding row, [sequences, steps, 8].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _embeddingOutput = new float[((BatchSize + 1) / 2) * SequenceLength * 8];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embeddingOutput = new(((BatchSize + 1) / 2) * SequenceLength * 8);
 
             /// <summary>dense: its outputs, [sequences, steps, 6].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _denseOutput = new float[((BatchSize + 1) / 2) * SequenceLength * 6];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _denseOutput = new(((BatchSize + 1) / 2) * SequenceLength * 6);
 
-            /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [sequences, steps, 36].</summary>
+            /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 36].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruGates = new(((BatchSize + 1) / 2) * SequenceLength * 36);
 
             /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 12].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruCandidates = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruCandidates = new(((BatchSize + 1) / 2) * SequenceLength * 12);
 
             /// <summary>gru: the hidden state of each step, [sequences, steps, 12].</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruHidden = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruHidden = new(((BatchSize + 1) / 2) * SequenceLength * 12);
 
             /// <summary>gru: the recurrent product of one step, one row per sequence of a batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruScratch = new float[((BatchSize + 1) / 2) * 36];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruScratch = new(((BatchSize + 1) / 2) * 36);
 
             /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _trainOutputs = new float[((BatchSize + 1) / 2) * SequenceLength * OutputUnits];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _trainOutputs = new(((BatchSize + 1) / 2) * SequenceLength * OutputUnits);
 
             /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _outputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * OutputUnits];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _outputGradients = new(((BatchSize + 1) / 2) * SequenceLength * OutputUnits);
 
             /// <summary>embedding: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _embeddingOutputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 8];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embeddingOutputGradients = new(((BatchSize + 1) / 2) * SequenceLength * 8);
 
             /// <summary>dense: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _denseOutputGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 6];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _denseOutputGradients = new(((BatchSize + 1) / 2) * SequenceLength * 6);
 
             /// <summary>gru: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruOutputGradients = new float[((BatchSize + 1) / 2) * 12];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruOutputGradients = new(((BatchSize + 1) / 2) * 12);
 
             /// <summary>gru: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruLast = new float[((BatchSize + 1) / 2) * 12];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruLast = new(((BatchSize + 1) / 2) * 12);
 
             /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruHiddenGradients = new float[((BatchSize + 1) / 2) * SequenceLength * 12];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruHiddenGradients = new(((BatchSize + 1) / 2) * SequenceLength * 12);
 
             /// <summary>gru: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly float[] _gruBackwardScratch = new float[((BatchSize + 1) / 2) * 24];
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruBackwardScratch = new(((BatchSize + 1) / 2) * 24);
 
             /// <summary>The first sequence of this share in the copied batch.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -548,7 +548,7 @@ namespace Demo
             /// <param name="model">The model whose share this is.</param>
             /// <param name="gradients">Where this share adds its gradients.</param>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public Workspace(ParallelTrainer model, float[] gradients)
+            public Workspace(ParallelTrainer model, global::RnnCompiler.Kernels.AlignedBuffer<float> gradients)
             {
                 _parameters = model._parameters;
                 _gruState = model._gruState;
@@ -594,7 +594,7 @@ namespace Demo
                 bool backward = _backward;
                 if (backward)
                 {
-                    global::System.Array.Clear(_gradients);
+                    _gradients.Span.Clear();
                 }
 
                 float total = 0;
@@ -608,8 +608,8 @@ namespace Demo
                     // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
                     for (int b = 0; b < sequences; b++)
                     {
-                        global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
-                        total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice((_first + b) * rows, rows), default, scale, outputGradients, out float right);
+                        global::System.Span<float> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, rows * OutputUnits) : default;
+                        total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, _trainOutputs.Span.Slice(b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice((_first + b) * rows, rows), default, scale, outputGradients, out float right);
                         correct += right;
                     }
 
@@ -645,7 +645,7 @@ namespace Demo
                 global::RnnCompiler.Layers.GruLayer.Forward<float>(_denseOutput, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
 
                 // dense_1: y = Softmax(x·kernel + bias), [12] → [4].
-                global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_gruHidden, (steps - 1) * 12, 12), 1, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Softmax, outputs);
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_gruHidden.Span.Slice((steps - 1) * 12, 12), 1, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Softmax, outputs);
             }
 
             /// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>
@@ -658,10 +658,10 @@ namespace Demo
                 global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 8, 8);
 
                 // dense: y = Tanh(x·kernel + bias).
-                global::RnnCompiler.Layers.DenseLayer.Step<float>(embedding, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutput, 0, 6));
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(embedding, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput.Span.Slice(0, 6));
 
                 // gru, one step from the carried state: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-                global::RnnCompiler.Layers.GruLayer.Step<float>(new global::System.Span<float>(_denseOutput, 0, 6), 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
+                global::RnnCompiler.Layers.GruLayer.Step<float>(_denseOutput.Span.Slice(0, 6), 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
 
                 // dense_1: y = Softmax(x·kernel + bias).
                 global::RnnCompiler.Layers.DenseLayer.Step<float>(_gruState, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Softmax, output);
@@ -684,11 +684,11 @@ namespace Demo
                 global::RnnCompiler.Layers.DenseLayer.Forward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput);
 
                 // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<float>(_gruTrainHidden, first * 12, sequences * 12) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 12, sequences * 12) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
                 // gru: each sequence's state after its last step, one row per sequence.
                 for (int b = 0; b < sequences; b++)
                 {
-                    new global::System.ReadOnlySpan<float>(_gruHidden, (b * steps + steps - 1) * 12, 12).CopyTo(new global::System.Span<float>(_gruLast, b * 12, 12));
+                    _gruHidden.Span.Slice((b * steps + steps - 1) * 12, 12).CopyTo(_gruLast.Span.Slice(b * 12, 12));
                 }
 
                 // dense_1: Linear(x·kernel + bias) for each sequence, [12] → [4]; the loss applies the Softmax.
@@ -706,27 +706,27 @@ namespace Demo
                 global::System.Span<float> g = _gradients;
 
                 // dense_1: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once.
-                new global::System.Span<float>(_gruOutputGradients, 0, sequences * 12).Clear();
-                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_gruLast, sequences, 12, p.Slice(Layout.Dense1Kernel, 48), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, sequences * 4), new global::System.Span<float>(_gruOutputGradients, 0, sequences * 12), g.Slice(Layout.Dense1Kernel, 48), g.Slice(Layout.Dense1Bias, 4));
+                _gruOutputGradients.Span.Slice(0, sequences * 12).Clear();
+                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_gruLast, sequences, 12, p.Slice(Layout.Dense1Kernel, 48), _trainOutputs, global::RnnCompiler.Activation.Linear, _outputGradients.Span.Slice(0, sequences * 4), _gruOutputGradients.Span.Slice(0, sequences * 12), g.Slice(Layout.Dense1Kernel, 48), g.Slice(Layout.Dense1Bias, 4));
 
                 // gru: only each sequence's last h was used.
-                new global::System.Span<float>(_gruHiddenGradients, 0, sequences * steps * 12).Clear();
+                _gruHiddenGradients.Span.Slice(0, sequences * steps * 12).Clear();
                 for (int b = 0; b < sequences; b++)
                 {
-                    new global::System.ReadOnlySpan<float>(_gruOutputGradients, b * 12, 12).CopyTo(new global::System.Span<float>(_gruHiddenGradients, (b * steps + steps - 1) * 12, 12));
+                    _gruOutputGradients.Span.Slice(b * 12, 12).CopyTo(_gruHiddenGradients.Span.Slice((b * steps + steps - 1) * 12, 12));
                 }
 
                 // gru: dLoss/d(its inputs) starts from zero; the pass adds to it.
-                new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6).Clear();
+                _denseOutputGradients.Span.Slice(0, sequences * steps * 6).Clear();
                 // gru: backpropagation through time, every sequence in lock step, last step to first.
-                global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: new global::System.ReadOnlySpan<float>(_gruTrainHidden, first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);
+                global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: _denseOutputGradients.Span.Slice(0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);
 
                 // dense: through Tanh, then kernel, bias and input gradients, all rows of the batch at once.
-                new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 8).Clear();
-                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), _denseOutput, global::RnnCompiler.Activation.Tanh, new global::System.Span<float>(_denseOutputGradients, 0, sequences * steps * 6), new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 8), g.Slice(Layout.DenseKernel, 48), g.Slice(Layout.DenseBias, 6));
+                _embeddingOutputGradients.Span.Slice(0, sequences * steps * 8).Clear();
+                global::RnnCompiler.Layers.DenseLayer.Backward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), _denseOutput, global::RnnCompiler.Activation.Tanh, _denseOutputGradients.Span.Slice(0, sequences * steps * 6), _embeddingOutputGradients.Span.Slice(0, sequences * steps * 8), g.Slice(Layout.DenseKernel, 48), g.Slice(Layout.DenseBias, 6));
 
                 // embedding: add each step's gradient to its token's row (only the rows used are touched).
-                global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, sequences * steps * 8), 8, g.Slice(Layout.EmbeddingEmbeddings, 400));
+                global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, _embeddingOutputGradients.Span.Slice(0, sequences * steps * 8), 8, g.Slice(Layout.EmbeddingEmbeddings, 400));
             }
 
             /// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>
@@ -735,7 +735,7 @@ namespace Demo
             {
                 for (int b = 0; b < sequences; b++)
                 {
-                    new global::System.ReadOnlySpan<float>(_gruHidden, (b * steps + steps - 1) * 12, 12).CopyTo(new global::System.Span<float>(_gruTrainHiddenNext, (first + b) * 12, 12));
+                    _gruHidden.Span.Slice((b * steps + steps - 1) * 12, 12).CopyTo(_gruTrainHiddenNext.Span.Slice((first + b) * 12, 12));
                 }
             }
         }

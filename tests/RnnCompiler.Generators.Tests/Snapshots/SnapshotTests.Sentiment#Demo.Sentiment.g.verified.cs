@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 1,317,096 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,304 bytes, streaming state 1,024 bytes
+    /// Memory: 1,317,416 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,496 bytes, streaming state 1,152 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 1,317,096 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,304 bytes, streaming state 1,024 bytes\n";
+            "Memory: 1,317,416 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,496 bytes, streaming state 1,152 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,11 +87,11 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout), from a 64-byte boundary.</summary>
+        /// <summary>The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _panels = new(98304);
 
@@ -101,27 +101,27 @@ namespace Demo
 
         /// <summary>embedding: each step's embedding row, [steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _embeddingOutput = new float[SequenceLength * 64];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embeddingOutput = new(SequenceLength * 64);
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, [steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCells = new float[SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCells = new(SequenceLength * 128);
 
         /// <summary>lstm: the hidden state of each step, [steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHidden = new float[SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(SequenceLength * 128);
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmState = new(128);
 
         /// <summary>lstm: the cell state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCellState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCellState = new(128);
 
         /// <summary>
         /// Every weight of the model, 164106 in all, flat and in Keras's order and layout, layer by layer:
@@ -233,15 +233,15 @@ namespace Demo
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Softmax(x·kernel + bias), [128] → [10].
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_lstmState);
-            global::System.Array.Clear(_lstmCellState);
+            _lstmState.Span.Clear();
+            _lstmCellState.Span.Clear();
         }
 
         /// <summary>

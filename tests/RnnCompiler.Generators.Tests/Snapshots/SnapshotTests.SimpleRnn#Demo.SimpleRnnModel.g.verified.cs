@@ -18,7 +18,7 @@ namespace Demo
     /// Trainable params: 51
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 752 bytes in all: weights 268 bytes, working buffers 464 bytes, streaming state 20 bytes
+    /// Memory: 880 bytes in all: weights 268 bytes, working buffers 528 bytes, streaming state 84 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 51 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -69,7 +69,7 @@ namespace Demo
             "Trainable params: 51\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 752 bytes in all: weights 268 bytes, working buffers 464 bytes, streaming state 20 bytes\n";
+            "Memory: 880 bytes in all: weights 268 bytes, working buffers 528 bytes, streaming state 84 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -81,21 +81,21 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [steps, 5].</summary>
+        /// <summary>simple_rnn: the sums before the activation, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnSums = new(SequenceLength * 5);
 
         /// <summary>simple_rnn: the hidden state of each step, [steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _simpleRnnHidden = new float[SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnHidden = new(SequenceLength * 5);
 
         /// <summary>simple_rnn: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _simpleRnnState = new float[5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _simpleRnnState = new(5);
 
         /// <summary>
         /// Every weight of the model, 51 in all, flat and in Keras's order and layout, layer by layer:
@@ -165,14 +165,14 @@ namespace Demo
             global::RnnCompiler.Layers.SimpleRnnLayer.Forward<float>(inputs, steps, 3, 5, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 25), p.Slice(Layout.SimpleRnnBias, 5), global::RnnCompiler.Activation.Relu, reverse: false, initialHidden: default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
 
             // dense: y = Linear(x·kernel + bias), [5] → [1].
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_simpleRnnHidden, (steps - 1) * 5, 5), 1, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_simpleRnnHidden.Span.Slice((steps - 1) * 5, 5), 1, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_simpleRnnState);
+            _simpleRnnState.Span.Clear();
         }
 
         /// <summary>

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 36,744 bytes in all: weights 1,272 bytes, working buffers 5,112 bytes, streaming state 64 bytes, training 30,296 bytes
+    /// Memory: 38,088 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,448 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 36,744 bytes in all: weights 1,272 bytes, working buffers 5,112 bytes, streaming state 64 bytes, training 30,296 bytes\n";
+            "Memory: 38,088 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,448 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,41 +87,41 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _parameters = CreateInitialParameters();
 
-        /// <summary>gru: the activated gates z, r, h of each step, from a 64-byte boundary, [sequences, steps, 15].</summary>
+        /// <summary>gru: the activated gates z, r, h of each step, [sequences, steps, 15].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruGates = new(BatchSize * SequenceLength * 15);
 
         /// <summary>gru: the recurrent part of each step's candidate, [sequences, steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruCandidates = new double[BatchSize * SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruCandidates = new(BatchSize * SequenceLength * 5);
 
         /// <summary>gru: the hidden state of each step, [sequences, steps, 5].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruHidden = new double[BatchSize * SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruHidden = new(BatchSize * SequenceLength * 5);
 
         /// <summary>gru: the recurrent product of one step, one row per sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruScratch = new double[BatchSize * 15];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruScratch = new(BatchSize * 15);
 
         /// <summary>gru: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruState = new double[5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruState = new(5);
 
-        /// <summary>simple_rnn: the sums before the activation, from a 64-byte boundary, [sequences, steps, 3].</summary>
+        /// <summary>simple_rnn: the sums before the activation, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnSums = new(BatchSize * SequenceLength * 3);
 
         /// <summary>simple_rnn: the hidden state of each step, [sequences, steps, 3].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnHidden = new double[BatchSize * SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnHidden = new(BatchSize * SequenceLength * 3);
 
         /// <summary>simple_rnn: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnState = new double[3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnState = new(3);
 
         /// <summary>
         /// Every weight of the model, 151 in all, flat and in Keras's order and layout, layer by layer:
@@ -201,10 +201,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_gruState);
-            global::System.Array.Clear(_gruTrainHidden);
-            global::System.Array.Clear(_simpleRnnState);
-            global::System.Array.Clear(_simpleRnnTrainHidden);
+            _gruState.Span.Clear();
+            _gruTrainHidden.Span.Clear();
+            _simpleRnnState.Span.Clear();
+            _simpleRnnTrainHidden.Span.Clear();
         }
 
         /// <summary>
@@ -246,63 +246,63 @@ namespace Demo
 
         /// <summary>The gradients of the last batch, in the layout of Parameters.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gradients = new double[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gradients = new(ParameterCount);
 
         /// <summary>The optimizer's first moment (momentum, or Adam's m).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _optimizerFirst = new double[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _optimizerFirst = new(ParameterCount);
 
         /// <summary>Unused: this optimizer keeps no second moment.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _optimizerSecond = new double[0];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _optimizerSecond = new(0);
 
         /// <summary>The model's outputs for each sequence of a batch, as the loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _trainOutputs = new double[BatchSize * SequenceLength * OutputUnits];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _trainOutputs = new(BatchSize * SequenceLength * OutputUnits);
 
         /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _outputGradients = new double[BatchSize * SequenceLength * OutputUnits];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _outputGradients = new(BatchSize * SequenceLength * OutputUnits);
 
         /// <summary>gru: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruOutputGradients = new double[BatchSize * SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruOutputGradients = new(BatchSize * SequenceLength * 5);
 
         /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruHiddenGradients = new double[BatchSize * SequenceLength * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruHiddenGradients = new(BatchSize * SequenceLength * 5);
 
         /// <summary>gru: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruBackwardScratch = new double[BatchSize * 10];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruBackwardScratch = new(BatchSize * 10);
 
         /// <summary>gru: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruTrainHidden = new double[BatchSize * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruTrainHidden = new(BatchSize * 5);
 
         /// <summary>gru: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _gruTrainHiddenNext = new double[BatchSize * 5];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _gruTrainHiddenNext = new(BatchSize * 5);
 
         /// <summary>simple_rnn: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnOutputGradients = new double[BatchSize * SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnOutputGradients = new(BatchSize * SequenceLength * 3);
 
         /// <summary>simple_rnn: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnHiddenGradients = new double[BatchSize * SequenceLength * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnHiddenGradients = new(BatchSize * SequenceLength * 3);
 
         /// <summary>simple_rnn: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnBackwardScratch = new double[BatchSize * 6];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnBackwardScratch = new(BatchSize * 6);
 
         /// <summary>simple_rnn: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnTrainHidden = new double[BatchSize * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnTrainHidden = new(BatchSize * 3);
 
         /// <summary>simple_rnn: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly double[] _simpleRnnTrainHiddenNext = new double[BatchSize * 3];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _simpleRnnTrainHiddenNext = new(BatchSize * 3);
 
         /// <summary>The number of updates applied (Adam's step).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -451,7 +451,7 @@ namespace Demo
             global::RnnCompiler.Training.TrainingGuard.Targets<double>(targets, sequences * rows * OutputUnits, nameof(targets));
             if (backward)
             {
-                global::System.Array.Clear(_gradients);
+                _gradients.Span.Clear();
             }
 
             double total = 0;
@@ -463,8 +463,8 @@ namespace Demo
             // The MeanSquaredError loss of each sequence in order, averaged over the batch and its steps.
             for (int b = 0; b < sequences; b++)
             {
-                global::System.Span<double> outputGradients = backward ? new global::System.Span<double>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
-                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, new global::System.ReadOnlySpan<double>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, default, targets.Slice(b * rows * OutputUnits, rows * OutputUnits), scale, outputGradients, out double right);
+                global::System.Span<double> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, rows * OutputUnits) : default;
+                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, _trainOutputs.Span.Slice(b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, default, targets.Slice(b * rows * OutputUnits, rows * OutputUnits), scale, outputGradients, out double right);
                 correct += right;
             }
 
@@ -489,10 +489,10 @@ namespace Demo
             global::System.ReadOnlySpan<double> p = _parameters;
 
             // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<double>(_gruTrainHidden, first * 5, sequences * 5) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 5, sequences * 5) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
 
             // simple_rnn, every sequence in lock step, first step to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: carried ? new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, first * 3, sequences * 3) : default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
+            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: carried ? _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3) : default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
 
             // dense: Linear(x·kernel + bias) for every step of every sequence, [3] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, _trainOutputs);
@@ -509,20 +509,20 @@ namespace Demo
             global::System.Span<double> g = _gradients;
 
             // dense: through Linear, then kernel, bias and input gradients, all rows of the batch at once.
-            new global::System.Span<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3).Clear();
-            global::RnnCompiler.Layers.DenseLayer.Backward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<double>(_outputGradients, 0, sequences * steps * 1), new global::System.Span<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3), g.Slice(Layout.DenseKernel, 3), g.Slice(Layout.DenseBias, 1));
+            _simpleRnnOutputGradients.Span.Slice(0, sequences * steps * 3).Clear();
+            global::RnnCompiler.Layers.DenseLayer.Backward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), _trainOutputs, global::RnnCompiler.Activation.Linear, _outputGradients.Span.Slice(0, sequences * steps * 1), _simpleRnnOutputGradients.Span.Slice(0, sequences * steps * 3), g.Slice(Layout.DenseKernel, 3), g.Slice(Layout.DenseBias, 1));
 
             // simple_rnn: dLoss/dh[t] at every step of every sequence.
-            new global::System.ReadOnlySpan<double>(_simpleRnnOutputGradients, 0, sequences * steps * 3).CopyTo(_simpleRnnHiddenGradients);
+            _simpleRnnOutputGradients.Span.Slice(0, sequences * steps * 3).CopyTo(_simpleRnnHiddenGradients);
             // simple_rnn: dLoss/d(its inputs) starts from zero; the pass adds to it.
-            new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5).Clear();
+            _gruOutputGradients.Span.Slice(0, sequences * steps * 5).Clear();
             // simple_rnn: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: new global::System.ReadOnlySpan<double>(_simpleRnnTrainHidden, first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: new global::System.Span<double>(_gruOutputGradients, 0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);
+            global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: _gruOutputGradients.Span.Slice(0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);
 
             // gru: dLoss/dh[t] at every step of every sequence.
-            new global::System.ReadOnlySpan<double>(_gruOutputGradients, 0, sequences * steps * 5).CopyTo(_gruHiddenGradients);
+            _gruOutputGradients.Span.Slice(0, sequences * steps * 5).CopyTo(_gruHiddenGradients);
             // gru: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.GruLayer.BackwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: new global::System.ReadOnlySpan<double>(_gruTrainHidden, first * 5, sequences * 5), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch);
+            global::RnnCompiler.Layers.GruLayer.BackwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 5, sequences * 5), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch);
         }
 
         /// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>
@@ -531,8 +531,8 @@ namespace Demo
         {
             for (int b = 0; b < sequences; b++)
             {
-                new global::System.ReadOnlySpan<double>(_gruHidden, (b * steps + steps - 1) * 5, 5).CopyTo(new global::System.Span<double>(_gruTrainHiddenNext, (first + b) * 5, 5));
-                new global::System.ReadOnlySpan<double>(_simpleRnnHidden, (b * steps + steps - 1) * 3, 3).CopyTo(new global::System.Span<double>(_simpleRnnTrainHiddenNext, (first + b) * 3, 3));
+                _gruHidden.Span.Slice((b * steps + steps - 1) * 5, 5).CopyTo(_gruTrainHiddenNext.Span.Slice((first + b) * 5, 5));
+                _simpleRnnHidden.Span.Slice((b * steps + steps - 1) * 3, 3).CopyTo(_simpleRnnTrainHiddenNext.Span.Slice((first + b) * 3, 3));
             }
         }
 
@@ -540,8 +540,8 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private void CommitTrainingState(int sequences)
         {
-            new global::System.ReadOnlySpan<double>(_gruTrainHiddenNext, 0, sequences * 5).CopyTo(_gruTrainHidden);
-            new global::System.ReadOnlySpan<double>(_simpleRnnTrainHiddenNext, 0, sequences * 3).CopyTo(_simpleRnnTrainHidden);
+            _gruTrainHiddenNext.Span.Slice(0, sequences * 5).CopyTo(_gruTrainHidden);
+            _simpleRnnTrainHiddenNext.Span.Slice(0, sequences * 3).CopyTo(_simpleRnnTrainHidden);
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,776,224 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,242 bytes, streaming state 1,024 bytes, training 12,459,190 bytes
+    /// Memory: 13,777,184 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,460,016 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,776,224 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,242 bytes, streaming state 1,024 bytes, training 12,459,190 bytes\n";
+            "Memory: 13,777,184 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,460,016 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -87,11 +87,11 @@ namespace Demo
 
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
-        /// <summary>Every weight, flat, in Keras's order (see Parameters), from a 64-byte boundary.</summary>
+        /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters = CreateInitialParameters();
 
-        /// <summary>The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout), from a 64-byte boundary.</summary>
+        /// <summary>The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _panels = new(98304);
 
@@ -101,27 +101,27 @@ namespace Demo
 
         /// <summary>embedding: each step's embedding row, [sequences, steps, 64].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _embeddingOutput = new float[BatchSize * SequenceLength * 64];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embeddingOutput = new(BatchSize * SequenceLength * 64);
 
-        /// <summary>lstm: the activated gates i, f, c, o of each step, from a 64-byte boundary, [sequences, steps, 512].</summary>
+        /// <summary>lstm: the activated gates i, f, c, o of each step, [sequences, steps, 512].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmGates = new(BatchSize * SequenceLength * 512);
 
         /// <summary>lstm: the cell state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCells = new float[BatchSize * SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCells = new(BatchSize * SequenceLength * 128);
 
         /// <summary>lstm: the hidden state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHidden = new float[BatchSize * SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(BatchSize * SequenceLength * 128);
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmState = new(128);
 
         /// <summary>lstm: the cell state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmCellState = new float[128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmCellState = new(128);
 
         /// <summary>
         /// Every weight of the model, 164106 in all, flat and in Keras's order and layout, layer by layer:
@@ -233,15 +233,15 @@ namespace Demo
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
             // dense: y = Softmax(x·kernel + bias), [128] → [10].
-            global::RnnCompiler.Layers.DenseLayer.Forward<float>(new global::System.Span<float>(_lstmHidden, (steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void ResetState()
         {
-            global::System.Array.Clear(_lstmState);
-            global::System.Array.Clear(_lstmCellState);
+            _lstmState.Span.Clear();
+            _lstmCellState.Span.Clear();
         }
 
         /// <summary>
@@ -290,43 +290,43 @@ namespace Demo
 
         /// <summary>The gradients of the last batch, in the layout of Parameters.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _gradients = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gradients = new(ParameterCount);
 
         /// <summary>The optimizer's first moment (momentum, or Adam's m).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _optimizerFirst = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerFirst = new(ParameterCount);
 
         /// <summary>The optimizer's second moment (Adam's v, RMSprop's velocity).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _optimizerSecond = new float[ParameterCount];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerSecond = new(ParameterCount);
 
         /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _trainOutputs = new float[BatchSize * SequenceLength * OutputUnits];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _trainOutputs = new(BatchSize * SequenceLength * OutputUnits);
 
         /// <summary>dLoss/d(the loss's input) for each sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _outputGradients = new float[BatchSize * SequenceLength * OutputUnits];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _outputGradients = new(BatchSize * SequenceLength * OutputUnits);
 
         /// <summary>embedding: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _embeddingOutputGradients = new float[BatchSize * SequenceLength * 64];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embeddingOutputGradients = new(BatchSize * SequenceLength * 64);
 
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmOutputGradients = new float[BatchSize * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmOutputGradients = new(BatchSize * 128);
 
         /// <summary>lstm: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmLast = new float[BatchSize * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 128);
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmHiddenGradients = new float[BatchSize * SequenceLength * 128];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHiddenGradients = new(BatchSize * SequenceLength * 128);
 
         /// <summary>lstm: dL/dh and dL/dc carried from step to step, one row per sequence.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly float[] _lstmBackwardScratch = new float[BatchSize * 256];
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmBackwardScratch = new(BatchSize * 256);
 
         /// <summary>The number of updates applied (Adam's step).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -472,7 +472,7 @@ namespace Demo
             global::RnnCompiler.Training.TrainingGuard.Labels(targets, sequences * rows, OutputUnits, nameof(targets));
             if (backward)
             {
-                global::System.Array.Clear(_gradients);
+                _gradients.Span.Clear();
             }
 
             float total = 0;
@@ -484,8 +484,8 @@ namespace Demo
             // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
             for (int b = 0; b < sequences; b++)
             {
-                global::System.Span<float> outputGradients = backward ? new global::System.Span<float>(_outputGradients, b * rows * OutputUnits, rows * OutputUnits) : default;
-                total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, new global::System.ReadOnlySpan<float>(_trainOutputs, b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice(b * rows, rows), default, scale, outputGradients, out float right);
+                global::System.Span<float> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, rows * OutputUnits) : default;
+                total += global::RnnCompiler.Training.Losses.Compute<float>(global::RnnCompiler.Loss.SparseCategoricalCrossentropy, _trainOutputs.Span.Slice(b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, targets.Slice(b * rows, rows), default, scale, outputGradients, out float right);
                 correct += right;
             }
 
@@ -515,7 +515,7 @@ namespace Demo
             // lstm: each sequence's state after its last step, one row per sequence.
             for (int b = 0; b < sequences; b++)
             {
-                new global::System.ReadOnlySpan<float>(_lstmHidden, (b * steps + steps - 1) * 128, 128).CopyTo(new global::System.Span<float>(_lstmLast, b * 128, 128));
+                _lstmHidden.Span.Slice((b * steps + steps - 1) * 128, 128).CopyTo(_lstmLast.Span.Slice(b * 128, 128));
             }
 
             // dense: Linear(x·kernel + bias) for each sequence, [128] → [10]; the loss applies the Softmax.
@@ -533,23 +533,23 @@ namespace Demo
             global::System.Span<float> g = _gradients;
 
             // dense: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once.
-            new global::System.Span<float>(_lstmOutputGradients, 0, sequences * 128).Clear();
-            global::RnnCompiler.Layers.DenseLayer.Backward<float>(_lstmLast, sequences, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, new global::System.Span<float>(_outputGradients, 0, sequences * 10), new global::System.Span<float>(_lstmOutputGradients, 0, sequences * 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
+            _lstmOutputGradients.Span.Slice(0, sequences * 128).Clear();
+            global::RnnCompiler.Layers.DenseLayer.Backward<float>(_lstmLast, sequences, 128, p.Slice(Layout.DenseKernel, 1280), _trainOutputs, global::RnnCompiler.Activation.Linear, _outputGradients.Span.Slice(0, sequences * 10), _lstmOutputGradients.Span.Slice(0, sequences * 128), g.Slice(Layout.DenseKernel, 1280), g.Slice(Layout.DenseBias, 10));
 
             // lstm: only each sequence's last h was used.
-            new global::System.Span<float>(_lstmHiddenGradients, 0, sequences * steps * 128).Clear();
+            _lstmHiddenGradients.Span.Slice(0, sequences * steps * 128).Clear();
             for (int b = 0; b < sequences; b++)
             {
-                new global::System.ReadOnlySpan<float>(_lstmOutputGradients, b * 128, 128).CopyTo(new global::System.Span<float>(_lstmHiddenGradients, (b * steps + steps - 1) * 128, 128));
+                _lstmOutputGradients.Span.Slice(b * 128, 128).CopyTo(_lstmHiddenGradients.Span.Slice((b * steps + steps - 1) * 128, 128));
             }
 
             // lstm: dLoss/d(its inputs) starts from zero; the pass adds to it.
-            new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64).Clear();
+            _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64).Clear();
             // lstm: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: new global::System.Span<float>(_embeddingOutputGradients, 0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
+            global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
 
             // embedding: add each step's gradient to its token's row (only the rows used are touched).
-            global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, new global::System.ReadOnlySpan<float>(_embeddingOutputGradients, 0, sequences * steps * 64), 64, g.Slice(Layout.EmbeddingEmbeddings, 64000));
+            global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64), 64, g.Slice(Layout.EmbeddingEmbeddings, 64000));
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

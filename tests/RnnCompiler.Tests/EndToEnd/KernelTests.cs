@@ -489,6 +489,8 @@ public class KernelTests
         written[999] = 7f;
         Assert.Equal(7f, read[999]);
         Assert.Equal(1000 * 4 + 64, AlignedBuffer<float>.AllocatedBytes(1000));
+        Assert.Equal(0, AlignedBuffer<float>.AllocatedBytes(0)); // an empty buffer (an optimizer's unused moment) takes no room
+        Assert.True(new AlignedBuffer<float>(0).Span.IsEmpty);
         Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => new AlignedBuffer<float>(-1)).ParamName);
         Assert.Throws<NotSupportedException>(() => new AlignedBuffer<decimal>(1)); // 16 bytes: no whole-element step reaches a boundary
     }
