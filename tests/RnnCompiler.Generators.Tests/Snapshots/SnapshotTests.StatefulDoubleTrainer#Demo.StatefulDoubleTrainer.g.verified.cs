@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 38,088 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,448 bytes
+    /// Memory: 38,024 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,384 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -74,7 +74,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 38,088 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,448 bytes\n";
+            "Memory: 38,024 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,384 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
