@@ -17,7 +17,7 @@ internal static class ModelEmitter
     internal const string ReadOnlySpan = "global::System.ReadOnlySpan";
     internal const string AlignedBuffer = "global::RnnCompiler.Kernels.AlignedBuffer";
 
-    /// <summary>The C# type of a buffer's field: an array, or an <c>AlignedBuffer</c> for the weights.</summary>
+    /// <summary>The C# type of a buffer's field: an <c>AlignedBuffer</c>, or an array for token and class ids.</summary>
     internal static string FieldType(BufferSpec buffer, string modelElementType) =>
         buffer.Aligned ? $"{AlignedBuffer}<{buffer.ElementType ?? modelElementType}>" : $"{buffer.ElementType ?? modelElementType}[]";
 

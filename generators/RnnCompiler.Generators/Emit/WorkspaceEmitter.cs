@@ -12,13 +12,13 @@ namespace RnnCompiler.Generators.Emit;
 /// </summary>
 /// <remarks>
 /// The workspace fields that the model also holds (weights, streaming and carried states, the copied batch) refer to
-/// the model's arrays under the same names, so the passes read exactly as they do in the model. A field initializer
+/// the model's buffers under the same names, so the passes read exactly as they do in the model. A field initializer
 /// cannot reach the model's other fields, and the generator must not declare a constructor (the user may), so the
 /// workspaces are created at the model's first call that needs them.
 /// </remarks>
 internal static class WorkspaceEmitter
 {
-    /// <summary>Model arrays that a workspace does not reach: the optimizer's, and the model's summed gradients.</summary>
+    /// <summary>Model buffers that a workspace does not reach: the optimizer's, and the model's summed gradients.</summary>
     private static readonly string[] s_notShared = { "_gradients", "_optimizerFirst", "_optimizerSecond" };
 
     public static void Write(EmitContext context)
@@ -80,7 +80,7 @@ internal static class WorkspaceEmitter
         var shared = buffers.Where(buffer => !buffer.InWorkspace && !s_notShared.Contains(buffer.Name)).ToList();
 
         writer.WriteLine("/// <summary>");
-        writer.WriteLine("/// One share's working memory and gradients, and the passes over its sequences that use them. The arrays the model");
+        writer.WriteLine("/// One share's working memory and gradients, and the passes over its sequences that use them. The buffers the model");
         writer.WriteLine("/// also holds (weights, states, the copied batch) are the model's own, under the same names.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
@@ -88,7 +88,7 @@ internal static class WorkspaceEmitter
         {
             foreach (BufferSpec buffer in shared)
             {
-                writer.WriteLine($"/// <summary>The model's own array: {Xml(LowerFirst(buffer.Summary))}</summary>");
+                writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
                 writer.WriteLine(context.GeneratedCode);
                 writer.WriteLine($"private readonly {ModelEmitter.FieldType(buffer, t)} {buffer.Name};");
                 writer.WriteLine();
@@ -119,7 +119,7 @@ internal static class WorkspaceEmitter
                 writer.WriteLine();
             }
 
-            writer.WriteLine("/// <summary>Creates a workspace that reads and writes the model's shared arrays.</summary>");
+            writer.WriteLine("/// <summary>Creates a workspace that reads and writes the model's shared buffers.</summary>");
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
             writer.WriteLine("/// <param name=\"gradients\">Where this share adds its gradients.</param>");
             writer.WriteLine(context.GeneratedCode);

@@ -19,7 +19,7 @@ internal enum BufferKind
     Training,
 }
 
-/// <summary>One array field of a generated model.</summary>
+/// <summary>One buffer field of a generated model.</summary>
 /// <param name="Name">The field name.</param>
 /// <param name="Size">The C# expression of its length, in the class's constants (<c>SequenceLength * 512</c>).</param>
 /// <param name="Elements">Its length.</param>
@@ -65,7 +65,7 @@ internal sealed record BufferSpec(string Name, string Size, long Elements, strin
 }
 
 /// <summary>
-/// Every array a generated model allocates, in declaration order: one list that the emitters declare from and that
+/// Every buffer a generated model allocates, in declaration order: one list that the emitters declare from and that
 /// the memory report (summary, remarks, analyzer) adds up, so the figure is what the object really holds.
 /// </summary>
 internal static class BufferPlan

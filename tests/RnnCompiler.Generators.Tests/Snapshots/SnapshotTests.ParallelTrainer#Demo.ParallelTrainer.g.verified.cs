@@ -434,33 +434,33 @@ namespace Demo
         }
 
         /// <summary>
-        /// One share's working memory and gradients, and the passes over its sequences that use them. The arrays the model
+        /// One share's working memory and gradients, and the passes over its sequences that use them. The buffers the model
         /// also holds (weights, states, the copied batch) are the model's own, under the same names.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private sealed class Workspace : global::RnnCompiler.Training.IBatchShare
         {
-            /// <summary>The model's own array: every weight, flat, in Keras's order (see Parameters).</summary>
+            /// <summary>The model's own buffer: every weight, flat, in Keras's order (see Parameters).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _parameters;
 
-            /// <summary>The model's own array: gru: the hidden state that Step carries from call to call.</summary>
+            /// <summary>The model's own buffer: gru: the hidden state that Step carries from call to call.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState;
 
-            /// <summary>The model's own array: the batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
+            /// <summary>The model's own buffer: the batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly int[] _batchInputs;
 
-            /// <summary>The model's own array: the batch's targets, copied with the inputs.</summary>
+            /// <summary>The model's own buffer: the batch's targets, copied with the inputs.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly int[] _batchTargets;
 
-            /// <summary>The model's own array: gru: each batch row's carried hidden state.</summary>
+            /// <summary>The model's own buffer: gru: each batch row's carried hidden state.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHidden;
 
-            /// <summary>The model's own array: gru: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
+            /// <summary>The model's own buffer: gru: each batch row's hidden state after this batch, kept only if the batch is finite.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruTrainHiddenNext;
 
@@ -544,7 +544,7 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private bool _backward;
 
-            /// <summary>Creates a workspace that reads and writes the model's shared arrays.</summary>
+            /// <summary>Creates a workspace that reads and writes the model's shared buffers.</summary>
             /// <param name="model">The model whose share this is.</param>
             /// <param name="gradients">Where this share adds its gradients.</param>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
