@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using RnnCompiler.Tests.Models;
 using RnnCompiler.Tests.Training;
@@ -59,6 +60,67 @@ public class MemoryTests
         // their cache line.
         long floatPanels = (4L * (64 * 512 + 128 * 512)) + 64;
         Assert.Equal(Held(new F32Lstm64x128x10()) - floatPanels + (2L * (64 * 512 + 128 * 512 + 128 * 10)) + (2L * 64 * 512) + 64, Held(new Bf16Lstm64x128x10()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void Every_buffer_of_the_element_type_starts_on_a_cache_line(string name) => CheckAligned(ModelCase.Get(name).Create());
+
+    [Fact]
+    public void Training_and_workspace_buffers_start_on_a_cache_line_too()
+    {
+        CheckAligned(new TokenClassifier());
+        CheckAligned(new StatefulClassifier());
+        CheckAligned(new GradGruBinary());
+        CheckAligned(new ParallelTokenClassifier());
+        CheckAligned(new ParallelGradGruBinary());
+        CheckAligned(new Bf16Lstm64x128x10());
+    }
+
+    /// <summary>
+    /// No field of the model or its workspaces is a float or double array (a plain array starts wherever the allocator
+    /// put it, so a 512-bit row could straddle two cache lines, differently in each process), and every non-empty
+    /// AlignedBuffer's first element is on a 64-byte boundary.
+    /// </summary>
+    private static void CheckAligned(object model)
+    {
+        Type type = model.GetType();
+        type.GetMethod("EnsureWorkspaces", BindingFlags.Instance | BindingFlags.NonPublic)?.Invoke(model, null);
+        int buffers = 0;
+        void Visit(object owner)
+        {
+            foreach (FieldInfo field in owner.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
+            {
+                object? value = field.GetValue(owner);
+                Assert.False(value is float[] or double[], $"{owner.GetType().Name}.{field.Name} is a plain {field.FieldType.Name}.");
+                if (value is not null && field.FieldType.IsGenericType && field.FieldType.GetGenericTypeDefinition() == typeof(RnnCompiler.Kernels.AlignedBuffer<>))
+                {
+                    Type bufferType = field.FieldType;
+                    var storage = (Array)bufferType.GetField("_array", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(value)!;
+                    int start = (int)bufferType.GetField("_start", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(value)!;
+                    if (storage.Length > 0)
+                    {
+                        // The storage is pinned (the pinned object heap), so its address stays what it is read as here.
+                        long address = Marshal.UnsafeAddrOfPinnedArrayElement(storage, start);
+                        Assert.True(address % 64 == 0, $"{owner.GetType().Name}.{field.Name} starts {address % 64} bytes past a cache line.");
+                        buffers++;
+                    }
+                }
+                else if (value is Array array && array.GetType().GetElementType() is { IsNested: true } element && element.DeclaringType == type)
+                {
+                    foreach (object? item in array)
+                    {
+                        if (item is not null)
+                        {
+                            Visit(item);
+                        }
+                    }
+                }
+            }
+        }
+
+        Visit(model);
+        Assert.True(buffers >= 1, $"{type.Name}: no aligned buffer found."); // the weights at least (a Dense-only model has nothing else)
     }
 
     private static void Check(object model)
