@@ -59,8 +59,8 @@ internal static class LockStepEmitter
         {
             string labels = sparse ? $"targets.Slice({row} * rows, rows)" : "default";
             string values = sparse ? "default" : $"targets.Slice({row} * rows * OutputUnits, rows * OutputUnits)";
-            writer.WriteLine($"{Span}<{t}> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, rows * OutputUnits) : default;");
-            writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, _trainOutputs.Span.Slice(b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
+            writer.WriteLine($"{Span}<{t}> outputGradients = backward ? {SliceOf("_outputGradients", "b * rows * OutputUnits", "rows * OutputUnits")} : default;");
+            writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, {SliceOf("_trainOutputs", "b * rows * OutputUnits", "rows * OutputUnits")}, rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
             writer.WriteLine("correct += right;");
         }
 
@@ -163,7 +163,7 @@ internal static class LockStepEmitter
             {
                 if (isLast)
                 {
-                    writer.WriteLine($"{hidden}.Span.Slice(0, sequences * steps * {units}).CopyTo(_trainOutputs);");
+                    writer.WriteLine($"{SliceOf(hidden, "0", $"sequences * steps * {units}")}.CopyTo(_trainOutputs);");
                     return "_trainOutputs";
                 }
 
@@ -174,7 +174,7 @@ internal static class LockStepEmitter
             writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
-                writer.WriteLine($"{hidden}.Span.Slice((b * steps + steps - 1) * {units}, {units}).CopyTo({last}.Span.Slice(b * {units}, {units}));");
+                writer.WriteLine($"{SliceOf(hidden, $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf(last, $"b * {units}", units)});");
             }
 
             return last;
@@ -194,19 +194,19 @@ internal static class LockStepEmitter
         writer.WriteLine($"// {layer.Name}: merge each sequence's forward state after its last step with its backward state after its first ({layer.MergeMode}).");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {Row(context, hidden, "b * steps + steps - 1", units)}, {Row(context, backward, "b * steps", units)}, 1, {units}, {Row(context, merged, "b", width)});");
+            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {Row(hidden, "b * steps + steps - 1", units)}, {Row(backward, "b * steps", units)}, 1, {units}, {Row(merged, "b", width)});");
         }
 
         return merged;
     }
 
     /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
-    private static string Row(EmitContext context, string field, string row, string width) => SliceOf(context, field, $"({row}) * {width}", width);
+    private static string Row(string field, string row, string width) => SliceOf(field, $"({row}) * {width}", width);
 
     /// <summary>A recurrent layer's initial states in a pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
     private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
         context.Model.Training!.Stateful
-            ? (forward ? "carried ? " : string.Empty) + $"{context.Field(layer)}Train{which}.Span.Slice(first * {Int(layer.Units)}, sequences * {Int(layer.Units)})" + (forward ? " : default" : string.Empty)
+            ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
             : "default";
 
     /// <summary>The call that runs one direction of a recurrent layer over the batch.</summary>
@@ -280,14 +280,14 @@ internal static class LockStepEmitter
         string inputGradient = "default";
         if (previous is not null)
         {
-            inputGradient = $"{context.Field(previous)}OutputGradients.Span.Slice(0, {Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)})";
+            inputGradient = SliceOf($"{context.Field(previous)}OutputGradients", "0", $"{Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)}");
         }
 
         switch (layer.Type)
         {
             case LayerType.Embedding:
                 writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
-                writer.WriteLine($"{Layers}EmbeddingLayer.Backward<{t}>(tokens, {gradient}.Span.Slice(0, sequences * steps * {units}), {units}, {Weights(context, layer, "Embeddings", "g")});");
+                writer.WriteLine($"{Layers}EmbeddingLayer.Backward<{t}>(tokens, {SliceOf(gradient, "0", $"sequences * steps * {units}")}, {units}, {Weights(context, layer, "Embeddings", "g")});");
                 return;
             case LayerType.Dense:
             {
@@ -303,7 +303,7 @@ internal static class LockStepEmitter
 
                 string activation = fused ? "Linear" : layer.Activation.ToString();
                 string rows = Rows(layer.InputIsSequence);
-                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, {gradient}.Span.Slice(0, {rows} * {units}), {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
+                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, {SliceOf(gradient, "0", $"{rows} * {units}")}, {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
                 return;
             }
         }
@@ -314,15 +314,15 @@ internal static class LockStepEmitter
             if (layer.OutputIsSequence)
             {
                 writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
-                writer.WriteLine($"{gradient}.Span.Slice(0, sequences * steps * {units}).CopyTo({forwardGradients});");
+                writer.WriteLine($"{SliceOf(gradient, "0", $"sequences * steps * {units}")}.CopyTo({forwardGradients});");
             }
             else
             {
                 writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
-                writer.WriteLine($"{forwardGradients}.Span.Slice(0, sequences * steps * {units}).Clear();");
+                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
                 using (writer.Block("for (int b = 0; b < sequences; b++)"))
                 {
-                    writer.WriteLine($"{gradient}.Span.Slice(b * {units}, {units}).CopyTo({Row(context, forwardGradients, "b * steps + steps - 1", units)});");
+                    writer.WriteLine($"{SliceOf(gradient, $"b * {units}", units)}.CopyTo({Row(forwardGradients, "b * steps + steps - 1", units)});");
                 }
 
                 writer.WriteLine();
@@ -338,18 +338,18 @@ internal static class LockStepEmitter
             if (layer.OutputIsSequence)
             {
                 writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence.");
-                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {gradient}.Span.Slice(0, sequences * steps * {width}), {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
+                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, "0", $"sequences * steps * {width}")}, {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
             }
             else
             {
                 writer.WriteLine($"// {layer.Name}: each sequence's forward last step and backward first step were merged ({layer.MergeMode}).");
-                writer.WriteLine($"{forwardGradients}.Span.Slice(0, sequences * steps * {units}).Clear();");
-                writer.WriteLine($"{backwardGradients}.Span.Slice(0, sequences * steps * {units}).Clear();");
+                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
+                writer.WriteLine($"{SliceOf(backwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
                 using (writer.Block("for (int b = 0; b < sequences; b++)"))
                 {
-                    writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {Row(context, gradient, "b", width)}, "
-                        + $"{Row(context, forwardHidden, "b * steps + steps - 1", units)}, {Row(context, backwardHidden, "b * steps", units)}, 1, {units}, "
-                        + $"{Row(context, forwardGradients, "b * steps + steps - 1", units)}, {Row(context, backwardGradients, "b * steps", units)});");
+                    writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {Row(gradient, "b", width)}, "
+                        + $"{Row(forwardHidden, "b * steps + steps - 1", units)}, {Row(backwardHidden, "b * steps", units)}, 1, {units}, "
+                        + $"{Row(forwardGradients, "b * steps + steps - 1", units)}, {Row(backwardGradients, "b * steps", units)});");
                 }
 
                 writer.WriteLine();
@@ -395,10 +395,10 @@ internal static class LockStepEmitter
                 {
                     string field = context.Field(layer);
                     string units = Int(layer.Units);
-                    writer.WriteLine($"{field}Hidden.Span.Slice((b * steps + steps - 1) * {units}, {units}).CopyTo({field}TrainHiddenNext.Span.Slice((first + b) * {units}, {units}));");
+                    writer.WriteLine($"{SliceOf($"{field}Hidden", $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf($"{field}TrainHiddenNext", $"(first + b) * {units}", units)});");
                     if (layer.Type == LayerType.Lstm)
                     {
-                        writer.WriteLine($"{field}Cells.Span.Slice((b * steps + steps - 1) * {units}, {units}).CopyTo({field}TrainCellNext.Span.Slice((first + b) * {units}, {units}));");
+                        writer.WriteLine($"{SliceOf($"{field}Cells", $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf($"{field}TrainCellNext", $"(first + b) * {units}", units)});");
                     }
                 }
             }

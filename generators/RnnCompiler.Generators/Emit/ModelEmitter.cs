@@ -453,7 +453,7 @@ internal static class ModelEmitter
         string hidden = field + Directions(layer)[0] + "Hidden";
         if (!layer.Bidirectional)
         {
-            string result = layer.OutputIsSequence ? SliceOf(context, hidden, "0", $"steps * {units}") : SliceOf(context, hidden, $"(steps - 1) * {units}", units);
+            string result = layer.OutputIsSequence ? SliceOf(hidden, "0", $"steps * {units}") : SliceOf(hidden, $"(steps - 1) * {units}", units);
             if (isLast)
             {
                 writer.WriteLine($"{result}.CopyTo(outputs);");
@@ -470,7 +470,7 @@ internal static class ModelEmitter
             : $"// {layer.Name}: merge the forward state after the last step with the backward state after the first ({layer.MergeMode}).");
         writer.WriteLine(layer.OutputIsSequence
             ? $"{Layers}BidirectionalMerge.Merge<{t}>(global::RnnCompiler.MergeMode.{layer.MergeMode}, {hidden}, {backward}, steps, {units}, {merged});"
-            : $"{Layers}BidirectionalMerge.Merge<{t}>(global::RnnCompiler.MergeMode.{layer.MergeMode}, {SliceOf(context, hidden, $"(steps - 1) * {units}", units)}, {SliceOf(context, backward, "0", units)}, 1, {units}, {merged});");
+            : $"{Layers}BidirectionalMerge.Merge<{t}>(global::RnnCompiler.MergeMode.{layer.MergeMode}, {SliceOf(hidden, $"(steps - 1) * {units}", units)}, {SliceOf(backward, "0", units)}, 1, {units}, {merged});");
         return merged;
     }
 
@@ -571,7 +571,7 @@ internal static class ModelEmitter
                     break;
                 case LayerType.Dense:
                 {
-                    string target = isLast ? "output" : SliceOf(context, field + "Output", "0", Int(layer.Units));
+                    string target = isLast ? "output" : SliceOf(field + "Output", "0", Int(layer.Units));
                     writer.WriteLine($"// {layer.Name}: y = {layer.Activation}(x·kernel + bias).");
                     writer.WriteLine($"{BFloat16Emitter.Method(context, "DenseLayer", "Step")}({current}, {Int(layer.InputWidth)}, {BFloat16Emitter.Kernel(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{layer.Activation}, {target});");
                     current = target;
@@ -584,7 +584,7 @@ internal static class ModelEmitter
                     current = $"{field}State";
                     if (isLast)
                     {
-                        writer.WriteLine($"{SliceOf(context, current, "0", Int(layer.Units))}.CopyTo(output);");
+                        writer.WriteLine($"{SliceOf(current, "0", Int(layer.Units))}.CopyTo(output);");
                     }
 
                     break;
@@ -705,8 +705,8 @@ internal static class ModelEmitter
         return $"{span}.Slice(Layout.{model.Identifier}, {Int(model.Length)})";
     }
 
-    /// <summary>A span over part of a buffer field (no <c>AsSpan</c>: the user's file may lack <c>using System</c>).</summary>
-    internal static string SliceOf(EmitContext context, string field, string start, string length) =>
+    /// <summary>A span over part of a buffer field: its <c>AlignedBuffer</c>'s <c>Span</c>, sliced.</summary>
+    internal static string SliceOf(string field, string start, string length) =>
         $"{field}.Span.Slice({start}, {length})";
 
     internal static string[] Directions(LayerModel layer) => BufferPlan.Directions(layer);

@@ -294,10 +294,10 @@ internal static class TrainingEmitter
             {
                 string field = context.Field(layer);
                 string units = Int(layer.Units);
-                writer.WriteLine($"{field}TrainHiddenNext.Span.Slice(0, sequences * {units}).CopyTo({field}TrainHidden);");
+                writer.WriteLine($"{SliceOf($"{field}TrainHiddenNext", "0", $"sequences * {units}")}.CopyTo({field}TrainHidden);");
                 if (layer.Type == LayerType.Lstm)
                 {
-                    writer.WriteLine($"{field}TrainCellNext.Span.Slice(0, sequences * {units}).CopyTo({field}TrainCell);");
+                    writer.WriteLine($"{SliceOf($"{field}TrainCellNext", "0", $"sequences * {units}")}.CopyTo({field}TrainCell);");
                 }
             }
         }
