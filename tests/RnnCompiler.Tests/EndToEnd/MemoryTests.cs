@@ -84,43 +84,20 @@ public class MemoryTests
     /// </summary>
     private static void CheckAligned(object model)
     {
-        Type type = model.GetType();
-        type.GetMethod("EnsureWorkspaces", BindingFlags.Instance | BindingFlags.NonPublic)?.Invoke(model, null);
         int buffers = 0;
-        void Visit(object owner)
+        foreach ((object owner, FieldInfo field, object? value) in Fields(model))
         {
-            foreach (FieldInfo field in owner.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
+            Assert.False(value is float[] or double[], $"{owner.GetType().Name}.{field.Name} is a plain {field.FieldType.Name}.");
+            if (value is not null && IsAlignedBuffer(field) && Storage(value, out int start) is { Length: > 0 } storage)
             {
-                object? value = field.GetValue(owner);
-                Assert.False(value is float[] or double[], $"{owner.GetType().Name}.{field.Name} is a plain {field.FieldType.Name}.");
-                if (value is not null && field.FieldType.IsGenericType && field.FieldType.GetGenericTypeDefinition() == typeof(RnnCompiler.Kernels.AlignedBuffer<>))
-                {
-                    Type bufferType = field.FieldType;
-                    var storage = (Array)bufferType.GetField("_array", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(value)!;
-                    int start = (int)bufferType.GetField("_start", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(value)!;
-                    if (storage.Length > 0)
-                    {
-                        // The storage is pinned (the pinned object heap), so its address stays what it is read as here.
-                        long address = Marshal.UnsafeAddrOfPinnedArrayElement(storage, start);
-                        Assert.True(address % 64 == 0, $"{owner.GetType().Name}.{field.Name} starts {address % 64} bytes past a cache line.");
-                        buffers++;
-                    }
-                }
-                else if (value is Array array && array.GetType().GetElementType() is { IsNested: true } element && element.DeclaringType == type)
-                {
-                    foreach (object? item in array)
-                    {
-                        if (item is not null)
-                        {
-                            Visit(item);
-                        }
-                    }
-                }
+                // The storage is pinned (the pinned object heap), so its address stays what it is read as here.
+                long address = Marshal.UnsafeAddrOfPinnedArrayElement(storage, start);
+                Assert.True(address % 64 == 0, $"{owner.GetType().Name}.{field.Name} starts {address % 64} bytes past a cache line.");
+                buffers++;
             }
         }
 
-        Visit(model);
-        Assert.True(buffers >= 1, $"{type.Name}: no aligned buffer found."); // the weights at least (a Dense-only model has nothing else)
+        Assert.True(buffers >= 1, $"{model.GetType().Name}: no aligned buffer found."); // the weights at least (a Dense-only model has nothing else)
     }
 
     private static void Check(object model)
@@ -135,50 +112,60 @@ public class MemoryTests
 
     private static long Held(object model)
     {
-        Type type = model.GetType();
-
-        // A model with Parallelism > 1 creates its workspaces at first use; create them, as any call would.
-        type.GetMethod("EnsureWorkspaces", BindingFlags.Instance | BindingFlags.NonPublic)?.Invoke(model, null);
-
-        // Every distinct number array the model holds, and those of the objects in its object arrays (the workspaces,
-        // whose shared arrays are the model's and so counted once).
+        // Every distinct number array the model holds (an AlignedBuffer's storage, padding and all), its workspaces'
+        // included; their shared buffers are the model's, so each storage array is counted once.
         long held = 0;
         var seen = new System.Collections.Generic.HashSet<object>(System.Collections.Generic.ReferenceEqualityComparer.Instance);
-        void Visit(object owner)
+        foreach ((_, FieldInfo field, object? value) in Fields(model))
         {
+            Array? array = value is not null && IsAlignedBuffer(field) ? Storage(value, out _) : value as Array;
+            if (array is not null && array.GetType().GetElementType()!.IsPrimitive && seen.Add(array))
+            {
+                held += Buffer.ByteLength(array); // float, double, int, or ushort for a bfloat16 copy
+            }
+        }
+
+        return held;
+    }
+
+    /// <summary>
+    /// Every instance field of the model and of the objects in its arrays of nested types (the workspaces), with its
+    /// owner. A model with Parallelism &gt; 1 creates its workspaces at first use; they are created first, as any call would.
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<(object Owner, FieldInfo Field, object? Value)> Fields(object model)
+    {
+        Type type = model.GetType();
+        type.GetMethod("EnsureWorkspaces", BindingFlags.Instance | BindingFlags.NonPublic)?.Invoke(model, null);
+        var owners = new System.Collections.Generic.Queue<object>([model]);
+        while (owners.Count > 0)
+        {
+            object owner = owners.Dequeue();
             foreach (FieldInfo field in owner.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
             {
                 object? value = field.GetValue(owner);
-                if (value is not null && field.FieldType.IsGenericType && field.FieldType.GetGenericTypeDefinition() == typeof(RnnCompiler.Kernels.AlignedBuffer<>))
-                {
-                    Visit(value); // the weights: the array inside, padding and all
-                    continue;
-                }
-
-                if (value is not Array array || !seen.Add(array))
-                {
-                    continue;
-                }
-
-                Type element = array.GetType().GetElementType()!;
-                if (element.IsPrimitive)
-                {
-                    held += Buffer.ByteLength(array); // float, double, int, or ushort for a bfloat16 copy
-                }
-                else if (element.IsNested && element.DeclaringType == type)
+                yield return (owner, field, value);
+                if (value is Array array && array.GetType().GetElementType() is { IsNested: true } element && element.DeclaringType == type)
                 {
                     foreach (object? item in array)
                     {
                         if (item is not null)
                         {
-                            Visit(item);
+                            owners.Enqueue(item);
                         }
                     }
                 }
             }
         }
+    }
 
-        Visit(model);
-        return held;
+    private static bool IsAlignedBuffer(FieldInfo field) =>
+        field.FieldType.IsGenericType && field.FieldType.GetGenericTypeDefinition() == typeof(RnnCompiler.Kernels.AlignedBuffer<>);
+
+    /// <summary>An AlignedBuffer's storage array and the index of its first (aligned) element.</summary>
+    private static Array Storage(object buffer, out int start)
+    {
+        Type type = buffer.GetType();
+        start = (int)type.GetField("_start", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(buffer)!;
+        return (Array)type.GetField("_array", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(buffer)!;
     }
 }
