@@ -203,49 +203,44 @@ public static partial class GruLayer
         nuint v = (nuint)TVector.Count;
         nuint units = 2 * v;
         nuint stride = 3 * units;
-        ref T x = ref MemoryMarshal.GetReference(input);
-        ref T w = ref MemoryMarshal.GetReference(kernel);
-        ref T u = ref MemoryMarshal.GetReference(recurrentKernel);
         ref T b = ref MemoryMarshal.GetReference(bias);
         ref T h = ref MemoryMarshal.GetReference(hidden);
         ref T g = ref MemoryMarshal.GetReference(gates);
         ref T r = ref MemoryMarshal.GetReference(recurrent);
 
-        // x·W + b.
-        TVector x0 = TVector.Load(ref b, 0), x1 = TVector.Load(ref b, v), x2 = TVector.Load(ref b, 2 * v);
-        TVector x3 = TVector.Load(ref b, 3 * v), x4 = TVector.Load(ref b, 4 * v), x5 = TVector.Load(ref b, 5 * v);
-        nuint row = 0;
-        for (int k = 0; k < input.Length; k++, row += stride)
-        {
-            TVector xk = TVector.Create(Unsafe.Add(ref x, k));
-            x0 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row), x0);
-            x1 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + v), x1);
-            x2 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 2 * v), x2);
-            x3 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 3 * v), x3);
-            x4 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 4 * v), x4);
-            x5 = TVector.MultiplyAdd(xk, TVector.Load(ref w, row + 5 * v), x5);
-        }
-
-        // h·U + b'.
-        TVector h0 = TVector.Load(ref b, stride), h1 = TVector.Load(ref b, stride + v), h2 = TVector.Load(ref b, stride + 2 * v);
-        TVector h3 = TVector.Load(ref b, stride + 3 * v), h4 = TVector.Load(ref b, stride + 4 * v), h5 = TVector.Load(ref b, stride + 5 * v);
-        row = 0;
-        for (nuint k = 0; k < units; k++, row += stride)
-        {
-            TVector hk = TVector.Create(Unsafe.Add(ref h, k));
-            h0 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row), h0);
-            h1 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + v), h1);
-            h2 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 2 * v), h2);
-            h3 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 3 * v), h3);
-            h4 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 4 * v), h4);
-            h5 = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 5 * v), h5);
-        }
-
-        TVector.Store(x0, ref g, 0); TVector.Store(x1, ref g, v); TVector.Store(x2, ref g, 2 * v);
-        TVector.Store(x3, ref g, 3 * v); TVector.Store(x4, ref g, 4 * v); TVector.Store(x5, ref g, 5 * v);
-        TVector.Store(h0, ref r, 0); TVector.Store(h1, ref r, v); TVector.Store(h2, ref r, 2 * v);
-        TVector.Store(h3, ref r, 3 * v); TVector.Store(h4, ref r, 4 * v); TVector.Store(h5, ref r, 5 * v);
+        // x·W + b into the gates, h·U + b' into the recurrent part; h is overwritten only after both.
+        SixVectorSums<TVector, T>(ref MemoryMarshal.GetReference(input), (nuint)input.Length, ref MemoryMarshal.GetReference(kernel), stride, ref b, ref g);
+        SixVectorSums<TVector, T>(ref h, units, ref MemoryMarshal.GetReference(recurrentKernel), stride, ref Unsafe.Add(ref b, stride), ref r);
         UpdateColumns<TVector, T>(ref g, ref r, ref MemoryMarshal.GetReference(candidates), ref h, true, ref h, (int)units, 0);
+    }
+
+    /// <summary>
+    /// <c>destination = start + a·M</c> over six vectors of columns (a reset-after GRU's three gates, two vectors each):
+    /// <paramref name="count"/> rows of M, <paramref name="stride"/> apart, each scaled by its element of a and added in
+    /// row order, as <c>MatrixKernels.Affine</c> sums a column block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SixVectorSums<TVector, T>(ref T a, nuint count, ref T m, nuint stride, ref T start, ref T destination)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        nuint v = (nuint)TVector.Count;
+        TVector s0 = TVector.Load(ref start, 0), s1 = TVector.Load(ref start, v), s2 = TVector.Load(ref start, 2 * v);
+        TVector s3 = TVector.Load(ref start, 3 * v), s4 = TVector.Load(ref start, 4 * v), s5 = TVector.Load(ref start, 5 * v);
+        nuint row = 0;
+        for (nuint k = 0; k < count; k++, row += stride)
+        {
+            TVector ak = TVector.Create(Unsafe.Add(ref a, k));
+            s0 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row), s0);
+            s1 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row + v), s1);
+            s2 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row + 2 * v), s2);
+            s3 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row + 3 * v), s3);
+            s4 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row + 4 * v), s4);
+            s5 = TVector.MultiplyAdd(ak, TVector.Load(ref m, row + 5 * v), s5);
+        }
+
+        TVector.Store(s0, ref destination, 0); TVector.Store(s1, ref destination, v); TVector.Store(s2, ref destination, 2 * v);
+        TVector.Store(s3, ref destination, 3 * v); TVector.Store(s4, ref destination, 4 * v); TVector.Store(s5, ref destination, 5 * v);
     }
 
     private static void CheckLayout(bool resetAfter, MatrixLayout layout, string name)
