@@ -6,9 +6,11 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.Parsing;
 using RnnCompiler.Generators.Validation;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.CodeFixes;
 
@@ -57,7 +59,7 @@ public sealed class SetReturnSequencesCodeFixProvider : CodeFixProvider
     /// <summary>The recurrent layer attribute directly before <paramref name="flagged"/>, or null if that layer is not recurrent.</summary>
     private static AttributeSyntax? LayerBefore(INamedTypeSymbol type, AttributeSyntax flagged, CancellationToken cancellationToken)
     {
-        IReadOnlyList<(AttributeData Attribute, LayerType Type)> layers = DeclarationParser.LayerAttributes(type, cancellationToken);
+        IReadOnlyList<(AttributeData Attribute, LayerKind Kind)> layers = DeclarationParser.LayerAttributes(type, cancellationToken);
         for (int index = 1; index < layers.Count; index++)
         {
             SyntaxReference? reference = layers[index].Attribute.ApplicationSyntaxReference;
@@ -66,8 +68,8 @@ public sealed class SetReturnSequencesCodeFixProvider : CodeFixProvider
                 continue;
             }
 
-            (AttributeData previous, LayerType previousType) = layers[index - 1];
-            return previousType is LayerType.SimpleRnn or LayerType.Lstm or LayerType.Gru
+            (AttributeData previous, LayerKind previousKind) = layers[index - 1];
+            return previousKind.Descriptor().IsRecurrent
                 ? previous.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax
                 : null;
         }

@@ -107,7 +107,7 @@ public sealed class RnnModelAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            IReadOnlyList<(AttributeData Attribute, LayerType Type)> layers = DeclarationParser.LayerAttributes(type, context.CancellationToken);
+            IReadOnlyList<(AttributeData Attribute, LayerKind Kind)> layers = DeclarationParser.LayerAttributes(type, context.CancellationToken);
             foreach (ValidationProblem problem in problems)
             {
                 if (DiagnosticDescriptors.ForProblem(problem.Id) is not { } descriptor)

@@ -20,19 +20,19 @@ namespace RnnCompiler.Generators.Emit;
 internal static class BFloat16Emitter
 {
     /// <summary>The local that holds the bfloat16 copy in Predict and Step.</summary>
-    private const string Local = "w16";
+    internal const string Local = "w16";
 
     /// <summary>The flag field and the copy's field declarations (the copy itself is declared from the buffer plan).</summary>
-    public static void WriteArray(ModelEmitter.EmitContext context, BufferSpec buffer)
+    public static void WriteArray(EmitContext context, BufferSpec buffer)
     {
         SourceWriter writer = context.Writer;
         bool compiled = context.Model.WeightsFile is not null;
         bool stepPanels = PanelWeights.ForBFloat16Step(context.Model).Count > 0;
-        writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
+        writer.WriteLine($"/// <summary>{CSharp.Xml(buffer.Summary)}</summary>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(compiled && !stepPanels
-            ? $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new(CompiledBFloat16Weights);"
-            : $"private readonly {ModelEmitter.FieldType(buffer, "float")} {buffer.Name} = new({buffer.Size});");
+            ? $"private readonly {CSharp.FieldType(buffer, "float")} {buffer.Name} = new(CompiledBFloat16Weights);"
+            : $"private readonly {CSharp.FieldType(buffer, "float")} {buffer.Name} = new({buffer.Size});");
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the bfloat16 copy was rounded from it.</summary>");
         writer.WriteLine(context.GeneratedCode);
@@ -45,11 +45,11 @@ internal static class BFloat16Emitter
     }
 
     /// <summary><c>Parameters</c>, which marks the copy stale, and <c>RefreshBFloat16Weights</c>.</summary>
-    public static void WriteParameters(ModelEmitter.EmitContext context)
+    public static void WriteParameters(EmitContext context)
     {
         SourceWriter writer = context.Writer;
         NetworkModel model = context.Model;
-        ModelEmitter.WriteParametersMarkingStale(
+        WeightsEmitter.WriteParametersMarkingStale(
             context,
             "/// kernels from a bfloat16 copy, and each read of this property marks that copy stale, so the next Predict or Step",
             "/// rounds it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshBFloat16Weights\"/> is called.",
@@ -64,7 +64,7 @@ internal static class BFloat16Emitter
         {
             foreach (PackedTensor packed in PackedWeights.For(model))
             {
-                string length = ModelEmitter.Int(packed.Tensor.Length);
+                string length = CSharp.Int(packed.Tensor.Length);
                 string source = $"_parameters.Span.Slice(Layout.{packed.Tensor.Identifier}, {length})";
                 string target = $"_bf16Weights.Span.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {length})";
                 PanelTensor? panel = null;
@@ -75,13 +75,13 @@ internal static class BFloat16Emitter
 
                 writer.WriteLine(panel is null
                     ? $"global::RnnCompiler.Kernels.BFloat16.Round({source}, {target});"
-                    : $"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels({source}, {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, {target});");
+                    : $"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels({source}, {CSharp.Int(panel.Rows)}, {CSharp.Int(panel.Columns)}, {target});");
             }
 
             foreach (PanelTensor panel in PanelWeights.ForBFloat16Step(model))
             {
-                string length = ModelEmitter.Int(panel.Tensor.Length);
-                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.{panel.Tensor.Identifier}, {length}), {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, _bf16Weights.Span.Slice(BFloat16Layout.{StepName(panel)}, {length}));");
+                string length = CSharp.Int(panel.Tensor.Length);
+                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.PackBFloat16Panels(_parameters.Span.Slice(Layout.{panel.Tensor.Identifier}, {length}), {CSharp.Int(panel.Rows)}, {CSharp.Int(panel.Columns)}, _bf16Weights.Span.Slice(BFloat16Layout.{StepName(panel)}, {length}));");
             }
 
             writer.WriteLine("_bf16Stale = false;");
@@ -91,7 +91,7 @@ internal static class BFloat16Emitter
     }
 
     /// <summary>A method that changes the float weights, followed by the rounding of the copy.</summary>
-    public static void WriteWeightsChange(ModelEmitter.EmitContext context, string signature, string statement)
+    public static void WriteWeightsChange(EmitContext context, string signature, string statement)
     {
         SourceWriter writer = context.Writer;
         using (writer.Block(signature))
@@ -104,7 +104,7 @@ internal static class BFloat16Emitter
     }
 
     /// <summary>The lines at the top of Predict's forward pass and of Step that make the copy current and name it.</summary>
-    public static void WriteReadWeights(ModelEmitter.EmitContext context)
+    public static void WriteReadWeights(EmitContext context)
     {
         SourceWriter writer = context.Writer;
         writer.WriteLine("// The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.");
@@ -114,61 +114,16 @@ internal static class BFloat16Emitter
         }
 
         writer.WriteLine();
-        writer.WriteLine($"{ModelEmitter.ReadOnlySpan}<ushort> {Local} = _bf16Weights;");
+        writer.WriteLine($"{CSharp.ReadOnlySpan}<ushort> {Local} = _bf16Weights;");
     }
 
-    /// <summary>The name in <c>BFloat16Layout</c> of the packed copy of a kernel that <c>Step</c> reads.</summary>
+    /// <summary>The name in <c>BFloat16Layout</c> of the packed copy of a kernel that <c>Step</c> reads (see <see cref="WeightReads"/>).</summary>
     private static string StepName(PanelTensor panel) => panel.Tensor.Identifier + "Panels";
 
-    /// <summary>
-    /// The span of a layer's kernel that <c>Step</c> reads in a bfloat16 model: its packed copy when it has one (see
-    /// <see cref="PanelWeights.ForBFloat16Step"/>), else the one <c>Predict</c> reads.
-    /// </summary>
-    public static string StepKernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor)
-    {
-        foreach (PanelTensor panel in PanelWeights.ForBFloat16Step(context.Model))
-        {
-            if (panel.Tensor.Identifier == layer.Identifier + tensor)
-            {
-                return $"{Local}.Slice(BFloat16Layout.{StepName(panel)}, {ModelEmitter.Int(panel.Tensor.Length)})";
-            }
-        }
-
-        return Kernel(context, layer, tensor);
-    }
-
-    /// <summary>The span of a kernel that a layer's product reads: the bfloat16 copy's, or <c>p</c>'s for a float model.</summary>
-    public static string Kernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor)
-    {
-        if (!context.Model.BFloat16Weights)
-        {
-            return ModelEmitter.Weights(context, layer, tensor);
-        }
-
-        foreach (PackedTensor packed in PackedWeights.For(context.Model))
-        {
-            if (packed.Tensor.Identifier == layer.Identifier + tensor)
-            {
-                return $"{Local}.Slice(BFloat16Layout.{packed.Tensor.Identifier}, {ModelEmitter.Int(packed.Tensor.Length)})";
-            }
-        }
-
-        return ModelEmitter.Weights(context, layer, tensor);
-    }
-
-    /// <summary>
-    /// A layer's method (<c>Forward</c> or <c>Step</c>): <c>LstmLayer.Step&lt;float&gt;</c>, or for a bfloat16 model the
-    /// non-generic overload that takes the kernels as <c>ReadOnlySpan&lt;ushort&gt;</c>.
-    /// </summary>
-    public static string Method(ModelEmitter.EmitContext context, string layerClass, string method) =>
-        context.Model.BFloat16Weights
-            ? $"{ModelEmitter.Layers}{layerClass}.{method}"
-            : $"{ModelEmitter.Layers}{layerClass}.{method}<{context.Model.ElementType}>";
-
     /// <summary>Where each tensor starts in the bfloat16 copy.</summary>
-    public static void WriteLayout(ModelEmitter.EmitContext context)
+    public static void WriteLayout(EmitContext context)
     {
-        ModelEmitter.WriteOffsets(
+        WeightsEmitter.WriteOffsets(
             context,
             "BFloat16Layout",
             "Where each kernel starts in the bfloat16 copy that Predict and Step read (biases stay in <see cref=\"Parameters\"/>).",
@@ -180,13 +135,13 @@ internal static class BFloat16Emitter
     /// The compiled-in weights' kernels already rounded to bfloat16, as constant data (an array initializer of constants,
     /// which the compiler stores as static data like the float one), so the copy starts current.
     /// </summary>
-    public static void WriteCompiledWeights(ModelEmitter.EmitContext context, EquatableArray<double> weights)
+    public static void WriteCompiledWeights(EmitContext context, EquatableArray<double> weights)
     {
         SourceWriter writer = context.Writer;
         writer.WriteLine();
-        writer.WriteLine($"/// <summary>The kernels of <c>{ModelEmitter.Xml(context.Model.WeightsFile!)}</c> rounded to bfloat16, compiled in as constant data, in the layout of <see cref=\"BFloat16Layout\"/>.</summary>");
+        writer.WriteLine($"/// <summary>The kernels of <c>{CSharp.Xml(context.Model.WeightsFile!)}</c> rounded to bfloat16, compiled in as constant data, in the layout of <see cref=\"BFloat16Layout\"/>.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"private static {ModelEmitter.ReadOnlySpan}<ushort> CompiledBFloat16Weights => new ushort[]");
+        writer.WriteLine($"private static {CSharp.ReadOnlySpan}<ushort> CompiledBFloat16Weights => new ushort[]");
         writer.WriteLine("{");
         var line = new System.Text.StringBuilder();
         foreach (PackedTensor packed in PackedWeights.For(context.Model))

@@ -64,7 +64,7 @@ internal static class DocumentationWriter
         writer.WriteLine("/// <code>");
         foreach (string line in Summary(model))
         {
-            writer.WriteLine("/// " + ModelEmitter.Xml(line));
+            writer.WriteLine("/// " + CSharp.Xml(line));
         }
 
         writer.WriteLine("/// </code>");
@@ -93,12 +93,12 @@ internal static class DocumentationWriter
     {
         foreach (LayerModel layer in model.Layers)
         {
-            if (!tensor.Name.StartsWith(layer.Name + "/", System.StringComparison.Ordinal) || layer.Gates == 1)
+            if (!tensor.Name.StartsWith(layer.Name + "/", System.StringComparison.Ordinal) || layer.Descriptor.GateOrder is not { } order)
             {
                 continue;
             }
 
-            string gates = layer.Type == LayerType.Lstm ? "gates i, f, c, o" : "gates z, r, h";
+            string gates = "gates " + order;
             if (tensor.Name.EndsWith("/bias", System.StringComparison.Ordinal) && layer.ResetAfter)
             {
                 return $"; {gates}; row 0 input bias, row 1 recurrent bias";

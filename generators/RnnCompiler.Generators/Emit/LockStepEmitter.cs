@@ -1,6 +1,7 @@
 using System.Linq;
 using RnnCompiler.Generators.Model;
-using static RnnCompiler.Generators.Emit.ModelEmitter;
+using RnnCompiler.Generators.Layers;
+using static RnnCompiler.Generators.Emit.CSharp;
 
 namespace RnnCompiler.Generators.Emit;
 
@@ -114,7 +115,7 @@ internal static class LockStepEmitter
             foreach (LayerModel layer in model.Layers)
             {
                 writer.WriteLine();
-                current = WriteForwardLayer(context, layer, current, sequence);
+                current = layer.Descriptor.WriteForwardBatch(context, layer, current, sequence);
                 sequence = layer.OutputIsSequence;
             }
         }
@@ -123,107 +124,7 @@ internal static class LockStepEmitter
     }
 
     /// <summary>The rows a layer's input has in the batch: every step of every sequence, or one per sequence.</summary>
-    private static string Rows(bool sequence) => sequence ? "sequences * steps" : "sequences";
-
-    private static string WriteForwardLayer(EmitContext context, LayerModel layer, string input, bool sequence)
-    {
-        SourceWriter writer = context.Writer;
-        NetworkModel model = context.Model;
-        string field = context.Field(layer);
-        bool isLast = layer == model.Last;
-        string t = model.ElementType;
-        string units = Int(layer.Units);
-        switch (layer.Type)
-        {
-            case LayerType.Embedding:
-                writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {units}] table for every step of every sequence.");
-                writer.WriteLine($"{Layers}EmbeddingLayer.Forward<{t}>(tokens, {Weights(context, layer, "Embeddings")}, {units}, {field}Output);");
-                return $"{field}Output";
-            case LayerType.Dense:
-            {
-                string target = isLast ? "_trainOutputs" : $"{field}Output";
-                string activation = isLast && model.TrainsOnLogits ? "Linear" : layer.Activation.ToString();
-                writer.WriteLine($"// {layer.Name}: {activation}(x·kernel + bias) for {(sequence ? "every step of every sequence" : "each sequence")}, [{Int(layer.InputWidth)}] → [{units}]{(activation != layer.Activation.ToString() ? "; the loss applies the " + layer.Activation : string.Empty)}.");
-                writer.WriteLine($"{Layers}DenseLayer.Forward<{t}>({input}, {Rows(sequence)}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {Weights(context, layer, "Bias")}, global::RnnCompiler.Activation.{activation}, {target});");
-                return target;
-            }
-        }
-
-        foreach (string direction in Directions(layer))
-        {
-            bool reverse = direction == "Backward";
-            writer.WriteLine($"// {layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
-            writer.WriteLine(ForwardCall(context, layer, direction, input));
-        }
-
-        string hidden = field + Directions(layer)[0] + "Hidden";
-        if (!layer.Bidirectional)
-        {
-            if (layer.OutputIsSequence)
-            {
-                if (isLast)
-                {
-                    writer.WriteLine($"{SliceOf(hidden, "0", $"sequences * steps * {units}")}.CopyTo(_trainOutputs);");
-                    return "_trainOutputs";
-                }
-
-                return hidden;
-            }
-
-            string last = isLast ? "_trainOutputs" : $"{field}Last";
-            writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
-            {
-                writer.WriteLine($"{SliceOf(hidden, $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf(last, $"b * {units}", units)});");
-            }
-
-            return last;
-        }
-
-        string merged = isLast ? "_trainOutputs" : $"{field}Output";
-        string backward = field + "BackwardHidden";
-        string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
-        if (layer.OutputIsSequence)
-        {
-            writer.WriteLine($"// {layer.Name}: merge both directions at every step of every sequence ({layer.MergeMode}).");
-            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {hidden}, {backward}, sequences * steps, {units}, {merged});");
-            return merged;
-        }
-
-        string width = Int(layer.OutputWidth);
-        writer.WriteLine($"// {layer.Name}: merge each sequence's forward state after its last step with its backward state after its first ({layer.MergeMode}).");
-        using (writer.Block("for (int b = 0; b < sequences; b++)"))
-        {
-            writer.WriteLine($"{Layers}BidirectionalMerge.Merge<{t}>({mode}, {Row(hidden, "b * steps + steps - 1", units)}, {Row(backward, "b * steps", units)}, 1, {units}, {Row(merged, "b", width)});");
-        }
-
-        return merged;
-    }
-
-    /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
-    private static string Row(string field, string row, string width) => SliceOf(field, $"({row}) * {width}", width);
-
-    /// <summary>A recurrent layer's initial states in a pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
-    private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
-        context.Model.Training!.Stateful
-            ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
-            : "default";
-
-    /// <summary>The call that runs one direction of a recurrent layer over the batch.</summary>
-    private static string ForwardCall(EmitContext context, LayerModel layer, string direction, string input)
-    {
-        string t = context.Model.ElementType;
-        string buffer = context.Field(layer) + direction;
-        string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {Int(layer.Units)}, {Weights(context, layer, direction + "Kernel")}, {Weights(context, layer, direction + "RecurrentKernel")}, {Weights(context, layer, direction + "Bias")}";
-        string reverse = Bool(direction == "Backward");
-        string hidden = Initial(context, layer, "Hidden", forward: true);
-        return layer.Type switch
-        {
-            LayerType.Lstm => $"{Layers}LstmLayer.ForwardBatch{head}, reverse: {reverse}, initialHidden: {hidden}, initialCell: {Initial(context, layer, "Cell", forward: true)}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden);",
-            LayerType.Gru => $"{Layers}GruLayer.ForwardBatch{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {reverse}, initialHidden: {hidden}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {buffer}Hidden, scratch: {context.Field(layer)}Scratch);",
-            _ => $"{Layers}SimpleRnnLayer.ForwardBatch{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {reverse}, initialHidden: {hidden}, preactivations: {buffer}Sums, hidden: {buffer}Hidden);",
-        };
-    }
+    internal static string Rows(bool sequence) => sequence ? "sequences * steps" : "sequences";
 
     private static void WriteBackward(EmitContext context, string visibility)
     {
@@ -251,133 +152,19 @@ internal static class LockStepEmitter
         writer.WriteLine();
     }
 
-    /// <summary>The expression of a layer's forward output in the batch, as RunForwardBatch leaves it.</summary>
-    private static string Output(EmitContext context, LayerModel layer)
-    {
-        string field = context.Field(layer);
-        if (!layer.IsRecurrent || layer.Bidirectional)
-        {
-            return $"{field}Output";
-        }
-
-        return layer.OutputIsSequence ? $"{field}Hidden" : $"{field}Last";
-    }
-
     private static void WriteBackwardLayer(EmitContext context, int index, string input)
     {
         NetworkModel model = context.Model;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
         LayerModel layer = model.Layers[index];
         LayerModel? previous = index > 0 ? model.Layers[index - 1] : null;
-        string field = context.Field(layer);
-        bool isLast = layer == model.Last;
-        string gradient = isLast ? "_outputGradients" : $"{field}OutputGradients";
-        string x = previous is null ? input : Output(context, previous);
-        string units = Int(layer.Units);
+        string gradient = layer == model.Last ? "_outputGradients" : $"{context.Field(layer)}OutputGradients";
+        string x = previous is null ? input : previous.Descriptor.BatchOutput(context, previous);
 
         // Where this layer's input gradient goes: the previous layer's output gradient, cleared first (the kernels add).
-        string inputGradient = "default";
-        if (previous is not null)
-        {
-            inputGradient = SliceOf($"{context.Field(previous)}OutputGradients", "0", $"{Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)}");
-        }
-
-        switch (layer.Type)
-        {
-            case LayerType.Embedding:
-                writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
-                writer.WriteLine($"{Layers}EmbeddingLayer.Backward<{t}>(tokens, {SliceOf(gradient, "0", $"sequences * steps * {units}")}, {units}, {Weights(context, layer, "Embeddings", "g")});");
-                return;
-            case LayerType.Dense:
-            {
-                bool fused = isLast && model.TrainsOnLogits;
-                string outputs = isLast ? "_trainOutputs" : $"{field}Output";
-                writer.WriteLine(fused
-                    ? $"// {layer.Name}: the loss gave dLoss/dlogits; kernel, bias and input gradients from it, all rows of the batch at once."
-                    : $"// {layer.Name}: through {layer.Activation}, then kernel, bias and input gradients, all rows of the batch at once.");
-                if (previous is not null)
-                {
-                    writer.WriteLine($"{inputGradient}.Clear();");
-                }
-
-                string activation = fused ? "Linear" : layer.Activation.ToString();
-                string rows = Rows(layer.InputIsSequence);
-                writer.WriteLine($"{Layers}DenseLayer.Backward<{t}>({x}, {rows}, {Int(layer.InputWidth)}, {Weights(context, layer, "Kernel")}, {outputs}, global::RnnCompiler.Activation.{activation}, {SliceOf(gradient, "0", $"{rows} * {units}")}, {inputGradient}, {Weights(context, layer, "Kernel", "g")}, {Weights(context, layer, "Bias", "g")});");
-                return;
-            }
-        }
-
-        string forwardGradients = field + Directions(layer)[0] + "HiddenGradients";
-        if (!layer.Bidirectional)
-        {
-            if (layer.OutputIsSequence)
-            {
-                writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
-                writer.WriteLine($"{SliceOf(gradient, "0", $"sequences * steps * {units}")}.CopyTo({forwardGradients});");
-            }
-            else
-            {
-                writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
-                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
-                using (writer.Block("for (int b = 0; b < sequences; b++)"))
-                {
-                    writer.WriteLine($"{SliceOf(gradient, $"b * {units}", units)}.CopyTo({Row(forwardGradients, "b * steps + steps - 1", units)});");
-                }
-
-                writer.WriteLine();
-            }
-        }
-        else
-        {
-            string forwardHidden = field + "ForwardHidden";
-            string backwardHidden = field + "BackwardHidden";
-            string backwardGradients = field + "BackwardHiddenGradients";
-            string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
-            string width = Int(layer.OutputWidth);
-            if (layer.OutputIsSequence)
-            {
-                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence.");
-                writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, "0", $"sequences * steps * {width}")}, {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
-            }
-            else
-            {
-                writer.WriteLine($"// {layer.Name}: each sequence's forward last step and backward first step were merged ({layer.MergeMode}).");
-                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
-                writer.WriteLine($"{SliceOf(backwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
-                using (writer.Block("for (int b = 0; b < sequences; b++)"))
-                {
-                    writer.WriteLine($"{Layers}BidirectionalMerge.Backward<{t}>({mode}, {Row(gradient, "b", width)}, "
-                        + $"{Row(forwardHidden, "b * steps + steps - 1", units)}, {Row(backwardHidden, "b * steps", units)}, 1, {units}, "
-                        + $"{Row(forwardGradients, "b * steps + steps - 1", units)}, {Row(backwardGradients, "b * steps", units)});");
-                }
-
-                writer.WriteLine();
-            }
-        }
-
-        if (previous is not null)
-        {
-            writer.WriteLine($"// {layer.Name}: dLoss/d(its inputs) starts from zero; {(layer.Bidirectional ? "both directions add to it" : "the pass adds to it")}.");
-            writer.WriteLine($"{inputGradient}.Clear();");
-        }
-
-        foreach (string direction in Directions(layer))
-        {
-            bool reverse = direction == "Backward";
-            string buffer = field + direction;
-            string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {Weights(context, layer, direction + "Kernel")}, {Weights(context, layer, direction + "RecurrentKernel")}";
-            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {inputGradient}, "
-                + $"kernelGradients: {Weights(context, layer, direction + "Kernel", "g")}, recurrentKernelGradients: {Weights(context, layer, direction + "RecurrentKernel", "g")}, biasGradients: {Weights(context, layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch);";
-            string hidden = Initial(context, layer, "Hidden", forward: false);
-            writer.WriteLine($"// {layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
-            writer.WriteLine(layer.Type switch
-            {
-                LayerType.Lstm => $"{Layers}LstmLayer.BackwardBatch{head}, reverse: {Bool(reverse)}, initialHidden: {hidden}, initialCell: {Initial(context, layer, "Cell", forward: false)}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden, {tail}",
-                LayerType.Gru => $"{Layers}GruLayer.BackwardBatch{head}, resetAfter: {Bool(layer.ResetAfter)}, reverse: {Bool(reverse)}, initialHidden: {hidden}, gates: {buffer}Gates, candidates: {buffer}Candidates, hidden: {buffer}Hidden, {tail}",
-                _ => $"{Layers}SimpleRnnLayer.BackwardBatch{head}, global::RnnCompiler.Activation.{layer.Activation}, reverse: {Bool(reverse)}, initialHidden: {hidden}, hidden: {buffer}Hidden, {tail}",
-            });
-        }
+        string inputGradient = previous is null
+            ? "default"
+            : SliceOf($"{context.Field(previous)}OutputGradients", "0", $"{Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)}");
+        layer.Descriptor.WriteBackwardBatch(context, layer, new BackwardPass(previous, x, gradient, inputGradient));
     }
 
     private static void WriteKeepStates(EmitContext context, string visibility)
@@ -396,7 +183,7 @@ internal static class LockStepEmitter
                     string field = context.Field(layer);
                     string units = Int(layer.Units);
                     writer.WriteLine($"{SliceOf($"{field}Hidden", $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf($"{field}TrainHiddenNext", $"(first + b) * {units}", units)});");
-                    if (layer.Type == LayerType.Lstm)
+                    if (layer.Descriptor is RecurrentLayer { HasCell: true })
                     {
                         writer.WriteLine($"{SliceOf($"{field}Cells", $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf($"{field}TrainCellNext", $"(first + b) * {units}", units)});");
                     }

@@ -20,18 +20,18 @@ namespace RnnCompiler.Generators.Emit;
 internal static class PanelEmitter
 {
     /// <summary>The local that holds the copy in Predict's forward pass and in Step.</summary>
-    private const string Local = "panels";
+    internal const string Local = "panels";
 
     /// <summary>Whether the model has a panel copy.</summary>
     public static bool Applies(NetworkModel model) => PanelWeights.Count(model) > 0;
 
     /// <summary>The copy's field (declared from the buffer plan) and its flag.</summary>
-    public static void WriteArray(ModelEmitter.EmitContext context, BufferSpec buffer)
+    public static void WriteArray(EmitContext context, BufferSpec buffer)
     {
         SourceWriter writer = context.Writer;
-        writer.WriteLine($"/// <summary>{ModelEmitter.Xml(buffer.Summary)}</summary>");
+        writer.WriteLine($"/// <summary>{CSharp.Xml(buffer.Summary)}</summary>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"private readonly {ModelEmitter.FieldType(buffer, context.Model.ElementType)} {buffer.Name} = new({buffer.Size});");
+        writer.WriteLine($"private readonly {CSharp.FieldType(buffer, context.Model.ElementType)} {buffer.Name} = new({buffer.Size});");
         writer.WriteLine();
         writer.WriteLine("/// <summary>True when Parameters may have changed since the panel copy was packed from it.</summary>");
         writer.WriteLine(context.GeneratedCode);
@@ -40,12 +40,12 @@ internal static class PanelEmitter
     }
 
     /// <summary><c>Parameters</c>, which marks the copy stale, and <c>RefreshPanels</c>.</summary>
-    public static void WriteParameters(ModelEmitter.EmitContext context)
+    public static void WriteParameters(EmitContext context)
     {
         SourceWriter writer = context.Writer;
         NetworkModel model = context.Model;
         string t = model.ElementType;
-        ModelEmitter.WriteParametersMarkingStale(
+        WeightsEmitter.WriteParametersMarkingStale(
             context,
             "/// large kernels from a copy packed in panels, and each read of this property marks that copy stale, so the next",
             "/// Predict or Step packs it again. A span kept and written after a Predict or Step is seen once <see cref=\"RefreshPanels\"/> is called.",
@@ -59,11 +59,11 @@ internal static class PanelEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("public void RefreshPanels()"))
         {
-            writer.WriteLine($"{ModelEmitter.ReadOnlySpan}<{t}> p = _parameters;");
+            writer.WriteLine($"{CSharp.ReadOnlySpan}<{t}> p = _parameters;");
             foreach (PanelTensor panel in PanelWeights.For(model))
             {
-                string length = ModelEmitter.Int(panel.Tensor.Length);
-                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.PackPanels<{t}>(p.Slice(Layout.{panel.Tensor.Identifier}, {length}), {ModelEmitter.Int(panel.Rows)}, {ModelEmitter.Int(panel.Columns)}, _panels.Span.Slice(PanelLayout.{panel.Tensor.Identifier}, {length}));");
+                string length = CSharp.Int(panel.Tensor.Length);
+                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.PackPanels<{t}>(p.Slice(Layout.{panel.Tensor.Identifier}, {length}), {CSharp.Int(panel.Rows)}, {CSharp.Int(panel.Columns)}, _panels.Span.Slice(PanelLayout.{panel.Tensor.Identifier}, {length}));");
             }
 
             writer.WriteLine("_panelsStale = false;");
@@ -76,7 +76,7 @@ internal static class PanelEmitter
     public const string MarkStale = "_panelsStale = true;";
 
     /// <summary>At the top of Predict and Step: packs the copy again if the weights changed since it was packed.</summary>
-    public static void WriteRefresh(ModelEmitter.EmitContext context)
+    public static void WriteRefresh(EmitContext context)
     {
         if (!Applies(context.Model))
         {
@@ -94,36 +94,23 @@ internal static class PanelEmitter
     }
 
     /// <summary>The local that names the copy in Predict's forward pass and in Step.</summary>
-    public static void WriteReadWeights(ModelEmitter.EmitContext context)
+    public static void WriteReadWeights(EmitContext context)
     {
         if (Applies(context.Model))
         {
-            context.Writer.WriteLine($"{ModelEmitter.ReadOnlySpan}<{context.Model.ElementType}> {Local} = {BufferPlan.PanelBuffer};");
+            context.Writer.WriteLine($"{CSharp.ReadOnlySpan}<{context.Model.ElementType}> {Local} = {BufferPlan.PanelBuffer};");
         }
     }
 
-    /// <summary>The span of a layer's matrix in the copy, or null when the copy does not hold it.</summary>
-    public static string? Kernel(ModelEmitter.EmitContext context, LayerModel layer, string tensor) =>
-        !context.Model.BFloat16Weights && PanelWeights.Find(context.Model, layer, tensor) is { } panel
-            ? $"{Local}.Slice(PanelLayout.{panel.Tensor.Identifier}, {ModelEmitter.Int(panel.Tensor.Length)})"
-            : null;
-
-    /// <summary>
-    /// A named layout argument of a layer's call (<c>, recurrentLayout: …Panels</c>) when the panel copy, or a bfloat16
-    /// model's copy, holds the tensor in panels; else nothing.
-    /// </summary>
-    public static string LayoutArgument(ModelEmitter.EmitContext context, LayerModel layer, string tensor, string parameter) =>
-        PanelWeights.Find(context.Model, layer, tensor) is not null ? $", {parameter}: global::RnnCompiler.Kernels.MatrixLayout.Panels" : string.Empty;
-
     /// <summary>Where each matrix starts in the copy.</summary>
-    public static void WriteLayout(ModelEmitter.EmitContext context)
+    public static void WriteLayout(EmitContext context)
     {
         if (!Applies(context.Model))
         {
             return;
         }
 
-        ModelEmitter.WriteOffsets(
+        WeightsEmitter.WriteOffsets(
             context,
             "PanelLayout",
             "Where each packed kernel starts in the panel copy that Predict and Step read (smaller kernels stay in <see cref=\"Parameters\"/>).",

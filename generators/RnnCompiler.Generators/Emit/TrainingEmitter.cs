@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Linq;
 using RnnCompiler.Generators.Model;
-using static RnnCompiler.Generators.Emit.ModelEmitter;
+using RnnCompiler.Generators.Layers;
+using static RnnCompiler.Generators.Emit.CSharp;
 
 namespace RnnCompiler.Generators.Emit;
 
@@ -295,7 +296,7 @@ internal static class TrainingEmitter
                 string field = context.Field(layer);
                 string units = Int(layer.Units);
                 writer.WriteLine($"{SliceOf($"{field}TrainHiddenNext", "0", $"sequences * {units}")}.CopyTo({field}TrainHidden);");
-                if (layer.Type == LayerType.Lstm)
+                if (layer.Descriptor is RecurrentLayer { HasCell: true })
                 {
                     writer.WriteLine($"{SliceOf($"{field}TrainCellNext", "0", $"sequences * {units}")}.CopyTo({field}TrainCell);");
                 }

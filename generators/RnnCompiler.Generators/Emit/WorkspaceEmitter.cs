@@ -1,6 +1,6 @@
 using System.Linq;
 using RnnCompiler.Generators.Model;
-using static RnnCompiler.Generators.Emit.ModelEmitter;
+using static RnnCompiler.Generators.Emit.CSharp;
 
 namespace RnnCompiler.Generators.Emit;
 
@@ -57,7 +57,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine("workspaces[0] = new Workspace(this, _gradients);");
             using (writer.Block("for (int k = 1; k < workspaces.Length; k++)"))
             {
-                writer.WriteLine($"workspaces[k] = new Workspace(this, new {ModelEmitter.AlignedBuffer}<{t}>(ParameterCount));");
+                writer.WriteLine($"workspaces[k] = new Workspace(this, new {CSharp.AlignedBuffer}<{t}>(ParameterCount));");
             }
 
             writer.WriteLine();
@@ -90,13 +90,13 @@ internal static class WorkspaceEmitter
             {
                 writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
                 writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private readonly {ModelEmitter.FieldType(buffer, t)} {buffer.Name};");
+                writer.WriteLine($"private readonly {CSharp.FieldType(buffer, t)} {buffer.Name};");
                 writer.WriteLine();
             }
 
             writer.WriteLine("/// <summary>This share's gradients: the model's own for share 0; the model adds the others to them in share order.</summary>");
             writer.WriteLine(context.GeneratedCode);
-            writer.WriteLine($"private readonly {ModelEmitter.AlignedBuffer}<{t}> _gradients;");
+            writer.WriteLine($"private readonly {CSharp.AlignedBuffer}<{t}> _gradients;");
             writer.WriteLine();
             foreach (BufferSpec buffer in buffers.Where(buffer => buffer.InWorkspace && buffer.Name != "_gradients"))
             {
@@ -123,7 +123,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
             writer.WriteLine("/// <param name=\"gradients\">Where this share adds its gradients.</param>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public Workspace({model.TypeName} model, {ModelEmitter.AlignedBuffer}<{t}> gradients)"))
+            using (writer.Block($"public Workspace({model.TypeName} model, {CSharp.AlignedBuffer}<{t}> gradients)"))
             {
                 foreach (BufferSpec buffer in shared)
                 {
@@ -190,14 +190,14 @@ internal static class WorkspaceEmitter
             }
 
             writer.WriteLine();
-            WriteRunForward(context, "public");
+            InferenceEmitter.WriteRunForward(context, "public");
             if (model.CanStream)
             {
                 writer.WriteLine("/// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>");
                 writer.WriteLine(context.GeneratedCode);
-                using (writer.Block(StepSignature(model, "public")))
+                using (writer.Block(InferenceEmitter.StepSignature(model, "public")))
                 {
-                    WriteStepBody(context);
+                    InferenceEmitter.WriteStepBody(context);
                 }
 
                 writer.WriteLine();

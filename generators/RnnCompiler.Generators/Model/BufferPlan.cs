@@ -75,153 +75,57 @@ internal static class BufferPlan
 
     public static IReadOnlyList<BufferSpec> For(NetworkModel model)
     {
-        var buffers = new List<BufferSpec>();
-        long sequence = model.SequenceLength;
-        int workers = model.Workers;
-        void Add(BufferKind kind, string name, string size, long elements, string summary, long sequences = 1) =>
-            buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? workers : 1, Sequences: sequences));
-        // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
-        // uses the first block). A model without [Train] holds one sequence's.
-        bool trains = model.Training is not null;
-        long batch = trains ? SequencesPerPass(model) : 1;
-        string perBatch = trains ? SequencesPerPassText(model) + " * " : string.Empty;
-        void PerStep(BufferKind kind, string name, int width, string summary) =>
-            Add(kind, name, $"{perBatch}SequenceLength * {Int(width)}", batch * sequence * width, $"{summary}, [{(trains ? "sequences, " : string.Empty)}steps, {Int(width)}].", batch);
-        void Fixed(BufferKind kind, string name, int length, string summary) => Add(kind, name, Int(length), length, summary);
-        void PerSequence(BufferKind kind, string name, int length, string summary) =>
-            Add(kind, name, $"{perBatch}{Int(length)}", batch * length, trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.", batch);
-
-        buffers.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).", BufferKind.Weights));
+        var sink = new BufferSink(model);
+        sink.Add(new BufferSpec("_parameters", "ParameterCount", model.ParameterCount, "Every weight, flat, in Keras's order (see Parameters).", BufferKind.Weights));
         if (model.BFloat16Weights)
         {
             int packed = PanelWeights.BFloat16CopyCount(model);
-            buffers.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
+            sink.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
         }
 
         int panels = PanelWeights.Count(model);
         if (panels > 0)
         {
-            buffers.Add(new BufferSpec(PanelBuffer, Int(panels), panels, "The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout).", BufferKind.Weights));
+            sink.Add(new BufferSpec(PanelBuffer, Int(panels), panels, "The large kernels of Parameters packed in panels (MatrixKernels.PackPanels), as Predict and Step read them (see PanelLayout).", BufferKind.Weights));
         }
 
         foreach (LayerModel layer in model.Layers)
         {
-            string field = Stem(layer);
-            bool isLast = layer == model.Last;
-            switch (layer.Type)
-            {
-                case LayerType.Embedding:
-                    PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row");
-                    break;
-                case LayerType.Dense when !isLast:
-                    if (layer.OutputIsSequence)
-                    {
-                        PerStep(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs");
-                    }
-                    else
-                    {
-                        PerSequence(BufferKind.Working, $"{field}Output", layer.Units, $"{layer.Name}: its outputs");
-                    }
-
-                    break;
-                case LayerType.Dense:
-                    break;
-                default:
-                    foreach (string direction in Directions(layer))
-                    {
-                        string buffer = field + direction;
-                        int units = layer.Units;
-                        string who = layer.Name + (direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant());
-                        if (layer.Type == LayerType.SimpleRnn)
-                        {
-                            PerStep(BufferKind.Working, $"{buffer}Sums", units, $"{who}: the sums before the activation");
-                        }
-                        else
-                        {
-                            string order = layer.Type == LayerType.Lstm ? "i, f, c, o" : "z, r, h";
-                            PerStep(BufferKind.Working, $"{buffer}Gates", layer.Gates * units, $"{who}: the activated gates {order} of each step");
-                        }
-
-                        if (layer.Type == LayerType.Lstm)
-                        {
-                            PerStep(BufferKind.Working, $"{buffer}Cells", units, $"{who}: the cell state of each step");
-                        }
-
-                        if (layer.Type == LayerType.Gru)
-                        {
-                            PerStep(BufferKind.Working, $"{buffer}Candidates", units, $"{who}: the recurrent part of each step's candidate");
-                        }
-
-                        PerStep(BufferKind.Working, $"{buffer}Hidden", units, $"{who}: the hidden state of each step");
-                    }
-
-                    if (layer.Type == LayerType.Gru)
-                    {
-                        PerSequence(BufferKind.Working, $"{field}Scratch", 3 * layer.Units, $"{layer.Name}: the recurrent product of one step");
-                    }
-
-                    if (layer.Bidirectional && !isLast)
-                    {
-                        if (layer.OutputIsSequence)
-                        {
-                            PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
-                        }
-                        else
-                        {
-                            PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
-                        }
-                    }
-
-                    if (model.CanStream)
-                    {
-                        Fixed(BufferKind.Streaming, $"{field}State", layer.Units, $"{layer.Name}: the hidden state that Step carries from call to call.");
-                        if (layer.Type == LayerType.Lstm)
-                        {
-                            Fixed(BufferKind.Streaming, $"{field}CellState", layer.Units, $"{layer.Name}: the cell state that Step carries from call to call.");
-                        }
-                    }
-
-                    break;
-            }
+            layer.Descriptor.AddBuffers(sink, layer, layer == model.Last);
         }
 
         if (model.Training is { } training)
         {
-            AddTraining(model, training, buffers, sequence);
+            AddTraining(model, training, sink);
         }
 
-        return buffers;
+        return sink.Buffers;
     }
 
-    private static void AddTraining(NetworkModel model, TrainingDeclaration training, List<BufferSpec> buffers, long sequence)
+    private static void AddTraining(NetworkModel model, TrainingDeclaration training, BufferSink sink)
     {
-        const BufferKind Kind = BufferKind.Training;
         int workers = model.Workers;
-        void Add(string name, string size, long elements, string summary) => buffers.Add(new BufferSpec(name, size, elements, summary, Kind));
-
-        // Working memory of the lock-step passes, one block per sequence of the batch; each share of a parallel batch
-        // has its own, for its sequences.
-        void PerSequence(string name, string size, long elements, string summary) =>
-            buffers.Add(new BufferSpec(name, SequencesPerPassText(model) + " * " + size, SequencesPerPass(model) * elements, summary, Kind, InWorkspace: workers > 1, Copies: workers));
+        long sequence = model.SequenceLength;
         bool first = training.Optimizer == OptimizerKind.Adam || (training.Optimizer == OptimizerKind.Sgd && training.Momentum > 0);
         bool second = training.Optimizer is OptimizerKind.Adam or OptimizerKind.RmsProp;
-        Add("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
-        Add("_optimizerFirst", first ? "ParameterCount" : "0", first ? model.ParameterCount : 0, first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
-        Add("_optimizerSecond", second ? "ParameterCount" : "0", second ? model.ParameterCount : 0, second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
+        sink.Training("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
+        sink.Training("_optimizerFirst", first ? "ParameterCount" : "0", first ? model.ParameterCount : 0, first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
+        sink.Training("_optimizerSecond", second ? "ParameterCount" : "0", second ? model.ParameterCount : 0, second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
         if (workers > 1)
         {
+            const BufferKind Kind = BufferKind.Training;
             string input = model.TakesTokens ? "int" : model.ElementType;
             string target = training.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : model.ElementType;
             long rows = model.OutputIsSequence ? sequence : 1;
             string perStep = model.TakesTokens ? string.Empty : $" * {Int(model.InputWidth)}";
             string perRow = model.TargetsPerRow == 1 ? string.Empty : $" * {Int(model.TargetsPerRow)}";
-            buffers.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), "The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).", Kind, input));
-            buffers.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied with the inputs.", Kind, target));
-            buffers.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
+            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), "The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).", Kind, input));
+            sink.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied with the inputs.", Kind, target));
+            sink.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
         }
 
-        PerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");
-        PerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for each sequence of a batch.");
+        sink.TrainingPerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");
+        sink.TrainingPerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for each sequence of a batch.");
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
@@ -229,42 +133,15 @@ internal static class BufferPlan
             {
                 if (layer.OutputIsSequence)
                 {
-                    PerSequence($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                    sink.TrainingPerSequence($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
                 }
                 else
                 {
-                    PerSequence($"{field}OutputGradients", Int(layer.OutputWidth), layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                    sink.TrainingPerSequence($"{field}OutputGradients", Int(layer.OutputWidth), layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
                 }
             }
 
-            if (!layer.IsRecurrent)
-            {
-                continue;
-            }
-
-            if (!layer.OutputIsSequence && layer != model.Last && !layer.Bidirectional)
-            {
-                PerSequence($"{field}Last", Int(layer.Units), layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input, one row per sequence.");
-            }
-
-            foreach (string direction in Directions(layer))
-            {
-                PerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{(direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant())}: dLoss/dh from the layers above, per step.");
-            }
-
-            PerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
-            if (training.Stateful)
-            {
-                long rows = (long)training.BatchSize * layer.Units;
-                string size = $"BatchSize * {Int(layer.Units)}";
-                Add($"{field}TrainHidden", size, rows, $"{layer.Name}: each batch row's carried hidden state.");
-                Add($"{field}TrainHiddenNext", size, rows, $"{layer.Name}: each batch row's hidden state after this batch, kept only if the batch is finite.");
-                if (layer.Type == LayerType.Lstm)
-                {
-                    Add($"{field}TrainCell", size, rows, $"{layer.Name}: each batch row's carried cell state.");
-                    Add($"{field}TrainCellNext", size, rows, $"{layer.Name}: each batch row's cell state after this batch.");
-                }
-            }
+            layer.Descriptor.AddTrainingBuffers(sink, layer, layer == model.Last);
         }
     }
 
@@ -314,7 +191,58 @@ internal static class BufferPlan
     /// <summary>The field of the panel copy (<see cref="PanelWeights"/>).</summary>
     public const string PanelBuffer = "_panels";
 
-    public static string[] Directions(LayerModel layer) => layer.Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// Collects a model's buffers in declaration order for <see cref="BufferPlan"/>; layer descriptors add theirs through it,
+/// sized for the model (a training model's working buffers hold one block per sequence of a pass).
+/// </summary>
+internal sealed class BufferSink
+{
+    private readonly List<BufferSpec> _buffers = new();
+    private readonly bool _trains;
+    private readonly long _batch;
+    private readonly string _perBatch;
+
+    public BufferSink(NetworkModel model)
+    {
+        Model = model;
+        // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
+        // uses the first block). A model without [Train] holds one sequence's.
+        _trains = model.Training is not null;
+        _batch = _trains ? BufferPlan.SequencesPerPass(model) : 1;
+        _perBatch = _trains ? BufferPlan.SequencesPerPassText(model) + " * " : string.Empty;
+    }
+
+    public NetworkModel Model { get; }
+
+    public IReadOnlyList<BufferSpec> Buffers => _buffers;
+
+    public void Add(BufferSpec buffer) => _buffers.Add(buffer);
+
+    /// <summary>A buffer of one row of <paramref name="width"/> per step (per step of each sequence of a training pass).</summary>
+    public void PerStep(BufferKind kind, string name, int width, string summary) =>
+        Layered(kind, name, $"{_perBatch}SequenceLength * {Int(width)}", _batch * Model.SequenceLength * width, $"{summary}, [{(_trains ? "sequences, " : string.Empty)}steps, {Int(width)}].");
+
+    /// <summary>A buffer of one row of <paramref name="length"/> (per sequence of a training pass).</summary>
+    public void PerSequence(BufferKind kind, string name, int length, string summary) =>
+        Layered(kind, name, $"{_perBatch}{Int(length)}", _batch * length, _trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.");
+
+    /// <summary>A buffer of a fixed length.</summary>
+    public void Fixed(BufferKind kind, string name, int length, string summary) =>
+        _buffers.Add(new BufferSpec(name, Int(length), length, summary, kind, InWorkspace: Model.Workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? Model.Workers : 1));
+
+    /// <summary>Training memory, one per model.</summary>
+    public void Training(string name, string size, long elements, string summary) =>
+        _buffers.Add(new BufferSpec(name, size, elements, summary, BufferKind.Training));
+
+    /// <summary>Working memory of the lock-step passes, one block per sequence of the pass; each share of a parallel batch has its own.</summary>
+    public void TrainingPerSequence(string name, string size, long elements, string summary) =>
+        _buffers.Add(new BufferSpec(name, BufferPlan.SequencesPerPassText(Model) + " * " + size, BufferPlan.SequencesPerPass(Model) * elements, summary, BufferKind.Training, InWorkspace: Model.Workers > 1, Copies: Model.Workers));
+
+    private void Layered(BufferKind kind, string name, string size, long elements, string summary) =>
+        _buffers.Add(new BufferSpec(name, size, elements, summary, kind, InWorkspace: Model.Workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? Model.Workers : 1, Sequences: _batch));
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,15 +1,6 @@
-namespace RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
 
-/// <summary>The kinds of layer attribute, in the runtime's names.</summary>
-internal enum LayerType
-{
-    Input,
-    Embedding,
-    SimpleRnn,
-    Lstm,
-    Gru,
-    Dense,
-}
+namespace RnnCompiler.Generators.Model;
 
 /// <summary>Mirrors <c>RnnCompiler.Activation</c> (same names and values).</summary>
 internal enum ActivationKind
@@ -79,7 +70,7 @@ internal sealed record ContainingType(string Keyword, string Name, bool IsPartia
 /// layer attributes so that an analyzer can point at it.
 /// </summary>
 internal sealed record LayerDeclaration(
-    LayerType Type,
+    LayerKind Kind,
     int First,
     int Second,
     ActivationKind Activation,

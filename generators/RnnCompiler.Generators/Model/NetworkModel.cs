@@ -1,9 +1,12 @@
+using RnnCompiler.Generators.Layers;
+using RnnCompiler.Generators.WeightFiles;
+
 namespace RnnCompiler.Generators.Model;
 
 /// <summary>
 /// One layer of a valid network with every shape resolved: what the emitter, the summary and the documentation read.
 /// </summary>
-/// <param name="Type">The layer kind.</param>
+/// <param name="Kind">The layer kind; <see cref="Descriptor"/> knows everything about it.</param>
 /// <param name="Name">Keras's default name (<c>lstm_1</c>; <c>bidirectional</c> for a wrapped layer).</param>
 /// <param name="InnerName">The wrapped layer's Keras name inside a bidirectional wrapper, else <paramref name="Name"/>.</param>
 /// <param name="Identifier">A C# identifier made of the name (<c>Lstm1</c>).</param>
@@ -19,7 +22,7 @@ namespace RnnCompiler.Generators.Model;
 /// <param name="Offset">Where the layer's weights start in the flat parameter vector.</param>
 /// <param name="ParameterCount">How many weights it holds.</param>
 internal sealed record LayerModel(
-    LayerType Type,
+    LayerKind Kind,
     string Name,
     string InnerName,
     string Identifier,
@@ -35,24 +38,30 @@ internal sealed record LayerModel(
     int Offset,
     int ParameterCount)
 {
-    public bool IsRecurrent => Type is LayerType.SimpleRnn or LayerType.Lstm or LayerType.Gru;
+    /// <summary>What the generator knows about the layer's kind: its checks, tensors, buffers and emitted calls.</summary>
+    public LayerDescriptor Descriptor => LayerDescriptors.For(Kind);
+
+    public bool IsRecurrent => Descriptor.IsRecurrent;
 
     /// <summary>Gate blocks in the kernels: 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h), 1 otherwise.</summary>
-    public int Gates => Type switch { LayerType.Lstm => 4, LayerType.Gru => 3, _ => 1 };
+    public int Gates => KerasTensorLayout.Gates(Kind);
 
     /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
-    public string KerasClass => Bidirectional ? "Bidirectional" : Type switch
-    {
-        LayerType.Embedding => "Embedding",
-        LayerType.SimpleRnn => "SimpleRNN",
-        LayerType.Lstm => "LSTM",
-        LayerType.Gru => "GRU",
-        _ => "Dense",
-    };
+    public string KerasClass => Bidirectional ? "Bidirectional" : Descriptor.KerasClass;
+
+    /// <summary>The directions' part of buffer and tensor names: <c>Forward</c> and <c>Backward</c> for a bidirectional layer, else one empty.</summary>
+    public string[] Directions => Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
 }
 
 /// <summary>One weight tensor: its Keras name, shape and offset, for the emitted constants and documentation.</summary>
-internal sealed record TensorModel(string Name, string Identifier, string Shape, int Offset, int Length);
+/// <param name="Name">The Keras weight name (<c>bidirectional/backward_lstm/kernel</c>).</param>
+/// <param name="Identifier">Its C# name in the emitted layout classes (<c>BidirectionalBackwardKernel</c>).</param>
+/// <param name="Shape">The shape as text (<c>[64, 512]</c>).</param>
+/// <param name="Offset">Where it starts in the flat parameter vector.</param>
+/// <param name="Length">Its number of elements.</param>
+/// <param name="Role">What it is for.</param>
+/// <param name="Backward">Whether it belongs to the backward direction of a bidirectional layer.</param>
+internal sealed record TensorModel(string Name, string Identifier, string Shape, int Offset, int Length, TensorRole Role, bool Backward);
 
 /// <summary>A valid network, every size a constant: the single model that emission and documentation read.</summary>
 /// <param name="Namespace">The namespace of the user's class, or null for the global namespace.</param>

@@ -109,20 +109,13 @@ internal static class PanelWeights
     {
         foreach (LayerModel layer in model.Layers)
         {
-            int gates = layer.Type switch
-            {
-                LayerType.Lstm => 4,
-                LayerType.Gru when layer.ResetAfter => 3,
-                LayerType.SimpleRnn => 1,
-                _ => 0,
-            };
-            if (gates == 0)
+            if (!layer.Descriptor.PacksKernels(layer))
             {
                 continue;
             }
 
-            int columns = gates * layer.Units;
-            foreach (string direction in BufferPlan.Directions(layer))
+            int columns = layer.Gates * layer.Units;
+            foreach (string direction in layer.Directions)
             {
                 foreach ((string name, int rows, bool recurrent) in new[] { (direction + "Kernel", layer.InputWidth, false), (direction + "RecurrentKernel", layer.Units, true) })
                 {

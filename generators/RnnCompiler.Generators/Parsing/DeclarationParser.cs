@@ -5,7 +5,9 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Parsing;
 
@@ -19,39 +21,33 @@ internal static class DeclarationParser
     public const string RnnModelAttribute = "RnnCompiler.RnnModelAttribute";
     public const string TrainAttribute = "RnnCompiler.TrainAttribute";
 
-    private static readonly Dictionary<string, LayerType> s_layerAttributes = new(StringComparer.Ordinal)
-    {
-        ["InputAttribute"] = LayerType.Input,
-        ["EmbeddingAttribute"] = LayerType.Embedding,
-        ["SimpleRnnAttribute"] = LayerType.SimpleRnn,
-        ["LstmAttribute"] = LayerType.Lstm,
-        ["GruAttribute"] = LayerType.Gru,
-        ["DenseAttribute"] = LayerType.Dense,
-    };
+    /// <summary>The layer attributes' class names (<c>LstmAttribute</c>), from the descriptors.</summary>
+    private static readonly Dictionary<string, LayerKind> s_layerAttributes =
+        LayerDescriptors.All.ToDictionary(descriptor => descriptor.AttributeName + "Attribute", descriptor => descriptor.Kind, StringComparer.Ordinal);
 
     /// <summary>The layer attributes of <paramref name="type"/> in source order, with the syntax tree each is written in.</summary>
-    public static IReadOnlyList<(AttributeData Attribute, LayerType Type)> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken)
+    public static IReadOnlyList<(AttributeData Attribute, LayerKind Kind)> LayerAttributes(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
-        var layers = new List<(AttributeData Attribute, LayerType Type, string Path, int Position)>();
+        var layers = new List<(AttributeData Attribute, LayerKind Kind, string Path, int Position)>();
         foreach (AttributeData attribute in type.GetAttributes())
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (attribute.AttributeClass is not { } attributeClass
                 || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace
-                || !s_layerAttributes.TryGetValue(attributeClass.Name, out LayerType layerType))
+                || !s_layerAttributes.TryGetValue(attributeClass.Name, out LayerKind layerKind))
             {
                 continue;
             }
 
             SyntaxReference? reference = attribute.ApplicationSyntaxReference;
-            layers.Add((attribute, layerType, reference?.SyntaxTree.FilePath ?? string.Empty, reference?.Span.Start ?? 0));
+            layers.Add((attribute, layerKind, reference?.SyntaxTree.FilePath ?? string.Empty, reference?.Span.Start ?? 0));
         }
 
         // Source order within a file; files in ordinal order (the analyzer reports layers split over files).
         return layers
             .OrderBy(layer => layer.Path, StringComparer.Ordinal)
             .ThenBy(layer => layer.Position)
-            .Select(layer => (layer.Attribute, layer.Type))
+            .Select(layer => (layer.Attribute, layer.Kind))
             .ToList();
     }
 
@@ -94,8 +90,8 @@ internal static class DeclarationParser
             }
         }
 
-        IReadOnlyList<(AttributeData Attribute, LayerType Type)> attributes = LayerAttributes(type, cancellationToken);
-        var layers = attributes.Select(layer => ParseLayer(layer.Attribute, layer.Type)).ToList();
+        IReadOnlyList<(AttributeData Attribute, LayerKind Kind)> attributes = LayerAttributes(type, cancellationToken);
+        var layers = attributes.Select(layer => ParseLayer(layer.Attribute, layer.Kind)).ToList();
         var trees = new HashSet<SyntaxTree>();
         var declarations = new HashSet<SyntaxNode>();
         foreach ((AttributeData attribute, _) in attributes)
@@ -180,11 +176,11 @@ internal static class DeclarationParser
             && attribute.ConstructorArguments.Length > 0
             && attribute.ConstructorArguments[0].Value is "RnnCompiler.Generators");
 
-    private static LayerDeclaration ParseLayer(AttributeData attribute, LayerType type)
+    private static LayerDeclaration ParseLayer(AttributeData attribute, LayerKind kind)
     {
         int first = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int a ? a : 0;
         int second = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int b ? b : 0;
-        var activation = type == LayerType.SimpleRnn ? ActivationKind.Tanh : ActivationKind.Linear;
+        ActivationKind activation = kind.Descriptor().DefaultActivation;
         bool activationSet = false;
         bool returnSequences = false;
         bool bidirectional = false;
@@ -216,7 +212,7 @@ internal static class DeclarationParser
             }
         }
 
-        return new LayerDeclaration(type, first, second, activation, activationSet, returnSequences, bidirectional, mergeMode, mergeModeSet, resetAfter);
+        return new LayerDeclaration(kind, first, second, activation, activationSet, returnSequences, bidirectional, mergeMode, mergeModeSet, resetAfter);
     }
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>

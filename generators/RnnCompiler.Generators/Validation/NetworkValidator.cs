@@ -2,7 +2,9 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Validation;
 
@@ -95,9 +97,9 @@ internal static class NetworkValidator
             return (null, problems);
         }
 
-        if (layers[0].Type is not (LayerType.Input or LayerType.Embedding))
+        if (!layers[0].Kind.Descriptor().IsModelInput)
         {
-            problems.Add(new(ProblemIds.FirstLayerNotInput, 0, $"The first layer must be [Input(features)] or [Embedding(vocabularySize, dimensions)]; '{name}' starts with {Describe(layers[0].Type)}."));
+            problems.Add(new(ProblemIds.FirstLayerNotInput, 0, $"The first layer must be [Input(features)] or [Embedding(vocabularySize, dimensions)]; '{name}' starts with {layers[0].Kind.Descriptor().Label}."));
         }
         else if (layers.Count == 1)
         {
@@ -198,14 +200,14 @@ internal static class NetworkValidator
         }
 
         LayerModel last = network.Last;
-        ActivationKind activation = last.Type == LayerType.Dense ? last.Activation : ActivationKind.Linear;
+        ActivationKind activation = last.Kind == LayerKind.Dense ? last.Activation : ActivationKind.Linear;
         string lossName = training.Loss.ToString();
         void DoesNotFit(string message) => problems.Add(new(ProblemIds.LossDoesNotFitOutput, OnTrain, message));
         switch (training.Loss)
         {
             case LossKind.SparseCategoricalCrossentropy:
             case LossKind.CategoricalCrossentropy:
-                if (last.Type != LayerType.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Softmax))
+                if (last.Kind != LayerKind.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Softmax))
                 {
                     DoesNotFit($"{lossName} needs a probability per class: end the model with [Dense(classes, Activation = Activation.Softmax)], or with a Linear Dense layer and FromLogits = true.");
                 }
@@ -216,7 +218,7 @@ internal static class NetworkValidator
 
                 break;
             case LossKind.BinaryCrossentropy:
-                if (last.Type != LayerType.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Sigmoid))
+                if (last.Kind != LayerKind.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Sigmoid))
                 {
                     DoesNotFit("BinaryCrossentropy needs a probability per unit: end the model with [Dense(units, Activation = Activation.Sigmoid)], or with a Linear Dense layer and FromLogits = true.");
                 }
@@ -239,135 +241,34 @@ internal static class NetworkValidator
     private static NetworkModel? Resolve(ModelDeclaration declaration, List<ValidationProblem> problems)
     {
         EquatableArray<LayerDeclaration> layers = declaration.Layers;
-        var counters = new Dictionary<string, int>();
-        string NextName(string kind)
-        {
-            counters.TryGetValue(kind, out int count);
-            counters[kind] = count + 1;
-            return count == 0 ? kind : kind + "_" + count.ToString(CultureInfo.InvariantCulture);
-        }
-
-        var resolved = new List<LayerModel>();
-        var tensors = new List<TensorModel>();
-        bool takesTokens = layers[0].Type == LayerType.Embedding;
-        int width = 0;
-        bool isSequence = true;
-        int inputWidth = 0;
-        long offset = 0;
+        var context = new ResolveContext(declaration, problems);
         for (int index = 0; index < layers.Count; index++)
         {
             LayerDeclaration layer = layers[index];
-            string label = Describe(layer.Type);
-            bool CheckSize(int value, int max, string what)
+            LayerDescriptor descriptor = layer.Kind.Descriptor();
+            if (index > 0 && descriptor.IsModelInput)
             {
-                if (value >= 1 && value <= max)
-                {
-                    return true;
-                }
-
-                problems.Add(new(ProblemIds.SizeOutOfRange, index, $"{label}: {what} is {value}; it must be from 1 to {max.ToString("N0", CultureInfo.InvariantCulture)}."));
-                return false;
-            }
-
-            if (index > 0 && layer.Type is LayerType.Input or LayerType.Embedding)
-            {
-                problems.Add(new(ProblemIds.InputNotFirst, index, $"{label} can only be the first layer; remove it, or move it to the top."));
+                context.Problem(ProblemIds.InputNotFirst, index, $"{descriptor.Label} can only be the first layer; remove it, or move it to the top.");
                 continue;
             }
 
             if (layer.ActivationSet && !System.Enum.IsDefined(typeof(ActivationKind), layer.Activation)
                 || layer.MergeModeSet && !System.Enum.IsDefined(typeof(MergeKind), layer.MergeMode))
             {
-                problems.Add(new(ProblemIds.UnknownEnumValue, index, $"{label}: an Activation or MergeMode value is not one of the named values; use a member of the enum."));
+                context.Problem(ProblemIds.UnknownEnumValue, index, $"{descriptor.Label}: an Activation or MergeMode value is not one of the named values; use a member of the enum.");
                 continue;
             }
 
-            switch (layer.Type)
-            {
-                case LayerType.Input:
-                    if (CheckSize(layer.First, MaxFeatures, "features"))
-                    {
-                        width = inputWidth = layer.First;
-                    }
-
-                    continue;
-                case LayerType.Embedding:
-                {
-                    bool ok = CheckSize(layer.First, MaxVocabulary, "the vocabulary size") & CheckSize(layer.Second, MaxUnits, "dimensions");
-                    if (!ok)
-                    {
-                        continue;
-                    }
-
-                    string embeddingName = NextName("embedding");
-                    var model = new LayerModel(LayerType.Embedding, embeddingName, embeddingName, Identifier(embeddingName), layer.First, layer.Second, layer.Second,
-                        true, true, ActivationKind.Linear, false, MergeKind.Concat, false, (int)offset, 0);
-                    model = AddTensors(model, tensors, ref offset, problems, index);
-                    resolved.Add(model);
-                    inputWidth = layer.First;
-                    width = layer.Second;
-                    continue;
-                }
-            }
-
-            if (!CheckSize(layer.First, MaxUnits, "units") || width == 0)
-            {
-                continue;
-            }
-
-            if (layer.Type == LayerType.Dense)
-            {
-                string denseName = NextName("dense");
-                var dense = new LayerModel(LayerType.Dense, denseName, denseName, Identifier(denseName), width, layer.First, layer.First,
-                    isSequence, isSequence, layer.Activation, false, MergeKind.Concat, false, (int)offset, 0);
-                resolved.Add(AddTensors(dense, tensors, ref offset, problems, index));
-                width = layer.First;
-                continue;
-            }
-
-            // A recurrent layer.
-            if (!isSequence)
-            {
-                problems.Add(new(ProblemIds.NeedsSequence, index, $"{label} needs a sequence, but the layer before it returns one vector per sequence; set ReturnSequences = true on the layer before it."));
-                continue;
-            }
-
-            if (layer.MergeModeSet && !layer.Bidirectional)
-            {
-                problems.Add(new(ProblemIds.MergeModeWithoutBidirectional, index, $"{label}: MergeMode only applies to a bidirectional layer; set Bidirectional = true, or remove MergeMode."));
-            }
-
-            if (layer.Type == LayerType.SimpleRnn && layer.Activation == ActivationKind.Softmax)
-            {
-                problems.Add(new(ProblemIds.UnsupportedActivation, index, $"{label}: Softmax is not a recurrent activation; use Tanh (the default), Relu, Sigmoid or Linear, and put a Dense layer with Softmax after it."));
-                continue;
-            }
-
-            string kind = layer.Type switch { LayerType.SimpleRnn => "simple_rnn", LayerType.Lstm => "lstm", _ => "gru" };
-            string inner = NextName(kind);
-            string layerName = layer.Bidirectional ? NextName("bidirectional") : inner;
-            int units = layer.First;
-            int output = layer.Bidirectional && layer.MergeMode == MergeKind.Concat ? 2 * units : units;
-            var recurrent = new LayerModel(layer.Type, layerName, inner, Identifier(layerName), width, units, output,
-                true, layer.ReturnSequences, layer.Type == LayerType.SimpleRnn ? layer.Activation : ActivationKind.Tanh,
-                layer.Bidirectional, layer.MergeMode, layer.Type == LayerType.Gru && layer.ResetAfter, (int)offset, 0);
-            if ((long)declaration.SequenceLength * recurrent.Gates * units > MaxElements)
-            {
-                problems.Add(new(ProblemIds.ModelTooLarge, index, $"{label}: SequenceLength × gates × units is over {MaxElements.ToString("N0", CultureInfo.InvariantCulture)} values; make the layer or the sequence smaller."));
-                continue;
-            }
-
-            resolved.Add(AddTensors(recurrent, tensors, ref offset, problems, index));
-            width = output;
-            isSequence = layer.ReturnSequences;
+            descriptor.Resolve(context, layer, index);
         }
 
+        long offset = context.Offset;
         if (offset > MaxElements)
         {
             problems.Add(new(ProblemIds.ModelTooLarge, ValidationProblem.OnClass, $"'{declaration.TypeName}' has {offset.ToString("N0", CultureInfo.InvariantCulture)} parameters; the most a model holds is {MaxElements.ToString("N0", CultureInfo.InvariantCulture)}."));
         }
 
-        if (problems.Count > 0 || resolved.Count == 0)
+        if (problems.Count > 0 || context.Layers.Count == 0)
         {
             return null;
         }
@@ -378,10 +279,10 @@ internal static class NetworkValidator
             declaration.ContainingTypes,
             HintName(declaration),
             declaration.SequenceLength,
-            takesTokens,
-            inputWidth,
-            new EquatableArray<LayerModel>(resolved),
-            new EquatableArray<TensorModel>(tensors),
+            layers[0].Kind.Descriptor().TakesTokens,
+            context.InputWidth,
+            new EquatableArray<LayerModel>(context.Layers),
+            new EquatableArray<TensorModel>(context.Tensors),
             (int)offset,
             declaration.Precision == 1,
             declaration.Training,
@@ -399,67 +300,6 @@ internal static class NetworkValidator
         }
 
         return network;
-    }
-
-    /// <summary>Adds the layer's tensors in Keras's order and returns the layer with its parameter count.</summary>
-    private static LayerModel AddTensors(LayerModel layer, List<TensorModel> tensors, ref long offset, List<ValidationProblem> problems, int index)
-    {
-        long start = offset;
-        long cursor = offset;
-        void Add(string suffix, string identifier, params long[] shape)
-        {
-            long length = 1;
-            foreach (long dimension in shape)
-            {
-                length *= dimension;
-            }
-
-            if (cursor + length <= MaxElements)
-            {
-                tensors.Add(new TensorModel(layer.Name + "/" + suffix, layer.Identifier + identifier, "[" + string.Join(", ", shape) + "]", (int)cursor, (int)length));
-            }
-
-            cursor += length;
-        }
-
-        switch (layer.Type)
-        {
-            case LayerType.Embedding:
-                Add("embeddings", "Embeddings", layer.InputWidth, layer.Units);
-                break;
-            case LayerType.Dense:
-                Add("kernel", "Kernel", layer.InputWidth, layer.Units);
-                Add("bias", "Bias", layer.Units);
-                break;
-            default:
-                foreach (string direction in layer.Bidirectional ? new[] { "forward", "backward" } : new[] { string.Empty })
-                {
-                    string prefix = direction.Length == 0 ? string.Empty : direction + "_" + layer.InnerName + "/";
-                    string id = direction.Length == 0 ? string.Empty : Identifier(direction);
-                    long gates = (long)layer.Gates * layer.Units;
-                    Add(prefix + "kernel", id + "Kernel", layer.InputWidth, gates);
-                    Add(prefix + "recurrent_kernel", id + "RecurrentKernel", layer.Units, gates);
-                    if (layer.ResetAfter)
-                    {
-                        Add(prefix + "bias", id + "Bias", 2, gates);
-                    }
-                    else
-                    {
-                        Add(prefix + "bias", id + "Bias", gates);
-                    }
-                }
-
-                break;
-        }
-
-        offset = cursor;
-        if (cursor > MaxElements)
-        {
-            problems.Add(new(ProblemIds.ModelTooLarge, index, $"{Describe(layer.Type)} brings the model past {MaxElements.ToString("N0", CultureInfo.InvariantCulture)} parameters; make it smaller."));
-            return layer;
-        }
-
-        return layer with { ParameterCount = (int)(cursor - start) };
     }
 
     /// <summary><c>lstm_1</c> → <c>Lstm1</c>.</summary>
@@ -508,14 +348,4 @@ internal static class NetworkValidator
 
         return builder + ".g.cs";
     }
-
-    private static string Describe(LayerType type) => type switch
-    {
-        LayerType.Input => "[Input]",
-        LayerType.Embedding => "[Embedding]",
-        LayerType.SimpleRnn => "[SimpleRnn]",
-        LayerType.Lstm => "[Lstm]",
-        LayerType.Gru => "[Gru]",
-        _ => "[Dense]",
-    };
 }

@@ -88,8 +88,7 @@ internal static class CompiledWeightsBuilder
                     continue;
                 }
 
-                bool backward = tensor.Name.StartsWith(layer.Name + "/backward_", System.StringComparison.Ordinal);
-                PyTorchConversion conversion = PyTorchLayout.Convert(described, tensor.Name, Role(tensor), backward, entries.Keys, Lookup, "'" + file.Path + "'");
+                PyTorchConversion conversion = PyTorchLayout.Convert(described, tensor.Name, tensor.Role, tensor.Backward, entries.Keys, Lookup, "'" + file.Path + "'");
                 if (conversion.Values is null)
                 {
                     return Fail(new(ProblemIds.WeightsDisagree, ValidationProblem.OnModelAttribute, conversion.Error!));
@@ -107,35 +106,8 @@ internal static class CompiledWeightsBuilder
         return (new EquatableArray<double>(values), null);
     }
 
-    private static PyTorchLayer Describe(LayerModel layer) => new(
-        layer.Type switch
-        {
-            LayerType.Embedding => PyTorchLayerKind.Embedding,
-            LayerType.SimpleRnn => PyTorchLayerKind.SimpleRnn,
-            LayerType.Lstm => PyTorchLayerKind.Lstm,
-            LayerType.Gru => PyTorchLayerKind.Gru,
-            _ => PyTorchLayerKind.Dense,
-        },
-        layer.Name,
-        layer.InnerName,
-        layer.InputWidth,
-        layer.Units,
-        layer.Gates,
-        layer.Bidirectional,
-        layer.ResetAfter);
-
-    /// <summary>The tensor's role, from the last part of its Keras name (<c>…/recurrent_kernel</c>).</summary>
-    private static PyTorchTensorRole Role(TensorModel tensor)
-    {
-        string last = tensor.Name.Substring(tensor.Name.LastIndexOf('/') + 1);
-        return last switch
-        {
-            "embeddings" => PyTorchTensorRole.Embeddings,
-            "kernel" => PyTorchTensorRole.Kernel,
-            "recurrent_kernel" => PyTorchTensorRole.RecurrentKernel,
-            _ => PyTorchTensorRole.Bias,
-        };
-    }
+    private static PyTorchLayer Describe(LayerModel layer) =>
+        new(layer.Kind, layer.Name, layer.InnerName, layer.InputWidth, layer.Units, layer.Bidirectional, layer.ResetAfter);
 
     private static (EquatableArray<double>, ValidationProblem?) Fail(ValidationProblem problem) => (EquatableArray<double>.Empty, problem);
 }

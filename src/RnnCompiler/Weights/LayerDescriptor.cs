@@ -3,41 +3,6 @@ using System.Collections.Generic;
 
 namespace RnnCompiler.Weights;
 
-/// <summary>The kinds of layer that hold weights.</summary>
-public enum LayerKind
-{
-    /// <summary>Keras <c>Embedding</c>: one table [vocabulary, dimensions].</summary>
-    Embedding,
-
-    /// <summary>Keras <c>Dense</c>: kernel [input, units] and bias [units].</summary>
-    Dense,
-
-    /// <summary>Keras <c>SimpleRNN</c>.</summary>
-    SimpleRnn,
-
-    /// <summary>Keras <c>LSTM</c>.</summary>
-    Lstm,
-
-    /// <summary>Keras <c>GRU</c>.</summary>
-    Gru,
-}
-
-/// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
-public enum TensorRole
-{
-    /// <summary>The embedding table.</summary>
-    Embeddings,
-
-    /// <summary>The input kernel [input, gates × units].</summary>
-    Kernel,
-
-    /// <summary>The recurrent kernel [units, gates × units].</summary>
-    RecurrentKernel,
-
-    /// <summary>The bias.</summary>
-    Bias,
-}
-
 /// <summary>One weight tensor of a model: its Keras name, shape and place in the flat parameter vector.</summary>
 /// <param name="Layer">The layer that holds it.</param>
 /// <param name="Name">The Keras weight name, for example <c>lstm/recurrent_kernel</c> or <c>bidirectional/backward_gru/bias</c>.</param>
@@ -68,7 +33,8 @@ public sealed record TensorDescriptor(LayerDescriptor Layer, string Name, Tensor
 
 /// <summary>
 /// One weighted layer of a generated model, as the generator describes it to the runtime: enough to name, shape,
-/// initialize, save and load its tensors. Keras's layout and names are the reference.
+/// initialize, save and load its tensors. Keras's layout and names are the reference; the tensors come from
+/// <c>KerasTensorLayout</c>, the same source file the generator compiles.
 /// </summary>
 public sealed class LayerDescriptor
 {
@@ -120,7 +86,7 @@ public sealed class LayerDescriptor
     public bool ResetAfter { get; }
 
     /// <summary>The gate blocks of a recurrent kernel: 4 for LSTM, 3 for GRU, 1 otherwise.</summary>
-    public int Gates => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
+    public int Gates => KerasTensorLayout.Gates(Kind);
 
     /// <summary>The number of weights the layer holds.</summary>
     public int ParameterCount
@@ -144,40 +110,12 @@ public sealed class LayerDescriptor
     {
         var tensors = new List<TensorDescriptor>();
         int offset = Offset;
-        void Add(string name, TensorRole role, bool backward, params int[] shape)
+        foreach (KerasTensor tensor in KerasTensorLayout.Tensors(Kind, Name, InnerName, InputSize, Units, Bidirectional, ResetAfter))
         {
-            var tensor = new TensorDescriptor(this, name, role, backward, shape, offset);
-            tensors.Add(tensor);
-            offset += tensor.Length;
-        }
-
-        switch (Kind)
-        {
-            case LayerKind.Embedding:
-                Add(Name + "/embeddings", TensorRole.Embeddings, false, InputSize, Units);
-                break;
-            case LayerKind.Dense:
-                Add(Name + "/kernel", TensorRole.Kernel, false, InputSize, Units);
-                Add(Name + "/bias", TensorRole.Bias, false, Units);
-                break;
-            default:
-                foreach (bool backward in Bidirectional ? new[] { false, true } : new[] { false })
-                {
-                    string prefix = !Bidirectional ? Name : Name + (backward ? "/backward_" : "/forward_") + InnerName;
-                    int width = Gates * Units;
-                    Add(prefix + "/kernel", TensorRole.Kernel, backward, InputSize, width);
-                    Add(prefix + "/recurrent_kernel", TensorRole.RecurrentKernel, backward, Units, width);
-                    if (Kind == LayerKind.Gru && ResetAfter)
-                    {
-                        Add(prefix + "/bias", TensorRole.Bias, backward, 2, width);
-                    }
-                    else
-                    {
-                        Add(prefix + "/bias", TensorRole.Bias, backward, width);
-                    }
-                }
-
-                break;
+            int[] shape = Array.ConvertAll(tensor.Shape, dimension => checked((int)dimension));
+            var descriptor = new TensorDescriptor(this, tensor.Name, tensor.Role, tensor.Backward, shape, offset);
+            tensors.Add(descriptor);
+            offset += descriptor.Length;
         }
 
         return tensors.ToArray();

@@ -165,7 +165,7 @@ internal static class PyTorchNames
             return new PyTorchTensor(entry.Shape, floating ? SafeTensorsFile.Decode(entry, data, name) : null, entry.DType);
         }
 
-        PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), tensor.Name, Role(tensor.Role), tensor.Backward, entries.Keys, Lookup, "the file");
+        PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), tensor.Name, tensor.Role, tensor.Backward, entries.Keys, Lookup, "the file");
         if (conversion.Values is null)
         {
             throw new InvalidDataException(conversion.Error);
@@ -174,28 +174,6 @@ internal static class PyTorchNames
         conversion.Values.CopyTo(target);
     }
 
-    private static PyTorchLayer Describe(LayerDescriptor layer) => new(
-        layer.Kind switch
-        {
-            LayerKind.Embedding => PyTorchLayerKind.Embedding,
-            LayerKind.Dense => PyTorchLayerKind.Dense,
-            LayerKind.SimpleRnn => PyTorchLayerKind.SimpleRnn,
-            LayerKind.Lstm => PyTorchLayerKind.Lstm,
-            _ => PyTorchLayerKind.Gru,
-        },
-        layer.Name,
-        layer.InnerName,
-        layer.InputSize,
-        layer.Units,
-        layer.Gates,
-        layer.Bidirectional,
-        layer.ResetAfter);
-
-    private static PyTorchTensorRole Role(TensorRole role) => role switch
-    {
-        TensorRole.Embeddings => PyTorchTensorRole.Embeddings,
-        TensorRole.Kernel => PyTorchTensorRole.Kernel,
-        TensorRole.RecurrentKernel => PyTorchTensorRole.RecurrentKernel,
-        _ => PyTorchTensorRole.Bias,
-    };
+    private static PyTorchLayer Describe(LayerDescriptor layer) =>
+        new(layer.Kind, layer.Name, layer.InnerName, layer.InputSize, layer.Units, layer.Bidirectional, layer.ResetAfter);
 }

@@ -37,10 +37,11 @@ public static class WeightInitializer
                         break;
                     default:
                         values.Clear();
-                        if (layer.Kind == LayerKind.Lstm)
+                        int forget = KerasTensorLayout.UnitForgetBlock(layer.Kind);
+                        if (forget >= 0)
                         {
-                            // unit_forget_bias: the forget gate (the second block) starts open.
-                            values.Slice(layer.Units, layer.Units).Fill(T.One);
+                            // unit_forget_bias: the forget gate's block starts open.
+                            values.Slice(forget * layer.Units, layer.Units).Fill(T.One);
                         }
 
                         break;

@@ -12,25 +12,6 @@ namespace RnnCompiler.Generators.WeightFiles;
 namespace RnnCompiler.Weights.Shared;
 #endif
 
-/// <summary>The kinds of weighted layer, as the conversion sees them.</summary>
-internal enum PyTorchLayerKind
-{
-    Embedding,
-    Dense,
-    SimpleRnn,
-    Lstm,
-    Gru,
-}
-
-/// <summary>What a Keras tensor is for, which decides its PyTorch counterpart.</summary>
-internal enum PyTorchTensorRole
-{
-    Embeddings,
-    Kernel,
-    RecurrentKernel,
-    Bias,
-}
-
 /// <summary>One weighted layer, described with what the conversion needs.</summary>
 internal sealed class PyTorchLayer
 {
@@ -39,22 +20,21 @@ internal sealed class PyTorchLayer
     /// <param name="innerName">For a bidirectional layer the wrapped layer's name (<c>lstm</c>); otherwise <paramref name="kerasName"/>.</param>
     /// <param name="inputSize">The input width (for Embedding, the vocabulary size).</param>
     /// <param name="units">The units (for Embedding, the dimensions).</param>
-    /// <param name="gates">The gate blocks: 4 for LSTM, 3 for GRU, 1 otherwise.</param>
     /// <param name="bidirectional">Whether the layer has a backward direction with its own weights.</param>
     /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
-    public PyTorchLayer(PyTorchLayerKind kind, string kerasName, string innerName, int inputSize, int units, int gates, bool bidirectional, bool resetAfter)
+    public PyTorchLayer(LayerKind kind, string kerasName, string innerName, int inputSize, int units, bool bidirectional, bool resetAfter)
     {
         Kind = kind;
         KerasName = kerasName;
         InnerName = innerName;
         InputSize = inputSize;
         Units = units;
-        Gates = gates;
+        Gates = KerasTensorLayout.Gates(kind);
         Bidirectional = bidirectional;
         ResetAfter = resetAfter;
     }
 
-    public PyTorchLayerKind Kind { get; }
+    public LayerKind Kind { get; }
 
     public string KerasName { get; }
 
@@ -156,32 +136,44 @@ internal static class PyTorchLayout
     /// <param name="names">Every tensor name in the file, to choose the module name.</param>
     /// <param name="lookup">Finds a tensor of the file by name.</param>
     /// <param name="where">The file as messages name it: <c>the file</c>, or <c>'weights.safetensors'</c>.</param>
-    public static PyTorchConversion Convert(PyTorchLayer layer, string kerasName, PyTorchTensorRole role, bool backward, IEnumerable<string> names, PyTorchLookup lookup, string where)
+    public static PyTorchConversion Convert(PyTorchLayer layer, string kerasName, TensorRole role, bool backward, IEnumerable<string> names, PyTorchLookup lookup, string where)
     {
         string module = ModuleName(layer, names) ?? layer.KerasName;
-        string? error;
-        switch (layer.Kind)
+        // Every kind is listed and there is no default branch: a new kind is error CS8509 until it maps here.
+#pragma warning disable CS8524 // kinds come from the attributes' parser, never an unnamed value
+        return layer.Kind switch
         {
-            case PyTorchLayerKind.Embedding:
-            {
-                double[]? table = Find(lookup, module + ".weight", kerasName, new[] { layer.InputSize, layer.Units }, where, out error);
-                return table is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(table);
-            }
+            LayerKind.Embedding => Embedding(layer, kerasName, module, lookup, where),
+            LayerKind.Dense => Dense(layer, kerasName, role, module, lookup, where),
+            LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
+            LayerKind.Input => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
+        };
+#pragma warning restore CS8524
+    }
 
-            case PyTorchLayerKind.Dense:
-                if (role == PyTorchTensorRole.Kernel)
-                {
-                    double[]? weight = Find(lookup, module + ".weight", kerasName, new[] { layer.Units, layer.InputSize }, where, out error);
-                    return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(Transpose(weight, layer.Units, layer.InputSize));
-                }
-                else
-                {
-                    double[]? bias = Find(lookup, module + ".bias", kerasName, new[] { layer.Units }, where, out error);
-                    return bias is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(bias);
-                }
+    private static PyTorchConversion Embedding(PyTorchLayer layer, string kerasName, string module, PyTorchLookup lookup, string where)
+    {
+        double[]? table = Find(lookup, module + ".weight", kerasName, new[] { layer.InputSize, layer.Units }, where, out string? error);
+        return table is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(table);
+    }
+
+    private static PyTorchConversion Dense(PyTorchLayer layer, string kerasName, TensorRole role, string module, PyTorchLookup lookup, string where)
+    {
+        string? error;
+        if (role == TensorRole.Kernel)
+        {
+            double[]? weight = Find(lookup, module + ".weight", kerasName, new[] { layer.Units, layer.InputSize }, where, out error);
+            return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(Transpose(weight, layer.Units, layer.InputSize));
         }
 
-        if (layer.Kind == PyTorchLayerKind.Gru && !layer.ResetAfter)
+        double[]? bias = Find(lookup, module + ".bias", kerasName, new[] { layer.Units }, where, out error);
+        return bias is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(bias);
+    }
+
+    private static PyTorchConversion Recurrent(PyTorchLayer layer, string kerasName, TensorRole role, bool backward, string module, PyTorchLookup lookup, string where)
+    {
+        string? error;
+        if (layer.Kind == LayerKind.Gru && !layer.ResetAfter)
         {
             return PyTorchConversion.Failure($"Layer '{layer.KerasName}': PyTorch's GRU applies the reset gate after the recurrent product, which is Gru(ResetAfter = true); this layer has ResetAfter = false, so PyTorch weights cannot be converted to it.");
         }
@@ -191,13 +183,13 @@ internal static class PyTorchLayout
         string suffix = "_l0" + (backward ? "_reverse" : string.Empty);
         switch (role)
         {
-            case PyTorchTensorRole.Kernel:
+            case TensorRole.Kernel:
             {
                 double[]? weight = Find(lookup, module + ".weight_ih" + suffix, kerasName, new[] { width, layer.InputSize }, where, out error);
                 return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(ReorderTransposed(weight, layer, layer.InputSize));
             }
 
-            case PyTorchTensorRole.RecurrentKernel:
+            case TensorRole.RecurrentKernel:
             {
                 double[]? weight = Find(lookup, module + ".weight_hh" + suffix, kerasName, new[] { width, units }, where, out error);
                 return weight is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(ReorderTransposed(weight, layer, units));
@@ -217,7 +209,7 @@ internal static class PyTorchLayout
                     return PyTorchConversion.Failure(error!);
                 }
 
-                bool gru = layer.Kind == PyTorchLayerKind.Gru;
+                bool gru = layer.Kind == LayerKind.Gru;
                 var target = new double[gru ? 2 * width : width];
                 for (int block = 0; block < layer.Gates; block++)
                 {
@@ -244,7 +236,7 @@ internal static class PyTorchLayout
 
     /// <summary>The PyTorch gate block that holds Keras gate block <paramref name="block"/>: GRU's r, z, n against Keras's z, r, h; LSTM's order is Keras's.</summary>
     private static int TorchBlock(PyTorchLayer layer, int block) =>
-        layer.Kind == PyTorchLayerKind.Gru && block < 2 ? 1 - block : block;
+        layer.Kind == LayerKind.Gru && block < 2 ? 1 - block : block;
 
     /// <summary>Keras [columns, gates × units] from PyTorch [gates × units, columns], reordering gate blocks.</summary>
     private static double[] ReorderTransposed(double[] weight, PyTorchLayer layer, int columns)

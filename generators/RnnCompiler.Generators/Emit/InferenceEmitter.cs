@@ -1,0 +1,197 @@
+using System.Linq;
+using RnnCompiler.Generators.Layers;
+using RnnCompiler.Generators.Model;
+using static RnnCompiler.Generators.Emit.CSharp;
+
+namespace RnnCompiler.Generators.Emit;
+
+/// <summary>
+/// Predict and the streaming members (<c>ResetState</c>, <c>Step</c>): the checks of the arguments, then each layer's
+/// part of the pass from its descriptor, in order.
+/// </summary>
+internal static class InferenceEmitter
+{
+    public static void WritePredict(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string output = model.OutputIsSequence ? $"[steps, {Int(model.OutputWidth)}]" : $"[{Int(model.OutputWidth)}]";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine(model.OutputIsSequence
+            ? "/// Runs the network over a sequence from a zero state and writes the output of every step."
+            : "/// Runs the network over a sequence from a zero state and writes the output after the last step.");
+        writer.WriteLine("/// The streaming state of <c>Step</c> is not touched.");
+        writer.WriteLine("/// </summary>");
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        if (model.TakesTokens)
+        {
+            writer.WriteLine($"/// <param name=\"tokens\">1 to {Int(model.SequenceLength)} token ids, each in [0, {Int(model.InputWidth)}).</param>");
+        }
+        else
+        {
+            writer.WriteLine($"/// <param name=\"inputs\">[steps, {Int(model.InputWidth)}] row-major, 1 to {Int(model.SequenceLength)} steps.</param>");
+        }
+
+        writer.WriteLine($"/// <param name=\"outputs\">Receives {output}.</param>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or a token is out of range; nothing has changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        string signature = model.TakesTokens
+            ? $"public void Predict({ReadOnlySpan}<int> tokens, {Span}<{t}> outputs)"
+            : $"public void Predict({ReadOnlySpan}<{t}> inputs, {Span}<{t}> outputs)";
+        using (writer.Block(signature))
+        {
+            writer.WriteLine(model.TakesTokens
+                ? "int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));"
+                : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
+            string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
+            writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
+            PanelEmitter.WriteRefresh(context);
+            if (model.HasWorkspaces)
+            {
+                writer.WriteLine("EnsureWorkspaces();");
+            }
+
+            string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
+            writer.WriteLine($"{target}RunForward({input}, steps, outputs);");
+        }
+
+        writer.WriteLine();
+        if (!model.HasWorkspaces)
+        {
+            WriteRunForward(context);
+        }
+    }
+
+    /// <summary>
+    /// Predict's forward pass over one sequence: every layer's outputs, gates and states stay in the layer buffers (the
+    /// first sequence's block, in a model whose training runs a batch in lock step in the same buffers).
+    /// </summary>
+    internal static void WriteRunForward(EmitContext context, string visibility = "private")
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        string inputType = model.TakesTokens ? "int" : t;
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs every layer over one sequence of <paramref name=\"steps\"/> checked steps, keeping what each layer computes in its buffers.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "one token id per step" : "[steps, InputFeatures]")}.</param>");
+        writer.WriteLine("/// <param name=\"steps\">The number of steps, 1 to SequenceLength.</param>");
+        writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs.</param>");
+        writer.WriteLine(context.GeneratedCode);
+        string signature = $"{visibility} void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs)";
+        using (writer.Block(signature))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            if (model.BFloat16Weights)
+            {
+                BFloat16Emitter.WriteReadWeights(context);
+            }
+
+            PanelEmitter.WriteReadWeights(context);
+            string current = input;
+            bool sequence = true;
+            foreach (LayerModel layer in model.Layers)
+            {
+                writer.WriteLine();
+                current = layer.Descriptor.WritePredict(context, layer, current, sequence);
+                sequence = layer.OutputIsSequence;
+            }
+        }
+
+        writer.WriteLine();
+    }
+
+    public static void WriteStreaming(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine(model.Training is { Stateful: true }
+            ? "/// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>"
+            : "/// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("public void ResetState()"))
+        {
+            foreach (LayerModel layer in model.Layers.Where(layer => layer.IsRecurrent))
+            {
+                string field = context.Field(layer);
+                bool cell = layer.Descriptor is RecurrentLayer { HasCell: true };
+                writer.WriteLine($"{field}State.Span.Clear();");
+                if (cell)
+                {
+                    writer.WriteLine($"{field}CellState.Span.Clear();");
+                }
+
+                if (model.Training is { Stateful: true })
+                {
+                    writer.WriteLine($"{field}TrainHidden.Span.Clear();");
+                    if (cell)
+                    {
+                        writer.WriteLine($"{field}TrainCell.Span.Clear();");
+                    }
+                }
+            }
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs one time step, carrying each recurrent layer's state over from the previous call (Keras's stateful mode):");
+        writer.WriteLine("/// feeding a sequence step by step gives the outputs <c>Predict</c> gives for each prefix. Call");
+        writer.WriteLine("/// <see cref=\"ResetState\"/> to start a new sequence.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(model.TakesTokens
+            ? $"/// <param name=\"token\">The token id of this step, in [0, {Int(model.InputWidth)}).</param>"
+            : $"/// <param name=\"input\">The {Int(model.InputWidth)} features of this step.</param>");
+        writer.WriteLine($"/// <param name=\"output\">Receives the model's {Int(model.OutputWidth)} outputs for this step.</param>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the token is out of range; the state has not changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block(StepSignature(model, "public")))
+        {
+            writer.WriteLine(model.TakesTokens
+                ? "global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));"
+                : $"global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
+            writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
+            PanelEmitter.WriteRefresh(context);
+            if (model.HasWorkspaces)
+            {
+                writer.WriteLine("EnsureWorkspaces();");
+                writer.WriteLine($"_workspaces[0].Step({(model.TakesTokens ? "token" : "input")}, output);");
+            }
+            else
+            {
+                WriteStepBody(context);
+            }
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The signature of Step (public on the model; on a Workspace, the checked step without its guards).</summary>
+    internal static string StepSignature(NetworkModel model, string visibility) => model.TakesTokens
+        ? $"{visibility} void Step(int token, {Span}<{model.ElementType}> output)"
+        : $"{visibility} void Step({ReadOnlySpan}<{model.ElementType}> input, {Span}<{model.ElementType}> output)";
+
+    /// <summary>One checked streaming step: every layer from the carried state, which it then updates.</summary>
+    internal static void WriteStepBody(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+        if (model.BFloat16Weights)
+        {
+            BFloat16Emitter.WriteReadWeights(context);
+        }
+
+        PanelEmitter.WriteReadWeights(context);
+        string current = "input";
+        foreach (LayerModel layer in model.Layers)
+        {
+            writer.WriteLine();
+            current = layer.Descriptor.WriteStep(context, layer, current);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using RnnCompiler.Generators.Emit;
+using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.Validation;
+using RnnCompiler.Generators.WeightFiles;
+using static RnnCompiler.Generators.Emit.CSharp;
+
+namespace RnnCompiler.Generators.Layers;
+
+/// <summary>Keras <c>Embedding(vocabulary, dimensions)</c>: the first layer of a model that reads token ids; row <c>tokens[t]</c> of its table per step.</summary>
+internal sealed class EmbeddingLayer : LayerDescriptor
+{
+    public override LayerKind Kind => LayerKind.Embedding;
+
+    public override string AttributeName => "Embedding";
+
+    public override string KerasClass => "Embedding";
+
+    public override bool IsModelInput => true;
+
+    public override bool TakesTokens => true;
+
+    public override void Resolve(ResolveContext context, LayerDeclaration layer, int index)
+    {
+        bool ok = context.CheckSize(index, Label, layer.First, NetworkValidator.MaxVocabulary, "the vocabulary size")
+            & context.CheckSize(index, Label, layer.Second, NetworkValidator.MaxUnits, "dimensions");
+        if (!ok)
+        {
+            return;
+        }
+
+        string name = context.NextName("embedding");
+        var model = new LayerModel(Kind, name, name, NetworkValidator.Identifier(name), layer.First, layer.Second, layer.Second,
+            true, true, ActivationKind.Linear, false, MergeKind.Concat, false, (int)context.Offset, 0);
+        context.Layers.Add(context.AddTensors(model, index));
+        context.InputWidth = layer.First;
+        context.Width = layer.Second;
+    }
+
+    public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast) =>
+        buffers.PerStep(BufferKind.Working, $"{BufferPlan.Stem(layer)}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row");
+
+    public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        string field = context.Field(layer);
+        context.Writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {Int(layer.Units)}] table for every step t.");
+        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(tokens, {context.Weights(layer, "Embeddings")}, {Int(layer.Units)}, {field}Output);");
+        return $"{field}Output";
+    }
+
+    public override string WriteStep(EmitContext context, LayerModel layer, string input)
+    {
+        string local = context.Field(layer).TrimStart('_');
+        string units = Int(layer.Units);
+        context.Writer.WriteLine($"// {layer.Name}: the token's row of the table.");
+        context.Writer.WriteLine($"{ReadOnlySpan}<{context.T}> {local} = p.Slice(Layout.{layer.Identifier}Embeddings + token * {units}, {units});");
+        return local;
+    }
+
+    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        string field = context.Field(layer);
+        string units = Int(layer.Units);
+        context.Writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {units}] table for every step of every sequence.");
+        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(tokens, {context.Weights(layer, "Embeddings")}, {units}, {field}Output);");
+        return $"{field}Output";
+    }
+
+    public override void WriteBackwardBatch(EmitContext context, LayerModel layer, BackwardPass pass)
+    {
+        string units = Int(layer.Units);
+        context.Writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
+        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Backward<{context.T}>(tokens, {SliceOf(pass.Gradient, "0", $"sequences * steps * {units}")}, {units}, {context.Weights(layer, "Embeddings", "g")});");
+    }
+}

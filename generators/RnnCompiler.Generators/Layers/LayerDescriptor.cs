@@ -1,0 +1,91 @@
+using RnnCompiler.Generators.Emit;
+using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.Validation;
+using RnnCompiler.Generators.WeightFiles;
+
+namespace RnnCompiler.Generators.Layers;
+
+/// <summary>
+/// Everything the generator knows about one kind of layer, in one place: its attribute, its Keras names, how a
+/// declaration of it is checked and resolved, the buffers it needs, and the code it emits in each pass. The pipeline
+/// (parser, validator, buffer plan, emitters) walks the layers and asks their descriptors; it never switches on the kind.
+/// Keras's tensor layout of the kind lives in <see cref="KerasTensorLayout"/>, which the runtime compiles too.
+/// </summary>
+/// <remarks>Adding a kind: <c>docs/architecture.md</c> lists the steps.</remarks>
+internal abstract class LayerDescriptor
+{
+    /// <summary>The kind, as the runtime's weight descriptors and files name it.</summary>
+    public abstract LayerKind Kind { get; }
+
+    /// <summary>The attribute's name without <c>Attribute</c>: <c>Lstm</c> for <c>[Lstm(128)]</c>.</summary>
+    public abstract string AttributeName { get; }
+
+    /// <summary>How messages name a layer of the kind: <c>[Lstm]</c>.</summary>
+    public string Label => "[" + AttributeName + "]";
+
+    /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
+    public abstract string KerasClass { get; }
+
+    /// <summary>Whether the kind runs over time with a state that Step carries.</summary>
+    public virtual bool IsRecurrent => false;
+
+    /// <summary>Whether the kind reads the model's input, so it can only be the first layer.</summary>
+    public virtual bool IsModelInput => false;
+
+    /// <summary>Whether a model that starts with the kind takes token ids rather than float features.</summary>
+    public virtual bool TakesTokens => false;
+
+    /// <summary>The activation a declaration that sets none gets.</summary>
+    public virtual ActivationKind DefaultActivation => ActivationKind.Linear;
+
+    /// <summary>
+    /// Checks one declared layer against what flows into it and, when it is sound, adds its <see cref="LayerModel"/>
+    /// and tensors to the context and advances the flow; otherwise reports problems on it.
+    /// </summary>
+    public abstract void Resolve(ResolveContext context, LayerDeclaration layer, int index);
+
+    /// <summary>Adds the buffers Predict and Step use (declaration order is the order added).</summary>
+    public virtual void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast)
+    {
+    }
+
+    /// <summary>Adds the buffers the training passes use beyond <see cref="AddBuffers"/> and the output gradients.</summary>
+    public virtual void AddTrainingBuffers(BufferSink buffers, LayerModel layer, bool isLast)
+    {
+    }
+
+    /// <summary>
+    /// Whether Predict and Step read the layer's kernels from a copy packed in panels when they are large enough
+    /// (<see cref="PanelWeights"/>): the kernels' columns are <c>Gates × Units</c> wide and each product reads them whole.
+    /// </summary>
+    public virtual bool PacksKernels(LayerModel layer) => false;
+
+    /// <summary>The gate order of the kernels' column blocks (<c>i, f, c, o</c>), or null for a kind with one block.</summary>
+    public virtual string? GateOrder => null;
+
+    /// <summary>Writes the layer in Predict's forward pass over one sequence; returns the expression of its output.</summary>
+    /// <param name="context">The emitter's context.</param>
+    /// <param name="layer">The layer.</param>
+    /// <param name="input">The expression of its input.</param>
+    /// <param name="sequence">Whether the input has a row per step (else one row).</param>
+    public abstract string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence);
+
+    /// <summary>Writes the layer in one streaming step (input one row); returns the expression of its output.</summary>
+    public abstract string WriteStep(EmitContext context, LayerModel layer, string input);
+
+    /// <summary>Writes the layer in the training forward pass over a batch in lock step; returns the expression of its output.</summary>
+    public abstract string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence);
+
+    /// <summary>Writes the layer in the training backward pass over the batch.</summary>
+    public abstract void WriteBackwardBatch(EmitContext context, LayerModel layer, BackwardPass pass);
+
+    /// <summary>The expression of the layer's output in the batch, as <see cref="WriteForwardBatch"/> leaves it (the next layer's input).</summary>
+    public virtual string BatchOutput(EmitContext context, LayerModel layer) => context.Field(layer) + "Output";
+}
+
+/// <summary>What the backward pass hands a layer.</summary>
+/// <param name="Previous">The layer before it, or null for the first.</param>
+/// <param name="Input">The expression of the layer's forward input in the batch.</param>
+/// <param name="Gradient">The buffer of dLoss/d(its outputs).</param>
+/// <param name="InputGradient">The span that receives dLoss/d(its inputs), or <c>default</c> for the first layer.</param>
+internal sealed record BackwardPass(LayerModel? Previous, string Input, string Gradient, string InputGradient);

@@ -1,0 +1,377 @@
+using System.Collections.Generic;
+using System.Globalization;
+using RnnCompiler.Generators.Emit;
+using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.Validation;
+using static RnnCompiler.Generators.Emit.CSharp;
+
+namespace RnnCompiler.Generators.Layers;
+
+/// <summary>
+/// What SimpleRNN, LSTM and GRU share: the checks (a sequence in, units, bidirectional and merge), the per-step
+/// buffers and carried states, and the shape of every pass (each direction over the steps, then the merge or the last
+/// step). A kind supplies its runtime class, Keras name, formula, per-step buffers and the arguments its calls add.
+/// </summary>
+internal abstract class RecurrentLayer : LayerDescriptor
+{
+    public override bool IsRecurrent => true;
+
+    public override bool PacksKernels(LayerModel layer) => true;
+
+    /// <summary>The runtime class whose Forward, Step, ForwardBatch and BackwardBatch run the kind: <c>LstmLayer</c>.</summary>
+    public abstract string RuntimeClass { get; }
+
+    /// <summary>Keras's default name of the kind: <c>lstm</c>, <c>simple_rnn</c>.</summary>
+    public abstract string KerasName { get; }
+
+    /// <summary>Whether the kind carries a cell state besides the hidden state (LSTM).</summary>
+    public virtual bool HasCell => false;
+
+    /// <summary>The recurrence, for the comments of the emitted calls.</summary>
+    public abstract string Formula(LayerModel layer);
+
+    /// <summary>The buffers each direction keeps per step before its hidden state, as backpropagation reads them: suffix, width, what.</summary>
+    protected abstract IEnumerable<(string Suffix, int Width, string What)> StepBuffers(LayerModel layer);
+
+    /// <summary>The elements of a per-sequence scratch row (<c>{field}Scratch</c>), or 0 when the kind needs none.</summary>
+    protected virtual int ScratchWidth(LayerModel layer) => 0;
+
+    /// <summary>The activation the layer applies, from the declaration.</summary>
+    protected virtual ActivationKind Activation(LayerDeclaration layer) => ActivationKind.Tanh;
+
+    /// <summary>Whether the kind uses the declaration's <c>ResetAfter</c>.</summary>
+    protected virtual bool ResetAfter(LayerDeclaration layer) => false;
+
+    /// <summary>A problem with the declaration's activation, or null.</summary>
+    protected virtual string? ActivationProblem(LayerDeclaration layer) => null;
+
+    /// <summary>The arguments every call of the kind passes after the bias: <c>, resetAfter: true</c>, or nothing.</summary>
+    protected abstract string Options(LayerModel layer);
+
+    /// <summary>The arguments of a forward call after <c>initialHidden</c>: its buffers, and the initial cell where it has one.</summary>
+    protected abstract string ForwardArguments(string buffer, string field, string initialCell);
+
+    /// <summary>The arguments of a BackwardBatch call after <c>initialHidden</c>, before the gradients.</summary>
+    protected abstract string BackwardArguments(string buffer, string initialCell);
+
+    /// <summary>The arguments of a Step call after the options: the carried state fields and step buffers.</summary>
+    protected abstract string StepArguments(string field);
+
+    public override void Resolve(ResolveContext context, LayerDeclaration layer, int index)
+    {
+        if (!context.CheckSize(index, Label, layer.First, NetworkValidator.MaxUnits, "units") || context.Width == 0)
+        {
+            return;
+        }
+
+        if (!context.IsSequence)
+        {
+            context.Problem(ProblemIds.NeedsSequence, index, $"{Label} needs a sequence, but the layer before it returns one vector per sequence; set ReturnSequences = true on the layer before it.");
+            return;
+        }
+
+        if (layer.MergeModeSet && !layer.Bidirectional)
+        {
+            context.Problem(ProblemIds.MergeModeWithoutBidirectional, index, $"{Label}: MergeMode only applies to a bidirectional layer; set Bidirectional = true, or remove MergeMode.");
+        }
+
+        if (ActivationProblem(layer) is { } problem)
+        {
+            context.Problem(ProblemIds.UnsupportedActivation, index, problem);
+            return;
+        }
+
+        string inner = context.NextName(KerasName);
+        string name = layer.Bidirectional ? context.NextName("bidirectional") : inner;
+        int units = layer.First;
+        int output = layer.Bidirectional && layer.MergeMode == MergeKind.Concat ? 2 * units : units;
+        var model = new LayerModel(Kind, name, inner, NetworkValidator.Identifier(name), context.Width, units, output,
+            true, layer.ReturnSequences, Activation(layer), layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0);
+        if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
+        {
+            context.Problem(ProblemIds.ModelTooLarge, index, $"{Label}: SequenceLength × gates × units is over {NetworkValidator.MaxElements.ToString("N0", CultureInfo.InvariantCulture)} values; make the layer or the sequence smaller.");
+            return;
+        }
+
+        context.Layers.Add(context.AddTensors(model, index));
+        context.Width = output;
+        context.IsSequence = layer.ReturnSequences;
+    }
+
+    public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast)
+    {
+        string field = BufferPlan.Stem(layer);
+        foreach (string direction in layer.Directions)
+        {
+            string buffer = field + direction;
+            string who = layer.Name + Who(direction);
+            foreach ((string suffix, int width, string what) in StepBuffers(layer))
+            {
+                buffers.PerStep(BufferKind.Working, buffer + suffix, width, $"{who}: {what}");
+            }
+
+            buffers.PerStep(BufferKind.Working, $"{buffer}Hidden", layer.Units, $"{who}: the hidden state of each step");
+        }
+
+        if (ScratchWidth(layer) > 0)
+        {
+            buffers.PerSequence(BufferKind.Working, $"{field}Scratch", ScratchWidth(layer), $"{layer.Name}: the recurrent product of one step");
+        }
+
+        if (layer.Bidirectional && !isLast)
+        {
+            if (layer.OutputIsSequence)
+            {
+                buffers.PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
+            }
+            else
+            {
+                buffers.PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
+            }
+        }
+
+        if (buffers.Model.CanStream)
+        {
+            buffers.Fixed(BufferKind.Streaming, $"{field}State", layer.Units, $"{layer.Name}: the hidden state that Step carries from call to call.");
+            if (HasCell)
+            {
+                buffers.Fixed(BufferKind.Streaming, $"{field}CellState", layer.Units, $"{layer.Name}: the cell state that Step carries from call to call.");
+            }
+        }
+    }
+
+    public override void AddTrainingBuffers(BufferSink buffers, LayerModel layer, bool isLast)
+    {
+        string field = BufferPlan.Stem(layer);
+        long sequence = buffers.Model.SequenceLength;
+        if (!layer.OutputIsSequence && !isLast && !layer.Bidirectional)
+        {
+            buffers.TrainingPerSequence($"{field}Last", Int(layer.Units), layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input, one row per sequence.");
+        }
+
+        foreach (string direction in layer.Directions)
+        {
+            buffers.TrainingPerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{Who(direction)}: dLoss/dh from the layers above, per step.");
+        }
+
+        buffers.TrainingPerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
+        if (buffers.Model.Training!.Stateful)
+        {
+            long rows = (long)buffers.Model.Training.BatchSize * layer.Units;
+            string size = $"BatchSize * {Int(layer.Units)}";
+            buffers.Training($"{field}TrainHidden", size, rows, $"{layer.Name}: each batch row's carried hidden state.");
+            buffers.Training($"{field}TrainHiddenNext", size, rows, $"{layer.Name}: each batch row's hidden state after this batch, kept only if the batch is finite.");
+            if (HasCell)
+            {
+                buffers.Training($"{field}TrainCell", size, rows, $"{layer.Name}: each batch row's carried cell state.");
+                buffers.Training($"{field}TrainCellNext", size, rows, $"{layer.Name}: each batch row's cell state after this batch.");
+            }
+        }
+    }
+
+    public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        SourceWriter writer = context.Writer;
+        string field = context.Field(layer);
+        bool isLast = layer == context.Model.Last;
+        string units = Int(layer.Units);
+        foreach (string direction in layer.Directions)
+        {
+            bool reverse = direction == "Backward";
+            string buffer = field + direction;
+            string head = $"({input}, steps, {Int(layer.InputWidth)}, {units}, {context.ReadSpan(layer, direction + "Kernel", WeightUse.Predict)}, "
+                + $"{context.ReadSpan(layer, direction + "RecurrentKernel", WeightUse.Predict)}, {context.Weights(layer, direction + "Bias")}";
+            string layout = context.LayoutArgument(layer, direction + "RecurrentKernel", WeightUse.Predict, "recurrentLayout");
+            writer.WriteLine($"// {layer.Name}{Who(direction)}, steps {(reverse ? "last to first" : "first to last")}: {Formula(layer)}.");
+            writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Forward")}{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: default{ForwardArguments(buffer, field, "default")}{layout});");
+        }
+
+        string hidden = field + layer.Directions[0] + "Hidden";
+        if (!layer.Bidirectional)
+        {
+            string result = layer.OutputIsSequence ? SliceOf(hidden, "0", $"steps * {units}") : SliceOf(hidden, $"(steps - 1) * {units}", units);
+            if (isLast)
+            {
+                writer.WriteLine($"{result}.CopyTo(outputs);");
+                return "outputs";
+            }
+
+            return layer.OutputIsSequence ? hidden : result;
+        }
+
+        string merged = isLast ? "outputs" : $"{field}Output";
+        string backward = field + "BackwardHidden";
+        writer.WriteLine(layer.OutputIsSequence
+            ? $"// {layer.Name}: merge both directions at every step ({layer.MergeMode})."
+            : $"// {layer.Name}: merge the forward state after the last step with the backward state after the first ({layer.MergeMode}).");
+        writer.WriteLine(layer.OutputIsSequence
+            ? $"{RuntimeLayers}BidirectionalMerge.Merge<{context.T}>(global::RnnCompiler.MergeMode.{layer.MergeMode}, {hidden}, {backward}, steps, {units}, {merged});"
+            : $"{RuntimeLayers}BidirectionalMerge.Merge<{context.T}>(global::RnnCompiler.MergeMode.{layer.MergeMode}, {SliceOf(hidden, $"(steps - 1) * {units}", units)}, {SliceOf(backward, "0", units)}, 1, {units}, {merged});");
+        return merged;
+    }
+
+    public override string WriteStep(EmitContext context, LayerModel layer, string input)
+    {
+        string field = context.Field(layer);
+        string head = $"({input}, {Int(layer.InputWidth)}, {Int(layer.Units)}, {context.ReadSpan(layer, "Kernel", WeightUse.Step)}, "
+            + $"{context.ReadSpan(layer, "RecurrentKernel", WeightUse.Step)}, {context.Weights(layer, "Bias")}";
+        string layout = context.LayoutArgument(layer, "Kernel", WeightUse.Step, "kernelLayout") + context.LayoutArgument(layer, "RecurrentKernel", WeightUse.Step, "recurrentLayout");
+        context.Writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
+        context.Writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Step")}{head}{Options(layer)}{StepArguments(field)}{layout});");
+        string state = $"{field}State";
+        if (layer == context.Model.Last)
+        {
+            context.Writer.WriteLine($"{SliceOf(state, "0", Int(layer.Units))}.CopyTo(output);");
+        }
+
+        return state;
+    }
+
+    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        SourceWriter writer = context.Writer;
+        string field = context.Field(layer);
+        bool isLast = layer == context.Model.Last;
+        string t = context.T;
+        string units = Int(layer.Units);
+        foreach (string direction in layer.Directions)
+        {
+            bool reverse = direction == "Backward";
+            string buffer = field + direction;
+            string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
+            writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
+            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))});");
+        }
+
+        string hidden = field + layer.Directions[0] + "Hidden";
+        if (!layer.Bidirectional)
+        {
+            if (layer.OutputIsSequence)
+            {
+                if (isLast)
+                {
+                    writer.WriteLine($"{SliceOf(hidden, "0", $"sequences * steps * {units}")}.CopyTo(_trainOutputs);");
+                    return "_trainOutputs";
+                }
+
+                return hidden;
+            }
+
+            string last = isLast ? "_trainOutputs" : $"{field}Last";
+            writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{SliceOf(hidden, $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf(last, $"b * {units}", units)});");
+            }
+
+            return last;
+        }
+
+        string merged = isLast ? "_trainOutputs" : $"{field}Output";
+        string backward = field + "BackwardHidden";
+        string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
+        if (layer.OutputIsSequence)
+        {
+            writer.WriteLine($"// {layer.Name}: merge both directions at every step of every sequence ({layer.MergeMode}).");
+            writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {hidden}, {backward}, sequences * steps, {units}, {merged});");
+            return merged;
+        }
+
+        string width = Int(layer.OutputWidth);
+        writer.WriteLine($"// {layer.Name}: merge each sequence's forward state after its last step with its backward state after its first ({layer.MergeMode}).");
+        using (writer.Block("for (int b = 0; b < sequences; b++)"))
+        {
+            writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {Row(hidden, "b * steps + steps - 1", units)}, {Row(backward, "b * steps", units)}, 1, {units}, {Row(merged, "b", width)});");
+        }
+
+        return merged;
+    }
+
+    public override string BatchOutput(EmitContext context, LayerModel layer)
+    {
+        string field = context.Field(layer);
+        return layer.Bidirectional ? $"{field}Output" : layer.OutputIsSequence ? $"{field}Hidden" : $"{field}Last";
+    }
+
+    public override void WriteBackwardBatch(EmitContext context, LayerModel layer, BackwardPass pass)
+    {
+        SourceWriter writer = context.Writer;
+        string t = context.T;
+        string field = context.Field(layer);
+        string units = Int(layer.Units);
+        string gradient = pass.Gradient;
+        string forwardGradients = field + layer.Directions[0] + "HiddenGradients";
+        if (!layer.Bidirectional)
+        {
+            if (layer.OutputIsSequence)
+            {
+                writer.WriteLine($"// {layer.Name}: dLoss/dh[t] at every step of every sequence.");
+                writer.WriteLine($"{SliceOf(gradient, "0", $"sequences * steps * {units}")}.CopyTo({forwardGradients});");
+            }
+            else
+            {
+                writer.WriteLine($"// {layer.Name}: only each sequence's last h was used.");
+                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine($"{SliceOf(gradient, $"b * {units}", units)}.CopyTo({Row(forwardGradients, "b * steps + steps - 1", units)});");
+                }
+
+                writer.WriteLine();
+            }
+        }
+        else
+        {
+            string forwardHidden = field + "ForwardHidden";
+            string backwardHidden = field + "BackwardHidden";
+            string backwardGradients = field + "BackwardHiddenGradients";
+            string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
+            string width = Int(layer.OutputWidth);
+            if (layer.OutputIsSequence)
+            {
+                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence.");
+                writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, "0", $"sequences * steps * {width}")}, {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
+            }
+            else
+            {
+                writer.WriteLine($"// {layer.Name}: each sequence's forward last step and backward first step were merged ({layer.MergeMode}).");
+                writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
+                writer.WriteLine($"{SliceOf(backwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {Row(gradient, "b", width)}, "
+                        + $"{Row(forwardHidden, "b * steps + steps - 1", units)}, {Row(backwardHidden, "b * steps", units)}, 1, {units}, "
+                        + $"{Row(forwardGradients, "b * steps + steps - 1", units)}, {Row(backwardGradients, "b * steps", units)});");
+                }
+
+                writer.WriteLine();
+            }
+        }
+
+        if (pass.Previous is not null)
+        {
+            writer.WriteLine($"// {layer.Name}: dLoss/d(its inputs) starts from zero; {(layer.Bidirectional ? "both directions add to it" : "the pass adds to it")}.");
+            writer.WriteLine($"{pass.InputGradient}.Clear();");
+        }
+
+        foreach (string direction in layer.Directions)
+        {
+            bool reverse = direction == "Backward";
+            string buffer = field + direction;
+            string head = $"<{t}>({pass.Input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
+            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {pass.InputGradient}, "
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch);";
+            writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
+            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
+        }
+    }
+
+    /// <summary>The direction in a comment: nothing, or <c> forward</c> / <c> backward</c>.</summary>
+    private static string Who(string direction) => direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant();
+
+    /// <summary>A layer's initial states in a training pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
+    private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
+        context.Model.Training!.Stateful
+            ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
+            : "default";
+}
