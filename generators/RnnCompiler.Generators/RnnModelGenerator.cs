@@ -1,5 +1,6 @@
 using System;
 using Microsoft.CodeAnalysis;
+using RnnCompiler.Generators.Diagnostics;
 using RnnCompiler.Generators.Emit;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.Parsing;
@@ -10,47 +11,73 @@ namespace RnnCompiler.Generators;
 
 /// <summary>
 /// Implements every <c>[RnnModel]</c> partial class: parse (symbols → <see cref="ModelDeclaration"/>), validate
-/// (→ <see cref="NetworkModel"/>, shared with the analyzers), emit (→ C#). It reports no diagnostics: a declaration
-/// with problems gets no code, and the analyzer says why.
+/// (→ <see cref="NetworkModel"/>, shared with the analyzers), emit (→ C#). A declaration with problems gets its members'
+/// signatures with throwing bodies (<see cref="FallbackEmitter"/>), and the analyzer says what is wrong. It never throws:
+/// an exception in any stage becomes error RNN0027, which names the model and the exception.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class RnnModelGenerator : IIncrementalGenerator
 {
     private static readonly string s_version = typeof(RnnModelGenerator).Assembly.GetName().Version?.ToString() ?? "1.0.0.0";
 
-    /// <summary>A network to emit, with its compile-time weights when it names a weights file.</summary>
-    internal sealed record ModelOutput(NetworkModel Network, EquatableArray<double>? Weights)
+    private readonly Func<NetworkModel, string, EquatableArray<double>?, string> _emit;
+
+    /// <summary>The generator as a build runs it.</summary>
+    public RnnModelGenerator()
+        : this(ModelEmitter.Emit)
     {
-        /// <summary>The output, or null when the named weights file is missing or does not fit (the analyzer says why).</summary>
-        public static ModelOutput? Create(NetworkModel network, System.Collections.Immutable.ImmutableArray<WeightFile> files)
+    }
+
+    /// <summary>A generator that writes a valid model's code with <paramref name="emit"/> (tests give one that throws).</summary>
+    internal RnnModelGenerator(Func<NetworkModel, string, EquatableArray<double>?, string> emit) => _emit = emit;
+
+    /// <summary>
+    /// One model after validation: a valid network, or the declaration of an invalid one (for its fallback members), and
+    /// the exception a stage failed with, if one did.
+    /// </summary>
+    internal sealed record ModelResult(NetworkModel? Network, ModelDeclaration? Invalid, GeneratorFailure? Failure);
+
+    /// <summary>A model to write, with its compile-time weights when it names a weights file.</summary>
+    internal sealed record ModelOutput(ModelResult Result, EquatableArray<double>? Weights)
+    {
+        /// <summary>The output; a network whose named weights file is missing or does not fit gets no code (the analyzer says why).</summary>
+        public static ModelOutput? Create(ModelResult result, System.Collections.Immutable.ImmutableArray<WeightFile> files)
         {
-            if (network.WeightsFile is null)
+            if (result.Network is not { WeightsFile: not null } network)
             {
-                return new ModelOutput(network, null);
+                return new ModelOutput(result, null);
             }
 
             try
             {
                 (EquatableArray<double> values, ValidationProblem? problem) = CompiledWeightsBuilder.Build(network, files);
-                return problem is null ? new ModelOutput(network, values) : null;
+                return problem is null ? new ModelOutput(result, values) : null;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                return null;
+                return new ModelOutput(new ModelResult(null, null, GeneratorFailure.From(network.TypeName, "reading its weights file", exception)), null);
             }
         }
     }
 
-    /// <summary>The validated network, or null when the declaration has problems (or validation fails on malformed input).</summary>
-    private static NetworkModel? ValidateOrSkip(ModelDeclaration declaration)
+    /// <summary>The declaration validated: its network, or itself when it has problems and can hold fallback members.</summary>
+    private static ModelResult? Validate(ModelDeclaration declaration)
     {
+        if (declaration.Failure is not null)
+        {
+            return new ModelResult(null, null, declaration.Failure);
+        }
+
         try
         {
-            return NetworkValidator.Validate(declaration).Network;
+            NetworkModel? network = NetworkValidator.Validate(declaration).Network;
+            return network is not null ? new ModelResult(network, null, null)
+                : declaration.CanHoldMembers ? new ModelResult(null, declaration, null)
+                : null;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            return null;
+            return new ModelResult(null, null, GeneratorFailure.From(declaration.TypeName, "validating its declaration", exception));
         }
     }
 
@@ -66,23 +93,28 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
                     try
                     {
                         // [RnnModel] twice (on two parts of a partial class) is compiler error CS0579: generate nothing.
+                        // Only the part that carries the attribute acts: a second part of the class can be reported with
+                        // the same attribute when its own [RnnModel] does not bind, and one model gets one file.
                         return attributeContext.TargetSymbol is INamedTypeSymbol type && attributeContext.Attributes.Length == 1
+                            && attributeContext.Attributes[0].ApplicationSyntaxReference is { } application
+                            && application.SyntaxTree == attributeContext.TargetNode.SyntaxTree
+                            && attributeContext.TargetNode.Span.Contains(application.Span)
                             && DeclarationParser.CountModelAttributes(type) == 1
                             ? DeclarationParser.Parse(type, attributeContext.Attributes[0], cancellationToken)
                             : null;
                     }
                     catch (Exception exception) when (exception is not OperationCanceledException)
                     {
-                        // Malformed code: skip the model rather than fail the build; the analyzer reports what it can.
-                        return null;
+                        string name = attributeContext.TargetSymbol.Name;
+                        return ModelDeclaration.Failed(name, GeneratorFailure.From(name, "reading its declaration", exception));
                     }
                 })
             .WithTrackingName(TrackingNames.Declarations);
 
-        IncrementalValuesProvider<NetworkModel> models = declarations
-            .Select(static (declaration, _) => declaration is null ? null : ValidateOrSkip(declaration))
-            .Where(static network => network is not null)
-            .Select(static (network, _) => network!)
+        IncrementalValuesProvider<ModelResult> models = declarations
+            .Select(static (declaration, _) => declaration is null ? null : Validate(declaration))
+            .Where(static result => result is not null)
+            .Select(static (result, _) => result!)
             .WithTrackingName(TrackingNames.Models);
 
         IncrementalValuesProvider<WeightFile> weightFiles = context.AdditionalTextsProvider
@@ -98,20 +130,31 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .Select(static (output, _) => output!)
             .WithTrackingName(TrackingNames.Outputs);
 
-        context.RegisterSourceOutput(outputs, static (productionContext, output) =>
+        context.RegisterSourceOutput(outputs, (productionContext, output) =>
         {
-            string source;
+            ModelResult result = output.Result;
             try
             {
-                source = ModelEmitter.Emit(output.Network, s_version, output.Weights);
+                if (result.Network is { } network)
+                {
+                    productionContext.AddSource(network.HintName, _emit(network, s_version, output.Weights));
+                }
+                else if (result.Invalid is { } declaration)
+                {
+                    productionContext.AddSource(NetworkValidator.HintName(declaration), FallbackEmitter.Emit(declaration, s_version));
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                // A generator must never throw; a model the emitter cannot write gets no code.
-                return;
+                string name = result.Network?.TypeName ?? result.Invalid?.TypeName ?? string.Empty;
+                result = result with { Failure = GeneratorFailure.From(name, "writing its code", exception) };
             }
 
-            productionContext.AddSource(output.Network.HintName, source);
+            if (result.Failure is { } failure)
+            {
+                productionContext.ReportDiagnostic(Diagnostic.Create(
+                    DiagnosticDescriptors.GeneratorFailure, Location.None, failure.Model, failure.Stage, failure.ExceptionType, failure.Message));
+            }
         });
     }
 }

@@ -21,8 +21,11 @@ namespace RnnCompiler.Analyzers.Tests;
 
 /// <summary>
 /// Feeds generator and analyzer 10,000 random and malformed declarations (fixed seed) and checks, for each: nothing
-/// throws, the generator reports nothing (no CS8785), the analyzer no AD0001; they agree on every model (a file is
-/// generated iff the analyzer reports no RNN error and reports RNN0100); and generated code has no errors.
+/// throws, the generator reports nothing (no CS8785, no RNN0027), the analyzer no AD0001; they agree on every model (a
+/// model's code is generated iff the analyzer reports no RNN error and reports RNN0100; otherwise at most the fallback
+/// members); and generated code has no errors. For every fourth case it also gives the first generated model a member
+/// named like one drawn from that model's generated code, and checks that the analyzer reports RNN0014 and the
+/// generated code still compiles.
 /// </summary>
 public class FuzzTests
 {
@@ -63,7 +66,7 @@ public class FuzzTests
             string source = new DeclarationFuzzer(new Random(Seed + index)).Next();
             try
             {
-                CaseResult result = Run(source);
+                CaseResult result = Run(source, index);
                 if (result.KnownIssue && !KnownGeneratorIssues)
                 {
                     Interlocked.Increment(ref leftOut);
@@ -114,7 +117,62 @@ public class FuzzTests
 
     private sealed record CaseResult(int Valid, int Invalid, bool SyntaxBroken, List<string> Problems, bool KnownIssue);
 
-    private static CaseResult Run(string source)
+    private static CaseResult Run(string source, int index)
+    {
+        CaseResult result = Run(source, out Compilation output, out Dictionary<string, INamedTypeSymbol> emitted);
+        if (index % 4 != 0 || emitted.Count == 0 || result.Problems.Count > 0 || result.SyntaxBroken)
+        {
+            return result;
+        }
+
+        // A member named like one the generator declares in this model's code must be refused (RNN0014), whatever the name.
+        (string hintName, INamedTypeSymbol model) = emitted.OrderBy(pair => pair.Key, StringComparer.Ordinal).First();
+        SyntaxTree generatedTree = output.SyntaxTrees.First(tree => Path.GetFileName(tree.FilePath) == hintName);
+        string[] names = generatedTree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>()
+            .Last(declaration => declaration.Identifier.ValueText == model.Name).Members
+            .SelectMany(MemberNames).Distinct(StringComparer.Ordinal).OrderBy(name => name, StringComparer.Ordinal).ToArray();
+        string name = names[new Random(Seed + index).Next(names.Length)];
+        if (name == model.Name || model.DeclaringSyntaxReferences.Length != 1
+            || model.DeclaringSyntaxReferences[0].GetSyntax() is not ClassDeclarationSyntax declared
+            || (declared.CloseBraceToken.IsKind(SyntaxKind.CloseBraceToken) ? declared.CloseBraceToken.IsMissing : !declared.SemicolonToken.IsKind(SyntaxKind.SemicolonToken) || declared.SemicolonToken.IsMissing))
+        {
+            return result;
+        }
+
+        // Insert the member into the class's own declaration: before its closing brace, or in place of `;`.
+        string member = $" private int {name}; ";
+        string colliding = !declared.CloseBraceToken.IsKind(SyntaxKind.CloseBraceToken)
+            ? source.Substring(0, declared.SemicolonToken.SpanStart) + "{" + member + "}" + source.Substring(declared.SemicolonToken.Span.End)
+            : source.Insert(declared.CloseBraceToken.SpanStart, member);
+        CaseResult second = Run(colliding, out _, out Dictionary<string, INamedTypeSymbol> stillEmitted, out ImmutableArray<Diagnostic> analyzer);
+        var problems = new List<string>(second.Problems.Select(problem => $"with member '{name}': {problem}"));
+        if (!analyzer.Any(diagnostic => diagnostic.Id == "RNN0014" && diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains($"'{name}'", StringComparison.Ordinal)))
+        {
+            problems.Add($"a member named '{name}' (declared by the generated code of {model.ToDisplayString()}) got no RNN0014; analyzer reported [{string.Join(", ", analyzer.Select(diagnostic => diagnostic.Id))}]");
+        }
+
+        if (stillEmitted.ContainsKey(hintName))
+        {
+            problems.Add($"a member named '{name}' did not stop the generator from writing {model.ToDisplayString()}");
+        }
+
+        return result with { Problems = problems };
+    }
+
+    /// <summary>The names a generated member takes in its class (explicit interface implementations take none).</summary>
+    private static IEnumerable<string> MemberNames(MemberDeclarationSyntax member) => member switch
+    {
+        BaseFieldDeclarationSyntax field => field.Declaration.Variables.Select(variable => variable.Identifier.ValueText),
+        PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } property => new[] { property.Identifier.ValueText },
+        MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method => new[] { method.Identifier.ValueText },
+        BaseTypeDeclarationSyntax type => new[] { type.Identifier.ValueText },
+        _ => Array.Empty<string>(),
+    };
+
+    private static CaseResult Run(string source, out Compilation output, out Dictionary<string, INamedTypeSymbol> emitted) =>
+        Run(source, out output, out emitted, out _);
+
+    private static CaseResult Run(string source, out Compilation output, out Dictionary<string, INamedTypeSymbol> emitted, out ImmutableArray<Diagnostic> all)
     {
         var problems = new List<string>();
         long start = Stopwatch.GetTimestamp();
@@ -124,12 +182,17 @@ public class FuzzTests
 
         // The generator, as a build runs it.
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RnnModelGenerator().AsSourceGenerator() }, parseOptions: s_parseOptions);
-        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out output, out ImmutableArray<Diagnostic> generatorDiagnostics);
         GeneratorDriverRunResult run = driver.GetRunResult();
         problems.AddRange(generatorDiagnostics.Select(diagnostic => "generator diagnostic: " + diagnostic));
         problems.AddRange(run.Diagnostics.Select(diagnostic => "generator run diagnostic: " + diagnostic));
         problems.AddRange(run.Results.Where(result => result.Exception is not null).Select(result => "generator exception: " + result.Exception));
-        var generated = new HashSet<string>(run.Results.SelectMany(result => result.GeneratedSources).Select(generatedSource => generatedSource.HintName), StringComparer.Ordinal);
+        // A model's code, or the fallback members of a declaration with an RNN error (which say so in their summaries).
+        var sources = run.Results.SelectMany(result => result.GeneratedSources).ToList();
+        var generated = new HashSet<string>(sources.Select(generatedSource => generatedSource.HintName), StringComparer.Ordinal);
+        var fallbacks = new HashSet<string>(
+            sources.Where(generatedSource => generatedSource.SourceText.ToString().Contains("Not generated: the declaration has an RnnCompiler error", StringComparison.Ordinal)).Select(generatedSource => generatedSource.HintName),
+            StringComparer.Ordinal);
 
         Interlocked.Add(ref s_generatorTicks, Stopwatch.GetTimestamp() - start);
         start = Stopwatch.GetTimestamp();
@@ -154,7 +217,7 @@ public class FuzzTests
             onAnalyzerException: (exception, _, _) => analyzerExceptions.Enqueue(exception),
             concurrentAnalysis: false,
             logAnalyzerExecutionTime: false);
-        ImmutableArray<Diagnostic> all = compilation.WithAnalyzers(s_analyzers, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        all = compilation.WithAnalyzers(s_analyzers, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         problems.AddRange(analyzerExceptions.Select(exception => "analyzer exception: " + exception));
         problems.AddRange(all.Where(diagnostic => diagnostic.Id == "AD0001").Select(diagnostic => "AD0001: " + diagnostic));
 
@@ -171,6 +234,7 @@ public class FuzzTests
             .Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default)
             .ToList();
         var hintNames = new HashSet<string>(StringComparer.Ordinal);
+        emitted = new Dictionary<string, INamedTypeSymbol>(StringComparer.Ordinal);
         int validModels = 0;
         foreach (INamedTypeSymbol model in models)
         {
@@ -179,15 +243,21 @@ public class FuzzTests
             List<Diagnostic> mine = all.Where(diagnostic => diagnostic.Id.StartsWith("RNN", StringComparison.Ordinal) && IsOn(diagnostic, model, semanticModel)).ToList();
             bool analyzerAccepts = !mine.Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error)
                 && mine.Any(diagnostic => diagnostic.Id == DiagnosticDescriptors.ModelSizeId);
-            bool emitted = generated.Contains(hintName);
-            validModels += emitted ? 1 : 0;
-            if (analyzerAccepts != emitted)
+            bool written = generated.Contains(hintName) && !fallbacks.Contains(hintName);
+            validModels += written ? 1 : 0;
+            if (written)
             {
-                problems.Add($"disagreement on {model.ToDisplayString()}: generator {(emitted ? "emitted" : "skipped")} {hintName}; analyzer reported [{string.Join(", ", mine.Select(diagnostic => diagnostic.Id))}]");
+                emitted[hintName] = model;
+            }
+
+            if (analyzerAccepts != written)
+            {
+                problems.Add($"disagreement on {model.ToDisplayString()}: generator {(written ? "emitted" : fallbacks.Contains(hintName) ? "wrote the fallback of" : "skipped")} {hintName}; analyzer reported [{string.Join(", ", mine.Select(diagnostic => diagnostic.Id))}]");
             }
         }
 
-        problems.AddRange(generated.Where(hintName => !hintNames.Contains(hintName)).Select(hintName => $"generated {hintName} for no model of this source"));
+        // (A fallback may stand for a declaration whose [RnnModel] does not bind, which the generator still sees; it must compile.)
+        problems.AddRange(generated.Where(hintName => !hintNames.Contains(hintName) && !fallbacks.Contains(hintName)).Select(hintName => $"generated {hintName} for no model of this source"));
         bool knownIssue = models.Any(model => model.Name.Length == 0);
         return new CaseResult(validModels, models.Count - validModels, syntaxBroken, problems, knownIssue);
     }

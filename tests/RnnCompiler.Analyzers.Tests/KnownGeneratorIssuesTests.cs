@@ -38,6 +38,21 @@ public class KnownGeneratorIssuesTests
         """,
         expectOutput: false);
 
+    // Found by the fuzz test once invalid declarations got fallback members: the part whose [RnnModel] does not bind
+    // was given the other part's attribute, and both parts wrote the same file (CS8785).
+    [Fact]
+    public void RnnModel_on_two_parts_with_a_qualified_name() => AssertCleanGeneration(
+        """
+        namespace Fuzz;
+        [RnnCompiler.RnnModel(SequenceLength = 0x10)]
+        [Embedding((int)2.9, 1)]
+        [Lstm(0x10)]
+        internal partial class Forecaster;
+        [RnnModel(SequenceLength = 80)]
+        partial class Forecaster { }
+        """,
+        usingRnnCompiler: false); // one file, the fallback: without the using, the layers do not bind
+
     [Fact]
     public void Sequence_buffer_over_int_max() => AssertCleanGeneration(
         """
@@ -46,8 +61,7 @@ public class KnownGeneratorIssuesTests
         [Dense(65536)]
         [SimpleRnn(8)]
         public partial class Forecaster;
-        """,
-        expectOutput: false);
+        """); // too large: RNN0016, and the fallback members (which must compile)
 
     [Fact]
     public void Class_without_a_name() => AssertCleanGeneration(
@@ -60,13 +74,13 @@ public class KnownGeneratorIssuesTests
         """,
         expectOutput: false);
 
-    /// <summary>The generator runs without an exception or diagnostic, writes code (or, if not expected, none), and that code has no errors.</summary>
-    private static void AssertCleanGeneration(string source, bool expectOutput = true)
+    /// <summary>The generator runs without an exception or diagnostic (RNN0027 would be one), writes code (or, if not expected, none), and that code has no errors.</summary>
+    private static void AssertCleanGeneration(string source, bool expectOutput = true, bool usingRnnCompiler = true)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
         CSharpCompilation compilation = CSharpCompilation.Create(
             "Known",
-            new[] { CSharpSyntaxTree.ParseText("using RnnCompiler;\n" + source, parseOptions) },
+            new[] { CSharpSyntaxTree.ParseText((usingRnnCompiler ? "using RnnCompiler;\n" : string.Empty) + source, parseOptions) },
             Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(AnalyzerTest.Runtime),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new RnnModelGenerator().AsSourceGenerator() }, parseOptions: parseOptions)

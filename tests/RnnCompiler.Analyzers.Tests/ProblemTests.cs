@@ -164,6 +164,23 @@ public class ProblemTests
         """,
         AnalyzerTest.Diagnostic("RNN0014").WithMessage("'Forecaster' declares 'Predict', which RnnCompiler generates; rename your member."));
 
+    [Theory]
+    [InlineData("_gradients")] // the training gradients
+    [InlineData("_lstmGates")] // a layer's buffer
+    [InlineData("CommitTrainingState")] // a private training method
+    public Task RNN0014_member_named_like_a_generated_buffer_or_method(string member) => AnalyzerTest.VerifyAsync(
+        $$"""
+        [RnnModel(SequenceLength = 10)]
+        [Train(Loss = Loss.MeanSquaredError, Stateful = true)]
+        [Input(3)]
+        [Lstm(8)]
+        public partial class {|#0:Forecaster|}
+        {
+            private int {{member}};
+        }
+        """,
+        AnalyzerTest.Diagnostic("RNN0014").WithMessage($"'Forecaster' declares '{member}', which RnnCompiler generates; rename your member."));
+
     [Fact]
     public Task RNN0014_class_named_like_a_generated_member() => AnalyzerTest.VerifyAsync(
         """

@@ -71,7 +71,7 @@ public sealed class IncrementalityTests
         GeneratorRun second = GeneratorDriverHelper.Run(first.InputCompilation, driver);
 
         IncrementalGeneratorRunStep[] outputs = second.Result.Results[0].TrackedSteps[TrackingNames.Outputs].ToArray();
-        var reasons = outputs.SelectMany(step => step.Outputs).Select(o => (Model: ((RnnModelGenerator.ModelOutput)o.Value).Network.TypeName, o.Reason)).ToArray();
+        var reasons = outputs.SelectMany(step => step.Outputs).Select(o => (Model: ((RnnModelGenerator.ModelOutput)o.Value).Result.Network!.TypeName, o.Reason)).ToArray();
         Assert.Contains(reasons, r => r.Model == "Tiny" && r.Reason == IncrementalStepRunReason.Modified);
         Assert.Contains(reasons, r => r.Model == "Sentiment" && r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
         string tiny = second.Result.GeneratedTrees.Single(tree => tree.FilePath.EndsWith("Demo.Tiny.g.cs", StringComparison.Ordinal)).ToString();

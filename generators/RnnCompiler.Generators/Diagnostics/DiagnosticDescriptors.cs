@@ -71,6 +71,20 @@ internal static class DiagnosticDescriptors
         description: "The bytes the generated model holds, as its summary states them, against the budget set on [RnnModel].",
         helpLinkUri: HelpLinkBase + OverBudgetId + ".md");
 
+    /// <summary>The ID of the error the generator reports when it fails on a model.</summary>
+    public const string GeneratorFailureId = "RNN0027";
+
+    /// <summary>Reported by the generator when an exception stops it on one model: a bug in RnnCompiler, never in the user's code.</summary>
+    public static readonly DiagnosticDescriptor GeneratorFailure = new(
+        GeneratorFailureId,
+        title: "RnnCompiler failed on a model",
+        messageFormat: "RnnCompiler failed on '{0}' while {1}: {2}: {3}. This is a bug in RnnCompiler; please report it with the model's declaration at https://github.com/rnncompiler/rnncompiler/issues.",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator caught an exception instead of failing the build silently; the model has no generated code.",
+        helpLinkUri: HelpLinkBase + GeneratorFailureId + ".md");
+
     /// <summary>Reported on the class name of every valid model: its parameter count and weight size.</summary>
     public static readonly DiagnosticDescriptor ModelSize = new(
         ModelSizeId,
@@ -88,7 +102,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -144,7 +144,8 @@ internal static class BFloat16Emitter
         writer.WriteLine($"private static {CSharp.ReadOnlySpan}<ushort> CompiledBFloat16Weights => new ushort[]");
         writer.WriteLine("{");
         var line = new System.Text.StringBuilder();
-        foreach (PackedTensor packed in PackedWeights.For(context.Model))
+        // No values: the member is declared for its name only (ModelEmitter.DeclaredMemberNames).
+        foreach (PackedTensor packed in weights.Count == 0 ? new List<PackedTensor>() : PackedWeights.For(context.Model))
         {
             writer.WriteLine($"    // {packed.Tensor.Name} {packed.Tensor.Shape}");
             for (int i = 0; i < packed.Tensor.Length; i++)

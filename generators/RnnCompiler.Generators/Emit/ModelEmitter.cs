@@ -1,4 +1,7 @@
 using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnCompiler.Generators.Model;
 using static RnnCompiler.Generators.Emit.CSharp;
 
@@ -49,6 +52,10 @@ internal static class ModelEmitter
             {
                 InferenceEmitter.WriteStreaming(context);
             }
+            else
+            {
+                FallbackEmitter.WriteStreamingUnavailable(context);
+            }
 
             if (model.Training is not null)
             {
@@ -84,6 +91,43 @@ internal static class ModelEmitter
         }
 
         return writer.ToString();
+    }
+
+    /// <summary>
+    /// The names of the members the model's class declares in its generated part, read from the code
+    /// <see cref="Emit"/> writes for it (compiled weights declared without their data): a user member of one of these
+    /// names would collide. Explicit interface implementations are left out; they take no name in the class.
+    /// </summary>
+    public static HashSet<string> DeclaredMemberNames(NetworkModel model)
+    {
+        string source = Emit(model, "0.0.0.0", model.WeightsFile is null ? null : EquatableArray<double>.Empty);
+        ClassDeclarationSyntax generated = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantNodes()
+            .OfType<ClassDeclarationSyntax>()
+            .Last(candidate => candidate.Identifier.ValueText == model.TypeName);
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (MemberDeclarationSyntax member in generated.Members)
+        {
+            switch (member)
+            {
+                case BaseFieldDeclarationSyntax field:
+                    names.UnionWith(field.Declaration.Variables.Select(variable => variable.Identifier.ValueText));
+                    break;
+                case PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } property:
+                    names.Add(property.Identifier.ValueText);
+                    break;
+                case MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method:
+                    names.Add(method.Identifier.ValueText);
+                    break;
+                case BaseTypeDeclarationSyntax type:
+                    names.Add(type.Identifier.ValueText);
+                    break;
+                case EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } @event:
+                    names.Add(@event.Identifier.ValueText);
+                    break;
+            }
+        }
+
+        return names;
     }
 
     private static void WriteConstants(EmitContext context)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using RnnCompiler.Generators.Model;
 using static RnnCompiler.Generators.Emit.CSharp;
 
@@ -174,7 +175,8 @@ internal static class WeightsEmitter
         writer.WriteLine("{");
         var line = new System.Text.StringBuilder();
         int index = 0;
-        foreach (TensorModel tensor in context.Model.Tensors)
+        // No values: the member is declared for its name only (ModelEmitter.DeclaredMemberNames).
+        foreach (TensorModel tensor in weights.Count == 0 ? Enumerable.Empty<TensorModel>() : context.Model.Tensors)
         {
             writer.WriteLine($"    // {tensor.Name} {tensor.Shape}");
             for (int i = 0; i < tensor.Length; i++, index++)

@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Model;
@@ -99,4 +100,29 @@ internal sealed record ModelDeclaration(
     int Precision = 0,
     TrainingDeclaration? Training = null,
     string? WeightsFile = null,
-    int WeightPrecision = 0);
+    int WeightPrecision = 0,
+    GeneratorFailure? Failure = null)
+{
+    /// <summary>The stand-in for a declaration the parser failed on: it carries the failure to RNN0027.</summary>
+    public static ModelDeclaration Failed(string typeName, GeneratorFailure failure) => new(
+        null, typeName, EquatableArray<ContainingType>.Empty, false, false, false, 0,
+        EquatableArray<LayerDeclaration>.Empty, false, EquatableArray<string>.Empty, Failure: failure);
+
+    /// <summary>
+    /// Whether the class's shape lets the generator add members to it (partial, not static or generic, in partial
+    /// non-generic types): then a declaration with problems still gets its members' signatures (<c>FallbackEmitter</c>).
+    /// </summary>
+    public bool CanHoldMembers => TypeName.Length > 0 && IsPartial && !IsGeneric && !IsStatic
+        && ContainingTypes.All(type => type.IsPartial && !type.IsGeneric);
+}
+
+/// <summary>An exception the generator caught while it handled one model: what RNN0027 reports.</summary>
+/// <param name="Model">The model's class name.</param>
+/// <param name="Stage">What the generator was doing: reading the declaration, validating it, reading its weights, writing its code.</param>
+/// <param name="ExceptionType">The exception's type.</param>
+/// <param name="Message">The exception's message.</param>
+internal sealed record GeneratorFailure(string Model, string Stage, string ExceptionType, string Message)
+{
+    public static GeneratorFailure From(string model, string stage, System.Exception exception) =>
+        new(model, stage, exception.GetType().FullName ?? exception.GetType().Name, exception.Message);
+}

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using RnnCompiler.Generators.Emit;
 using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.WeightFiles;
@@ -21,20 +22,6 @@ internal static class NetworkValidator
 
     /// <summary>The largest buffer or parameter vector a model may hold, in elements (arrays stay far below .NET's limit).</summary>
     public const long MaxElements = 1L << 30;
-
-    /// <summary>Names the generator emits into the user's class; a user member of the same name collides.</summary>
-    public static readonly string[] GeneratedMemberNames =
-    {
-        "SequenceLength", "InputFeatures", "VocabularySize", "OutputUnits", "ParameterCount", "Summary", "Parameters",
-        "Predict", "Step", "ResetState", "InitializeWeights", "SaveWeights", "LoadWeights", "Layout", "s_layers", "s_info", "_parameters", "CreateInitialParameters", "RunForward",
-        "BatchSize", "Gradients", "TrainBatch", "ComputeGradients", "Evaluate", "SaveCheckpoint", "LoadCheckpoint",
-        "UpdateCount", "SkippedUpdates", "LastAccuracy", "RunBatch", "RunBackward", "s_optimizer", "s_training", "CompiledWeights",
-        "RefreshBFloat16Weights", "BFloat16Layout", "_bf16Weights", "_bf16Stale", "CompiledBFloat16Weights",
-        "RefreshPanels", "PanelLayout", "_panels", "_panelsStale",
-    };
-
-    /// <summary>Names the generator emits besides those when training runs on several threads (<c>Parallelism</c> &gt; 1).</summary>
-    public static readonly string[] WorkspaceMemberNames = { "Workspace", "EnsureWorkspaces", "_workspaces", "_workers", "_batchInputs", "_batchTargets" };
 
     /// <summary>The most threads a training batch runs on.</summary>
     public const int MaxParallelism = 64;
@@ -77,17 +64,6 @@ internal static class NetworkValidator
         if (declaration.LayersSplitAcrossParts)
         {
             problems.Add(new(ProblemIds.LayersSplitAcrossParts, ValidationProblem.OnClass, $"The layer attributes of '{name}' are spread over several partial declarations, so their order is undefined; put them all on one declaration."));
-        }
-
-        if (GeneratedMemberNames.Contains(name))
-        {
-            problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"A model class cannot be named '{name}': RnnCompiler generates a member of that name, and a member cannot share its class's name; rename the class."));
-        }
-
-        bool workspaces = declaration.Training is { Parallelism: > 1 };
-        foreach (string member in declaration.MemberNames.Where(member => GeneratedMemberNames.Contains(member) || (workspaces && WorkspaceMemberNames.Contains(member))))
-        {
-            problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"'{name}' declares '{member}', which RnnCompiler generates; rename your member."));
         }
 
         EquatableArray<LayerDeclaration> layers = declaration.Layers;
@@ -134,6 +110,12 @@ internal static class NetworkValidator
         if (declaration.Training is { } training)
         {
             ValidateTraining(training, network, problems);
+        }
+
+        // Last: the names come from emitting the model, which needs every other check passed.
+        if (problems.Count == 0 && network is not null)
+        {
+            CheckMemberNames(declaration, network, problems);
         }
 
         return (problems.Count == 0 ? network : null, problems);
@@ -302,6 +284,25 @@ internal static class NetworkValidator
         return network;
     }
 
+    /// <summary>
+    /// Reports the user's members named like one the model declares, which would collide in the generated file (CS0102).
+    /// The names come from the code the emitter writes for this very model, so they cannot fall behind it.
+    /// </summary>
+    private static void CheckMemberNames(ModelDeclaration declaration, NetworkModel network, List<ValidationProblem> problems)
+    {
+        string name = declaration.TypeName;
+        HashSet<string> generated = ModelEmitter.DeclaredMemberNames(network);
+        if (generated.Contains(name))
+        {
+            problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"A model class cannot be named '{name}': RnnCompiler generates a member of that name, and a member cannot share its class's name; rename the class."));
+        }
+
+        foreach (string member in declaration.MemberNames.Where(generated.Contains).Distinct())
+        {
+            problems.Add(new(ProblemIds.MemberCollision, ValidationProblem.OnClass, $"'{name}' declares '{member}', which RnnCompiler generates; rename your member."));
+        }
+    }
+
     /// <summary><c>lstm_1</c> → <c>Lstm1</c>.</summary>
     public static string Identifier(string name)
     {
@@ -322,7 +323,8 @@ internal static class NetworkValidator
         return builder.ToString();
     }
 
-    private static string HintName(ModelDeclaration declaration)
+    /// <summary>The generated file's name: namespace, containing types and class, dotted, then <c>.g.cs</c>.</summary>
+    public static string HintName(ModelDeclaration declaration)
     {
         var parts = new List<string>();
         if (declaration.Namespace is not null)

@@ -212,6 +212,16 @@ namespace Demo
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstm1Hidden.Span.Slice((steps - 1) * 4, 4), 1, 4, p.Slice(Layout.DenseKernel, 4), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Sigmoid, outputs);
         }
 
+        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Obsolete("'StackedLstm' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
+        public void ResetState() => throw new global::System.NotSupportedException("'StackedLstm' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+
+        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Obsolete("'StackedLstm' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw new global::System.NotSupportedException("'StackedLstm' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static class Layout
