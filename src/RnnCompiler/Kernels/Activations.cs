@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -21,7 +22,9 @@ namespace RnnCompiler.Kernels;
 /// <c>ActivationAccuracyTests</c>): σ within 2 ulp of the correctly rounded value wherever that is a normal float, and
 /// within 3e-39 absolute below (x &lt; −87.3); tanh within 2 ulp, or 1e-7 absolute where |tanh| &gt; 0.5. NaN gives NaN,
 /// σ(−∞) = 0, σ(+∞) = 1, tanh(±∞) = ±1. No lookup tables, no estimates: divisions are exact IEEE divisions.</para>
+/// <para>Called by the layers that generated code calls; not meant to be called directly.</para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class Activations
 {
     /// <summary>The logistic function <c>1 / (1 + e^-x)</c>.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -16,9 +17,11 @@ namespace RnnCompiler.Kernels;
 /// weights took 4.9 µs from a 64-byte boundary and 5.5 µs from 16 bytes past one, where half of the 32-byte loads
 /// straddle two cache lines. A plain array's elements start wherever the allocator put it (8 bytes past a boundary
 /// modulo 64 is common), and that changes from one process to the next.
+/// <para>Created and read by generated code; not meant to be used directly.</para>
 /// </remarks>
 /// <typeparam name="T">The element type: 1, 2, 4 or 8 bytes (an array's elements start on an 8-byte boundary, so
 /// only these sizes can reach a 64-byte one by skipping whole elements).</typeparam>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly struct AlignedBuffer<T>
     where T : unmanaged
 {

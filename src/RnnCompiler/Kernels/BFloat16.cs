@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -10,6 +11,8 @@ namespace RnnCompiler.Kernels;
 /// bfloat16 weights: the upper 16 bits of an IEEE single (sign, the same 8 exponent bits, 7 mantissa bits), so widening
 /// back to float is a 16-bit shift and every float range (subnormals, ±∞, NaN) survives.
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BFloat16
 {
     /// <summary>

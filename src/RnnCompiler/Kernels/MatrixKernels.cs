@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,6 +12,8 @@ namespace RnnCompiler.Kernels;
 /// The layout suits a broadcast-and-multiply-add form: each input element scales one weight row into the accumulators,
 /// so no horizontal sums are needed.
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class MatrixKernels
 {
     /// <summary>

@@ -1,10 +1,13 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
 
 /// <summary>The fully connected layer (Keras <c>Dense</c>): <c>y = g(x·W + b)</c>, kernel [input, units], bias [units].</summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class DenseLayer
 {
     /// <summary>Applies the layer to each of <paramref name="steps"/> rows (Keras's <c>TimeDistributed</c> when steps &gt; 1).</summary>
@@ -57,6 +60,8 @@ public static partial class DenseLayer
 }
 
 /// <summary>The lookup table (Keras <c>Embedding</c>): row <c>token</c> of a [vocabulary, dimensions] table per step.</summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class EmbeddingLayer
 {
     /// <summary>Copies the row of each token into <paramref name="outputs"/> ([tokens, dimensions]); the tokens are checked by the caller.</summary>
@@ -75,6 +80,8 @@ public static partial class EmbeddingLayer
 }
 
 /// <summary>How a bidirectional layer combines its two directions (Keras's <c>merge_mode</c>).</summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class BidirectionalMerge
 {
     /// <summary>

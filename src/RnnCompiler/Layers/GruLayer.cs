@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -17,6 +18,8 @@ namespace RnnCompiler.Layers;
 /// h[t] = z ⊙ h[t-1] + (1 - z) ⊙ ĥ
 /// </code>
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class GruLayer
 {
     /// <summary>Runs the layer over <paramref name="steps"/> steps, keeping what backpropagation through time reads.</summary>

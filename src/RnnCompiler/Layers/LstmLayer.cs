@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,6 +16,8 @@ namespace RnnCompiler.Layers;
 /// c[t] = f ⊙ c[t-1] + i ⊙ g                           h[t] = o ⊙ tanh(c[t])
 /// </code>
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class LstmLayer
 {
     /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using RnnCompiler.Kernels;
 
@@ -8,6 +9,8 @@ namespace RnnCompiler.Layers;
 /// The fully connected recurrence (Keras <c>SimpleRNN</c>): <c>h[t] = g(x[t]·W + h[t-1]·U + b)</c>, with
 /// kernel [input, units], recurrent_kernel [units, units] and bias [units].
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class SimpleRnnLayer
 {
     /// <summary>Runs the layer over <paramref name="steps"/> steps.</summary>
