@@ -110,14 +110,15 @@ internal static class KerasTensorLayout
         LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => 1,
     };
 
-    /// <summary>Whether the kind runs over time with a state (SimpleRNN, LSTM, GRU).</summary>
-    public static bool IsRecurrent(LayerKind kind) => kind == LayerKind.SimpleRnn || kind == LayerKind.Lstm || kind == LayerKind.Gru;
-
     /// <summary>
     /// The gate block of the bias that Keras's <c>unit_forget_bias</c> starts at 1 (LSTM's forget gate), or -1 when the
     /// kind's biases all start at 0.
     /// </summary>
-    public static int UnitForgetBlock(LayerKind kind) => kind == LayerKind.Lstm ? 1 : -1;
+    public static int UnitForgetBlock(LayerKind kind) => kind switch
+    {
+        LayerKind.Lstm => 1,
+        LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Gru or LayerKind.Dense => -1,
+    };
 
     /// <summary>
     /// The tensors of one layer in Keras's order: Embedding <c>embeddings</c>; Dense <c>kernel</c>, <c>bias</c>; a
