@@ -1,4 +1,5 @@
 using System.Linq;
+using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Model;
@@ -66,21 +67,85 @@ internal sealed record TrainingDeclaration(
 /// <param name="IsGeneric">Whether it has type parameters (not supported around a model).</param>
 internal sealed record ContainingType(string Keyword, string Name, bool IsPartial, bool IsGeneric);
 
+/// <summary>One argument of a layer attribute as written.</summary>
+/// <param name="Name">A constructor parameter's name (<c>units</c>) or a named property's (<c>ReturnSequences</c>).</param>
+/// <param name="Value">The constant: an <c>int</c> (an enum's number too), <c>bool</c>, <c>float</c>, <c>double</c> or string; null for anything else.</param>
+/// <param name="Positional">Whether it is a constructor argument (they come first, in order).</param>
+internal sealed record LayerArgument(string Name, object? Value, bool Positional);
+
 /// <summary>
-/// One layer attribute exactly as written (before any check): the raw numbers and flags, and its position among the
-/// layer attributes so that an analyzer can point at it.
+/// One layer attribute exactly as written (before any check): its kind and every argument, and its position among the
+/// layer attributes so that an analyzer can point at it. The parser knows no option names; each layer's descriptor reads
+/// the options it has (<see cref="Int"/>, <see cref="Bool"/>, <see cref="Float"/>), and the properties here read the
+/// ones the layer attributes share.
 /// </summary>
-internal sealed record LayerDeclaration(
-    LayerKind Kind,
-    int First,
-    int Second,
-    ActivationKind Activation,
-    bool ActivationSet,
-    bool ReturnSequences,
-    bool Bidirectional,
-    MergeKind MergeMode,
-    bool MergeModeSet,
-    bool ResetAfter);
+internal sealed record LayerDeclaration(LayerKind Kind, EquatableArray<LayerArgument> Arguments)
+{
+    /// <summary>The first constructor argument (units, features, vocabulary size) when it is an int, else 0.</summary>
+    public int First => Positional(0);
+
+    /// <summary>The second constructor argument (an embedding's dimensions) when it is an int, else 0.</summary>
+    public int Second => Positional(1);
+
+    /// <summary><c>Activation</c>, or the kind's default when it is not set.</summary>
+    public ActivationKind Activation => Int(nameof(Activation)) is int value ? (ActivationKind)value : Kind.Descriptor().DefaultActivation;
+
+    public bool ActivationSet => Int(nameof(Activation)) is not null;
+
+    public bool ReturnSequences => Bool(nameof(ReturnSequences)) ?? false;
+
+    public bool Bidirectional => Bool(nameof(Bidirectional)) ?? false;
+
+    /// <summary><c>MergeMode</c>, Concat when it is not set.</summary>
+    public MergeKind MergeMode => Int(nameof(MergeMode)) is int value ? (MergeKind)value : MergeKind.Concat;
+
+    public bool MergeModeSet => Int(nameof(MergeMode)) is not null;
+
+    /// <summary>A GRU's <c>ResetAfter</c>, true (Keras's default) when it is not set.</summary>
+    public bool ResetAfter => Bool(nameof(ResetAfter)) ?? true;
+
+    /// <summary>The named argument's value when it is an int (or an enum), else null; the last one when it is written twice.</summary>
+    public int? Int(string name) => Find(name) is int value ? value : null;
+
+    public bool? Bool(string name) => Find(name) is bool value ? value : null;
+
+    /// <summary>The named argument's value when it is a float, or an int or double that converts, else null.</summary>
+    public float? Float(string name) => Find(name) switch
+    {
+        float value => value,
+        double value => (float)value,
+        int value => value,
+        _ => null,
+    };
+
+    private object? Find(string name)
+    {
+        object? found = null;
+        foreach (LayerArgument argument in Arguments)
+        {
+            if (!argument.Positional && argument.Name == name)
+            {
+                found = argument.Value;
+            }
+        }
+
+        return found;
+    }
+
+    private int Positional(int index)
+    {
+        int position = 0;
+        foreach (LayerArgument argument in Arguments)
+        {
+            if (argument.Positional && position++ == index)
+            {
+                return argument.Value is int value ? value : 0;
+            }
+        }
+
+        return 0;
+    }
+}
 
 /// <summary>
 /// What the parser reads from one <c>[RnnModel]</c> class: equatable values only (no symbols, syntax or locations),

@@ -176,44 +176,30 @@ internal static class DeclarationParser
             && attribute.ConstructorArguments.Length > 0
             && attribute.ConstructorArguments[0].Value is "RnnCompiler.Generators");
 
+    /// <summary>
+    /// Every argument of a layer attribute, as written: the constructor's by parameter name, in order, then the named
+    /// ones. The descriptors give them meaning (<see cref="LayerDeclaration"/>).
+    /// </summary>
     private static LayerDeclaration ParseLayer(AttributeData attribute, LayerKind kind)
     {
-        int first = attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int a ? a : 0;
-        int second = attribute.ConstructorArguments.Length > 1 && attribute.ConstructorArguments[1].Value is int b ? b : 0;
-        ActivationKind activation = kind.Descriptor().DefaultActivation;
-        bool activationSet = false;
-        bool returnSequences = false;
-        bool bidirectional = false;
-        var mergeMode = MergeKind.Concat;
-        bool mergeModeSet = false;
-        bool resetAfter = true;
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        var arguments = new List<LayerArgument>();
+        for (int index = 0; index < attribute.ConstructorArguments.Length; index++)
         {
-            object? value = argument.Value.Value;
-            switch (argument.Key)
-            {
-                case "Activation" when value is int activationValue:
-                    activation = (ActivationKind)activationValue;
-                    activationSet = true;
-                    break;
-                case "ReturnSequences" when value is bool flag:
-                    returnSequences = flag;
-                    break;
-                case "Bidirectional" when value is bool flag:
-                    bidirectional = flag;
-                    break;
-                case "MergeMode" when value is int mode:
-                    mergeMode = (MergeKind)mode;
-                    mergeModeSet = true;
-                    break;
-                case "ResetAfter" when value is bool flag:
-                    resetAfter = flag;
-                    break;
-            }
+            string name = attribute.AttributeConstructor is { } constructor && index < constructor.Parameters.Length ? constructor.Parameters[index].Name : string.Empty;
+            arguments.Add(new LayerArgument(name, Constant(attribute.ConstructorArguments[index]), Positional: true));
         }
 
-        return new LayerDeclaration(kind, first, second, activation, activationSet, returnSequences, bidirectional, mergeMode, mergeModeSet, resetAfter);
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+        {
+            arguments.Add(new LayerArgument(argument.Key, Constant(argument.Value), Positional: false));
+        }
+
+        return new LayerDeclaration(kind, new EquatableArray<LayerArgument>(arguments));
     }
+
+    /// <summary>An attribute argument's value when it is a primitive or an enum (its number), else null.</summary>
+    private static object? Constant(TypedConstant constant) =>
+        constant.Kind is TypedConstantKind.Primitive or TypedConstantKind.Enum ? constant.Value : null;
 
     private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
         type.DeclaringSyntaxReferences.Any(reference =>
