@@ -15,6 +15,8 @@ internal sealed class DenseLayer : LayerDescriptor
 
     public override string KerasClass => "Dense";
 
+    public override bool FusesWithLoss => true;
+
     public override void Resolve(ResolveContext context, LayerDeclaration layer, int index)
     {
         if (!context.CheckSize(index, Label, layer.First, NetworkValidator.MaxUnits, "units") || context.Width == 0)

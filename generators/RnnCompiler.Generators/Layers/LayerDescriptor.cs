@@ -60,6 +60,12 @@ internal abstract class LayerDescriptor
     /// </summary>
     public virtual bool PacksKernels(LayerModel layer) => false;
 
+    /// <summary>
+    /// Whether the layer, last in a model trained with a cross-entropy, can hand the loss its sums (logits) and leave its
+    /// activation to the loss, which computes both together (<c>NetworkModel.TrainsOnLogits</c>).
+    /// </summary>
+    public virtual bool FusesWithLoss => false;
+
     /// <summary>The gate order of the kernels' column blocks (<c>i, f, c, o</c>), or null for a kind with one block.</summary>
     public virtual string? GateOrder => null;
 

@@ -5,7 +5,6 @@ using System.Text;
 using RnnCompiler.Generators.Emit;
 using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
-using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Validation;
 
@@ -182,14 +181,17 @@ internal static class NetworkValidator
         }
 
         LayerModel last = network.Last;
-        ActivationKind activation = last.Kind == LayerKind.Dense ? last.Activation : ActivationKind.Linear;
+        // A cross-entropy is computed from the logits of the last layer, fused with its activation: only a layer that can
+        // hand over its sums (a Dense layer) ends a model trained on one.
+        bool fusable = last.Descriptor.FusesWithLoss;
+        ActivationKind activation = fusable ? last.Activation : ActivationKind.Linear;
         string lossName = training.Loss.ToString();
         void DoesNotFit(string message) => problems.Add(new(ProblemIds.LossDoesNotFitOutput, OnTrain, message));
         switch (training.Loss)
         {
             case LossKind.SparseCategoricalCrossentropy:
             case LossKind.CategoricalCrossentropy:
-                if (last.Kind != LayerKind.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Softmax))
+                if (!fusable || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Softmax))
                 {
                     DoesNotFit($"{lossName} needs a probability per class: end the model with [Dense(classes, Activation = Activation.Softmax)], or with a Linear Dense layer and FromLogits = true.");
                 }
@@ -200,7 +202,7 @@ internal static class NetworkValidator
 
                 break;
             case LossKind.BinaryCrossentropy:
-                if (last.Kind != LayerKind.Dense || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Sigmoid))
+                if (!fusable || (training.FromLogits ? activation != ActivationKind.Linear : activation != ActivationKind.Sigmoid))
                 {
                     DoesNotFit("BinaryCrossentropy needs a probability per unit: end the model with [Dense(units, Activation = Activation.Sigmoid)], or with a Linear Dense layer and FromLogits = true.");
                 }
@@ -217,8 +219,6 @@ internal static class NetworkValidator
     }
 
     private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-
 
     private static NetworkModel? Resolve(ModelDeclaration declaration, List<ValidationProblem> problems)
     {
