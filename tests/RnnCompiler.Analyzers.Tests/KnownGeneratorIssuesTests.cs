@@ -53,6 +53,36 @@ public class KnownGeneratorIssuesTests
         """,
         usingRnnCompiler: false); // one file, the fallback: without the using, the layers do not bind
 
+    // Keyword names, written with '@': the generated parts must escape them too (they were written bare: CS0260, CS0065).
+    [Fact]
+    public void Keyword_names_for_the_class_and_its_containing_type() => AssertCleanGeneration(
+        """
+        namespace Demo;
+        public partial class @struct
+        {
+            [RnnModel(SequenceLength = 10)]
+            [Input(3)]
+            [Lstm(8, Bidirectional = true)]
+            public partial class @class;
+        }
+
+        [RnnModel(SequenceLength = 10)]
+        [Train(Loss = Loss.MeanSquaredError, BatchSize = 4, Parallelism = 2)]
+        [Input(3)]
+        [Gru(4)]
+        public partial class @event;
+
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(0)]
+        public partial class @record;
+
+        public static class Use
+        {
+            public static string Run() => @struct.@class.Summary + @event.Summary + @record.SequenceLength;
+        }
+        """);
+
     [Fact]
     public void Sequence_buffer_over_int_max() => AssertCleanGeneration(
         """

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.CodeAnalysis.CSharp;
 using RnnCompiler.Generators.Model;
 
 namespace RnnCompiler.Generators.Emit;
@@ -22,6 +23,13 @@ internal static class CSharp
 
     /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
     public static string Row(string field, string row, string width) => SliceOf(field, $"({row}) * {width}", width);
+
+    /// <summary>
+    /// A user's name as C# code: escaped with <c>@</c> when it is a keyword (<c>class @class</c>), as the user had to write
+    /// it. Symbol names come without the <c>@</c>.
+    /// </summary>
+    public static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -52,10 +52,10 @@ internal static class FallbackEmitter
 
         foreach (ContainingType outer in declaration.ContainingTypes)
         {
-            blocks.Push(writer.Block($"partial {outer.Keyword} {outer.Name}"));
+            blocks.Push(writer.Block($"partial {outer.Keyword} {Identifier(outer.Name)}"));
         }
 
-        using (writer.Block($"partial class {name}"))
+        using (writer.Block($"partial class {Identifier(name)}"))
         {
             Member("SequenceLength", "The most time steps one call to <c>Predict</c> takes.", $"public const int SequenceLength = {Int(declaration.SequenceLength)};");
             Member(tokens ? "VocabularySize" : "InputFeatures", tokens ? "The number of token ids." : "The floats in one input step.", $"public const int {(tokens ? "VocabularySize" : "InputFeatures")} = {Int(declaration.Layers.Count > 0 ? declaration.Layers[0].First : 0)};");

@@ -31,7 +31,7 @@ internal static class ModelEmitter
 
         foreach (ContainingType outer in model.ContainingTypes)
         {
-            blocks.Push(writer.Block($"partial {outer.Keyword} {outer.Name}"));
+            blocks.Push(writer.Block($"partial {outer.Keyword} {Identifier(outer.Name)}"));
         }
 
         DocumentationWriter.WriteRemarks(writer, model);
@@ -42,7 +42,7 @@ internal static class ModelEmitter
             interfaces += ", " + TrainingEmitter.InterfaceName(model);
         }
 
-        using (writer.Block($"partial class {model.TypeName} : {interfaces}"))
+        using (writer.Block($"partial class {Identifier(model.TypeName)} : {interfaces}"))
         {
             WriteConstants(context);
             WriteFields(context);

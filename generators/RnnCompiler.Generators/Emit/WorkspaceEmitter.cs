@@ -123,7 +123,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
             writer.WriteLine("/// <param name=\"gradients\">Where this share adds its gradients.</param>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public Workspace({model.TypeName} model, {CSharp.AlignedBuffer}<{t}> gradients)"))
+            using (writer.Block($"public Workspace({CSharp.Identifier(model.TypeName)} model, {CSharp.AlignedBuffer}<{t}> gradients)"))
             {
                 foreach (BufferSpec buffer in shared)
                 {
