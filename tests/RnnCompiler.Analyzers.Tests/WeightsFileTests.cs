@@ -66,6 +66,52 @@ public class WeightsFileTests
         new[] { ("/project/tiny.safetensors.b64", Weights(3)) },
         AnalyzerTest.Diagnostic("RNN0023").WithMessage("Tensor 'dense/kernel' has shape [2, 3] in '/project/tiny.safetensors'; the model declares [2, 1]."));
 
+    // ---------------------------------------------------------------- hostile files
+
+    /// <summary>A file with the JSON header <paramref name="header"/> and <paramref name="dataBytes"/> zero bytes of data, as base64.</summary>
+    private static string Raw(string header, int dataBytes)
+    {
+        byte[] json = Encoding.UTF8.GetBytes(header);
+        return Convert.ToBase64String(BitConverter.GetBytes((ulong)json.Length).Concat(json).Concat(new byte[dataBytes]).ToArray());
+    }
+
+    private const string F32 = "\"dtype\":\"F32\",\"shape\":[1]";
+
+    public static TheoryData<string, string, string> HostileFiles() => new()
+    {
+        // A header nested 100,000 deep recursed until the compiler's stack overflowed and the build process died.
+        { "nested 100,000 deep", Raw(new string('[', 100_000) + new string(']', 100_000), 0), "the header cannot be read: values are nested more than 64 deep at 64" },
+        { "a key twice", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "the header cannot be read: the key 'a' appears twice (at 54)" },
+        { "overlapping tensors", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"b\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "tensor 'b' overlaps another tensor's data at byte 0" },
+        { "a gap", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[4,8]}}", 8), "tensor 'a' starts at byte 4 of the data, leaving bytes 0 to 4 unused" },
+        { "bytes after the data", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 6), "the file has 2 bytes after the tensors' data" },
+        // The element count times 4 wrapped to 0, so [0, 0] passed the size check.
+        { "a shape whose size overflows", Raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,8],\"data_offsets\":[0,0]}}", 0), "tensor 'a': shape [1073741824, 1073741824, 8] holds more values than the file has bytes" },
+        // The end added to the data's start overflowed long and passed the truncation check; decoding then threw.
+        { "offsets past long", Raw("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,9223372036854775800]}}", 1), "the file is truncated: tensor 'a' ends past the end of the file" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileFiles))]
+    public Task RNN0022_a_malformed_file_is_refused_with_what_is_wrong(string what, string base64, string error)
+    {
+        _ = what;
+        return AnalyzerTest.VerifyWithFilesAsync(
+            Model,
+            new[] { ("/project/tiny.safetensors.b64", base64) },
+            AnalyzerTest.Diagnostic("RNN0022").WithMessage($"The weights file '/project/tiny.safetensors' is not a valid safetensors file: {error}."));
+    }
+
+    [Fact]
+    public void The_generator_refuses_a_malformed_file_without_a_diagnostic_of_its_own()
+    {
+        // The analyzer reports RNN0022; the generator writes nothing for the model and reports nothing (no RNN0027).
+        foreach (object[] row in HostileFiles())
+        {
+            Assert.Equal(string.Empty, Generate(Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]"), (string)row[1]));
+        }
+    }
+
     // ---------------------------------------------------------------- PyTorch names
 
     /// <summary>

@@ -49,7 +49,7 @@ internal static class SafeTensorsHeader
         }
         catch (FormatException e)
         {
-            return (null, 0, "the header is not valid JSON: " + e.Message);
+            return (null, 0, "the header cannot be read: " + e.Message);
         }
 
         if (root is not Dictionary<string, object?> tensors)
@@ -85,21 +85,45 @@ internal static class SafeTensorsHeader
                 }
 
                 sizes[i] = (int)size;
-                count *= size;
+                // A product past the file's size cannot match its data_offsets; stop before it can overflow.
+                count = count > file.Length ? count : count * size;
             }
 
             int elementSize = dtypeText switch { "F64" => 8, "F32" => 4, "F16" or "BF16" => 2, _ => 0 };
-            if (elementSize != 0 && count * elementSize != end - begin)
+            if (elementSize != 0 && (count > file.Length || count * elementSize != end - begin))
             {
-                return (null, 0, $"tensor '{pair.Key}': shape [{string.Join(", ", sizes)}] of {dtypeText} needs {count * elementSize} bytes, but data_offsets span {end - begin}");
+                return (null, 0, count > file.Length
+                    ? $"tensor '{pair.Key}': shape [{string.Join(", ", sizes)}] holds more values than the file has bytes"
+                    : $"tensor '{pair.Key}': shape [{string.Join(", ", sizes)}] of {dtypeText} needs {count * elementSize} bytes, but data_offsets span {end - begin}");
             }
 
-            if (dataStart + end > file.Length)
+            if (end > file.Length - dataStart)
             {
                 return (null, 0, $"the file is truncated: tensor '{pair.Key}' ends past the end of the file");
             }
 
             entries[pair.Key] = new HeaderEntry(pair.Key, dtypeText, sizes, begin, end);
+        }
+
+        // The format's rule: the tensors' data_offsets tile the data from 0 to its end, without gaps, overlaps or bytes after.
+        var ordered = new List<HeaderEntry>(entries.Values);
+        ordered.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long covered = 0;
+        foreach (HeaderEntry entry in ordered)
+        {
+            if (entry.Begin != covered)
+            {
+                return (null, 0, entry.Begin > covered
+                    ? $"tensor '{entry.Name}' starts at byte {entry.Begin} of the data, leaving bytes {covered} to {entry.Begin} unused"
+                    : $"tensor '{entry.Name}' overlaps another tensor's data at byte {entry.Begin}");
+            }
+
+            covered = entry.End;
+        }
+
+        if (covered != file.Length - dataStart)
+        {
+            return (null, 0, $"the file has {file.Length - dataStart - covered} bytes after the tensors' data");
         }
 
         return (entries, dataStart, null);
@@ -145,6 +169,9 @@ internal static class SafeTensorsHeader
         return values;
     }
 
+    /// <summary>A name cut for a message: a hostile header's key can be megabytes long.</summary>
+    private static string Shorten(string text) => text.Length <= 80 ? text : text.Substring(0, 80) + "…";
+
     /// <summary>IEEE 754 binary16 to binary32 (netstandard2.0 has no <c>Half</c>).</summary>
     private static float HalfToSingle(ushort bits)
     {
@@ -163,7 +190,22 @@ internal static class SafeTensorsHeader
     /// <summary>A minimal JSON reader: objects, arrays, strings, integers (as long), other numbers (as double), literals.</summary>
     private sealed class JsonReader(string text)
     {
+        /// <summary>
+        /// The deepest nesting read: a safetensors header needs 3 (the header, a tensor, its shape). The bound keeps a
+        /// hostile header (100,000 '[') from recursing until the compiler's stack overflows.
+        /// </summary>
+        private const int MaxDepth = 64;
+
         private int _position;
+        private int _depth;
+
+        private void Enter()
+        {
+            if (++_depth > MaxDepth)
+            {
+                throw new FormatException($"values are nested more than {MaxDepth} deep at {_position}");
+            }
+        }
 
         public object? ReadValue()
         {
@@ -195,12 +237,14 @@ internal static class SafeTensorsHeader
 
         private Dictionary<string, object?> ReadObject()
         {
+            Enter();
             var result = new Dictionary<string, object?>(StringComparer.Ordinal);
             _position++;
             SkipWhitespace();
             if (Peek() == '}')
             {
                 _position++;
+                _depth--;
                 return result;
             }
 
@@ -212,7 +256,13 @@ internal static class SafeTensorsHeader
                     throw new FormatException($"expected a property name at {_position}");
                 }
 
+                int at = _position;
                 string key = ReadString();
+                if (result.ContainsKey(key))
+                {
+                    throw new FormatException($"the key '{Shorten(key)}' appears twice (at {at})");
+                }
+
                 SkipWhitespace();
                 Expect(':');
                 result[key] = ReadValue();
@@ -220,6 +270,7 @@ internal static class SafeTensorsHeader
                 char next = Next();
                 if (next == '}')
                 {
+                    _depth--;
                     return result;
                 }
 
@@ -232,12 +283,14 @@ internal static class SafeTensorsHeader
 
         private List<object?> ReadArray()
         {
+            Enter();
             var result = new List<object?>();
             _position++;
             SkipWhitespace();
             if (Peek() == ']')
             {
                 _position++;
+                _depth--;
                 return result;
             }
 
@@ -248,6 +301,7 @@ internal static class SafeTensorsHeader
                 char next = Next();
                 if (next == ']')
                 {
+                    _depth--;
                     return result;
                 }
 
