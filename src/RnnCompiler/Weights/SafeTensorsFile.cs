@@ -88,6 +88,11 @@ internal static class SafeTensorsFile
         {
             byte[] data = new byte[dataLength];
             ReadExactly(stream, data, $"{dataLength} bytes of tensor data");
+            if (stream.Position != stream.Length)
+            {
+                throw new InvalidDataException($"The file has {stream.Length - stream.Position} bytes after its tensors' data; a safetensors file ends with its data.");
+            }
+
             return (entries, data);
         }
 
@@ -125,6 +130,12 @@ internal static class SafeTensorsFile
     {
         var entries = new Dictionary<string, SafeTensorEntry>(StringComparer.Ordinal);
         metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new InvalidDataException("The safetensors header is not valid UTF-8.");
+        }
+
+        bool metadataSeen = false;
         try
         {
             using JsonDocument document = JsonDocument.Parse(header);
@@ -135,8 +146,14 @@ internal static class SafeTensorsFile
 
             foreach (JsonProperty property in document.RootElement.EnumerateObject())
             {
+                if (entries.ContainsKey(property.Name) || (property.Name == "__metadata__" && metadataSeen))
+                {
+                    throw new InvalidDataException($"The safetensors header names '{Shorten(property.Name)}' twice.");
+                }
+
                 if (property.Name == "__metadata__")
                 {
+                    metadataSeen = true;
                     if (property.Value.ValueKind == JsonValueKind.Object)
                     {
                         foreach (JsonProperty item in property.Value.EnumerateObject())
@@ -159,12 +176,31 @@ internal static class SafeTensorsFile
             throw new InvalidDataException("The safetensors header is not valid JSON: " + e.Message, e);
         }
 
+        // The format's rule: the tensors' data_offsets tile the data from 0 to its end, without gaps or overlaps.
+        var ordered = new List<SafeTensorEntry>(entries.Values);
+        ordered.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long covered = 0;
+        foreach (SafeTensorEntry entry in ordered)
+        {
+            if (entry.Begin != covered)
+            {
+                throw new InvalidDataException(entry.Begin > covered
+                    ? $"Tensor '{Shorten(entry.Name)}' starts at byte {entry.Begin} of the data, leaving bytes {covered} to {entry.Begin} unused."
+                    : $"Tensor '{Shorten(entry.Name)}' overlaps another tensor's data at byte {entry.Begin}.");
+            }
+
+            covered = entry.End;
+        }
+
         return entries;
     }
 
+    /// <summary>A name cut for a message: a hostile header's key can be megabytes long.</summary>
+    private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");
+
     private static SafeTensorEntry ParseEntry(JsonProperty property)
     {
-        string name = property.Name;
+        string name = Shorten(property.Name);
         JsonElement value = property.Value;
         if (value.ValueKind != JsonValueKind.Object
             || !value.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
@@ -187,21 +223,34 @@ internal static class SafeTensorsFile
             shape.Add(size);
         }
 
-        if (!offsetsElement[0].TryGetInt64(out long begin) || !offsetsElement[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (offsetsElement[0].ValueKind != JsonValueKind.Number || offsetsElement[1].ValueKind != JsonValueKind.Number
+            || !offsetsElement[0].TryGetInt64(out long begin) || !offsetsElement[1].TryGetInt64(out long end) || begin < 0 || end < begin)
         {
             throw new InvalidDataException($"Tensor '{name}': data_offsets must be two non-negative integers, begin ≤ end.");
         }
 
-        var entry = new SafeTensorEntry(name, dtype, shape.ToArray(), begin, end);
-        int size2 = DTypeSize(dtype);
-        if (size2 == 0)
+        var entry = new SafeTensorEntry(property.Name, dtype, shape.ToArray(), begin, end);
+        int elementSize = DTypeSize(dtype);
+        if (elementSize == 0)
         {
-            throw new InvalidDataException($"Tensor '{name}': unknown dtype '{dtype}'.");
+            throw new InvalidDataException($"Tensor '{name}': unknown dtype '{Shorten(dtype)}'.");
         }
 
-        if (entry.ElementCount * size2 != end - begin)
+        // The bytes the shape needs, stopping as soon as they pass the span (the product of the sizes could overflow).
+        long span = end - begin;
+        long needed = shape.Contains(0) ? 0 : elementSize;
+        bool tooLarge = false;
+        foreach (int size in shape)
         {
-            throw new InvalidDataException($"Tensor '{name}': shape {entry.ShapeText} of {dtype} needs {entry.ElementCount * size2} bytes, but data_offsets span {end - begin}.");
+            tooLarge |= size != 0 && needed > span / size;
+            needed = tooLarge ? needed : needed * size;
+        }
+
+        if (tooLarge || needed != span)
+        {
+            throw new InvalidDataException(tooLarge
+                ? $"Tensor '{name}': shape {entry.ShapeText} of {dtype} needs more bytes than its data_offsets span ({span})."
+                : $"Tensor '{name}': shape {entry.ShapeText} of {dtype} needs {needed} bytes, but data_offsets span {span}.");
         }
 
         return entry;
