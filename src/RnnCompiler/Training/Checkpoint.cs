@@ -103,7 +103,9 @@ public static class Checkpoint
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string directory = Path.GetDirectoryName(full)!;
+        RemoveAbandonedTemporaries(directory, Path.GetFileName(full));
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -119,6 +121,47 @@ public static class Checkpoint
             if (File.Exists(temporary))
             {
                 File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files that saves to <paramref name="fileName"/> killed mid-write left beside it
+    /// (<c>.{name}.{32 hex digits}.tmp</c>). A save still writing holds its file open with <see cref="FileShare.None"/>
+    /// (an advisory lock on Unix), so opening it fails and it stays.
+    /// </summary>
+    private static void RemoveAbandonedTemporaries(string directory, string fileName)
+    {
+        if (fileName.AsSpan().IndexOfAny('*', '?') >= 0 || !Directory.Exists(directory))
+        {
+            return; // a name that is itself a search pattern: leave the directory alone
+        }
+
+        string prefix = "." + fileName + ".";
+        foreach (string candidate in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        {
+            string name = Path.GetFileName(candidate);
+            if (name.Length != prefix.Length + 32 + ".tmp".Length || !name.StartsWith(prefix, StringComparison.Ordinal)
+                || !name.EndsWith(".tmp", StringComparison.Ordinal) || name.AsSpan(prefix.Length, 32).ContainsAnyExcept("0123456789abcdef"))
+            {
+                continue;
+            }
+
+            try
+            {
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+
+                File.Delete(candidate);
+            }
+            catch (IOException)
+            {
+                // Held by a save in progress, or already gone.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours to remove.
             }
         }
     }

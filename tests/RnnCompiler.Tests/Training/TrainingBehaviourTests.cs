@@ -220,6 +220,41 @@ public class TrainingBehaviourTests
     }
 
     [Fact]
+    public void A_save_removes_the_temporary_files_of_killed_saves_but_not_one_being_written()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "rnn-checkpoint-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string path = Path.Combine(folder, "model.ckpt");
+            // What a save killed mid-write leaves, as WriteAtomically names it; and one a save in progress holds open.
+            string abandoned = Path.Combine(folder, ".model.ckpt." + Guid.NewGuid().ToString("N") + ".tmp");
+            string inProgress = Path.Combine(folder, ".model.ckpt." + Guid.NewGuid().ToString("N") + ".tmp");
+            string unrelated = Path.Combine(folder, ".other.ckpt." + Guid.NewGuid().ToString("N") + ".tmp");
+            string notOurs = Path.Combine(folder, ".model.ckpt.backup.tmp");
+            foreach (string file in new[] { abandoned, unrelated, notOurs })
+            {
+                File.WriteAllBytes(file, new byte[1000]);
+            }
+
+            using (var held = new FileStream(inProgress, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                new TokenClassifier().SaveCheckpoint(path);
+                Assert.False(File.Exists(abandoned));
+                Assert.True(File.Exists(inProgress));
+            }
+
+            Assert.True(File.Exists(unrelated));
+            Assert.True(File.Exists(notOurs));
+            new TokenClassifier().LoadCheckpoint(path);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Stateful_training_carries_each_rows_state_into_the_next_batch_until_ResetState() =>
         AssertStateCarried(() => new StatefulClassifier(), () => new LongStatefulTwin(), labels: [2, 0], seed: 50);
 
