@@ -65,8 +65,14 @@ internal static class SafeTensorsFile
             throw new InvalidDataException($"The safetensors header claims {headerLength} bytes, past the end of the file ({stream.Length - stream.Position} bytes remain).");
         }
 
-        byte[] header = new byte[(int)headerLength];
-        ReadExactly(stream, header, $"the {headerLength}-byte header");
+        // A stream of unknown length gets the header in chunks as it arrives: an 8-byte input claiming a 100 MB header
+        // fails as truncated without allocating what it claims.
+        byte[] header = stream.CanSeek ? new byte[(int)headerLength] : ReadGrowing(stream, (long)headerLength, "header");
+        if (stream.CanSeek)
+        {
+            ReadExactly(stream, header, $"the {headerLength}-byte header");
+        }
+
         Dictionary<string, SafeTensorEntry> entries = ParseHeader(header, out metadata);
         long dataLength = 0;
         foreach (SafeTensorEntry entry in entries.Values)
@@ -98,20 +104,26 @@ internal static class SafeTensorsFile
 
         // A stream of unknown length: grow the buffer as bytes arrive, so that a header claiming gigabytes of data
         // in a short stream fails as truncated instead of allocating what it claims.
+        return (entries, ReadGrowing(stream, dataLength, "tensor data"));
+    }
+
+    /// <summary>Reads <paramref name="length"/> bytes from a stream of unknown length, growing the buffer only as they arrive.</summary>
+    private static byte[] ReadGrowing(Stream stream, long length, string what)
+    {
         using var received = new MemoryStream();
-        byte[] chunk = new byte[81920];
-        while (received.Length < dataLength)
+        byte[] chunk = new byte[(int)Math.Min(81920, Math.Max(length, 1))];
+        while (received.Length < length)
         {
-            int read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, dataLength - received.Length));
+            int read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, length - received.Length));
             if (read == 0)
             {
-                throw new InvalidDataException($"The file is truncated: it ends inside {dataLength} bytes of tensor data, after {received.Length}.");
+                throw new InvalidDataException($"The file is truncated: it ends inside {length} bytes of {what}, after {received.Length}.");
             }
 
             received.Write(chunk, 0, read);
         }
 
-        return (entries, received.ToArray());
+        return received.ToArray();
     }
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
@@ -198,6 +210,9 @@ internal static class SafeTensorsFile
     /// <summary>A name cut for a message: a hostile header's key can be megabytes long.</summary>
     private static string Shorten(string text) => text.Length <= 80 ? text : string.Concat(text.AsSpan(0, 80), "…");
 
+    /// <summary>The most dimensions a tensor's shape may have (the models' tensors have 1 or 2; PyTorch's have at most a few).</summary>
+    private const int MaxDimensions = 32;
+
     private static SafeTensorEntry ParseEntry(JsonProperty property)
     {
         string name = Shorten(property.Name);
@@ -212,6 +227,11 @@ internal static class SafeTensorsFile
         }
 
         string dtype = dtypeElement.GetString()!;
+        if (shapeElement.GetArrayLength() > MaxDimensions)
+        {
+            throw new InvalidDataException($"Tensor '{name}': its shape has {shapeElement.GetArrayLength()} dimensions; at most {MaxDimensions} are read.");
+        }
+
         var shape = new List<int>();
         foreach (JsonElement dimension in shapeElement.EnumerateArray())
         {
