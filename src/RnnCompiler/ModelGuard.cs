@@ -61,4 +61,24 @@ public static class ModelGuard
             throw new ArgumentException($"Expected a length of {expected} ({shape}); got {length}.", argument);
         }
     }
+
+    /// <summary>
+    /// Marks a model instance as running a call (<c>Predict</c>, <c>Step</c>, a training call) until the caller clears
+    /// <paramref name="inUse"/>; throws if it already is, which means a second thread entered it. The flag is a plain
+    /// field, so it costs a load and a store and catches overlapping calls, not every one.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The instance is already running a call.</exception>
+    public static void Enter(ref bool inUse)
+    {
+        if (inUse)
+        {
+            ThrowInUse();
+        }
+
+        inUse = true;
+    }
+
+    private static void ThrowInUse() => throw new InvalidOperationException(
+        "This model instance is already running a call on another thread. A model instance is single-threaded: give each thread its own instance "
+        + "(copy Parameters into each to share weights), or take a lock around the calls.");
 }

@@ -41,6 +41,24 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
         Writer.WriteLine();
     }
 
+    /// <summary>
+    /// Writes <paramref name="body"/> as one call that holds the instance (<c>ModelGuard.Enter</c> on <c>_inUse</c>, cleared
+    /// in a <c>finally</c>): a second thread entering meanwhile gets an exception instead of wrong numbers.
+    /// </summary>
+    public void Guarded(System.Action body)
+    {
+        Writer.WriteLine("global::RnnCompiler.ModelGuard.Enter(ref _inUse);");
+        using (Writer.Block("try"))
+        {
+            body();
+        }
+
+        using (Writer.Block("finally"))
+        {
+            Writer.WriteLine("_inUse = false;");
+        }
+    }
+
     /// <summary>A layer's tensor (<c>Kernel</c>, <c>BackwardBias</c>, …) in <c>Parameters</c>' layout, as a slice of <paramref name="span"/>.</summary>
     public string Weights(LayerModel layer, string tensor, string span = "p")
     {

@@ -46,14 +46,17 @@ internal static class InferenceEmitter
                 : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
             string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
-            PanelEmitter.WriteRefresh(context);
-            if (model.HasWorkspaces)
+            context.Guarded(() =>
             {
-                writer.WriteLine("EnsureWorkspaces();");
-            }
+                PanelEmitter.WriteRefresh(context);
+                if (model.HasWorkspaces)
+                {
+                    writer.WriteLine("EnsureWorkspaces();");
+                }
 
-            string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
-            writer.WriteLine($"{target}RunForward({input}, steps, outputs);");
+                string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
+                writer.WriteLine($"{target}RunForward({input}, steps, outputs);");
+            });
         }
 
         writer.WriteLine();
@@ -154,16 +157,19 @@ internal static class InferenceEmitter
                 ? "global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));"
                 : $"global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
-            PanelEmitter.WriteRefresh(context);
-            if (model.HasWorkspaces)
+            context.Guarded(() =>
             {
-                writer.WriteLine("EnsureWorkspaces();");
-                writer.WriteLine($"_workspaces[0].Step({(model.TakesTokens ? "token" : "input")}, output);");
-            }
-            else
-            {
-                WriteStepBody(context);
-            }
+                PanelEmitter.WriteRefresh(context);
+                if (model.HasWorkspaces)
+                {
+                    writer.WriteLine("EnsureWorkspaces();");
+                    writer.WriteLine($"_workspaces[0].Step({(model.TakesTokens ? "token" : "input")}, output);");
+                }
+                else
+                {
+                    WriteStepBody(context);
+                }
+            });
         }
 
         writer.WriteLine();

@@ -183,6 +183,10 @@ internal static class ModelEmitter
         }
 
         writer.WriteLine();
+        writer.WriteLine("/// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine("private bool _inUse;");
+        writer.WriteLine();
         writer.WriteLine("// The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every");
         writer.WriteLine("// step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.");
         foreach (BufferSpec buffer in BufferPlan.For(model))

@@ -110,10 +110,13 @@ internal static class TrainingEmitter
             writer.WriteLine(context.GeneratedCode);
             using (writer.Block($"public {result} {name}({input}, {target}, int sequences)"))
             {
-                foreach (string line in body.Split('\n'))
+                context.Guarded(() =>
                 {
-                    writer.WriteLine(line);
-                }
+                    foreach (string line in body.Split('\n'))
+                    {
+                        writer.WriteLine(line);
+                    }
+                });
             }
 
             writer.WriteLine();

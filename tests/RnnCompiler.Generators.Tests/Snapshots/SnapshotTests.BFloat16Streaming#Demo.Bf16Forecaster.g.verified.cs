@@ -85,6 +85,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 128, units: 10, offset: 98816, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -201,7 +205,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -250,20 +262,28 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[64]");
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[10]");
-            global::System.ReadOnlySpan<float> p = _parameters;
-            // The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.
-            if (_bf16Stale)
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                RefreshBFloat16Weights();
+                global::System.ReadOnlySpan<float> p = _parameters;
+                // The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.
+                if (_bf16Stale)
+                {
+                    RefreshBFloat16Weights();
+                }
+
+                global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
+
+                // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+                global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernelPanels, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
+
+                // dense: y = Linear(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step(_lstmState, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);
             }
-
-            global::System.ReadOnlySpan<ushort> w16 = _bf16Weights;
-
-            // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step(input, 64, 128, w16.Slice(BFloat16Layout.LstmKernelPanels, 32768), w16.Slice(BFloat16Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
-
-            // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step(_lstmState, 128, w16.Slice(BFloat16Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Linear, output);
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

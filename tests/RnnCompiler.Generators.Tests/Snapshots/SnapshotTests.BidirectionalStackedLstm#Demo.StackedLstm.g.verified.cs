@@ -88,6 +88,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 1, offset: 272, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -184,7 +188,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[1]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>

@@ -79,6 +79,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Gru, "gru", "gru", inputSize: 8, units: 5, offset: 56, bidirectional: false, resetAfter: true),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -159,7 +163,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[5]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -201,14 +213,22 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[6]");
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[5]");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
 
-            // dense: y = Tanh(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<float>(input, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, _denseOutput.Span.Slice(0, 8));
+                // dense: y = Tanh(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(input, 6, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 8), global::RnnCompiler.Activation.Tanh, _denseOutput.Span.Slice(0, 8));
 
-            // gru, one step from the carried state: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Step<float>(_denseOutput.Span.Slice(0, 8), 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
-            _gruState.Span.Slice(0, 5).CopyTo(output);
+                // gru, one step from the carried state: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+                global::RnnCompiler.Layers.GruLayer.Step<float>(_denseOutput.Span.Slice(0, 8), 8, 5, p.Slice(Layout.GruKernel, 120), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 30), resetAfter: true, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
+                _gruState.Span.Slice(0, 5).CopyTo(output);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

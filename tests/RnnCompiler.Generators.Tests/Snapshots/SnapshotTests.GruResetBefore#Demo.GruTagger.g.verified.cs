@@ -79,6 +79,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 13, units: 2, offset: 702, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -155,7 +159,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, steps * OutputUnits, nameof(outputs), "[steps, 2]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -196,13 +208,21 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[4]");
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[2]");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
 
-            // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Step<float>(input, 4, 13, p.Slice(Layout.GruKernel, 156), p.Slice(Layout.GruRecurrentKernel, 507), p.Slice(Layout.GruBias, 39), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
+                // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+                global::RnnCompiler.Layers.GruLayer.Step<float>(input, 4, 13, p.Slice(Layout.GruKernel, 156), p.Slice(Layout.GruRecurrentKernel, 507), p.Slice(Layout.GruBias, 39), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
 
-            // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<float>(_gruState, 13, p.Slice(Layout.DenseKernel, 26), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+                // dense: y = Linear(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(_gruState, 13, p.Slice(Layout.DenseKernel, 26), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -81,6 +81,10 @@ namespace Demo.Nesting
                 new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 2, offset: 128, bidirectional: false, resetAfter: false),
             };
 
+            /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private bool _inUse;
+
             // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
             // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
             /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -157,7 +161,15 @@ namespace Demo.Nesting
             {
                 int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
                 global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[2]");
-                RunForward(inputs, steps, outputs);
+                global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+                try
+                {
+                    RunForward(inputs, steps, outputs);
+                }
+                finally
+                {
+                    _inUse = false;
+                }
             }
 
             /// <summary>
@@ -199,13 +211,21 @@ namespace Demo.Nesting
             {
                 global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[3]");
                 global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[2]");
-                global::System.ReadOnlySpan<float> p = _parameters;
+                global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+                try
+                {
+                    global::System.ReadOnlySpan<float> p = _parameters;
 
-                // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-                global::RnnCompiler.Layers.LstmLayer.Step<float>(input, 3, 4, p.Slice(Layout.LstmKernel, 48), p.Slice(Layout.LstmRecurrentKernel, 64), p.Slice(Layout.LstmBias, 16), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
+                    // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+                    global::RnnCompiler.Layers.LstmLayer.Step<float>(input, 3, 4, p.Slice(Layout.LstmKernel, 48), p.Slice(Layout.LstmRecurrentKernel, 64), p.Slice(Layout.LstmBias, 16), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates);
 
-                // dense: y = Linear(x·kernel + bias).
-                global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+                    // dense: y = Linear(x·kernel + bias).
+                    global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 4, p.Slice(Layout.DenseKernel, 8), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Linear, output);
+                }
+                finally
+                {
+                    _inUse = false;
+                }
             }
 
             /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -88,6 +88,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense_1", "dense_1", inputSize: 12, units: 4, offset: 1174, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -148,8 +152,16 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[4]");
-            EnsureWorkspaces();
-            _workspaces[0].RunForward(tokens, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                EnsureWorkspaces();
+                _workspaces[0].RunForward(tokens, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>
@@ -173,8 +185,16 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[4]");
-            EnsureWorkspaces();
-            _workspaces[0].Step(token, output);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                EnsureWorkspaces();
+                _workspaces[0].Step(token, output);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The most sequences in one training batch.</summary>
@@ -265,18 +285,26 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: true);
-            if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                _skippedUpdates++;
+                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
+                {
+                    _skippedUpdates++;
+                    return loss;
+                }
+
+                CommitTrainingState(sequences);
+                global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);
+                _updateCount++;
+                global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
                 return loss;
             }
-
-            CommitTrainingState(sequences);
-            global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);
-            _updateCount++;
-            global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
-            return loss;
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch holds all of <paramref name="targets"/>.</summary>
@@ -295,13 +323,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: true);
-            if (float.IsFinite(loss))
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                CommitTrainingState(sequences);
-            }
+                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                if (float.IsFinite(loss))
+                {
+                    CommitTrainingState(sequences);
+                }
 
-            return loss;
+                return loss;
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch holds all of <paramref name="targets"/>.</summary>
@@ -320,8 +356,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: false);
-            return (loss, _lastAccuracy);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                float loss = RunBatch(inputs, targets, sequences, backward: false);
+                return (loss, _lastAccuracy);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>

