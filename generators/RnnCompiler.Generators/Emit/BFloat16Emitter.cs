@@ -8,8 +8,9 @@ namespace RnnCompiler.Generators.Emit;
 
 /// <summary>
 /// The members of a <c>WeightPrecision.BFloat16</c> model (<see cref="NetworkModel.BFloat16Weights"/>): the bfloat16 copy
-/// of the kernels that Predict and Step read, how it follows <c>Parameters</c>, and its layout. <see cref="ModelEmitter"/>
-/// calls in here at the few places where such a model differs from a float one.
+/// of the kernels that Predict and Step read, how it follows <c>Parameters</c>, and its layout. <see cref="WeightsEmitter"/>
+/// and <see cref="InferenceEmitter"/> call in here at the few places where such a model differs from a float one; which
+/// tensor each pass reads from the copy is decided in <see cref="WeightReads"/>.
 /// </summary>
 /// <remarks>
 /// The copy follows the float weights this way: <c>InitializeWeights</c> and <c>LoadWeights</c> round it again at once;

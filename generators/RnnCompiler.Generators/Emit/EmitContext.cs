@@ -47,6 +47,7 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
     /// </summary>
     public void Guarded(System.Action body)
     {
+        Writer.WriteLine("// One call at a time: a second thread entering while this one runs is refused.");
         Writer.WriteLine("global::RnnCompiler.ModelGuard.Enter(ref _inUse);");
         using (Writer.Block("try"))
         {

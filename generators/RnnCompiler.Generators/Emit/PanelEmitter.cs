@@ -8,8 +8,9 @@ namespace RnnCompiler.Generators.Emit;
 /// <summary>
 /// The members of a float or double model whose recurrent layers stream kernels of 32 KB or more
 /// (<see cref="PanelWeights"/>): the copy of those kernels packed in panels that Predict and Step read, and how it
-/// follows <c>Parameters</c>. <see cref="ModelEmitter"/> and <see cref="TrainingEmitter"/> call in here at the few
-/// places where such a model differs.
+/// follows <c>Parameters</c>. <see cref="WeightsEmitter"/>, <see cref="InferenceEmitter"/> and <see cref="TrainingEmitter"/>
+/// call in here at the few places where such a model differs; which tensor each pass reads from the copy is decided in
+/// <see cref="WeightReads"/>.
 /// </summary>
 /// <remarks>
 /// The copy follows the weights as the bfloat16 copy does (<see cref="BFloat16Emitter"/>), but lazily everywhere: every

@@ -33,18 +33,9 @@ internal sealed class DenseLayer : LayerDescriptor
 
     public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast)
     {
-        if (isLast)
+        if (!isLast) // the last layer writes the caller's outputs
         {
-            return; // the last layer writes the caller's outputs
-        }
-
-        if (layer.OutputIsSequence)
-        {
-            buffers.PerStep(BufferKind.Working, $"{BufferPlan.Stem(layer)}Output", layer.Units, $"{layer.Name}: its outputs");
-        }
-        else
-        {
-            buffers.PerSequence(BufferKind.Working, $"{BufferPlan.Stem(layer)}Output", layer.Units, $"{layer.Name}: its outputs");
+            buffers.Output(BufferKind.Working, $"{BufferPlan.Stem(layer)}Output", layer, $"{layer.Name}: its outputs");
         }
     }
 

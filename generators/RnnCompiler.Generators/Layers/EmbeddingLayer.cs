@@ -39,13 +39,8 @@ internal sealed class EmbeddingLayer : LayerDescriptor
     public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast) =>
         buffers.PerStep(BufferKind.Working, $"{BufferPlan.Stem(layer)}Output", layer.OutputWidth, $"{layer.Name}: each step's embedding row");
 
-    public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence)
-    {
-        string field = context.Field(layer);
-        context.Writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {Int(layer.Units)}] table for every step t.");
-        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(tokens, {context.Weights(layer, "Embeddings")}, {Int(layer.Units)}, {field}Output);");
-        return $"{field}Output";
-    }
+    public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence) =>
+        WriteLookup(context, layer, "every step t");
 
     public override string WriteStep(EmitContext context, LayerModel layer, string input)
     {
@@ -56,19 +51,23 @@ internal sealed class EmbeddingLayer : LayerDescriptor
         return local;
     }
 
-    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
-    {
-        string field = context.Field(layer);
-        string units = Int(layer.Units);
-        context.Writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {units}] table for every step of every sequence.");
-        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(tokens, {context.Weights(layer, "Embeddings")}, {units}, {field}Output);");
-        return $"{field}Output";
-    }
+    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence) =>
+        WriteLookup(context, layer, "every step of every sequence");
 
     public override void WriteBackwardBatch(EmitContext context, LayerModel layer, BackwardPass pass)
     {
         string units = Int(layer.Units);
         context.Writer.WriteLine($"// {layer.Name}: add each step's gradient to its token's row (only the rows used are touched).");
         context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Backward<{context.T}>(tokens, {SliceOf(pass.Gradient, "0", $"sequences * steps * {units}")}, {units}, {context.Weights(layer, "Embeddings", "g")});");
+    }
+
+    /// <summary>The lookup of every token's row into the layer's output buffer (Predict's sequence, or a batch's).</summary>
+    private static string WriteLookup(EmitContext context, LayerModel layer, string where)
+    {
+        string field = context.Field(layer);
+        string units = Int(layer.Units);
+        context.Writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {units}] table for {where}.");
+        context.Writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(tokens, {context.Weights(layer, "Embeddings")}, {units}, {field}Output);");
+        return $"{field}Output";
     }
 }

@@ -120,14 +120,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
         if (layer.Bidirectional && !isLast)
         {
-            if (layer.OutputIsSequence)
-            {
-                buffers.PerStep(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
-            }
-            else
-            {
-                buffers.PerSequence(BufferKind.Working, $"{field}Output", layer.OutputWidth, $"{layer.Name}: both directions merged ({layer.MergeMode})");
-            }
+            buffers.Output(BufferKind.Working, $"{field}Output", layer, $"{layer.Name}: both directions merged ({layer.MergeMode})");
         }
 
         if (buffers.Model.CanStream)

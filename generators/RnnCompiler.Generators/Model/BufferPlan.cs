@@ -229,6 +229,19 @@ internal sealed class BufferSink
     public void PerSequence(BufferKind kind, string name, int length, string summary) =>
         Layered(kind, name, $"{_perBatch}{Int(length)}", _batch * length, _trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.");
 
+    /// <summary>A buffer of a layer's outputs: one row of its output width per step when it returns a sequence, else one.</summary>
+    public void Output(BufferKind kind, string name, LayerModel layer, string summary)
+    {
+        if (layer.OutputIsSequence)
+        {
+            PerStep(kind, name, layer.OutputWidth, summary);
+        }
+        else
+        {
+            PerSequence(kind, name, layer.OutputWidth, summary);
+        }
+    }
+
     /// <summary>A buffer of a fixed length.</summary>
     public void Fixed(BufferKind kind, string name, int length, string summary) =>
         _buffers.Add(new BufferSpec(name, Int(length), length, summary, kind, InWorkspace: Model.Workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? Model.Workers : 1));

@@ -147,23 +147,4 @@ internal static class PanelWeights
 
         return count;
     }
-
-    /// <summary>
-    /// The entry for a layer's tensor (<c>Kernel</c>, <c>BackwardRecurrentKernel</c>, …) in the panel copy of a float
-    /// model, or among the panels of a bfloat16 model's copy; null when the tensor is read row-major.
-    /// </summary>
-    public static PanelTensor? Find(NetworkModel model, LayerModel layer, string tensor)
-    {
-        var candidates = new List<PanelTensor>(model.BFloat16Weights ? ForBFloat16(model) : For(model));
-        candidates.AddRange(ForBFloat16Step(model));
-        foreach (PanelTensor panel in candidates)
-        {
-            if (panel.Tensor.Identifier == layer.Identifier + tensor)
-            {
-                return panel;
-            }
-        }
-
-        return null;
-    }
 }

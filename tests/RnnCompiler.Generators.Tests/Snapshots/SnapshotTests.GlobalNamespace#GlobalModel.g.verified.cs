@@ -149,6 +149,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     {
         int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
         global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[1]");
+        // One call at a time: a second thread entering while this one runs is refused.
         global::RnnCompiler.ModelGuard.Enter(ref _inUse);
         try
         {
@@ -198,6 +199,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     {
         global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[2]");
         global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
+        // One call at a time: a second thread entering while this one runs is refused.
         global::RnnCompiler.ModelGuard.Enter(ref _inUse);
         try
         {

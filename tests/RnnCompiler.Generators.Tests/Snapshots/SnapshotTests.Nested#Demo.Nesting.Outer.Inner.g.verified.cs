@@ -161,6 +161,7 @@ namespace Demo.Nesting
             {
                 int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
                 global::RnnCompiler.ModelGuard.Length(outputs.Length, OutputUnits, nameof(outputs), "[2]");
+                // One call at a time: a second thread entering while this one runs is refused.
                 global::RnnCompiler.ModelGuard.Enter(ref _inUse);
                 try
                 {
@@ -211,6 +212,7 @@ namespace Demo.Nesting
             {
                 global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[3]");
                 global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[2]");
+                // One call at a time: a second thread entering while this one runs is refused.
                 global::RnnCompiler.ModelGuard.Enter(ref _inUse);
                 try
                 {
