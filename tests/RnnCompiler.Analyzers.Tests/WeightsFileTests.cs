@@ -69,9 +69,11 @@ public class WeightsFileTests
     // ---------------------------------------------------------------- hostile files
 
     /// <summary>A file with the JSON header <paramref name="header"/> and <paramref name="dataBytes"/> zero bytes of data, as base64.</summary>
-    private static string Raw(string header, int dataBytes)
+    private static string Raw(string header, int dataBytes) => Raw(Encoding.UTF8.GetBytes(header), dataBytes);
+
+    /// <summary>A file with the header bytes <paramref name="json"/> and <paramref name="dataBytes"/> zero bytes of data, as base64.</summary>
+    private static string Raw(byte[] json, int dataBytes)
     {
-        byte[] json = Encoding.UTF8.GetBytes(header);
         return Convert.ToBase64String(BitConverter.GetBytes((ulong)json.Length).Concat(json).Concat(new byte[dataBytes]).ToArray());
     }
 
@@ -80,15 +82,19 @@ public class WeightsFileTests
     public static TheoryData<string, string, string> HostileFiles() => new()
     {
         // A header nested 100,000 deep recursed until the compiler's stack overflowed and the build process died.
-        { "nested 100,000 deep", Raw(new string('[', 100_000) + new string(']', 100_000), 0), "the header cannot be read: values are nested more than 64 deep at 64" },
-        { "a key twice", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "the header cannot be read: the key 'a' appears twice (at 54)" },
-        { "overlapping tensors", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"b\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "tensor 'b' overlaps another tensor's data at byte 0" },
-        { "a gap", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[4,8]}}", 8), "tensor 'a' starts at byte 4 of the data, leaving bytes 0 to 4 unused" },
-        { "bytes after the data", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 6), "the file has 2 bytes after the tensors' data" },
+        { "nested 100,000 deep", Raw("{\"a\":{\"n\":" + new string('[', 100_000) + new string(']', 100_000) + "}}", 0), "the safetensors header nests values more than 64 deep (at byte 72)." },
+        { "a root that is not an object", Raw(new string('[', 100_000) + new string(']', 100_000), 0), "the safetensors header is not a JSON object." },
+        { "a key twice", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "the safetensors header names 'a' twice." },
+        { "overlapping tensors", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]},\"b\":{" + F32 + ",\"data_offsets\":[0,4]}}", 4), "tensor 'b' overlaps another tensor's data at byte 0." },
+        { "a gap", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[4,8]}}", 8), "tensor 'a' starts at byte 4 of the data, leaving bytes 0 to 4 unused." },
+        { "bytes after the data", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 6), "the file has 2 bytes after its tensors' data; a safetensors file ends with its data." },
         // The element count times 4 wrapped to 0, so [0, 0] passed the size check.
-        { "a shape whose size overflows", Raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,8],\"data_offsets\":[0,0]}}", 0), "tensor 'a': shape [1073741824, 1073741824, 8] holds more values than the file has bytes" },
+        { "a shape whose size overflows", Raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[1073741824,1073741824,8],\"data_offsets\":[0,0]}}", 0), "tensor 'a': shape [1073741824, 1073741824, 8] of F32 needs more bytes than its data_offsets span (0)." },
         // The end added to the data's start overflowed long and passed the truncation check; decoding then threw.
-        { "offsets past long", Raw("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,9223372036854775800]}}", 1), "the file is truncated: tensor 'a' ends past the end of the file" },
+        { "offsets past long", Raw("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,9223372036854775800]}}", 1), "tensor 'a': shape [1] of U8 needs 1 bytes, but data_offsets span 9223372036854775800." },
+        { "data past the end", Raw("{\"a\":{" + F32 + ",\"data_offsets\":[0,4]}}", 2), "the file is truncated: its tensors need 4 bytes of data and 2 remain." },
+        { "a header past the end", Convert.ToBase64String(BitConverter.GetBytes(1000UL)), "the header length 1000 is past the end of the file (8 bytes)." },
+        { "invalid UTF-8", Raw(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'0', (byte)'}' }, 0), "the safetensors header is not valid UTF-8." },
     };
 
     [Theory]
@@ -99,7 +105,7 @@ public class WeightsFileTests
         return AnalyzerTest.VerifyWithFilesAsync(
             Model,
             new[] { ("/project/tiny.safetensors.b64", base64) },
-            AnalyzerTest.Diagnostic("RNN0022").WithMessage($"The weights file '/project/tiny.safetensors' is not a valid safetensors file: {error}."));
+            AnalyzerTest.Diagnostic("RNN0022").WithMessage($"The weights file '/project/tiny.safetensors' is not a valid safetensors file: {error}"));
     }
 
     [Fact]

@@ -28,10 +28,10 @@ internal static class CompiledWeightsBuilder
         }
 
         byte[] bytes = file.Bytes.ToArray();
-        (Dictionary<string, HeaderEntry>? entries, long dataStart, string? error) = SafeTensorsHeader.Read(bytes);
+        (Dictionary<string, SafeTensorEntry>? entries, long dataStart, string? error) = ReadHeader(bytes);
         if (entries is null)
         {
-            return Fail(new(ProblemIds.WeightsFileUnreadable, At, $"The weights file '{file.Path}' is not a valid safetensors file: {error}."));
+            return Fail(new(ProblemIds.WeightsFileUnreadable, At, $"The weights file '{file.Path}' is not a valid safetensors file: {error}"));
         }
 
         var values = new double[network.ParameterCount];
@@ -43,7 +43,7 @@ internal static class CompiledWeightsBuilder
 
         foreach (TensorModel tensor in network.Tensors)
         {
-            if (!entries.TryGetValue(tensor.Name, out HeaderEntry? entry))
+            if (!entries.TryGetValue(tensor.Name, out SafeTensorEntry? entry))
             {
                 string hint = entries.Keys.Any(key => key.Contains(".weight"))
                     ? $" It holds PyTorch names, but none under this model's module names ({string.Join(", ", network.Layers.SelectMany(layer => PyTorchLayout.Candidates(Describe(layer))).Distinct().Select(module => "'" + module + "'"))}); name the modules after the Keras layers, as for LoadWeights."
@@ -56,13 +56,12 @@ internal static class CompiledWeightsBuilder
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has shape {entry.ShapeText} in '{file.Path}'; the model declares {tensor.Shape}."));
             }
 
-            double[]? decoded = SafeTensorsHeader.Decode(entry, bytes, dataStart);
-            if (decoded is null)
+            if (!SafeTensorsHeader.IsFloating(entry.DType))
             {
                 return Fail(new(ProblemIds.WeightsDisagree, At, $"Tensor '{tensor.Name}' has dtype {entry.DType} in '{file.Path}'; expected F32, F64, F16 or BF16."));
             }
 
-            decoded.CopyTo(values, tensor.Offset);
+            SafeTensorsHeader.Decode(entry, bytes, dataStart, tensor.Name).CopyTo(values, tensor.Offset);
         }
 
         return (new EquatableArray<double>(values), null);
@@ -72,10 +71,12 @@ internal static class CompiledWeightsBuilder
     /// Converts a PyTorch <c>state_dict</c> (modules named after the Keras layers) to the model's Keras tensors with
     /// the conversion <c>LoadWeights</c> uses; the first tensor that cannot be converted is the problem.
     /// </summary>
-    private static (EquatableArray<double>, ValidationProblem?) BuildFromPyTorch(NetworkModel network, WeightFile file, Dictionary<string, HeaderEntry> entries, byte[] bytes, long dataStart)
+    private static (EquatableArray<double>, ValidationProblem?) BuildFromPyTorch(NetworkModel network, WeightFile file, Dictionary<string, SafeTensorEntry> entries, byte[] bytes, long dataStart)
     {
         PyTorchTensor? Lookup(string name) =>
-            entries.TryGetValue(name, out HeaderEntry? entry) ? new PyTorchTensor(entry.Shape, SafeTensorsHeader.Decode(entry, bytes, dataStart), entry.DType) : null;
+            entries.TryGetValue(name, out SafeTensorEntry? entry)
+                ? new PyTorchTensor(entry.Shape, SafeTensorsHeader.IsFloating(entry.DType) ? SafeTensorsHeader.Decode(entry, bytes, dataStart, name) : null, entry.DType)
+                : null;
 
         var values = new double[network.ParameterCount];
         foreach (LayerModel layer in network.Layers)
@@ -104,6 +105,42 @@ internal static class CompiledWeightsBuilder
         }
 
         return (new EquatableArray<double>(values), null);
+    }
+
+    /// <summary>
+    /// Reads and checks a whole compile-time weights file with the runtime's header reader (the linked
+    /// <c>SafeTensorsHeader</c>), turning its refusal into the message of RNN0022: the generator never throws on a file.
+    /// </summary>
+    internal static (Dictionary<string, SafeTensorEntry>? Entries, long DataStart, string? Error) ReadHeader(byte[] file)
+    {
+        if (file.Length < 8)
+        {
+            return (null, 0, $"the file has {file.Length} bytes, fewer than the 8-byte header length.");
+        }
+
+        try
+        {
+            long length = SafeTensorsHeader.ReadLength(file, 0);
+            if (length > file.Length - 8)
+            {
+                return (null, 0, $"the header length {length} is past the end of the file ({file.Length} bytes).");
+            }
+
+            SafeTensorsHeader header = SafeTensorsHeader.Parse(file, 8, (int)length);
+            long dataStart = 8 + length;
+            if (header.DataLength != file.Length - dataStart)
+            {
+                return (null, 0, header.DataLength > file.Length - dataStart
+                    ? $"the file is truncated: its tensors need {header.DataLength} bytes of data and {file.Length - dataStart} remain."
+                    : $"the file has {file.Length - dataStart - header.DataLength} bytes after its tensors' data; a safetensors file ends with its data.");
+            }
+
+            return (header.Entries, dataStart, null);
+        }
+        catch (System.IO.InvalidDataException e)
+        {
+            return (null, 0, char.ToLowerInvariant(e.Message[0]) + e.Message.Substring(1));
+        }
     }
 
     private static PyTorchLayer Describe(LayerModel layer) =>
