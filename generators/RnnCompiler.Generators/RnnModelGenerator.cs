@@ -32,15 +32,19 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
     internal RnnModelGenerator(Func<NetworkModel, string, EquatableArray<double>?, string> emit) => _emit = emit;
 
     /// <summary>
-    /// One model after validation: a valid network, or the declaration of an invalid one (for its fallback members), and
-    /// the exception a stage failed with, if one did.
+    /// One model after validation: a valid network; the declaration whose fallback members are written when there is no
+    /// network to write (an invalid declaration, or a valid one whose weights file is missing or does not fit); and the
+    /// exception a stage failed with, if one did.
     /// </summary>
-    internal sealed record ModelResult(NetworkModel? Network, ModelDeclaration? Invalid, GeneratorFailure? Failure);
+    internal sealed record ModelResult(NetworkModel? Network, ModelDeclaration? Fallback, GeneratorFailure? Failure);
 
     /// <summary>A model to write, with its compile-time weights when it names a weights file.</summary>
     internal sealed record ModelOutput(ModelResult Result, EquatableArray<double>? Weights)
     {
-        /// <summary>The output; a network whose named weights file is missing or does not fit gets no code (the analyzer says why).</summary>
+        /// <summary>
+        /// The output. A network whose named weights file is missing or does not fit gets its fallback members instead
+        /// (the analyzer reports RNN0021 to RNN0023 and says why), so the build shows that error, not a CS1061 at every call.
+        /// </summary>
         public static ModelOutput? Create(ModelResult result, System.Collections.Immutable.ImmutableArray<WeightFile> files)
         {
             if (result.Network is not { WeightsFile: not null } network)
@@ -51,7 +55,9 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             try
             {
                 (EquatableArray<double> values, ValidationProblem? problem) = CompiledWeightsBuilder.Build(network, files);
-                return problem is null ? new ModelOutput(result, values) : null;
+                return problem is null ? new ModelOutput(result, values)
+                    : result.Fallback is not null ? new ModelOutput(result with { Network = null }, null)
+                    : null;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -71,7 +77,8 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
         try
         {
             NetworkModel? network = NetworkValidator.Validate(declaration).Network;
-            return network is not null ? new ModelResult(network, null, null)
+            // A network that reads a weights file keeps its declaration, for fallback members if the file does not fit.
+            return network is not null ? new ModelResult(network, network.WeightsFile is not null && declaration.CanHoldMembers ? declaration : null, null)
                 : declaration.CanHoldMembers ? new ModelResult(null, declaration, null)
                 : null;
         }
@@ -139,14 +146,14 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
                 {
                     productionContext.AddSource(network.HintName, _emit(network, s_version, output.Weights));
                 }
-                else if (result.Invalid is { } declaration)
+                else if (result.Fallback is { } declaration)
                 {
                     productionContext.AddSource(NetworkValidator.HintName(declaration), FallbackEmitter.Emit(declaration, s_version));
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                string name = result.Network?.TypeName ?? result.Invalid?.TypeName ?? string.Empty;
+                string name = result.Network?.TypeName ?? result.Fallback?.TypeName ?? string.Empty;
                 result = result with { Failure = GeneratorFailure.From(name, "writing its code", exception) };
             }
 

@@ -79,6 +79,6 @@ public static class ModelGuard
     }
 
     private static void ThrowInUse() => throw new InvalidOperationException(
-        "This model instance is already running a call on another thread. A model instance is single-threaded: give each thread its own instance "
-        + "(copy Parameters into each to share weights), or take a lock around the calls.");
+        "This model instance is already running a call on another thread. A model instance is single-threaded: rent an instance per call from a "
+        + "ModelPool<TModel> (its factory copies Parameters into each to share weights), give each thread its own instance, or take a lock around the calls.");
 }

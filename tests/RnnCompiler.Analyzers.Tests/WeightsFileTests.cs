@@ -109,12 +109,19 @@ public class WeightsFileTests
     }
 
     [Fact]
-    public void The_generator_refuses_a_malformed_file_without_a_diagnostic_of_its_own()
+    public void A_file_that_does_not_fit_gets_the_fallback_members_and_only_its_RNN_error()
     {
-        // The analyzer reports RNN0022; the generator writes nothing for the model and reports nothing (no RNN0027).
+        // The analyzer reports RNN0022; the generator reports nothing of its own (no RNN0027) and writes the model's
+        // members with throwing bodies, so code that calls them compiles and the build shows the RNN error alone.
+        const string Use = "public static class Use { public static float[] Run(Tiny model) { var outputs = new float[Tiny.OutputUnits]; model.Predict(new float[8], outputs); return outputs; } }";
         foreach (object[] row in HostileFiles())
         {
-            Assert.Equal(string.Empty, Generate(Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]"), (string)row[1]));
+            (string generated, ImmutableArray<Diagnostic> generatorDiagnostics, Diagnostic[] errors) =
+                GenerateAndCompile("using RnnCompiler;\n" + Model.Replace("{|#0:", string.Empty).Replace(")|}]", ")]") + "\n" + Use, (string)row[1]);
+            Assert.Contains("was not generated: its declaration has an RnnCompiler error", generated);
+            Assert.DoesNotContain("CompiledWeights", generated);
+            Assert.Empty(generatorDiagnostics);
+            Assert.Empty(errors);
         }
     }
 
@@ -227,7 +234,10 @@ public class WeightsFileTests
     }
 
     /// <summary>The generator's output for <paramref name="source"/> with <paramref name="base64"/> as tiny.safetensors.</summary>
-    private static string Generate(string source, string base64)
+    private static string Generate(string source, string base64) => GenerateAndCompile(source, base64).Generated;
+
+    /// <summary>The generator's output for <paramref name="source"/> with the weights file, its diagnostics, and the errors of compiling both.</summary>
+    private static (string Generated, ImmutableArray<Diagnostic> GeneratorDiagnostics, Diagnostic[] Errors) GenerateAndCompile(string source, string base64)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
         CSharpCompilation compilation = CSharpCompilation.Create(
@@ -239,8 +249,10 @@ public class WeightsFileTests
             new[] { new RnnModelGenerator().AsSourceGenerator() },
             ImmutableArray.Create<AdditionalText>(new InMemoryText("/project/obj/rnnweights/tiny.safetensors.b64", base64)),
             parseOptions);
-        GeneratorDriverRunResult result = driver.RunGenerators(compilation).GetRunResult();
-        return string.Join("\n", result.GeneratedTrees.Select(tree => tree.GetText().ToString()));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Diagnostic[] errors = output.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).ToArray();
+        return (string.Join("\n", result.GeneratedTrees.Select(tree => tree.GetText().ToString())), diagnostics, errors);
     }
 
     private sealed class InMemoryText(string path, string text) : AdditionalText
