@@ -7,7 +7,8 @@ namespace RnnCompiler.SaveUnderKill;
 
 // Usage:
 //   expected <directory>   writes the checkpoint of each of the States states to <directory>/state-<k>.ckpt and exits;
-//   loop <path>            prints "ready", then saves state 0, 1, 2, 0, ... to <path> until it is killed;
+//   loop <path>            prints "ready", then saves state 0, 1, 2, 0, ... to <path> until it is killed, printing
+//                          "saved <n>" after the n-th save;
 //   once <path> <k>        saves state k to <path> once and exits.
 // The parent (tests/RnnCompiler.Tests/EndToEnd/InterruptedSaveTests.cs) kills "loop" at random moments and requires
 // the path to hold, byte for byte, one of the expected files every time.
@@ -38,6 +39,7 @@ internal static class Program
                 {
                     SetState(model, (int)(save % States));
                     model.SaveCheckpoint(args[1]);
+                    Console.WriteLine($"saved {save + 1}");
                 }
 
             default:

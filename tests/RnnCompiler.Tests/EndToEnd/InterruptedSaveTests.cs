@@ -10,10 +10,11 @@ namespace RnnCompiler.Tests.EndToEnd;
 
 /// <summary>
 /// <c>SaveCheckpoint(path)</c> killed at random moments: a child process (tests/RnnCompiler.SaveUnderKill) saves
-/// three different states to one path in a loop and is killed with SIGKILL 60 times, at random delays once it has
-/// started. After every kill the path must hold, byte for byte, one of the three checkpoints (never a mix, a cut file
+/// three different states to one path in a loop and is killed with SIGKILL 60 times: half at a random delay after it
+/// starts, half at a random moment after its second save, so kills land in the first save and in later ones. After every kill the path must hold, byte for byte, one of the three checkpoints (never a mix, a cut file
 /// or nothing), and the temporary files that kills leave are removed by the next save.
 /// </summary>
+[Trait("Category", "Process")]
 public class InterruptedSaveTests(ITestOutputHelper output)
 {
     private const int Kills = 60;
@@ -37,7 +38,21 @@ public class InterruptedSaveTests(ITestOutputHelper output)
             {
                 using Process child = Start("loop", path);
                 Assert.Equal("ready", child.StandardOutput.ReadLine());
-                Thread.Sleep(random.Next(0, 120));
+                if (kill % 2 == 1)
+                {
+                    // Every other kill waits for two whole saves (states 0 and 1), then lands at a random moment of the
+                    // saves that follow, however long a save takes on this machine and vector path.
+                    var timer = Stopwatch.StartNew();
+                    Assert.Equal("saved 1", child.StandardOutput.ReadLine());
+                    long saveMilliseconds = Math.Max(1, timer.ElapsedMilliseconds);
+                    Assert.Equal("saved 2", child.StandardOutput.ReadLine());
+                    Thread.Sleep(random.Next(0, (int)Math.Min(2 * saveMilliseconds, 2_000)));
+                }
+                else
+                {
+                    Thread.Sleep(random.Next(0, 120));
+                }
+
                 child.Kill();
                 child.WaitForExit();
 
