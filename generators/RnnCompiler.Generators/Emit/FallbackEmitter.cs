@@ -72,6 +72,8 @@ internal static class FallbackEmitter
                 Member("Evaluate", "Evaluates one batch.", $"public ({t} Loss, {t} Accuracy) Evaluate({data}, int sequences = 0) => {throwing}");
                 Member("SaveCheckpoint", "Writes a training checkpoint.", $"public void SaveCheckpoint(global::System.IO.Stream stream) => {throwing}");
                 Member("LoadCheckpoint", "Reads a training checkpoint.", $"public void LoadCheckpoint(global::System.IO.Stream stream) => {throwing}");
+                Member("LearningRate", "The learning rate of the next update.", $"public double LearningRate {{ get => throw {Failure(name)}; set => throw {Failure(name)}; }}");
+                Member("LearningRateSchedule", "A schedule of learning rates by step.", $"public global::RnnCompiler.Training.LearningRateSchedule? LearningRateSchedule {{ get => throw {Failure(name)}; set => throw {Failure(name)}; }}");
             }
         }
 

@@ -65,6 +65,8 @@ internal static class TrainingEmitter
         context.Member("The number of updates applied (Adam's step).", "private long _updateCount;");
         context.Member("The number of batches skipped for a non-finite loss or gradient.", "private long _skippedUpdates;");
         context.Member("The accuracy of the last batch run.", $"private {t} _lastAccuracy = {t}.NaN;");
+        context.Member("The learning rate of the next update without a schedule: the declared rate until changed.", "private double _learningRate = s_optimizer.LearningRate;");
+        context.Member("The learning rate schedule, or null.", "private global::RnnCompiler.Training.LearningRateSchedule? _learningRateSchedule;");
     }
 
     private static void WritePublicMembers(EmitContext context)
@@ -84,6 +86,25 @@ internal static class TrainingEmitter
         context.Member("The number of optimizer updates applied so far.", "public long UpdateCount => _updateCount;");
         context.Member("The number of batches whose loss or gradient was not finite: their update was skipped and the weights kept.", "public long SkippedUpdates => _skippedUpdates;");
         context.Member("The accuracy of the last batch run (NaN for regression losses).", $"public {t} LastAccuracy => _lastAccuracy;");
+        writer.WriteLine("/// <summary>The learning rate of the next update when no <see cref=\"LearningRateSchedule\"/> is set: the declared <c>[Train(LearningRate)]</c> until set; it can be set between batches, and checkpoints keep it.</summary>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The rate set is negative, infinite or NaN.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("public double LearningRate"))
+        {
+            writer.WriteLine("get => _learningRate;");
+            writer.WriteLine("set => _learningRate = global::RnnCompiler.Training.LearningRateSchedule.CheckRate(value, nameof(value));");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>A schedule of learning rates by step, as Keras's <c>keras.optimizers.schedules</c>, or null: update <c>n</c> (from 0: <see cref=\"UpdateCount\"/> before it) uses the schedule's rate for <c>n</c> instead of <see cref=\"LearningRate\"/>.</summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("public global::RnnCompiler.Training.LearningRateSchedule? LearningRateSchedule"))
+        {
+            writer.WriteLine("get => _learningRateSchedule;");
+            writer.WriteLine("set => _learningRateSchedule = value;");
+        }
+
+        writer.WriteLine();
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"global::RnnCompiler.Training.TrainingInfo {interfaceName}.Training => s_training;");
@@ -130,10 +151,11 @@ internal static class TrainingEmitter
             t,
             $"{t} loss = RunBatch(inputs, targets, sequences, backward: true);\n"
             + $"if (!{t}.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<{t}>(_gradients))\n{{\n    _skippedUpdates++;\n    return loss;\n}}\n\n"
+            + "double learningRate = global::RnnCompiler.Training.LearningRateSchedule.RateAt(_learningRateSchedule, _learningRate, _updateCount);\n"
             + commit
             + $"global::RnnCompiler.Training.Optimizers.Clip<{t}>(s_optimizer, s_layers, _gradients);\n"
             + "_updateCount++;\n"
-            + $"global::RnnCompiler.Training.Optimizers.Apply<{t}>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);\n"
+            + $"global::RnnCompiler.Training.Optimizers.Apply<{t}>(s_optimizer, learningRate, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);\n"
             + (PanelEmitter.Applies(model) ? PanelEmitter.MarkStale + "\n" : string.Empty)
             + "return loss;");
         Overloads(
@@ -154,7 +176,7 @@ internal static class TrainingEmitter
         writer.WriteLine("/// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>");
         writer.WriteLine("/// <param name=\"stream\">A writable stream; it is left open.</param>");
         writer.WriteLine(context.GeneratedCode);
-        writer.WriteLine($"public void SaveCheckpoint(global::System.IO.Stream stream) => global::RnnCompiler.Training.Checkpoint.Save<{t}>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, _updateCount, _skippedUpdates);");
+        writer.WriteLine($"public void SaveCheckpoint(global::System.IO.Stream stream) => global::RnnCompiler.Training.Checkpoint.Save<{t}>(stream, s_layers, s_optimizer, _learningRate, _parameters, _optimizerFirst, _optimizerSecond, _updateCount, _skippedUpdates);");
         writer.WriteLine();
         writer.WriteLine("/// <summary>Writes a checkpoint to a temporary file and then replaces <paramref name=\"path\"/> with it, so an interrupted save keeps the previous checkpoint.</summary>");
         writer.WriteLine("/// <param name=\"path\">The checkpoint file.</param>");
@@ -167,8 +189,9 @@ internal static class TrainingEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("public void LoadCheckpoint(global::System.IO.Stream stream)"))
         {
-            writer.WriteLine($"global::RnnCompiler.Training.Checkpoint.Load<{t}>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, out long step, out long skipped);");
+            writer.WriteLine($"global::RnnCompiler.Training.Checkpoint.Load<{t}>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, out long step, out long skipped, out double learningRate);");
             writer.WriteLine("_updateCount = step;");
+            writer.WriteLine("_learningRate = learningRate;");
             writer.WriteLine("_skippedUpdates = skipped;");
             if (PanelEmitter.Applies(model))
             {

@@ -88,7 +88,7 @@ public sealed class TrainAttribute : Attribute
     /// <summary>When positive, each weight tensor's gradient is scaled down to at most this L2 norm (Keras's <c>clipnorm</c>).</summary>
     public float ClipNorm { get; set; }
 
-    /// <summary>When positive, all gradients together are scaled down to at most this L2 norm (PyTorch's <c>clip_grad_norm_</c>, Keras's <c>global_clipnorm</c>).</summary>
+    /// <summary>When positive, all gradients together are scaled down to at most this L2 norm (Keras's <c>global_clipnorm</c>: scaled by limit / norm when the norm is larger; PyTorch's <c>clip_grad_norm_</c> divides by the norm plus 1e-6).</summary>
     public float GlobalClipNorm { get; set; }
 
     /// <summary>When positive, every gradient element is clipped to [-ClipValue, ClipValue] (Keras's <c>clipvalue</c>).</summary>

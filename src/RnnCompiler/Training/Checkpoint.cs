@@ -17,12 +17,22 @@ public static class Checkpoint
     private const string FirstPrefix = "optimizer/first/";
     private const string SecondPrefix = "optimizer/second/";
 
-    /// <summary>Writes a checkpoint.</summary>
+    /// <summary>Writes a checkpoint whose learning rate is the declared one.</summary>
     public static void Save<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings,
         ReadOnlySpan<T> parameters, ReadOnlySpan<T> first, ReadOnlySpan<T> second, long step, long skippedUpdates)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        Save(stream, layers, settings, settings.LearningRate, parameters, first, second, step, skippedUpdates);
+    }
+
+    /// <summary>Writes a checkpoint, with the model's current learning rate (<c>learning_rate</c> in the metadata, exactly).</summary>
+    public static void Save<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings, double learningRate,
+        ReadOnlySpan<T> parameters, ReadOnlySpan<T> first, ReadOnlySpan<T> second, long step, long skippedUpdates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(settings);
         var tensors = new List<(string, int[], double[])>();
         WeightFile.AddTensors(tensors, layers, parameters, string.Empty);
         if (settings.HasFirstMoment)
@@ -41,17 +51,29 @@ public static class Checkpoint
             ["optimizer"] = settings.Optimizer.ToString(),
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["skipped_updates"] = skippedUpdates.ToString(CultureInfo.InvariantCulture),
+            ["learning_rate"] = learningRate.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensorsFile.Write(stream, tensors, typeof(T) == typeof(double), metadata);
     }
 
-    /// <summary>Reads a checkpoint written by <see cref="Save"/> for the same model and optimizer; nothing changes unless all of it is valid.</summary>
+    /// <summary>Reads a checkpoint written by <c>Save</c> for the same model and optimizer; nothing changes unless all of it is valid.</summary>
     /// <exception cref="InvalidDataException">The file is damaged, is not a checkpoint of this optimizer, or lacks a tensor.</exception>
     public static void Load<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings,
         Span<T> parameters, Span<T> first, Span<T> second, out long step, out long skippedUpdates)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        Load(stream, layers, settings, parameters, first, second, out step, out skippedUpdates, out _);
+
+    /// <summary>
+    /// Reads a checkpoint as <see cref="Load{T}(Stream, IReadOnlyList{LayerDescriptor}, OptimizerSettings, Span{T}, Span{T}, Span{T}, out long, out long)"/>,
+    /// and the learning rate it was saved with (the declared rate for a checkpoint that does not record one).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged, is not a checkpoint of this optimizer, or lacks a tensor.</exception>
+    public static void Load<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, OptimizerSettings settings,
+        Span<T> parameters, Span<T> first, Span<T> second, out long step, out long skippedUpdates, out double learningRate)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(settings);
         (Dictionary<string, SafeTensorEntry> entries, byte[] data) = SafeTensorsFile.Read(stream, out Dictionary<string, string> metadata);
         if (!metadata.TryGetValue("format", out string? format) || format != "rnncompiler-checkpoint")
         {
@@ -74,6 +96,13 @@ public static class Checkpoint
             throw new InvalidDataException("The checkpoint's metadata has an invalid \"skipped_updates\".");
         }
 
+        double newRate = settings.LearningRate;
+        if (metadata.TryGetValue("learning_rate", out string? rateText)
+            && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out newRate) || !double.IsFinite(newRate) || newRate < 0))
+        {
+            throw new InvalidDataException("The checkpoint's metadata has an invalid \"learning_rate\" (a finite rate of at least 0 is expected).");
+        }
+
         double[] weights = WeightFile.StageKeras(layers, entries, data, string.Empty);
         double[]? firstStaged = settings.HasFirstMoment ? WeightFile.StageKeras(layers, entries, data, FirstPrefix) : null;
         double[]? secondStaged = settings.HasSecondMoment ? WeightFile.StageKeras(layers, entries, data, SecondPrefix) : null;
@@ -92,6 +121,7 @@ public static class Checkpoint
 
         step = newStep;
         skippedUpdates = newSkipped;
+        learningRate = newRate;
     }
 
     /// <summary>

@@ -39,6 +39,12 @@ public interface ITrainableModel<T, TInput, TTarget> : IRnnModel<T>
     /// <summary>The number of batches whose loss or gradient was not finite, so that their update was skipped.</summary>
     long SkippedUpdates { get; }
 
+    /// <summary>The learning rate of the next update when <see cref="LearningRateSchedule"/> is null; it can be changed between batches.</summary>
+    double LearningRate { get; set; }
+
+    /// <summary>A schedule of learning rates by update step, or null for <see cref="LearningRate"/>.</summary>
+    LearningRateSchedule? LearningRateSchedule { get; set; }
+
     /// <summary>Forward, backpropagation through time, clipping and one optimizer update on <paramref name="sequences"/> sequences.</summary>
     /// <returns>The mean loss.</returns>
     T TrainBatch(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequences);

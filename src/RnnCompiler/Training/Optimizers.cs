@@ -29,7 +29,7 @@ public static class Optimizers
 
     /// <summary>
     /// Clips <paramref name="gradients"/> in place: per tensor to ClipNorm (Keras's <c>clipnorm</c>), then all together
-    /// to GlobalClipNorm (PyTorch's <c>clip_grad_norm_</c>), then element-wise to ClipValue; each only when set.
+    /// to GlobalClipNorm (Keras's <c>global_clipnorm</c>), then element-wise to ClipValue; each only when set.
     /// </summary>
     public static void Clip<T>(OptimizerSettings settings, IReadOnlyList<LayerDescriptor> layers, Span<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -92,7 +92,16 @@ public static class Optimizers
     public static void Apply<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second, long step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T lr = T.CreateTruncating(settings.LearningRate);
+        ArgumentNullException.ThrowIfNull(settings);
+        Apply(settings, settings.LearningRate, parameters, gradients, first, second, step);
+    }
+
+    /// <summary>Applies one update with <paramref name="learningRate"/> in place of the declared rate (a model's <c>LearningRate</c> or its schedule's rate).</summary>
+    public static void Apply<T>(OptimizerSettings settings, double learningRate, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second, long step)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        T lr = T.CreateTruncating(learningRate);
         int n = parameters.Length;
         bool needsFirst = settings.Optimizer == Optimizer.Adam || (settings.Optimizer == Optimizer.Sgd && settings.Momentum > 0);
         bool needsSecond = settings.Optimizer is Optimizer.Adam or Optimizer.RmsProp;
@@ -130,7 +139,7 @@ public static class Optimizers
                 T beta1 = T.CreateTruncating(settings.Beta1);
                 T beta2 = T.CreateTruncating(settings.Beta2);
                 T epsilon = T.CreateTruncating(settings.Epsilon);
-                T alpha = T.CreateTruncating(settings.LearningRate * Math.Sqrt(1 - Math.Pow(settings.Beta2, step)) / (1 - Math.Pow(settings.Beta1, step)));
+                T alpha = T.CreateTruncating(learningRate * Math.Sqrt(1 - Math.Pow(settings.Beta2, step)) / (1 - Math.Pow(settings.Beta1, step)));
                 Run(new AdamUpdate<T>(beta1, beta2, epsilon, alpha), ref p, ref g, ref m1, ref m2, n);
                 break;
             }

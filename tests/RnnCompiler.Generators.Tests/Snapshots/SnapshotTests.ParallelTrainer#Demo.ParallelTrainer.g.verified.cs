@@ -251,6 +251,14 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private float _lastAccuracy = float.NaN;
 
+        /// <summary>The learning rate of the next update without a schedule: the declared rate until changed.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private double _learningRate = s_optimizer.LearningRate;
+
+        /// <summary>The learning rate schedule, or null.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private global::RnnCompiler.Training.LearningRateSchedule? _learningRateSchedule;
+
         /// <summary>The gradients of the last <c>ComputeGradients</c> or <c>TrainBatch</c>, in the layout of <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public global::System.Span<float> Gradients => _gradients;
@@ -266,6 +274,23 @@ namespace Demo
         /// <summary>The accuracy of the last batch run (NaN for regression losses).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public float LastAccuracy => _lastAccuracy;
+
+        /// <summary>The learning rate of the next update when no <see cref="LearningRateSchedule"/> is set: the declared <c>[Train(LearningRate)]</c> until set; it can be set between batches, and checkpoints keep it.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The rate set is negative, infinite or NaN.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public double LearningRate
+        {
+            get => _learningRate;
+            set => _learningRate = global::RnnCompiler.Training.LearningRateSchedule.CheckRate(value, nameof(value));
+        }
+
+        /// <summary>A schedule of learning rates by step, as Keras's <c>keras.optimizers.schedules</c>, or null: update <c>n</c> (from 0: <see cref="UpdateCount"/> before it) uses the schedule's rate for <c>n</c> instead of <see cref="LearningRate"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public global::RnnCompiler.Training.LearningRateSchedule? LearningRateSchedule
+        {
+            get => _learningRateSchedule;
+            set => _learningRateSchedule = value;
+        }
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -298,10 +323,11 @@ namespace Demo
                     return loss;
                 }
 
+                double learningRate = global::RnnCompiler.Training.LearningRateSchedule.RateAt(_learningRateSchedule, _learningRate, _updateCount);
                 CommitTrainingState(sequences);
                 global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);
                 _updateCount++;
-                global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
+                global::RnnCompiler.Training.Optimizers.Apply<float>(s_optimizer, learningRate, _parameters, _gradients, _optimizerFirst, _optimizerSecond, _updateCount);
                 return loss;
             }
             finally
@@ -376,7 +402,7 @@ namespace Demo
         /// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>
         /// <param name="stream">A writable stream; it is left open.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public void SaveCheckpoint(global::System.IO.Stream stream) => global::RnnCompiler.Training.Checkpoint.Save<float>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, _updateCount, _skippedUpdates);
+        public void SaveCheckpoint(global::System.IO.Stream stream) => global::RnnCompiler.Training.Checkpoint.Save<float>(stream, s_layers, s_optimizer, _learningRate, _parameters, _optimizerFirst, _optimizerSecond, _updateCount, _skippedUpdates);
 
         /// <summary>Writes a checkpoint to a temporary file and then replaces <paramref name="path"/> with it, so an interrupted save keeps the previous checkpoint.</summary>
         /// <param name="path">The checkpoint file.</param>
@@ -389,8 +415,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public void LoadCheckpoint(global::System.IO.Stream stream)
         {
-            global::RnnCompiler.Training.Checkpoint.Load<float>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, out long step, out long skipped);
+            global::RnnCompiler.Training.Checkpoint.Load<float>(stream, s_layers, s_optimizer, _parameters, _optimizerFirst, _optimizerSecond, out long step, out long skipped, out double learningRate);
             _updateCount = step;
+            _learningRate = learningRate;
             _skippedUpdates = skipped;
         }
 

@@ -344,6 +344,10 @@ public class TrainingBehaviourTests
 
         public long SkippedUpdates => 0;
 
+        public double LearningRate { get; set; } = 0.1;
+
+        public LearningRateSchedule? LearningRateSchedule { get; set; }
+
         public double TrainBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences)
         {
             TrainedSequences += sequences;
