@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using RnnCompiler.Generators.WeightFiles;
+using RnnCompiler.Tests.EndToEnd;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -194,9 +195,9 @@ public class SafeTensorsHeaderTests(ITestOutputHelper output)
 
                 long ticks = Stopwatch.GetTimestamp() - start;
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                Max(ref slowest, ticks);
-                Max(ref mostAllocated, allocated);
-                if (allocated > (64L * mutated.Length) + (1024 * 1024))
+                ReaderBudget.InterlockedMax(ref slowest, ticks);
+                ReaderBudget.InterlockedMax(ref mostAllocated, allocated);
+                if (allocated > ReaderBudget.AllocationBound(mutated.Length))
                 {
                     failures.Enqueue($"case {index}: {allocated:N0} bytes allocated for a {mutated.Length}-byte file");
                 }
@@ -426,13 +427,5 @@ public class SafeTensorsHeaderTests(ITestOutputHelper output)
     {
         byte[] json = Encoding.UTF8.GetBytes(header);
         return [.. BitConverter.GetBytes((ulong)json.Length), .. json, .. new byte[dataBytes]];
-    }
-
-    private static void Max(ref long target, long value)
-    {
-        long current;
-        while (value > (current = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
-        }
     }
 }

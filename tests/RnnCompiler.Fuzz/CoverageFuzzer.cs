@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
+using RnnCompiler.Tests.EndToEnd;
 
 namespace RnnCompiler.Fuzz;
 
@@ -23,7 +24,7 @@ internal sealed record FuzzReport(string Name, long Inputs, double Seconds, int 
 /// after each input the counts are bucketed (1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+) and an input that sets a bucket
 /// bit never seen before joins the corpus, from which the next inputs are mutated. Every input is also held to the
 /// readers' contract: the documented outcome only, no call over <see cref="MaxMilliseconds"/>, no allocation above
-/// <see cref="AllocationBound"/>. The map lives as long as the process: instrumented code writes to it from the first
+/// <see cref="ReaderBudget.AllocationBound"/>. The map lives as long as the process: instrumented code writes to it from the first
 /// call on, so one fuzzer is made before any instrumented code runs.
 /// </summary>
 internal sealed unsafe class CoverageFuzzer
@@ -46,9 +47,6 @@ internal sealed unsafe class CoverageFuzzer
             _bucket[count] = (byte)(count switch { 1 => 1, 2 => 2, 3 => 4, <= 7 => 8, <= 15 => 16, <= 31 => 32, <= 127 => 64, _ => 128 });
         }
     }
-
-    /// <summary>What a call may allocate: 64 bytes per input byte (strings, entries, decoded doubles) and 1 MB.</summary>
-    public static long AllocationBound(int inputLength) => (64L * inputLength) + (1024 * 1024);
 
     public FuzzReport Run(FuzzTarget target, TimeSpan duration, int seed)
     {
@@ -113,7 +111,7 @@ internal sealed unsafe class CoverageFuzzer
                 }
             }
 
-            if (allocated > AllocationBound(input.Length))
+            if (allocated > ReaderBudget.AllocationBound(input.Length))
             {
                 problem ??= $"{allocated:N0} bytes allocated for a {input.Length}-byte input";
             }

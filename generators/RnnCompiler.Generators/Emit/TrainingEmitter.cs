@@ -150,7 +150,12 @@ internal static class TrainingEmitter
             "The mean loss of the batch, before the update.",
             t,
             $"{t} loss = RunBatch(inputs, targets, sequences, backward: true);\n"
+            + "// A batch whose loss or gradient is not finite is skipped: the weights stay as they were.\n"
             + $"if (!{t}.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<{t}>(_gradients))\n{{\n    _skippedUpdates++;\n    return loss;\n}}\n\n"
+            + "// This update's rate (the schedule's for step UpdateCount, else LearningRate), found before anything changes;\n"
+            + (model.Training.Stateful
+                ? "// then the batch's final states kept for the next batch, the gradients clipped, and one optimizer step.\n"
+                : "// then the gradients clipped and one optimizer step.\n")
             + "double learningRate = global::RnnCompiler.Training.LearningRateSchedule.RateAt(_learningRateSchedule, _learningRate, _updateCount);\n"
             + commit
             + $"global::RnnCompiler.Training.Optimizers.Clip<{t}>(s_optimizer, s_layers, _gradients);\n"

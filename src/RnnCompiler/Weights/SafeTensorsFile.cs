@@ -98,10 +98,6 @@ internal static class SafeTensorsFile
         }
     }
 
-    /// <summary>Decodes a floating-point tensor of the data section to doubles; other dtypes are refused, naming the tensor.</summary>
-    public static double[] Decode(SafeTensorEntry entry, byte[] data, string displayName) =>
-        SafeTensorsHeader.Decode(entry, data, 0, displayName);
-
     /// <summary>Writes tensors (name, shape, values) as safetensors, in the given order, in F32 or F64.</summary>
     public static void Write(Stream stream, IReadOnlyList<(string Name, int[] Shape, double[] Values)> tensors, bool doublePrecision, IReadOnlyDictionary<string, string> metadata)
     {

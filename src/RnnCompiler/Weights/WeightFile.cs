@@ -139,7 +139,7 @@ public static class WeightFile
             throw new InvalidDataException($"Tensor '{tensor.Name}' has shape {entry.ShapeText} in the file; the model expects {tensor.ShapeText}.");
         }
 
-        SafeTensorsFile.Decode(entry, data, tensor.Name).CopyTo(target);
+        SafeTensorsHeader.Decode(entry, data, 0, tensor.Name).CopyTo(target);
     }
 }
 
@@ -162,7 +162,7 @@ internal static class PyTorchNames
             }
 
             bool floating = entry.DType is "F32" or "F64" or "F16" or "BF16";
-            return new PyTorchTensor(entry.Shape, floating ? SafeTensorsFile.Decode(entry, data, name) : null, entry.DType);
+            return new PyTorchTensor(entry.Shape, floating ? SafeTensorsHeader.Decode(entry, data, 0, name) : null, entry.DType);
         }
 
         PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), tensor.Name, tensor.Role, tensor.Backward, entries.Keys, Lookup, "the file");

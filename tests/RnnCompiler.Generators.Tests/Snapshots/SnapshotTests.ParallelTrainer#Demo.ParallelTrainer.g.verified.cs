@@ -317,12 +317,15 @@ namespace Demo
             try
             {
                 float loss = RunBatch(inputs, targets, sequences, backward: true);
+                // A batch whose loss or gradient is not finite is skipped: the weights stay as they were.
                 if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
                 {
                     _skippedUpdates++;
                     return loss;
                 }
 
+                // This update's rate (the schedule's for step UpdateCount, else LearningRate), found before anything changes;
+                // then the batch's final states kept for the next batch, the gradients clipped, and one optimizer step.
                 double learningRate = global::RnnCompiler.Training.LearningRateSchedule.RateAt(_learningRateSchedule, _learningRate, _updateCount);
                 CommitTrainingState(sequences);
                 global::RnnCompiler.Training.Optimizers.Clip<float>(s_optimizer, s_layers, _gradients);

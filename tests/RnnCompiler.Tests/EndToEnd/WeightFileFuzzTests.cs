@@ -29,8 +29,6 @@ public class WeightFileFuzzTests(ITestOutputHelper output)
 
     private static int Cases => int.TryParse(Environment.GetEnvironmentVariable("RNN_FUZZ_CASES"), out int cases) && cases > 0 ? cases : 100_000;
 
-    /// <summary>What a call may allocate: 64 bytes per input byte (the JSON document and the decoded doubles) and 1 MB.</summary>
-    private static long AllocationBound(int inputLength) => (64L * inputLength) + (1024 * 1024);
 
     [Fact]
     public void LoadWeights_refuses_every_mutated_file_cleanly() => Fuzz(
@@ -87,9 +85,9 @@ public class WeightFileFuzzTests(ITestOutputHelper output)
 
                 long ticks = Stopwatch.GetTimestamp() - start;
                 long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-                InterlockedMax(ref slowest, ticks);
-                InterlockedMax(ref mostAllocated, allocated);
-                if (allocated > AllocationBound(mutated.Length))
+                ReaderBudget.InterlockedMax(ref slowest, ticks);
+                ReaderBudget.InterlockedMax(ref mostAllocated, allocated);
+                if (allocated > ReaderBudget.AllocationBound(mutated.Length))
                 {
                     failures.Enqueue($"case {index}: {allocated:N0} bytes allocated for a {mutated.Length}-byte file; file {Convert.ToHexString(mutated)}");
                 }
@@ -148,14 +146,6 @@ public class WeightFileFuzzTests(ITestOutputHelper output)
                 return bytes;
             default: // bytes appended
                 return bytes.Concat(Enumerable.Range(0, random.Next(1, 32)).Select(_ => (byte)random.Next(256))).ToArray();
-        }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        long current;
-        while (value > (current = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
         }
     }
 }

@@ -203,12 +203,8 @@ public class LearningRateScheduleTests
         return (inputs, targets);
     }
 
-    private static (int[] Tokens, int[] Classes) TokenBatch()
-    {
-        int[] tokens = Enumerable.Range(0, 4 * 12).Select(i => (i * 7) % 20).ToArray();
-        int[] classes = [0, 1, 2, 1];
-        return (tokens, classes);
-    }
+    /// <summary>Four sequences of 12 tokens for TokenClassifier, and their classes.</summary>
+    private static (int[] Tokens, int[] Classes) TokenBatch() => (TrainingData.Ints(4 * 12, 20, seed: 40), TrainingData.Ints(4, 3, seed: 41));
 
     private static void AssertClose(double expected, double actual) =>
         Assert.True(Math.Abs(expected - actual) <= 1e-12 * Math.Max(1e-300, Math.Abs(expected)) || expected == actual, $"expected {expected:R}, got {actual:R}");

@@ -5,6 +5,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Text;
 
 #if RNNCOMPILER_GENERATOR
@@ -242,22 +243,38 @@ internal sealed class SafeTensorsHeader
         return values;
     }
 
-    /// <summary>IEEE 754 binary16 to binary32, exactly (netstandard2.0 has no <c>Half</c>).</summary>
+    /// <summary>IEEE 754 binary16 to binary32, exactly (netstandard2.0 has no <c>Half</c>): the fields moved into place.</summary>
     public static float HalfToSingle(int bits)
     {
+        int sign = (bits & 0x8000) << 16;
         int exponent = (bits >> 10) & 0x1F;
         int mantissa = bits & 0x3FF;
-        double magnitude = exponent switch
+        if (exponent == 0)
         {
-            0 => mantissa * Math.Pow(2, -24), // subnormal
-            31 => mantissa == 0 ? double.PositiveInfinity : double.NaN,
-            _ => (1024 + mantissa) * Math.Pow(2, exponent - 25),
-        };
-        return (float)((bits & 0x8000) != 0 ? -magnitude : magnitude);
+            // Zero or subnormal: mantissa × 2^-24, exact in binary32.
+            float magnitude = mantissa * (1f / 16777216f);
+            return sign != 0 ? -magnitude : magnitude;
+        }
+
+        int single = exponent == 31
+            ? sign | (0xFF << 23) | (mantissa << 13) // infinity or NaN, payload kept
+            : sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
+        return new SingleBits { Bits = single }.Value;
     }
 
     /// <summary>bfloat16 (the high 16 bits of a binary32) to binary32.</summary>
-    public static float BFloat16ToSingle(int bits) => BitConverter.ToSingle(BitConverter.GetBytes(bits << 16), 0);
+    public static float BFloat16ToSingle(int bits) => new SingleBits { Bits = bits << 16 }.Value;
+
+    /// <summary>A binary32's bits and its value in one place (netstandard2.0 has no <c>BitConverter.Int32BitsToSingle</c>); nothing is allocated.</summary>
+    [StructLayout(LayoutKind.Explicit)]
+    private struct SingleBits
+    {
+        [FieldOffset(0)]
+        public int Bits;
+
+        [FieldOffset(0)]
+        public float Value;
+    }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
