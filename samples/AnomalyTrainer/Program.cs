@@ -100,7 +100,7 @@ static string DefaultOutput([CallerFilePath] string source = "") =>
 /// dense/kernel, dense/bias) fit both.
 /// </summary>
 [RnnModel(SequenceLength = 64)]
-[Train(Loss = Loss.BinaryCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2f, BatchSize = 32, ClipNorm = 1f, Stateful = true)]
+[Train(Loss = Loss.BinaryCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2, BatchSize = 32, ClipNorm = 1, Stateful = true)]
 [Input(1)]
 [Gru(16, ReturnSequences = true)]
 [Dense(1, Activation = Activation.Sigmoid)]

@@ -146,7 +146,7 @@ internal static class Corpus
 /// output at every step, and a softmax over the vocabulary at every step (Keras's TimeDistributed Dense).
 /// </summary>
 [RnnModel(SequenceLength = 64)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2f, BatchSize = 32, ClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2, BatchSize = 32, ClipNorm = 1)]
 [Embedding(Corpus.VocabularySize, 24)]
 [Lstm(128, ReturnSequences = true)]
 [Dense(Corpus.VocabularySize, Activation = Activation.Softmax)]

@@ -140,7 +140,7 @@ static int ArgMax(float[] values)
 /// <remarks>The learning rate is 1e-2 rather than Adam's usual 1e-3 so that four epochs are enough: the sample is meant
 /// to run in well under a minute. ClipNorm keeps the larger steps stable.</remarks>
 [RnnModel(SequenceLength = 80)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2f, BatchSize = 32, ClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2, BatchSize = 32, ClipNorm = 1)]
 [Embedding(1000, 64)]
 [Lstm(128)]
 [Dense(10, Activation = Activation.Softmax)]

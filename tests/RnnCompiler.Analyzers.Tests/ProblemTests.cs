@@ -112,6 +112,26 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0009"));
 
     [Fact]
+    public Task RNN0009_keep_gate_bias_not_finite() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|#0:Gru(8, KeepGateBias = double.NegativeInfinity)|}]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0009").WithMessage("[Gru]: KeepGateBias is -Infinity; it must be a finite number, for example KeepGateBias = 3."));
+
+    [Fact]
+    public Task A_finite_keep_gate_bias_is_no_problem() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, KeepGateBias = -2, UnitForgetBias = false, ReturnSequences = true)]
+        [Gru(4, KeepGateBias = 3.5f)]
+        public partial class {|RNN0100:Forecaster|};
+        """);
+
+    [Fact]
     public Task RNN0010_needs_sequence() => AnalyzerTest.VerifyAsync(
         """
         [RnnModel(SequenceLength = 10)]
@@ -266,7 +286,7 @@ public class ProblemTests
     public Task RNN0019_learning_rate_and_batch_size_out_of_range() => AnalyzerTest.VerifyAsync(
         """
         [RnnModel(SequenceLength = 10)]
-        [{|RNN0019:{|RNN0019:Train(LearningRate = 0f, BatchSize = 0)|}|}]
+        [{|RNN0019:{|RNN0019:Train(LearningRate = 0, BatchSize = 0)|}|}]
         [Input(3)]
         [Gru(8)]
         [Dense(2, Activation = Activation.Softmax)]

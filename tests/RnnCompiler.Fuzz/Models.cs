@@ -16,7 +16,7 @@ public partial class WeightsTarget;
 
 /// <summary>A checkpoint with Adam's two moments: the LoadCheckpoint target.</summary>
 [RnnModel(SequenceLength = 3)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 2)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 2)]
 [Embedding(5, 2)]
 [Gru(2)]
 [Dense(2, Activation = Activation.Softmax)]

@@ -26,7 +26,7 @@ internal static class TestModels
         using RnnCompiler;
         namespace Demo;
         [RnnModel(SequenceLength = 80)]
-        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-3f, BatchSize = 32, ClipNorm = 1f)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-3, BatchSize = 32, ClipNorm = 1)]
         [Embedding(1000, 64)]
         [Lstm(128)]
         [Dense(10, Activation = Activation.Softmax)]
@@ -38,7 +38,7 @@ internal static class TestModels
         using RnnCompiler;
         namespace Demo;
         [RnnModel(SequenceLength = 20, Precision = Precision.Double)]
-        [Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.01f, Momentum = 0.9f, BatchSize = 4, Stateful = true, GlobalClipNorm = 5f)]
+        [Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.01, Momentum = 0.9, BatchSize = 4, Stateful = true, GlobalClipNorm = 5)]
         [Input(2)]
         [Gru(5, ReturnSequences = true, ResetAfter = false)]
         [SimpleRnn(3, ReturnSequences = true)]

@@ -61,7 +61,7 @@ internal static class Program
 
 /// <summary>About 3.3 MB of checkpoint (weights and Adam's two moments), so a save takes long enough to be cut.</summary>
 [RnnModel(SequenceLength = 4)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 2)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 2)]
 [Embedding(100, 32)]
 [Lstm(256)]
 [Dense(4, Activation = Activation.Softmax)]

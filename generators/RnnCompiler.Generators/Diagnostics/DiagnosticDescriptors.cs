@@ -25,7 +25,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoLayers = Error(ProblemIds.NoLayers, "The model has no layers");
     public static readonly DiagnosticDescriptor FirstLayerNotInput = Error(ProblemIds.FirstLayerNotInput, "The first layer must be Input or Embedding");
     public static readonly DiagnosticDescriptor InputNotFirst = Error(ProblemIds.InputNotFirst, "Input and Embedding can only be the first layer");
-    public static readonly DiagnosticDescriptor SizeOutOfRange = Error(ProblemIds.SizeOutOfRange, "A layer size is out of range");
+    public static readonly DiagnosticDescriptor SizeOutOfRange = Error(ProblemIds.SizeOutOfRange, "A layer size or value is out of range");
     public static readonly DiagnosticDescriptor NeedsSequence = Error(ProblemIds.NeedsSequence, "A recurrent layer needs a sequence");
     public static readonly DiagnosticDescriptor MergeModeWithoutBidirectional = Error(ProblemIds.MergeModeWithoutBidirectional, "MergeMode is set on a layer that is not bidirectional");
     public static readonly DiagnosticDescriptor UnsupportedActivation = Error(ProblemIds.UnsupportedActivation, "The activation is not supported on this layer");

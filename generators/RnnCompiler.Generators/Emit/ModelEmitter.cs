@@ -161,7 +161,7 @@ internal static class ModelEmitter
         {
             foreach (LayerModel layer in model.Layers)
             {
-                writer.WriteLine($"new(global::RnnCompiler.Weights.LayerKind.{layer.Kind}, {Literal(layer.Name)}, {Literal(layer.InnerName)}, inputSize: {Int(layer.InputWidth)}, units: {Int(layer.Units)}, offset: {Int(layer.Offset)}, bidirectional: {Bool(layer.Bidirectional)}, resetAfter: {Bool(layer.ResetAfter)}),");
+                writer.WriteLine($"new(global::RnnCompiler.Weights.LayerKind.{layer.Kind}, {Literal(layer.Name)}, {Literal(layer.InnerName)}, inputSize: {Int(layer.InputWidth)}, units: {Int(layer.Units)}, offset: {Int(layer.Offset)}, bidirectional: {Bool(layer.Bidirectional)}, resetAfter: {Bool(layer.ResetAfter)}){(layer.KeepGateBias is double keep ? $" {{ KeepGateBias = {DoubleLiteral(keep)} }}" : string.Empty)},");
             }
         }
 

@@ -79,7 +79,7 @@ internal static class TrainingEmitter
         string inputShape = model.TakesTokens ? "[sequences, steps] token ids" : $"[sequences, steps, {Int(model.InputWidth)}]";
         string targetShape = (model.Training!.Loss == LossKind.SparseCategoricalCrossentropy ? "class ids" : $"{Int(model.OutputWidth)} values")
             + (model.OutputIsSequence ? " per step of each sequence" : " per sequence");
-        string sequences = model.OutputIsSequence ? "BatchSize" : $"global::System.Math.Max(1, targets.Length / {Int(model.TargetsPerRow)})";
+        string sequences = $"{Guard}.SequencesFromTargets(targets.Length, {(model.OutputIsSequence ? "SequenceLength" : "1")}, {Int(model.TargetsPerRow)}, BatchSize, nameof(targets))";
         string interfaceName = InterfaceName(model);
 
         context.Member("The gradients of the last <c>ComputeGradients</c> or <c>TrainBatch</c>, in the layout of <see cref=\"Parameters\"/>.", $"public {Span}<{t}> Gradients => _gradients;");
@@ -119,7 +119,9 @@ internal static class TrainingEmitter
 
         void Overloads(string name, string summary, string returns, string result, string body)
         {
-            Doc(summary + $" The batch holds all of <paramref name=\"targets\"/>{(model.OutputIsSequence ? " (BatchSize sequences)" : string.Empty)}.", returns);
+            Doc(summary + (model.OutputIsSequence
+                ? " The batch is the whole of <paramref name=\"targets\"/>: sequences of the full SequenceLength steps (pass the count for shorter ones)."
+                : " The batch is the whole of <paramref name=\"targets\"/>: one sequence per target row."), returns);
             writer.WriteLine($"/// <returns>{returns}</returns>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine($"public {result} {name}({input}, {target}) => {name}(inputs, targets, {sequences});");
@@ -338,5 +340,5 @@ internal static class TrainingEmitter
     }
 
     /// <summary>A float attribute value as the double the optimizer uses: the exact value of the float.</summary>
-    private static string Float(float value) => "(double)" + value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    private static string Float(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -29,6 +29,9 @@ internal sealed class GruLayer : RecurrentLayer
 
     protected override bool ResetAfter(LayerDeclaration layer) => layer.ResetAfter;
 
+    protected override double? KeepGateBias(LayerDeclaration layer) =>
+        layer.Double("KeepGateBias") is double keep && !double.IsNaN(keep) ? keep : null;
+
     protected override IEnumerable<(string Suffix, int Width, string What)> StepBuffers(LayerModel layer)
     {
         yield return ("Gates", layer.Gates * layer.Units, $"the activated gates {GateOrder} of each step");

@@ -31,6 +31,11 @@ internal sealed class LstmLayer : RecurrentLayer
 
     protected override string Options(LayerModel layer) => string.Empty;
 
+    protected override double? KeepGateBias(LayerDeclaration layer) =>
+        layer.Double("KeepGateBias") is double keep && !double.IsNaN(keep) ? keep
+        : layer.Bool("UnitForgetBias") == false ? 0
+        : null;
+
     protected override string ForwardArguments(string buffer, string field, string initialCell) =>
         $", initialCell: {initialCell}, gates: {buffer}Gates, cells: {buffer}Cells, hidden: {buffer}Hidden";
 

@@ -42,6 +42,12 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// <summary>Whether the kind uses the declaration's <c>ResetAfter</c>.</summary>
     protected virtual bool ResetAfter(LayerDeclaration layer) => false;
 
+    /// <summary>
+    /// The starting bias of the keep gate when the declaration sets one other than Keras's (<c>KeepGateBias</c>, or an
+    /// LSTM's <c>UnitForgetBias = false</c>), else null. NaN, the attribute's "not set", is null.
+    /// </summary>
+    protected virtual double? KeepGateBias(LayerDeclaration layer) => null;
+
     /// <summary>A problem with the declaration's activation, or null.</summary>
     protected virtual string? ActivationProblem(LayerDeclaration layer) => null;
 
@@ -81,12 +87,22 @@ internal abstract class RecurrentLayer : LayerDescriptor
             return;
         }
 
+        double? keepGateBias = KeepGateBias(layer);
+        if (keepGateBias is double keep && double.IsInfinity(keep))
+        {
+            context.Problem(ProblemIds.SizeOutOfRange, index, $"{Label}: KeepGateBias is {keep.ToString("R", CultureInfo.InvariantCulture)}; it must be a finite number, for example KeepGateBias = 3.");
+            return;
+        }
+
         string inner = context.NextName(KerasName);
         string name = layer.Bidirectional ? context.NextName("bidirectional") : inner;
         int units = layer.First;
         int output = layer.Bidirectional && layer.MergeMode == MergeKind.Concat ? 2 * units : units;
         var model = new LayerModel(Kind, name, inner, NetworkValidator.Identifier(name), context.Width, units, output,
-            true, layer.ReturnSequences, Activation(layer), layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0);
+            true, layer.ReturnSequences, Activation(layer), layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0)
+        {
+            KeepGateBias = keepGateBias,
+        };
         if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
         {
             context.Problem(ProblemIds.ModelTooLarge, index, $"{Label}: SequenceLength × gates × units is over {NetworkValidator.MaxElements.ToString("N0", CultureInfo.InvariantCulture)} values; make the layer or the sequence smaller.");

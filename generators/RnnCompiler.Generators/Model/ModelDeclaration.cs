@@ -41,22 +41,22 @@ internal enum OptimizerKind
     RmsProp = 2,
 }
 
-/// <summary>The <c>[Train]</c> attribute as written; floats as the attribute holds them.</summary>
+/// <summary>The <c>[Train]</c> attribute as written; hyperparameters as the attribute holds them (doubles).</summary>
 internal sealed record TrainingDeclaration(
     LossKind Loss,
     bool FromLogits,
     OptimizerKind Optimizer,
-    float LearningRate,
+    double LearningRate,
     int BatchSize,
-    float Momentum,
+    double Momentum,
     bool Nesterov,
-    float Beta1,
-    float Beta2,
-    float Rho,
-    float Epsilon,
-    float ClipNorm,
-    float GlobalClipNorm,
-    float ClipValue,
+    double Beta1,
+    double Beta2,
+    double Rho,
+    double Epsilon,
+    double ClipNorm,
+    double GlobalClipNorm,
+    double ClipValue,
     bool Stateful,
     int Parallelism);
 
@@ -108,6 +108,15 @@ internal sealed record LayerDeclaration(LayerKind Kind, EquatableArray<LayerArgu
     public int? Int(string name) => Find(name) is int value ? value : null;
 
     public bool? Bool(string name) => Find(name) is bool value ? value : null;
+
+    /// <summary>The named argument's value when it is a double (or a float or int that converts), else null.</summary>
+    public double? Double(string name) => Find(name) switch
+    {
+        double value => value,
+        float value => value,
+        int value => value,
+        _ => null,
+    };
 
     /// <summary>The named argument's value when it is a float, or an int or double that converts, else null.</summary>
     public float? Float(string name) => Find(name) switch

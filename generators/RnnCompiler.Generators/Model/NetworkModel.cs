@@ -41,6 +41,9 @@ internal sealed record LayerModel(
     /// <summary>What the generator knows about the layer's kind: its checks, tensors, buffers and emitted calls.</summary>
     public LayerDescriptor Descriptor => LayerDescriptors.For(Kind);
 
+    /// <summary>The starting bias of a gated layer's keep gate when the declaration changes Keras's, else null.</summary>
+    public double? KeepGateBias { get; init; }
+
     public bool IsRecurrent => Descriptor.IsRecurrent;
 
     /// <summary>Gate blocks in the kernels: 4 for LSTM (i, f, c, o), 3 for GRU (z, r, h), 1 otherwise.</summary>

@@ -137,7 +137,7 @@ internal static class DeclarationParser
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)
     {
-        var training = new TrainingDeclaration(LossKind.SparseCategoricalCrossentropy, false, OptimizerKind.Adam, 1e-3f, 32, 0f, false, 0.9f, 0.999f, 0.9f, 1e-7f, 0f, 0f, 0f, false, 0);
+        var training = new TrainingDeclaration(LossKind.SparseCategoricalCrossentropy, false, OptimizerKind.Adam, 1e-3, 32, 0, false, 0.9, 0.999, 0.9, 1e-7, 0, 0, 0, false, 0);
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
             object? value = argument.Value.Value;
@@ -146,17 +146,17 @@ internal static class DeclarationParser
                 ("Loss", int loss) => training with { Loss = (LossKind)loss },
                 ("FromLogits", bool flag) => training with { FromLogits = flag },
                 ("Optimizer", int optimizer) => training with { Optimizer = (OptimizerKind)optimizer },
-                ("LearningRate", float rate) => training with { LearningRate = rate },
+                ("LearningRate", double rate) => training with { LearningRate = rate },
                 ("BatchSize", int size) => training with { BatchSize = size },
-                ("Momentum", float momentum) => training with { Momentum = momentum },
+                ("Momentum", double momentum) => training with { Momentum = momentum },
                 ("Nesterov", bool flag) => training with { Nesterov = flag },
-                ("Beta1", float beta) => training with { Beta1 = beta },
-                ("Beta2", float beta) => training with { Beta2 = beta },
-                ("Rho", float rho) => training with { Rho = rho },
-                ("Epsilon", float epsilon) => training with { Epsilon = epsilon },
-                ("ClipNorm", float clip) => training with { ClipNorm = clip },
-                ("GlobalClipNorm", float clip) => training with { GlobalClipNorm = clip },
-                ("ClipValue", float clip) => training with { ClipValue = clip },
+                ("Beta1", double beta) => training with { Beta1 = beta },
+                ("Beta2", double beta) => training with { Beta2 = beta },
+                ("Rho", double rho) => training with { Rho = rho },
+                ("Epsilon", double epsilon) => training with { Epsilon = epsilon },
+                ("ClipNorm", double clip) => training with { ClipNorm = clip },
+                ("GlobalClipNorm", double clip) => training with { GlobalClipNorm = clip },
+                ("ClipValue", double clip) => training with { ClipValue = clip },
                 ("Stateful", bool flag) => training with { Stateful = flag },
                 ("Parallelism", int workers) => training with { Parallelism = workers },
                 _ => training,

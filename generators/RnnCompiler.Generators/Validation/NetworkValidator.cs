@@ -130,9 +130,9 @@ internal static class NetworkValidator
         }
 
         void OutOfRange(string what) => problems.Add(new(ProblemIds.TrainingValueOutOfRange, OnTrain, what));
-        if (!(training.LearningRate > 0) || float.IsInfinity(training.LearningRate))
+        if (!(training.LearningRate > 0) || double.IsInfinity(training.LearningRate))
         {
-            OutOfRange($"LearningRate is {Float(training.LearningRate)}; it must be a positive number, for example LearningRate = 1e-3f.");
+            OutOfRange($"LearningRate is {Float(training.LearningRate)}; it must be a positive number, for example LearningRate = 1e-3.");
         }
 
         if (training.BatchSize < 1 || training.BatchSize > 65_536)
@@ -140,15 +140,15 @@ internal static class NetworkValidator
             OutOfRange($"BatchSize is {training.BatchSize}; it must be from 1 to 65,536, for example BatchSize = 32.");
         }
 
-        foreach ((string name, float value) in new[] { ("ClipNorm", training.ClipNorm), ("GlobalClipNorm", training.GlobalClipNorm), ("ClipValue", training.ClipValue) })
+        foreach ((string name, double value) in new[] { ("ClipNorm", training.ClipNorm), ("GlobalClipNorm", training.GlobalClipNorm), ("ClipValue", training.ClipValue) })
         {
-            if (!(value >= 0) || float.IsInfinity(value))
+            if (!(value >= 0) || double.IsInfinity(value))
             {
                 OutOfRange($"{name} is {Float(value)}; it must be positive to clip, or 0 (the default) not to.");
             }
         }
 
-        foreach ((string name, float value) in new[] { ("Momentum", training.Momentum), ("Beta1", training.Beta1), ("Beta2", training.Beta2), ("Rho", training.Rho) })
+        foreach ((string name, double value) in new[] { ("Momentum", training.Momentum), ("Beta1", training.Beta1), ("Beta2", training.Beta2), ("Rho", training.Rho) })
         {
             if (!(value >= 0 && value < 1))
             {
@@ -156,9 +156,9 @@ internal static class NetworkValidator
             }
         }
 
-        if (!(training.Epsilon > 0) || float.IsInfinity(training.Epsilon))
+        if (!(training.Epsilon > 0) || double.IsInfinity(training.Epsilon))
         {
-            OutOfRange($"Epsilon is {Float(training.Epsilon)}; it must be a small positive number such as 1e-7f.");
+            OutOfRange($"Epsilon is {Float(training.Epsilon)}; it must be a small positive number such as 1e-7.");
         }
 
         if (training.Parallelism < 0 || training.Parallelism > MaxParallelism)
@@ -218,7 +218,7 @@ internal static class NetworkValidator
         }
     }
 
-    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Float(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static NetworkModel? Resolve(ModelDeclaration declaration, List<ValidationProblem> problems)
     {

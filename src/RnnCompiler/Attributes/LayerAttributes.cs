@@ -79,6 +79,20 @@ public sealed class LstmAttribute : RecurrentLayerAttribute
     /// <summary>Creates an LSTM layer.</summary>
     /// <param name="units">The size of the hidden and cell state; at least 1.</param>
     public LstmAttribute(int units) : base(units) { }
+
+    /// <summary>
+    /// Keras's <c>unit_forget_bias</c>: when true (the default, as in Keras) the forget gate's bias starts at 1, so the
+    /// layer starts out keeping its memory; when false it starts at 0, as PyTorch's <c>nn.LSTM</c> does.
+    /// <see cref="KeepGateBias"/>, when set, takes its place.
+    /// </summary>
+    public bool UnitForgetBias { get; set; } = true;
+
+    /// <summary>
+    /// The starting bias of the forget gate, for tasks whose memory must last longer than Keras's initialization
+    /// carries it (sigmoid(1) = 0.73 per step). For example 3 keeps sigmoid(3) = 0.95 per step, a time constant of
+    /// about 20 steps. Not set (NaN), <see cref="UnitForgetBias"/> decides. Any finite value.
+    /// </summary>
+    public double KeepGateBias { get; set; } = double.NaN;
 }
 
 /// <summary>A gated recurrent unit layer (Keras <c>GRU</c>), gates in the order z, r, h.</summary>
@@ -94,6 +108,13 @@ public sealed class GruAttribute : RecurrentLayerAttribute
     /// layer has separate input and recurrent biases ([2, 3 × units]); when false, before it, with one bias [3 × units].
     /// </summary>
     public bool ResetAfter { get; set; } = true;
+
+    /// <summary>
+    /// The starting bias of the update gate z (in the input bias row), which keeps the previous state:
+    /// <c>h = z⊙h[t-1] + (1 - z)⊙candidate</c>. Not set (NaN), it is 0 as in Keras and PyTorch; for example 3 keeps
+    /// sigmoid(3) = 0.95 per step, a memory time constant of about 20 steps at the start of training. Any finite value.
+    /// </summary>
+    public double KeepGateBias { get; set; } = double.NaN;
 }
 
 /// <summary>

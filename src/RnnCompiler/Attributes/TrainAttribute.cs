@@ -62,37 +62,37 @@ public sealed class TrainAttribute : Attribute
     public Optimizer Optimizer { get; set; } = Optimizer.Adam;
 
     /// <summary>The learning rate; 0.001 by default (Keras's default for Adam and RMSprop; SGD's is 0.01).</summary>
-    public float LearningRate { get; set; } = 1e-3f;
+    public double LearningRate { get; set; } = 1e-3;
 
     /// <summary>The most sequences in one batch; buffers are sized for it. 32 by default.</summary>
     public int BatchSize { get; set; } = 32;
 
     /// <summary>SGD momentum (0 by default).</summary>
-    public float Momentum { get; set; }
+    public double Momentum { get; set; }
 
     /// <summary>SGD Nesterov momentum (false by default).</summary>
     public bool Nesterov { get; set; }
 
     /// <summary>Adam's beta1 (0.9 by default).</summary>
-    public float Beta1 { get; set; } = 0.9f;
+    public double Beta1 { get; set; } = 0.9;
 
     /// <summary>Adam's beta2 (0.999 by default).</summary>
-    public float Beta2 { get; set; } = 0.999f;
+    public double Beta2 { get; set; } = 0.999;
 
     /// <summary>RMSprop's rho (0.9 by default).</summary>
-    public float Rho { get; set; } = 0.9f;
+    public double Rho { get; set; } = 0.9;
 
     /// <summary>Adam's and RMSprop's epsilon (1e-7 by default).</summary>
-    public float Epsilon { get; set; } = 1e-7f;
+    public double Epsilon { get; set; } = 1e-7;
 
     /// <summary>When positive, each weight tensor's gradient is scaled down to at most this L2 norm (Keras's <c>clipnorm</c>).</summary>
-    public float ClipNorm { get; set; }
+    public double ClipNorm { get; set; }
 
     /// <summary>When positive, all gradients together are scaled down to at most this L2 norm (Keras's <c>global_clipnorm</c>: scaled by limit / norm when the norm is larger; PyTorch's <c>clip_grad_norm_</c> divides by the norm plus 1e-6).</summary>
-    public float GlobalClipNorm { get; set; }
+    public double GlobalClipNorm { get; set; }
 
     /// <summary>When positive, every gradient element is clipped to [-ClipValue, ClipValue] (Keras's <c>clipvalue</c>).</summary>
-    public float ClipValue { get; set; }
+    public double ClipValue { get; set; }
 
     /// <summary>
     /// When true the final state of each batch row is the initial state of the same row in the next batch, until

@@ -25,6 +25,32 @@ public static class TrainingGuard
         return (int)(perSequence / perStep);
     }
 
+    /// <summary>
+    /// The sequence count of a call without one (the two-argument <c>TrainBatch</c>, <c>ComputeGradients</c> and
+    /// <c>Evaluate</c>): the batch is the whole of the targets, <paramref name="rowsPerSequence"/> rows of
+    /// <paramref name="targetsPerRow"/> values per sequence (one row for a model with one output per sequence,
+    /// SequenceLength rows for a model that outputs sequences).
+    /// </summary>
+    /// <exception cref="ArgumentException">The targets' length is not a whole number of sequences from 1 to <paramref name="batchSize"/>; the message names <paramref name="argument"/>.</exception>
+    public static int SequencesFromTargets(int targetsLength, int rowsPerSequence, int targetsPerRow, int batchSize, string argument)
+    {
+        long perSequence = (long)rowsPerSequence * targetsPerRow;
+        if (targetsLength == 0 || targetsLength % perSequence != 0 || targetsLength / perSequence > batchSize)
+        {
+            string unit = rowsPerSequence == 1
+                ? $"{perSequence} value(s) per sequence"
+                : $"{targetsPerRow} value(s) at each of the {rowsPerSequence} steps of a full-length sequence, {perSequence} per sequence";
+            string hint = rowsPerSequence == 1
+                ? string.Empty
+                : " For sequences shorter than the model's SequenceLength, pass the sequence count as the third argument.";
+            throw new ArgumentException(
+                $"Without a sequence count the batch is the whole of {argument}: {unit}, so its length must be a multiple of {perSequence} up to {perSequence * batchSize} (BatchSize {batchSize}); got {targetsLength}.{hint}",
+                argument);
+        }
+
+        return (int)(targetsLength / perSequence);
+    }
+
     /// <summary>Checks that every token is in [0, <paramref name="vocabulary"/>).</summary>
     public static void Tokens(ReadOnlySpan<int> tokens, int vocabulary, string argument)
     {

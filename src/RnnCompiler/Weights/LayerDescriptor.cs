@@ -61,6 +61,12 @@ public sealed class LayerDescriptor
         ResetAfter = resetAfter;
     }
 
+    /// <summary>
+    /// The starting bias of the gate that keeps the state (LSTM's forget gate, GRU's update gate) that
+    /// <see cref="WeightInitializer"/> gives, or null for Keras's: 1 for LSTM (<c>unit_forget_bias</c>), 0 for GRU.
+    /// </summary>
+    public double? KeepGateBias { get; init; }
+
     /// <summary>The layer kind.</summary>
     public LayerKind Kind { get; }
 

@@ -6,7 +6,7 @@ namespace RnnCompiler.Weights;
 
 /// <summary>
 /// Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases with
-/// unit_forget_bias for LSTM, uniform ±0.05 embeddings. The random stream is this library's own (SplitMix64), so a seed
+/// unit_forget_bias for LSTM (or a layer's KeepGateBias), uniform ±0.05 embeddings. The random stream is this library's own (SplitMix64), so a seed
 /// gives the same weights on every machine and runtime.
 /// </summary>
 public static class WeightInitializer
@@ -37,11 +37,13 @@ public static class WeightInitializer
                         break;
                     default:
                         values.Clear();
-                        int forget = KerasTensorLayout.UnitForgetBlock(layer.Kind);
-                        if (forget >= 0)
+                        int keep = KerasTensorLayout.KeepGateBlock(layer.Kind);
+                        double keepBias = layer.KeepGateBias ?? KerasTensorLayout.DefaultKeepGateBias(layer.Kind);
+                        if (keep >= 0 && keepBias != 0)
                         {
-                            // unit_forget_bias: the forget gate's block starts open.
-                            values.Slice(forget * layer.Units, layer.Units).Fill(T.One);
+                            // The keep gate's block (of the input bias row, for a GRU with two rows) starts at its bias:
+                            // Keras's unit_forget_bias for LSTM, or the layer's KeepGateBias.
+                            values.Slice(keep * layer.Units, layer.Units).Fill(T.CreateTruncating(keepBias));
                         }
 
                         break;

@@ -205,7 +205,7 @@ namespace Demo
 
         /// <summary>The optimizer (Adam) and its gradient clipping.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.Training.OptimizerSettings s_optimizer = new(global::RnnCompiler.Optimizer.Adam, LearningRate: (double)0.001f, Momentum: (double)0f, Nesterov: false, Beta1: (double)0.9f, Beta2: (double)0.999f, Rho: (double)0.9f, Epsilon: (double)1E-07f, ClipNorm: (double)0f, GlobalClipNorm: (double)0f, ClipValue: (double)0f);
+        private static readonly global::RnnCompiler.Training.OptimizerSettings s_optimizer = new(global::RnnCompiler.Optimizer.Adam, LearningRate: 0.001, Momentum: 0, Nesterov: false, Beta1: 0.9, Beta2: 0.999, Rho: 0.9, Epsilon: 1E-07, ClipNorm: 0, GlobalClipNorm: 0, ClipValue: 0);
 
         /// <summary>The training configuration, for code that trains models generically.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -296,12 +296,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         global::RnnCompiler.Training.TrainingInfo global::RnnCompiler.Training.ITrainableModel<float, int, int>.Training => s_training;
 
-        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The batch holds all of <paramref name="targets"/>.</summary>
+        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The batch is the whole of <paramref name="targets"/>: one sequence per target row.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch, before the update.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatch(inputs, targets, global::System.Math.Max(1, targets.Length / 1));
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatch(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
 
         /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
@@ -339,12 +339,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch holds all of <paramref name="targets"/>.</summary>
+        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch is the whole of <paramref name="targets"/>: one sequence per target row.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradients(inputs, targets, global::System.Math.Max(1, targets.Length / 1));
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradients(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
@@ -373,12 +373,12 @@ namespace Demo
             }
         }
 
-        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch holds all of <paramref name="targets"/>.</summary>
+        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch is the whole of <paramref name="targets"/>: one sequence per target row.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => Evaluate(inputs, targets, global::System.Math.Max(1, targets.Length / 1));
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => Evaluate(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>

@@ -260,7 +260,7 @@ namespace Demo
 
         /// <summary>The optimizer (Sgd) and its gradient clipping.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.Training.OptimizerSettings s_optimizer = new(global::RnnCompiler.Optimizer.Sgd, LearningRate: (double)0.01f, Momentum: (double)0.9f, Nesterov: false, Beta1: (double)0.9f, Beta2: (double)0.999f, Rho: (double)0.9f, Epsilon: (double)1E-07f, ClipNorm: (double)0f, GlobalClipNorm: (double)5f, ClipValue: (double)0f);
+        private static readonly global::RnnCompiler.Training.OptimizerSettings s_optimizer = new(global::RnnCompiler.Optimizer.Sgd, LearningRate: 0.01, Momentum: 0.9, Nesterov: false, Beta1: 0.9, Beta2: 0.999, Rho: 0.9, Epsilon: 1E-07, ClipNorm: 0, GlobalClipNorm: 5, ClipValue: 0);
 
         /// <summary>The training configuration, for code that trains models generically.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -383,12 +383,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         global::RnnCompiler.Training.TrainingInfo global::RnnCompiler.Training.ITrainableModel<double, double, double>.Training => s_training;
 
-        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The batch holds all of <paramref name="targets"/> (BatchSize sequences).</summary>
+        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The batch is the whole of <paramref name="targets"/>: sequences of the full SequenceLength steps (pass the count for shorter ones).</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss of the batch, before the update.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => TrainBatch(inputs, targets, BatchSize);
+        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => TrainBatch(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
 
         /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
@@ -426,12 +426,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch holds all of <paramref name="targets"/> (BatchSize sequences).</summary>
+        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The batch is the whole of <paramref name="targets"/>: sequences of the full SequenceLength steps (pass the count for shorter ones).</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss of the batch.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => ComputeGradients(inputs, targets, BatchSize);
+        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => ComputeGradients(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
@@ -460,12 +460,12 @@ namespace Demo
             }
         }
 
-        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch holds all of <paramref name="targets"/> (BatchSize sequences).</summary>
+        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The batch is the whole of <paramref name="targets"/>: sequences of the full SequenceLength steps (pass the count for shorter ones).</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => Evaluate(inputs, targets, BatchSize);
+        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => Evaluate(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>

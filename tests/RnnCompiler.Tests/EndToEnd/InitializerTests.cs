@@ -235,3 +235,80 @@ public class InitializerTests
 
     private static int[] Bits(ReadOnlySpan<float> values) => MemoryMarshal.Cast<float, int>(values).ToArray();
 }
+
+// Gated layers whose keep gate (LSTM's forget gate, GRU's update gate z) starts somewhere other than Keras's default.
+[RnnModel(SequenceLength = 3)]
+[Input(2)]
+[Lstm(3, UnitForgetBias = false)]
+[Dense(1)]
+public partial class LstmWithoutForgetBias;
+
+[RnnModel(SequenceLength = 3)]
+[Input(2)]
+[Lstm(3, KeepGateBias = 2.5, Bidirectional = true)]
+[Dense(1)]
+public partial class BiLstmKeepGate;
+
+[RnnModel(SequenceLength = 3)]
+[Input(2)]
+[Gru(3, KeepGateBias = -1.5)]
+[Dense(1)]
+public partial class GruKeepGate;
+
+[RnnModel(SequenceLength = 3, Precision = Precision.Double)]
+[Input(2)]
+[Gru(3, KeepGateBias = 0.1, ResetAfter = false)]
+[Dense(1)]
+public partial class GruBeforeKeepGate;
+
+public class KeepGateBiasTests
+{
+    // Keras's bias layouts written out: LSTM [4u] blocks i, f, c, o; GRU reset_after [2, 3u] (input row first) and
+    // reset_before [3u], blocks z, r, h. Only the keep gate's block of the first row is non-zero.
+    /// <summary>Where a recurrent layer's bias starts after an Input: kernel [input, gates·units], recurrent kernel [units, gates·units].</summary>
+    private static int InputTimesGates(int input, int units, int gates) => (input + units) * gates * units;
+
+    [Fact]
+    public void UnitForgetBias_false_starts_the_forget_gate_at_zero_as_PyTorch()
+    {
+        var model = new LstmWithoutForgetBias();
+        model.InitializeWeights(3);
+        Assert.All(model.Parameters.Slice(InputTimesGates(2, 3, 4), 12).ToArray(), value => Assert.Equal(0f, value));
+    }
+
+    [Fact]
+    public void KeepGateBias_sets_the_forget_block_of_both_directions()
+    {
+        var model = new BiLstmKeepGate();
+        model.InitializeWeights(3);
+        foreach (int offset in new[] { InputTimesGates(2, 3, 4), InputTimesGates(2, 3, 4) + InputTimesGates(2, 3, 4) + 12 })
+        {
+            float[] bias = model.Parameters.Slice(offset, 12).ToArray();
+            Assert.Equal(new float[] { 0, 0, 0, 2.5f, 2.5f, 2.5f, 0, 0, 0, 0, 0, 0 }, bias);
+        }
+    }
+
+    [Fact]
+    public void KeepGateBias_sets_the_update_gate_of_the_input_bias_row_of_a_GRU()
+    {
+        var model = new GruKeepGate();
+        model.InitializeWeights(3);
+        float[] bias = model.Parameters.Slice(InputTimesGates(2, 3, 3), 18).ToArray();
+        Assert.Equal(new float[] { -1.5f, -1.5f, -1.5f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, bias);
+
+        var before = new GruBeforeKeepGate();
+        before.InitializeWeights(3);
+        Assert.Equal(new double[] { 0.1, 0.1, 0.1, 0, 0, 0, 0, 0, 0 }, before.Parameters.Slice(InputTimesGates(2, 3, 3), 9).ToArray());
+    }
+
+    [Fact]
+    public void Other_weights_are_drawn_as_without_the_option()
+    {
+        // The option changes only the bias: the kernels of the same seed equal those of a default model's.
+        var keep = new GruKeepGate();
+        var plain = new GruKeepGate();
+        keep.InitializeWeights(9);
+        plain.InitializeWeights(9);
+        Assert.Equal(plain.Parameters.Slice(0, InputTimesGates(2, 3, 3)).ToArray(), keep.Parameters.Slice(0, InputTimesGates(2, 3, 3)).ToArray());
+    }
+}

@@ -7,21 +7,21 @@ namespace RnnCompiler.Tests.Training;
 // learning rate, clipping and batch size here, and the same epochs, data and seeds in the tests.
 
 [RnnModel(SequenceLength = 51)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3f, BatchSize = 32, GlobalClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3, BatchSize = 32, GlobalClipNorm = 1)]
 [Input(9)]
-[Lstm(32)]
+[Lstm(32, KeepGateBias = LongLagTask.KeepGateBias)]
 [Dense(4, Activation = Activation.Softmax)]
 public partial class LongLagLstm;
 
 [RnnModel(SequenceLength = 51)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3f, BatchSize = 32, GlobalClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3, BatchSize = 32, GlobalClipNorm = 1)]
 [Input(9)]
-[Gru(32)]
+[Gru(32, KeepGateBias = LongLagTask.KeepGateBias)]
 [Dense(4, Activation = Activation.Softmax)]
 public partial class LongLagGru;
 
 [RnnModel(SequenceLength = 51)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3f, BatchSize = 32, GlobalClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 5e-3, BatchSize = 32, GlobalClipNorm = 1)]
 [Input(9)]
 [SimpleRnn(32)]
 [Dense(4, Activation = Activation.Softmax)]
@@ -32,21 +32,21 @@ public partial class LongLagSimpleRnn;
 // the tests start all three from the same weights.
 
 [RnnModel(SequenceLength = 50)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3f, BatchSize = 32)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3, BatchSize = 32)]
 [Input(1)]
 [SimpleRnn(16)]
 [Dense(1)]
 public partial class ExplodingRnn;
 
 [RnnModel(SequenceLength = 50)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3f, BatchSize = 32, ClipNorm = 1f)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3, BatchSize = 32, ClipNorm = 1)]
 [Input(1)]
 [SimpleRnn(16)]
 [Dense(1)]
 public partial class ExplodingRnnClipNorm;
 
 [RnnModel(SequenceLength = 50)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3f, BatchSize = 32, GlobalClipNorm = 1f)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.3, BatchSize = 32, GlobalClipNorm = 1)]
 [Input(1)]
 [SimpleRnn(16)]
 [Dense(1)]
@@ -56,7 +56,7 @@ public partial class ExplodingRnnGlobalClipNorm;
 // embedding rows, both directions and the optimizer's moments all take part.
 
 [RnnModel(SequenceLength = 20)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2f, BatchSize = 16, ClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2, BatchSize = 16, ClipNorm = 1)]
 [Embedding(12, 6)]
 [Lstm(10, ReturnSequences = true, Bidirectional = true)]
 [Gru(7)]

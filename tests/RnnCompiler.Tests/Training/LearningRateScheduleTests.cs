@@ -68,7 +68,7 @@ public class LearningRateScheduleTests
         var model = new SgdModel();
         model.InitializeWeights(5);
         (double[] inputs, double[] targets) = Batch();
-        Assert.Equal(0.1, model.LearningRate, 7); // the declared [Train(LearningRate = 0.1f)]
+        Assert.Equal(0.1, model.LearningRate, 7); // the declared [Train(LearningRate = 0.1)]
 
         model.ComputeGradients(inputs, targets);
         double[] gradients = model.Gradients.ToArray();
@@ -185,7 +185,7 @@ public class LearningRateScheduleTests
         var loaded = new TokenClassifier();
         loaded.LearningRate = 0.25;
         loaded.LoadCheckpoint(new MemoryStream(bytes));
-        Assert.Equal(0.01, loaded.LearningRate, 7); // the declared [Train(LearningRate = 0.01f)]
+        Assert.Equal(0.01, loaded.LearningRate, 7); // the declared [Train(LearningRate = 0.01)]
 
         loaded.LoadCheckpoint(new MemoryStream(stream.ToArray()));
         Assert.Equal(0.5, loaded.LearningRate);

@@ -97,10 +97,9 @@ public class LongLagLearningTests
     {
         var model = new LongLagLstm();
         model.InitializeWeights(WeightSeed);
-        _output.WriteLine($"Lstm with Keras's initialization alone (forget bias 1): marker-row gradient {MarkerGradient(model, 4 * Units):E2}");
-        // Bias [4 × units], blocks i, f, c, o: the forget block is the second.
+        // Declared with KeepGateBias: bias [4 × units], blocks i, f, c, o, the forget block (the second) starts at it.
         int bias = LongLagTask.Width * 4 * Units + Units * 4 * Units;
-        model.Parameters.Slice(bias + Units, Units).Fill(LongLagTask.KeepGateBias);
+        Assert.All(model.Parameters.Slice(bias + Units, Units).ToArray(), value => Assert.Equal(LongLagTask.KeepGateBias, value));
 
         double accuracy = TrainAndTest(model, "Lstm", gateWidth: 4 * Units);
         Assert.True(accuracy >= 0.99, $"Lstm reached {accuracy:P2} on the held-out set; expected at least 99%.");
@@ -111,10 +110,9 @@ public class LongLagLearningTests
     {
         var model = new LongLagGru();
         model.InitializeWeights(WeightSeed);
-        _output.WriteLine($"Gru with Keras's initialization alone (update bias 0): marker-row gradient {MarkerGradient(model, 3 * Units):E2}");
-        // Bias [2, 3 × units] (ResetAfter): the input bias row first, blocks z, r, h; z keeps the old state.
+        // Declared with KeepGateBias: bias [2, 3 × units] (ResetAfter), the input bias row first, blocks z, r, h; z keeps the old state.
         int bias = LongLagTask.Width * 3 * Units + Units * 3 * Units;
-        model.Parameters.Slice(bias, Units).Fill(LongLagTask.KeepGateBias);
+        Assert.All(model.Parameters.Slice(bias, Units).ToArray(), value => Assert.Equal(LongLagTask.KeepGateBias, value));
 
         double accuracy = TrainAndTest(model, "Gru", gateWidth: 3 * Units);
         Assert.True(accuracy >= 0.99, $"Gru reached {accuracy:P2} on the held-out set; expected at least 99%.");

@@ -3,56 +3,56 @@ namespace RnnCompiler.Tests.Training;
 // Small double-precision models, one per optimizer and clipping mode, for checking updates against the formulas.
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class SgdModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Momentum = 0.9f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, Momentum = 0.9, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class MomentumModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Momentum = 0.8f, Nesterov = true, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, Momentum = 0.8, Nesterov = true, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class NesterovModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class AdamModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.RmsProp, LearningRate = 0.01f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.RmsProp, LearningRate = 0.01, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class RmsPropModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, ClipNorm = 0.05f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, ClipNorm = 0.05, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class ClipNormModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, GlobalClipNorm = 0.05f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, GlobalClipNorm = 0.05, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
 public partial class GlobalClipNormModel;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, ClipValue = 0.01f, BatchSize = 2)]
+[Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Sgd, LearningRate = 0.1, ClipValue = 0.01, BatchSize = 2)]
 [Input(2)]
 [Gru(3)]
 [Dense(2)]
@@ -60,7 +60,7 @@ public partial class ClipValueModel;
 
 // A float model for the behaviour tests (allocation, bad input, non-finite batches, checkpoints).
 [RnnModel(SequenceLength = 12)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 4, ClipNorm = 1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 4, ClipNorm = 1)]
 [Embedding(20, 5)]
 [Lstm(7, ReturnSequences = true)]
 [Gru(6)]

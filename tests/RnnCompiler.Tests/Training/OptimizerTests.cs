@@ -22,7 +22,7 @@ public class OptimizerTests
     {
         Check(new MomentumModel(), new MomentumModel(), (w, g, m, v, t) =>
         {
-            m[0] = (double)0.9f * m[0] - Lr * g;
+            m[0] = 0.9 * m[0] - Lr * g;
             return w + m[0];
         });
     }
@@ -32,8 +32,8 @@ public class OptimizerTests
     {
         Check(new NesterovModel(), new NesterovModel(), (w, g, m, v, t) =>
         {
-            m[0] = (double)0.8f * m[0] - Lr * g;
-            return w + (double)0.8f * m[0] - Lr * g;
+            m[0] = 0.8 * m[0] - Lr * g;
+            return w + 0.8 * m[0] - Lr * g;
         }, momentum: 0.8);
     }
 
@@ -62,18 +62,18 @@ public class OptimizerTests
     [Fact]
     public void ClipNorm_scales_each_tensor_to_the_norm_and_GlobalClipNorm_all_together_and_ClipValue_each_element()
     {
-        ClipCheck(new ClipNormModel(), new SgdModel(), perTensor: (double)0.05f, global: 0, value: 0);
-        ClipCheck(new GlobalClipNormModel(), new SgdModel(), perTensor: 0, global: (double)0.05f, value: 0);
-        ClipCheck(new ClipValueModel(), new SgdModel(), perTensor: 0, global: 0, value: (double)0.01f);
+        ClipCheck(new ClipNormModel(), new SgdModel(), perTensor: 0.05, global: 0, value: 0);
+        ClipCheck(new GlobalClipNormModel(), new SgdModel(), perTensor: 0, global: 0.05, value: 0);
+        ClipCheck(new ClipValueModel(), new SgdModel(), perTensor: 0, global: 0, value: 0.01);
     }
 
     // The attribute's values are floats; the optimizer uses exactly those values.
-    private const double Lr = (double)0.1f;
-    private const double SmallLr = (double)0.01f;
-    private const double Beta1 = (double)0.9f;
-    private const double Beta2 = (double)0.999f;
-    private const double Rho = (double)0.9f;
-    private const double Epsilon = (double)1e-7f;
+    private const double Lr = 0.1;
+    private const double SmallLr = 0.01;
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Rho = 0.9;
+    private const double Epsilon = 1e-7;
 
     private delegate double Update(double weight, double gradient, double[] first, double[] second, int step);
 

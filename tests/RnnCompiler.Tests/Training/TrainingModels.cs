@@ -94,7 +94,7 @@ public partial class FloatLstmSparse;
 public partial class FloatTokenTagger;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1)]
 [Input(2)]
 [Lstm(3, ReturnSequences = true)]
 [Gru(2)]
@@ -145,7 +145,7 @@ public partial class ParallelGradDenseFirstMae;
 public partial class ParallelGradTokenTagger;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Parallelism = 2)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1, Parallelism = 2)]
 [Input(2)]
 [Lstm(3, ReturnSequences = true)]
 [Gru(2)]
@@ -154,7 +154,7 @@ public partial class ParallelStatefulClassifier;
 
 // TokenClassifier (OptimizerModels.cs) on three threads: batches of 4 split 1 + 1 + 2.
 [RnnModel(SequenceLength = 12)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01f, BatchSize = 4, ClipNorm = 1f, Parallelism = 3)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 4, ClipNorm = 1, Parallelism = 3)]
 [Embedding(20, 5)]
 [Lstm(7, ReturnSequences = true)]
 [Gru(6)]
@@ -201,7 +201,7 @@ public partial class GradLockStepDenseFirst;
 
 // Stateful training in lock step (each row's carried state is its initial state), and its float twin.
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1)]
 [Input(2)]
 [Lstm(3, ReturnSequences = true)]
 [Lstm(2)]
@@ -225,7 +225,7 @@ public partial class LongStatefulLockStepTwin;
 public partial class FloatLockStepStacked;
 
 [RnnModel(SequenceLength = 4, Precision = Precision.Double)]
-[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1f, Parallelism = 2)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 2, Stateful = true, Optimizer = Optimizer.Sgd, LearningRate = 0.1, Parallelism = 2)]
 [Input(2)]
 [Lstm(3, ReturnSequences = true)]
 [Lstm(2)]

@@ -111,14 +111,18 @@ internal static class KerasTensorLayout
     };
 
     /// <summary>
-    /// The gate block of the bias that Keras's <c>unit_forget_bias</c> starts at 1 (LSTM's forget gate), or -1 when the
-    /// kind's biases all start at 0.
+    /// The gate block of the bias whose gate keeps the state (LSTM's forget gate f, GRU's update gate z), or -1 for a
+    /// kind without one. <c>KeepGateBias</c> sets it; Keras's <c>unit_forget_bias</c> starts LSTM's at 1.
     /// </summary>
-    public static int UnitForgetBlock(LayerKind kind) => kind switch
+    public static int KeepGateBlock(LayerKind kind) => kind switch
     {
         LayerKind.Lstm => 1,
-        LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Gru or LayerKind.Dense => -1,
+        LayerKind.Gru => 0,
+        LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => -1,
     };
+
+    /// <summary>Keras's starting bias of the keep gate: 1 for LSTM (<c>unit_forget_bias=True</c>), 0 otherwise.</summary>
+    public static double DefaultKeepGateBias(LayerKind kind) => kind == LayerKind.Lstm ? 1 : 0;
 
     /// <summary>
     /// The tensors of one layer in Keras's order: Embedding <c>embeddings</c>; Dense <c>kernel</c>, <c>bias</c>; a
