@@ -9,10 +9,20 @@ namespace RnnCompiler.Training;
 /// <param name="Epochs">Passes over the training data.</param>
 /// <param name="Seed">The shuffling seed; the same seed and data give the same weights.</param>
 /// <param name="ValidationSplit">The fraction of sequences, taken from the end before shuffling (as Keras), held out for validation.</param>
-/// <param name="Patience">Stop after this many epochs without a better validation loss (training loss without validation); 0 never stops early.</param>
-/// <param name="RestoreBestWeights">When stopping early, go back to the weights of the best epoch.</param>
+/// <param name="Patience">
+/// When positive, an <see cref="EarlyStopping"/> on the validation loss (the training loss without validation) with
+/// this patience runs after <see cref="Callbacks"/>; 0 never stops early.
+/// </param>
+/// <param name="RestoreBestWeights">With <paramref name="Patience"/>, put back the weights of the best epoch when training ends.</param>
 /// <param name="Shuffle">Shuffle the training sequences every epoch.</param>
-public sealed record FitOptions(int Epochs = 10, int Seed = 0, double ValidationSplit = 0, int Patience = 0, bool RestoreBestWeights = true, bool Shuffle = true);
+public sealed record FitOptions(int Epochs = 10, int Seed = 0, double ValidationSplit = 0, int Patience = 0, bool RestoreBestWeights = true, bool Shuffle = true)
+{
+    /// <summary>Callbacks to run, in this order, on the training thread (see <see cref="TrainingCallback"/>).</summary>
+    public IReadOnlyList<TrainingCallback>? Callbacks { get; init; }
+
+    /// <summary>Print Keras's progress bar (<see cref="ConsoleProgressBar"/>) to the console: one line per epoch when the output is redirected.</summary>
+    public bool ProgressBar { get; init; }
+}
 
 /// <summary>One epoch's figures, as Keras's history reports them.</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
@@ -21,15 +31,46 @@ public sealed record FitOptions(int Epochs = 10, int Seed = 0, double Validation
 /// <param name="ValidationLoss">The validation loss (NaN without validation).</param>
 /// <param name="ValidationAccuracy">The validation accuracy (NaN without validation or for regression).</param>
 /// <param name="SkippedUpdates">The model's count of skipped non-finite updates so far.</param>
-public sealed record EpochReport(int Epoch, double Loss, double Accuracy, double ValidationLoss, double ValidationAccuracy, long SkippedUpdates);
+public sealed record EpochReport(int Epoch, double Loss, double Accuracy, double ValidationLoss, double ValidationAccuracy, long SkippedUpdates)
+{
+    /// <summary>The learning rate of the next update, as the epoch ended (after the epoch's callbacks it may change).</summary>
+    public double LearningRate { get; init; } = double.NaN;
 
-/// <summary>What <see cref="ModelTrainer.Fit"/> did.</summary>
-/// <param name="History">One report per epoch run.</param>
-/// <param name="BestEpoch">The epoch with the lowest monitored loss.</param>
-/// <param name="StoppedEarly">Whether early stopping ended training.</param>
-public sealed record FitResult(IReadOnlyList<EpochReport> History, int BestEpoch, bool StoppedEarly);
+    /// <summary>The epoch's time, its validation included. Not part of equality: two runs of the same seed and data have equal reports.</summary>
+    public TimeSpan Elapsed { get; init; }
 
-/// <summary>Keras's <c>model.fit</c> for generated models: epochs over an in-memory dataset in batches.</summary>
+    /// <summary>Whether <paramref name="other"/> has the same figures (every member but <see cref="Elapsed"/>; NaN equals NaN).</summary>
+    /// <param name="other">Another report.</param>
+    /// <returns>True when the figures are the same.</returns>
+    public bool Equals(EpochReport? other) =>
+        other is not null
+        && Epoch == other.Epoch
+        && Loss.Equals(other.Loss)
+        && Accuracy.Equals(other.Accuracy)
+        && ValidationLoss.Equals(other.ValidationLoss)
+        && ValidationAccuracy.Equals(other.ValidationAccuracy)
+        && SkippedUpdates == other.SkippedUpdates
+        && LearningRate.Equals(other.LearningRate);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Epoch, Loss, Accuracy, ValidationLoss, ValidationAccuracy, SkippedUpdates, LearningRate);
+}
+
+/// <summary>The mean figures of a model over a dataset (<see cref="ModelTrainer.Evaluate"/>).</summary>
+/// <param name="Loss">The mean loss per sequence.</param>
+/// <param name="Accuracy">The mean accuracy (NaN for regression losses).</param>
+/// <param name="Sequences">The sequences evaluated.</param>
+public sealed record EvaluationResult(double Loss, double Accuracy, int Sequences);
+
+/// <summary>
+/// Keras's <c>model.fit</c>, <c>evaluate</c> and <c>predict</c> for generated models: in-memory datasets of any size,
+/// run in batches of the model's BatchSize.
+/// </summary>
+/// <remarks>
+/// The sequence count is always passed: <c>inputs</c> holds <c>sequenceCount</c> sequences of <c>steps</c> steps back to
+/// back, and <c>targets</c> their targets back to back (one row per sequence, or one per step when the model outputs
+/// sequences). Messages name the argument that does not fit.
+/// </remarks>
 public static class ModelTrainer
 {
     /// <summary>
@@ -37,6 +78,19 @@ public static class ModelTrainer
     /// <paramref name="inputs"/> holds them back to back ([count, steps, features] or [count, steps] tokens) and
     /// <paramref name="targets"/> their targets back to back (per sequence, or per step when the model outputs sequences).
     /// </summary>
+    /// <param name="model">The model; it trains in place.</param>
+    /// <param name="inputs">The inputs of every sequence.</param>
+    /// <param name="targets">The targets of every sequence.</param>
+    /// <param name="sequenceCount">The sequences in <paramref name="inputs"/>.</param>
+    /// <param name="steps">The steps of each sequence, 1 to the model's SequenceLength.</param>
+    /// <param name="options">Epochs, validation, shuffling, callbacks and the progress bar; Keras's defaults when null.</param>
+    /// <param name="progress">
+    /// Told of each epoch's report. It is called on the training thread; a <see cref="Progress{T}"/> then posts to its
+    /// synchronization context (or the thread pool), so its handler can run late and out of order. For callbacks that
+    /// run in order, use <see cref="FitOptions.Callbacks"/>.
+    /// </param>
+    /// <param name="cancellationToken">Checked before every batch; cancelling throws <see cref="OperationCanceledException"/> and leaves the model as the last batch left it.</param>
+    /// <returns>The history.</returns>
     public static FitResult Fit<T, TInput, TTarget>(
         ITrainableModel<T, TInput, TTarget> model, TInput[] inputs, TTarget[] targets, int sequenceCount, int steps,
         FitOptions? options = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
@@ -48,25 +102,7 @@ public static class ModelTrainer
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
-        ModelInfo info = model.Info;
-        TrainingInfo training = model.Training;
-        int inputPerSequence = steps * (info.TakesTokens ? 1 : info.InputWidth);
-        int targetPerSequence = (info.OutputIsSequence ? steps : 1) * training.TargetsPerRow;
-        if (sequenceCount < 1 || steps < 1 || steps > info.SequenceLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(sequenceCount), $"Expected at least one sequence of 1 to {info.SequenceLength} steps.");
-        }
-
-        if (inputs.Length != (long)sequenceCount * inputPerSequence)
-        {
-            throw new ArgumentException($"Expected {sequenceCount} × {inputPerSequence} input values; got {inputs.Length}.", nameof(inputs));
-        }
-
-        if (targets.Length != (long)sequenceCount * targetPerSequence)
-        {
-            throw new ArgumentException($"Expected {sequenceCount} × {targetPerSequence} target values; got {targets.Length}.", nameof(targets));
-        }
-
+        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps);
         if (options.ValidationSplit is < 0 or >= 1 || options.Epochs < 1 || options.Patience < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Epochs must be at least 1, Patience at least 0, ValidationSplit in [0, 1).");
@@ -76,9 +112,11 @@ public static class ModelTrainer
         int trainCount = sequenceCount - validationCount;
         if (trainCount < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "The validation split leaves no training sequences.");
+            throw new ArgumentOutOfRangeException(nameof(options), $"ValidationSplit {options.ValidationSplit} of {sequenceCount} sequences leaves no training sequences.");
         }
 
+        TrainingCallback[] callbacks = CallbacksOf(options);
+        TrainingInfo training = model.Training;
         int batchSize = training.BatchSize;
         var order = new int[trainCount];
         for (int i = 0; i < trainCount; i++)
@@ -89,12 +127,17 @@ public static class ModelTrainer
         var batchInputs = new TInput[batchSize * inputPerSequence];
         var batchTargets = new TTarget[batchSize * targetPerSequence];
         var random = new Random(options.Seed);
-        var history = new List<EpochReport>();
-        T[]? best = null;
+        var state = new FitState(new FitModel<T, TInput, TTarget>(model), options.Epochs, (trainCount + batchSize - 1) / batchSize, trainCount, validationCount);
         double bestLoss = double.PositiveInfinity;
         int bestEpoch = 0;
         bool stoppedEarly = false;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        // Index loops over the callbacks throughout: nothing is allocated per batch.
+        for (int c = 0; c < callbacks.Length; c++)
+        {
+            callbacks[c].OnTrainBegin(state);
+        }
+
+        for (int epoch = 1; epoch <= options.Epochs && !state.StopTraining; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (options.Shuffle && !training.Stateful)
@@ -102,11 +145,18 @@ public static class ModelTrainer
                 random.Shuffle(order);
             }
 
+            state.BeginEpoch(epoch);
+            for (int c = 0; c < callbacks.Length; c++)
+            {
+                callbacks[c].OnEpochBegin(state);
+            }
+
             double lossSum = 0;
             double accuracySum = 0;
             int seen = 0;
-            for (int start = 0; start < trainCount; start += batchSize)
+            for (int start = 0; start < trainCount && !state.StopTraining; start += batchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 int count = Math.Min(batchSize, trainCount - start);
                 for (int b = 0; b < count; b++)
                 {
@@ -117,45 +167,134 @@ public static class ModelTrainer
 
                 ReadOnlySpan<TInput> x = batchInputs.AsSpan(0, count * inputPerSequence);
                 ReadOnlySpan<TTarget> y = batchTargets.AsSpan(0, count * targetPerSequence);
-                T loss = model.TrainBatch(x, y, count);
-                lossSum += double.CreateTruncating(loss) * count;
-                accuracySum += double.CreateTruncating(model.LastAccuracy) * count;
+                double loss = double.CreateTruncating(model.TrainBatch(x, y, count));
+                double accuracy = double.CreateTruncating(model.LastAccuracy);
+                lossSum += loss * count;
+                accuracySum += accuracy * count;
                 seen += count;
+                state.EndBatch(count, loss, accuracy, lossSum / seen, accuracySum / seen);
+                for (int c = 0; c < callbacks.Length; c++)
+                {
+                    callbacks[c].OnBatchEnd(state);
+                }
+
+                // A stop asked for after a batch ends the epoch here (its validation and epoch end still run, as in Keras).
+                stoppedEarly |= state.StopTraining && start + batchSize < trainCount;
             }
 
             double validationLoss = double.NaN;
             double validationAccuracy = double.NaN;
             if (validationCount > 0)
             {
-                (validationLoss, validationAccuracy) = EvaluateAll(model, inputs, targets, trainCount, validationCount, inputPerSequence, targetPerSequence, batchSize);
+                (validationLoss, validationAccuracy) = EvaluateRange(model, inputs, targets, trainCount, validationCount, inputPerSequence, targetPerSequence, batchSize);
             }
 
-            var report = new EpochReport(epoch, lossSum / seen, accuracySum / seen, validationLoss, validationAccuracy, model.SkippedUpdates);
-            history.Add(report);
+            EpochReport report = state.EndEpoch(validationLoss, validationAccuracy);
             progress?.Report(report);
             double monitored = validationCount > 0 ? validationLoss : report.Loss;
             if (monitored < bestLoss)
             {
                 bestLoss = monitored;
                 bestEpoch = epoch;
-                if (options.Patience > 0 && options.RestoreBestWeights)
-                {
-                    best = model.Parameters.ToArray();
-                }
             }
-            else if (options.Patience > 0 && epoch - bestEpoch >= options.Patience)
+
+            for (int c = 0; c < callbacks.Length; c++)
             {
-                stoppedEarly = true;
-                best?.CopyTo(model.Parameters);
-                break;
+                callbacks[c].OnEpochEnd(state);
+            }
+
+            stoppedEarly |= state.StopTraining && epoch < options.Epochs;
+        }
+
+        for (int c = 0; c < callbacks.Length; c++)
+        {
+            callbacks[c].OnTrainEnd(state);
+        }
+
+        return new FitResult(state.History, bestEpoch, stoppedEarly);
+    }
+
+    /// <summary>
+    /// Keras's <c>model.evaluate</c>: the mean loss and accuracy of <paramref name="model"/> over
+    /// <paramref name="sequenceCount"/> sequences (any number), each from a zero state, in batches of the model's
+    /// BatchSize. Nothing changes in the model.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="inputs">[count, steps, features] values or [count, steps] tokens, back to back.</param>
+    /// <param name="targets">The targets of every sequence, back to back.</param>
+    /// <param name="sequenceCount">The sequences in <paramref name="inputs"/>.</param>
+    /// <param name="steps">The steps of each sequence, 1 to the model's SequenceLength.</param>
+    /// <returns>The loss and accuracy averaged over the sequences (each batch weighted by its sequences).</returns>
+    public static EvaluationResult Evaluate<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequenceCount, int steps)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : unmanaged
+        where TTarget : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps);
+        (double loss, double accuracy) = EvaluateRange(model, inputs, targets, 0, sequenceCount, inputPerSequence, targetPerSequence, model.Training.BatchSize);
+        return new EvaluationResult(loss, accuracy, sequenceCount);
+    }
+
+    private static (int InputPerSequence, int TargetPerSequence) CheckDataset<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequenceCount, int steps)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : unmanaged
+        where TTarget : unmanaged
+    {
+        ModelInfo info = model.Info;
+        if (sequenceCount < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequenceCount), sequenceCount, "Expected at least one sequence.");
+        }
+
+        if (steps < 1 || steps > info.SequenceLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Each sequence has 1 to {info.SequenceLength} steps (the model's SequenceLength).");
+        }
+
+        int inputPerSequence = steps * (info.TakesTokens ? 1 : info.InputWidth);
+        int targetPerSequence = (info.OutputIsSequence ? steps : 1) * model.Training.TargetsPerRow;
+        if (inputs.Length != (long)sequenceCount * inputPerSequence)
+        {
+            throw new ArgumentException($"Expected {sequenceCount} sequences × {inputPerSequence} input values ({steps} steps{(info.TakesTokens ? " of one token" : $" of {info.InputWidth} features")}) = {(long)sequenceCount * inputPerSequence}; got {inputs.Length}.", nameof(inputs));
+        }
+
+        if (targets.Length != (long)sequenceCount * targetPerSequence)
+        {
+            throw new ArgumentException($"Expected {sequenceCount} sequences × {targetPerSequence} target values ({(info.OutputIsSequence ? $"{steps} steps" : "one row")} of {model.Training.TargetsPerRow}) = {(long)sequenceCount * targetPerSequence}; got {targets.Length}.", nameof(targets));
+        }
+
+        return (inputPerSequence, targetPerSequence);
+    }
+
+    private static TrainingCallback[] CallbacksOf(FitOptions options)
+    {
+        var callbacks = new List<TrainingCallback>();
+        if (options.Callbacks is { } given)
+        {
+            foreach (TrainingCallback? callback in given)
+            {
+                callbacks.Add(callback ?? throw new ArgumentException("FitOptions.Callbacks holds a null callback.", nameof(options)));
             }
         }
 
-        return new FitResult(history, bestEpoch, stoppedEarly);
+        if (options.Patience > 0)
+        {
+            callbacks.Add(new EarlyStopping { Monitor = FitMetric.ValidationLoss, Patience = options.Patience, RestoreBestWeights = options.RestoreBestWeights });
+        }
+
+        if (options.ProgressBar)
+        {
+            callbacks.Add(new ConsoleProgressBar());
+        }
+
+        return callbacks.ToArray();
     }
 
-    private static (double Loss, double Accuracy) EvaluateAll<T, TInput, TTarget>(
-        ITrainableModel<T, TInput, TTarget> model, TInput[] inputs, TTarget[] targets, int first, int count,
+    private static (double Loss, double Accuracy) EvaluateRange<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int first, int count,
         int inputPerSequence, int targetPerSequence, int batchSize)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : unmanaged
@@ -167,8 +306,8 @@ public static class ModelTrainer
         {
             int n = Math.Min(batchSize, count - start);
             (T batchLoss, T batchAccuracy) = model.Evaluate(
-                inputs.AsSpan((first + start) * inputPerSequence, n * inputPerSequence),
-                targets.AsSpan((first + start) * targetPerSequence, n * targetPerSequence),
+                inputs.Slice((first + start) * inputPerSequence, n * inputPerSequence),
+                targets.Slice((first + start) * targetPerSequence, n * targetPerSequence),
                 n);
             loss += double.CreateTruncating(batchLoss) * n;
             accuracy += double.CreateTruncating(batchAccuracy) * n;
