@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using RnnCompiler;
 using RnnCompiler.Training;
 
@@ -27,12 +28,14 @@ const int Epochs = 4;
 Console.WriteLine($"Training {Epochs} epochs (the last 10% of the training reviews are the validation set):");
 FitResult fit = ModelTrainer.Fit(
     model, trainTokens, trainLabels, TrainingReviews, Sentiment.SequenceLength,
-    new FitOptions(Epochs: Epochs, Seed: 0, ValidationSplit: 0.1),
-    new ConsoleProgress());
-Console.WriteLine($"Best validation loss at epoch {fit.BestEpoch}; {model.UpdateCount} updates applied, {model.SkippedUpdates} skipped as non-finite.");
+    new FitOptions(Epochs: Epochs, Seed: 0, ValidationSplit: 0.1) { ProgressBar = true });
+Console.WriteLine(fit);
+Console.WriteLine($"{model.UpdateCount} updates applied, {model.SkippedUpdates} skipped as non-finite.");
+string curves = Curves.Draw(fit, AppContext.BaseDirectory);
+Console.WriteLine($"Loss and accuracy curves: {curves}");
 
-(double testLoss, double testAccuracy) = Evaluate(model, testTokens, testLabels);
-Console.WriteLine($"Held-out test set ({TestReviews} reviews never trained on): loss {testLoss:F4}, accuracy {testAccuracy:P1} (chance 10%).");
+EvaluationResult test = ModelTrainer.Evaluate(model, testTokens, testLabels, TestReviews, Sentiment.SequenceLength);
+Console.WriteLine($"Held-out test set ({TestReviews} reviews never trained on): loss {test.Loss:F4}, accuracy {test.Accuracy:P1} (chance 10%).");
 Console.WriteLine();
 
 // 3. One review (the first test review with a distractor word), with Predict and by streaming it through Step one
@@ -91,8 +94,8 @@ try
         loaded.LoadWeights(stream);
     }
 
-    (_, double resumedAccuracy) = Evaluate(resumed, testTokens, testLabels);
-    (_, double loadedAccuracy) = Evaluate(loaded, testTokens, testLabels);
+    double resumedAccuracy = ModelTrainer.Evaluate(resumed, testTokens, testLabels, TestReviews, Sentiment.SequenceLength).Accuracy;
+    double loadedAccuracy = ModelTrainer.Evaluate(loaded, testTokens, testLabels, TestReviews, Sentiment.SequenceLength).Accuracy;
     Console.WriteLine($"Saved to {folder}:");
     Console.WriteLine($"  checkpoint {new FileInfo(checkpointPath).Length:N0} bytes -> fresh model at update {resumed.UpdateCount}, test accuracy {resumedAccuracy:P1}");
     Console.WriteLine($"  weights    {new FileInfo(weightsPath).Length:N0} bytes -> fresh model, test accuracy {loadedAccuracy:P1}");
@@ -104,23 +107,6 @@ finally
 
 Console.WriteLine();
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s.");
-
-// The mean loss and accuracy over a whole dataset, BatchSize reviews at a time (Evaluate changes nothing).
-static (double Loss, double Accuracy) Evaluate(Sentiment model, int[] tokens, int[] labels)
-{
-    double loss = 0;
-    double accuracy = 0;
-    for (int start = 0; start < labels.Length; start += Sentiment.BatchSize)
-    {
-        int count = Math.Min(Sentiment.BatchSize, labels.Length - start);
-        (float batchLoss, float batchAccuracy) = model.Evaluate(
-            tokens.AsSpan(start * Sentiment.SequenceLength, count * Sentiment.SequenceLength), labels.AsSpan(start, count), count);
-        loss += batchLoss * count;
-        accuracy += batchAccuracy * count;
-    }
-
-    return (loss / labels.Length, accuracy / labels.Length);
-}
 
 static int ArgMax(float[] values)
 {
@@ -258,14 +244,28 @@ internal sealed class Reviews
 }
 
 /// <summary>Prints each epoch's figures as Fit reports them (synchronously, unlike <see cref="Progress{T}"/>).</summary>
-internal sealed class ConsoleProgress : IProgress<EpochReport>
+/// <summary>Draws a training history's loss and accuracy curves as PNG pictures with ScottPlot (a dependency of this sample only).</summary>
+internal static class Curves
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-    public void Report(EpochReport value)
+    public static string Draw(FitResult fit, string folder)
     {
-        Console.WriteLine(
-            $"  epoch {value.Epoch,2}: loss {value.Loss:F4}  accuracy {value.Accuracy:P1}  val loss {value.ValidationLoss:F4}  val accuracy {value.ValidationAccuracy:P1}  ({_clock.Elapsed.TotalSeconds:F1} s)");
-        _clock.Restart();
+        double[] epochs = fit.History.Select(report => (double)report.Epoch).ToArray();
+        var loss = new ScottPlot.Plot();
+        loss.Add.Scatter(epochs, fit.History.Select(report => report.Loss).ToArray()).LegendText = "training loss";
+        loss.Add.Scatter(epochs, fit.History.Select(report => report.ValidationLoss).ToArray()).LegendText = "validation loss";
+        loss.Axes.Bottom.Label.Text = "epoch";
+        loss.Axes.Left.Label.Text = "loss";
+        loss.ShowLegend();
+        var accuracy = new ScottPlot.Plot();
+        accuracy.Add.Scatter(epochs, fit.History.Select(report => report.Accuracy).ToArray()).LegendText = "training accuracy";
+        accuracy.Add.Scatter(epochs, fit.History.Select(report => report.ValidationAccuracy).ToArray()).LegendText = "validation accuracy";
+        accuracy.Axes.Bottom.Label.Text = "epoch";
+        accuracy.Axes.Left.Label.Text = "accuracy";
+        accuracy.ShowLegend(ScottPlot.Alignment.LowerRight);
+        string lossPath = Path.Combine(folder, "sentiment-loss.png");
+        string accuracyPath = Path.Combine(folder, "sentiment-accuracy.png");
+        loss.SavePng(lossPath, 640, 400);
+        accuracy.SavePng(accuracyPath, 640, 400);
+        return $"{lossPath} and {accuracyPath}";
     }
 }

@@ -38,7 +38,7 @@ public sealed record FitResult(IReadOnlyList<EpochReport> History, int BestEpoch
             text.Append(" val_accuracy");
         }
 
-        text.Append(" learning_rate   time\n");
+        text.Append(" learning_rate    time\n");
         foreach (EpochReport report in History)
         {
             text.Append(CultureInfo.InvariantCulture, $"{report.Epoch,5} {Figure(report.Loss),10}");
@@ -57,7 +57,7 @@ public sealed record FitResult(IReadOnlyList<EpochReport> History, int BestEpoch
                 text.Append(CultureInfo.InvariantCulture, $" {Figure(report.ValidationAccuracy),12}");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $" {report.LearningRate,13:G4} {report.Elapsed.TotalSeconds,5:F1}s\n");
+            text.Append(CultureInfo.InvariantCulture, $" {report.LearningRate,13:G4} {report.Elapsed.TotalSeconds,6:F2}s\n");
         }
 
         text.Append(History.Count == 0

@@ -356,9 +356,9 @@ public class CallbackTests
         string table = result.ToString();
         Assert.DoesNotContain("List`1", table, StringComparison.Ordinal);
         Assert.Equal(
-            "epoch       loss   accuracy   val_loss val_accuracy learning_rate   time\n"
-            + "    1     0.7500     0.5000     0.6250       0.2500         0.001   1.2s\n"
-            + "    2     0.5000     0.7500     0.6000          nan        0.0001   1.5s\n"
+            "epoch       loss   accuracy   val_loss val_accuracy learning_rate    time\n"
+            + "    1     0.7500     0.5000     0.6250       0.2500         0.001   1.20s\n"
+            + "    2     0.5000     0.7500     0.6000          nan        0.0001   1.50s\n"
             + "Best epoch 2 of 2; stopped early.",
             table);
 
