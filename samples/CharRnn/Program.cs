@@ -64,12 +64,12 @@ Console.WriteLine("the model learns the training sonnets by heart rather than En
 Console.WriteLine($"of ln {alphabet.Length} = {Math.Log(alphabet.Length):F2}.");
 FitResult fit = ModelTrainer.Fit(
     model, inputs, targets, windows, CharRnn.SequenceLength,
-    new FitOptions(Epochs: Epochs, Seed: 0, ValidationSplit: (validationWindows + 0.5) / windows, Patience: Patience, RestoreBestWeights: true),
-    new ConsoleProgress());
+    new FitOptions(Epochs: Epochs, Seed: 0, ValidationSplit: (validationWindows + 0.5) / windows, Patience: Patience, RestoreBestWeights: true) { ProgressBar = true });
 Console.WriteLine(fit.StoppedEarly
     ? $"Stopped after epoch {fit.History.Count}; weights restored to epoch {fit.BestEpoch}, the lowest validation loss ({fit.History[fit.BestEpoch - 1].ValidationLoss:F4})."
     : $"Lowest validation loss at epoch {fit.BestEpoch}.");
 Console.WriteLine($"{model.UpdateCount} updates applied, {model.SkippedUpdates} skipped as non-finite.");
+Console.WriteLine($"Loss and accuracy curves: {TrainingCurves.Draw(fit, AppContext.BaseDirectory, "charrnn")}");
 Console.WriteLine();
 
 // 3. Generation, one character at a time: Step carries the LSTM's state from one call to the next, so the model
@@ -151,16 +151,3 @@ internal static class Corpus
 [Lstm(128, ReturnSequences = true)]
 [Dense(Corpus.VocabularySize, Activation = Activation.Softmax)]
 public partial class CharRnn;
-
-/// <summary>Prints each epoch's figures as Fit reports them (synchronously, unlike <see cref="Progress{T}"/>).</summary>
-internal sealed class ConsoleProgress : IProgress<EpochReport>
-{
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-
-    public void Report(EpochReport value)
-    {
-        Console.WriteLine(
-            $"  epoch {value.Epoch,2}: loss {value.Loss:F4}  accuracy {value.Accuracy:P1}  val loss {value.ValidationLoss:F4}  val accuracy {value.ValidationAccuracy:P1}  ({_clock.Elapsed.TotalSeconds:F1} s)");
-        _clock.Restart();
-    }
-}

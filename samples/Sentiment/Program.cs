@@ -31,7 +31,7 @@ FitResult fit = ModelTrainer.Fit(
     new FitOptions(Epochs: Epochs, Seed: 0, ValidationSplit: 0.1) { ProgressBar = true });
 Console.WriteLine(fit);
 Console.WriteLine($"{model.UpdateCount} updates applied, {model.SkippedUpdates} skipped as non-finite.");
-string curves = Curves.Draw(fit, AppContext.BaseDirectory);
+string curves = TrainingCurves.Draw(fit, AppContext.BaseDirectory, "sentiment");
 Console.WriteLine($"Loss and accuracy curves: {curves}");
 
 EvaluationResult test = ModelTrainer.Evaluate(model, testTokens, testLabels, TestReviews, Sentiment.SequenceLength);
@@ -240,32 +240,5 @@ internal sealed class Reviews
         }
 
         return text.ToString().TrimEnd();
-    }
-}
-
-/// <summary>Prints each epoch's figures as Fit reports them (synchronously, unlike <see cref="Progress{T}"/>).</summary>
-/// <summary>Draws a training history's loss and accuracy curves as PNG pictures with ScottPlot (a dependency of this sample only).</summary>
-internal static class Curves
-{
-    public static string Draw(FitResult fit, string folder)
-    {
-        double[] epochs = fit.History.Select(report => (double)report.Epoch).ToArray();
-        var loss = new ScottPlot.Plot();
-        loss.Add.Scatter(epochs, fit.History.Select(report => report.Loss).ToArray()).LegendText = "training loss";
-        loss.Add.Scatter(epochs, fit.History.Select(report => report.ValidationLoss).ToArray()).LegendText = "validation loss";
-        loss.Axes.Bottom.Label.Text = "epoch";
-        loss.Axes.Left.Label.Text = "loss";
-        loss.ShowLegend();
-        var accuracy = new ScottPlot.Plot();
-        accuracy.Add.Scatter(epochs, fit.History.Select(report => report.Accuracy).ToArray()).LegendText = "training accuracy";
-        accuracy.Add.Scatter(epochs, fit.History.Select(report => report.ValidationAccuracy).ToArray()).LegendText = "validation accuracy";
-        accuracy.Axes.Bottom.Label.Text = "epoch";
-        accuracy.Axes.Left.Label.Text = "accuracy";
-        accuracy.ShowLegend(ScottPlot.Alignment.LowerRight);
-        string lossPath = Path.Combine(folder, "sentiment-loss.png");
-        string accuracyPath = Path.Combine(folder, "sentiment-accuracy.png");
-        loss.SavePng(lossPath, 640, 400);
-        accuracy.SavePng(accuracyPath, 640, 400);
-        return $"{lossPath} and {accuracyPath}";
     }
 }
