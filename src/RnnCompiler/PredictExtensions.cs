@@ -49,15 +49,7 @@ public static class PredictExtensions
             throw new ArgumentOutOfRangeException(nameof(sequences), sequences, "Expected at least one sequence.");
         }
 
-        long perSequence = inputLength / sequences;
-        if (inputLength == 0 || inputLength % sequences != 0 || perSequence % perStep != 0 || perSequence / perStep > info.SequenceLength)
-        {
-            throw new ArgumentException(
-                $"Expected {sequences} sequences of 1 to {info.SequenceLength} steps of {perStep} value(s): a length that is a multiple of {(long)sequences * perStep} up to {(long)sequences * perStep * info.SequenceLength}; got {inputLength}.",
-                inputName);
-        }
-
-        int steps = (int)(perSequence / perStep);
+        int steps = Training.TrainingGuard.StepsOf(inputLength, sequences, perStep, info.SequenceLength, inputName);
         int outputPer = info.OutputUnits * (info.OutputIsSequence ? steps : 1);
         if (outputLength != (long)sequences * outputPer)
         {
@@ -66,6 +58,6 @@ public static class PredictExtensions
                 "outputs");
         }
 
-        return ((int)perSequence, outputPer);
+        return (steps * perStep, outputPer);
     }
 }

@@ -14,6 +14,12 @@ public static class TrainingGuard
             throw new ArgumentOutOfRangeException(nameof(sequences), sequences, $"A batch holds 1 to {batchSize} sequences.");
         }
 
+        return StepsOf(inputLength, sequences, perStep, maxSteps, argument);
+    }
+
+    /// <summary>The steps per sequence of <paramref name="sequences"/> (at least 1) equal sequences in <paramref name="inputLength"/> values.</summary>
+    internal static int StepsOf(int inputLength, int sequences, int perStep, int maxSteps, string argument)
+    {
         long perSequence = inputLength / sequences;
         if (inputLength == 0 || inputLength % sequences != 0 || perSequence % perStep != 0 || perSequence / perStep > maxSteps)
         {

@@ -303,7 +303,7 @@ public class TrainingBehaviourTests
     [Fact]
     public void Fit_reports_every_epoch_splits_off_validation_and_stops_early()
     {
-        var model = new ScriptedModel(new[] { 1.0, 0.8, 0.9, 0.85, 0.95, 0.5 });
+        var model = new StandIn(batchLosses: new[] { 1.0 }, validationLosses: new[] { 1.0, 0.8, 0.9, 0.85, 0.95, 0.5 });
         var reports = new System.Collections.Generic.List<EpochReport>();
         var progress = new SynchronousProgress(reports.Add);
         FitResult result = ModelTrainer.Fit(model, new double[10 * 2], new double[10], 10, 2, new FitOptions(Epochs: 6, ValidationSplit: 0.2, Patience: 2), progress);
@@ -319,60 +319,5 @@ public class TrainingBehaviourTests
     private sealed class SynchronousProgress(Action<EpochReport> report) : IProgress<EpochReport>
     {
         public void Report(EpochReport value) => report(value);
-    }
-
-    /// <summary>A stand-in model whose validation loss follows a script, to test Fit's bookkeeping alone.</summary>
-    private sealed class ScriptedModel(double[] validationLosses) : ITrainableModel<double, double, double>
-    {
-        private readonly double[] _parameters = new double[1];
-        private int _epoch;
-        private int _evaluations;
-
-        public int TrainedSequences { get; private set; }
-
-        public ModelInfo Info { get; } = new(SequenceLength: 2, TakesTokens: false, InputWidth: 1, OutputUnits: 1, OutputIsSequence: false, ParameterCount: 1, CanStream: true);
-
-        public TrainingInfo Training { get; } = new(3, Loss.MeanSquaredError, 1, false, new OptimizerSettings(Optimizer.Sgd, 0.1));
-
-        public Span<double> Parameters => _parameters;
-
-        public Span<double> Gradients => _parameters;
-
-        public double LastAccuracy => double.NaN;
-
-        public long UpdateCount => 0;
-
-        public long SkippedUpdates => 0;
-
-        public double LearningRate { get; set; } = 0.1;
-
-        public LearningRateSchedule? LearningRateSchedule { get; set; }
-
-        public double TrainBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences)
-        {
-            TrainedSequences += sequences;
-            _parameters[0] = _epoch + 1; // the "weights" name the epoch that produced them
-            return 1;
-        }
-
-        public double ComputeGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences) => 1;
-
-        public (double Loss, double Accuracy) Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences)
-        {
-            // Validation is 2 sequences in one batch: one evaluation per epoch.
-            double loss = validationLosses[_evaluations++];
-            _epoch++;
-            return (loss, double.NaN);
-        }
-
-        public void InitializeWeights(int seed) { }
-
-        public void SaveWeights(Stream stream) { }
-
-        public void LoadWeights(Stream stream) { }
-
-        public void SaveCheckpoint(Stream stream) { }
-
-        public void LoadCheckpoint(Stream stream) { }
     }
 }
