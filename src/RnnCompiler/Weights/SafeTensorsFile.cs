@@ -24,6 +24,11 @@ internal static class SafeTensorsFile
         long headerLength = SafeTensorsHeader.ReadLength(prefix, 0);
         if (stream.CanSeek && headerLength > stream.Length - stream.Position)
         {
+            if (WeightFormats.Describe(prefix, 0) is string format)
+            {
+                throw new InvalidDataException(format);
+            }
+
             throw new InvalidDataException($"The safetensors header claims {headerLength} bytes, past the end of the file ({stream.Length - stream.Position} bytes remain).");
         }
 

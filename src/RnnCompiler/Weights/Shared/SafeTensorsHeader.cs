@@ -99,6 +99,12 @@ internal sealed class SafeTensorsHeader
 
         if (length > (ulong)MaxHeaderBytes)
         {
+            // No safetensors file starts so: if it is a format people mistake for one, say which.
+            if (WeightFormats.Describe(bytes, offset) is string format)
+            {
+                throw new InvalidDataException(format);
+            }
+
             throw new InvalidDataException($"The safetensors header claims {length} bytes; headers over {MaxHeaderBytes} bytes (100 MB) are refused.");
         }
 
