@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using RnnCompiler.Weights;
 
 namespace RnnCompiler;
 
@@ -11,7 +13,11 @@ namespace RnnCompiler;
 /// <param name="OutputIsSequence">True when <c>Predict</c> writes an output for every step.</param>
 /// <param name="ParameterCount">The number of weights.</param>
 /// <param name="CanStream">True when the model has <c>Step</c> and <c>ResetState</c> (no bidirectional layer).</param>
-public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWidth, int OutputUnits, bool OutputIsSequence, int ParameterCount, bool CanStream);
+public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWidth, int OutputUnits, bool OutputIsSequence, int ParameterCount, bool CanStream)
+{
+    /// <summary>The weighted layers in order, as Keras names and shapes them (what weight files and exports read).</summary>
+    public IReadOnlyList<LayerDescriptor> Layers { get; init; } = Array.Empty<LayerDescriptor>();
+}
 
 /// <summary>What every generated model has: its weights and their initialization and I/O.</summary>
 /// <typeparam name="T">The element type of weights and activations.</typeparam>

@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
 using static RnnCompiler.Generators.Emit.CSharp;
 
 namespace RnnCompiler.Generators.Emit;
@@ -131,13 +132,6 @@ internal static class ModelEmitter
             $"public const int OutputUnits = {Int(model.OutputWidth)};");
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
 
-        context.Member(
-            "The model's shape, for code that handles models generically.",
-            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)});");
-        context.Writer.WriteLine("/// <inheritdoc/>");
-        context.Writer.WriteLine(context.GeneratedCode);
-        context.Writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");
-        context.Writer.WriteLine();
         context.Writer.WriteLine("/// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>");
         context.Writer.WriteLine(context.GeneratedCode);
         context.Writer.WriteLine("public static string Summary =>");
@@ -148,6 +142,36 @@ internal static class ModelEmitter
         }
 
         context.Writer.WriteLine();
+    }
+
+    /// <summary>
+    /// The initializer of a layer descriptor's settings that are not its constructor's: the activation where a
+    /// declaration chooses it, ReturnSequences when set, a bidirectional layer's merge mode, a changed keep-gate bias.
+    /// </summary>
+    private static string LayerSettings(LayerModel layer)
+    {
+        var settings = new List<string>();
+        if (layer.Kind is LayerKind.Dense or LayerKind.SimpleRnn)
+        {
+            settings.Add($"Activation = global::RnnCompiler.Activation.{layer.Activation}");
+        }
+
+        if (layer.IsRecurrent && layer.OutputIsSequence)
+        {
+            settings.Add("ReturnSequences = true");
+        }
+
+        if (layer.Bidirectional)
+        {
+            settings.Add($"MergeMode = global::RnnCompiler.MergeMode.{layer.MergeMode}");
+        }
+
+        if (layer.KeepGateBias is double keep)
+        {
+            settings.Add($"KeepGateBias = {DoubleLiteral(keep)}");
+        }
+
+        return settings.Count == 0 ? string.Empty : " { " + string.Join(", ", settings) + " }";
     }
 
     private static void WriteFields(EmitContext context)
@@ -161,9 +185,18 @@ internal static class ModelEmitter
         {
             foreach (LayerModel layer in model.Layers)
             {
-                writer.WriteLine($"new(global::RnnCompiler.Weights.LayerKind.{layer.Kind}, {Literal(layer.Name)}, {Literal(layer.InnerName)}, inputSize: {Int(layer.InputWidth)}, units: {Int(layer.Units)}, offset: {Int(layer.Offset)}, bidirectional: {Bool(layer.Bidirectional)}, resetAfter: {Bool(layer.ResetAfter)}){(layer.KeepGateBias is double keep ? $" {{ KeepGateBias = {DoubleLiteral(keep)} }}" : string.Empty)},");
+                writer.WriteLine($"new(global::RnnCompiler.Weights.LayerKind.{layer.Kind}, {Literal(layer.Name)}, {Literal(layer.InnerName)}, inputSize: {Int(layer.InputWidth)}, units: {Int(layer.Units)}, offset: {Int(layer.Offset)}, bidirectional: {Bool(layer.Bidirectional)}, resetAfter: {Bool(layer.ResetAfter)}){LayerSettings(layer)},");
             }
         }
+
+        // After s_layers: static fields are initialized in the order they are written, and s_info holds them.
+        writer.WriteLine();
+        context.Member(
+            "The model's shape and layers, for code that handles models generically.",
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers) }};");
+        writer.WriteLine("/// <inheritdoc/>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");
 
         writer.WriteLine();
         writer.WriteLine("/// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>");

@@ -39,6 +39,7 @@ public sealed record TensorDescriptor(LayerDescriptor Layer, string Name, Tensor
 public sealed class LayerDescriptor
 {
     private TensorDescriptor[]? _tensors;
+    private Activation? _activation;
 
     /// <summary>Describes a layer.</summary>
     /// <param name="kind">The layer kind.</param>
@@ -66,6 +67,21 @@ public sealed class LayerDescriptor
     /// <see cref="WeightInitializer"/> gives, or null for Keras's: 1 for LSTM (<c>unit_forget_bias</c>), 0 for GRU.
     /// </summary>
     public double? KeepGateBias { get; init; }
+
+    /// <summary>
+    /// The activation: a Dense or SimpleRnn layer's as declared; for LSTM and GRU the cell's, tanh; for Embedding, linear.
+    /// </summary>
+    public Activation Activation
+    {
+        get => _activation ?? (Kind is LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru ? Activation.Tanh : Activation.Linear);
+        init => _activation = value;
+    }
+
+    /// <summary>For a recurrent layer, whether it outputs every step (Keras's <c>return_sequences</c>).</summary>
+    public bool ReturnSequences { get; init; }
+
+    /// <summary>For a bidirectional layer, how its two directions are merged.</summary>
+    public MergeMode MergeMode { get; init; }
 
     /// <summary>The layer kind.</summary>
     public LayerKind Kind { get; }

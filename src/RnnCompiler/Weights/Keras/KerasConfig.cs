@@ -1,0 +1,281 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+
+namespace RnnCompiler.Weights.Keras;
+
+/// <summary>One layer of a Keras model configuration: its class and its <c>config</c> object.</summary>
+/// <param name="ClassName">Keras's class name (<c>LSTM</c>, <c>Bidirectional</c>, ...).</param>
+/// <param name="Name">The layer's name in the file.</param>
+/// <param name="Config">The layer's <c>config</c> object.</param>
+internal sealed record KerasConfigLayer(string ClassName, string Name, JsonElement Config);
+
+/// <summary>
+/// A Keras model configuration (a <c>.keras</c> archive's <c>config.json</c>, a legacy <c>.h5</c> file's
+/// <c>model_config</c>) compared with a declaration layer by layer: kind, units, activations, return_sequences,
+/// reset_after, merge mode, vocabulary. Every difference goes into one message.
+/// </summary>
+internal static class KerasConfig
+{
+    /// <summary>Layers that hold no weights and change nothing at inference: they may stand between the declared ones.</summary>
+    private static readonly HashSet<string> InferenceNoOps = new(StringComparer.Ordinal)
+    {
+        "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+    };
+
+    /// <summary>Reads the layers of a Sequential or Functional model configuration, in order.</summary>
+    /// <exception cref="InvalidDataException">The text is not a model configuration.</exception>
+    public static List<KerasConfigLayer> Layers(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The Keras model configuration is not valid JSON: " + e.Message, e);
+        }
+
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("config", out JsonElement config))
+        {
+            throw new InvalidDataException("The Keras model configuration has no \"config\" object.");
+        }
+
+        // Sequential in Keras 2.2.3 and later, Functional, Keras 3: {"layers": [...]}; Sequential up to Keras 2.2.2: [...].
+        JsonElement layers = config.ValueKind == JsonValueKind.Array ? config
+            : config.ValueKind == JsonValueKind.Object && config.TryGetProperty("layers", out JsonElement list) ? list
+            : throw new InvalidDataException("The Keras model configuration lists no layers.");
+        if (layers.ValueKind != JsonValueKind.Array)
+        {
+            throw new InvalidDataException("The Keras model configuration's \"layers\" is not a list.");
+        }
+
+        var result = new List<KerasConfigLayer>();
+        foreach (JsonElement layer in layers.EnumerateArray())
+        {
+            string className = layer.ValueKind == JsonValueKind.Object && layer.TryGetProperty("class_name", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "?";
+            JsonElement layerConfig = layer.ValueKind == JsonValueKind.Object && layer.TryGetProperty("config", out JsonElement lc) && lc.ValueKind == JsonValueKind.Object ? lc : default;
+            result.Add(new KerasConfigLayer(className, String(layerConfig, "name") ?? "?", layerConfig));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Every difference between the file's layers and the declared ones, one line each; empty when they match.
+    /// </summary>
+    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers)
+    {
+        var differences = new List<string>();
+        var weighted = new List<KerasConfigLayer>();
+        foreach (KerasConfigLayer layer in fileLayers)
+        {
+            if (!InferenceNoOps.Contains(layer.ClassName))
+            {
+                weighted.Add(layer);
+            }
+        }
+
+        int count = Math.Min(weighted.Count, layers.Count);
+        for (int i = 0; i < count; i++)
+        {
+            Compare(weighted[i], layers[i], i + 1, differences);
+        }
+
+        for (int i = count; i < weighted.Count; i++)
+        {
+            differences.Add($"the file's layer '{weighted[i].Name}' ({weighted[i].ClassName}) has no counterpart in this model, which has {layers.Count} weighted layers");
+        }
+
+        for (int i = count; i < layers.Count; i++)
+        {
+            differences.Add($"this model's layer {i + 1} '{layers[i].Name}' ({KerasClass(layers[i].Kind)}) has no counterpart in the file, which has {weighted.Count} weighted layers");
+        }
+
+        return differences;
+    }
+
+    private static void Compare(KerasConfigLayer file, LayerDescriptor layer, int position, List<string> differences)
+    {
+        string where = $"layer {position} '{file.Name}'";
+        JsonElement config = file.Config;
+        string fileClass = file.ClassName;
+        if (fileClass == "Bidirectional")
+        {
+            if (!layer.Bidirectional)
+            {
+                differences.Add($"{where}: Bidirectional in the file; this model's '{layer.Name}' is not bidirectional (Bidirectional = true)");
+                return;
+            }
+
+            string mergeMode = String(config, "merge_mode") ?? "null";
+            string expected = MergeModeName(layer.MergeMode);
+            if (mergeMode != expected)
+            {
+                differences.Add($"{where}: merge_mode \"{mergeMode}\" in the file; this model merges with \"{expected}\" (MergeMode = MergeMode.{layer.MergeMode})");
+            }
+
+            JsonElement inner = config.ValueKind == JsonValueKind.Object && config.TryGetProperty("layer", out JsonElement wrapped) && wrapped.ValueKind == JsonValueKind.Object ? wrapped : default;
+            fileClass = inner.ValueKind == JsonValueKind.Object && inner.TryGetProperty("class_name", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "?";
+            config = inner.ValueKind == JsonValueKind.Object && inner.TryGetProperty("config", out JsonElement ic) ? ic : default;
+        }
+        else if (layer.Bidirectional)
+        {
+            differences.Add($"{where}: {fileClass} in the file; this model's '{layer.Name}' is bidirectional");
+            return;
+        }
+
+        string expectedClass = KerasClass(layer.Kind);
+        if (fileClass != expectedClass)
+        {
+            differences.Add($"{where}: {fileClass} in the file; this model has {expectedClass} ('{layer.Name}')");
+            return;
+        }
+
+        switch (layer.Kind)
+        {
+            case LayerKind.Embedding:
+                Expect(differences, where, config, "input_dim", layer.InputSize, "the vocabulary size");
+                Expect(differences, where, config, "output_dim", layer.Units, "the dimensions");
+                if (Bool(config, "mask_zero") == true)
+                {
+                    differences.Add($"{where}: mask_zero is true in the file; this model does not mask padding tokens");
+                }
+
+                break;
+
+            case LayerKind.Dense:
+                Expect(differences, where, config, "units", layer.Units, "units");
+                ExpectActivation(differences, where, config, "activation", ActivationName(layer.Activation), $"Activation = Activation.{layer.Activation}");
+                ExpectUseBias(differences, where, config);
+                break;
+
+            default:
+                Expect(differences, where, config, "units", layer.Units, "units");
+                ExpectActivation(differences, where, config, "activation", ActivationName(layer.Activation), layer.Kind == LayerKind.SimpleRnn ? $"Activation = Activation.{layer.Activation}" : "its cell activation");
+                if (layer.Kind != LayerKind.SimpleRnn)
+                {
+                    ExpectActivation(differences, where, config, "recurrent_activation", "sigmoid", "its gates");
+                }
+
+                ExpectUseBias(differences, where, config);
+                if ((Bool(config, "return_sequences") ?? false) != layer.ReturnSequences)
+                {
+                    differences.Add($"{where}: return_sequences is {Lower(Bool(config, "return_sequences") ?? false)} in the file; this model's is {Lower(layer.ReturnSequences)} (ReturnSequences = {Lower(layer.ReturnSequences)})");
+                }
+
+                if (Bool(config, "go_backwards") == true && !layer.Bidirectional)
+                {
+                    differences.Add($"{where}: go_backwards is true in the file; this model reads sequences forwards");
+                }
+
+                if (layer.Kind == LayerKind.Gru)
+                {
+                    // Multi-backend Keras 2 defaulted to reset_after = false and wrote it only from 2.1.
+                    bool resetAfter = Bool(config, "reset_after") ?? false;
+                    if (resetAfter != layer.ResetAfter)
+                    {
+                        differences.Add($"{where}: reset_after is {Lower(resetAfter)} in the file; this model's is {Lower(layer.ResetAfter)} (ResetAfter = {Lower(resetAfter)})");
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static void Expect(List<string> differences, string where, JsonElement config, string key, int expected, string what)
+    {
+        if (Int(config, key) is not long value)
+        {
+            differences.Add($"{where}: the file gives no {key}; this model has {expected} {what}");
+        }
+        else if (value != expected)
+        {
+            differences.Add($"{where}: {key} {value.ToString(CultureInfo.InvariantCulture)} in the file; this model has {expected} {what}");
+        }
+    }
+
+    private static void ExpectActivation(List<string> differences, string where, JsonElement config, string key, string expected, string what)
+    {
+        // Keras's default for an activation left out of a configuration: linear for Dense, tanh and sigmoid for the recurrent layers.
+        string actual = Activation(config, key) ?? expected;
+        if (actual != expected)
+        {
+            string note = actual == "hard_sigmoid"
+                ? " (hard_sigmoid is the default of files written by Keras before 2.3; RnnCompiler's gates use sigmoid)"
+                : string.Empty;
+            differences.Add($"{where}: {key} \"{actual}\" in the file; this model uses \"{expected}\" for {what}{note}");
+        }
+    }
+
+    private static void ExpectUseBias(List<string> differences, string where, JsonElement config)
+    {
+        if (Bool(config, "use_bias") == false)
+        {
+            differences.Add($"{where}: use_bias is false in the file; this model's layers always have a bias");
+        }
+    }
+
+    /// <summary>An activation as a string: Keras 2 and 3 store built-in ones as their names, Keras 3 others as objects.</summary>
+    private static string? Activation(JsonElement config, string key)
+    {
+        if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty(key, out JsonElement value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null => "linear",
+            JsonValueKind.Object when value.TryGetProperty("config", out JsonElement inner) && String(inner, "name") is string name => name,
+            JsonValueKind.Object when String(value, "class_name") is string name => name,
+            _ => "?",
+        };
+    }
+
+    private static string? String(JsonElement config, string key) =>
+        config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool? Bool(JsonElement config, string key) =>
+        config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+
+    private static long? Int(JsonElement config, string key) =>
+        config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;
+
+    private static string Lower(bool value) => value ? "true" : "false";
+
+    /// <summary>Keras's class name of a layer kind.</summary>
+    public static string KerasClass(LayerKind kind) => kind switch
+    {
+        LayerKind.Embedding => "Embedding",
+        LayerKind.SimpleRnn => "SimpleRNN",
+        LayerKind.Lstm => "LSTM",
+        LayerKind.Gru => "GRU",
+        LayerKind.Dense => "Dense",
+        _ => "InputLayer",
+    };
+
+    /// <summary>Keras's name of an activation.</summary>
+    public static string ActivationName(Activation activation) => activation switch
+    {
+        RnnCompiler.Activation.Tanh => "tanh",
+        RnnCompiler.Activation.Sigmoid => "sigmoid",
+        RnnCompiler.Activation.Relu => "relu",
+        RnnCompiler.Activation.Softmax => "softmax",
+        _ => "linear",
+    };
+
+    /// <summary>Keras's name of a merge mode.</summary>
+    public static string MergeModeName(MergeMode mode) => mode switch
+    {
+        MergeMode.Sum => "sum",
+        MergeMode.Multiply => "mul",
+        MergeMode.Average => "ave",
+        _ => "concat",
+    };
+}
