@@ -53,14 +53,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public const int ParameterCount = 100106;
 
-        /// <summary>The model's shape, for code that handles models generically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 64, OutputUnits, false, ParameterCount, true);
-
-        /// <inheritdoc/>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
-
         /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public static string Summary =>
@@ -82,8 +74,16 @@ namespace Demo
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
             new(global::RnnCompiler.Weights.LayerKind.Lstm, "lstm", "lstm", inputSize: 64, units: 128, offset: 0, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 128, units: 10, offset: 98816, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 128, units: 10, offset: 98816, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Linear },
         };
+
+        /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 64, OutputUnits, false, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
 
         /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

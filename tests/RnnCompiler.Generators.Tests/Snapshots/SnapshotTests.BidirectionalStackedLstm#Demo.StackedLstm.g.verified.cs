@@ -54,14 +54,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public const int ParameterCount = 277;
 
-        /// <summary>The model's shape, for code that handles models generically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 2, OutputUnits, false, ParameterCount, false);
-
-        /// <inheritdoc/>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
-
         /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public static string Summary =>
@@ -83,10 +75,18 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
-            new(global::RnnCompiler.Weights.LayerKind.Lstm, "bidirectional", "lstm", inputSize: 2, units: 3, offset: 0, bidirectional: true, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Lstm, "bidirectional", "lstm", inputSize: 2, units: 3, offset: 0, bidirectional: true, resetAfter: false) { ReturnSequences = true, MergeMode = global::RnnCompiler.MergeMode.Sum },
             new(global::RnnCompiler.Weights.LayerKind.Lstm, "lstm_1", "lstm_1", inputSize: 3, units: 4, offset: 144, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 1, offset: 272, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 1, offset: 272, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Sigmoid },
         };
+
+        /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 2, OutputUnits, false, ParameterCount, false) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
 
         /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -49,14 +49,6 @@ namespace Demo.Nesting
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public const int ParameterCount = 138;
 
-            /// <summary>The model's shape, for code that handles models generically.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, false, ParameterCount, true);
-
-            /// <inheritdoc/>
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
-
             /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public static string Summary =>
@@ -78,8 +70,16 @@ namespace Demo.Nesting
             private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
             {
                 new(global::RnnCompiler.Weights.LayerKind.Lstm, "lstm", "lstm", inputSize: 3, units: 4, offset: 0, bidirectional: false, resetAfter: false),
-                new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 2, offset: 128, bidirectional: false, resetAfter: false),
+                new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 4, units: 2, offset: 128, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Linear },
             };
+
+            /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, false, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+            /// <inheritdoc/>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
 
             /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -52,14 +52,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public const int ParameterCount = 1226;
 
-        /// <summary>The model's shape, for code that handles models generically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, true, 50, OutputUnits, false, ParameterCount, true);
-
-        /// <inheritdoc/>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
-
         /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public static string Summary =>
@@ -83,10 +75,18 @@ namespace Demo
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
             new(global::RnnCompiler.Weights.LayerKind.Embedding, "embedding", "embedding", inputSize: 50, units: 8, offset: 0, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 8, units: 6, offset: 400, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 8, units: 6, offset: 400, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Tanh },
             new(global::RnnCompiler.Weights.LayerKind.Gru, "gru", "gru", inputSize: 6, units: 12, offset: 454, bidirectional: false, resetAfter: true),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense_1", "dense_1", inputSize: 12, units: 4, offset: 1174, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense_1", "dense_1", inputSize: 12, units: 4, offset: 1174, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Softmax },
         };
+
+        /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, true, 50, OutputUnits, false, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
 
         /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -47,14 +47,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public const int ParameterCount = 51;
 
-        /// <summary>The model's shape, for code that handles models generically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, false, ParameterCount, true);
-
-        /// <inheritdoc/>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
-
         /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public static string Summary =>
@@ -75,9 +67,17 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
-            new(global::RnnCompiler.Weights.LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", inputSize: 3, units: 5, offset: 0, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 5, units: 1, offset: 45, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", inputSize: 3, units: 5, offset: 0, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Relu },
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 5, units: 1, offset: 45, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Linear },
         };
+
+        /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, false, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<float>.Info => s_info;
 
         /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

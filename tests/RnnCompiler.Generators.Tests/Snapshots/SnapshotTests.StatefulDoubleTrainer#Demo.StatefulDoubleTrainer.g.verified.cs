@@ -51,14 +51,6 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public const int ParameterCount = 151;
 
-        /// <summary>The model's shape, for code that handles models generically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 2, OutputUnits, true, ParameterCount, true);
-
-        /// <inheritdoc/>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<double>.Info => s_info;
-
         /// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public static string Summary =>
@@ -80,10 +72,18 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
-            new(global::RnnCompiler.Weights.LayerKind.Gru, "gru", "gru", inputSize: 2, units: 5, offset: 0, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", inputSize: 5, units: 3, offset: 120, bidirectional: false, resetAfter: false),
-            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 3, units: 1, offset: 147, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Gru, "gru", "gru", inputSize: 2, units: 5, offset: 0, bidirectional: false, resetAfter: false) { ReturnSequences = true },
+            new(global::RnnCompiler.Weights.LayerKind.SimpleRnn, "simple_rnn", "simple_rnn", inputSize: 5, units: 3, offset: 120, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Tanh, ReturnSequences = true },
+            new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 3, units: 1, offset: 147, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Linear },
         };
+
+        /// <summary>The model's shape and layers, for code that handles models generically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 2, OutputUnits, true, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+
+        /// <inheritdoc/>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<double>.Info => s_info;
 
         /// <summary>True while a call runs (Predict, Step, a training call); a second thread entering meanwhile finds it set.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
