@@ -79,9 +79,11 @@ internal static class CompiledWeightsBuilder
                 : null;
 
         var values = new double[network.ParameterCount];
-        foreach (LayerModel layer in network.Layers)
+        PyTorchLayer[] described = network.Layers.Select(Describe).ToArray();
+        PyTorchModule[] modules = PyTorchLayout.Assign(described, entries.Keys, map: null);
+        for (int index = 0; index < network.Layers.Count; index++)
         {
-            PyTorchLayer described = Describe(layer);
+            LayerModel layer = network.Layers[index];
             foreach (TensorModel tensor in network.Tensors)
             {
                 if (tensor.Offset < layer.Offset || tensor.Offset >= layer.Offset + layer.ParameterCount)
@@ -89,7 +91,7 @@ internal static class CompiledWeightsBuilder
                     continue;
                 }
 
-                PyTorchConversion conversion = PyTorchLayout.Convert(described, tensor.Name, tensor.Role, tensor.Backward, entries.Keys, Lookup, "'" + file.Path + "'");
+                PyTorchConversion conversion = PyTorchLayout.Convert(described[index], modules[index], tensor.Name, tensor.Role, tensor.Backward, Lookup, "'" + file.Path + "'");
                 if (conversion.Values is null)
                 {
                     return Fail(new(ProblemIds.WeightsDisagree, ValidationProblem.OnModelAttribute, conversion.Error!));

@@ -47,6 +47,13 @@ public static class WeightFile
     /// The file is truncated or malformed, or a tensor is missing, has the wrong shape or a dtype that is not floating point.
     /// </exception>
     public static void Load<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, Span<T> parameters)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => Load(stream, layers, parameters, modules: null);
+
+    /// <summary>
+    /// Reads weights as <see cref="Load{T}(Stream, IReadOnlyList{LayerDescriptor}, Span{T})"/> does; with
+    /// <paramref name="modules"/>, the file is a PyTorch <c>state_dict</c> whose modules are named by that map.
+    /// </summary>
+    internal static void Load<T>(Stream stream, IReadOnlyList<LayerDescriptor> layers, Span<T> parameters, IDictionary<string, string>? modules)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -59,18 +66,18 @@ public static class WeightFile
         int total = layers.Sum(layer => layer.ParameterCount);
         var staged = new double[total];
         int baseOffset = layers.Count == 0 ? 0 : layers.Min(layer => layer.Offset);
-        bool keras = layers.SelectMany(layer => layer.Tensors).Any(tensor => entries.ContainsKey(tensor.Name));
-        bool pytorch = !keras && layers.Any(layer => PyTorchNames.Candidates(layer).Any(prefix => entries.Keys.Any(key => key.StartsWith(prefix + ".", StringComparison.Ordinal))));
+        bool keras = modules is null && layers.SelectMany(layer => layer.Tensors).Any(tensor => entries.ContainsKey(tensor.Name));
+        bool pytorch = modules is not null || (!keras && layers.Any(layer => PyTorchNames.Candidates(layer).Any(prefix => entries.Keys.Any(key => key.StartsWith(prefix + ".", StringComparison.Ordinal)))));
         if (!keras && !pytorch)
         {
             string expected = string.Join(", ", layers.SelectMany(layer => layer.Tensors).Take(3).Select(tensor => "'" + tensor.Name + "'"));
-            string found = string.Join(", ", entries.Keys.Take(5).Select(key => "'" + key + "'"));
-            throw new InvalidDataException($"The file holds none of this model's tensors: expected Keras names such as {expected} (or PyTorch names such as '{layers.FirstOrDefault()?.Name}.weight_ih_l0'); found {(found.Length == 0 ? "no tensors" : found)}.");
+            throw new InvalidDataException($"The file holds none of this model's tensors: expected Keras names such as {expected} (or PyTorch names such as '{layers.FirstOrDefault()?.Name}.weight_ih_l0'); found {PyTorchNames.Listing(entries.Keys)}. For a PyTorch state_dict with other module names, pass them: model.LoadPyTorchWeights(stream, new Dictionary<string, string> {{ [\"{layers.FirstOrDefault()?.Name}\"] = \"rnn\" }}).");
         }
 
-        foreach (LayerDescriptor layer in layers)
+        PyTorchModule[] assigned = pytorch ? PyTorchNames.Assign(layers, entries.Keys, modules) : Array.Empty<PyTorchModule>();
+        for (int index = 0; index < layers.Count; index++)
         {
-            foreach (TensorDescriptor tensor in layer.Tensors)
+            foreach (TensorDescriptor tensor in layers[index].Tensors)
             {
                 Span<double> target = staged.AsSpan(tensor.Offset - baseOffset, tensor.Length);
                 if (keras)
@@ -79,7 +86,7 @@ public static class WeightFile
                 }
                 else
                 {
-                    PyTorchNames.Read(tensor, entries, data, target);
+                    PyTorchNames.Read(tensor, assigned[index], entries, data, target);
                 }
             }
         }
@@ -152,7 +159,25 @@ internal static class PyTorchNames
     /// <summary>The module names a layer's PyTorch tensors may have: the Keras layer name, and for a bidirectional layer also the wrapped layer's.</summary>
     public static IEnumerable<string> Candidates(LayerDescriptor layer) => PyTorchLayout.Candidates(Describe(layer));
 
-    public static void Read(TensorDescriptor tensor, Dictionary<string, SafeTensorEntry> entries, byte[] data, Span<double> target)
+    /// <summary>The module of each layer (<see cref="PyTorchLayout.Assign"/>).</summary>
+    public static PyTorchModule[] Assign(IReadOnlyList<LayerDescriptor> layers, ICollection<string> names, IDictionary<string, string>? modules) =>
+        PyTorchLayout.Assign(layers.Select(Describe).ToArray(), names, modules);
+
+    /// <summary>The file's modules (the part of a name before its first dot) and up to eight tensor names, quoted, for messages.</summary>
+    public static string Listing(IEnumerable<string> names)
+    {
+        string[] all = names.ToArray();
+        if (all.Length == 0)
+        {
+            return "no tensors";
+        }
+
+        string modules = string.Join(", ", all.Select(name => name.Contains('.') ? name[..name.IndexOf('.')] : name).Distinct().Take(12).Select(module => "'" + SafeTensorsHeader.Shorten(module) + "'"));
+        string shown = string.Join(", ", all.Take(8).Select(name => "'" + SafeTensorsHeader.Shorten(name) + "'"));
+        return $"the modules {modules}, with tensors {shown}{(all.Length > 8 ? $" and {all.Length - 8} more" : string.Empty)}";
+    }
+
+    public static void Read(TensorDescriptor tensor, PyTorchModule module, Dictionary<string, SafeTensorEntry> entries, byte[] data, Span<double> target)
     {
         PyTorchTensor? Lookup(string name)
         {
@@ -165,10 +190,17 @@ internal static class PyTorchNames
             return new PyTorchTensor(entry.Shape, floating ? SafeTensorsHeader.Decode(entry, data, 0, name) : null, entry.DType);
         }
 
-        PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), tensor.Name, tensor.Role, tensor.Backward, entries.Keys, Lookup, "the file");
+        PyTorchConversion conversion = PyTorchLayout.Convert(Describe(tensor.Layer), module, tensor.Name, tensor.Role, tensor.Backward, Lookup, "the file");
         if (conversion.Values is null)
         {
-            throw new InvalidDataException(conversion.Error);
+            string error = conversion.Error!;
+            if (error.Contains("is missing from", StringComparison.Ordinal))
+            {
+                // Name what the file holds, and how to map other module names.
+                error += $" The file holds {Listing(entries.Keys)}. Modules named otherwise than the Keras layers are mapped with model.LoadPyTorchWeights(stream, new Dictionary<string, string> {{ [\"{tensor.Layer.Name}\"] = \"<module>\" }}).";
+            }
+
+            throw new InvalidDataException(error);
         }
 
         conversion.Values.CopyTo(target);

@@ -314,7 +314,8 @@ internal static class PyTorchExport
     /// bias_ih + bias_hh as summed in double and rounded to float (the split below is arbitrary).
     /// </summary>
     /// <param name="useInnerName">For a bidirectional layer, name the module after the wrapped layer (<c>lstm</c>) instead of the wrapper.</param>
-    public static (List<(string Name, int[] Shape, double[] Values)> Tensors, float[] Expected) Convert(List<KerasLayer> layers, ReadOnlySpan<float> parameters, bool useInnerName = false)
+    /// <param name="modules">The module and layer index of a layer, by its Keras name, where a PyTorch model names it otherwise (<c>rnn</c>, 1 for <c>rnn.weight_ih_l1</c>).</param>
+    public static (List<(string Name, int[] Shape, double[] Values)> Tensors, float[] Expected) Convert(List<KerasLayer> layers, ReadOnlySpan<float> parameters, bool useInnerName = false, IReadOnlyDictionary<string, (string Module, int Index)>? modules = null)
     {
         var tensors = new List<(string, int[], double[])>();
         float[] expected = parameters.ToArray();
@@ -322,6 +323,12 @@ internal static class PyTorchExport
         foreach (KerasLayer layer in layers)
         {
             string module = layer.Bidirectional && useInnerName ? layer.InnerName : layer.Name;
+            int index = 0;
+            if (modules is not null && modules.TryGetValue(layer.Name, out (string Module, int Index) named))
+            {
+                (module, index) = named;
+            }
+
             switch (layer.Kind)
             {
                 case TestLayerKind.Embedding:
@@ -359,7 +366,7 @@ internal static class PyTorchExport
 
             foreach (bool backward in layer.Bidirectional ? new[] { false, true } : new[] { false })
             {
-                string suffix = "_l0" + (backward ? "_reverse" : "");
+                string suffix = "_l" + index + (backward ? "_reverse" : "");
                 KerasTensor kernel = layer.Tensors.Single(t => t.Backward == backward && t.Role == TestRole.Kernel);
                 KerasTensor recurrent = layer.Tensors.Single(t => t.Backward == backward && t.Role == TestRole.RecurrentKernel);
                 KerasTensor bias = layer.Tensors.Single(t => t.Backward == backward && t.Role == TestRole.Bias);

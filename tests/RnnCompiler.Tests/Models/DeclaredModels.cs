@@ -438,6 +438,22 @@ public partial class PanelBiLstm;
 [Dense(4, Activation = Activation.Softmax)]
 public partial class PanelStack;
 
+// PyTorch's nn.LSTM(num_layers = 3) and nn.GRU(num_layers = 2, bidirectional = True): stacks of one size.
+[RnnModel(SequenceLength = 7)]
+[Input(3)]
+[Lstm(8, ReturnSequences = true)]
+[Lstm(8, ReturnSequences = true)]
+[Lstm(8)]
+[Dense(2)]
+public partial class TorchLstmStack;
+
+[RnnModel(SequenceLength = 7)]
+[Embedding(20, 4)]
+[Gru(5, ReturnSequences = true, Bidirectional = true)]
+[Gru(5, ReturnSequences = true, Bidirectional = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class TorchBiGruStack;
+
 public static class ModelCatalog
 {
     public static readonly IReadOnlyList<ModelCase> All = new ModelCase[]
@@ -521,6 +537,8 @@ public static class ModelCatalog
         new("PanelGruBefore", () => new PanelGruBefore(), new RefLayer[] { new RefInput(40), new RefGru(96, false, false, false, RefMerge.Concat), new RefDense(3, RefActivation.Linear) }),
         new("PanelBiLstm", () => new PanelBiLstm(), new RefLayer[] { new RefInput(20), new RefLstm(50, true, true, RefMerge.Concat) }),
         new("PanelStack", () => new PanelStack(), new RefLayer[] { new RefInput(16), new RefLstm(64, true, false, RefMerge.Concat), new RefLstm(72, false, false, RefMerge.Concat), new RefDense(4, RefActivation.Softmax) }),
+        new("TorchLstmStack", () => new TorchLstmStack(), new RefLayer[] { new RefInput(3), new RefLstm(8, true, false, RefMerge.Concat), new RefLstm(8, true, false, RefMerge.Concat), new RefLstm(8, false, false, RefMerge.Concat), new RefDense(2) }),
+        new("TorchBiGruStack", () => new TorchBiGruStack(), new RefLayer[] { new RefEmbedding(20, 4), new RefGru(5, true, true, true, RefMerge.Concat), new RefGru(5, true, true, true, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
     };
 }
 

@@ -71,6 +71,22 @@ internal sealed class PyTorchTensor
     public string DType { get; }
 }
 
+/// <summary>The PyTorch module that holds a layer's tensors, and for a recurrent layer its layer index in that module (<c>_l{Index}</c>).</summary>
+internal sealed class PyTorchModule
+{
+    public PyTorchModule(string name, int index)
+    {
+        Name = name;
+        Index = index;
+    }
+
+    /// <summary>The module name: the tensors are <c>{Name}.weight_ih_l{Index}</c>, <c>{Name}.weight</c>, ...</summary>
+    public string Name { get; }
+
+    /// <summary>For a recurrent layer, its layer in a module of <c>num_layers</c> layers; 0 otherwise.</summary>
+    public int Index { get; }
+}
+
 /// <summary>Finds a tensor of the file by name, or returns null when the file has none of that name.</summary>
 internal delegate PyTorchTensor? PyTorchLookup(string name);
 
@@ -127,24 +143,83 @@ internal static class PyTorchLayout
     }
 
     /// <summary>
+    /// The module of each layer, in order. A layer named in <paramref name="map"/> (by its Keras name, or for a
+    /// bidirectional layer also the wrapped layer's) takes the module given there; layers mapped to one module are
+    /// its layers 0, 1, ... in model order (<c>nn.LSTM(num_layers = N)</c>). An unmapped layer takes the module named
+    /// after it when the file has one; else, following a recurrent layer of the same kind whose module holds a next
+    /// layer (<c>_l1</c>, ...), that next layer; else its Keras name (and the conversion reports what is missing).
+    /// </summary>
+    public static PyTorchModule[] Assign(IReadOnlyList<PyTorchLayer> layers, ICollection<string> names, IDictionary<string, string>? map)
+    {
+        var modules = new PyTorchModule[layers.Count];
+        var used = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            PyTorchLayer layer = layers[i];
+            bool recurrent = layer.Kind is LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru;
+            string? mapped = null;
+            if (map is not null && !map.TryGetValue(layer.KerasName, out mapped))
+            {
+                map.TryGetValue(layer.InnerName, out mapped);
+            }
+
+            if (mapped is not null)
+            {
+                used.TryGetValue(mapped, out int count);
+                used[mapped] = count + 1;
+                modules[i] = new PyTorchModule(mapped, recurrent ? count : 0);
+                continue;
+            }
+
+            string? own = ModuleName(layer, names);
+            if (own is null && recurrent && i > 0 && layers[i - 1].Kind == layer.Kind && layers[i - 1].Bidirectional == layer.Bidirectional)
+            {
+                PyTorchModule previous = modules[i - 1];
+                string next = previous.Name + ".weight_ih_l" + (previous.Index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (Contains(names, next))
+                {
+                    modules[i] = new PyTorchModule(previous.Name, previous.Index + 1);
+                    continue;
+                }
+            }
+
+            modules[i] = new PyTorchModule(own ?? layer.KerasName, 0);
+        }
+
+        return modules;
+    }
+
+    private static bool Contains(ICollection<string> names, string name)
+    {
+        foreach (string candidate in names)
+        {
+            if (string.Equals(candidate, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// Converts one Keras tensor of <paramref name="layer"/> from the file's PyTorch tensors.
     /// </summary>
     /// <param name="layer">The layer that holds the tensor.</param>
+    /// <param name="module">The layer's module, from <see cref="Assign"/>.</param>
     /// <param name="kerasName">The Keras tensor name, for messages (<c>gru/kernel</c>).</param>
     /// <param name="role">What the tensor is for.</param>
     /// <param name="backward">True for the backward direction of a bidirectional layer.</param>
-    /// <param name="names">Every tensor name in the file, to choose the module name.</param>
     /// <param name="lookup">Finds a tensor of the file by name.</param>
     /// <param name="where">The file as messages name it: <c>the file</c>, or <c>'weights.safetensors'</c>.</param>
-    public static PyTorchConversion Convert(PyTorchLayer layer, string kerasName, TensorRole role, bool backward, IEnumerable<string> names, PyTorchLookup lookup, string where)
+    public static PyTorchConversion Convert(PyTorchLayer layer, PyTorchModule module, string kerasName, TensorRole role, bool backward, PyTorchLookup lookup, string where)
     {
-        string module = ModuleName(layer, names) ?? layer.KerasName;
         // Every kind is listed and there is no default branch: a new kind is error CS8509 until it maps here.
 #pragma warning disable CS8524 // kinds come from the attributes' parser, never an unnamed value
         return layer.Kind switch
         {
-            LayerKind.Embedding => Embedding(layer, kerasName, module, lookup, where),
-            LayerKind.Dense => Dense(layer, kerasName, role, module, lookup, where),
+            LayerKind.Embedding => Embedding(layer, kerasName, module.Name, lookup, where),
+            LayerKind.Dense => Dense(layer, kerasName, role, module.Name, lookup, where),
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
             LayerKind.Input => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
         };
@@ -170,7 +245,7 @@ internal static class PyTorchLayout
         return bias is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(bias);
     }
 
-    private static PyTorchConversion Recurrent(PyTorchLayer layer, string kerasName, TensorRole role, bool backward, string module, PyTorchLookup lookup, string where)
+    private static PyTorchConversion Recurrent(PyTorchLayer layer, string kerasName, TensorRole role, bool backward, PyTorchModule pytorchModule, PyTorchLookup lookup, string where)
     {
         string? error;
         if (layer.Kind == LayerKind.Gru && !layer.ResetAfter)
@@ -180,7 +255,8 @@ internal static class PyTorchLayout
 
         int units = layer.Units;
         int width = layer.Gates * units;
-        string suffix = "_l0" + (backward ? "_reverse" : string.Empty);
+        string module = pytorchModule.Name;
+        string suffix = "_l" + pytorchModule.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) + (backward ? "_reverse" : string.Empty);
         switch (role)
         {
             case TensorRole.Kernel:
