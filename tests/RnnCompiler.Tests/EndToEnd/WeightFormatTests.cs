@@ -75,7 +75,7 @@ public class WeightFormatTests
     {
         byte[] file = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
         IRnnModel<float> model = ModelCase.Get("Lstm3").Create();
-        var error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(new NonSeekable(file)));
+        var error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(new NonSeekableStream(file)));
         Assert.Contains("HDF5", error.Message);
     }
 
@@ -95,30 +95,5 @@ public class WeightFormatTests
         var error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(new MemoryStream(file)));
         Assert.Equal(before, model.Parameters.ToArray());
         return error.Message;
-    }
-
-    private sealed class NonSeekable(byte[] bytes) : Stream
-    {
-        private readonly MemoryStream _inner = new(bytes);
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() { }
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

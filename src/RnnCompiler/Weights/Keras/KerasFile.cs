@@ -41,12 +41,12 @@ internal static class KerasFile
     public static double[] Read(Stream stream, IReadOnlyList<LayerDescriptor> layers)
     {
         byte[] file = ReadAll(stream);
-        if (IsHdf5(file))
+        if (WeightFormats.IsHdf5(file, 0))
         {
             return ReadHdf5(file, layers, configuration: null);
         }
 
-        if (file.Length >= 4 && file[0] == (byte)'P' && file[1] == (byte)'K' && file[2] == 3 && file[3] == 4)
+        if (WeightFormats.IsZip(file, 0))
         {
             return ReadArchive(file, layers);
         }
@@ -85,7 +85,7 @@ internal static class KerasFile
             throw new InvalidDataException("The .keras archive is damaged: " + e.Message, e);
         }
 
-        if (!IsHdf5(weights))
+        if (!WeightFormats.IsHdf5(weights, 0))
         {
             throw new InvalidDataException("The .keras archive's model.weights.h5 is not HDF5.");
         }
@@ -404,9 +404,6 @@ internal static class KerasFile
             throw new InvalidDataException($"The HDF5 file is truncated: its superblock says it ends at byte {end}, and it holds {bytes.Length}.");
         }
     }
-
-    private static bool IsHdf5(byte[] bytes) =>
-        bytes.Length >= 8 && bytes[0] == 0x89 && bytes[1] == (byte)'H' && bytes[2] == (byte)'D' && bytes[3] == (byte)'F' && bytes[4] == 0x0D && bytes[5] == 0x0A && bytes[6] == 0x1A && bytes[7] == 0x0A;
 
     private static bool LooksLikeSafeTensors(byte[] bytes)
     {

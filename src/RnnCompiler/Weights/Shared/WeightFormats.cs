@@ -22,6 +22,16 @@ internal static class WeightFormats
     private const string SaveAsSafeTensors =
         "save the weights as safetensors instead: in PyTorch safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")";
 
+    /// <summary>Whether <paramref name="bytes"/> start with the HDF5 superblock signature.</summary>
+    public static bool IsHdf5(byte[] bytes, int offset) =>
+        bytes.Length - offset >= PrefixLength && bytes[offset] == 0x89 && bytes[offset + 1] == (byte)'H' && bytes[offset + 2] == (byte)'D' && bytes[offset + 3] == (byte)'F'
+        && bytes[offset + 4] == 0x0D && bytes[offset + 5] == 0x0A && bytes[offset + 6] == 0x1A && bytes[offset + 7] == 0x0A;
+
+    /// <summary>Whether <paramref name="bytes"/> start with a zip archive's local file header (or an empty archive's end record).</summary>
+    public static bool IsZip(byte[] bytes, int offset) =>
+        bytes.Length - offset >= 4 && bytes[offset] == (byte)'P' && bytes[offset + 1] == (byte)'K'
+        && ((bytes[offset + 2] == 3 && bytes[offset + 3] == 4) || (bytes[offset + 2] == 5 && bytes[offset + 3] == 6));
+
     /// <summary>
     /// A sentence naming the format of a file that starts with <paramref name="prefix"/> and how to read it, or null
     /// when the bytes match none of the formats known here.
@@ -34,12 +44,12 @@ internal static class WeightFormats
         }
 
         byte At(int i) => prefix[offset + i];
-        if (At(0) == 0x89 && At(1) == (byte)'H' && At(2) == (byte)'D' && At(3) == (byte)'F' && At(4) == 0x0D && At(5) == 0x0A && At(6) == 0x1A && At(7) == 0x0A)
+        if (IsHdf5(prefix, offset))
         {
             return "The file is HDF5, not safetensors: a Keras .h5 or .weights.h5 file. Read it with model.LoadKerasWeights(stream).";
         }
 
-        if (At(0) == (byte)'P' && At(1) == (byte)'K' && ((At(2) == 3 && At(3) == 4) || (At(2) == 5 && At(3) == 6)))
+        if (IsZip(prefix, offset))
         {
             return "The file is a zip archive, not safetensors: a Keras 3 .keras file (read it with model.LoadKerasWeights(stream)) or a PyTorch torch.save file (" + SaveAsSafeTensors + ").";
         }
