@@ -17,6 +17,19 @@ public enum Activation
 
     /// <summary>The normalized exponential over the units of one step (Keras <c>"softmax"</c>); Dense layers only.</summary>
     Softmax = 4,
+
+    /// <summary>
+    /// The piecewise linear sigmoid of Keras 3 and PyTorch (<c>Hardsigmoid</c>): <c>clip(x / 6 + 1/2, 0, 1)</c>,
+    /// computed as Keras 3 computes it, <c>relu6(x + 3) / 6</c> (Keras 3 <c>"hard_sigmoid"</c>).
+    /// </summary>
+    HardSigmoid = 5,
+
+    /// <summary>
+    /// The piecewise linear sigmoid of Keras 2 and tf.keras: <c>clip(0.2 · x + 0.5, 0, 1)</c>, steeper than
+    /// <see cref="HardSigmoid"/>. What a file written by Keras 2 means by <c>"hard_sigmoid"</c>, the default
+    /// <c>recurrent_activation</c> of LSTM and GRU before Keras 2.3.
+    /// </summary>
+    HardSigmoidKeras2 = 6,
 }
 
 /// <summary>How a bidirectional layer combines its forward and backward outputs (Keras <c>Bidirectional(merge_mode=...)</c>).</summary>

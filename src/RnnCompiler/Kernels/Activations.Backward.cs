@@ -46,6 +46,10 @@ public static partial class Activations
                 }
 
                 break;
+            case Activation.HardSigmoid:
+            case Activation.HardSigmoidKeras2:
+                MultiplyByDerivative(activation, outputs, gradients);
+                break;
             case Activation.Softmax:
                 for (int start = 0; start + width <= count; start += width)
                 {
@@ -60,7 +64,7 @@ public static partial class Activations
 
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected Linear, Tanh, Sigmoid, Relu or Softmax.");
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected Linear, Tanh, Sigmoid, Relu, HardSigmoid, HardSigmoidKeras2 or Softmax.");
         }
     }
 }

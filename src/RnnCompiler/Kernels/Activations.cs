@@ -43,13 +43,13 @@ public static partial class Activations
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Map<SigmoidOperation, T>(x, y);
+        => Map<SigmoidFunction, T>(x, y);
 
     /// <summary><c>y[i] = tanh(x[i])</c>; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Map<TanhOperation, T>(x, y);
+        => Map<TanhFunction, T>(x, y);
 
     /// <summary><c>y[i] = e^x[i]</c>, by the algorithm of σ and tanh; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
@@ -72,17 +72,19 @@ public static partial class Activations
                 Sigmoid<T>(values, values);
                 break;
             case Activation.Relu:
-                for (int i = 0; i < values.Length; i++)
-                {
-                    values[i] = T.Max(values[i], T.Zero);
-                }
-
+                Map<ReluFunction, T>(values, values);
+                break;
+            case Activation.HardSigmoid:
+                Map<HardSigmoidFunction, T>(values, values);
+                break;
+            case Activation.HardSigmoidKeras2:
+                Map<HardSigmoidKeras2Function, T>(values, values);
                 break;
             case Activation.Softmax:
                 Softmax(values);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected Linear, Tanh, Sigmoid, Relu or Softmax.");
+                throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected Linear, Tanh, Sigmoid, Relu, HardSigmoid, HardSigmoidKeras2 or Softmax.");
         }
     }
 
@@ -185,6 +187,32 @@ public static partial class Activations
         return TVector.CopySign(TVector.Divide(m, TVector.Add(m, Constant<TVector, T>(2.0))), x);
     }
 
+    /// <summary>
+    /// Keras 3's and PyTorch's hard sigmoid as they compute it, <c>relu6(x + 3) / 6</c>: 0 up to −3, 1 from 3, NaN kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector HardSigmoid<TVector, T>(TVector x)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector shifted = TVector.Add(x, Constant<TVector, T>(3.0));
+        TVector clipped = TVector.MinWithLimit(TVector.MaxWithLimit(shifted, TVector.Create(T.Zero)), Constant<TVector, T>(6.0));
+        return TVector.Divide(clipped, Constant<TVector, T>(6.0));
+    }
+
+    /// <summary>
+    /// Keras 2's hard sigmoid as its TensorFlow backend computes it, <c>clip(0.2 · x + 0.5, 0, 1)</c>, the product and
+    /// the sum rounded separately (not fused): 0 up to −2.5, 1 from 2.5, NaN kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector HardSigmoidKeras2<TVector, T>(TVector x)
+        where TVector : struct, ISimdVector<TVector, T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TVector y = TVector.Add(TVector.Multiply(x, Constant<TVector, T>(0.2)), Constant<TVector, T>(0.5));
+        return TVector.MinWithLimit(TVector.MaxWithLimit(y, TVector.Create(T.Zero)), TVector.Create(T.One));
+    }
+
     /// <summary>e^x over the whole range: 0 below the smallest subnormal, ∞ past the largest finite value, NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector Exp<TVector, T>(TVector x)
@@ -277,24 +305,6 @@ public static partial class Activations
         static abstract TVector Invoke<TVector, T>(TVector x)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>;
-    }
-
-    private readonly struct SigmoidOperation : IUnaryOperation
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector Invoke<TVector, T>(TVector x)
-            where TVector : struct, ISimdVector<TVector, T>
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => Sigmoid<TVector, T>(x);
-    }
-
-    private readonly struct TanhOperation : IUnaryOperation
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector Invoke<TVector, T>(TVector x)
-            where TVector : struct, ISimdVector<TVector, T>
-            where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => Tanh<TVector, T>(x);
     }
 
     private readonly struct ExpOperation : IUnaryOperation

@@ -58,6 +58,9 @@ internal interface ISimdVector<TSelf, T>
     /// <summary>The magnitude of <paramref name="value"/> with the sign bit of <paramref name="sign"/>.</summary>
     static abstract TSelf CopySign(TSelf value, TSelf sign);
 
+    /// <summary><paramref name="value"/> in the lanes where <paramref name="condition"/> is greater than 0, +0 elsewhere (NaN counts as not greater).</summary>
+    static abstract TSelf WherePositive(TSelf condition, TSelf value);
+
     /// <summary>
     /// <c>value · 2^n</c> for <paramref name="n"/> holding integers with |n| below 2^21. The power of two is applied as two
     /// exact factors 2^⌊n/2⌋ and 2^(n-⌊n/2⌋), so a result past the largest finite value becomes ∞ and one below the
@@ -178,6 +181,9 @@ internal readonly struct Simd512<T> : ISimdVector<Simd512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> CopySign(Simd512<T> value, Simd512<T> sign) => new(Vector512.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512<T> WherePositive(Simd512<T> condition, Simd512<T> value) => new(Vector512.GreaterThan(condition._value, Vector512<T>.Zero) & value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> Sqrt(Simd512<T> a) => new(Vector512.Sqrt(a._value));
@@ -333,6 +339,9 @@ internal readonly struct Simd256<T> : ISimdVector<Simd256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> CopySign(Simd256<T> value, Simd256<T> sign) => new(Vector256.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256<T> WherePositive(Simd256<T> condition, Simd256<T> value) => new(Vector256.GreaterThan(condition._value, Vector256<T>.Zero) & value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> Sqrt(Simd256<T> a) => new(Vector256.Sqrt(a._value));
@@ -500,6 +509,9 @@ internal readonly struct Simd128<T> : ISimdVector<Simd128<T>, T>
     public static Simd128<T> CopySign(Simd128<T> value, Simd128<T> sign) => new(Vector128.CopySign(value._value, sign._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128<T> WherePositive(Simd128<T> condition, Simd128<T> value) => new(Vector128.GreaterThan(condition._value, Vector128<T>.Zero) & value._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128<T> Sqrt(Simd128<T> a) => new(Vector128.Sqrt(a._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -614,6 +626,9 @@ internal readonly struct Scalar<T> : ISimdVector<Scalar<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> CopySign(Scalar<T> value, Scalar<T> sign) => new(T.CopySign(value._value, sign._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Scalar<T> WherePositive(Scalar<T> condition, Scalar<T> value) => new(condition._value > T.Zero ? value._value : T.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Scalar<T> Sqrt(Scalar<T> a) => new(T.Sqrt(a._value));

@@ -40,6 +40,7 @@ public sealed class LayerDescriptor
 {
     private TensorDescriptor[]? _tensors;
     private Activation? _activation;
+    private Activation? _recurrentActivation;
 
     /// <summary>Describes a layer.</summary>
     /// <param name="kind">The layer kind.</param>
@@ -69,12 +70,23 @@ public sealed class LayerDescriptor
     public double? KeepGateBias { get; init; }
 
     /// <summary>
-    /// The activation: a Dense or SimpleRnn layer's as declared; for LSTM and GRU the cell's, tanh; for Embedding, linear.
+    /// The activation: a Dense or SimpleRnn layer's as declared; for LSTM and GRU the cell's (Keras's <c>activation</c>),
+    /// tanh unless declared otherwise; for Embedding, linear.
     /// </summary>
     public Activation Activation
     {
         get => _activation ?? (Kind is LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru ? Activation.Tanh : Activation.Linear);
         init => _activation = value;
+    }
+
+    /// <summary>
+    /// For LSTM and GRU, the activation of the gates (Keras's <c>recurrent_activation</c>): sigmoid unless declared
+    /// otherwise. For the other kinds, linear (they have no gates).
+    /// </summary>
+    public Activation RecurrentActivation
+    {
+        get => _recurrentActivation ?? (Kind is LayerKind.Lstm or LayerKind.Gru ? Activation.Sigmoid : Activation.Linear);
+        init => _recurrentActivation = value;
     }
 
     /// <summary>For a recurrent layer, whether it outputs every step (Keras's <c>return_sequences</c>).</summary>
