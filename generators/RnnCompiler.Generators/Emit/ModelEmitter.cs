@@ -156,6 +156,12 @@ internal static class ModelEmitter
             settings.Add($"Activation = global::RnnCompiler.Activation.{layer.Activation}");
         }
 
+        if (!layer.HasDefaultGateActivations && layer.Kind is LayerKind.Lstm or LayerKind.Gru)
+        {
+            settings.Add($"Activation = global::RnnCompiler.Activation.{layer.Activation}");
+            settings.Add($"RecurrentActivation = global::RnnCompiler.Activation.{layer.RecurrentActivation}");
+        }
+
         if (layer.IsRecurrent && layer.OutputIsSequence)
         {
             settings.Add("ReturnSequences = true");

@@ -16,6 +16,10 @@ internal sealed class GruLayer : RecurrentLayer
 
     public override string KerasName => "gru";
 
+    public override ActivationKind DefaultActivation => ActivationKind.Tanh;
+
+    protected override bool HasGates => true;
+
     public override string RuntimeClass => "GruLayer";
 
     public override string? GateOrder => "z, r, h";
@@ -24,8 +28,8 @@ internal sealed class GruLayer : RecurrentLayer
     public override bool PacksKernels(LayerModel layer) => layer.ResetAfter;
 
     public override string Formula(LayerModel layer) => layer.ResetAfter
-        ? "z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ"
-        : "z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ";
+        ? $"z, r = {GateName(layer)}(x[t]·W + b + h[t-1]·U + b'); ĥ = {CellName(layer)}(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ"
+        : $"z, r = {GateName(layer)}(x[t]·W + h[t-1]·U + b); ĥ = {CellName(layer)}(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ";
 
     protected override bool ResetAfter(LayerDeclaration layer) => layer.ResetAfter;
 

@@ -15,13 +15,19 @@ internal sealed class LstmLayer : RecurrentLayer
 
     public override string KerasName => "lstm";
 
+    public override ActivationKind DefaultActivation => ActivationKind.Tanh;
+
+    protected override bool HasGates => true;
+
     public override string RuntimeClass => "LstmLayer";
 
     public override bool HasCell => true;
 
     public override string? GateOrder => "i, f, c, o";
 
-    public override string Formula(LayerModel layer) => "gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t])";
+    public override string Formula(LayerModel layer) => layer.HasDefaultGateActivations
+        ? "gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t])"
+        : $"gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias, i, f, o through {GateName(layer)}, g through {CellName(layer)}; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙{CellName(layer)}(c[t])";
 
     protected override IEnumerable<(string Suffix, int Width, string What)> StepBuffers(LayerModel layer)
     {

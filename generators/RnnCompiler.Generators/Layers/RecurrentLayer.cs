@@ -37,7 +37,13 @@ internal abstract class RecurrentLayer : LayerDescriptor
     protected virtual int ScratchWidth(LayerModel layer) => 0;
 
     /// <summary>The activation the layer applies, from the declaration.</summary>
-    protected virtual ActivationKind Activation(LayerDeclaration layer) => ActivationKind.Tanh;
+    protected virtual ActivationKind Activation(LayerDeclaration layer) => layer.Activation;
+
+    /// <summary>
+    /// Whether the kind has gates with an activation of their own, Keras's <c>recurrent_activation</c> (LSTM, GRU): the
+    /// declaration's <c>Activation</c> and <c>RecurrentActivation</c> are checked and passed to every call.
+    /// </summary>
+    protected virtual bool HasGates => false;
 
     /// <summary>Whether the kind uses the declaration's <c>ResetAfter</c>.</summary>
     protected virtual bool ResetAfter(LayerDeclaration layer) => false;
@@ -49,7 +55,27 @@ internal abstract class RecurrentLayer : LayerDescriptor
     protected virtual double? KeepGateBias(LayerDeclaration layer) => null;
 
     /// <summary>A problem with the declaration's activation, or null.</summary>
-    protected virtual string? ActivationProblem(LayerDeclaration layer) => null;
+    protected virtual string? ActivationProblem(LayerDeclaration layer) =>
+        !HasGates ? null
+        : layer.Activation == ActivationKind.Softmax
+            ? $"{Label}: Softmax is not a recurrent activation; use Tanh (the default), HardSigmoid, HardSigmoidKeras2, Sigmoid, Relu or Linear, and put a Dense layer with Softmax after it."
+        : layer.RecurrentActivation == ActivationKind.Softmax
+            ? $"{Label}: Softmax cannot be the gates' RecurrentActivation; use Sigmoid (the default), HardSigmoid (Keras 3, PyTorch), HardSigmoidKeras2 (Keras 2), Tanh, Relu or Linear."
+        : null;
+
+    /// <summary>The gates' activation in a formula: σ for sigmoid, else the activation's name.</summary>
+    protected static string GateName(LayerModel layer) => layer.RecurrentActivation == ActivationKind.Sigmoid ? "σ" : layer.RecurrentActivation.ToString();
+
+    /// <summary>The candidate's activation in a formula: tanh, or the activation's name.</summary>
+    protected static string CellName(LayerModel layer) => layer.Activation == ActivationKind.Tanh ? "tanh" : layer.Activation.ToString();
+
+    /// <summary>
+    /// The named activation arguments every call of a gated layer ends with when its activations are not Keras's
+    /// defaults, else nothing (the runtime's defaults are tanh and sigmoid).
+    /// </summary>
+    private string ActivationArguments(LayerModel layer) =>
+        !HasGates || layer.HasDefaultGateActivations ? string.Empty
+        : $", activation: global::RnnCompiler.Activation.{layer.Activation}, recurrentActivation: global::RnnCompiler.Activation.{layer.RecurrentActivation}";
 
     /// <summary>The arguments every call of the kind passes after the bias: <c>, resetAfter: true</c>, or nothing.</summary>
     protected abstract string Options(LayerModel layer);
@@ -102,6 +128,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             true, layer.ReturnSequences, Activation(layer), layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0)
         {
             KeepGateBias = keepGateBias,
+            RecurrentActivation = HasGates ? layer.RecurrentActivation : ActivationKind.Sigmoid,
         };
         if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
         {
@@ -192,7 +219,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
                 + $"{context.ReadSpan(layer, direction + "RecurrentKernel", WeightUse.Predict)}, {context.Weights(layer, direction + "Bias")}";
             string layout = context.LayoutArgument(layer, direction + "RecurrentKernel", WeightUse.Predict, "recurrentLayout");
             writer.WriteLine($"// {layer.Name}{Who(direction)}, steps {(reverse ? "last to first" : "first to last")}: {Formula(layer)}.");
-            writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Forward")}{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: default{ForwardArguments(buffer, field, "default")}{layout});");
+            writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Forward")}{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: default{ForwardArguments(buffer, field, "default")}{layout}{ActivationArguments(layer)});");
         }
 
         string hidden = field + layer.Directions[0] + "Hidden";
@@ -226,7 +253,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             + $"{context.ReadSpan(layer, "RecurrentKernel", WeightUse.Step)}, {context.Weights(layer, "Bias")}";
         string layout = context.LayoutArgument(layer, "Kernel", WeightUse.Step, "kernelLayout") + context.LayoutArgument(layer, "RecurrentKernel", WeightUse.Step, "recurrentLayout");
         context.Writer.WriteLine($"// {layer.Name}, one step from the carried state: {Formula(layer)}.");
-        context.Writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Step")}{head}{Options(layer)}{StepArguments(field)}{layout});");
+        context.Writer.WriteLine($"{context.InferenceMethod(RuntimeClass, "Step")}{head}{Options(layer)}{StepArguments(field)}{layout}{ActivationArguments(layer)});");
         string state = $"{field}State";
         if (layer == context.Model.Last)
         {
@@ -249,7 +276,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string buffer = field + direction;
             string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
             writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
-            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))});");
+            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)});");
         }
 
         string hidden = field + layer.Directions[0] + "Hidden";
@@ -369,7 +396,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string buffer = field + direction;
             string head = $"<{t}>({pass.Input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
             string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {pass.InputGradient}, "
-                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch);";
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)});";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
         }

@@ -12,6 +12,8 @@ internal enum ActivationKind
     Sigmoid = 2,
     Relu = 3,
     Softmax = 4,
+    HardSigmoid = 5,
+    HardSigmoidKeras2 = 6,
 }
 
 /// <summary>Mirrors <c>RnnCompiler.MergeMode</c> (same names and values).</summary>
@@ -91,6 +93,11 @@ internal sealed record LayerDeclaration(LayerKind Kind, EquatableArray<LayerArgu
     public ActivationKind Activation => Int(nameof(Activation)) is int value ? (ActivationKind)value : Kind.Descriptor().DefaultActivation;
 
     public bool ActivationSet => Int(nameof(Activation)) is not null;
+
+    /// <summary>An LSTM's or GRU's <c>RecurrentActivation</c> (the gates'), Sigmoid when it is not set.</summary>
+    public ActivationKind RecurrentActivation => Int(nameof(RecurrentActivation)) is int value ? (ActivationKind)value : ActivationKind.Sigmoid;
+
+    public bool RecurrentActivationSet => Int(nameof(RecurrentActivation)) is not null;
 
     public bool ReturnSequences => Bool(nameof(ReturnSequences)) ?? false;
 

@@ -15,7 +15,7 @@ namespace RnnCompiler.Generators.Model;
 /// <param name="OutputWidth">Floats per step going out (twice the units for a concatenated bidirectional layer).</param>
 /// <param name="InputIsSequence">Whether the layer reads a sequence.</param>
 /// <param name="OutputIsSequence">Whether the layer writes a sequence.</param>
-/// <param name="Activation">The activation of a Dense or SimpleRnn layer.</param>
+/// <param name="Activation">The activation of a Dense or SimpleRnn layer; an LSTM's or GRU's <c>activation</c> (candidate and cell).</param>
 /// <param name="Bidirectional">Whether the layer also runs backwards, with its own weights.</param>
 /// <param name="MergeMode">How a bidirectional layer merges its directions.</param>
 /// <param name="ResetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
@@ -43,6 +43,12 @@ internal sealed record LayerModel(
 
     /// <summary>The starting bias of a gated layer's keep gate when the declaration changes Keras's, else null.</summary>
     public double? KeepGateBias { get; init; }
+
+    /// <summary>An LSTM's or GRU's gate activation (Keras's <c>recurrent_activation</c>); Sigmoid for the other kinds, which have no gates.</summary>
+    public ActivationKind RecurrentActivation { get; init; } = ActivationKind.Sigmoid;
+
+    /// <summary>Whether an LSTM or GRU uses Keras's default activations, tanh and sigmoid (the runtime's fused fast paths).</summary>
+    public bool HasDefaultGateActivations => Activation == ActivationKind.Tanh && RecurrentActivation == ActivationKind.Sigmoid;
 
     public bool IsRecurrent => Descriptor.IsRecurrent;
 

@@ -235,9 +235,10 @@ internal static class NetworkValidator
             }
 
             if (layer.ActivationSet && !System.Enum.IsDefined(typeof(ActivationKind), layer.Activation)
+                || layer.RecurrentActivationSet && !System.Enum.IsDefined(typeof(ActivationKind), layer.RecurrentActivation)
                 || layer.MergeModeSet && !System.Enum.IsDefined(typeof(MergeKind), layer.MergeMode))
             {
-                context.Problem(ProblemIds.UnknownEnumValue, index, $"{descriptor.Label}: an Activation or MergeMode value is not one of the named values; use a member of the enum.");
+                context.Problem(ProblemIds.UnknownEnumValue, index, $"{descriptor.Label}: an Activation, RecurrentActivation or MergeMode value is not one of the named values; use a member of the enum.");
                 continue;
             }
 

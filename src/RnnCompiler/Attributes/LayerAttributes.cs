@@ -93,6 +93,18 @@ public sealed class LstmAttribute : RecurrentLayerAttribute
     /// about 20 steps. Not set (NaN), <see cref="UnitForgetBias"/> decides. Any finite value.
     /// </summary>
     public double KeepGateBias { get; set; } = double.NaN;
+
+    /// <summary>
+    /// Keras's <c>activation</c>: of the candidate g and of the cell in <c>h = o ⊙ activation(c)</c>;
+    /// <see cref="Activation.Tanh"/> by default. Softmax is not allowed.
+    /// </summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+
+    /// <summary>
+    /// Keras's <c>recurrent_activation</c>: of the gates i, f and o; <see cref="Activation.Sigmoid"/> by default.
+    /// Files written by Keras before 2.3 use <see cref="Activation.HardSigmoidKeras2"/>. Softmax is not allowed.
+    /// </summary>
+    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
 }
 
 /// <summary>A gated recurrent unit layer (Keras <c>GRU</c>), gates in the order z, r, h.</summary>
@@ -115,6 +127,15 @@ public sealed class GruAttribute : RecurrentLayerAttribute
     /// sigmoid(3) = 0.95 per step, a memory time constant of about 20 steps at the start of training. Any finite value.
     /// </summary>
     public double KeepGateBias { get; set; } = double.NaN;
+
+    /// <summary>Keras's <c>activation</c>: of the candidate ĥ; <see cref="Activation.Tanh"/> by default. Softmax is not allowed.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+
+    /// <summary>
+    /// Keras's <c>recurrent_activation</c>: of the gates z and r; <see cref="Activation.Sigmoid"/> by default.
+    /// Files written by Keras before 2.3 use <see cref="Activation.HardSigmoidKeras2"/>. Softmax is not allowed.
+    /// </summary>
+    public Activation RecurrentActivation { get; set; } = Activation.Sigmoid;
 }
 
 /// <summary>

@@ -133,6 +133,10 @@ internal static class OnnxExport
             case Activation.Relu:
                 graph.Node("Relu", name + "/relu", [input], [output]);
                 break;
+            case Activation.HardSigmoid or Activation.HardSigmoidKeras2:
+                (float alpha, float beta) = HardSigmoidSlope(activation);
+                graph.Node("HardSigmoid", name + "/hard_sigmoid", [input], [output], n => n.FloatAttribute("alpha", alpha).FloatAttribute("beta", beta));
+                break;
             case Activation.Softmax:
                 graph.Node("Softmax", name + "/softmax", [input], [output], n => n.IntAttribute("axis", -1));
                 break;
@@ -141,6 +145,27 @@ internal static class OnnxExport
         }
 
         return output;
+    }
+
+    /// <summary>ONNX's HardSigmoid is <c>max(0, min(1, alpha·x + beta))</c>: Keras 3's slope is 1/6, Keras 2's 0.2.</summary>
+    private static (float Alpha, float Beta) HardSigmoidSlope(Activation activation) =>
+        activation == Activation.HardSigmoidKeras2 ? (0.2f, 0.5f) : (1f / 6f, 0.5f);
+
+    /// <summary>A recurrent operator's activation function with its alpha and beta (ONNX's defaults where it takes none).</summary>
+    private static (string Name, float Alpha, float Beta) RecurrentFunction(Activation activation)
+    {
+        switch (activation)
+        {
+            case Activation.Sigmoid: return ("Sigmoid", 0f, 0f);
+            case Activation.Tanh: return ("Tanh", 0f, 0f);
+            case Activation.Relu: return ("Relu", 0f, 0f);
+            case Activation.Linear: return ("Affine", 1f, 0f);
+            case Activation.HardSigmoid or Activation.HardSigmoidKeras2:
+                (float alpha, float beta) = HardSigmoidSlope(activation);
+                return ("HardSigmoid", alpha, beta);
+            default:
+                throw new NotSupportedException($"ONNX's recurrent operators have no {activation} activation.");
+        }
     }
 
     private static string Recurrent(OnnxWriter graph, LayerDescriptor layer, float[] values, string input, out int width)
@@ -198,14 +223,42 @@ internal static class OnnxExport
             {
                 n.IntAttribute("linear_before_reset", layer.ResetAfter ? 1 : 0);
             }
-            else if (layer.Kind == LayerKind.SimpleRnn)
+
+            // The activations per direction: RNN f; GRU f (z, r) and g (ĥ); LSTM f (i, f, o), g (the candidate) and h
+            // (the cell). activation_alpha and _beta hold values only for the functions that take them (Affine and
+            // HardSigmoid here), in that order: ONNX Runtime gives each such function the next pair.
+            Activation[] functions = layer.Kind switch
             {
-                string activation = layer.Activation switch { Activation.Relu => "Relu", Activation.Sigmoid => "Sigmoid", Activation.Linear => "Affine", _ => "Tanh" };
-                n.StringsAttribute("activations", Enumerable.Repeat(activation, directions).ToArray());
-                if (activation == "Affine")
+                LayerKind.Lstm => [layer.RecurrentActivation, layer.Activation, layer.Activation],
+                LayerKind.Gru => [layer.RecurrentActivation, layer.Activation],
+                _ => [layer.Activation],
+            };
+            bool defaults = layer.Kind == LayerKind.SimpleRnn ? layer.Activation == Activation.Tanh
+                : layer.Activation == Activation.Tanh && layer.RecurrentActivation == Activation.Sigmoid;
+            if (!defaults)
+            {
+                var names = new List<string>();
+                var alphas = new List<float>();
+                var betas = new List<float>();
+                for (int d = 0; d < directions; d++)
                 {
-                    n.FloatsAttribute("activation_alpha", Enumerable.Repeat(1f, directions).ToArray());
-                    n.FloatsAttribute("activation_beta", Enumerable.Repeat(0f, directions).ToArray());
+                    foreach (Activation function in functions)
+                    {
+                        (string onnx, float alpha, float beta) = RecurrentFunction(function);
+                        names.Add(onnx);
+                        if (onnx is "Affine" or "HardSigmoid")
+                        {
+                            alphas.Add(alpha);
+                            betas.Add(beta);
+                        }
+                    }
+                }
+
+                n.StringsAttribute("activations", names.ToArray());
+                if (alphas.Count > 0)
+                {
+                    n.FloatsAttribute("activation_alpha", alphas.ToArray());
+                    n.FloatsAttribute("activation_beta", betas.ToArray());
                 }
             }
         });

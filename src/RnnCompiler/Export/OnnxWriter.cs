@@ -163,6 +163,8 @@ internal sealed class OnnxWriter
 
     public OnnxWriter IntAttribute(string name, long value) => Message(5, a => a.String(1, name).Int(3, value).Int(20, 2));
 
+    public OnnxWriter FloatAttribute(string name, float value) => Message(5, a => a.String(1, name).Float(2, value).Int(20, 1));
+
     public OnnxWriter StringAttribute(string name, string value) => Message(5, a => a.String(1, name).String(4, value).Int(20, 3));
 
     public OnnxWriter IntsAttribute(string name, params long[] values) => Message(5, a =>

@@ -16,8 +16,12 @@ internal interface IActivationFunction
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
-    /// <summary>The derivative at the point whose activation is <paramref name="y"/>, from the output alone.</summary>
-    static abstract TVector DerivativeFromOutput<TVector, T>(TVector y)
+    /// <summary>
+    /// The chain rule through the activation: <paramref name="gradient"/> (dL/dy) times the derivative at the point whose
+    /// activation is <paramref name="y"/>, from the output alone. Sigmoid multiplies as <c>(g · y) · (1 − y)</c> and tanh
+    /// as <c>g · (1 − y²)</c>, the order the layers' backward passes have always used.
+    /// </summary>
+    static abstract TVector Chain<TVector, T>(TVector gradient, TVector y)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 }
@@ -128,7 +132,7 @@ public static partial class Activations
         for (; i + TVector.Count <= count; i += TVector.Count)
         {
             nuint o = (nuint)i;
-            TVector.Store(TVector.Multiply(TVector.Load(ref g, o), TFunction.DerivativeFromOutput<TVector, T>(TVector.Load(ref y, o))), ref g, o);
+            TVector.Store(TFunction.Chain<TVector, T>(TVector.Load(ref g, o), TVector.Load(ref y, o)), ref g, o);
         }
 
         return i;
@@ -144,10 +148,10 @@ public static partial class Activations
             => Sigmoid<TVector, T>(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.Multiply(y, TVector.Subtract(TVector.Create(T.One), y));
+            => TVector.Multiply(TVector.Multiply(gradient, y), TVector.Subtract(TVector.Create(T.One), y));
     }
 
     /// <summary>tanh; tanh' = 1 − y².</summary>
@@ -160,10 +164,10 @@ public static partial class Activations
             => Tanh<TVector, T>(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.Subtract(TVector.Create(T.One), TVector.Multiply(y, y));
+            => TVector.Multiply(gradient, TVector.Subtract(TVector.Create(T.One), TVector.Multiply(y, y)));
     }
 
     /// <summary>max(0, x), NaN kept; the derivative is 1 where the output is positive, 0 elsewhere (0 at 0, as TensorFlow and PyTorch).</summary>
@@ -176,10 +180,10 @@ public static partial class Activations
             => TVector.MaxWithLimit(x, TVector.Create(T.Zero));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.WherePositive(y, TVector.Create(T.One));
+            => TVector.WherePositive(y, gradient);
     }
 
     /// <summary>The identity; derivative 1.</summary>
@@ -192,10 +196,10 @@ public static partial class Activations
             => x;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.Create(T.One);
+            => gradient;
     }
 
     /// <summary>Keras 3's hard sigmoid; the derivative is 1/6 where the output is strictly between 0 and 1, else 0.</summary>
@@ -208,10 +212,10 @@ public static partial class Activations
             => HardSigmoid<TVector, T>(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.WherePositive(TVector.Min(y, TVector.Subtract(TVector.Create(T.One), y)), Constant<TVector, T>(1.0 / 6.0));
+            => TVector.WherePositive(TVector.Min(y, TVector.Subtract(TVector.Create(T.One), y)), TVector.Divide(gradient, Constant<TVector, T>(6.0)));
     }
 
     /// <summary>Keras 2's hard sigmoid; the derivative is 0.2 where the output is strictly between 0 and 1, else 0.</summary>
@@ -224,9 +228,9 @@ public static partial class Activations
             => HardSigmoidKeras2<TVector, T>(x);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TVector DerivativeFromOutput<TVector, T>(TVector y)
+        public static TVector Chain<TVector, T>(TVector gradient, TVector y)
             where TVector : struct, ISimdVector<TVector, T>
             where T : unmanaged, IBinaryFloatingPointIeee754<T>
-            => TVector.WherePositive(TVector.Min(y, TVector.Subtract(TVector.Create(T.One), y)), Constant<TVector, T>(0.2));
+            => TVector.WherePositive(TVector.Min(y, TVector.Subtract(TVector.Create(T.One), y)), TVector.Multiply(gradient, Constant<TVector, T>(0.2)));
     }
 }

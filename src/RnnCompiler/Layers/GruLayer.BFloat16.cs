@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -29,11 +30,14 @@ public static partial class GruLayer
     /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
     /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<float> initialHidden,
-        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        Span<float> gates, Span<float> candidates, Span<float> hidden, Span<float> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
     {
         CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         int width = 3 * units;
@@ -55,7 +59,7 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, recurrent, recurrentLayout);
                 }
 
-                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
+                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units, activation, recurrentActivation);
             }
             else
             {
@@ -65,7 +69,7 @@ public static partial class GruLayer
                 }
 
                 Span<float> zr = g.Slice(0, 2 * units);
-                Activations.Sigmoid<float>(zr, zr);
+                Activations.Apply(recurrentActivation, zr);
                 for (int j = 0; j < units; j++)
                 {
                     candidate[j] = previous.IsEmpty ? 0f : g[units + j] * previous[j];
@@ -77,7 +81,7 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, proposal);
                 }
 
-                Activations.Tanh<float>(proposal, proposal);
+                Activations.Apply(activation, proposal);
                 for (int j = 0; j < units; j++)
                 {
                     float z = g[j];
@@ -111,18 +115,22 @@ public static partial class GruLayer
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
         Span<float> hidden, Span<float> gates, Span<float> candidates, Span<float> scratch,
-        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
     {
         CheckLayout(resetAfter, kernelLayout, nameof(kernelLayout));
         CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
         if (!resetAfter)
         {
             // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
-            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch);
+            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch,
+                MatrixLayout.RowMajor, activation, recurrentActivation);
             return;
         }
 
@@ -131,6 +139,6 @@ public static partial class GruLayer
         Span<float> recurrent = scratch.Slice(0, width);
         MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, kernelLayout, MatrixLayout.RowMajor);
         MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, recurrentLayout, MatrixLayout.RowMajor);
-        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units, activation, recurrentActivation);
     }
 }

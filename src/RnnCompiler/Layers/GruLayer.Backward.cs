@@ -36,6 +36,8 @@ public static partial class GruLayer
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias ([2, 3 × units] when reset after).</param>
     /// <param name="scratch">Working space of 2 × units.</param>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -43,7 +45,7 @@ public static partial class GruLayer
         Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 3 * units;
@@ -60,10 +62,10 @@ public static partial class GruLayer
             Span<T> candidate = candidates.Slice(t * units, units);
             ReadOnlySpan<T> dh = hiddenGradients.Slice(t * units, units);
 
-            StateGradients(g, previous, dh, nextHidden, units);
+            StateGradients(g, previous, dh, nextHidden, units, activation, recurrentActivation);
             if (resetAfter)
             {
-                ResetAfterGradients(g, candidate, units);
+                ResetAfterGradients(g, candidate, units, recurrentActivation);
                 if (!previous.IsEmpty)
                 {
                     MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
@@ -79,7 +81,7 @@ public static partial class GruLayer
                 // ĥ = tanh(x·Wh + (r ⊙ h[t-1])·Uh + bh): the candidate kept is r ⊙ h[t-1].
                 resetHidden.Clear();
                 MatrixKernels.MultiplyTransposedAdd(g.Slice(gatesWidth, units), recurrentKernel.Slice(gatesWidth), width, resetHidden);
-                ResetBeforeGradients(g, previous, resetHidden, nextHidden, units);
+                ResetBeforeGradients(g, previous, resetHidden, nextHidden, units, recurrentActivation);
                 MatrixKernels.MultiplyTransposedAdd(g.Slice(0, gatesWidth), recurrentKernel, width, nextHidden);
             }
         }
@@ -92,8 +94,39 @@ public static partial class GruLayer
     /// <paramref name="nextHidden"/>, z's and ĥ's gradients before their activations over z and ĥ in <paramref name="g"/>,
     /// and dL/dh[t-1]'s direct part <c>dL/dh ⊙ z</c> over <paramref name="nextHidden"/>.
     /// </summary>
-    private static void StateGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units)
+    private static void StateGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+        {
+            StateGradients<T, Activations.TanhFunction, Activations.SigmoidFunction>(g, previous, dh, nextHidden, units);
+            return;
+        }
+
+        var kernel = new StateGradientKernel<T>(g, previous, dh, nextHidden, units);
+        Activations.Dispatch(ref kernel, activation, recurrentActivation);
+    }
+
+    /// <summary><see cref="StateGradients{T, TCell, TGate}"/> for the activation pair <see cref="Activations.Dispatch{TKernel}"/> picks.</summary>
+    private readonly ref struct StateGradientKernel<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units) : IActivationPairKernel
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Span<T> _g = g;
+        private readonly ReadOnlySpan<T> _previous = previous;
+        private readonly ReadOnlySpan<T> _dh = dh;
+        private readonly Span<T> _nextHidden = nextHidden;
+
+        public void Run<TCell, TGate>()
+            where TCell : struct, IActivationFunction
+            where TGate : struct, IActivationFunction
+            => StateGradients<T, TCell, TGate>(_g, _previous, _dh, _nextHidden, units);
+    }
+
+    /// <summary><see cref="StateGradients{T}"/> through <typeparamref name="TCell"/> (ĥ) and <typeparamref name="TGate"/> (z).</summary>
+    private static void StateGradients<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         for (int j = 0; j < units; j++)
         {
@@ -102,32 +135,54 @@ public static partial class GruLayer
             T previousValue = previous.IsEmpty ? T.Zero : previous[j];
             T dHidden = dh[j] + nextHidden[j];
             nextHidden[j] = dHidden * z;
-            g[j] = dHidden * (previousValue - proposal) * z * (T.One - z);
-            g[2 * units + j] = dHidden * (T.One - z) * (T.One - proposal * proposal);
+            g[j] = Chain<TGate, T>(dHidden * (previousValue - proposal), z);
+            g[2 * units + j] = Chain<TCell, T>(dHidden * (T.One - z), proposal);
         }
     }
 
+    /// <summary><paramref name="gradient"/> through <typeparamref name="TFunction"/> at the output <paramref name="y"/>, one lane.</summary>
+    private static T Chain<TFunction, T>(T gradient, T y)
+        where TFunction : struct, IActivationFunction
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => TFunction.Chain<Scalar<T>, T>(Scalar<T>.Create(gradient), Scalar<T>.Create(y)).Value;
+
+    /// <summary><paramref name="gradient"/> through the gates' activation at the output <paramref name="y"/>.</summary>
+    private static T GateChain<T>(Activation recurrentActivation, T gradient, T y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => recurrentActivation switch
+        {
+            Activation.Sigmoid => Chain<Activations.SigmoidFunction, T>(gradient, y),
+            Activation.HardSigmoid => Chain<Activations.HardSigmoidFunction, T>(gradient, y),
+            Activation.HardSigmoidKeras2 => Chain<Activations.HardSigmoidKeras2Function, T>(gradient, y),
+            Activation.Tanh => Chain<Activations.TanhFunction, T>(gradient, y),
+            Activation.Relu => Chain<Activations.ReluFunction, T>(gradient, y),
+            Activation.Linear => gradient,
+            _ => throw new ArgumentOutOfRangeException(nameof(recurrentActivation), recurrentActivation, "A recurrent layer's gates take Sigmoid, HardSigmoid, HardSigmoidKeras2, Tanh, Relu or Linear."),
+        };
+
     /// <summary>Reset after, <c>ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h))</c>: r's gradient over r, and <c>r ⊙ dĥ</c> over the kept <c>h·Uh + b'h</c>.</summary>
-    private static void ResetAfterGradients<T>(Span<T> g, Span<T> candidate, int units)
+    private static void ResetAfterGradients<T>(Span<T> g, Span<T> candidate, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        bool sigmoid = recurrentActivation == Activation.Sigmoid;
         for (int j = 0; j < units; j++)
         {
             T r = g[units + j];
             T dProposal = g[2 * units + j];
-            g[units + j] = dProposal * candidate[j] * r * (T.One - r);
+            g[units + j] = sigmoid ? dProposal * candidate[j] * r * (T.One - r) : GateChain(recurrentActivation, dProposal * candidate[j], r);
             candidate[j] = dProposal * r;
         }
     }
 
     /// <summary>Reset before, from <c>dL/d(r ⊙ h[t-1]) = dĥ·Uhᵀ</c> in <paramref name="resetHidden"/>: r's gradient over r, and <c>⊙ r</c> added to dL/dh[t-1].</summary>
-    private static void ResetBeforeGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> resetHidden, Span<T> nextHidden, int units)
+    private static void ResetBeforeGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> resetHidden, Span<T> nextHidden, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        bool sigmoid = recurrentActivation == Activation.Sigmoid;
         for (int j = 0; j < units; j++)
         {
             T r = g[units + j];
-            g[units + j] = resetHidden[j] * previous[j] * r * (T.One - r);
+            g[units + j] = sigmoid ? resetHidden[j] * previous[j] * r * (T.One - r) : GateChain(recurrentActivation, resetHidden[j] * previous[j], r);
             nextHidden[j] += resetHidden[j] * r;
         }
     }

@@ -28,11 +28,13 @@ public static partial class GruLayer
     /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
     /// <param name="scratch">Working space of sequences × 3 × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch)
+        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -76,7 +78,7 @@ public static partial class GruLayer
                 {
                     int row = s * steps + t;
                     UpdateResetAfter(gates.Slice(row * width, width), recurrent.Slice(s * width, width), candidates.Slice(row * units, units),
-                        Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units);
+                        Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units, activation, recurrentActivation);
                 }
             }
             else
@@ -90,7 +92,7 @@ public static partial class GruLayer
                 for (int s = 0; s < sequences; s++)
                 {
                     int row = s * steps + t;
-                    ResetBeforeGates(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), candidates.Slice(row * units, units), units);
+                    ResetBeforeGates(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), candidates.Slice(row * units, units), units, recurrentActivation);
                 }
 
                 if (hasPrevious)
@@ -101,7 +103,7 @@ public static partial class GruLayer
                 for (int s = 0; s < sequences; s++)
                 {
                     int row = s * steps + t;
-                    ResetBeforeUpdate(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units);
+                    ResetBeforeUpdate(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units, activation);
                 }
             }
         }
@@ -132,6 +134,8 @@ public static partial class GruLayer
     /// <param name="biasGradients">Accumulates dL/dbias ([2, 3 × units] when reset after).</param>
     /// <param name="scratch">Working space of 2 × sequences × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -139,7 +143,7 @@ public static partial class GruLayer
         Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -170,7 +174,7 @@ public static partial class GruLayer
             for (int s = 0; s < sequences; s++)
             {
                 int row = s * steps + t;
-                StateGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hiddenGradients.Slice(row * units, units), nextHidden.Slice(s * units, units), units);
+                StateGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hiddenGradients.Slice(row * units, units), nextHidden.Slice(s * units, units), units, activation, recurrentActivation);
             }
 
             // Below, dh of the step before is wanted only when there is one: the first step's would go to the initial
@@ -180,7 +184,7 @@ public static partial class GruLayer
                 for (int s = 0; s < sequences; s++)
                 {
                     int row = s * steps + t;
-                    ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units);
+                    ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units, recurrentActivation);
                 }
 
                 if (k > 0)
@@ -203,7 +207,7 @@ public static partial class GruLayer
                 for (int s = 0; s < sequences; s++)
                 {
                     int row = s * steps + t;
-                    ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units);
+                    ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units, recurrentActivation);
                 }
 
                 if (k > 0)

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -44,11 +45,14 @@ public static partial class GruLayer
     /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
     /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, MatrixLayout recurrentLayout = MatrixLayout.RowMajor, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckLayout(resetAfter, recurrentLayout, nameof(recurrentLayout));
@@ -73,7 +77,7 @@ public static partial class GruLayer
                 }
 
                 // Gates, candidate and the new state, fused into one pass over the units.
-                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units);
+                UpdateResetAfter(g, recurrent, candidate, previous.IsEmpty ? previous : previous.Slice(0, units), h, units, activation, recurrentActivation);
             }
             else
             {
@@ -83,13 +87,13 @@ public static partial class GruLayer
                     MatrixKernels.MultiplyAdd(previous.Slice(0, units), recurrentKernel, width, g.Slice(0, 2 * units));
                 }
 
-                ResetBeforeGates(g, previous, candidate, units);
+                ResetBeforeGates(g, previous, candidate, units, recurrentActivation);
                 if (!previous.IsEmpty)
                 {
                     MatrixKernels.MultiplyAdd(candidate, recurrentKernel.Slice(2 * units), width, g.Slice(2 * units, units));
                 }
 
-                ResetBeforeUpdate(g, previous, h, units);
+                ResetBeforeUpdate(g, previous, h, units, activation);
             }
 
             previous = h;
@@ -100,11 +104,11 @@ public static partial class GruLayer
     /// Reset before, the gates of one step once z and r hold their sums: <c>z = σ(·)</c>, <c>r = σ(·)</c> in place, and
     /// the candidate's recurrent input <c>r ⊙ h[t-1]</c> (zeros for a zero state) into <paramref name="candidate"/>.
     /// </summary>
-    private static void ResetBeforeGates<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> candidate, int units)
+    private static void ResetBeforeGates<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> candidate, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Span<T> zr = g.Slice(0, 2 * units);
-        Activations.Sigmoid<T>(zr, zr);
+        Activations.Apply(recurrentActivation, zr);
         for (int j = 0; j < units; j++)
         {
             candidate[j] = previous.IsEmpty ? T.Zero : g[units + j] * previous[j];
@@ -112,11 +116,11 @@ public static partial class GruLayer
     }
 
     /// <summary>Reset before, the rest of one step once ĥ holds its sum: <c>ĥ = tanh(·)</c> in place, <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>.</summary>
-    private static void ResetBeforeUpdate<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> h, int units)
+    private static void ResetBeforeUpdate<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> h, int units, Activation activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Span<T> proposal = g.Slice(2 * units, units);
-        Activations.Tanh<T>(proposal, proposal);
+        Activations.Apply(activation, proposal);
         for (int j = 0; j < units; j++)
         {
             T z = g[j];
@@ -147,11 +151,14 @@ public static partial class GruLayer
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
     /// <exception cref="ArgumentException">Panels with reset before, whose candidate product reads a block of the columns.</exception>
+    /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> scratch,
-        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         CheckLayout(resetAfter, kernelLayout, nameof(kernelLayout));
@@ -159,7 +166,8 @@ public static partial class GruLayer
         if (!resetAfter)
         {
             // The candidate's recurrent product reads r ⊙ h[t-1], so it cannot share the pass with z and r.
-            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch);
+            Forward(input, 1, inputSize, units, kernel, recurrentKernel, bias, resetAfter, reverse: false, hidden, gates, candidates, hidden, scratch,
+                MatrixLayout.RowMajor, activation, recurrentActivation);
             return;
         }
 
@@ -168,7 +176,8 @@ public static partial class GruLayer
         Span<T> recurrent = scratch.Slice(0, width);
         bool rowMajor = (kernelLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(inputSize, width))
             && (recurrentLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(units, width));
-        if (rowMajor && hidden.Length >= units && candidates.Length >= units && bias.Length >= 2 * width && input.Length >= inputSize
+        // The two-vector step is Keras's default activations only; other pairs take the general path.
+        if (rowMajor && activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid && hidden.Length >= units && candidates.Length >= units && bias.Length >= 2 * width && input.Length >= inputSize
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
             // A state of exactly two vectors (32 floats with AVX-512, 16 with AVX2): both products in registers in one method.
@@ -187,13 +196,13 @@ public static partial class GruLayer
 
         MatrixKernels.Affine(input.Slice(0, inputSize), kernel, default, default, bias.Slice(0, width), g, kernelLayout, MatrixLayout.RowMajor);
         MatrixKernels.Affine(hidden.Slice(0, units), recurrentKernel, default, default, bias.Slice(width, width), recurrent, recurrentLayout, MatrixLayout.RowMajor);
-        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units);
+        UpdateResetAfter(g, recurrent, candidates, hidden, hidden, units, activation, recurrentActivation);
     }
 
     /// <summary>
     /// A reset-after <see cref="Step{T}"/> for a state of exactly two vectors: <c>x·W + b</c> and <c>h·U + b'</c> in six
     /// accumulators each (a gate's two vectors of units), every sum in the order <c>MatrixKernels.Affine</c> uses, stored
-    /// and handed to the general path's <see cref="UpdateColumns{TVector, T}"/>; so the bits are those of the general path,
+    /// and handed to the general path's <see cref="UpdateColumns{TVector, T, TCell, TGate}"/>; so the bits are those of the general path,
     /// without its argument checks and dispatch. Shapes are checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -214,7 +223,7 @@ public static partial class GruLayer
         // x·W + b into the gates, h·U + b' into the recurrent part; h is overwritten only after both.
         SixVectorSums<TVector, T>(ref MemoryMarshal.GetReference(input), (nuint)input.Length, ref MemoryMarshal.GetReference(kernel), stride, ref b, ref g);
         SixVectorSums<TVector, T>(ref h, units, ref MemoryMarshal.GetReference(recurrentKernel), stride, ref Unsafe.Add(ref b, stride), ref r);
-        UpdateColumns<TVector, T>(ref g, ref r, ref MemoryMarshal.GetReference(candidates), ref h, true, ref h, (int)units, 0);
+        UpdateColumns<TVector, T, Activations.TanhFunction, Activations.SigmoidFunction>(ref g, ref r, ref MemoryMarshal.GetReference(candidates), ref h, true, ref h, (int)units, 0);
     }
 
     /// <summary>
@@ -260,8 +269,40 @@ public static partial class GruLayer
     /// <c>ĥ = tanh(gh + r ⊙ rh)</c> into <paramref name="g"/>, <c>rh</c> into <paramref name="candidate"/>, and
     /// <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>. <paramref name="previous"/> is empty for a zero state and may be <paramref name="h"/> itself.
     /// </summary>
-    private static void UpdateResetAfter<T>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units)
+    private static void UpdateResetAfter<T>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+        {
+            UpdateResetAfter<T, Activations.TanhFunction, Activations.SigmoidFunction>(g, recurrent, candidate, previous, h, units);
+            return;
+        }
+
+        var kernel = new ResetAfterKernel<T>(g, recurrent, candidate, previous, h, units);
+        Activations.Dispatch(ref kernel, activation, recurrentActivation);
+    }
+
+    /// <summary><see cref="UpdateResetAfter{T, TCell, TGate}"/> for the activation pair <see cref="Activations.Dispatch{TKernel}"/> picks.</summary>
+    private readonly ref struct ResetAfterKernel<T>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units) : IActivationPairKernel
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Span<T> _g = g;
+        private readonly ReadOnlySpan<T> _recurrent = recurrent;
+        private readonly Span<T> _candidate = candidate;
+        private readonly ReadOnlySpan<T> _previous = previous;
+        private readonly Span<T> _h = h;
+
+        public void Run<TCell, TGate>()
+            where TCell : struct, IActivationFunction
+            where TGate : struct, IActivationFunction
+            => UpdateResetAfter<T, TCell, TGate>(_g, _recurrent, _candidate, _previous, _h, units);
+    }
+
+    /// <summary>The reset-after update with <typeparamref name="TCell"/> for ĥ and <typeparamref name="TGate"/> for z and r.</summary>
+    private static void UpdateResetAfter<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         if (g.Length < 3 * units || recurrent.Length < 3 * units || candidate.Length < units || h.Length < units || (!previous.IsEmpty && previous.Length < units))
         {
@@ -277,22 +318,22 @@ public static partial class GruLayer
         int j = 0;
         if (VectorPaths.Use512 && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
-            j = UpdateColumns<Simd512<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+            j = UpdateColumns<Simd512<T>, T, TCell, TGate>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && units - j >= Vector256<T>.Count)
         {
-            j = UpdateColumns<Simd256<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+            j = UpdateColumns<Simd256<T>, T, TCell, TGate>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && units - j >= Vector128<T>.Count)
         {
-            j = UpdateColumns<Simd128<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+            j = UpdateColumns<Simd128<T>, T, TCell, TGate>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
 
         if (j < units)
         {
-            UpdateColumns<Scalar<T>, T>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
+            UpdateColumns<Scalar<T>, T, TCell, TGate>(ref gRef, ref recurrentRef, ref candidateRef, ref previousRef, hasPrevious, ref hRef, units, j);
         }
     }
 
@@ -302,9 +343,11 @@ public static partial class GruLayer
     /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int UpdateColumns<TVector, T>(ref T g, ref T recurrent, ref T candidate, ref T previous, bool hasPrevious, ref T h, int units, int j)
+    private static int UpdateColumns<TVector, T, TCell, TGate>(ref T g, ref T recurrent, ref T candidate, ref T previous, bool hasPrevious, ref T h, int units, int j)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         int width = TVector.Count;
         nuint u = (nuint)units;
@@ -312,10 +355,10 @@ public static partial class GruLayer
         for (; j + width <= units; j += width)
         {
             nuint o = (nuint)j;
-            TVector z = Activations.Sigmoid<TVector, T>(TVector.Add(TVector.Load(ref g, o), TVector.Load(ref recurrent, o)));
-            TVector r = Activations.Sigmoid<TVector, T>(TVector.Add(TVector.Load(ref g, u + o), TVector.Load(ref recurrent, u + o)));
+            TVector z = TGate.Invoke<TVector, T>(TVector.Add(TVector.Load(ref g, o), TVector.Load(ref recurrent, o)));
+            TVector r = TGate.Invoke<TVector, T>(TVector.Add(TVector.Load(ref g, u + o), TVector.Load(ref recurrent, u + o)));
             TVector recurrentCandidate = TVector.Load(ref recurrent, 2 * u + o);
-            TVector proposal = Activations.Tanh<TVector, T>(TVector.MultiplyAdd(r, recurrentCandidate, TVector.Load(ref g, 2 * u + o)));
+            TVector proposal = TCell.Invoke<TVector, T>(TVector.MultiplyAdd(r, recurrentCandidate, TVector.Load(ref g, 2 * u + o)));
             TVector.Store(z, ref g, o);
             TVector.Store(r, ref g, u + o);
             TVector.Store(proposal, ref g, 2 * u + o);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
@@ -27,11 +28,15 @@ public static partial class LstmLayer
     /// How <paramref name="recurrentKernel"/> is laid out: row-major, or a copy packed by
     /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
+    /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
         bool reverse, ReadOnlySpan<float> initialHidden, ReadOnlySpan<float> initialCell,
-        Span<float> gates, Span<float> cells, Span<float> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        Span<float> gates, Span<float> cells, Span<float> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor,
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
     {
         int width = 4 * units;
         MatrixKernels.Project(inputs, steps, inputSize, kernel, bias.Slice(0, width), gates);
@@ -48,7 +53,7 @@ public static partial class LstmLayer
 
             Span<float> c = cells.Slice(t * units, units);
             Span<float> h = hidden.Slice(t * units, units);
-            ActivateAndUpdate(g, previousCell.IsEmpty ? previousCell : previousCell.Slice(0, units), c, h, units);
+            ActivateAndUpdate(g, previousCell.IsEmpty ? previousCell : previousCell.Slice(0, units), c, h, units, activation, recurrentActivation);
             previousHidden = h;
             previousCell = c;
         }
@@ -73,15 +78,19 @@ public static partial class LstmLayer
     /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order).
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
+    /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
         Span<float> hidden, Span<float> cell, Span<float> gates,
-        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor,
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
     {
         int width = 4 * units;
         Span<float> g = gates.Slice(0, width);
         MatrixKernels.Affine(input.Slice(0, inputSize), kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, kernelLayout, recurrentLayout);
-        ActivateAndUpdate(g, cell, cell, hidden, units);
+        ActivateAndUpdate(g, cell, cell, hidden, units, activation, recurrentActivation);
     }
 }

@@ -44,6 +44,8 @@ public static partial class LstmLayer
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
     /// <param name="scratch">Working space of 2 × units.</param>
+    /// <param name="activation">The forward call's <c>activation</c>.</param>
+    /// <param name="recurrentActivation">The forward call's <c>recurrent_activation</c>.</param>
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
@@ -51,7 +53,7 @@ public static partial class LstmLayer
         Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
@@ -66,7 +68,7 @@ public static partial class LstmLayer
             ReadOnlySpan<T> previousHidden = k == 0 ? initialHidden : hidden.Slice(before * units, units);
             ReadOnlySpan<T> previousCell = k == 0 ? initialCell : cells.Slice(before * units, units);
             Span<T> delta = gates.Slice(t * width, width);
-            GateGradients(delta, cells.Slice(t * units, units), hiddenGradients.Slice(t * units, units), previousCell, units, nextHidden, nextCell, delta);
+            GateGradients(delta, cells.Slice(t * units, units), hiddenGradients.Slice(t * units, units), previousCell, units, nextHidden, nextCell, delta, activation, recurrentActivation);
             nextHidden.Clear();
             if (!previousHidden.IsEmpty)
             {
@@ -183,13 +185,52 @@ public static partial class LstmLayer
 
     /// <summary>
     /// One step's gate gradients (i, f, g, o at offsets 0, u, 2u, 3u) and dL/dc for the step before, from dL/dh, the
-    /// kept gates and c, with tanh(c) recomputed by the vectorized <see cref="Activations"/> algorithm (the forward pass's).
-    /// Elementwise, widest vector first, then narrower ones and one lane: every width computes the same thing.
+    /// kept gates and c, with the cell's activation (tanh unless declared otherwise) recomputed by the forward pass's
+    /// vectorized algorithm. Elementwise, widest vector first, then narrower ones and one lane: every width computes the
+    /// same thing.
     /// </summary>
     private static void GateGradients<T>(
         ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
+        Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients, Activation activation, Activation recurrentActivation)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+        {
+            GateGradients<T, Activations.TanhFunction, Activations.SigmoidFunction>(gates, cells, dh, previousCell, units, nextHidden, nextCell, gateGradients);
+            return;
+        }
+
+        var kernel = new GradientKernel<T>(gates, cells, dh, previousCell, units, nextHidden, nextCell, gateGradients);
+        Activations.Dispatch(ref kernel, activation, recurrentActivation);
+    }
+
+    /// <summary><see cref="GateGradients{T, TCell, TGate}"/> for the activation pair <see cref="Activations.Dispatch{TKernel}"/> picks.</summary>
+    private readonly ref struct GradientKernel<T>(
+        ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
+        Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients) : IActivationPairKernel
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> _gates = gates;
+        private readonly ReadOnlySpan<T> _cells = cells;
+        private readonly ReadOnlySpan<T> _dh = dh;
+        private readonly ReadOnlySpan<T> _previousCell = previousCell;
+        private readonly Span<T> _nextHidden = nextHidden;
+        private readonly Span<T> _nextCell = nextCell;
+        private readonly Span<T> _gateGradients = gateGradients;
+
+        public void Run<TCell, TGate>()
+            where TCell : struct, IActivationFunction
+            where TGate : struct, IActivationFunction
+            => GateGradients<T, TCell, TGate>(_gates, _cells, _dh, _previousCell, units, _nextHidden, _nextCell, _gateGradients);
+    }
+
+    /// <summary>The gate gradients through <typeparamref name="TCell"/> (g and the cell) and <typeparamref name="TGate"/> (i, f, o).</summary>
+    private static void GateGradients<T, TCell, TGate>(
+        ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
         Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         if (gates.Length < 4 * units || cells.Length < units || dh.Length < units || nextHidden.Length < units
             || nextCell.Length < units || gateGradients.Length < 4 * units || (!previousCell.IsEmpty && previousCell.Length < units))
@@ -208,31 +249,32 @@ public static partial class LstmLayer
         int j = 0;
         if (VectorPaths.Use512 && Vector512<T>.IsSupported)
         {
-            j = GateGradientsWidth<Simd512<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+            j = GateGradientsWidth<Simd512<T>, T, TCell, TGate>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
-            j = GateGradientsWidth<Simd256<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+            j = GateGradientsWidth<Simd256<T>, T, TCell, TGate>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
         {
-            j = GateGradientsWidth<Simd128<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+            j = GateGradientsWidth<Simd128<T>, T, TCell, TGate>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
         }
 
-        GateGradientsWidth<Scalar<T>, T>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
+        GateGradientsWidth<Scalar<T>, T, TCell, TGate>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int GateGradientsWidth<TVector, T>(
+    private static int GateGradientsWidth<TVector, T, TCell, TGate>(
         ref T gates, ref T cells, ref T dh, ref T previousCell, bool hasCell, int units,
         ref T nextHidden, ref T nextCell, ref T gateGradients, int j)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         nuint u = (nuint)units;
-        TVector one = TVector.Create(T.One);
         for (; j + TVector.Count <= units; j += TVector.Count)
         {
             nuint o = (nuint)j;
@@ -240,17 +282,15 @@ public static partial class LstmLayer
             TVector forget = TVector.Load(ref gates, u + o);
             TVector candidate = TVector.Load(ref gates, 2 * u + o);
             TVector output = TVector.Load(ref gates, 3 * u + o);
-            TVector tanhCell = Activations.Tanh<TVector, T>(TVector.Load(ref cells, o));
+            TVector activeCell = TCell.Invoke<TVector, T>(TVector.Load(ref cells, o));
             TVector dHidden = TVector.Add(TVector.Load(ref dh, o), TVector.Load(ref nextHidden, o));
-            TVector dCell = TVector.Add(
-                TVector.Load(ref nextCell, o),
-                TVector.Multiply(TVector.Multiply(dHidden, output), TVector.Subtract(one, TVector.Multiply(tanhCell, tanhCell))));
+            TVector dCell = TVector.Add(TVector.Load(ref nextCell, o), TCell.Chain<TVector, T>(TVector.Multiply(dHidden, output), activeCell));
             TVector cellBefore = hasCell ? TVector.Load(ref previousCell, o) : TVector.Create(T.Zero);
             TVector.Store(TVector.Multiply(dCell, forget), ref nextCell, o);
-            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dCell, candidate), input), TVector.Subtract(one, input)), ref gateGradients, o);
-            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dCell, cellBefore), forget), TVector.Subtract(one, forget)), ref gateGradients, u + o);
-            TVector.Store(TVector.Multiply(TVector.Multiply(dCell, input), TVector.Subtract(one, TVector.Multiply(candidate, candidate))), ref gateGradients, 2 * u + o);
-            TVector.Store(TVector.Multiply(TVector.Multiply(TVector.Multiply(dHidden, tanhCell), output), TVector.Subtract(one, output)), ref gateGradients, 3 * u + o);
+            TVector.Store(TGate.Chain<TVector, T>(TVector.Multiply(dCell, candidate), input), ref gateGradients, o);
+            TVector.Store(TGate.Chain<TVector, T>(TVector.Multiply(dCell, cellBefore), forget), ref gateGradients, u + o);
+            TVector.Store(TCell.Chain<TVector, T>(TVector.Multiply(dCell, input), candidate), ref gateGradients, 2 * u + o);
+            TVector.Store(TGate.Chain<TVector, T>(TVector.Multiply(dHidden, activeCell), output), ref gateGradients, 3 * u + o);
         }
 
         return j;

@@ -36,12 +36,15 @@ public static partial class LstmLayer
     /// <param name="gates">Receives the activated gates, [sequences, steps, 4 × units].</param>
     /// <param name="cells">Receives c of each step, [sequences, steps, units].</param>
     /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
+    /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
-        Span<T> gates, Span<T> cells, Span<T> hidden)
+        Span<T> gates, Span<T> cells, Span<T> hidden,
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -72,7 +75,7 @@ public static partial class LstmLayer
                 int row = s * steps + t;
                 ReadOnlySpan<T> previousCell = k > 0 ? cells.Slice((s * steps + before) * units, units)
                     : initialCell.IsEmpty ? default : initialCell.Slice(s * units, units);
-                ActivateAndUpdate(gates.Slice(row * width, width), previousCell, cells.Slice(row * units, units), hidden.Slice(row * units, units), units);
+                ActivateAndUpdate(gates.Slice(row * width, width), previousCell, cells.Slice(row * units, units), hidden.Slice(row * units, units), units, activation, recurrentActivation);
             }
         }
     }
@@ -103,6 +106,8 @@ public static partial class LstmLayer
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
     /// <param name="scratch">Working space of 2 × sequences × units.</param>
+    /// <param name="activation">The forward call's <c>activation</c>.</param>
+    /// <param name="recurrentActivation">The forward call's <c>recurrent_activation</c>.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
@@ -111,7 +116,7 @@ public static partial class LstmLayer
         Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -143,7 +148,7 @@ public static partial class LstmLayer
                     : initialCell.IsEmpty ? default : initialCell.Slice(s * units, units);
                 Span<T> delta = gates.Slice(row * width, width);
                 GateGradients(delta, cells.Slice(row * units, units), hiddenGradients.Slice(row * units, units), previousCell, units,
-                    nextHidden.Slice(s * units, units), nextCell.Slice(s * units, units), delta);
+                    nextHidden.Slice(s * units, units), nextCell.Slice(s * units, units), delta, activation, recurrentActivation);
             }
 
             // dh of the step before; the first step's would go to the initial state, which nothing trains.

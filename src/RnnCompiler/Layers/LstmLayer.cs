@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -42,11 +43,15 @@ public static partial class LstmLayer
     /// How <paramref name="recurrentKernel"/> is laid out: Keras's row-major layout, or a copy packed by
     /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
+    /// <param name="activation">Keras's <c>activation</c>: of the candidate g and of the cell in h; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>: of the gates i, f and o; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
-        Span<T> gates, Span<T> cells, Span<T> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        Span<T> gates, Span<T> cells, Span<T> hidden, MatrixLayout recurrentLayout = MatrixLayout.RowMajor,
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
@@ -64,7 +69,7 @@ public static partial class LstmLayer
 
             Span<T> c = cells.Slice(t * units, units);
             Span<T> h = hidden.Slice(t * units, units);
-            ActivateAndUpdate(g, previousCell.IsEmpty ? previousCell : previousCell.Slice(0, units), c, h, units);
+            ActivateAndUpdate(g, previousCell.IsEmpty ? previousCell : previousCell.Slice(0, units), c, h, units, activation, recurrentActivation);
             previousHidden = h;
             previousCell = c;
         }
@@ -90,11 +95,15 @@ public static partial class LstmLayer
     /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
+    /// <param name="activation">Keras's <c>activation</c>: of the candidate g and of the cell in h; tanh by default.</param>
+    /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>: of the gates i, f and o; sigmoid by default.</param>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         Span<T> hidden, Span<T> cell, Span<T> gates,
-        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor)
+        MatrixLayout kernelLayout = MatrixLayout.RowMajor, MatrixLayout recurrentLayout = MatrixLayout.RowMajor,
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int width = 4 * units;
@@ -102,7 +111,8 @@ public static partial class LstmLayer
         ReadOnlySpan<T> x = input.Slice(0, inputSize);
         bool rowMajor = (kernelLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(inputSize, width))
             && (recurrentLayout == MatrixLayout.RowMajor || !MatrixKernels.UsesPanels<T>(units, width));
-        if (rowMajor && hidden.Length >= units && cell.Length >= units && bias.Length >= width
+        // The one- and two-vector steps are Keras's default activations only; other pairs take the general path.
+        if (rowMajor && activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid && hidden.Length >= units && cell.Length >= units && bias.Length >= width
             && kernel.Length >= (long)inputSize * width && recurrentKernel.Length >= (long)units * width)
         {
             // A state of exactly one vector: the whole step in one method, the four gate sums in registers throughout.
@@ -133,14 +143,14 @@ public static partial class LstmLayer
         }
 
         MatrixKernels.Affine(x, kernel, hidden.Slice(0, units), recurrentKernel, bias.Slice(0, width), g, kernelLayout, recurrentLayout);
-        ActivateAndUpdate(g, cell, cell, hidden, units);
+        ActivateAndUpdate(g, cell, cell, hidden, units, activation, recurrentActivation);
     }
 
     /// <summary>
     /// <see cref="Step{T}"/> for a state of exactly one vector (8 floats with AVX2, 16 with AVX-512): the bias, the input
     /// rows and the state rows summed into four gate accumulators, activated and used for the state update without
     /// leaving registers, in one call instead of four. Each sum runs in the order <c>MatrixKernels.Affine</c> uses and the
-    /// update is <see cref="UpdateVector{TVector, T}"/>, so the result is bit for bit that of the general path; shapes
+    /// update is <see cref="UpdateVector{TVector, T, TCell, TGate}"/>, so the result is bit for bit that of the general path; shapes
     /// are checked by the caller.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -181,13 +191,13 @@ public static partial class LstmLayer
             outputSum = TVector.MultiplyAdd(hk, TVector.Load(ref u, row + 3 * v), outputSum);
         }
 
-        UpdateVector<TVector, T>(inputSum, forgetSum, candidateSum, outputSum, ref g, v, 0, ref c, hasCell: true, ref c, ref h);
+        UpdateVector<TVector, T, Activations.TanhFunction, Activations.SigmoidFunction>(inputSum, forgetSum, candidateSum, outputSum, ref g, v, 0, ref c, hasCell: true, ref c, ref h);
     }
 
     /// <summary>
     /// <see cref="StepOneVector{TVector, T}"/> for a state of exactly two vectors: eight gate accumulators (each gate's
     /// two vectors of units), every sum in the order of <c>MatrixKernels.Affine</c>'s eight-vector column block, then
-    /// the general path's <see cref="UpdateColumns{TVector, T}"/>; so the bits are those of the general path, without
+    /// the general path's <see cref="UpdateColumns{TVector, T, TCell, TGate}"/>; so the bits are those of the general path, without
     /// its argument checks and dispatch (LSTM 1→32 step 145 → 126 ns on Zen 5). All eight sums are stored before h is
     /// overwritten.
     /// </summary>
@@ -248,16 +258,49 @@ public static partial class LstmLayer
         TVector.Store(candidate1, ref g, 5 * v);
         TVector.Store(output0, ref g, 6 * v);
         TVector.Store(output1, ref g, 7 * v);
-        UpdateColumns<TVector, T>(ref g, ref c, true, ref c, ref h, (int)units, 0);
+        UpdateColumns<TVector, T, Activations.TanhFunction, Activations.SigmoidFunction>(ref g, ref c, true, ref c, ref h, (int)units, 0);
     }
 
     /// <summary>
     /// The gate activations and the state update of one step, fused into one pass over the units:
     /// g = (i, f, c, o) pre-activations in, activated gates out; <c>c = f ⊙ c[t-1] + i ⊙ g</c>; <c>h = o ⊙ tanh(c)</c>.
     /// <paramref name="previousCell"/> is empty for a zero state, and may be <paramref name="c"/> itself (streaming).
+    /// Keras's default activations go straight to their compiled loops; another pair through
+    /// <see cref="Activations.Dispatch{TKernel}"/>.
     /// </summary>
-    private static void ActivateAndUpdate<T>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units)
+    private static void ActivateAndUpdate<T>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (activation == Activation.Tanh && recurrentActivation == Activation.Sigmoid)
+        {
+            ActivateAndUpdate<T, Activations.TanhFunction, Activations.SigmoidFunction>(g, previousCell, c, h, units);
+            return;
+        }
+
+        var kernel = new UpdateKernel<T>(g, previousCell, c, h, units);
+        Activations.Dispatch(ref kernel, activation, recurrentActivation);
+    }
+
+    /// <summary><see cref="ActivateAndUpdate{T, TCell, TGate}"/> for the activation pair <see cref="Activations.Dispatch{TKernel}"/> picks.</summary>
+    private readonly ref struct UpdateKernel<T>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units) : IActivationPairKernel
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Span<T> _g = g;
+        private readonly ReadOnlySpan<T> _previousCell = previousCell;
+        private readonly Span<T> _c = c;
+        private readonly Span<T> _h = h;
+
+        public void Run<TCell, TGate>()
+            where TCell : struct, IActivationFunction
+            where TGate : struct, IActivationFunction
+            => ActivateAndUpdate<T, TCell, TGate>(_g, _previousCell, _c, _h, units);
+    }
+
+    /// <summary>The fused update with <typeparamref name="TCell"/> for g and the cell, <typeparamref name="TGate"/> for i, f and o.</summary>
+    private static void ActivateAndUpdate<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         if (g.Length < 4 * units || c.Length < units || h.Length < units || (!previousCell.IsEmpty && previousCell.Length < units))
         {
@@ -272,22 +315,22 @@ public static partial class LstmLayer
         int j = 0;
         if (VectorPaths.Use512 && Vector512<T>.IsSupported && units - j >= Vector512<T>.Count)
         {
-            j = UpdateColumns<Simd512<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+            j = UpdateColumns<Simd512<T>, T, TCell, TGate>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
         if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && units - j >= Vector256<T>.Count)
         {
-            j = UpdateColumns<Simd256<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+            j = UpdateColumns<Simd256<T>, T, TCell, TGate>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
         if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && units - j >= Vector128<T>.Count)
         {
-            j = UpdateColumns<Simd128<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+            j = UpdateColumns<Simd128<T>, T, TCell, TGate>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
 
         if (j < units)
         {
-            UpdateColumns<Scalar<T>, T>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
+            UpdateColumns<Scalar<T>, T, TCell, TGate>(ref gRef, ref previousRef, hasCell, ref cRef, ref hRef, units, j);
         }
     }
 
@@ -301,13 +344,15 @@ public static partial class LstmLayer
     /// <para>In passes rather than all five activations of a vector in one loop body: with those in one body the JIT
     /// kept every polynomial constant of σ and tanh in a register and spilled them on AVX2 (16 registers); two
     /// activations per body fit. The LSTM 1 → 32 step took 15% less time (measured on Zen 3). Each unit computes the
-    /// same operations in the same order as <see cref="UpdateVector{TVector, T}"/>, so the bits are those of the
+    /// same operations in the same order as <see cref="UpdateVector{TVector, T, TCell, TGate}"/>, so the bits are those of the
     /// one-vector step.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int UpdateColumns<TVector, T>(ref T g, ref T previousCell, bool hasCell, ref T c, ref T h, int units, int j)
+    private static int UpdateColumns<TVector, T, TCell, TGate>(ref T g, ref T previousCell, bool hasCell, ref T c, ref T h, int units, int j)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
         int width = TVector.Count;
         nuint u = (nuint)units;
@@ -315,15 +360,15 @@ public static partial class LstmLayer
         for (int k = j; k < end; k += width)
         {
             nuint o = (nuint)k;
-            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, o)), ref g, o);
-            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, u + o)), ref g, u + o);
+            TVector.Store(TGate.Invoke<TVector, T>(TVector.Load(ref g, o)), ref g, o);
+            TVector.Store(TGate.Invoke<TVector, T>(TVector.Load(ref g, u + o)), ref g, u + o);
         }
 
         for (int k = j; k < end; k += width)
         {
             nuint o = (nuint)k;
-            TVector.Store(Activations.Tanh<TVector, T>(TVector.Load(ref g, 2 * u + o)), ref g, 2 * u + o);
-            TVector.Store(Activations.Sigmoid<TVector, T>(TVector.Load(ref g, 3 * u + o)), ref g, 3 * u + o);
+            TVector.Store(TCell.Invoke<TVector, T>(TVector.Load(ref g, 2 * u + o)), ref g, 2 * u + o);
+            TVector.Store(TGate.Invoke<TVector, T>(TVector.Load(ref g, 3 * u + o)), ref g, 3 * u + o);
         }
 
         for (int k = j; k < end; k += width)
@@ -336,7 +381,7 @@ public static partial class LstmLayer
             }
 
             TVector.Store(cell, ref c, o);
-            TVector.Store(TVector.Multiply(TVector.Load(ref g, 3 * u + o), Activations.Tanh<TVector, T>(cell)), ref h, o);
+            TVector.Store(TVector.Multiply(TVector.Load(ref g, 3 * u + o), TCell.Invoke<TVector, T>(cell)), ref h, o);
         }
 
         return end;
@@ -345,20 +390,22 @@ public static partial class LstmLayer
     /// <summary>
     /// One vector of units from the four gate sums: i, f, o = σ and g = tanh stored as the activated gates (column
     /// blocks <paramref name="units"/> apart, from <paramref name="offset"/>), <c>c = f ⊙ c[t-1] + i ⊙ g</c>,
-    /// <c>h = o ⊙ tanh(c)</c>: the one-vector step's update. <see cref="UpdateColumns{TVector, T}"/> computes the same operations
+    /// <c>h = o ⊙ tanh(c)</c>: the one-vector step's update. <see cref="UpdateColumns{TVector, T, TCell, TGate}"/> computes the same operations
     /// in the same order in passes over the units, so both give the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void UpdateVector<TVector, T>(
+    private static void UpdateVector<TVector, T, TCell, TGate>(
         TVector inputSum, TVector forgetSum, TVector candidateSum, TVector outputSum,
         ref T g, nuint units, nuint offset, ref T previousCell, bool hasCell, ref T c, ref T h)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : struct, IActivationFunction
+        where TGate : struct, IActivationFunction
     {
-        TVector input = Activations.Sigmoid<TVector, T>(inputSum);
-        TVector forget = Activations.Sigmoid<TVector, T>(forgetSum);
-        TVector candidate = Activations.Tanh<TVector, T>(candidateSum);
-        TVector output = Activations.Sigmoid<TVector, T>(outputSum);
+        TVector input = TGate.Invoke<TVector, T>(inputSum);
+        TVector forget = TGate.Invoke<TVector, T>(forgetSum);
+        TVector candidate = TCell.Invoke<TVector, T>(candidateSum);
+        TVector output = TGate.Invoke<TVector, T>(outputSum);
         TVector.Store(input, ref g, offset);
         TVector.Store(forget, ref g, units + offset);
         TVector.Store(candidate, ref g, 2 * units + offset);
@@ -370,6 +417,6 @@ public static partial class LstmLayer
         }
 
         TVector.Store(cell, ref c, offset);
-        TVector.Store(TVector.Multiply(output, Activations.Tanh<TVector, T>(cell)), ref h, offset);
+        TVector.Store(TVector.Multiply(output, TCell.Invoke<TVector, T>(cell)), ref h, offset);
     }
 }

@@ -28,8 +28,13 @@ public class KerasFileTests
         AssertLoads(modelCase, KerasTestFiles.Keras3Weights(modelCase.Layers, original), original);
     }
 
+    /// <summary>The catalog models whose activations Keras 3 (or 2) can name: "hard_sigmoid" means a different function in each.</summary>
+    public static IEnumerable<object[]> Keras3Names() => ModelCatalog.All.Where(c => KerasTestFiles.Expressible(c.Layers, legacy: false)).Select(c => new object[] { c.Name });
+
+    public static IEnumerable<object[]> Keras2Names() => ModelCatalog.All.Where(c => KerasTestFiles.Expressible(c.Layers, legacy: true)).Select(c => new object[] { c.Name });
+
     [Theory]
-    [MemberData(nameof(Names))]
+    [MemberData(nameof(Keras3Names))]
     public void A_Keras_3_archive_with_its_configuration_loads(string name)
     {
         (ModelCase modelCase, float[] original) = Setup(name);
@@ -38,7 +43,7 @@ public class KerasFileTests
     }
 
     [Theory]
-    [MemberData(nameof(Names))]
+    [MemberData(nameof(Keras2Names))]
     public void A_legacy_tf_keras_model_file_loads(string name)
     {
         (ModelCase modelCase, float[] original) = Setup(name);
@@ -85,7 +90,7 @@ public class KerasFileTests
         string message = Refused(modelCase, KerasTestFiles.Archive(modelCase.Layers, original, config));
         Assert.Contains("3 differences", message);
         Assert.Contains("recurrent_activation \"hard_sigmoid\"", message);
-        Assert.Contains("Keras before 2.3", message);
+        Assert.Contains("Keras 3 wrote the file, and its hard_sigmoid is relu6(x + 3) / 6", message);
         Assert.Contains("return_sequences is false in the file", message);
         Assert.Contains("units 99 in the file", message);
     }
@@ -270,6 +275,49 @@ public class KerasFileTests
         model.LoadKerasWeights(new BufferedStream(new NonSeekableStream(file)));
         Assert.Equal(original, model.Parameters.ToArray());
         Assert.Throws<ArgumentNullException>(() => model.LoadKerasWeights(null!));
+    }
+
+    [Fact]
+    public void Hard_sigmoid_in_a_Keras_3_file_is_not_Keras_2s()
+    {
+        // The same LSTM as LstmHardSigmoidKeras2, its gates written as Keras 3's hard_sigmoid: another function.
+        (ModelCase modelCase, float[] original) = Setup("LstmHardSigmoidKeras2");
+        RefLayer[] keras3 = [modelCase.Layers[0], ((RefLstm)modelCase.Layers[1]) with { RecurrentActivation = RefActivation.HardSigmoid }];
+        string message = Refused(modelCase, KerasTestFiles.Archive(keras3, original, KerasTestFiles.Config(keras3, 6)));
+        Assert.Contains("recurrent_activation \"hard_sigmoid\" in the file (Activation.HardSigmoid; Keras 3 wrote the file, and its hard_sigmoid is relu6(x + 3) / 6)", message);
+        Assert.Contains("this model has RecurrentActivation = Activation.HardSigmoidKeras2", message);
+    }
+
+    [Fact]
+    public void Hard_sigmoid_in_a_Keras_2_file_is_not_Keras_3s()
+    {
+        (ModelCase modelCase, float[] original) = Setup("LstmReluHardSigmoid");
+        RefLayer[] keras2 = [modelCase.Layers[0], ((RefLstm)modelCase.Layers[1]) with { RecurrentActivation = RefActivation.HardSigmoidKeras2 }, new RefDense(2, RefActivation.HardSigmoidKeras2)];
+        string config = KerasTestFiles.Config(keras2, 9, legacy: true);
+        string message = Refused(modelCase, KerasTestFiles.Legacy(keras2, original, KerasTestFiles.LegacyStyle.TfKeras, config));
+        Assert.Contains("2 differences", message);
+        Assert.Contains("recurrent_activation \"hard_sigmoid\" in the file (Activation.HardSigmoidKeras2; Keras 2 wrote the file, and its hard_sigmoid is clip(0.2·x + 0.5, 0, 1)); this model has RecurrentActivation = Activation.HardSigmoid", message);
+        Assert.Contains("activation \"hard_sigmoid\" in the file (Activation.HardSigmoidKeras2", message);
+    }
+
+    [Fact]
+    public void A_keras_archive_written_by_tf_keras_2_means_keras_2s_hard_sigmoid()
+    {
+        // tf.keras 2.13 to 2.15 write .keras archives too; their version in metadata.json decides what hard_sigmoid is.
+        (ModelCase modelCase, float[] original) = Setup("LstmHardSigmoidKeras2");
+        string config = KerasTestFiles.Config(modelCase.Layers, 6, legacy: true);
+        AssertLoads(modelCase, KerasTestFiles.Archive(modelCase.Layers, original, config, kerasVersion: "2.15.0"), original);
+        Assert.Contains("Keras 2 wrote the file", Refused(ModelCase.Get("LstmReluHardSigmoid"), KerasTestFiles.Archive(
+            ModelCase.Get("LstmReluHardSigmoid").Layers, Setup("LstmReluHardSigmoid").Values, KerasTestFiles.Config(ModelCase.Get("LstmReluHardSigmoid").Layers, 6), kerasVersion: "2.15.0")));
+    }
+
+    [Fact]
+    public void An_activation_RnnCompiler_lacks_is_named()
+    {
+        (ModelCase modelCase, float[] original) = Setup("Lstm3");
+        string config = KerasTestFiles.Config(modelCase.Layers, 9, edit: (position, layer) => layer["recurrent_activation"] = "hard_silu");
+        string message = Refused(modelCase, KerasTestFiles.Archive(modelCase.Layers, original, config));
+        Assert.Contains("recurrent_activation \"hard_silu\" in the file (an activation RnnCompiler does not have); this model has RecurrentActivation = Activation.Sigmoid", message);
     }
 
     private static (ModelCase Case, float[] Values) Setup(string name)

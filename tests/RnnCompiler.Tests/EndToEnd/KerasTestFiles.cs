@@ -48,13 +48,13 @@ internal static class KerasTestFiles
     }
 
     /// <summary>A Keras 3 <c>.keras</c> archive: <c>metadata.json</c>, <c>config.json</c>, <c>model.weights.h5</c>, stored uncompressed.</summary>
-    public static byte[] Archive(RefLayer[] reference, ReadOnlySpan<float> parameters, string config, bool withWeights = true)
+    public static byte[] Archive(RefLayer[] reference, ReadOnlySpan<float> parameters, string config, bool withWeights = true, string kerasVersion = "3.8.0")
     {
         byte[] weights = Keras3Weights(reference, parameters);
         using var archive = new MemoryStream();
         using (var zip = new ZipArchive(archive, ZipArchiveMode.Create, leaveOpen: true))
         {
-            Entry(zip, "metadata.json", Encoding.UTF8.GetBytes("{\"keras_version\": \"3.8.0\", \"date_saved\": \"2026-03-03@12:00:00\"}"));
+            Entry(zip, "metadata.json", Encoding.UTF8.GetBytes("{\"keras_version\": \"" + kerasVersion + "\", \"date_saved\": \"2026-03-03@12:00:00\"}"));
             Entry(zip, "config.json", Encoding.UTF8.GetBytes(config));
             if (withWeights)
             {
@@ -177,10 +177,10 @@ internal static class KerasTestFiles
             (string className, JsonObject config) = layer switch
             {
                 RefEmbedding e => ("Embedding", new JsonObject { ["name"] = Name("embedding"), ["input_dim"] = e.Vocabulary, ["output_dim"] = e.Dimensions, ["mask_zero"] = false }),
-                RefDense d => ("Dense", new JsonObject { ["name"] = Name("dense"), ["units"] = d.Units, ["activation"] = Activation(d.Activation), ["use_bias"] = true }),
-                RefSimpleRnn s => Recurrent("SimpleRNN", "simple_rnn", s.Units, s.ReturnSequences, s.Bidirectional, s.Merge, Activation(s.Activation), null, null),
-                RefLstm l => Recurrent("LSTM", "lstm", l.Units, l.ReturnSequences, l.Bidirectional, l.Merge, "tanh", "sigmoid", null),
-                RefGru g => Recurrent("GRU", "gru", g.Units, g.ReturnSequences, g.Bidirectional, g.Merge, "tanh", "sigmoid", g.ResetAfter),
+                RefDense d => ("Dense", new JsonObject { ["name"] = Name("dense"), ["units"] = d.Units, ["activation"] = Activation(d.Activation, legacy), ["use_bias"] = true }),
+                RefSimpleRnn s => Recurrent("SimpleRNN", "simple_rnn", s.Units, s.ReturnSequences, s.Bidirectional, s.Merge, Activation(s.Activation, legacy), null, null),
+                RefLstm l => Recurrent("LSTM", "lstm", l.Units, l.ReturnSequences, l.Bidirectional, l.Merge, Activation(l.Activation, legacy), Activation(l.RecurrentActivation, legacy), null),
+                RefGru g => Recurrent("GRU", "gru", g.Units, g.ReturnSequences, g.Bidirectional, g.Merge, Activation(g.Activation, legacy), Activation(g.RecurrentActivation, legacy), g.ResetAfter),
                 _ => throw new ArgumentException(layer.ToString()),
             };
             edit?.Invoke(position, config);
@@ -227,7 +227,31 @@ internal static class KerasTestFiles
         }
     }
 
-    private static string Activation(RefActivation activation) => activation.ToString().ToLowerInvariant();
+    /// <summary>
+    /// Keras's name of an activation in a file of Keras 2 (<paramref name="legacy"/>) or 3: "hard_sigmoid" is
+    /// clip(0.2x + 0.5) in Keras 2 and relu6(x + 3) / 6 in Keras 3, so each version writes only its own.
+    /// </summary>
+    private static string Activation(RefActivation activation, bool legacy) => activation switch
+    {
+        RefActivation.HardSigmoidKeras2 when legacy => "hard_sigmoid",
+        RefActivation.HardSigmoid when !legacy => "hard_sigmoid",
+        RefActivation.HardSigmoid or RefActivation.HardSigmoidKeras2 => throw new ArgumentException($"Keras {(legacy ? 2 : 3)} has no name for {activation}.", nameof(activation)),
+        _ => activation.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Whether every activation of <paramref name="reference"/> has a name in Keras 2 (<paramref name="legacy"/>) or 3.</summary>
+    public static bool Expressible(RefLayer[] reference, bool legacy)
+    {
+        RefActivation other = legacy ? RefActivation.HardSigmoid : RefActivation.HardSigmoidKeras2;
+        return reference.All(layer => layer switch
+        {
+            RefDense d => d.Activation != other,
+            RefSimpleRnn r => r.Activation != other,
+            RefLstm l => l.Activation != other && l.RecurrentActivation != other,
+            RefGru g => g.Activation != other && g.RecurrentActivation != other,
+            _ => true,
+        });
+    }
 
     private static string Snake(TestLayerKind kind) => kind switch
     {

@@ -454,6 +454,49 @@ public partial class TorchLstmStack;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class TorchBiGruStack;
 
+// Keras's activation options on LSTM and GRU (activation, recurrent_activation), over the shapes whose Step and update
+// have their own paths: one vector of units (8 with AVX2), two vectors (32 with AVX-512), whole vectors plus a tail
+// (13), a panel-packed kernel (96 columns and more), both directions, both GRU reset modes, a stack of mixed ones.
+[RnnModel(SequenceLength = 6)]
+[Input(3)]
+[Lstm(8, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
+public partial class LstmHardSigmoidKeras2;
+
+[RnnModel(SequenceLength = 6)]
+[Input(4)]
+[Lstm(16, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid)]
+[Dense(2, Activation = Activation.HardSigmoid)]
+public partial class LstmReluHardSigmoid;
+
+[RnnModel(SequenceLength = 5)]
+[Input(2)]
+[Lstm(13, ReturnSequences = true, Bidirectional = true, Activation = Activation.Linear, RecurrentActivation = Activation.Tanh)]
+public partial class BiLstmLinearTanh;
+
+[RnnModel(SequenceLength = 6)]
+[Input(3)]
+[Gru(32, ReturnSequences = true, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoid)]
+public partial class GruSigmoidHardSigmoid;
+
+[RnnModel(SequenceLength = 6)]
+[Input(3)]
+[Gru(13, ResetAfter = false, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2)]
+public partial class BiGruBeforeReluHard;
+
+[RnnModel(SequenceLength = 5)]
+[Input(40)]
+[Gru(96, Activation = Activation.Linear, RecurrentActivation = Activation.Sigmoid)]
+[Dense(3)]
+public partial class PanelGruLinear;
+
+[RnnModel(SequenceLength = 7)]
+[Embedding(20, 4)]
+[Lstm(6, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(5, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[SimpleRnn(3, Activation = Activation.HardSigmoid)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class Keras2Stack;
+
 public static class ModelCatalog
 {
     public static readonly IReadOnlyList<ModelCase> All = new ModelCase[]
@@ -539,6 +582,13 @@ public static class ModelCatalog
         new("PanelStack", () => new PanelStack(), new RefLayer[] { new RefInput(16), new RefLstm(64, true, false, RefMerge.Concat), new RefLstm(72, false, false, RefMerge.Concat), new RefDense(4, RefActivation.Softmax) }),
         new("TorchLstmStack", () => new TorchLstmStack(), new RefLayer[] { new RefInput(3), new RefLstm(8, true, false, RefMerge.Concat), new RefLstm(8, true, false, RefMerge.Concat), new RefLstm(8, false, false, RefMerge.Concat), new RefDense(2) }),
         new("TorchBiGruStack", () => new TorchBiGruStack(), new RefLayer[] { new RefEmbedding(20, 4), new RefGru(5, true, true, true, RefMerge.Concat), new RefGru(5, true, true, true, RefMerge.Concat), new RefDense(3, RefActivation.Softmax) }),
+        new("LstmHardSigmoidKeras2", () => new LstmHardSigmoidKeras2(), new RefLayer[] { new RefInput(3), new RefLstm(8, true, RecurrentActivation: RefActivation.HardSigmoidKeras2) }),
+        new("LstmReluHardSigmoid", () => new LstmReluHardSigmoid(), new RefLayer[] { new RefInput(4), new RefLstm(16, Activation: RefActivation.Relu, RecurrentActivation: RefActivation.HardSigmoid), new RefDense(2, RefActivation.HardSigmoid) }),
+        new("BiLstmLinearTanh", () => new BiLstmLinearTanh(), new RefLayer[] { new RefInput(2), new RefLstm(13, true, true, Activation: RefActivation.Linear, RecurrentActivation: RefActivation.Tanh) }),
+        new("GruSigmoidHardSigmoid", () => new GruSigmoidHardSigmoid(), new RefLayer[] { new RefInput(3), new RefGru(32, true, true, Activation: RefActivation.Sigmoid, RecurrentActivation: RefActivation.HardSigmoid) }),
+        new("BiGruBeforeReluHard", () => new BiGruBeforeReluHard(), new RefLayer[] { new RefInput(3), new RefGru(13, false, true, true, RefMerge.Sum, RefActivation.Relu, RefActivation.HardSigmoidKeras2) }),
+        new("PanelGruLinear", () => new PanelGruLinear(), new RefLayer[] { new RefInput(40), new RefGru(96, Activation: RefActivation.Linear), new RefDense(3) }),
+        new("Keras2Stack", () => new Keras2Stack(), new RefLayer[] { new RefEmbedding(20, 4), new RefLstm(6, true, RecurrentActivation: RefActivation.HardSigmoidKeras2), new RefGru(5, true, true, RecurrentActivation: RefActivation.HardSigmoidKeras2), new RefSimpleRnn(3, RefActivation.HardSigmoid), new RefDense(3, RefActivation.Softmax) }),
     };
 }
 

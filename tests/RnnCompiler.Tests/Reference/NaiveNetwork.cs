@@ -26,16 +26,16 @@ public sealed record RefInput(int Features) : RefLayer;
 /// <summary>An integer token per step, looked up in a [vocabulary, dimensions] table.</summary>
 public sealed record RefEmbedding(int Vocabulary, int Dimensions) : RefLayer;
 
-public enum RefActivation { Linear, Tanh, Sigmoid, Relu, Softmax }
+public enum RefActivation { Linear, Tanh, Sigmoid, Relu, Softmax, HardSigmoid, HardSigmoidKeras2 }
 
 /// <summary>How a bidirectional layer joins its forward and backward outputs (Keras <c>merge_mode</c>).</summary>
 public enum RefMerge { Concat, Sum, Multiply, Average }
 
 public sealed record RefSimpleRnn(int Units, RefActivation Activation = RefActivation.Tanh, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
 
-public sealed record RefLstm(int Units, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
+public sealed record RefLstm(int Units, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat, RefActivation Activation = RefActivation.Tanh, RefActivation RecurrentActivation = RefActivation.Sigmoid) : RefLayer;
 
-public sealed record RefGru(int Units, bool ResetAfter = true, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat) : RefLayer;
+public sealed record RefGru(int Units, bool ResetAfter = true, bool ReturnSequences = false, bool Bidirectional = false, RefMerge Merge = RefMerge.Concat, RefActivation Activation = RefActivation.Tanh, RefActivation RecurrentActivation = RefActivation.Sigmoid) : RefLayer;
 
 public sealed record RefDense(int Units, RefActivation Activation = RefActivation.Linear) : RefLayer;
 
@@ -275,8 +275,8 @@ public static class NaiveNetwork
         Func<Cell> read = layer switch
         {
             RefSimpleRnn s => () => new SimpleCell(input, units, s.Activation, reader),
-            RefLstm => () => new LstmCell(input, units, reader),
-            RefGru g => () => new GruCell(input, units, g.ResetAfter, reader),
+            RefLstm l => () => new LstmCell(input, units, l.Activation, l.RecurrentActivation, reader),
+            RefGru g => () => new GruCell(input, units, g.ResetAfter, g.Activation, g.RecurrentActivation, reader),
             _ => throw new ArgumentException($"Unknown layer type {layer.GetType().Name}."),
         };
         var forward = read();
@@ -305,6 +305,23 @@ public static class NaiveNetwork
 
     private static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
 
+    // Keras 3 and PyTorch: relu6(x + 3) / 6. Keras 2 and tf.keras: clip(0.2x + 0.5, 0, 1). Written from their definitions.
+    private static double HardSigmoid(double x) => Math.Min(Math.Max(x + 3.0, 0.0), 6.0) / 6.0;
+
+    private static double HardSigmoidKeras2(double x) => Math.Min(Math.Max(0.2 * x + 0.5, 0.0), 1.0);
+
+    /// <summary>One element-wise activation (not Softmax).</summary>
+    private static double Apply(RefActivation activation, double x) => activation switch
+    {
+        RefActivation.Linear => x,
+        RefActivation.Tanh => Math.Tanh(x),
+        RefActivation.Sigmoid => Sigmoid(x),
+        RefActivation.Relu => Math.Max(0.0, x),
+        RefActivation.HardSigmoid => HardSigmoid(x),
+        RefActivation.HardSigmoidKeras2 => HardSigmoidKeras2(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
+    };
+
     private static double[] Activate(RefActivation activation, double[] values)
     {
         var result = new double[values.Length];
@@ -320,7 +337,9 @@ public static class NaiveNetwork
                 for (var i = 0; i < values.Length; i++) result[i] = Sigmoid(values[i]);
                 break;
             case RefActivation.Relu:
-                for (var i = 0; i < values.Length; i++) result[i] = Math.Max(0.0, values[i]);
+            case RefActivation.HardSigmoid:
+            case RefActivation.HardSigmoidKeras2:
+                for (var i = 0; i < values.Length; i++) result[i] = Apply(activation, values[i]);
                 break;
             case RefActivation.Softmax:
                 var max = double.NegativeInfinity;
@@ -567,10 +586,13 @@ public static class NaiveNetwork
     {
         private readonly int _units;
         private readonly double[] _kernel, _recurrent, _bias;
+        private readonly RefActivation _cell, _gate;
 
-        public LstmCell(int input, int units, ParameterReader reader) : base(units)
+        public LstmCell(int input, int units, RefActivation cell, RefActivation gate, ParameterReader reader) : base(units)
         {
             _units = units;
+            _cell = cell;
+            _gate = gate;
             _kernel = reader.Take(input * 4 * units);
             _recurrent = reader.Take(units * 4 * units);
             _bias = reader.Take(4 * units);
@@ -606,8 +628,8 @@ public static class NaiveNetwork
             var newH = new double[u];
             for (var j = 0; j < u; j++)
             {
-                newC[j] = Sigmoid(f[j]) * c[j] + Sigmoid(i[j]) * Math.Tanh(g[j]);
-                newH[j] = Sigmoid(o[j]) * Math.Tanh(newC[j]);
+                newC[j] = Apply(_gate, f[j]) * c[j] + Apply(_gate, i[j]) * Apply(_cell, g[j]);
+                newH[j] = Apply(_gate, o[j]) * Apply(_cell, newC[j]);
             }
 
             state[0] = newH;
@@ -622,8 +644,12 @@ public static class NaiveNetwork
         private readonly bool _resetAfter;
         private readonly double[] _kernel, _recurrent, _inputBias, _recurrentBias;
 
-        public GruCell(int input, int units, bool resetAfter, ParameterReader reader) : base(units)
+        private readonly RefActivation _cell, _gate;
+
+        public GruCell(int input, int units, bool resetAfter, RefActivation cell, RefActivation gate, ParameterReader reader) : base(units)
         {
+            _cell = cell;
+            _gate = gate;
             _units = units;
             _resetAfter = resetAfter;
             _kernel = reader.Take(input * 3 * units);
@@ -659,9 +685,9 @@ public static class NaiveNetwork
                 var rh = MultiplyBlock(h, _recurrent, 3 * u, 2 * u, u);
                 for (var j = 0; j < u; j++)
                 {
-                    var z = Sigmoid(xz[j] + rz[j] + _recurrentBias[j]);
-                    var r = Sigmoid(xr[j] + rr[j] + _recurrentBias[u + j]);
-                    var hh = Math.Tanh(xh[j] + r * (rh[j] + _recurrentBias[2 * u + j]));
+                    var z = Apply(_gate, xz[j] + rz[j] + _recurrentBias[j]);
+                    var r = Apply(_gate, xr[j] + rr[j] + _recurrentBias[u + j]);
+                    var hh = Apply(_cell, xh[j] + r * (rh[j] + _recurrentBias[2 * u + j]));
                     newH[j] = z * h[j] + (1.0 - z) * hh;
                 }
             }
@@ -672,8 +698,8 @@ public static class NaiveNetwork
                 var z = new double[u];
                 for (var j = 0; j < u; j++)
                 {
-                    z[j] = Sigmoid(xz[j] + rz[j]);
-                    r[j] = Sigmoid(xr[j] + rr[j]);
+                    z[j] = Apply(_gate, xz[j] + rz[j]);
+                    r[j] = Apply(_gate, xr[j] + rr[j]);
                 }
 
                 var resetH = new double[u];
@@ -685,7 +711,7 @@ public static class NaiveNetwork
                 var rh = MultiplyBlock(resetH, _recurrent, 3 * u, 2 * u, u);
                 for (var j = 0; j < u; j++)
                 {
-                    var hh = Math.Tanh(xh[j] + rh[j]);
+                    var hh = Apply(_cell, xh[j] + rh[j]);
                     newH[j] = z[j] * h[j] + (1.0 - z[j]) * hh;
                 }
             }

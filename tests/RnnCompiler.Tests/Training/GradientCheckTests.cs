@@ -111,6 +111,28 @@ public class GradientCheckTests
         AssertGradientsClose(precise.Gradients.ToArray(), single.Gradients.ToArray());
     }
 
+    [Fact] public void Lstm_activation_options_bidirectional_and_stacked() => CheckFeatures(new GradLstmActivations(), steps: 5, seed: 51);
+
+    [Fact] public void Gru_activation_options_in_both_reset_modes_with_a_hard_sigmoid_output() => CheckFeatures(new GradGruActivations(), steps: 5, seed: 52);
+
+    [Fact] public void Parallel_shares_gru_activation_options() => CheckFeatures(new ParallelGradGruActivations(), steps: 4, seed: 53);
+
+    [Fact]
+    public void Activation_options_float_gradients_equal_double_gradients_within_1e_4()
+    {
+        var precise = new GradLstmActivations();
+        var single = new FloatLstmActivations();
+        double[] inputs = TrainingData.Doubles(3 * 5 * 3, seed: 54, 1.0);
+        int[] labels = TrainingData.Ints(3, 3, seed: 55);
+        double[] parameters = TrainingData.Doubles(precise.Parameters.Length, seed: 56, 0.5);
+        parameters.CopyTo(precise.Parameters);
+        TrainingData.ToFloat(parameters).CopyTo(single.Parameters);
+        double preciseLoss = precise.ComputeGradients(inputs, labels, 3);
+        float singleLoss = single.ComputeGradients(TrainingData.ToFloat(inputs), labels, 3);
+        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)), $"loss {singleLoss} vs {preciseLoss}");
+        AssertGradientsClose(precise.Gradients.ToArray(), single.Gradients.ToArray());
+    }
+
     [Fact]
     public void Shorter_sequences_and_partial_batches_are_checked_too() => CheckFeatures(new GradLstmSparse(), steps: 2, seed: 11, sequences: 1);
 

@@ -231,3 +231,39 @@ public partial class FloatLockStepStacked;
 [Lstm(2)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class ParallelStatefulLockStep;
+
+// Keras's activation options on LSTM and GRU (activation, recurrent_activation), every one of them in some layer, with
+// a hard-sigmoid Dense output; a float twin for the 1e-4 comparison, and two shares (Parallelism = 2).
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(3)]
+[Lstm(4, ReturnSequences = true, Bidirectional = true, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid)]
+[Lstm(3, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class GradLstmActivations;
+
+[RnnModel(SequenceLength = 5)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Input(3)]
+[Lstm(4, ReturnSequences = true, Bidirectional = true, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid)]
+[Lstm(3, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FloatLstmActivations;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 2)]
+[Input(2)]
+[Gru(4, ReturnSequences = true, ResetAfter = false, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, Activation = Activation.Relu, RecurrentActivation = Activation.Tanh)]
+[Gru(3, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoid)]
+[Dense(2, Activation = Activation.HardSigmoid)]
+public partial class GradGruActivations;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 3, Parallelism = 2)]
+[Input(2)]
+[Gru(4, ReturnSequences = true, ResetAfter = false, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, Activation = Activation.Relu, RecurrentActivation = Activation.Tanh)]
+[Gru(3, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoid)]
+[Dense(2, Activation = Activation.HardSigmoidKeras2)]
+public partial class ParallelGradGruActivations;

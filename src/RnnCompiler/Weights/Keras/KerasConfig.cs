@@ -68,7 +68,10 @@ internal static class KerasConfig
     /// <summary>
     /// Every difference between the file's layers and the declared ones, one line each; empty when they match.
     /// </summary>
-    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers)
+    /// <param name="fileLayers">The file's layers, from <see cref="Layers"/>.</param>
+    /// <param name="layers">The declared layers.</param>
+    /// <param name="kerasMajor">The major version of the Keras that wrote the file: it decides what <c>hard_sigmoid</c> means.</param>
+    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers, int kerasMajor)
     {
         var differences = new List<string>();
         var weighted = new List<KerasConfigLayer>();
@@ -83,7 +86,7 @@ internal static class KerasConfig
         int count = Math.Min(weighted.Count, layers.Count);
         for (int i = 0; i < count; i++)
         {
-            Compare(weighted[i], layers[i], i + 1, differences);
+            Compare(weighted[i], layers[i], i + 1, kerasMajor, differences);
         }
 
         for (int i = count; i < weighted.Count; i++)
@@ -99,7 +102,7 @@ internal static class KerasConfig
         return differences;
     }
 
-    private static void Compare(KerasConfigLayer file, LayerDescriptor layer, int position, List<string> differences)
+    private static void Compare(KerasConfigLayer file, LayerDescriptor layer, int position, int kerasMajor, List<string> differences)
     {
         string where = $"layer {position} '{file.Name}'";
         JsonElement config = file.Config;
@@ -150,16 +153,16 @@ internal static class KerasConfig
 
             case LayerKind.Dense:
                 Expect(differences, where, config, "units", layer.Units, "units");
-                ExpectActivation(differences, where, config, "activation", ActivationName(layer.Activation), $"Activation = Activation.{layer.Activation}");
+                ExpectActivation(differences, where, config, "activation", layer.Activation, kerasMajor, "Activation");
                 ExpectUseBias(differences, where, config);
                 break;
 
             default:
                 Expect(differences, where, config, "units", layer.Units, "units");
-                ExpectActivation(differences, where, config, "activation", ActivationName(layer.Activation), layer.Kind == LayerKind.SimpleRnn ? $"Activation = Activation.{layer.Activation}" : "its cell activation");
+                ExpectActivation(differences, where, config, "activation", layer.Activation, kerasMajor, "Activation");
                 if (layer.Kind != LayerKind.SimpleRnn)
                 {
-                    ExpectActivation(differences, where, config, "recurrent_activation", "sigmoid", "its gates");
+                    ExpectActivation(differences, where, config, "recurrent_activation", layer.RecurrentActivation, kerasMajor, "RecurrentActivation");
                 }
 
                 ExpectUseBias(differences, where, config);
@@ -199,17 +202,66 @@ internal static class KerasConfig
         }
     }
 
-    private static void ExpectActivation(List<string> differences, string where, JsonElement config, string key, string expected, string what)
+    private static void ExpectActivation(List<string> differences, string where, JsonElement config, string key, Activation expected, int kerasMajor, string property)
     {
-        // Keras's default for an activation left out of a configuration: linear for Dense, tanh and sigmoid for the recurrent layers.
-        string actual = Activation(config, key) ?? expected;
+        // An activation left out of a configuration is taken as the declared one (Keras writes every one it has).
+        string? actualName = Activation(config, key);
+        if (actualName is null)
+        {
+            return;
+        }
+
+        Activation? actual = FromKerasName(actualName, kerasMajor);
         if (actual != expected)
         {
-            string note = actual == "hard_sigmoid"
-                ? " (hard_sigmoid is the default of files written by Keras before 2.3; RnnCompiler's gates use sigmoid)"
+            string meaning = actual is { } known ? $"Activation.{known}" : "an activation RnnCompiler does not have";
+            string note = actualName == "hard_sigmoid"
+                ? $"; Keras {kerasMajor} wrote the file, and its hard_sigmoid is {(kerasMajor < 3 ? "clip(0.2·x + 0.5, 0, 1)" : "relu6(x + 3) / 6")}"
                 : string.Empty;
-            differences.Add($"{where}: {key} \"{actual}\" in the file; this model uses \"{expected}\" for {what}{note}");
+            differences.Add($"{where}: {key} \"{actualName}\" in the file ({meaning}{note}); this model has {property} = Activation.{expected}");
         }
+    }
+
+    /// <summary>
+    /// The activation a Keras name means in a file written by Keras <paramref name="kerasMajor"/>: <c>hard_sigmoid</c> is
+    /// <see cref="RnnCompiler.Activation.HardSigmoidKeras2"/> before Keras 3 and <see cref="RnnCompiler.Activation.HardSigmoid"/>
+    /// from it; null for a name RnnCompiler does not have.
+    /// </summary>
+    public static Activation? FromKerasName(string name, int kerasMajor) => name switch
+    {
+        "linear" => RnnCompiler.Activation.Linear,
+        "tanh" => RnnCompiler.Activation.Tanh,
+        "sigmoid" => RnnCompiler.Activation.Sigmoid,
+        "relu" => RnnCompiler.Activation.Relu,
+        "softmax" => RnnCompiler.Activation.Softmax,
+        "hard_sigmoid" => kerasMajor < 3 ? RnnCompiler.Activation.HardSigmoidKeras2 : RnnCompiler.Activation.HardSigmoid,
+        _ => null,
+    };
+
+    /// <summary>The <c>keras_version</c> of a <c>.keras</c> archive's <c>metadata.json</c>, or null.</summary>
+    public static string? Version(string metadata)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(metadata, new JsonDocumentOptions { MaxDepth = 16 });
+            return String(document.RootElement, "keras_version");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The .keras archive's metadata.json is not valid JSON: " + e.Message, e);
+        }
+    }
+
+    /// <summary>The major version of a Keras version string (<c>2.15.0</c> → 2); 3 when it does not start with a number.</summary>
+    public static int MajorVersion(string version)
+    {
+        int end = 0;
+        while (end < version.Length && end < 4 && char.IsAsciiDigit(version[end]))
+        {
+            end++;
+        }
+
+        return end > 0 ? int.Parse(version.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture) : 3;
     }
 
     private static void ExpectUseBias(List<string> differences, string where, JsonElement config)
@@ -267,6 +319,7 @@ internal static class KerasConfig
         RnnCompiler.Activation.Sigmoid => "sigmoid",
         RnnCompiler.Activation.Relu => "relu",
         RnnCompiler.Activation.Softmax => "softmax",
+        RnnCompiler.Activation.HardSigmoid or RnnCompiler.Activation.HardSigmoidKeras2 => "hard_sigmoid",
         _ => "linear",
     };
 

@@ -43,7 +43,7 @@ internal static class KerasFile
         byte[] file = ReadAll(stream);
         if (WeightFormats.IsHdf5(file, 0))
         {
-            return ReadHdf5(file, layers, configuration: null);
+            return ReadHdf5(file, layers, configuration: null, archiveVersion: null);
         }
 
         if (WeightFormats.IsZip(file, 0))
@@ -60,6 +60,7 @@ internal static class KerasFile
     {
         byte[] weights;
         string? configuration;
+        string? version;
         try
         {
             using var archive = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
@@ -75,6 +76,8 @@ internal static class KerasFile
             weights = ReadEntry(entry, file.Length + (long)EntrySlack);
             ZipArchiveEntry? config = archive.GetEntry("config.json");
             configuration = config is null ? null : Encoding.UTF8.GetString(ReadEntry(config, MaxJsonBytes));
+            ZipArchiveEntry? metadata = archive.GetEntry("metadata.json");
+            version = metadata is null ? null : KerasConfig.Version(Encoding.UTF8.GetString(ReadEntry(metadata, MaxJsonBytes)));
         }
         catch (InvalidDataException)
         {
@@ -90,7 +93,8 @@ internal static class KerasFile
             throw new InvalidDataException("The .keras archive's model.weights.h5 is not HDF5.");
         }
 
-        return ReadHdf5(weights, layers, configuration);
+        // tf.keras 2.13 and later write .keras archives too, with their version in metadata.json; without one, Keras 3.
+        return ReadHdf5(weights, layers, configuration, version ?? "3");
     }
 
     /// <summary>Reads an entry whole, refusing one that holds more than <paramref name="limit"/> bytes (however much it claims).</summary>
@@ -118,7 +122,7 @@ internal static class KerasFile
         return bytes;
     }
 
-    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration)
+    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration, string? archiveVersion)
     {
         CheckEndOfFile(bytes);
         try
@@ -126,7 +130,7 @@ internal static class KerasFile
             using NativeFile file = H5File.Open(new MemoryStream(bytes, writable: false), leaveOpen: false);
             if (file.LinkExists("layers") || file.LinkExists("_layer_checkpoint_dependencies"))
             {
-                CheckConfiguration(configuration, layers, "The .keras archive's config.json");
+                CheckConfiguration(configuration, layers, "The .keras archive's config.json", archiveVersion ?? "3");
                 return ReadKeras3(file, file.LinkExists("layers") ? "layers" : "_layer_checkpoint_dependencies", layers);
             }
 
@@ -138,7 +142,9 @@ internal static class KerasFile
 
             if (file.AttributeExists("model_config"))
             {
-                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config");
+                // Keras 2.0 to 2.x and tf.keras write their version as a root attribute; a file without one is from Keras 1 or 2.
+                string version = file.AttributeExists("keras_version") ? file.Attribute("keras_version").Read<string>() : "2";
+                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config", version);
             }
 
             return ReadLegacy(weights, layers);
@@ -154,14 +160,14 @@ internal static class KerasFile
         }
     }
 
-    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source)
+    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source, string kerasVersion)
     {
         if (configuration is null)
         {
             return;
         }
 
-        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers);
+        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers, KerasConfig.MajorVersion(kerasVersion));
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"{source} describes another model than this one ({differences.Count} difference{(differences.Count == 1 ? string.Empty : "s")}):" +
