@@ -3,11 +3,16 @@ using System.Composition;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnCompiler.Generators.Validation;
 
 namespace RnnCompiler.CodeFixes;
 
-/// <summary>RNN0012, Softmax on a SimpleRnn: removes the <c>Activation</c> argument, so the layer uses its default, Tanh.</summary>
+/// <summary>
+/// RNN0012, Softmax as a recurrent layer's activation: removes the <c>Activation</c> argument, so the layer uses its
+/// default, Tanh; or, on an LSTM or GRU whose <c>RecurrentActivation</c> is the Softmax, that argument (the gates'
+/// default, Sigmoid). The validator reports the <c>Activation</c> first, so the fix takes that one first.
+/// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DefaultActivationCodeFixProvider)), Shared]
 public sealed class DefaultActivationCodeFixProvider : CodeFixProvider
 {
@@ -20,8 +25,15 @@ public sealed class DefaultActivationCodeFixProvider : CodeFixProvider
     /// <inheritdoc />
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
-        if (await Fixes.AttributeAtAsync(context.Document, context.Span, context.CancellationToken).ConfigureAwait(false) is not var (root, layer)
-            || SyntaxEdits.NamedArgument(layer, "Activation") is null)
+        if (await Fixes.AttributeAtAsync(context.Document, context.Span, context.CancellationToken).ConfigureAwait(false) is not var (root, layer))
+        {
+            return;
+        }
+
+        (string argument, string title) = IsSoftmax(SyntaxEdits.NamedArgument(layer, "Activation")) || !IsSoftmax(SyntaxEdits.NamedArgument(layer, "RecurrentActivation"))
+            ? ("Activation", "Use the default activation (Tanh)")
+            : ("RecurrentActivation", "Use the default gate activation (Sigmoid)");
+        if (SyntaxEdits.NamedArgument(layer, argument) is null)
         {
             return;
         }
@@ -29,9 +41,17 @@ public sealed class DefaultActivationCodeFixProvider : CodeFixProvider
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
             context.RegisterCodeFix(
-                Fixes.Replace("Use the default activation (Tanh)", ProblemIds.UnsupportedActivation, context.Document, root, layer,
-                    static attribute => SyntaxEdits.RemoveNamedArgument(attribute, "Activation")),
+                Fixes.Replace(title, ProblemIds.UnsupportedActivation, context.Document, root, layer,
+                    attribute => SyntaxEdits.RemoveNamedArgument(attribute, argument)),
                 diagnostic);
         }
     }
+
+    /// <summary>Whether an argument's value names <c>Softmax</c> (<c>Activation.Softmax</c>, fully qualified or not).</summary>
+    private static bool IsSoftmax(AttributeArgumentSyntax? argument) => argument?.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText == "Softmax",
+        IdentifierNameSyntax name => name.Identifier.ValueText == "Softmax",
+        _ => false,
+    };
 }

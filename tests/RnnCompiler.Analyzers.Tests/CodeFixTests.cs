@@ -255,4 +255,22 @@ public class CodeFixTests
         public partial class Forecaster;
         """,
         iterations: 2);
+
+    [Fact]
+    public Task RNN0012_on_lstm_and_gru_removes_the_softmax_activation_or_gate_activation() => CodeFixTest.VerifyAsync<DefaultActivationCodeFixProvider>(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0012:Lstm(8, RecurrentActivation = Activation.Softmax, ReturnSequences = true)|}]
+        [{|RNN0012:Gru(4, Activation = Activation.Softmax, RecurrentActivation = Activation.HardSigmoid)|}]
+        public partial class Forecaster;
+        """,
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, ReturnSequences = true)]
+        [Gru(4, RecurrentActivation = Activation.HardSigmoid)]
+        public partial class Forecaster;
+        """,
+        iterations: 2);
 }

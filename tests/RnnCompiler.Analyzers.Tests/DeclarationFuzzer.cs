@@ -27,7 +27,7 @@ internal sealed class DeclarationFuzzer
 
     private static readonly string[] s_activations =
     {
-        "Activation.Linear", "Activation.Tanh", "Activation.Sigmoid", "Activation.Relu", "Activation.Softmax",
+        "Activation.Linear", "Activation.Tanh", "Activation.Sigmoid", "Activation.Relu", "Activation.Softmax", "Activation.HardSigmoid", "Activation.HardSigmoidKeras2",
         "(Activation)42", "(Activation)(-1)", "(Activation)4", "(Activation)1", "default", "0", "(Activation)int.MaxValue",
     };
 
@@ -327,9 +327,14 @@ internal sealed class DeclarationFuzzer
             }
         }
 
-        if ((type is "SimpleRnn" or "Dense" && Chance(0.3)) || Chance(0.01))
+        if ((type is "SimpleRnn" or "Dense" or "Lstm" or "Gru" && Chance(0.3)) || Chance(0.01))
         {
-            named.Add("Activation = " + (Chance(0.8) ? Pick(s_activations.Take(5).ToArray()) : Pick(s_activations)));
+            named.Add("Activation = " + (Chance(0.8) ? Pick(s_activations.Take(7).ToArray()) : Pick(s_activations)));
+        }
+
+        if ((type is "Lstm" or "Gru" && Chance(0.2)) || Chance(0.01))
+        {
+            named.Add("RecurrentActivation = " + (Chance(0.8) ? Pick(s_activations.Take(7).ToArray()) : Pick(s_activations)));
         }
 
         if (Chance(0.01))

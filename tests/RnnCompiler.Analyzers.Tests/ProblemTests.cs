@@ -161,6 +161,27 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0012_softmax_as_an_lstm_or_gru_activation() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0012:Lstm(8, Activation = Activation.Softmax, ReturnSequences = true)|}]
+        [{|RNN0012:Gru(4, RecurrentActivation = Activation.Softmax)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task Lstm_and_gru_take_every_other_activation() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
+        [Gru(4, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoid)]
+        [Dense(2, Activation = Activation.HardSigmoid)]
+        public partial class {|RNN0100:Forecaster|};
+        """);
+
+    [Fact]
     public Task RNN0013_layers_split_across_parts() => AnalyzerTest.VerifyAsync(
         """
         [RnnModel(SequenceLength = 10)]
@@ -245,6 +266,15 @@ public class ProblemTests
         [Input(3)]
         [Lstm(8)]
         [{|RNN0017:Dense(1, Activation = (Activation)7)|}]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0017_unnamed_recurrent_activation() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|RNN0017:Lstm(8, RecurrentActivation = (Activation)42)|}]
         public partial class Forecaster;
         """);
 

@@ -190,10 +190,18 @@ internal sealed record ModelDeclaration(
         EquatableArray<LayerDeclaration>.Empty, false, EquatableArray<string>.Empty, Failure: failure);
 
     /// <summary>
+    /// Whether the class, its outer types and its namespace all have names: with a syntax error such as
+    /// <c>namespace( Demo</c> one is empty, and no code can name the class.
+    /// </summary>
+    public bool HasCompleteNames => !string.IsNullOrWhiteSpace(TypeName)
+        && ContainingTypes.All(type => !string.IsNullOrWhiteSpace(type.Name))
+        && (Namespace is null || Namespace.Split('.').All(part => !string.IsNullOrWhiteSpace(part)));
+
+    /// <summary>
     /// Whether the class's shape lets the generator add members to it (partial, not static or generic, in partial
     /// non-generic types): then a declaration with problems still gets its members' signatures (<c>FallbackEmitter</c>).
     /// </summary>
-    public bool CanHoldMembers => TypeName.Length > 0 && IsPartial && !IsGeneric && !IsStatic
+    public bool CanHoldMembers => HasCompleteNames && IsPartial && !IsGeneric && !IsStatic
         && ContainingTypes.All(type => type.IsPartial && !type.IsGeneric);
 }
 

@@ -29,9 +29,10 @@ internal static class NetworkValidator
     {
         var problems = new List<ValidationProblem>();
         string name = declaration.TypeName;
-        if (string.IsNullOrWhiteSpace(name))
+        if (!declaration.HasCompleteNames)
         {
-            // A class whose name is missing (a syntax error the compiler reports): nothing to generate or say.
+            // A class, an outer type or a namespace whose name is missing (a syntax error the compiler reports, such as
+            // "namespace( Demo"): nothing to generate or say.
             return (null, problems);
         }
 
