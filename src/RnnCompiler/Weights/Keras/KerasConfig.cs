@@ -312,17 +312,6 @@ internal static class KerasConfig
         _ => "InputLayer",
     };
 
-    /// <summary>Keras's name of an activation.</summary>
-    public static string ActivationName(Activation activation) => activation switch
-    {
-        RnnCompiler.Activation.Tanh => "tanh",
-        RnnCompiler.Activation.Sigmoid => "sigmoid",
-        RnnCompiler.Activation.Relu => "relu",
-        RnnCompiler.Activation.Softmax => "softmax",
-        RnnCompiler.Activation.HardSigmoid or RnnCompiler.Activation.HardSigmoidKeras2 => "hard_sigmoid",
-        _ => "linear",
-    };
-
     /// <summary>Keras's name of a merge mode.</summary>
     public static string MergeModeName(MergeMode mode) => mode switch
     {
