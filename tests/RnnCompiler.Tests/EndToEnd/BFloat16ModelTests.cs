@@ -33,6 +33,14 @@ public class BFloat16ModelTests(ITestOutputHelper output)
         new("Gru64x128x10", () => new Bf16Gru64x128x10(), () => new F32Gru64x128x10(), new RefLayer[] { new RefInput(64), new RefGru(128), new RefDense(10) }),
         new("SimpleGruStack", () => new Bf16SimpleGruStack(), null, new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, ReturnSequences: true), new RefGru(7, ResetAfter: false, ReturnSequences: true), new RefDense(3, RefActivation.Tanh) }),
         new("BiLstmTokens", () => new Bf16BiLstmTokens(), null, new RefLayer[] { new RefEmbedding(20, 6), new RefLstm(9, Bidirectional: true), new RefDense(4, RefActivation.Softmax) }),
+        new("ActivationStack", () => new Bf16ActivationStack(), () => new F32ActivationStack(), new RefLayer[]
+        {
+            new RefInput(4),
+            new RefLstm(16, ReturnSequences: true, Activation: RefActivation.Relu, RecurrentActivation: RefActivation.HardSigmoidKeras2),
+            new RefGru(7, ResetAfter: false, ReturnSequences: true, RecurrentActivation: RefActivation.HardSigmoid),
+            new RefGru(32, Activation: RefActivation.Linear, RecurrentActivation: RefActivation.HardSigmoidKeras2),
+            new RefDense(2, RefActivation.HardSigmoid),
+        }),
     };
 
     public static TheoryData<string> All() => Names(_ => true);

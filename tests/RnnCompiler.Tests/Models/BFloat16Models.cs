@@ -91,3 +91,20 @@ public partial class Bf16CompiledWeightsModel;
 [Gru(4)]
 [Dense(2, Activation = Activation.Tanh)]
 public partial class Bf16RuntimeWeightsModel;
+
+/// <summary>Keras's activation options through the bfloat16 LSTM and GRU, both reset modes, Predict and Step.</summary>
+[RnnModel(SequenceLength = 9, WeightPrecision = WeightPrecision.BFloat16)]
+[Input(4)]
+[Lstm(16, ReturnSequences = true, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(7, ResetAfter = false, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoid)]
+[Gru(32, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Dense(2, Activation = Activation.HardSigmoid)]
+public partial class Bf16ActivationStack;
+
+[RnnModel(SequenceLength = 9)]
+[Input(4)]
+[Lstm(16, ReturnSequences = true, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(7, ResetAfter = false, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoid)]
+[Gru(32, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Dense(2, Activation = Activation.HardSigmoid)]
+public partial class F32ActivationStack;
