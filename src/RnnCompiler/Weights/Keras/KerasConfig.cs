@@ -20,7 +20,7 @@ internal sealed record KerasConfigLayer(string ClassName, string Name, JsonEleme
 internal static class KerasConfig
 {
     /// <summary>Layers that hold no weights and change nothing at inference: they may stand between the declared ones.</summary>
-    private static readonly HashSet<string> InferenceNoOps = new(StringComparer.Ordinal)
+    public static readonly HashSet<string> InferenceNoOps = new(StringComparer.Ordinal)
     {
         "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
     };
@@ -221,7 +221,7 @@ internal static class KerasConfig
     }
 
     /// <summary>An activation as a string: Keras 2 and 3 store built-in ones as their names, Keras 3 others as objects.</summary>
-    private static string? Activation(JsonElement config, string key)
+    public static string? Activation(JsonElement config, string key)
     {
         if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty(key, out JsonElement value))
         {
@@ -238,13 +238,13 @@ internal static class KerasConfig
         };
     }
 
-    private static string? String(JsonElement config, string key) =>
+    public static string? String(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static bool? Bool(JsonElement config, string key) =>
+    public static bool? Bool(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
-    private static long? Int(JsonElement config, string key) =>
+    public static long? Int(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;
 
     private static string Lower(bool value) => value ? "true" : "false";
