@@ -47,14 +47,18 @@ internal static class KerasTestFiles
         return Bytes(file);
     }
 
-    /// <summary>A Keras 3 <c>.keras</c> archive: <c>metadata.json</c>, <c>config.json</c>, <c>model.weights.h5</c>, stored uncompressed.</summary>
-    public static byte[] Archive(RefLayer[] reference, ReadOnlySpan<float> parameters, string config, bool withWeights = true, string kerasVersion = "3.8.0")
+    /// <summary>
+    /// A Keras 3 <c>.keras</c> archive: <c>metadata.json</c> (with <paramref name="kerasVersion"/>, or without a
+    /// <c>keras_version</c> when it is null), <c>config.json</c>, <c>model.weights.h5</c>, stored uncompressed.
+    /// </summary>
+    public static byte[] Archive(RefLayer[] reference, ReadOnlySpan<float> parameters, string config, bool withWeights = true, string? kerasVersion = "3.8.0")
     {
         byte[] weights = Keras3Weights(reference, parameters);
         using var archive = new MemoryStream();
         using (var zip = new ZipArchive(archive, ZipArchiveMode.Create, leaveOpen: true))
         {
-            Entry(zip, "metadata.json", Encoding.UTF8.GetBytes("{\"keras_version\": \"" + kerasVersion + "\", \"date_saved\": \"2026-03-03@12:00:00\"}"));
+            string version = kerasVersion is null ? string.Empty : $"\"keras_version\": \"{kerasVersion}\", ";
+            Entry(zip, "metadata.json", Encoding.UTF8.GetBytes("{" + version + "\"date_saved\": \"2026-03-03@12:00:00\"}"));
             Entry(zip, "config.json", Encoding.UTF8.GetBytes(config));
             if (withWeights)
             {
@@ -69,20 +73,30 @@ internal static class KerasTestFiles
     /// A legacy <c>.h5</c>: a whole model (<c>model_config</c> and <c>keras_version</c> at the root, the weights under
     /// <c>model_weights</c>) or weights alone (at the root), each layer's tensors at <c>{layer}/{weight name}</c> in
     /// <c>weight_names</c> order. Groups are written in name order, as Keras does; <c>layer_names</c> keeps model order.
+    /// Without <paramref name="writeVersion"/> the file has no <c>keras_version</c> attribute.
     /// </summary>
-    public static byte[] Legacy(RefLayer[] reference, ReadOnlySpan<float> parameters, LegacyStyle style, string? modelConfig, IReadOnlyList<string>? extraLayers = null)
+    public static byte[] Legacy(RefLayer[] reference, ReadOnlySpan<float> parameters, LegacyStyle style, string? modelConfig, IReadOnlyList<string>? extraLayers = null, bool writeVersion = true)
     {
         var file = new H5File();
         H5Group weights = file;
+        string version = style == LegacyStyle.TfKeras ? "2.15.0" : "2.2.4";
         if (modelConfig is not null)
         {
-            file.Attributes["keras_version"] = style == LegacyStyle.TfKeras ? "2.15.0" : "2.2.4";
+            if (writeVersion)
+            {
+                file.Attributes["keras_version"] = version;
+            }
+
             file.Attributes["backend"] = "tensorflow";
             file.Attributes["model_config"] = modelConfig;
             weights = Group(file, "model_weights");
         }
 
-        weights.Attributes["keras_version"] = style == LegacyStyle.TfKeras ? "2.15.0" : "2.2.4";
+        if (writeVersion)
+        {
+            weights.Attributes["keras_version"] = version;
+        }
+
         weights.Attributes["backend"] = "tensorflow";
         var layerNames = new List<string>(extraLayers ?? Array.Empty<string>());
         foreach (string extra in layerNames)
@@ -137,10 +151,13 @@ internal static class KerasTestFiles
 
     /// <summary>
     /// A Sequential model's configuration as Keras 3 writes it (<c>module</c>, <c>class_name</c>, <c>config</c>, an
-    /// InputLayer first), or as legacy Keras writes <c>model_config</c> (no <c>module</c>); <paramref name="edit"/>
-    /// may change a layer's config (by position among the non-input layers) to make a mismatch.
+    /// InputLayer with its <c>batch_shape</c> first), or as legacy Keras writes <c>model_config</c> (no <c>module</c>):
+    /// tf.keras 2.x with an InputLayer whose <c>batch_input_shape</c> gives the input shape, Keras 2.2 with that shape
+    /// on the first layer (and an Embedding's <c>input_length</c>). A null <paramref name="sequenceLength"/> is Keras's
+    /// None. <paramref name="edit"/> may change a layer's config (by position among the non-input layers) to make a
+    /// mismatch; <paramref name="insert"/> puts layers before a position.
     /// </summary>
-    public static string Config(RefLayer[] reference, int sequenceLength, bool legacy = false, Action<int, JsonObject>? edit = null, IReadOnlyList<(int Before, JsonObject Layer)>? insert = null)
+    public static string Config(RefLayer[] reference, int? sequenceLength, bool legacy = false, Action<int, JsonObject>? edit = null, IReadOnlyList<(int Before, JsonObject Layer)>? insert = null, LegacyStyle legacyStyle = LegacyStyle.TfKeras)
     {
         var layers = new JsonArray();
         var counters = new Dictionary<string, int>();
@@ -161,6 +178,10 @@ internal static class KerasTestFiles
         if (!legacy)
         {
             layers.Add(Layer("InputLayer", new JsonObject { ["batch_shape"] = batchShape, ["dtype"] = "float32", ["name"] = "input_layer" }));
+        }
+        else if (legacyStyle == LegacyStyle.TfKeras)
+        {
+            layers.Add(Layer("InputLayer", new JsonObject { ["batch_input_shape"] = batchShape, ["dtype"] = "float32", ["sparse"] = false, ["ragged"] = false, ["name"] = "input_1" }));
         }
 
         int position = 0;
@@ -183,6 +204,15 @@ internal static class KerasTestFiles
                 RefGru g => Recurrent("GRU", "gru", g.Units, g.ReturnSequences, g.Bidirectional, g.Merge, Activation(g.Activation, legacy), Activation(g.RecurrentActivation, legacy), g.ResetAfter),
                 _ => throw new ArgumentException(layer.ToString()),
             };
+            if (legacy && legacyStyle == LegacyStyle.Keras22 && position == 0)
+            {
+                config["batch_input_shape"] = batchShape.DeepClone();
+                if (layer is RefEmbedding)
+                {
+                    config["input_length"] = sequenceLength;
+                }
+            }
+
             edit?.Invoke(position, config);
             layers.Add(Layer(className, config));
             position++;

@@ -459,7 +459,7 @@ public partial class TorchBiGruStack;
 // (13), a panel-packed kernel (96 columns and more), both directions, both GRU reset modes, a stack of mixed ones.
 [RnnModel(SequenceLength = 6)]
 [Input(3)]
-[Lstm(8, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Lstm(8, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
 public partial class LstmHardSigmoidKeras2;
 
 [RnnModel(SequenceLength = 6)]
@@ -470,29 +470,29 @@ public partial class LstmReluHardSigmoid;
 
 [RnnModel(SequenceLength = 5)]
 [Input(2)]
-[Lstm(13, ReturnSequences = true, Bidirectional = true, Activation = Activation.Linear, RecurrentActivation = Activation.Tanh)]
+[Lstm(13, Activation = Activation.Linear, RecurrentActivation = Activation.Tanh, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstmLinearTanh;
 
 [RnnModel(SequenceLength = 6)]
 [Input(3)]
-[Gru(32, ReturnSequences = true, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoid)]
+[Gru(32, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoid, ReturnSequences = true)]
 public partial class GruSigmoidHardSigmoid;
 
 [RnnModel(SequenceLength = 6)]
 [Input(3)]
-[Gru(13, ResetAfter = false, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Gru(13, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2, ResetAfter = false, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
 public partial class BiGruBeforeReluHard;
 
 [RnnModel(SequenceLength = 5)]
 [Input(40)]
-[Gru(96, Activation = Activation.Linear, RecurrentActivation = Activation.Sigmoid)]
+[Gru(96, Activation = Activation.Linear)]
 [Dense(3)]
 public partial class PanelGruLinear;
 
 [RnnModel(SequenceLength = 7)]
 [Embedding(20, 4)]
-[Lstm(6, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
-[Gru(5, ReturnSequences = true, RecurrentActivation = Activation.HardSigmoidKeras2)]
+[Lstm(6, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
+[Gru(5, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
 [SimpleRnn(3, Activation = Activation.HardSigmoid)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class Keras2Stack;

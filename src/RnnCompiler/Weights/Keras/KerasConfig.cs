@@ -20,7 +20,7 @@ internal sealed record KerasConfigLayer(string ClassName, string Name, JsonEleme
 internal static class KerasConfig
 {
     /// <summary>Layers that hold no weights and change nothing at inference: they may stand between the declared ones.</summary>
-    private static readonly HashSet<string> InferenceNoOps = new(StringComparer.Ordinal)
+    public static readonly HashSet<string> InferenceNoOps = new(StringComparer.Ordinal)
     {
         "InputLayer", "Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
     };
@@ -211,7 +211,7 @@ internal static class KerasConfig
             return;
         }
 
-        Activation? actual = FromKerasName(actualName, kerasMajor);
+        Activation? actual = KerasActivations.FromName(actualName, kerasMajor);
         if (actual != expected)
         {
             string meaning = actual is { } known ? $"Activation.{known}" : "an activation RnnCompiler does not have";
@@ -220,48 +220,6 @@ internal static class KerasConfig
                 : string.Empty;
             differences.Add($"{where}: {key} \"{actualName}\" in the file ({meaning}{note}); this model has {property} = Activation.{expected}");
         }
-    }
-
-    /// <summary>
-    /// The activation a Keras name means in a file written by Keras <paramref name="kerasMajor"/>: <c>hard_sigmoid</c> is
-    /// <see cref="RnnCompiler.Activation.HardSigmoidKeras2"/> before Keras 3 and <see cref="RnnCompiler.Activation.HardSigmoid"/>
-    /// from it; null for a name RnnCompiler does not have.
-    /// </summary>
-    public static Activation? FromKerasName(string name, int kerasMajor) => name switch
-    {
-        "linear" => RnnCompiler.Activation.Linear,
-        "tanh" => RnnCompiler.Activation.Tanh,
-        "sigmoid" => RnnCompiler.Activation.Sigmoid,
-        "relu" => RnnCompiler.Activation.Relu,
-        "softmax" => RnnCompiler.Activation.Softmax,
-        "hard_sigmoid" => kerasMajor < 3 ? RnnCompiler.Activation.HardSigmoidKeras2 : RnnCompiler.Activation.HardSigmoid,
-        _ => null,
-    };
-
-    /// <summary>The <c>keras_version</c> of a <c>.keras</c> archive's <c>metadata.json</c>, or null.</summary>
-    public static string? Version(string metadata)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(metadata, new JsonDocumentOptions { MaxDepth = 16 });
-            return String(document.RootElement, "keras_version");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException("The .keras archive's metadata.json is not valid JSON: " + e.Message, e);
-        }
-    }
-
-    /// <summary>The major version of a Keras version string (<c>2.15.0</c> → 2); 3 when it does not start with a number.</summary>
-    public static int MajorVersion(string version)
-    {
-        int end = 0;
-        while (end < version.Length && end < 4 && char.IsAsciiDigit(version[end]))
-        {
-            end++;
-        }
-
-        return end > 0 ? int.Parse(version.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture) : 3;
     }
 
     private static void ExpectUseBias(List<string> differences, string where, JsonElement config)
@@ -273,7 +231,7 @@ internal static class KerasConfig
     }
 
     /// <summary>An activation as a string: Keras 2 and 3 store built-in ones as their names, Keras 3 others as objects.</summary>
-    private static string? Activation(JsonElement config, string key)
+    public static string? Activation(JsonElement config, string key)
     {
         if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty(key, out JsonElement value))
         {
@@ -290,13 +248,13 @@ internal static class KerasConfig
         };
     }
 
-    private static string? String(JsonElement config, string key) =>
+    public static string? String(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static bool? Bool(JsonElement config, string key) =>
+    public static bool? Bool(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
-    private static long? Int(JsonElement config, string key) =>
+    public static long? Int(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;
 
     private static string Lower(bool value) => value ? "true" : "false";

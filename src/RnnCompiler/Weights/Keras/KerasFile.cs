@@ -6,6 +6,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
+using System.Text.Json;
 using PureHDF;
 using PureHDF.VOL.Native;
 
@@ -38,25 +39,118 @@ internal static class KerasFile
 
     /// <summary>Reads and checks every tensor of <paramref name="layers"/> from a Keras file; returns them in flat order.</summary>
     /// <exception cref="InvalidDataException">The file is not a Keras file, is damaged, or does not match the layers.</exception>
-    public static double[] Read(Stream stream, IReadOnlyList<LayerDescriptor> layers)
+    public static double[] Read(Stream stream, IReadOnlyList<LayerDescriptor> layers) => Read(ReadAll(stream), layers, checkConfiguration: true);
+
+    /// <summary>
+    /// Reads and checks every tensor of <paramref name="layers"/> from a whole Keras file; returns them in flat order.
+    /// With <paramref name="checkConfiguration"/> false the file's model configuration is not compared with the layers
+    /// (for layers made from that same configuration, <see cref="KerasModelFile"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a Keras file, is damaged, or does not match the layers.</exception>
+    public static double[] Read(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration)
     {
-        byte[] file = ReadAll(stream);
         if (WeightFormats.IsHdf5(file, 0))
         {
-            return ReadHdf5(file, layers, configuration: null, archiveVersion: null);
+            return ReadHdf5(file, layers, configuration: null, archiveKerasMajor: 3, checkConfiguration);
         }
 
         if (WeightFormats.IsZip(file, 0))
         {
-            return ReadArchive(file, layers);
+            return ReadArchive(file, layers, checkConfiguration);
         }
 
+        throw NotKeras(file);
+    }
+
+    /// <summary>
+    /// The model configuration of a whole-model Keras file (a <c>.keras</c> archive's <c>config.json</c>, a legacy
+    /// <c>.h5</c> file's <c>model_config</c>) and the <c>keras_version</c> it was written by, if it says.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a Keras file, is damaged, or holds weights alone (a <c>.weights.h5</c>, <c>save_weights</c>).
+    /// </exception>
+    public static KerasSavedModel ReadModel(byte[] file)
+    {
+        if (WeightFormats.IsHdf5(file, 0))
+        {
+            CheckEndOfFile(file);
+            try
+            {
+                using NativeFile h5 = H5File.Open(new MemoryStream(file, writable: false), leaveOpen: false);
+                if (!h5.AttributeExists("model_config"))
+                {
+                    throw new InvalidDataException(h5.LinkExists("layers") || h5.LinkExists("model_weights") || h5.AttributeExists("layer_names")
+                        ? "The HDF5 file holds weights alone (model.save_weights), without the model's configuration; save the whole model with model.save(\"model.keras\") (or model.save(\"model.h5\") in Keras 2) and read that."
+                        : "The HDF5 file is not a whole Keras model: it has no model_config attribute.");
+                }
+
+                string? version = h5.AttributeExists("keras_version") ? h5.Attribute("keras_version").Read<string>()
+                    : h5.LinkExists("model_weights") && h5.Group("model_weights").AttributeExists("keras_version") ? h5.Group("model_weights").Attribute("keras_version").Read<string>()
+                    : null;
+                string configuration = h5.Attribute("model_config").Read<string>() ?? throw new InvalidDataException("The HDF5 file's model_config attribute holds no text.");
+                return new KerasSavedModel(configuration, string.IsNullOrEmpty(version) ? null : version, Archive: false);
+            }
+            catch (InvalidDataException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                // PureHDF's own failures on damaged input: not a file this reader can trust.
+                throw new InvalidDataException("The HDF5 file is damaged or holds data this reader does not know: " + e.Message, e);
+            }
+        }
+
+        if (!WeightFormats.IsZip(file, 0))
+        {
+            throw NotKeras(file);
+        }
+
+        try
+        {
+            using var archive = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
+            ZipArchiveEntry config = archive.GetEntry("config.json")
+                ?? throw new InvalidDataException(archive.GetEntry("model.weights.h5") is null
+                    ? "The zip archive has no config.json: it is not a Keras 3 .keras file."
+                    : "The .keras archive has no config.json, so it does not say what model its weights are for.");
+            string configuration = Encoding.UTF8.GetString(ReadEntry(config, MaxJsonBytes));
+            ZipArchiveEntry? metadata = archive.GetEntry("metadata.json");
+            return new KerasSavedModel(configuration, metadata is null ? null : MetadataVersion(ReadEntry(metadata, MaxJsonBytes)), Archive: true);
+        }
+        catch (InvalidDataException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is IOException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidDataException("The .keras archive is damaged: " + e.Message, e);
+        }
+    }
+
+    /// <summary><c>metadata.json</c>'s <c>keras_version</c>, or null where it has none.</summary>
+    private static string? MetadataVersion(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("keras_version", out JsonElement version)
+                && version.ValueKind == JsonValueKind.String ? version.GetString() : null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("The .keras archive's metadata.json is not valid JSON: " + e.Message, e);
+        }
+    }
+
+    private static InvalidDataException NotKeras(byte[] file)
+    {
         string? format = file.Length >= WeightFormats.PrefixLength ? WeightFormats.Describe(file, 0) : null;
-        throw new InvalidDataException("The file is not a Keras file: a .keras archive (a zip) or an HDF5 .h5 / .weights.h5 file was expected" +
+        return new InvalidDataException("The file is not a Keras file: a .keras archive (a zip) or an HDF5 .h5 / .weights.h5 file was expected" +
             (format is null ? "." : ". " + format) + (LooksLikeSafeTensors(file) ? " It looks like safetensors: read it with LoadWeights." : string.Empty));
     }
 
-    private static double[] ReadArchive(byte[] file, IReadOnlyList<LayerDescriptor> layers)
+    private static double[] ReadArchive(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration)
     {
         byte[] weights;
         string? configuration;
@@ -75,9 +169,9 @@ internal static class KerasFile
 
             weights = ReadEntry(entry, file.Length + (long)EntrySlack);
             ZipArchiveEntry? config = archive.GetEntry("config.json");
-            configuration = config is null ? null : Encoding.UTF8.GetString(ReadEntry(config, MaxJsonBytes));
+            configuration = config is null || !checkConfiguration ? null : Encoding.UTF8.GetString(ReadEntry(config, MaxJsonBytes));
             ZipArchiveEntry? metadata = archive.GetEntry("metadata.json");
-            version = metadata is null ? null : KerasConfig.Version(Encoding.UTF8.GetString(ReadEntry(metadata, MaxJsonBytes)));
+            version = metadata is null || !checkConfiguration ? null : MetadataVersion(ReadEntry(metadata, MaxJsonBytes));
         }
         catch (InvalidDataException)
         {
@@ -94,7 +188,7 @@ internal static class KerasFile
         }
 
         // tf.keras 2.13 and later write .keras archives too, with their version in metadata.json; without one, Keras 3.
-        return ReadHdf5(weights, layers, configuration, version ?? "3");
+        return ReadHdf5(weights, layers, configuration, KerasActivations.MajorVersion(version, archive: true), checkConfiguration);
     }
 
     /// <summary>Reads an entry whole, refusing one that holds more than <paramref name="limit"/> bytes (however much it claims).</summary>
@@ -122,7 +216,7 @@ internal static class KerasFile
         return bytes;
     }
 
-    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration, string? archiveVersion)
+    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration, int archiveKerasMajor, bool checkConfiguration)
     {
         CheckEndOfFile(bytes);
         try
@@ -130,7 +224,7 @@ internal static class KerasFile
             using NativeFile file = H5File.Open(new MemoryStream(bytes, writable: false), leaveOpen: false);
             if (file.LinkExists("layers") || file.LinkExists("_layer_checkpoint_dependencies"))
             {
-                CheckConfiguration(configuration, layers, "The .keras archive's config.json", archiveVersion ?? "3");
+                CheckConfiguration(configuration, layers, "The .keras archive's config.json", archiveKerasMajor);
                 return ReadKeras3(file, file.LinkExists("layers") ? "layers" : "_layer_checkpoint_dependencies", layers);
             }
 
@@ -140,11 +234,11 @@ internal static class KerasFile
                 throw new InvalidDataException("The HDF5 file is not a Keras weights file: it has neither Keras 3's 'layers' group nor Keras 2's 'layer_names' attribute.");
             }
 
-            if (file.AttributeExists("model_config"))
+            if (checkConfiguration && file.AttributeExists("model_config"))
             {
-                // Keras 2.0 to 2.x and tf.keras write their version as a root attribute; a file without one is from Keras 1 or 2.
-                string version = file.AttributeExists("keras_version") ? file.Attribute("keras_version").Read<string>() : "2";
-                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config", version);
+                // Keras 2 and tf.keras write their version as a root attribute; a file without one is from Keras 1 or 2.
+                string? version = file.AttributeExists("keras_version") ? file.Attribute("keras_version").Read<string>() : null;
+                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config", KerasActivations.MajorVersion(version, archive: false));
             }
 
             return ReadLegacy(weights, layers);
@@ -160,14 +254,14 @@ internal static class KerasFile
         }
     }
 
-    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source, string kerasVersion)
+    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source, int kerasMajor)
     {
         if (configuration is null)
         {
             return;
         }
 
-        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers, KerasConfig.MajorVersion(kerasVersion));
+        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers, kerasMajor);
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"{source} describes another model than this one ({differences.Count} difference{(differences.Count == 1 ? string.Empty : "s")}):" +
@@ -423,7 +517,7 @@ internal static class KerasFile
     }
 
     /// <summary>Reads the whole stream: a seekable one in one allocation of its length, another as its bytes arrive.</summary>
-    private static byte[] ReadAll(Stream stream)
+    public static byte[] ReadAll(Stream stream)
     {
         if (stream.CanSeek)
         {
@@ -443,3 +537,9 @@ internal static class KerasFile
         return copy.ToArray();
     }
 }
+
+/// <summary>What a whole-model Keras file says about its model: the configuration JSON and the Keras version that wrote it.</summary>
+/// <param name="Configuration">The model configuration (<c>config.json</c>, or <c>model_config</c>).</param>
+/// <param name="KerasVersion">The file's <c>keras_version</c>, or null when it gives none.</param>
+/// <param name="Archive">True for a <c>.keras</c> archive, false for a legacy <c>.h5</c>.</param>
+internal sealed record KerasSavedModel(string Configuration, string? KerasVersion, bool Archive);
