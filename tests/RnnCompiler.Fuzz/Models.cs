@@ -21,3 +21,18 @@ public partial class WeightsTarget;
 [Gru(2)]
 [Dense(2, Activation = Activation.Softmax)]
 public partial class CheckpointTarget;
+
+/// <summary>The model of the h5py-written Keras files (tests/RnnCompiler.Tests/Models/keras_files/deep_stack*): the LoadKerasWeights target.</summary>
+[RnnModel(SequenceLength = 10)]
+[Input(4)]
+[Lstm(13, ReturnSequences = true)]
+[Gru(3, ReturnSequences = true, Bidirectional = true)]
+[SimpleRnn(33, Activation = Activation.Relu)]
+[Dense(5, Activation = Activation.Softmax)]
+public partial class KerasTarget;
+
+/// <summary>The model of bi_lstm.keras, the Keras 3 archive among those files.</summary>
+[RnnModel(SequenceLength = 9)]
+[Input(5)]
+[Lstm(3, ReturnSequences = true, Bidirectional = true)]
+public partial class KerasArchiveTarget;

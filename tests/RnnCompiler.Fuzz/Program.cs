@@ -6,13 +6,14 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using RnnCompiler.Weights.Keras;
 
 namespace RnnCompiler.Fuzz;
 
 /// <summary>
 /// Runs the coverage-guided fuzzer on each reader for a bounded time and exits 1 if any input broke the readers'
 /// contract (<c>docs/hardening.md</c>). Usage: <c>dotnet run --project tests/RnnCompiler.Fuzz -c Release -- [--seconds 60]
-/// [--reader LoadWeights|LoadCheckpoint|Generator] [--seed 1]</c>.
+/// [--reader LoadWeights|LoadCheckpoint|Generator|LoadKerasWeights|KerasModelFile] [--seed 1]</c>.
 /// </summary>
 internal static class Program
 {
@@ -56,7 +57,7 @@ internal static class Program
             }
         }
 
-        FuzzTarget[] targets = [LoadWeights(), LoadCheckpoint(), Generator(generator)];
+        FuzzTarget[] targets = [LoadWeights(), LoadCheckpoint(), Generator(generator), LoadKerasWeights(), ReadKerasModel()];
         int failed = 0;
         foreach (FuzzTarget target in targets.Where(target => only is null || target.Name == only))
         {
@@ -166,6 +167,65 @@ internal static class Program
             return null;
         });
     }
+
+    /// <summary>
+    /// <c>LoadKerasWeights</c> on the h5py-written Keras files (a Keras 3 archive, Keras 3's <c>.weights.h5</c>,
+    /// tf.keras's and Keras 2.2's <c>.h5</c>): it loads, or throws <see cref="InvalidDataException"/> and leaves the
+    /// weights as they were.
+    /// </summary>
+    private static FuzzTarget LoadKerasWeights()
+    {
+        var deepStack = new KerasTarget();
+        var archive = new KerasArchiveTarget();
+        float[] deepOriginal = deepStack.Parameters.ToArray();
+        float[] archiveOriginal = archive.Parameters.ToArray();
+        return new FuzzTarget("LoadKerasWeights", KerasSeeds(), input =>
+        {
+            foreach ((IRnnModel<float> model, float[] original) in new (IRnnModel<float>, float[])[] { (deepStack, deepOriginal), (archive, archiveOriginal) })
+            {
+                try
+                {
+                    model.LoadKerasWeights(new MemoryStream(input, writable: false));
+                    original.CopyTo(model.Parameters);
+                }
+                catch (InvalidDataException)
+                {
+                    if (!model.Parameters.SequenceEqual(original))
+                    {
+                        original.CopyTo(model.Parameters);
+                        return "a refused Keras file changed the weights";
+                    }
+                }
+            }
+
+            return null;
+        });
+    }
+
+    /// <summary>
+    /// <c>KerasModelFile.Read</c>, its declaration and its weights as safetensors, on the same files: a model, or
+    /// <see cref="InvalidDataException"/>.
+    /// </summary>
+    private static FuzzTarget ReadKerasModel() => new("KerasModelFile", KerasSeeds(), input =>
+    {
+        try
+        {
+            KerasModelFile file = KerasModelFile.Read(new MemoryStream(input, writable: false), sequenceLength: 10);
+            if (file.Unsupported.Count == 0)
+            {
+                _ = file.ToDeclaration("Imported");
+                file.SaveWeights(Stream.Null);
+            }
+        }
+        catch (InvalidDataException)
+        {
+        }
+
+        return null;
+    });
+
+    private static List<byte[]> KerasSeeds() =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "keras_files")).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
 
     private static byte[] Save(Action<Stream> save)
     {

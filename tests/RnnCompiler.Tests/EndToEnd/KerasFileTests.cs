@@ -240,6 +240,21 @@ public class KerasFileTests
     }
 
     [Fact]
+    public void A_superblock_that_ends_before_the_file_is_refused()
+    {
+        // PureHDF, given a superblock whose end-of-file address falls short of the file (0 here), allocated gigabytes
+        // under coverage-guided fuzzing; every address of a valid file lies before its end, so such a file is damaged.
+        byte[] file = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Models", "keras_files", "deep_stack_tf_keras.h5"));
+        IRnnModel<float> model = ModelCase.Get("DeepStack").Create();
+        byte[] zeroEnd = (byte[])file.Clone();
+        Array.Clear(zeroEnd, 40, 8); // superblock version 0: end-of-file address at 24 + 2 × 8
+        Assert.Contains("says the file ends at byte 0", Refused(ModelCase.Get("DeepStack"), zeroEnd));
+        byte[] longer = [.. file, 0];
+        Assert.Contains($"the file holds {file.Length + 1}", Refused(ModelCase.Get("DeepStack"), longer));
+        model.LoadKerasWeights(new MemoryStream(file));
+    }
+
+    [Fact]
     public void Files_written_by_h5py_load_with_their_known_values()
     {
         // Models/keras_files/*.h5 are written by make_keras_files.py with h5py, as Keras writes them: Keras 3's layout,

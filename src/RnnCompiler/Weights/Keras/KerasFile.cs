@@ -503,6 +503,12 @@ internal static class KerasFile
         {
             throw new InvalidDataException($"The HDF5 file is truncated: its superblock says it ends at byte {end}, and it holds {bytes.Length}.");
         }
+
+        // Every address in the file lies before its end: one that ends short of its bytes has a damaged superblock.
+        if (end < (ulong)bytes.Length)
+        {
+            throw new InvalidDataException($"The HDF5 superblock is damaged: it says the file ends at byte {end}, and the file holds {bytes.Length}.");
+        }
     }
 
     private static bool LooksLikeSafeTensors(byte[] bytes)
