@@ -36,9 +36,6 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// <summary>The elements of a per-sequence scratch row (<c>{field}Scratch</c>), or 0 when the kind needs none.</summary>
     protected virtual int ScratchWidth(LayerModel layer) => 0;
 
-    /// <summary>The activation the layer applies, from the declaration.</summary>
-    protected virtual ActivationKind Activation(LayerDeclaration layer) => layer.Activation;
-
     /// <summary>
     /// Whether the kind has gates with an activation of their own, Keras's <c>recurrent_activation</c> (LSTM, GRU): the
     /// declaration's <c>Activation</c> and <c>RecurrentActivation</c> are checked and passed to every call.
@@ -54,12 +51,11 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// </summary>
     protected virtual double? KeepGateBias(LayerDeclaration layer) => null;
 
-    /// <summary>A problem with the declaration's activation, or null.</summary>
-    protected virtual string? ActivationProblem(LayerDeclaration layer) =>
-        !HasGates ? null
-        : layer.Activation == ActivationKind.Softmax
+    /// <summary>A problem with the declaration's activations (Softmax as the activation, or as a gated kind's gates'), or null.</summary>
+    private string? ActivationProblem(LayerDeclaration layer) =>
+        layer.Activation == ActivationKind.Softmax
             ? $"{Label}: Softmax is not a recurrent activation; use Tanh (the default), HardSigmoid, HardSigmoidKeras2, Sigmoid, Relu or Linear, and put a Dense layer with Softmax after it."
-        : layer.RecurrentActivation == ActivationKind.Softmax
+        : HasGates && layer.RecurrentActivation == ActivationKind.Softmax
             ? $"{Label}: Softmax cannot be the gates' RecurrentActivation; use Sigmoid (the default), HardSigmoid (Keras 3, PyTorch), HardSigmoidKeras2 (Keras 2), Tanh, Relu or Linear."
         : null;
 
@@ -125,7 +121,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
         int units = layer.First;
         int output = layer.Bidirectional && layer.MergeMode == MergeKind.Concat ? 2 * units : units;
         var model = new LayerModel(Kind, name, inner, NetworkValidator.Identifier(name), context.Width, units, output,
-            true, layer.ReturnSequences, Activation(layer), layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0)
+            true, layer.ReturnSequences, layer.Activation, layer.Bidirectional, layer.MergeMode, ResetAfter(layer), (int)context.Offset, 0)
         {
             KeepGateBias = keepGateBias,
             RecurrentActivation = HasGates ? layer.RecurrentActivation : ActivationKind.Sigmoid,

@@ -21,12 +21,6 @@ internal sealed class SimpleRnnLayer : RecurrentLayer
 
     public override string Formula(LayerModel layer) => $"h[t] = {layer.Activation}(x[t]·kernel + h[t-1]·recurrent_kernel + bias)";
 
-    protected override ActivationKind Activation(LayerDeclaration layer) => layer.Activation;
-
-    protected override string? ActivationProblem(LayerDeclaration layer) => layer.Activation == ActivationKind.Softmax
-        ? $"{Label}: Softmax is not a recurrent activation; use Tanh (the default), Relu, Sigmoid or Linear, and put a Dense layer with Softmax after it."
-        : null;
-
     protected override IEnumerable<(string Suffix, int Width, string What)> StepBuffers(LayerModel layer)
     {
         yield return ("Sums", layer.Units, "the sums before the activation");

@@ -76,6 +76,31 @@ public static partial class Activations
         }
     }
 
+    /// <summary><paramref name="gradient"/> through <typeparamref name="TFunction"/> at the output <paramref name="y"/>, one lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T Chain<TFunction, T>(T gradient, T y)
+        where TFunction : struct, IActivationFunction
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => TFunction.Chain<Scalar<T>, T>(Scalar<T>.Create(gradient), Scalar<T>.Create(y)).Value;
+
+    /// <summary>
+    /// <paramref name="gradient"/> through <paramref name="activation"/> at the output <paramref name="y"/>, one lane, the
+    /// activation picked per call: for scalar loops too small to dispatch once through <see cref="Dispatch{TKernel}"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is Softmax or not an activation.</exception>
+    internal static T Chain<T>(Activation activation, T gradient, T y)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => activation switch
+        {
+            Activation.Sigmoid => Chain<SigmoidFunction, T>(gradient, y),
+            Activation.HardSigmoid => Chain<HardSigmoidFunction, T>(gradient, y),
+            Activation.HardSigmoidKeras2 => Chain<HardSigmoidKeras2Function, T>(gradient, y),
+            Activation.Tanh => Chain<TanhFunction, T>(gradient, y),
+            Activation.Relu => Chain<ReluFunction, T>(gradient, y),
+            Activation.Linear => gradient,
+            _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Expected an element-wise activation."),
+        };
+
     /// <summary>Multiplies <paramref name="gradients"/> by the derivative of <paramref name="activation"/> at the points whose outputs are <paramref name="outputs"/>, element-wise.</summary>
     internal static void MultiplyByDerivative<T>(Activation activation, ReadOnlySpan<T> outputs, Span<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -135,41 +135,22 @@ public static partial class GruLayer
             T previousValue = previous.IsEmpty ? T.Zero : previous[j];
             T dHidden = dh[j] + nextHidden[j];
             nextHidden[j] = dHidden * z;
-            g[j] = Chain<TGate, T>(dHidden * (previousValue - proposal), z);
-            g[2 * units + j] = Chain<TCell, T>(dHidden * (T.One - z), proposal);
+            g[j] = Activations.Chain<TGate, T>(dHidden * (previousValue - proposal), z);
+            g[2 * units + j] = Activations.Chain<TCell, T>(dHidden * (T.One - z), proposal);
         }
     }
-
-    /// <summary><paramref name="gradient"/> through <typeparamref name="TFunction"/> at the output <paramref name="y"/>, one lane.</summary>
-    private static T Chain<TFunction, T>(T gradient, T y)
-        where TFunction : struct, IActivationFunction
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => TFunction.Chain<Scalar<T>, T>(Scalar<T>.Create(gradient), Scalar<T>.Create(y)).Value;
-
-    /// <summary><paramref name="gradient"/> through the gates' activation at the output <paramref name="y"/>.</summary>
-    private static T GateChain<T>(Activation recurrentActivation, T gradient, T y)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => recurrentActivation switch
-        {
-            Activation.Sigmoid => Chain<Activations.SigmoidFunction, T>(gradient, y),
-            Activation.HardSigmoid => Chain<Activations.HardSigmoidFunction, T>(gradient, y),
-            Activation.HardSigmoidKeras2 => Chain<Activations.HardSigmoidKeras2Function, T>(gradient, y),
-            Activation.Tanh => Chain<Activations.TanhFunction, T>(gradient, y),
-            Activation.Relu => Chain<Activations.ReluFunction, T>(gradient, y),
-            Activation.Linear => gradient,
-            _ => throw new ArgumentOutOfRangeException(nameof(recurrentActivation), recurrentActivation, "A recurrent layer's gates take Sigmoid, HardSigmoid, HardSigmoidKeras2, Tanh, Relu or Linear."),
-        };
 
     /// <summary>Reset after, <c>ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h))</c>: r's gradient over r, and <c>r ⊙ dĥ</c> over the kept <c>h·Uh + b'h</c>.</summary>
     private static void ResetAfterGradients<T>(Span<T> g, Span<T> candidate, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // Keras's default gates keep their inline chain rule (the bits Activations.Chain gives, without its switch per unit).
         bool sigmoid = recurrentActivation == Activation.Sigmoid;
         for (int j = 0; j < units; j++)
         {
             T r = g[units + j];
             T dProposal = g[2 * units + j];
-            g[units + j] = sigmoid ? dProposal * candidate[j] * r * (T.One - r) : GateChain(recurrentActivation, dProposal * candidate[j], r);
+            g[units + j] = sigmoid ? dProposal * candidate[j] * r * (T.One - r) : Activations.Chain(recurrentActivation, dProposal * candidate[j], r);
             candidate[j] = dProposal * r;
         }
     }
@@ -178,11 +159,12 @@ public static partial class GruLayer
     private static void ResetBeforeGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> resetHidden, Span<T> nextHidden, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        // Keras's default gates keep their inline chain rule (the bits Activations.Chain gives, without its switch per unit).
         bool sigmoid = recurrentActivation == Activation.Sigmoid;
         for (int j = 0; j < units; j++)
         {
             T r = g[units + j];
-            g[units + j] = sigmoid ? resetHidden[j] * previous[j] * r * (T.One - r) : GateChain(recurrentActivation, resetHidden[j] * previous[j], r);
+            g[units + j] = sigmoid ? resetHidden[j] * previous[j] * r * (T.One - r) : Activations.Chain(recurrentActivation, resetHidden[j] * previous[j], r);
             nextHidden[j] += resetHidden[j] * r;
         }
     }
