@@ -42,6 +42,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsDisagree = Error(ProblemIds.WeightsDisagree, "The weights file does not match the model");
     public static readonly DiagnosticDescriptor ParallelismOutOfRange = Error(ProblemIds.ParallelismOutOfRange, "Parallelism is out of range");
     public static readonly DiagnosticDescriptor BFloat16NotSupported = Error(ProblemIds.BFloat16NotSupported, "bfloat16 weights need an inference-only float model");
+    public static readonly DiagnosticDescriptor MaskingPlacement = Error(ProblemIds.MaskingPlacement, "[Masking] must come once, directly after [Input], with a finite value");
+    public static readonly DiagnosticDescriptor MaskingStateful = Error(ProblemIds.MaskingStateful, "A masking model cannot train statefully");
 
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
@@ -102,7 +104,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, MaskingPlacement, MaskingStateful, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

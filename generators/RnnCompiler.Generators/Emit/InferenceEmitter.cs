@@ -94,6 +94,12 @@ internal static class InferenceEmitter
             }
 
             PanelEmitter.WriteReadWeights(context);
+            LayerModel? lastRecurrent = LastRecurrent(model);
+            if (lastRecurrent is not null)
+            {
+                WriteUnmask(context, input);
+            }
+
             string current = input;
             bool sequence = true;
             foreach (LayerModel layer in model.Layers)
@@ -101,10 +107,62 @@ internal static class InferenceEmitter
                 writer.WriteLine();
                 current = layer.Descriptor.WritePredict(context, layer, current, sequence);
                 sequence = layer.OutputIsSequence;
+                if (layer == lastRecurrent)
+                {
+                    WriteSpread(context, layer, current);
+                }
             }
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>The last recurrent layer of a masking model, up to which Predict runs over the unmasked steps only; else null.</summary>
+    private static LayerModel? LastRecurrent(NetworkModel model) =>
+        model.Masks ? model.Layers.LastOrDefault(layer => layer.IsRecurrent) : null;
+
+    /// <summary>Predict's input without its masked steps, in <c>_unmaskedInput</c>; <c>given</c> and <c>givenSteps</c> keep the call's.</summary>
+    private static void WriteUnmask(EmitContext context, string input)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine();
+        writer.WriteLine("// Keras's mask: a recurrent layer keeps its state through a masked step, which is running the layers up to the");
+        writer.WriteLine("// last recurrent one over the unmasked steps only.");
+        writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> given = {input};");
+        writer.WriteLine("int givenSteps = steps;");
+        if (model.TakesTokens)
+        {
+            writer.WriteLine($"steps = global::RnnCompiler.Training.SequencePacking.UnmaskTokens(given, _unmaskedInput, nameof({input}));");
+            writer.WriteLine($"{input} = new {ReadOnlySpan}<int>(_unmaskedInput, 0, steps);");
+        }
+        else
+        {
+            writer.WriteLine($"steps = global::RnnCompiler.Training.SequencePacking.UnmaskFeatures<{t}>(given, InputFeatures, {TrainingEmitter.MaskValue(model)}, _unmaskedInput, nameof({input}));");
+            writer.WriteLine($"{input} = _unmaskedInput.Span.Slice(0, steps * InputFeatures);");
+        }
+    }
+
+    /// <summary>After the last recurrent layer: its outputs spread back over every given step, as Keras outputs masked steps.</summary>
+    private static void WriteSpread(EmitContext context, LayerModel layer, string output)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        if (layer.OutputIsSequence)
+        {
+            writer.WriteLine();
+            writer.WriteLine(layer.Bidirectional
+                ? $"// Back to every given step: a masked step's output is zeros (Keras's bidirectional layer sets zero_output_for_mask)."
+                : $"// Back to every given step: a masked step repeats the output of the step before it (zeros before the first), as Keras's RNN does.");
+            string width = Int(layer.OutputWidth);
+            writer.WriteLine(model.TakesTokens
+                ? $"global::RnnCompiler.Training.SequencePacking.SpreadTokens<{t}>(given, {output}, {width}, zeros: {Bool(layer.Bidirectional)});"
+                : $"global::RnnCompiler.Training.SequencePacking.SpreadFeatures<{t}>(given, InputFeatures, {TrainingEmitter.MaskValue(model)}, {output}, {width}, zeros: {Bool(layer.Bidirectional)});");
+        }
+
+        writer.WriteLine("steps = givenSteps;");
     }
 
     public static void WriteStreaming(EmitContext context)
@@ -194,10 +252,49 @@ internal static class InferenceEmitter
 
         PanelEmitter.WriteReadWeights(context);
         string current = "input";
-        foreach (LayerModel layer in model.Layers)
+        LayerModel? lastRecurrent = LastRecurrent(model);
+        if (lastRecurrent is null)
+        {
+            foreach (LayerModel layer in model.Layers)
+            {
+                writer.WriteLine();
+                current = layer.Descriptor.WriteStep(context, layer, current);
+            }
+
+            return;
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("// Keras's mask: a masked step keeps every state, and the layers after the last recurrent one read the output it kept.");
+        writer.WriteLine(model.TakesTokens
+            ? "bool masked = token == 0;"
+            : $"bool masked = global::RnnCompiler.Training.SequencePacking.IsMasked<{t}>(input, {TrainingEmitter.MaskValue(model)});");
+        int last = model.Layers.TakeWhile(layer => layer != lastRecurrent).Count();
+        using (writer.Block("if (!masked)"))
+        {
+            for (int index = 0; index <= last; index++)
+            {
+                if (index > 0)
+                {
+                    writer.WriteLine();
+                }
+
+                current = model.Layers[index].Descriptor.WriteStep(context, model.Layers[index], current);
+            }
+        }
+
+        if (lastRecurrent == model.Last)
+        {
+            using (writer.Block("else"))
+            {
+                writer.WriteLine($"{SliceOf(current, "0", Int(lastRecurrent.Units))}.CopyTo(output);");
+            }
+        }
+
+        for (int index = last + 1; index < model.Layers.Count; index++)
         {
             writer.WriteLine();
-            current = layer.Descriptor.WriteStep(context, layer, current);
+            current = model.Layers[index].Descriptor.WriteStep(context, model.Layers[index], current);
         }
     }
 }

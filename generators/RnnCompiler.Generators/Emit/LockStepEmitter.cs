@@ -31,9 +31,17 @@ internal static class LockStepEmitter
         writer.WriteLine();
         writer.WriteLine($"{t} total = 0;");
         writer.WriteLine($"{t} correct = 0;");
-        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+        writer.WriteLine($"{t} scale = 1 / ({t}){Counted(model)};");
         WriteSequences(context, "0");
     }
+
+    /// <summary>
+    /// What the batch's loss is averaged over: its sequences, or the real steps of all of them when the model outputs
+    /// sequences (Keras's masked mean). It reads the locals <c>sequences</c>, <c>rows</c> and <c>lengths</c>.
+    /// </summary>
+    internal static string Counted(NetworkModel model) => model.OutputIsSequence
+        ? "(lengths.IsEmpty ? sequences * rows : global::RnnCompiler.Training.SequencePacking.Total(lengths))"
+        : "(sequences * rows)";
 
     /// <summary>
     /// Runs the sequences [first, first + sequences) of the batch in lock step: forward, the loss of each in order (adding
@@ -54,21 +62,41 @@ internal static class LockStepEmitter
         writer.WriteLine(training.Stateful
             ? "// The sequences in lock step, from each row's carried state when training (from zeros when evaluating)."
             : "// The sequences in lock step: step t of every sequence together.");
-        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps{(training.Stateful ? ", carried: backward" : string.Empty)});");
+        string lengths = first == "0" ? "lengths" : $"lengths.IsEmpty ? default : lengths.Slice({first}, sequences)";
+        writer.WriteLine($"{ReadOnlySpan}<int> share = {lengths};");
+        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)});");
+        if (model.OutputIsSequence)
+        {
+            writer.WriteLine("// A packed batch's steps after each sequence's real ones count in no loss: their gradients stay zero.");
+            using (writer.Block("if (backward && !share.IsEmpty)"))
+            {
+                writer.WriteLine($"{SliceOf("_outputGradients", "0", "sequences * rows * OutputUnits")}.Clear();");
+            }
+
+            writer.WriteLine();
+        }
+
         writer.WriteLine($"// The {training.Loss} loss of each sequence in order{(model.TrainsOnLogits ? ", fused with the last activation: it reads the logits and gives dLoss/dlogits" : string.Empty)}, averaged over the batch{(model.OutputIsSequence ? " and its steps" : string.Empty)}.");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            string labels = sparse ? $"targets.Slice({row} * rows, rows)" : "default";
-            string values = sparse ? "default" : $"targets.Slice({row} * rows * OutputUnits, rows * OutputUnits)";
-            writer.WriteLine($"{Span}<{t}> outputGradients = backward ? {SliceOf("_outputGradients", "b * rows * OutputUnits", "rows * OutputUnits")} : default;");
-            writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, {SliceOf("_trainOutputs", "b * rows * OutputUnits", "rows * OutputUnits")}, rows, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
+            string count = "rows";
+            if (model.OutputIsSequence)
+            {
+                writer.WriteLine("int count = share.IsEmpty ? rows : share[b];");
+                count = "count";
+            }
+
+            string labels = sparse ? $"targets.Slice({row} * rows, {count})" : "default";
+            string values = sparse ? "default" : $"targets.Slice({row} * rows * OutputUnits, {count} * OutputUnits)";
+            writer.WriteLine($"{Span}<{t}> outputGradients = backward ? {SliceOf("_outputGradients", "b * rows * OutputUnits", $"{count} * OutputUnits")} : default;");
+            writer.WriteLine($"total += global::RnnCompiler.Training.Losses.Compute<{t}>(global::RnnCompiler.Loss.{training.Loss}, {SliceOf("_trainOutputs", "b * rows * OutputUnits", $"{count} * OutputUnits")}, {count}, OutputUnits, {labels}, {values}, scale, outputGradients, out {t} right);");
             writer.WriteLine("correct += right;");
         }
 
         writer.WriteLine();
         using (writer.Block("if (backward)"))
         {
-            writer.WriteLine($"RunBackwardBatch(batch, {stateRows}sequences, steps);");
+            writer.WriteLine($"RunBackwardBatch(batch, {stateRows}sequences, steps, share);");
             if (training.Stateful)
             {
                 writer.WriteLine($"KeepTrainingStates({first}, sequences, steps);");
@@ -98,6 +126,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one");
         writer.WriteLine("/// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.");
+        writer.WriteLine("/// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).");
         bool stateful = model.Training!.Stateful;
         if (stateful)
         {
@@ -107,7 +136,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
 
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps{(stateful ? ", bool carried" : string.Empty)})"))
+        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps, {ReadOnlySpan}<int> lengths{(stateful ? ", bool carried" : string.Empty)})"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;
@@ -138,7 +167,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
         string first = model.Training!.Stateful ? "int first, " : string.Empty;
-        using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {first}int sequences, int steps)"))
+        using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {first}int sequences, int steps, {ReadOnlySpan}<int> lengths)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");

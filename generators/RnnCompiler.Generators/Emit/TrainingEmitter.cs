@@ -117,6 +117,11 @@ internal static class TrainingEmitter
             writer.WriteLine($"/// <param name=\"targets\">{Xml(targetShape)}.</param>");
         }
 
+        string lengthsGuard = $"{Guard}.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths))";
+        string masked = model.MaskZero ? "; steps whose token is 0 are masked (padding, before or after the real tokens)"
+            : model.MaskValue is not null ? "; steps whose every feature is the mask value are masked (padding, before or after the real steps)"
+            : string.Empty;
+
         void Overloads(string name, string summary, string returns, string result, string body)
         {
             Doc(summary + (model.OutputIsSequence
@@ -124,14 +129,27 @@ internal static class TrainingEmitter
                 : " The batch is the whole of <paramref name=\"targets\"/>: one sequence per target row."), returns);
             writer.WriteLine($"/// <returns>{returns}</returns>");
             writer.WriteLine(context.GeneratedCode);
-            writer.WriteLine($"public {result} {name}({input}, {target}) => {name}(inputs, targets, {sequences});");
+            writer.WriteLine($"public {result} {name}({input}, {target}) => {name}Core(inputs, targets, {sequences}, default);");
             writer.WriteLine();
             Doc(summary, returns);
             writer.WriteLine("/// <param name=\"sequences\">The sequences in this batch, 1 to BatchSize.</param>");
             writer.WriteLine($"/// <returns>{returns}</returns>");
             writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length, token, class id or target is wrong; nothing has changed.</exception>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public {result} {name}({input}, {target}, int sequences)"))
+            writer.WriteLine($"public {result} {name}({input}, {target}, int sequences) => {name}Core(inputs, targets, sequences, default);");
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>{summary} The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>){Xml(masked)}: losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>");
+            writer.WriteLine($"/// <param name=\"inputs\">{inputShape}, row-major: every sequence padded to the same 1 to {Int(model.SequenceLength)} steps.</param>");
+            writer.WriteLine($"/// <param name=\"targets\">{Xml(targetShape)}{(model.OutputIsSequence ? ", padded as the inputs are" : string.Empty)}.</param>");
+            writer.WriteLine("/// <param name=\"lengths\">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>");
+            writer.WriteLine($"/// <returns>{returns}</returns>");
+            writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {result} {name}({input}, {target}, {ReadOnlySpan}<int> lengths) => {name}Core(inputs, targets, {lengthsGuard}, lengths);");
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>{name} over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block($"private {result} {name}Core({input}, {target}, int sequences, {ReadOnlySpan}<int> lengths)"))
             {
                 context.Guarded(() =>
                 {
@@ -151,7 +169,7 @@ internal static class TrainingEmitter
             "Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref=\"SkippedUpdates\"/>.",
             "The mean loss of the batch, before the update.",
             t,
-            $"{t} loss = RunBatch(inputs, targets, sequences, backward: true);\n"
+            $"{t} loss = RunBatch(inputs, targets, sequences, lengths, backward: true);\n"
             + "// A batch whose loss or gradient is not finite is skipped: the weights stay as they were.\n"
             + $"if (!{t}.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<{t}>(_gradients))\n{{\n    _skippedUpdates++;\n    return loss;\n}}\n\n"
             + "// This update's rate (the schedule's for step UpdateCount, else LearningRate), found before anything changes;\n"
@@ -170,7 +188,7 @@ internal static class TrainingEmitter
             "Computes the batch's mean loss and its exact gradients into <see cref=\"Gradients\"/>, without an update.",
             "The mean loss of the batch.",
             t,
-            $"{t} loss = RunBatch(inputs, targets, sequences, backward: true);\n"
+            $"{t} loss = RunBatch(inputs, targets, sequences, lengths, backward: true);\n"
             + (model.Training.Stateful ? $"if ({t}.IsFinite(loss))\n{{\n    CommitTrainingState(sequences);\n}}\n\n" : string.Empty)
             + "return loss;");
         Overloads(
@@ -178,7 +196,7 @@ internal static class TrainingEmitter
             "The mean loss and accuracy of a batch, from a zero state; weights and states do not change.",
             "The mean loss, and the accuracy (NaN for regression losses).",
             $"({t} Loss, {t} Accuracy)",
-            $"{t} loss = RunBatch(inputs, targets, sequences, backward: false);\nreturn (loss, _lastAccuracy);");
+            $"{t} loss = RunBatch(inputs, targets, sequences, lengths, backward: false);\nreturn (loss, _lastAccuracy);");
 
         writer.WriteLine("/// <summary>Writes the weights, the optimizer's moments and its step count as safetensors, so that training can resume exactly.</summary>");
         writer.WriteLine("/// <param name=\"stream\">A writable stream; it is left open.</param>");
@@ -231,7 +249,7 @@ internal static class TrainingEmitter
             ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>"
             : "/// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name=\"backward\"/>) backward in lock step, summing the gradients.</summary>");
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, bool backward)"))
+        using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, {ReadOnlySpan}<int> lengths, bool backward)"))
         {
             writer.WriteLine("// Check the whole batch before anything changes.");
             writer.WriteLine($"int steps = {Guard}.Steps(inputs.Length, sequences, {perStep}, SequenceLength, BatchSize, nameof(inputs));");
@@ -244,6 +262,7 @@ internal static class TrainingEmitter
             writer.WriteLine(sparse
                 ? $"{Guard}.Labels(targets, sequences * rows, OutputUnits, nameof(targets));"
                 : $"{Guard}.Targets<{t}>(targets, sequences * rows * OutputUnits, nameof(targets));");
+            WritePacking(context);
             if (model.HasWorkspaces)
             {
                 WriteSharedBatch(context);
@@ -260,6 +279,55 @@ internal static class TrainingEmitter
 
     /// <summary>The output rows of one sequence, as an expression in <c>steps</c>.</summary>
     internal static string Rows(NetworkModel model) => model.OutputIsSequence ? "steps" : "1";
+
+    /// <summary>
+    /// The packing of a batch whose sequences have different lengths (given, or from the mask): afterwards <c>inputs</c>,
+    /// <c>targets</c> and <c>lengths</c> are the packed ones, or <c>lengths</c> is empty and the batch runs as it came.
+    /// </summary>
+    private static void WritePacking(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string target = TargetType(model);
+        if (model.Training!.Stateful)
+        {
+            writer.WriteLine("// Stateful training carries each row's state after its last step: every sequence has the batch's steps.");
+            writer.WriteLine($"{Guard}.EqualLengths(lengths, sequences, steps, nameof(lengths));");
+            writer.WriteLine("lengths = default;");
+            return;
+        }
+
+        writer.WriteLine(model.Masks
+            ? "// Sequences of different lengths (given, or from the mask) are packed: each one's real steps first, the longest sequence first."
+            : "// Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.");
+        string perStep = Bool(model.OutputIsSequence);
+        string call = model.TakesTokens
+            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<{target}>(inputs, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, maskZero: {Bool(model.MaskZero)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder)"
+            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {target}>(inputs, InputFeatures, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, masking: {Bool(model.MaskValue is not null)}, maskValue: {MaskValue(model)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder)";
+        using (writer.Block($"if ({call})"))
+        {
+            string perStepInputs = model.TakesTokens ? string.Empty : " * InputFeatures";
+            writer.WriteLine($"inputs = {Prefix("_batchInputs", model.TakesTokens, $"sequences * steps{perStepInputs}")};");
+            writer.WriteLine($"targets = {Prefix("_batchTargets", target == "int", "targets.Length")};");
+            writer.WriteLine($"lengths = {Prefix("_batchLengths", true, "sequences")};");
+        }
+
+        using (writer.Block("else"))
+        {
+            writer.WriteLine("lengths = default;");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The first <paramref name="length"/> elements of a buffer: of an int array, or of an aligned buffer.</summary>
+    private static string Prefix(string buffer, bool isInt, string length) =>
+        isInt ? $"new {Span}<int>({buffer}, 0, {length})" : $"{buffer}.Span.Slice(0, {length})";
+
+    /// <summary>The mask value of a [Masking] model as a literal of the model's type (0 when it has none).</summary>
+    internal static string MaskValue(NetworkModel model) =>
+        model.IsDouble ? $"{Float(model.MaskValue ?? 0)}d" : $"{((float)(model.MaskValue ?? 0)).ToString("R", CultureInfo.InvariantCulture)}f";
 
     /// <summary>Sets the last accuracy and returns the mean loss, from the locals <c>total</c>, <c>correct</c> and <c>scale</c>.</summary>
     private static void WriteBatchResult(EmitContext context)
@@ -281,17 +349,22 @@ internal static class TrainingEmitter
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         writer.WriteLine();
-        writer.WriteLine("// The shares run on other threads too, which a span cannot reach: copy the batch where they can read it.");
-        writer.WriteLine("inputs.CopyTo(_batchInputs);");
-        writer.WriteLine("targets.CopyTo(_batchTargets);");
-        writer.WriteLine($"{t} scale = 1 / ({t})(sequences * rows);");
+        writer.WriteLine("// The shares run on other threads too, which a span cannot reach: the batch where they can read it (packed, it is there).");
+        using (writer.Block("if (lengths.IsEmpty)"))
+        {
+            writer.WriteLine("inputs.CopyTo(_batchInputs);");
+            writer.WriteLine("targets.CopyTo(_batchTargets);");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine($"{t} scale = 1 / ({t}){LockStepEmitter.Counted(model)};");
         writer.WriteLine("EnsureWorkspaces();");
         writer.WriteLine("int shares = _workspaces.Length;");
         writer.WriteLine("// Share k runs the fixed contiguous sequences [k·sequences/shares, (k+1)·sequences/shares) in its own workspace");
         writer.WriteLine("// (none when the batch is smaller than the shares); share 0 adds to _gradients itself, the others to their own.");
         using (writer.Block("for (int k = 0; k < shares; k++)"))
         {
-            writer.WriteLine("_workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, backward);");
+            writer.WriteLine("_workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, !lengths.IsEmpty, backward);");
         }
 
         writer.WriteLine();

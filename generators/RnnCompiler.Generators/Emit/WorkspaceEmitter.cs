@@ -110,6 +110,7 @@ internal static class WorkspaceEmitter
                 ("int", "_end", "One past the last sequence of this share."),
                 ("int", "_steps", "The steps of every sequence in the batch."),
                 (t, "_scale", "1 / (the batch's output rows): the loss's average."),
+                ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths."),
                 ("bool", "_backward", "Whether to backpropagate (not for Evaluate)."),
             })
             {
@@ -149,12 +150,13 @@ internal static class WorkspaceEmitter
 
             writer.WriteLine("/// <summary>Sets the share of the checked, copied batch that <see cref=\"Run\"/> computes.</summary>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public void Prepare(int first, int end, int steps, {t} scale, bool backward)"))
+            using (writer.Block($"public void Prepare(int first, int end, int steps, {t} scale, bool packed, bool backward)"))
             {
                 writer.WriteLine("_first = first;");
                 writer.WriteLine("_end = end;");
                 writer.WriteLine("_steps = steps;");
                 writer.WriteLine("_scale = scale;");
+                writer.WriteLine("_packed = packed;");
                 writer.WriteLine("_backward = backward;");
             }
 
@@ -166,6 +168,7 @@ internal static class WorkspaceEmitter
                 writer.WriteLine($"{ReadOnlySpan}<{input}> inputs = _batchInputs;");
                 writer.WriteLine($"{ReadOnlySpan}<{target}> targets = _batchTargets;");
                 writer.WriteLine("int steps = _steps;");
+                writer.WriteLine($"{ReadOnlySpan}<int> lengths = _packed ? _batchLengths : default;");
                 writer.WriteLine($"int rows = {TrainingEmitter.Rows(model)};");
                 writer.WriteLine($"{t} scale = _scale;");
                 writer.WriteLine("bool backward = _backward;");

@@ -34,6 +34,7 @@ internal sealed class EmbeddingLayer : LayerDescriptor
         context.Layers.Add(context.AddTensors(model, index));
         context.InputWidth = layer.First;
         context.Width = layer.Second;
+        context.MaskZero = layer.Bool("MaskZero") ?? false;
     }
 
     public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast) =>

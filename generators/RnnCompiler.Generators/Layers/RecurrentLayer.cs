@@ -272,7 +272,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string buffer = field + direction;
             string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
             writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
-            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)});");
+            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)}, lengths: lengths);");
         }
 
         string hidden = field + layer.Directions[0] + "Hidden";
@@ -290,10 +290,11 @@ internal abstract class RecurrentLayer : LayerDescriptor
             }
 
             string last = isLast ? "_trainOutputs" : $"{field}Last";
-            writer.WriteLine($"// {layer.Name}: each sequence's state after its last step, one row per sequence.");
+            writer.WriteLine($"// {layer.Name}: each sequence's state after its last {(context.Model.Masks ? "real " : string.Empty)}step, one row per sequence.");
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
-                writer.WriteLine($"{SliceOf(hidden, $"(b * steps + steps - 1) * {units}", units)}.CopyTo({SliceOf(last, $"b * {units}", units)});");
+                writer.WriteLine(Length);
+                writer.WriteLine($"{SliceOf(hidden, $"(b * steps + length - 1) * {units}", units)}.CopyTo({SliceOf(last, $"b * {units}", units)});");
             }
 
             return last;
@@ -304,8 +305,24 @@ internal abstract class RecurrentLayer : LayerDescriptor
         string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
         if (layer.OutputIsSequence)
         {
-            writer.WriteLine($"// {layer.Name}: merge both directions at every step of every sequence ({layer.MergeMode}).");
-            writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {hidden}, {backward}, sequences * steps, {units}, {merged});");
+            writer.WriteLine($"// {layer.Name}: merge both directions at every step of every sequence ({layer.MergeMode}); in a packed batch the");
+            writer.WriteLine("// backward direction's real steps end each block, so each sequence merges its own, and its padding is zero.");
+            using (writer.Block("if (lengths.IsEmpty)"))
+            {
+                writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {hidden}, {backward}, sequences * steps, {units}, {merged});");
+            }
+
+            using (writer.Block("else"))
+            {
+                string mergedWidth = Int(layer.OutputWidth);
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine(Length);
+                    writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {SliceOf(hidden, $"b * steps * {units}", $"length * {units}")}, {SliceOf(backward, $"(b * steps + steps - length) * {units}", $"length * {units}")}, length, {units}, {SliceOf(merged, $"b * steps * {mergedWidth}", $"length * {mergedWidth}")});");
+                    writer.WriteLine($"{SliceOf(merged, $"(b * steps + length) * {mergedWidth}", $"(steps - length) * {mergedWidth}")}.Clear();");
+                }
+            }
+
             return merged;
         }
 
@@ -313,7 +330,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
         writer.WriteLine($"// {layer.Name}: merge each sequence's forward state after its last step with its backward state after its first ({layer.MergeMode}).");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {Row(hidden, "b * steps + steps - 1", units)}, {Row(backward, "b * steps", units)}, 1, {units}, {Row(merged, "b", width)});");
+            writer.WriteLine(Length);
+            writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Merge<{t}>({mode}, {Row(hidden, "b * steps + length - 1", units)}, {Row(backward, "b * steps + steps - length", units)}, 1, {units}, {Row(merged, "b", width)});");
         }
 
         return merged;
@@ -346,7 +364,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
                 writer.WriteLine($"{SliceOf(forwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
                 using (writer.Block("for (int b = 0; b < sequences; b++)"))
                 {
-                    writer.WriteLine($"{SliceOf(gradient, $"b * {units}", units)}.CopyTo({Row(forwardGradients, "b * steps + steps - 1", units)});");
+                    writer.WriteLine(Length);
+                    writer.WriteLine($"{SliceOf(gradient, $"b * {units}", units)}.CopyTo({Row(forwardGradients, "b * steps + length - 1", units)});");
                 }
 
                 writer.WriteLine();
@@ -361,8 +380,24 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string width = Int(layer.OutputWidth);
             if (layer.OutputIsSequence)
             {
-                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence.");
-                writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, "0", $"sequences * steps * {width}")}, {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
+                writer.WriteLine($"// {layer.Name}: split the merged gradient ({layer.MergeMode}) between the directions at every step of every sequence (of its real steps in a packed batch).");
+                using (writer.Block("if (lengths.IsEmpty)"))
+                {
+                    writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, "0", $"sequences * steps * {width}")}, {forwardHidden}, {backwardHidden}, sequences * steps, {units}, {forwardGradients}, {backwardGradients});");
+                }
+
+                using (writer.Block("else"))
+                {
+                    using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                    {
+                        writer.WriteLine(Length);
+                        string forwardRows = $"b * steps * {units}", backwardRows = $"(b * steps + steps - length) * {units}", rows = $"length * {units}";
+                        writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {SliceOf(gradient, $"b * steps * {width}", $"length * {width}")}, "
+                            + $"{SliceOf(forwardHidden, forwardRows, rows)}, {SliceOf(backwardHidden, backwardRows, rows)}, length, {units}, {SliceOf(forwardGradients, forwardRows, rows)}, {SliceOf(backwardGradients, backwardRows, rows)});");
+                    }
+                }
+
+                writer.WriteLine();
             }
             else
             {
@@ -371,9 +406,10 @@ internal abstract class RecurrentLayer : LayerDescriptor
                 writer.WriteLine($"{SliceOf(backwardGradients, "0", $"sequences * steps * {units}")}.Clear();");
                 using (writer.Block("for (int b = 0; b < sequences; b++)"))
                 {
+                    writer.WriteLine(Length);
                     writer.WriteLine($"{RuntimeLayers}BidirectionalMerge.Backward<{t}>({mode}, {Row(gradient, "b", width)}, "
-                        + $"{Row(forwardHidden, "b * steps + steps - 1", units)}, {Row(backwardHidden, "b * steps", units)}, 1, {units}, "
-                        + $"{Row(forwardGradients, "b * steps + steps - 1", units)}, {Row(backwardGradients, "b * steps", units)});");
+                        + $"{Row(forwardHidden, "b * steps + length - 1", units)}, {Row(backwardHidden, "b * steps + steps - length", units)}, 1, {units}, "
+                        + $"{Row(forwardGradients, "b * steps + length - 1", units)}, {Row(backwardGradients, "b * steps + steps - length", units)});");
                 }
 
                 writer.WriteLine();
@@ -392,11 +428,18 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string buffer = field + direction;
             string head = $"<{t}>({pass.Input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
             string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {pass.InputGradient}, "
-                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)});";
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths);";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
         }
     }
+
+    /// <summary>
+    /// Sequence <c>b</c>'s real steps in a batch pass: all of them, or its length in a packed batch (whose forward rows
+    /// start each block and whose backward rows end it, so that its last step is row <c>length - 1</c> and the backward
+    /// direction's first is row <c>steps - length</c>).
+    /// </summary>
+    private const string Length = "int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);";
 
     /// <summary>The direction in a comment: nothing, or <c> forward</c> / <c> backward</c>.</summary>
     private static string Who(string direction) => direction.Length == 0 ? string.Empty : " " + direction.ToLowerInvariant();

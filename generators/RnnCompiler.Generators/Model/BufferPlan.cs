@@ -94,6 +94,13 @@ internal static class BufferPlan
             layer.Descriptor.AddBuffers(sink, layer, layer == model.Last);
         }
 
+        if (model.Masks)
+        {
+            int perStep = model.TakesTokens ? 1 : model.InputWidth;
+            sink.Add(new BufferSpec("_unmaskedInput", model.TakesTokens ? "SequenceLength" : $"SequenceLength * {Int(perStep)}", (long)model.SequenceLength * perStep,
+                "Predict's input without its masked steps, as the layers run over it.", BufferKind.Working, model.TakesTokens ? "int" : null, InWorkspace: model.Workers > 1, Copies: model.Workers));
+        }
+
         if (model.Training is { } training)
         {
             AddTraining(model, training, sink);
@@ -111,7 +118,6 @@ internal static class BufferPlan
         sink.Training("_gradients", "ParameterCount", model.ParameterCount, "The gradients of the last batch, in the layout of Parameters.");
         sink.Training("_optimizerFirst", first ? "ParameterCount" : "0", first ? model.ParameterCount : 0, first ? "The optimizer's first moment (momentum, or Adam's m)." : "Unused: this optimizer keeps no first moment.");
         sink.Training("_optimizerSecond", second ? "ParameterCount" : "0", second ? model.ParameterCount : 0, second ? "The optimizer's second moment (Adam's v, RMSprop's velocity)." : "Unused: this optimizer keeps no second moment.");
-        if (workers > 1)
         {
             const BufferKind Kind = BufferKind.Training;
             string input = model.TakesTokens ? "int" : model.ElementType;
@@ -119,9 +125,15 @@ internal static class BufferPlan
             long rows = model.OutputIsSequence ? sequence : 1;
             string perStep = model.TakesTokens ? string.Empty : $" * {Int(model.InputWidth)}";
             string perRow = model.TargetsPerRow == 1 ? string.Empty : $" * {Int(model.TargetsPerRow)}";
-            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), "The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).", Kind, input));
-            sink.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied with the inputs.", Kind, target));
-            sink.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
+            string copied = workers > 1 ? "copied where every share's thread can read them (a span cannot leave its thread), or " : string.Empty;
+            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), $"The batch's inputs, {copied}packed when its sequences have different lengths (SequencePacking).", Kind, input));
+            sink.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied or packed with the inputs.", Kind, target));
+            sink.Add(new BufferSpec("_batchLengths", "BatchSize", training.BatchSize, "The real steps of each sequence of a packed batch, longest first.", Kind, "int"));
+            sink.Add(new BufferSpec("_batchOrder", "BatchSize", training.BatchSize, "The sequence of the batch each packed sequence came from.", Kind, "int"));
+            if (workers > 1)
+            {
+                sink.Add(new BufferSpec("_gradients", "ParameterCount", model.ParameterCount, "This share's gradients; share 0 adds into the model's own, the others are added to them in share order.", Kind, InWorkspace: true, Copies: workers - 1));
+            }
         }
 
         sink.TrainingPerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");

@@ -105,6 +105,18 @@ internal sealed record NetworkModel(
     string? WeightsFile = null,
     bool BFloat16Weights = false)
 {
+    /// <summary>Whether token 0 is padding (<c>[Embedding(…, MaskZero = true)]</c>): masked steps keep every state and count in no loss.</summary>
+    public bool MaskZero { get; init; }
+
+    /// <summary>The value that masks a float step when every feature equals it (<c>[Masking(value)]</c>), or null.</summary>
+    public double? MaskValue { get; init; }
+
+    /// <summary>The Keras name of the <c>[Masking]</c> layer, which the summary shows, or null.</summary>
+    public string? MaskingName { get; init; }
+
+    /// <summary>Whether some steps of the input may be masked.</summary>
+    public bool Masks => MaskZero || MaskValue is not null;
+
     public LayerModel Last => Layers[Layers.Count - 1];
 
     public int OutputWidth => Last.OutputWidth;

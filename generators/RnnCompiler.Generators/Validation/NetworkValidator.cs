@@ -176,6 +176,11 @@ internal static class NetworkValidator
             return;
         }
 
+        if (training.Stateful && network.Masks)
+        {
+            problems.Add(new(ProblemIds.MaskingStateful, OnTrain, "Stateful training carries each batch row's state after its last step into the next batch, and RnnCompiler does not carry it past masked steps; remove Stateful = true, or the mask (MaskZero, [Masking])."));
+        }
+
         if (training.Stateful && !network.CanStream)
         {
             problems.Add(new(ProblemIds.StatefulBidirectional, OnTrain, "Stateful training carries each sequence's final state into the next batch, which a bidirectional layer cannot do; remove Stateful = true, or Bidirectional = true."));
@@ -271,7 +276,12 @@ internal static class NetworkValidator
             declaration.Precision == 1,
             declaration.Training,
             string.IsNullOrWhiteSpace(declaration.WeightsFile) ? null : declaration.WeightsFile,
-            declaration.WeightPrecision == 1);
+            declaration.WeightPrecision == 1)
+        {
+            MaskZero = context.MaskZero,
+            MaskValue = context.MaskValue,
+            MaskingName = context.MaskingName,
+        };
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).
         foreach (BufferSpec buffer in BufferPlan.For(network))

@@ -27,6 +27,15 @@ internal sealed class ResolveContext(ModelDeclaration declaration, List<Validati
     /// <summary>The model's input width: features per step, or the vocabulary size.</summary>
     public int InputWidth { get; set; }
 
+    /// <summary>Whether token 0 is padding: the first layer is <c>[Embedding(…, MaskZero = true)]</c>.</summary>
+    public bool MaskZero { get; set; }
+
+    /// <summary>The value that masks a float step, from <c>[Masking(value)]</c>, or null.</summary>
+    public double? MaskValue { get; set; }
+
+    /// <summary>The Keras name of the <c>[Masking]</c> layer, for the summary, or null.</summary>
+    public string? MaskingName { get; set; }
+
     /// <summary>Where the next tensor starts in the flat parameter vector (may pass the limit; then a problem is reported).</summary>
     public long Offset { get; private set; }
 

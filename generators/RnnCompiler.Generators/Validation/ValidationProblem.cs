@@ -43,4 +43,10 @@ internal static class ProblemIds
     // RNN0024 (a record model) is the analyzer's own: DiagnosticDescriptors.RecordModelId.
     public const string ParallelismOutOfRange = "RNN0025";
     public const string BFloat16NotSupported = "RNN0026";
+
+    /// <summary>[Masking] is not directly after [Input], is declared twice, or has a mask value that is not finite.</summary>
+    public const string MaskingPlacement = "RNN0030";
+
+    /// <summary>A masking model (MaskZero or [Masking]) declares stateful training.</summary>
+    public const string MaskingStateful = "RNN0031";
 }

@@ -35,6 +35,29 @@ public sealed class EmbeddingAttribute : Attribute
 
     /// <summary>The length of each token's vector.</summary>
     public int Dimensions { get; }
+
+    /// <summary>
+    /// Keras's <c>mask_zero</c>: when true, token 0 is padding. A step with token 0 is masked: every recurrent layer keeps
+    /// its state through it, and losses and metrics leave it out, so sequences of different lengths can share a batch
+    /// padded with zeros, before or after their real tokens. Token 0 then means nothing else.
+    /// </summary>
+    public bool MaskZero { get; set; }
+}
+
+/// <summary>
+/// Keras's <c>Masking(mask_value)</c>: a step whose every feature equals <see cref="MaskValue"/> is masked, so that
+/// float sequences of different lengths can share a batch padded with that value. Every recurrent layer keeps its state
+/// through a masked step, and losses and metrics leave it out. It holds no weights and comes directly after <c>[Input]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class MaskingAttribute : Attribute
+{
+    /// <summary>Declares the mask value (Keras's default is 0).</summary>
+    /// <param name="maskValue">The value that marks a padded step in every feature; a finite number.</param>
+    public MaskingAttribute(double maskValue = 0) => MaskValue = maskValue;
+
+    /// <summary>The value that marks a padded step in every feature.</summary>
+    public double MaskValue { get; }
 }
 
 /// <summary>What every recurrent layer attribute shares: sequence output and the bidirectional wrapper.</summary>

@@ -30,11 +30,16 @@ public static partial class GruLayer
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    /// <param name="lengths">
+    /// Empty when every sequence has <paramref name="steps"/> steps; else each sequence's length, longest first, laid out
+    /// as <see cref="LstmLayer.ForwardBatch{T}"/> describes (the reverse direction's rows at the end of each block).
+    /// </param>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
+        Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid,
+        ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -50,13 +55,28 @@ public static partial class GruLayer
             throw new ArgumentException($"The batch needs a scratch of {sequences * width}.", nameof(scratch));
         }
 
-        MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
+            BatchLengths.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), width, lengths, reverse, gates);
+        }
+        else
+        {
+            MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        }
+
         ReadOnlySpan<T> recurrentBias = resetAfter ? bias.Slice(width, width) : default;
         Span<T> recurrent = scratch.Slice(0, sequences * width);
         for (int k = 0; k < steps; k++)
         {
             int t = reverse ? steps - 1 - k : k;
             int before = reverse ? t + 1 : t - 1;
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                break;
+            }
 
             // The states before this step: the previous step's rows, or each sequence's initial state, or none.
             bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
@@ -64,17 +84,17 @@ public static partial class GruLayer
             int previousStride = k > 0 ? steps * units : units;
             if (resetAfter)
             {
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     recurrentBias.CopyTo(recurrent.Slice(s * width, width));
                 }
 
                 if (hasPrevious)
                 {
-                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, sequences, width, recurrent, width);
+                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, active, width, recurrent, width);
                 }
 
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     UpdateResetAfter(gates.Slice(row * width, width), recurrent.Slice(s * width, width), candidates.Slice(row * units, units),
@@ -86,10 +106,10 @@ public static partial class GruLayer
                 // z and r for every sequence; then the candidates' product reads r ⊙ h[t-1].
                 if (hasPrevious)
                 {
-                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, sequences, 2 * units, gates.Slice(t * width), steps * width);
+                    MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, active, 2 * units, gates.Slice(t * width), steps * width);
                 }
 
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     ResetBeforeGates(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), candidates.Slice(row * units, units), units, recurrentActivation);
@@ -97,15 +117,20 @@ public static partial class GruLayer
 
                 if (hasPrevious)
                 {
-                    MatrixKernels.AddProduct<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(2 * units), width, units, sequences, units, gates.Slice(t * width + 2 * units), steps * width);
+                    MatrixKernels.AddProduct<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(2 * units), width, units, active, units, gates.Slice(t * width + 2 * units), steps * width);
                 }
 
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     ResetBeforeUpdate(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hidden.Slice(row * units, units), units, activation);
                 }
             }
+        }
+
+        if (varying)
+        {
+            BatchLengths.ClearPadding(hidden, units, lengths, sequences, steps, reverse);
         }
     }
 
@@ -136,6 +161,7 @@ public static partial class GruLayer
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -143,12 +169,18 @@ public static partial class GruLayer
         Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
         {
             return;
+        }
+
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
         }
 
         int width = 3 * units;
@@ -171,7 +203,13 @@ public static partial class GruLayer
             bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
             ReadOnlySpan<T> previousRows = k > 0 ? hidden.Slice(before * units) : initialHidden;
             int previousStride = k > 0 ? steps * units : units;
-            for (int s = 0; s < sequences; s++)
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                continue;
+            }
+
+            for (int s = 0; s < active; s++)
             {
                 int row = s * steps + t;
                 StateGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), hiddenGradients.Slice(row * units, units), nextHidden.Slice(s * units, units), units, activation, recurrentActivation);
@@ -181,7 +219,7 @@ public static partial class GruLayer
             // state, which nothing trains.
             if (resetAfter)
             {
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units, recurrentActivation);
@@ -189,13 +227,13 @@ public static partial class GruLayer
 
                 if (k > 0)
                 {
-                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, sequences, units, nextHidden, units);
-                    MatrixKernels.AddProductTransposed<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(gatesWidth), width, units, sequences, units, nextHidden, units);
+                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
+                    MatrixKernels.AddProductTransposed<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(gatesWidth), width, units, active, units, nextHidden, units);
                 }
             }
             else if (!hasPrevious)
             {
-                for (int s = 0; s < sequences; s++)
+                for (int s = 0; s < active; s++)
                 {
                     gates.Slice((s * steps + t) * width + units, units).Clear();
                 }
@@ -203,8 +241,8 @@ public static partial class GruLayer
             else
             {
                 resetHidden.Clear();
-                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width + gatesWidth), steps * width, recurrentKernel.Slice(gatesWidth), width, units, sequences, units, resetHidden, units);
-                for (int s = 0; s < sequences; s++)
+                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width + gatesWidth), steps * width, recurrentKernel.Slice(gatesWidth), width, units, active, units, resetHidden, units);
+                for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units, recurrentActivation);
@@ -212,7 +250,7 @@ public static partial class GruLayer
 
                 if (k > 0)
                 {
-                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, sequences, units, nextHidden, units);
+                    MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
                 }
             }
         }
@@ -221,6 +259,25 @@ public static partial class GruLayer
         // the input side over a group's rows in one call, the recurrent side (with reset after, also the recurrent bias)
         // sequence by sequence; every gradient still sums its terms sequence after sequence, so the bits are those of a
         // loop of one-sequence calls.
+        if (varying)
+        {
+            // Sequence by sequence over its real steps only, as a one-sequence call of its length adds them.
+            for (int s = 0; s < sequences; s++)
+            {
+                int length = lengths[s];
+                int start = BatchLengths.Start(lengths, s, steps, reverse);
+                LstmLayer.AccumulateInputSideGradients(
+                    inputs.Slice(s * steps * inputSize, length * inputSize), length, inputSize, width, kernel, gates.Slice(start * width, length * width),
+                    inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, length * inputSize), kernelGradients, biasGradients);
+                AccumulateRecurrentGradients(
+                    length, units, resetAfter, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                    gates.Slice(start * width, length * width), candidates.Slice(start * units, length * units), hidden.Slice(start * units, length * units),
+                    recurrentKernelGradients, biasGradients);
+            }
+
+            return;
+        }
+
         int group = LstmLayer.SequencesPerGroup<T>(steps, width);
         for (int first = 0; first < sequences; first += group)
         {

@@ -106,9 +106,28 @@ public static partial class LstmLayer
     internal static void AccumulateBatchWeightGradients<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, int width, ReadOnlySpan<T> kernel,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
-        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients)
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
+        ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (!lengths.IsEmpty)
+        {
+            // Sequence by sequence over its real steps only, as a one-sequence call of its length adds them.
+            for (int s = 0; s < sequences; s++)
+            {
+                int length = lengths[s];
+                int start = BatchLengths.Start(lengths, s, steps, reverse);
+                AccumulateInputSideGradients(
+                    inputs.Slice(s * steps * inputSize, length * inputSize), length, inputSize, width, kernel, deltas.Slice(start * width, length * width),
+                    inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, length * inputSize), kernelGradients, biasGradients);
+                AccumulateRecurrentGradients(
+                    length, units, width, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                    deltas.Slice(start * width, length * width), hidden.Slice(start * units, length * units), recurrentKernelGradients);
+            }
+
+            return;
+        }
+
         int group = SequencesPerGroup<T>(steps, width);
         for (int first = 0; first < sequences; first += group)
         {

@@ -38,13 +38,19 @@ public static partial class LstmLayer
     /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
     /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
-    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="lengths">
+    /// Empty when every sequence has <paramref name="steps"/> steps; else each sequence's length, longest first, laid out
+    /// as packed sequences are here: the real steps at the start of each block of inputs and, for the reverse direction,
+    /// at the end of each block of <paramref name="gates"/>, <paramref name="cells"/> and <paramref name="hidden"/> (their
+    /// other rows are zeroed). Each step is one product over the sequences still running.
+    /// </param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
         Span<T> gates, Span<T> cells, Span<T> hidden,
-        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -55,28 +61,50 @@ public static partial class LstmLayer
         int width = 4 * units;
         int rows = sequences * steps;
         CheckBatch(rows, units, width, gates.Length, cells.Length, hidden.Length, initialHidden.Length, initialCell.Length, sequences);
-        MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
+            BatchLengths.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), width, lengths, reverse, gates);
+        }
+        else
+        {
+            MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, width), gates);
+        }
+
         for (int k = 0; k < steps; k++)
         {
             int t = reverse ? steps - 1 - k : k;
             int before = reverse ? t + 1 : t - 1;
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                break;
+            }
+
             Span<T> stepGates = gates.Slice(t * width);
             if (k > 0)
             {
-                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, width, units, sequences, width, stepGates, steps * width);
+                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, width, units, active, width, stepGates, steps * width);
             }
             else if (!initialHidden.IsEmpty)
             {
-                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, width, units, sequences, width, stepGates, steps * width);
+                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, width, units, active, width, stepGates, steps * width);
             }
 
-            for (int s = 0; s < sequences; s++)
+            for (int s = 0; s < active; s++)
             {
                 int row = s * steps + t;
                 ReadOnlySpan<T> previousCell = k > 0 ? cells.Slice((s * steps + before) * units, units)
                     : initialCell.IsEmpty ? default : initialCell.Slice(s * units, units);
                 ActivateAndUpdate(gates.Slice(row * width, width), previousCell, cells.Slice(row * units, units), hidden.Slice(row * units, units), units, activation, recurrentActivation);
             }
+        }
+
+        if (varying)
+        {
+            BatchLengths.ClearPadding(cells, units, lengths, sequences, steps, reverse);
+            BatchLengths.ClearPadding(hidden, units, lengths, sequences, steps, reverse);
         }
     }
 
@@ -108,7 +136,8 @@ public static partial class LstmLayer
     /// <param name="scratch">Working space of 2 × sequences × units.</param>
     /// <param name="activation">The forward call's <c>activation</c>.</param>
     /// <param name="recurrentActivation">The forward call's <c>recurrent_activation</c>.</param>
-    /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
+    /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
@@ -116,12 +145,18 @@ public static partial class LstmLayer
         Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
         {
             return;
+        }
+
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
         }
 
         int width = 4 * units;
@@ -141,7 +176,13 @@ public static partial class LstmLayer
         {
             int t = reverse ? steps - 1 - k : k;
             int before = reverse ? t + 1 : t - 1;
-            for (int s = 0; s < sequences; s++)
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                continue;
+            }
+
+            for (int s = 0; s < active; s++)
             {
                 int row = s * steps + t;
                 ReadOnlySpan<T> previousCell = k > 0 ? cells.Slice((s * steps + before) * units, units)
@@ -155,13 +196,13 @@ public static partial class LstmLayer
             nextHidden.Clear();
             if (k > 0)
             {
-                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, width, sequences, units, nextHidden, units);
+                MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, width, active, units, nextHidden, units);
             }
         }
 
         AccumulateBatchWeightGradients(
             inputs, sequences, steps, inputSize, units, width, kernel, reverse, initialHidden, gates, hidden,
-            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
+            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients, lengths);
     }
 
     private static void CheckBatch(int rows, int units, int width, int gates, int cells, int hidden, int initialHidden, int initialCell, int sequences)

@@ -26,11 +26,15 @@ public static partial class SimpleRnnLayer
     /// <param name="preactivations">Receives the sums before g, [sequences, steps, units].</param>
     /// <param name="hidden">Receives h of each step, [sequences, steps, units].</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="lengths">
+    /// Empty when every sequence has <paramref name="steps"/> steps; else each sequence's length, longest first, laid out
+    /// as <see cref="LstmLayer.ForwardBatch{T}"/> describes (the reverse direction's rows at the end of each block).
+    /// </param>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> preactivations, Span<T> hidden)
+        Span<T> preactivations, Span<T> hidden, ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -40,28 +44,49 @@ public static partial class SimpleRnnLayer
 
         int rows = sequences * steps;
         CheckBatch(rows, units, preactivations.Length, hidden.Length, initialHidden.Length, sequences);
-        MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, units), preactivations);
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
+            BatchLengths.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, units), units, lengths, reverse, preactivations);
+        }
+        else
+        {
+            MatrixKernels.Project(inputs, rows, inputSize, kernel, bias.Slice(0, units), preactivations);
+        }
+
         for (int k = 0; k < steps; k++)
         {
             int t = reverse ? steps - 1 - k : k;
             int before = reverse ? t + 1 : t - 1;
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                break;
+            }
+
             Span<T> stepSums = preactivations.Slice(t * units);
             if (k > 0)
             {
-                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, units, units, sequences, units, stepSums, steps * units);
+                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, units, units, active, units, stepSums, steps * units);
             }
             else if (!initialHidden.IsEmpty)
             {
-                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, units, units, sequences, units, stepSums, steps * units);
+                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, units, units, active, units, stepSums, steps * units);
             }
 
-            for (int s = 0; s < sequences; s++)
+            for (int s = 0; s < active; s++)
             {
                 int row = (s * steps + t) * units;
                 Span<T> h = hidden.Slice(row, units);
                 preactivations.Slice(row, units).CopyTo(h);
                 Activations.Apply(activation, h);
             }
+        }
+
+        if (varying)
+        {
+            BatchLengths.ClearPadding(hidden, units, lengths, sequences, steps, reverse);
         }
     }
 
@@ -88,18 +113,25 @@ public static partial class SimpleRnnLayer
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
     /// <param name="scratch">Working space of sequences × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> hidden,
         Span<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch)
+        Span<T> scratch, ReadOnlySpan<int> lengths = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
         {
             return;
+        }
+
+        bool varying = !lengths.IsEmpty;
+        if (varying)
+        {
+            BatchLengths.Check(lengths, sequences, steps);
         }
 
         int rows = sequences * steps;
@@ -114,7 +146,13 @@ public static partial class SimpleRnnLayer
         for (int k = steps - 1; k >= 0; k--)
         {
             int t = reverse ? steps - 1 - k : k;
-            for (int s = 0; s < sequences; s++)
+            int active = varying ? BatchLengths.Active(lengths, sequences, k) : sequences;
+            if (active == 0)
+            {
+                continue;
+            }
+
+            for (int s = 0; s < active; s++)
             {
                 int row = (s * steps + t) * units;
                 Span<T> delta = hiddenGradients.Slice(row, units);
@@ -126,13 +164,13 @@ public static partial class SimpleRnnLayer
             nextHidden.Clear();
             if (k > 0)
             {
-                MatrixKernels.AddProductTransposed<T>(hiddenGradients.Slice(t * units), steps * units, recurrentKernel, units, units, sequences, units, nextHidden, units);
+                MatrixKernels.AddProductTransposed<T>(hiddenGradients.Slice(t * units), steps * units, recurrentKernel, units, units, active, units, nextHidden, units);
             }
         }
 
         LstmLayer.AccumulateBatchWeightGradients(
             inputs, sequences, steps, inputSize, units, units, kernel, reverse, initialHidden, hiddenGradients, hidden,
-            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients);
+            inputGradients, kernelGradients, recurrentKernelGradients, biasGradients, lengths);
     }
 
     private static void CheckBatch(int rows, int units, int sums, int hidden, int initialHidden, int sequences)

@@ -49,12 +49,26 @@ public interface ITrainableModel<T, TInput, TTarget> : IRnnModel<T>
     /// <returns>The mean loss.</returns>
     T TrainBatch(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequences);
 
-    /// <summary>As <see cref="TrainBatch"/> without the update: fills <see cref="Gradients"/>.</summary>
+    /// <summary>As <see cref="TrainBatch(ReadOnlySpan{TInput}, ReadOnlySpan{TTarget}, int)"/> without the update: fills <see cref="Gradients"/>.</summary>
     /// <returns>The mean loss.</returns>
     T ComputeGradients(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequences);
 
     /// <summary>The mean loss and accuracy (NaN for regression losses) from a zero state, changing nothing.</summary>
     (T Loss, T Accuracy) Evaluate(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequences);
+
+    /// <summary>
+    /// <see cref="TrainBatch(ReadOnlySpan{TInput}, ReadOnlySpan{TTarget}, int)"/> over sequences of different lengths, one
+    /// per entry of <paramref name="lengths"/>, each padded after its real steps to the batch's steps.
+    /// </summary>
+    /// <returns>The mean loss over the real steps (per sequence, or per real step when the model outputs sequences).</returns>
+    T TrainBatch(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
+
+    /// <summary>As the lengths overload of <c>TrainBatch</c> without the update: fills <see cref="Gradients"/>.</summary>
+    /// <returns>The mean loss.</returns>
+    T ComputeGradients(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
+
+    /// <summary>The mean loss and accuracy over sequences of different lengths, changing nothing.</summary>
+    (T Loss, T Accuracy) Evaluate(ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, ReadOnlySpan<int> lengths);
 
     /// <summary>Writes weights, optimizer moments and step count.</summary>
     void SaveCheckpoint(Stream stream);

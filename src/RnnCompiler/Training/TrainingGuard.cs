@@ -31,6 +31,49 @@ public static class TrainingGuard
         return (int)(perSequence / perStep);
     }
 
+    /// <summary>The number of sequences a span of lengths gives: one per length, 1 to <paramref name="batchSize"/>.</summary>
+    /// <param name="lengthsLength">The number of lengths.</param>
+    /// <param name="batchSize">The most sequences in a batch.</param>
+    /// <param name="argument">The argument's name, for the message.</param>
+    /// <returns>The number of sequences.</returns>
+    /// <exception cref="ArgumentException">There are no lengths, or more than a batch holds.</exception>
+    public static int SequencesFromLengths(int lengthsLength, int batchSize, string argument)
+    {
+        if (lengthsLength < 1 || lengthsLength > batchSize)
+        {
+            throw new ArgumentException($"Expected one length per sequence, 1 to {batchSize} of them; got {lengthsLength}.", argument);
+        }
+
+        return lengthsLength;
+    }
+
+    /// <summary>Checks that every length, if any are given, is the batch's <paramref name="steps"/> (stateful training).</summary>
+    /// <param name="lengths">The lengths, or empty.</param>
+    /// <param name="sequences">The sequences in the batch.</param>
+    /// <param name="steps">The batch's steps.</param>
+    /// <param name="argument">The argument's name, for the message.</param>
+    /// <exception cref="ArgumentException">A length differs from <paramref name="steps"/>, or there is not one per sequence.</exception>
+    public static void EqualLengths(ReadOnlySpan<int> lengths, int sequences, int steps, string argument)
+    {
+        if (lengths.IsEmpty)
+        {
+            return;
+        }
+
+        if (lengths.Length != sequences)
+        {
+            throw new ArgumentException($"Expected one length per sequence, {sequences}; got {lengths.Length}.", argument);
+        }
+
+        foreach (int length in lengths)
+        {
+            if (length != steps)
+            {
+                throw new ArgumentException($"A stateful model carries each row's state after its last step into the next batch, so every sequence has the batch's {steps} steps; got a length of {length}.", argument);
+            }
+        }
+    }
+
     /// <summary>
     /// The sequence count of a call without one (the two-argument <c>TrainBatch</c>, <c>ComputeGradients</c> and
     /// <c>Evaluate</c>): the batch is the whole of the targets, <paramref name="rowsPerSequence"/> rows of

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 86,168 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,136 bytes
+    /// Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,200 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -68,7 +68,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 86,168 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,136 bytes\n";
+            "Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,200 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -223,13 +223,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerSecond = new(ParameterCount);
 
-        /// <summary>The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
+        /// <summary>The batch's inputs, copied where every share's thread can read them (a span cannot leave its thread), or packed when its sequences have different lengths (SequencePacking).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _batchInputs = new int[BatchSize * SequenceLength];
 
-        /// <summary>The batch's targets, copied with the inputs.</summary>
+        /// <summary>The batch's targets, copied or packed with the inputs.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _batchTargets = new int[BatchSize];
+
+        /// <summary>The real steps of each sequence of a packed batch, longest first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchLengths = new int[BatchSize];
+
+        /// <summary>The sequence of the batch each packed sequence came from.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchOrder = new int[BatchSize];
 
         /// <summary>gru: each batch row's carried hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -301,7 +309,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch, before the update.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatch(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
@@ -310,13 +318,26 @@ namespace Demo
         /// <returns>The mean loss of the batch, before the update.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => TrainBatchCore(inputs, targets, sequences, default);
+
+        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 16 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch, before the update.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>TrainBatch over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private float TrainBatchCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 // A batch whose loss or gradient is not finite is skipped: the weights stay as they were.
                 if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
                 {
@@ -344,7 +365,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradients(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
@@ -353,13 +374,26 @@ namespace Demo
         /// <returns>The mean loss of the batch.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => ComputeGradientsCore(inputs, targets, sequences, default);
+
+        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 16 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>ComputeGradients over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private float ComputeGradientsCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 if (float.IsFinite(loss))
                 {
                     CommitTrainingState(sequences);
@@ -378,7 +412,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => Evaluate(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 16 steps.</param>
@@ -387,13 +421,26 @@ namespace Demo
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => EvaluateCore(inputs, targets, sequences, default);
+
+        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 16 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>Evaluate over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private (float Loss, float Accuracy) EvaluateCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: false);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: false);
                 return (loss, _lastAccuracy);
             }
             finally
@@ -435,17 +482,24 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, bool backward)
+        private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
             int steps = global::RnnCompiler.Training.TrainingGuard.Steps(inputs.Length, sequences, 1, SequenceLength, BatchSize, nameof(inputs));
             global::RnnCompiler.Training.TrainingGuard.Tokens(inputs, VocabularySize, nameof(inputs));
             int rows = 1;
             global::RnnCompiler.Training.TrainingGuard.Labels(targets, sequences * rows, OutputUnits, nameof(targets));
+            // Stateful training carries each row's state after its last step: every sequence has the batch's steps.
+            global::RnnCompiler.Training.TrainingGuard.EqualLengths(lengths, sequences, steps, nameof(lengths));
+            lengths = default;
 
-            // The shares run on other threads too, which a span cannot reach: copy the batch where they can read it.
-            inputs.CopyTo(_batchInputs);
-            targets.CopyTo(_batchTargets);
+            // The shares run on other threads too, which a span cannot reach: the batch where they can read it (packed, it is there).
+            if (lengths.IsEmpty)
+            {
+                inputs.CopyTo(_batchInputs);
+                targets.CopyTo(_batchTargets);
+            }
+
             float scale = 1 / (float)(sequences * rows);
             EnsureWorkspaces();
             int shares = _workspaces.Length;
@@ -453,7 +507,7 @@ namespace Demo
             // (none when the batch is smaller than the shares); share 0 adds to _gradients itself, the others to their own.
             for (int k = 0; k < shares; k++)
             {
-                _workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, backward);
+                _workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, !lengths.IsEmpty, backward);
             }
 
             _workers.Run();
@@ -527,13 +581,21 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruState;
 
-            /// <summary>The model's own buffer: the batch's inputs, copied where every share's thread can read them (a span cannot leave its thread).</summary>
+            /// <summary>The model's own buffer: the batch's inputs, copied where every share's thread can read them (a span cannot leave its thread), or packed when its sequences have different lengths (SequencePacking).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly int[] _batchInputs;
 
-            /// <summary>The model's own buffer: the batch's targets, copied with the inputs.</summary>
+            /// <summary>The model's own buffer: the batch's targets, copied or packed with the inputs.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly int[] _batchTargets;
+
+            /// <summary>The model's own buffer: the real steps of each sequence of a packed batch, longest first.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private readonly int[] _batchLengths;
+
+            /// <summary>The model's own buffer: the sequence of the batch each packed sequence came from.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private readonly int[] _batchOrder;
 
             /// <summary>The model's own buffer: gru: each batch row's carried hidden state.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -619,6 +681,10 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private float _scale;
 
+            /// <summary>Whether the batch is packed (SequencePacking): its lengths are in _batchLengths.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private bool _packed;
+
             /// <summary>Whether to backpropagate (not for Evaluate).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private bool _backward;
@@ -633,6 +699,8 @@ namespace Demo
                 _gruState = model._gruState;
                 _batchInputs = model._batchInputs;
                 _batchTargets = model._batchTargets;
+                _batchLengths = model._batchLengths;
+                _batchOrder = model._batchOrder;
                 _gruTrainHidden = model._gruTrainHidden;
                 _gruTrainHiddenNext = model._gruTrainHiddenNext;
                 _gradients = gradients;
@@ -652,12 +720,13 @@ namespace Demo
 
             /// <summary>Sets the share of the checked, copied batch that <see cref="Run"/> computes.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void Prepare(int first, int end, int steps, float scale, bool backward)
+            public void Prepare(int first, int end, int steps, float scale, bool packed, bool backward)
             {
                 _first = first;
                 _end = end;
                 _steps = steps;
                 _scale = scale;
+                _packed = packed;
                 _backward = backward;
             }
 
@@ -668,6 +737,7 @@ namespace Demo
                 global::System.ReadOnlySpan<int> inputs = _batchInputs;
                 global::System.ReadOnlySpan<int> targets = _batchTargets;
                 int steps = _steps;
+                global::System.ReadOnlySpan<int> lengths = _packed ? _batchLengths : default;
                 int rows = 1;
                 float scale = _scale;
                 bool backward = _backward;
@@ -683,7 +753,8 @@ namespace Demo
                 {
                     global::System.ReadOnlySpan<int> batch = inputs.Slice(_first * steps, sequences * steps);
                     // The sequences in lock step, from each row's carried state when training (from zeros when evaluating).
-                    RunForwardBatch(batch, _first, sequences, steps, carried: backward);
+                    global::System.ReadOnlySpan<int> share = lengths.IsEmpty ? default : lengths.Slice(_first, sequences);
+                    RunForwardBatch(batch, _first, sequences, steps, share, carried: backward);
                     // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
                     for (int b = 0; b < sequences; b++)
                     {
@@ -694,7 +765,7 @@ namespace Demo
 
                     if (backward)
                     {
-                        RunBackwardBatch(batch, _first, sequences, steps);
+                        RunBackwardBatch(batch, _first, sequences, steps, share);
                         KeepTrainingStates(_first, sequences, steps);
                     }
                 }
@@ -749,10 +820,11 @@ namespace Demo
             /// <summary>
             /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
             /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+            /// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).
             /// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, bool carried)
+            public void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, bool carried)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
 
@@ -763,11 +835,12 @@ namespace Demo
                 global::RnnCompiler.Layers.DenseLayer.Forward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput);
 
                 // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 12, sequences * 12) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 12, sequences * 12) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch, lengths: lengths);
                 // gru: each sequence's state after its last step, one row per sequence.
                 for (int b = 0; b < sequences; b++)
                 {
-                    _gruHidden.Span.Slice((b * steps + steps - 1) * 12, 12).CopyTo(_gruLast.Span.Slice(b * 12, 12));
+                    int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                    _gruHidden.Span.Slice((b * steps + length - 1) * 12, 12).CopyTo(_gruLast.Span.Slice(b * 12, 12));
                 }
 
                 // dense_1: Linear(x·kernel + bias) for each sequence, [12] → [4]; the loss applies the Softmax.
@@ -779,7 +852,7 @@ namespace Demo
             /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            public void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps)
+            public void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> g = _gradients;
@@ -792,13 +865,14 @@ namespace Demo
                 _gruHiddenGradients.Span.Slice(0, sequences * steps * 12).Clear();
                 for (int b = 0; b < sequences; b++)
                 {
-                    _gruOutputGradients.Span.Slice(b * 12, 12).CopyTo(_gruHiddenGradients.Span.Slice((b * steps + steps - 1) * 12, 12));
+                    int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                    _gruOutputGradients.Span.Slice(b * 12, 12).CopyTo(_gruHiddenGradients.Span.Slice((b * steps + length - 1) * 12, 12));
                 }
 
                 // gru: dLoss/d(its inputs) starts from zero; the pass adds to it.
                 _denseOutputGradients.Span.Slice(0, sequences * steps * 6).Clear();
                 // gru: backpropagation through time, every sequence in lock step, last step to first.
-                global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: _denseOutputGradients.Span.Slice(0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch);
+                global::RnnCompiler.Layers.GruLayer.BackwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), resetAfter: true, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 12, sequences * 12), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: _denseOutputGradients.Span.Slice(0, sequences * steps * 6), kernelGradients: g.Slice(Layout.GruKernel, 216), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 432), biasGradients: g.Slice(Layout.GruBias, 72), scratch: _gruBackwardScratch, lengths: lengths);
 
                 // dense: through Tanh, then kernel, bias and input gradients, all rows of the batch at once.
                 _embeddingOutputGradients.Span.Slice(0, sequences * steps * 8).Clear();

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 151
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 38,024 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,384 bytes
+    /// Memory: 40,104 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 33,464 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 151 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -66,7 +66,7 @@ namespace Demo
             "Trainable params: 151\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 38,024 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 31,384 bytes\n";
+            "Memory: 40,104 bytes in all: weights 1,272 bytes, working buffers 5,176 bytes, streaming state 192 bytes, training 33,464 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -278,6 +278,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _optimizerSecond = new(0);
 
+        /// <summary>The batch's inputs, packed when its sequences have different lengths (SequencePacking).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _batchInputs = new(BatchSize * SequenceLength * 2);
+
+        /// <summary>The batch's targets, copied or packed with the inputs.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _batchTargets = new(BatchSize * SequenceLength);
+
+        /// <summary>The real steps of each sequence of a packed batch, longest first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchLengths = new int[BatchSize];
+
+        /// <summary>The sequence of the batch each packed sequence came from.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchOrder = new int[BatchSize];
+
         /// <summary>The model's outputs for each sequence of a batch, as the loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<double> _trainOutputs = new(BatchSize * SequenceLength * OutputUnits);
@@ -388,7 +404,7 @@ namespace Demo
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss of the batch, before the update.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => TrainBatch(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
+        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
@@ -397,13 +413,26 @@ namespace Demo
         /// <returns>The mean loss of the batch, before the update.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
+        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences) => TrainBatchCore(inputs, targets, sequences, default);
+
+        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps, 2], row-major: every sequence padded to the same 1 to 20 steps.</param>
+        /// <param name="targets">1 values per step of each sequence, padded as the inputs are.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch, before the update.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public double TrainBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<int> lengths) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>TrainBatch over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private double TrainBatchCore(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                double loss = RunBatch(inputs, targets, sequences, backward: true);
+                double loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 // A batch whose loss or gradient is not finite is skipped: the weights stay as they were.
                 if (!double.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<double>(_gradients))
                 {
@@ -431,7 +460,7 @@ namespace Demo
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss of the batch.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => ComputeGradients(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
+        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
@@ -440,13 +469,26 @@ namespace Demo
         /// <returns>The mean loss of the batch.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
+        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences) => ComputeGradientsCore(inputs, targets, sequences, default);
+
+        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps, 2], row-major: every sequence padded to the same 1 to 20 steps.</param>
+        /// <param name="targets">1 values per step of each sequence, padded as the inputs are.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public double ComputeGradients(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<int> lengths) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>ComputeGradients over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private double ComputeGradientsCore(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                double loss = RunBatch(inputs, targets, sequences, backward: true);
+                double loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 if (double.IsFinite(loss))
                 {
                     CommitTrainingState(sequences);
@@ -465,7 +507,7 @@ namespace Demo
         /// <param name="targets">1 values per step of each sequence.</param>
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => Evaluate(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)));
+        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, SequenceLength, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change.</summary>
         /// <param name="inputs">[sequences, steps, 2], row-major; every sequence has the same 1 to 20 steps.</param>
@@ -474,13 +516,26 @@ namespace Demo
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences)
+        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences) => EvaluateCore(inputs, targets, sequences, default);
+
+        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps, 2], row-major: every sequence padded to the same 1 to 20 steps.</param>
+        /// <param name="targets">1 values per step of each sequence, padded as the inputs are.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public (double Loss, double Accuracy) Evaluate(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<int> lengths) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>Evaluate over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private (double Loss, double Accuracy) EvaluateCore(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                double loss = RunBatch(inputs, targets, sequences, backward: false);
+                double loss = RunBatch(inputs, targets, sequences, lengths, backward: false);
                 return (loss, _lastAccuracy);
             }
             finally
@@ -522,12 +577,15 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private double RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, bool backward)
+        private double RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
             int steps = global::RnnCompiler.Training.TrainingGuard.Steps(inputs.Length, sequences, InputFeatures, SequenceLength, BatchSize, nameof(inputs));
             int rows = steps;
             global::RnnCompiler.Training.TrainingGuard.Targets<double>(targets, sequences * rows * OutputUnits, nameof(targets));
+            // Stateful training carries each row's state after its last step: every sequence has the batch's steps.
+            global::RnnCompiler.Training.TrainingGuard.EqualLengths(lengths, sequences, steps, nameof(lengths));
+            lengths = default;
             if (backward)
             {
                 _gradients.Span.Clear();
@@ -535,21 +593,29 @@ namespace Demo
 
             double total = 0;
             double correct = 0;
-            double scale = 1 / (double)(sequences * rows);
+            double scale = 1 / (double)(lengths.IsEmpty ? sequences * rows : global::RnnCompiler.Training.SequencePacking.Total(lengths));
             global::System.ReadOnlySpan<double> batch = inputs.Slice(0, sequences * steps * InputFeatures);
             // The sequences in lock step, from each row's carried state when training (from zeros when evaluating).
-            RunForwardBatch(batch, 0, sequences, steps, carried: backward);
+            global::System.ReadOnlySpan<int> share = lengths;
+            RunForwardBatch(batch, 0, sequences, steps, share, carried: backward);
+            // A packed batch's steps after each sequence's real ones count in no loss: their gradients stay zero.
+            if (backward && !share.IsEmpty)
+            {
+                _outputGradients.Span.Slice(0, sequences * rows * OutputUnits).Clear();
+            }
+
             // The MeanSquaredError loss of each sequence in order, averaged over the batch and its steps.
             for (int b = 0; b < sequences; b++)
             {
-                global::System.Span<double> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, rows * OutputUnits) : default;
-                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, _trainOutputs.Span.Slice(b * rows * OutputUnits, rows * OutputUnits), rows, OutputUnits, default, targets.Slice(b * rows * OutputUnits, rows * OutputUnits), scale, outputGradients, out double right);
+                int count = share.IsEmpty ? rows : share[b];
+                global::System.Span<double> outputGradients = backward ? _outputGradients.Span.Slice(b * rows * OutputUnits, count * OutputUnits) : default;
+                total += global::RnnCompiler.Training.Losses.Compute<double>(global::RnnCompiler.Loss.MeanSquaredError, _trainOutputs.Span.Slice(b * rows * OutputUnits, count * OutputUnits), count, OutputUnits, default, targets.Slice(b * rows * OutputUnits, count * OutputUnits), scale, outputGradients, out double right);
                 correct += right;
             }
 
             if (backward)
             {
-                RunBackwardBatch(batch, 0, sequences, steps);
+                RunBackwardBatch(batch, 0, sequences, steps, share);
                 KeepTrainingStates(0, sequences, steps);
             }
 
@@ -560,18 +626,19 @@ namespace Demo
         /// <summary>
         /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
         /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+        /// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).
         /// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunForwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, bool carried)
+        private void RunForwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, bool carried)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
 
             // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
-            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 5, sequences * 5) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch);
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: carried ? _gruTrainHidden.Span.Slice(first * 5, sequences * 5) : default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch, lengths: lengths);
 
             // simple_rnn, every sequence in lock step, first step to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
-            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: carried ? _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3) : default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden);
+            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: carried ? _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3) : default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden, lengths: lengths);
 
             // dense: Linear(x·kernel + bias) for every step of every sequence, [3] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, _trainOutputs);
@@ -582,7 +649,7 @@ namespace Demo
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunBackwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps)
+        private void RunBackwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
             global::System.Span<double> g = _gradients;
@@ -596,12 +663,12 @@ namespace Demo
             // simple_rnn: dLoss/d(its inputs) starts from zero; the pass adds to it.
             _gruOutputGradients.Span.Slice(0, sequences * steps * 5).Clear();
             // simple_rnn: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: _gruOutputGradients.Span.Slice(0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch);
+            global::RnnCompiler.Layers.SimpleRnnLayer.BackwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: _simpleRnnTrainHidden.Span.Slice(first * 3, sequences * 3), hidden: _simpleRnnHidden, hiddenGradients: _simpleRnnHiddenGradients, inputGradients: _gruOutputGradients.Span.Slice(0, sequences * steps * 5), kernelGradients: g.Slice(Layout.SimpleRnnKernel, 15), recurrentKernelGradients: g.Slice(Layout.SimpleRnnRecurrentKernel, 9), biasGradients: g.Slice(Layout.SimpleRnnBias, 3), scratch: _simpleRnnBackwardScratch, lengths: lengths);
 
             // gru: dLoss/dh[t] at every step of every sequence.
             _gruOutputGradients.Span.Slice(0, sequences * steps * 5).CopyTo(_gruHiddenGradients);
             // gru: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.GruLayer.BackwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 5, sequences * 5), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch);
+            global::RnnCompiler.Layers.GruLayer.BackwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), resetAfter: false, reverse: false, initialHidden: _gruTrainHidden.Span.Slice(first * 5, sequences * 5), gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, hiddenGradients: _gruHiddenGradients, inputGradients: default, kernelGradients: g.Slice(Layout.GruKernel, 30), recurrentKernelGradients: g.Slice(Layout.GruRecurrentKernel, 75), biasGradients: g.Slice(Layout.GruBias, 15), scratch: _gruBackwardScratch, lengths: lengths);
         }
 
         /// <summary>Keeps each batch row's final states, to carry into the next batch once this one proves finite.</summary>

@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,777,184 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,460,016 bytes
+    /// Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,470,640 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -66,7 +66,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,777,184 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,460,016 bytes\n";
+            "Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,470,640 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -322,6 +322,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _optimizerSecond = new(ParameterCount);
 
+        /// <summary>The batch's inputs, packed when its sequences have different lengths (SequencePacking).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchInputs = new int[BatchSize * SequenceLength];
+
+        /// <summary>The batch's targets, copied or packed with the inputs.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchTargets = new int[BatchSize];
+
+        /// <summary>The real steps of each sequence of a packed batch, longest first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchLengths = new int[BatchSize];
+
+        /// <summary>The sequence of the batch each packed sequence came from.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _batchOrder = new int[BatchSize];
+
         /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _trainOutputs = new(BatchSize * SequenceLength * OutputUnits);
@@ -412,7 +428,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch, before the update.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatch(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 80 steps.</param>
@@ -421,13 +437,26 @@ namespace Demo
         /// <returns>The mean loss of the batch, before the update.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => TrainBatchCore(inputs, targets, sequences, default);
+
+        /// <summary>Trains on one batch: forward, backpropagation through time, clipping and one optimizer update. A batch whose loss or gradient is not finite changes nothing and is counted in <see cref="SkippedUpdates"/>. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 80 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch, before the update.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public float TrainBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => TrainBatchCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>TrainBatch over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private float TrainBatchCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 // A batch whose loss or gradient is not finite is skipped: the weights stay as they were.
                 if (!float.IsFinite(loss) || !global::RnnCompiler.Training.Optimizers.AllFinite<float>(_gradients))
                 {
@@ -455,7 +484,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss of the batch.</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradients(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 80 steps.</param>
@@ -464,13 +493,26 @@ namespace Demo
         /// <returns>The mean loss of the batch.</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => ComputeGradientsCore(inputs, targets, sequences, default);
+
+        /// <summary>Computes the batch's mean loss and its exact gradients into <see cref="Gradients"/>, without an update. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 80 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss of the batch.</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public float ComputeGradients(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => ComputeGradientsCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>ComputeGradients over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private float ComputeGradientsCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: true);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: true);
                 return loss;
             }
             finally
@@ -484,7 +526,7 @@ namespace Demo
         /// <param name="targets">class ids per sequence.</param>
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => Evaluate(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)));
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromTargets(targets.Length, 1, 1, BatchSize, nameof(targets)), default);
 
         /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change.</summary>
         /// <param name="inputs">[sequences, steps] token ids, row-major; every sequence has the same 1 to 80 steps.</param>
@@ -493,13 +535,26 @@ namespace Demo
         /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
         /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences)
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences) => EvaluateCore(inputs, targets, sequences, default);
+
+        /// <summary>The mean loss and accuracy of a batch, from a zero state; weights and states do not change. The sequences have different lengths, each padded to the batch's steps after its real steps (PyTorch's <c>pack_padded_sequence</c>): losses, metrics and gradients leave the padding out, as Keras's masking does.</summary>
+        /// <param name="inputs">[sequences, steps] token ids, row-major: every sequence padded to the same 1 to 80 steps.</param>
+        /// <param name="targets">class ids per sequence.</param>
+        /// <param name="lengths">The real steps of each sequence, 1 to the batch's steps; one per sequence, 1 to BatchSize of them.</param>
+        /// <returns>The mean loss, and the accuracy (NaN for regression losses).</returns>
+        /// <exception cref="global::System.ArgumentException">A length, token, class id or target is wrong, or a sequence has no unmasked step; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public (float Loss, float Accuracy) Evaluate(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, global::System.ReadOnlySpan<int> lengths) => EvaluateCore(inputs, targets, global::RnnCompiler.Training.TrainingGuard.SequencesFromLengths(lengths.Length, BatchSize, nameof(lengths)), lengths);
+
+        /// <summary>Evaluate over a batch whose lengths are given (empty: every sequence has the batch's steps).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private (float Loss, float Accuracy) EvaluateCore(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths)
         {
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
             {
-                float loss = RunBatch(inputs, targets, sequences, backward: false);
+                float loss = RunBatch(inputs, targets, sequences, lengths, backward: false);
                 return (loss, _lastAccuracy);
             }
             finally
@@ -542,13 +597,25 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, bool backward)
+        private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
             int steps = global::RnnCompiler.Training.TrainingGuard.Steps(inputs.Length, sequences, 1, SequenceLength, BatchSize, nameof(inputs));
             global::RnnCompiler.Training.TrainingGuard.Tokens(inputs, VocabularySize, nameof(inputs));
             int rows = 1;
             global::RnnCompiler.Training.TrainingGuard.Labels(targets, sequences * rows, OutputUnits, nameof(targets));
+            // Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.
+            if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(inputs, targets, sequences, steps, perStep: false, 1, lengths, maskZero: false, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            {
+                inputs = new global::System.Span<int>(_batchInputs, 0, sequences * steps);
+                targets = new global::System.Span<int>(_batchTargets, 0, targets.Length);
+                lengths = new global::System.Span<int>(_batchLengths, 0, sequences);
+            }
+            else
+            {
+                lengths = default;
+            }
+
             if (backward)
             {
                 _gradients.Span.Clear();
@@ -559,7 +626,8 @@ namespace Demo
             float scale = 1 / (float)(sequences * rows);
             global::System.ReadOnlySpan<int> batch = inputs.Slice(0, sequences * steps);
             // The sequences in lock step: step t of every sequence together.
-            RunForwardBatch(batch, sequences, steps);
+            global::System.ReadOnlySpan<int> share = lengths;
+            RunForwardBatch(batch, sequences, steps, share);
             // The SparseCategoricalCrossentropy loss of each sequence in order, fused with the last activation: it reads the logits and gives dLoss/dlogits, averaged over the batch.
             for (int b = 0; b < sequences; b++)
             {
@@ -570,7 +638,7 @@ namespace Demo
 
             if (backward)
             {
-                RunBackwardBatch(batch, sequences, steps);
+                RunBackwardBatch(batch, sequences, steps, share);
             }
 
             _lastAccuracy = correct * scale;
@@ -580,9 +648,10 @@ namespace Demo
         /// <summary>
         /// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one
         /// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.
+        /// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps)
+        private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
@@ -590,11 +659,12 @@ namespace Demo
             global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 64000), 64, _embeddingOutput);
 
             // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, lengths: lengths);
             // lstm: each sequence's state after its last step, one row per sequence.
             for (int b = 0; b < sequences; b++)
             {
-                _lstmHidden.Span.Slice((b * steps + steps - 1) * 128, 128).CopyTo(_lstmLast.Span.Slice(b * 128, 128));
+                int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                _lstmHidden.Span.Slice((b * steps + length - 1) * 128, 128).CopyTo(_lstmLast.Span.Slice(b * 128, 128));
             }
 
             // dense: Linear(x·kernel + bias) for each sequence, [128] → [10]; the loss applies the Softmax.
@@ -606,7 +676,7 @@ namespace Demo
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps)
+        private void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> g = _gradients;
@@ -619,13 +689,14 @@ namespace Demo
             _lstmHiddenGradients.Span.Slice(0, sequences * steps * 128).Clear();
             for (int b = 0; b < sequences; b++)
             {
-                _lstmOutputGradients.Span.Slice(b * 128, 128).CopyTo(_lstmHiddenGradients.Span.Slice((b * steps + steps - 1) * 128, 128));
+                int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                _lstmOutputGradients.Span.Slice(b * 128, 128).CopyTo(_lstmHiddenGradients.Span.Slice((b * steps + length - 1) * 128, 128));
             }
 
             // lstm: dLoss/d(its inputs) starts from zero; the pass adds to it.
             _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64).Clear();
             // lstm: backpropagation through time, every sequence in lock step, last step to first.
-            global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch);
+            global::RnnCompiler.Layers.LstmLayer.BackwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, hiddenGradients: _lstmHiddenGradients, inputGradients: _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64), kernelGradients: g.Slice(Layout.LstmKernel, 32768), recurrentKernelGradients: g.Slice(Layout.LstmRecurrentKernel, 65536), biasGradients: g.Slice(Layout.LstmBias, 512), scratch: _lstmBackwardScratch, lengths: lengths);
 
             // embedding: add each step's gradient to its token's row (only the rows used are touched).
             global::RnnCompiler.Layers.EmbeddingLayer.Backward<float>(tokens, _embeddingOutputGradients.Span.Slice(0, sequences * steps * 64), 64, g.Slice(Layout.EmbeddingEmbeddings, 64000));

@@ -517,6 +517,12 @@ internal sealed class StandIn(double[] batchLosses, double[] validationLosses, d
 
     public double ComputeGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences) => 1;
 
+    public double TrainBatch(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, ReadOnlySpan<int> lengths) => TrainBatch(inputs, targets, lengths.Length);
+
+    public double ComputeGradients(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, ReadOnlySpan<int> lengths) => 1;
+
+    public (double Loss, double Accuracy) Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, ReadOnlySpan<int> lengths) => Evaluate(inputs, targets, lengths.Length);
+
     public (double Loss, double Accuracy) Evaluate(ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int sequences)
     {
         // Validation is at most 3 sequences: one evaluation per epoch.

@@ -35,6 +35,9 @@ enum LayerKind
 
     /// <summary><c>[Input(features)]</c>: the float steps a model reads; holds no weights. Last, so that the values above keep their numbers.</summary>
     Input,
+
+    /// <summary><c>[Masking(value)]</c>: marks padded float steps; holds no weights. The number 7 follows <c>Normalization</c>'s 6.</summary>
+    Masking = 7,
 }
 
 /// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
@@ -107,7 +110,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 4,
         LayerKind.Gru => 3,
-        LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => 1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => 1,
     };
 
     /// <summary>
@@ -118,7 +121,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 1,
         LayerKind.Gru => 0,
-        LayerKind.Input or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => -1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => -1,
     };
 
     /// <summary>Keras's starting bias of the keep gate: 1 for LSTM (<c>unit_forget_bias=True</c>), 0 otherwise.</summary>
@@ -139,7 +142,7 @@ internal static class KerasTensorLayout
     /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
     public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter) => kind switch
     {
-        LayerKind.Input => new List<KerasTensor>(),
+        LayerKind.Input or LayerKind.Masking => new List<KerasTensor>(),
         LayerKind.Embedding => new List<KerasTensor> { new(name + "/embeddings", TensorRole.Embeddings, false, new[] { inputSize, units }) },
         LayerKind.Dense => new List<KerasTensor>
         {
