@@ -41,6 +41,12 @@ public sealed class SnapshotTests
     public void ParallelTrainer() => Verify(TestModels.ParallelTrainer);
 
     [Fact]
+    public void MaskedSentiment() => Verify(TestModels.MaskedSentiment);
+
+    [Fact]
+    public void MaskedForecaster() => Verify(TestModels.MaskedForecaster);
+
+    [Fact]
     public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
 
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>

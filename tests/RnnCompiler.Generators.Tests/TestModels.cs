@@ -22,6 +22,32 @@ internal static class TestModels
         """;
 
     /// <summary>The seed model with training: fused softmax cross-entropy, Adam, per-tensor clipping.</summary>
+    /// <summary>Keras's mask_zero: token 0 is padding, a bidirectional GRU returns sequences into a stacked LSTM.</summary>
+    public const string MaskedSentiment = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 40)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 16)]
+        [Embedding(500, 16, MaskZero = true)]
+        [Gru(16, ReturnSequences = true, Bidirectional = true)]
+        [Lstm(32)]
+        [Dense(2, Activation = Activation.Softmax)]
+        public partial class MaskedSentiment;
+        """;
+
+    /// <summary>Keras's Masking on float steps, a many-to-many regression that streams.</summary>
+    public const string MaskedForecaster = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 24)]
+        [Train(Loss = Loss.MeanSquaredError, BatchSize = 8)]
+        [Input(3)]
+        [Masking(-1)]
+        [Lstm(16, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class MaskedForecaster;
+        """;
+
     public const string TrainedSentiment = """
         using RnnCompiler;
         namespace Demo;

@@ -144,7 +144,11 @@ internal static class InferenceEmitter
         }
     }
 
-    /// <summary>After the last recurrent layer: its outputs spread back over every given step, as Keras outputs masked steps.</summary>
+    /// <summary>
+    /// After the last recurrent layer, when it returns sequences: its outputs spread back over every given step, as Keras
+    /// outputs masked steps. (A layer that returns its last state leaves <c>steps</c> at the unmasked count, which the
+    /// expression of that state reads.)
+    /// </summary>
     private static void WriteSpread(EmitContext context, LayerModel layer, string output)
     {
         NetworkModel model = context.Model;
@@ -160,9 +164,8 @@ internal static class InferenceEmitter
             writer.WriteLine(model.TakesTokens
                 ? $"global::RnnCompiler.Training.SequencePacking.SpreadTokens<{t}>(given, {output}, {width}, zeros: {Bool(layer.Bidirectional)});"
                 : $"global::RnnCompiler.Training.SequencePacking.SpreadFeatures<{t}>(given, InputFeatures, {TrainingEmitter.MaskValue(model)}, {output}, {width}, zeros: {Bool(layer.Bidirectional)});");
+            writer.WriteLine("steps = givenSteps;");
         }
-
-        writer.WriteLine("steps = givenSteps;");
     }
 
     public static void WriteStreaming(EmitContext context)

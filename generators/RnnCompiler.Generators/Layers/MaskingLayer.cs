@@ -28,7 +28,7 @@ internal sealed class MaskingLayer : LayerDescriptor
             return;
         }
 
-        double value = layer.Double("maskValue") ?? 0;
+        double value = layer.PositionalDouble(0) ?? 0;
         if (double.IsNaN(value) || double.IsInfinity(value))
         {
             context.Problem(ProblemIds.MaskingPlacement, index, $"{Label}: the mask value is {value.ToString("R", CultureInfo.InvariantCulture)}; it must be a finite number that marks padded steps, as 0 (the default) or -1.");

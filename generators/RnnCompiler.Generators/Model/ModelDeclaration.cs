@@ -134,6 +134,27 @@ internal sealed record LayerDeclaration(LayerKind Kind, EquatableArray<LayerArgu
         _ => null,
     };
 
+    /// <summary>The constructor argument at <paramref name="index"/> as a double (an int or float converts), or null when absent.</summary>
+    public double? PositionalDouble(int index)
+    {
+        int position = 0;
+        foreach (LayerArgument argument in Arguments)
+        {
+            if (argument.Positional && position++ == index)
+            {
+                return argument.Value switch
+                {
+                    double value => value,
+                    float value => value,
+                    int value => value,
+                    _ => null,
+                };
+            }
+        }
+
+        return null;
+    }
+
     private object? Find(string name)
     {
         object? found = null;
