@@ -17,6 +17,12 @@ public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWi
 {
     /// <summary>The weighted layers in order, as Keras names and shapes them (what weight files and exports read).</summary>
     public IReadOnlyList<LayerDescriptor> Layers { get; init; } = Array.Empty<LayerDescriptor>();
+
+    /// <summary>
+    /// The value of the model's <c>[Masking]</c> (Keras's <c>Masking(mask_value)</c>): a step whose every feature equals it
+    /// is masked. Null when the model has none. (An Embedding's <c>mask_zero</c> is <see cref="LayerDescriptor.MaskZero"/>.)
+    /// </summary>
+    public double? MaskValue { get; init; }
 }
 
 /// <summary>What every generated model has: its weights and their initialization and I/O.</summary>

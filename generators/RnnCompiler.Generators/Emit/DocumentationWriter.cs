@@ -21,6 +21,12 @@ internal static class DocumentationWriter
             Row("Layer (type)", "Output Shape", "Param #"),
             new('=', LineWidth),
         };
+        if (model.MaskingName is { } masking)
+        {
+            // [Masking] holds no weights and resolves to no layer of its own; Keras lists it.
+            lines.Add(Row($"{masking} (Masking)", $"(None, {Int(model.SequenceLength)}, {Int(model.InputWidth)})", "0"));
+        }
+
         foreach (LayerModel layer in model.Layers)
         {
             lines.Add(Row($"{layer.Name} ({layer.KerasClass})", OutputShape(model, layer), Count(layer.ParameterCount)));
@@ -60,7 +66,10 @@ internal static class DocumentationWriter
         string floats = model.OutputWidth == 1 ? "1 float" : Count(model.OutputWidth) + " floats";
         string output = model.OutputIsSequence ? floats + " per step" : floats + " after the last step";
         writer.WriteLine("/// <remarks>");
-        writer.WriteLine($"/// <para>A recurrent network compiled by RnnCompiler. It reads {input} and writes {output}.</para>");
+        string mask = model.MaskZero ? " Token 0 is padding: a step with it is masked, as Keras's mask_zero masks it."
+            : model.MaskValue is not null ? " A step whose every feature is the mask value is padding: it is masked, as Keras's Masking masks it."
+            : string.Empty;
+        writer.WriteLine($"/// <para>A recurrent network compiled by RnnCompiler. It reads {input} and writes {output}.{mask}</para>");
         writer.WriteLine("/// <code>");
         foreach (string line in Summary(model))
         {

@@ -162,6 +162,11 @@ internal static class ModelEmitter
             settings.Add($"RecurrentActivation = global::RnnCompiler.Activation.{layer.RecurrentActivation}");
         }
 
+        if (layer.MaskZero)
+        {
+            settings.Add("MaskZero = true");
+        }
+
         if (layer.IsRecurrent && layer.OutputIsSequence)
         {
             settings.Add("ReturnSequences = true");
@@ -199,7 +204,7 @@ internal static class ModelEmitter
         writer.WriteLine();
         context.Member(
             "The model's shape and layers, for code that handles models generically.",
-            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers) }};");
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)} }};");
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");

@@ -29,12 +29,16 @@ internal sealed class EmbeddingLayer : LayerDescriptor
         }
 
         string name = context.NextName("embedding");
+        bool maskZero = layer.Bool("MaskZero") ?? false;
         var model = new LayerModel(Kind, name, name, NetworkValidator.Identifier(name), layer.First, layer.Second, layer.Second,
-            true, true, ActivationKind.Linear, false, MergeKind.Concat, false, (int)context.Offset, 0);
+            true, true, ActivationKind.Linear, false, MergeKind.Concat, false, (int)context.Offset, 0)
+        {
+            MaskZero = maskZero,
+        };
         context.Layers.Add(context.AddTensors(model, index));
         context.InputWidth = layer.First;
         context.Width = layer.Second;
-        context.MaskZero = layer.Bool("MaskZero") ?? false;
+        context.MaskZero = maskZero;
     }
 
     public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast) =>

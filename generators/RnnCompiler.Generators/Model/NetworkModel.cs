@@ -44,6 +44,9 @@ internal sealed record LayerModel(
     /// <summary>The starting bias of a gated layer's keep gate when the declaration changes Keras's, else null.</summary>
     public double? KeepGateBias { get; init; }
 
+    /// <summary>For an Embedding, whether token 0 is padding (<c>MaskZero</c>, Keras's <c>mask_zero</c>).</summary>
+    public bool MaskZero { get; init; }
+
     /// <summary>An LSTM's or GRU's gate activation (Keras's <c>recurrent_activation</c>); Sigmoid for the other kinds, which have no gates.</summary>
     public ActivationKind RecurrentActivation { get; init; } = ActivationKind.Sigmoid;
 

@@ -89,6 +89,9 @@ public sealed class LayerDescriptor
         init => _recurrentActivation = value;
     }
 
+    /// <summary>For an Embedding, whether token 0 is padding (Keras's <c>mask_zero</c>).</summary>
+    public bool MaskZero { get; init; }
+
     /// <summary>For a recurrent layer, whether it outputs every step (Keras's <c>return_sequences</c>).</summary>
     public bool ReturnSequences { get; init; }
 

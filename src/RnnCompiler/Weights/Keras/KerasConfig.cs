@@ -71,16 +71,40 @@ internal static class KerasConfig
     /// <param name="fileLayers">The file's layers, from <see cref="Layers"/>.</param>
     /// <param name="layers">The declared layers.</param>
     /// <param name="kerasMajor">The major version of the Keras that wrote the file: it decides what <c>hard_sigmoid</c> means.</param>
-    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers, int kerasMajor)
+    /// <param name="maskValue">The model's <c>[Masking]</c> value, or null when it has none.</param>
+    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers, int kerasMajor, double? maskValue = null)
     {
         var differences = new List<string>();
         var weighted = new List<KerasConfigLayer>();
+        bool fileMasks = false;
         foreach (KerasConfigLayer layer in fileLayers)
         {
+            if (layer.ClassName == "Masking")
+            {
+                // Masking holds no weights: it is compared with the model's [Masking] rather than paired with a layer.
+                fileMasks = true;
+                double fileValue = Double(layer.Config, "mask_value") ?? 0;
+                if (maskValue is null)
+                {
+                    differences.Add($"the file's layer '{layer.Name}' masks steps whose every feature is {fileValue.ToString("R", CultureInfo.InvariantCulture)} (Masking); declare [Masking({fileValue.ToString("R", CultureInfo.InvariantCulture)})] after [Input]");
+                }
+                else if (fileValue != maskValue)
+                {
+                    differences.Add($"the file's layer '{layer.Name}' masks with mask_value {fileValue.ToString("R", CultureInfo.InvariantCulture)}; this model's [Masking] value is {maskValue.Value.ToString("R", CultureInfo.InvariantCulture)}");
+                }
+
+                continue;
+            }
+
             if (!InferenceNoOps.Contains(layer.ClassName))
             {
                 weighted.Add(layer);
             }
+        }
+
+        if (maskValue is double declared && !fileMasks)
+        {
+            differences.Add($"this model masks steps whose every feature is {declared.ToString("R", CultureInfo.InvariantCulture)} ([Masking]); the file has no Masking layer");
         }
 
         int count = Math.Min(weighted.Count, layers.Count);
@@ -144,9 +168,11 @@ internal static class KerasConfig
             case LayerKind.Embedding:
                 Expect(differences, where, config, "input_dim", layer.InputSize, "the vocabulary size");
                 Expect(differences, where, config, "output_dim", layer.Units, "the dimensions");
-                if (Bool(config, "mask_zero") == true)
+                if ((Bool(config, "mask_zero") == true) != layer.MaskZero)
                 {
-                    differences.Add($"{where}: mask_zero is true in the file; this model does not mask padding tokens");
+                    differences.Add(layer.MaskZero
+                        ? $"{where}: mask_zero is false in the file; this model masks token 0 (MaskZero = true)"
+                        : $"{where}: mask_zero is true in the file; declare [Embedding(…, MaskZero = true)] to mask padding tokens as it does");
                 }
 
                 break;
@@ -253,6 +279,9 @@ internal static class KerasConfig
 
     public static bool? Bool(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
+
+    public static double? Double(JsonElement config, string key) =>
+        config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double number) ? number : null;
 
     public static long? Int(JsonElement config, string key) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : null;

@@ -48,11 +48,12 @@ public sealed class KerasModelFile
 
     private readonly double[]? _weights;
 
-    private KerasModelFile(string? kerasVersion, int? sequenceLength, int? inputFeatures, LayerDescriptor[] layers, string[] unsupported, string[] notes, double[]? weights)
+    private KerasModelFile(string? kerasVersion, int? sequenceLength, int? inputFeatures, double? maskValue, LayerDescriptor[] layers, string[] unsupported, string[] notes, double[]? weights)
     {
         KerasVersion = kerasVersion;
         SequenceLength = sequenceLength;
         InputFeatures = inputFeatures;
+        MaskValue = maskValue;
         Layers = layers;
         Unsupported = unsupported;
         Notes = notes;
@@ -70,6 +71,12 @@ public sealed class KerasModelFile
 
     /// <summary>The floats per step of a model whose first layer is not an <c>Embedding</c> (<c>[Input(features)]</c>); null for a model of token ids.</summary>
     public int? InputFeatures { get; }
+
+    /// <summary>
+    /// The value of the model's <c>Masking</c> layer (a float step whose every feature equals it is padding), declared as
+    /// <c>[Masking(value)]</c> after <c>[Input]</c>; null when the model has none.
+    /// </summary>
+    public double? MaskValue { get; }
 
     /// <summary>The weighted layers, in order, as the declared model describes them (names, sizes, offsets, settings); empty when <see cref="Unsupported"/> is not.</summary>
     public IReadOnlyList<LayerDescriptor> Layers { get; }
@@ -119,13 +126,13 @@ public sealed class KerasModelFile
         reader.Read(saved.Configuration, sequenceLength);
         if (reader.Unsupported.Count > 0)
         {
-            return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, [], [.. reader.Unsupported], [.. reader.Notes], weights: null);
+            return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, reader.MaskValue, [], [.. reader.Unsupported], [.. reader.Notes], weights: null);
         }
 
         // The layers come from the file's own configuration, so comparing them with it again would check nothing.
         LayerDescriptor[] layers = [.. reader.Layers];
         double[] weights = KerasFile.Read(file, layers, checkConfiguration: false);
-        return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, layers, [], [.. reader.Notes], weights);
+        return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, reader.MaskValue, layers, [], [.. reader.Notes], weights);
     }
 
     /// <summary>
@@ -193,6 +200,10 @@ public sealed class KerasModelFile
         if (InputFeatures is int features)
         {
             Line(text, $"[Input({features.ToString(CultureInfo.InvariantCulture)})]");
+            if (MaskValue is double mask)
+            {
+                Line(text, $"[Masking({mask.ToString("R", CultureInfo.InvariantCulture)})]");
+            }
         }
 
         foreach (LayerDescriptor layer in Layers)
@@ -255,7 +266,7 @@ public sealed class KerasModelFile
         switch (layer.Kind)
         {
             case LayerKind.Embedding:
-                return $"[Embedding({layer.InputSize.ToString(CultureInfo.InvariantCulture)}, {units})]";
+                return $"[Embedding({layer.InputSize.ToString(CultureInfo.InvariantCulture)}, {units}{(layer.MaskZero ? ", MaskZero = true" : string.Empty)})]";
 
             case LayerKind.Dense:
                 if (layer.Activation != Activation.Linear)

@@ -42,10 +42,13 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
 
     public int? InputFeatures { get; private set; }
 
+    /// <summary>The mask value of a Masking layer after the input, or null.</summary>
+    public double? MaskValue { get; private set; }
+
     public void Read(string configuration, int? sequenceLength)
     {
         List<KerasConfigLayer> layers = KerasConfig.Layers(configuration);
-        KerasConfigLayer[] weighted = layers.Where(layer => !KerasConfig.InferenceNoOps.Contains(layer.ClassName)).ToArray();
+        KerasConfigLayer[] weighted = layers.Where(layer => !KerasConfig.InferenceNoOps.Contains(layer.ClassName) && layer.ClassName != "Masking").ToArray();
         bool tokens = weighted.Length > 0 && weighted[0].ClassName == "Embedding";
         ReadInputShape(configuration, layers, tokens, sequenceLength);
         if (weighted.Length == 0)
@@ -67,6 +70,10 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
             else if (KerasConfig.InferenceNoOps.Contains(layer.ClassName))
             {
                 Notes.Add($"{where} is left out: it does nothing at inference.");
+            }
+            else if (layer.ClassName == "Masking")
+            {
+                ReadMasking(layer.Config, where, tokens);
             }
             else if (layer.ClassName == "Embedding")
             {
@@ -100,7 +107,6 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
             "CuDNNLSTM" or "CuDNNGRU" => $"a CuDNN layer, whose weights are laid out for cuDNN; in tf.keras, build the model with {layer.ClassName[5..]} (recurrent_activation \"sigmoid\"{(layer.ClassName == "CuDNNGRU" ? ", reset_after True" : string.Empty)}), load these weights into it and save that",
             "TimeDistributed" when wrapped == "Dense" => "RnnCompiler has no TimeDistributed wrapper; its Dense after a layer that returns sequences runs at every step, so in Keras put the Dense itself in place of TimeDistributed(Dense(…)) and save again",
             "TimeDistributed" => $"RnnCompiler has no TimeDistributed wrapper (here around {wrapped})",
-            "Masking" => "RnnCompiler does not mask steps; give Predict each sequence at its own length instead",
             "Activation" => "RnnCompiler has no Activation layer; give the activation to the Dense layer before it (Dense(…, activation=…)) and save again",
             "Sequential" or "Functional" or "Model" => "a model nested in the model; RnnCompiler reads one flat stack of layers",
             _ => $"RnnCompiler has no {layer.ClassName} layer",
@@ -117,16 +123,30 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
 
         int? vocabulary = Size(config, "input_dim", where);
         int? dimensions = Size(config, "output_dim", where);
-        if (KerasConfig.Bool(config, "mask_zero") == true)
-        {
-            Unsupported.Add($"{where}: mask_zero is true; RnnCompiler does not mask padding tokens (give Predict each sequence at its own length instead)");
-        }
-
+        bool maskZero = KerasConfig.Bool(config, "mask_zero") == true;
         CheckLora(config, where);
         if (vocabulary is int v && dimensions is int d)
         {
             string name = Next("embedding");
-            Add(new LayerDescriptor(LayerKind.Embedding, name, name, v, d, _offset, resetAfter: false), d);
+            Add(new LayerDescriptor(LayerKind.Embedding, name, name, v, d, _offset, resetAfter: false) { MaskZero = maskZero }, d);
+        }
+    }
+
+    /// <summary>Keras's <c>Masking(mask_value)</c>: RnnCompiler's <c>[Masking]</c>, directly after the float input.</summary>
+    private void ReadMasking(JsonElement config, string where, bool tokens)
+    {
+        double value = KerasConfig.Double(config, "mask_value") ?? 0;
+        if (tokens || Layers.Count > 0 || MaskValue is not null)
+        {
+            Unsupported.Add($"{where}: a Masking layer that is not the first after the input; RnnCompiler's [Masking] masks the model's float steps (a model of tokens masks with Embedding's mask_zero)");
+        }
+        else if (!double.IsFinite(value))
+        {
+            Unsupported.Add($"{where}: mask_value is not a finite number");
+        }
+        else
+        {
+            MaskValue = value;
         }
     }
 
