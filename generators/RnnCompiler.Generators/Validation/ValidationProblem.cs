@@ -43,4 +43,7 @@ internal static class ProblemIds
     // RNN0024 (a record model) is the analyzer's own: DiagnosticDescriptors.RecordModelId.
     public const string ParallelismOutOfRange = "RNN0025";
     public const string BFloat16NotSupported = "RNN0026";
+
+    // RNN0027 (the generator failed on a model) is the generator's own: DiagnosticDescriptors.GeneratorFailureId.
+    public const string NormalizationNotAfterInput = "RNN0028";
 }
