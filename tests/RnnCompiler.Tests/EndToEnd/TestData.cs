@@ -19,8 +19,8 @@ internal static class TestData
     }
 
     /// <summary>
-    /// Random weights for a model, <see cref="Uniform"/> but with every Normalization variance in [0.05, 0.55]: a
-    /// variance is never negative (its square root would be NaN) and adapt never makes one that small for real data.
+    /// Random weights for a model, <see cref="Uniform"/> but with every Normalization variance in [0.05, 0.55] (a
+    /// variance is never negative: its square root would be NaN) and its count a whole number, as Keras keeps it.
     /// </summary>
     public static float[] Parameters(ModelInfo info, int seed, float scale = 0.5f)
     {
@@ -29,6 +29,11 @@ internal static class TestData
         {
             foreach (RnnCompiler.Weights.TensorDescriptor tensor in layer.Tensors)
             {
+                if (tensor.Role == RnnCompiler.Weights.TensorRole.Count)
+                {
+                    values[tensor.Offset] = MathF.Round(MathF.Abs(values[tensor.Offset]) * 1000);
+                }
+
                 if (tensor.Role == RnnCompiler.Weights.TensorRole.Variance)
                 {
                     for (int i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)

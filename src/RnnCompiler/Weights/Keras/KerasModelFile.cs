@@ -257,6 +257,9 @@ public sealed class KerasModelFile
             case LayerKind.Embedding:
                 return $"[Embedding({layer.InputSize.ToString(CultureInfo.InvariantCulture)}, {units})]";
 
+            case LayerKind.Normalization:
+                return "[Normalization]";
+
             case LayerKind.Dense:
                 if (layer.Activation != Activation.Linear)
                 {
