@@ -379,6 +379,29 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0028_Normalization_after_a_recurrent_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Normalization|}]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0028").WithMessage("[Normalization] normalizes the model's input features, so it must come directly after [Input(features)]; move it there, for example [Input(3)] [Normalization] [Lstm(32)]."));
+
+    [Fact]
+    public Task RNN0028_Normalization_in_a_token_model() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(100, 8)]
+        [{|#0:Normalization|}]
+        [Lstm(8)]
+        public partial class Tagger;
+        """,
+        AnalyzerTest.Diagnostic("RNN0028").WithMessage("[Normalization] normalizes float features, and 'Tagger' reads token ids through [Embedding]; remove [Normalization], or start the model with [Input(features)]."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -63,6 +63,18 @@ public class ValidModelTests
         """);
 
     [Fact]
+    public Task Normalized_forecaster_gets_only_its_size() => AnalyzerTest.VerifyAsync(
+        """
+        namespace Demo;
+        [RnnModel(SequenceLength = 24)]
+        [Input(3)]
+        [Normalization]
+        [Lstm(32)]
+        [Dense(1)]
+        public partial class {|RNN0100:Forecaster|};
+        """);
+
+    [Fact]
     public Task Class_without_RnnModel_gets_nothing() => AnalyzerTest.VerifyAsync(
         """
         namespace Demo;
