@@ -22,6 +22,22 @@ public static class ModelGuard
         return length / features;
     }
 
+    /// <summary>
+    /// Checks that <paramref name="sequences"/> is at least 1 and that <paramref name="length"/> floats are that many
+    /// sequences of 1 to <paramref name="maxSteps"/> whole steps of <paramref name="features"/>, and returns the steps.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sequences"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The length is not such a multiple.</exception>
+    public static int StepsOfSequences(int length, int sequences, int features, int maxSteps, string argument)
+    {
+        if (sequences < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequences), sequences, "Expected at least one sequence.");
+        }
+
+        return Training.TrainingGuard.StepsOf(length, sequences, features, maxSteps, argument);
+    }
+
     /// <summary>Checks that there are 1 to <paramref name="maxSteps"/> tokens, each in [0, <paramref name="vocabulary"/>), and returns their count.</summary>
     /// <exception cref="ArgumentException">The count or a token is out of range.</exception>
     public static int StepsOfTokens(ReadOnlySpan<int> tokens, int vocabulary, int maxSteps, string argument)

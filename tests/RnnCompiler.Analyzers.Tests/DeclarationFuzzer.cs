@@ -276,7 +276,8 @@ internal sealed class DeclarationFuzzer
             bool first = index == 0;
             string type = first && !Chance(0.08)
                 ? Pick("Input", "Input", "Embedding")
-                : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
+                : index == 1 && Chance(0.25) ? "Normalization" // valid after Input, RNN0028 after Embedding
+                : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
             bool last = index == count - 1;
             layers.Add(Layer(type, last));
         }

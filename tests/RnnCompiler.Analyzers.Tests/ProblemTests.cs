@@ -379,6 +379,75 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0028_Normalization_after_a_recurrent_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Normalization|}]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0028").WithMessage("[Normalization] normalizes the model's input features, so it must come directly after [Input(features)]; move it there, for example [Input(3)] [Normalization] [Lstm(32)]."));
+
+    [Fact]
+    public Task RNN0028_Normalization_in_a_token_model() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(100, 8)]
+        [{|#0:Normalization|}]
+        [Lstm(8)]
+        public partial class Tagger;
+        """,
+        AnalyzerTest.Diagnostic("RNN0028").WithMessage("[Normalization] normalizes float features, and 'Tagger' reads token ids through [Embedding]; remove [Normalization], or start the model with [Input(features)]."));
+
+    [Fact]
+    public Task RNN0030_Masking_after_a_recurrent_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Masking(-1)|}]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0030").WithMessage("[Masking] comes directly after [Input(features)], once: it masks the model's float steps. A model of token ids masks with [Embedding(vocabulary, dimensions, MaskZero = true)]."));
+
+    [Fact]
+    public Task RNN0030_Masking_in_a_token_model() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(100, 8)]
+        [{|#0:Masking|}]
+        [Lstm(8)]
+        public partial class Tagger;
+        """,
+        AnalyzerTest.Diagnostic("RNN0030").WithMessage("[Masking] comes directly after [Input(features)], once: it masks the model's float steps. A model of token ids masks with [Embedding(vocabulary, dimensions, MaskZero = true)]."));
+
+    [Fact]
+    public Task RNN0030_Masking_with_NaN() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|#0:Masking(double.NaN)|}]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0030").WithMessage("[Masking]: the mask value is NaN; it must be a finite number that marks padded steps, as 0 (the default) or -1."));
+
+    [Fact]
+    public Task RNN0031_MaskZero_with_stateful_training() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [{|#0:Train(Loss = Loss.SparseCategoricalCrossentropy, Stateful = true)|}]
+        [Embedding(100, 8, MaskZero = true)]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(100, Activation = Activation.Softmax)]
+        public partial class CharModel;
+        """,
+        AnalyzerTest.Diagnostic("RNN0031").WithMessage("Stateful training carries each batch row's state after its last step into the next batch, and RnnCompiler does not carry it past masked steps; remove Stateful = true, or the mask (MaskZero, [Masking])."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -22,6 +22,21 @@ public class ValidModelTests
         AnalyzerTest.ModelSize("Sentiment", 164_106, weights: (4 * 164_106) + AnalyzerTest.Padding + (4 * ((64 * 512) + (128 * 512))) + AnalyzerTest.Padding, working: (4 * 80 * (64 + 512 + 128 + 128)) + (4 * AnalyzerTest.Padding), streaming: (4 * 2 * 128) + (2 * AnalyzerTest.Padding)));
 
     [Fact]
+    public Task Masking_model_counts_its_unmasked_input() => AnalyzerTest.VerifyAsync(
+        """
+        namespace Demo;
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Masking(-1)]
+        [SimpleRnn(5)]
+        [Dense(2)]
+        public partial class {|#0:Masked|};
+        """,
+        // Worked out by hand: 57 weights (3×5 + 5×5 + 5, then 5×2 + 2); per step of 10 the SimpleRNN's sums and hidden
+        // states (5 each), and Predict's input without its masked steps (3 per step); the streaming h (5). Each aligned.
+        AnalyzerTest.ModelSize("Masked", 57, weights: (4 * 57) + AnalyzerTest.Padding, working: (4 * 10 * (5 + 5 + 3)) + (3 * AnalyzerTest.Padding), streaming: (4 * 5) + AnalyzerTest.Padding));
+
+    [Fact]
     public Task Parallel_training_counts_every_workspace() => AnalyzerTest.VerifyAsync(
         """
         namespace Demo;
@@ -38,14 +53,15 @@ public class ValidModelTests
         // for training also the RNN's last state, the Dense layer's input (2 × 5), outputs and their gradients
         // (2 × 2 × 10 × 2, the last layer is per sequence but sized per step), the RNN's output gradient (2 × 5), dh per
         // step (2 × 10 × 5) and dh, dc carried between steps (2 × 2 × 5). The model: its gradients, the second
-        // workspace's (2 × 57), the copied batch (4 × 10 × 3 inputs, 4 × 2 targets); SGD without momentum keeps no
+        // workspace's (2 × 57), the copied batch (4 × 10 × 3 inputs, 4 × 2 targets), a packed batch's 4 lengths and 4
+        // sequence indices (ints, unaligned); SGD without momentum keeps no
         // moments (two empty buffers). Streaming h (5). Every buffer but the empty ones has the cache line that aligns
         // it, each workspace's copy too: the weights 1; working buffers 2 × 2 lines, split like their elements (one per
         // buffer for Predict, one for training); streaming 1; training 2 + 1 + 2 (batch) + 1 (second gradients) + 2 × 6
         // (outputs, their gradients, the RNN's output gradient, last state, dh per step, carried dh and dc) = 18.
         new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RnnCompiler.Generators.Diagnostics.DiagnosticDescriptors.ModelSize).WithLocation(0).WithArguments(
-            "Tiny", 57, (long)(4 * 57 + AnalyzerTest.Padding + 4 * 2 * 100 + 2 * AnalyzerTest.Padding + 4 * 5 + AnalyzerTest.Padding + 4 * (2 * 57 + 120 + 8 + 2 * (100 + 10 + 80 + 10 + 100 + 20)) + 18 * AnalyzerTest.Padding),
-            string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0} (2 workspaces), streaming state {2:N0}, training {3:N0}", (4 * 57) + AnalyzerTest.Padding, (4 * 2 * 100) + (2 * AnalyzerTest.Padding), (4 * 5) + AnalyzerTest.Padding, (4 * (2 * 57 + 120 + 8 + 2 * (100 + 10 + 80 + 10 + 100 + 20))) + (18 * AnalyzerTest.Padding))));
+            "Tiny", 57, (long)(4 * 57 + AnalyzerTest.Padding + 4 * 2 * 100 + 2 * AnalyzerTest.Padding + 4 * 5 + AnalyzerTest.Padding + 4 * (2 * 57 + 120 + 8 + 8 + 2 * (100 + 10 + 80 + 10 + 100 + 20)) + 18 * AnalyzerTest.Padding),
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, "weights {0:N0}, working buffers {1:N0} (2 workspaces), streaming state {2:N0}, training {3:N0}", (4 * 57) + AnalyzerTest.Padding, (4 * 2 * 100) + (2 * AnalyzerTest.Padding), (4 * 5) + AnalyzerTest.Padding, (4 * (2 * 57 + 120 + 8 + 8 + 2 * (100 + 10 + 80 + 10 + 100 + 20))) + (18 * AnalyzerTest.Padding))));
 
     [Fact]
     public Task Nested_bidirectional_model_gets_only_its_size() => AnalyzerTest.VerifyAsync(
@@ -60,6 +76,18 @@ public class ValidModelTests
             [Dense(1, Activation = Activation.Sigmoid)]
             public partial class {|RNN0100:StackedLstm|};
         }
+        """);
+
+    [Fact]
+    public Task Normalized_forecaster_gets_only_its_size() => AnalyzerTest.VerifyAsync(
+        """
+        namespace Demo;
+        [RnnModel(SequenceLength = 24)]
+        [Input(3)]
+        [Normalization]
+        [Lstm(32)]
+        [Dense(1)]
+        public partial class {|RNN0100:Forecaster|};
         """);
 
     [Fact]

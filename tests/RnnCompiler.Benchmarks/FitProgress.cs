@@ -108,6 +108,12 @@ public class FitOverhead
 
         public (float Loss, float Accuracy) Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int sequences) => (0.5f, float.NaN);
 
+        public float TrainBatch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths) => 0.5f;
+
+        public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths) => 0.5f;
+
+        public (float Loss, float Accuracy) Evaluate(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, ReadOnlySpan<int> lengths) => (0.5f, float.NaN);
+
         public void InitializeWeights(int seed) { }
 
         public void SaveWeights(Stream stream) { }

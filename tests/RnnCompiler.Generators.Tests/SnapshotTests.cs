@@ -49,6 +49,9 @@ public sealed class SnapshotTests
     [Fact]
     public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
 
+    [Fact]
+    public void NormalizedForecaster() => Verify(TestModels.NormalizedForecaster);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

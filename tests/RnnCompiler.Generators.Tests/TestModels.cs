@@ -168,6 +168,19 @@ internal static class TestModels
         public partial class Bf16Forecaster;
         """;
 
+    /// <summary>A forecaster of raw values: Keras's Normalization on the input (Adapt, non-trainable statistics), trained.</summary>
+    public const string NormalizedForecaster = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 24)]
+        [Train(Loss = Loss.MeanSquaredError, Optimizer = Optimizer.Adam, BatchSize = 16)]
+        [Input(3)]
+        [Normalization]
+        [Lstm(32)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """;
+
     /// <summary>Every model above by name, in the order written.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -182,6 +195,7 @@ internal static class TestModels
         [nameof(StatefulDoubleTrainer)] = StatefulDoubleTrainer,
         [nameof(ParallelTrainer)] = ParallelTrainer,
         [nameof(BFloat16Streaming)] = BFloat16Streaming,
+        [nameof(NormalizedForecaster)] = NormalizedForecaster,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

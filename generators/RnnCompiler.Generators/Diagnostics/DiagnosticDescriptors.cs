@@ -42,6 +42,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsDisagree = Error(ProblemIds.WeightsDisagree, "The weights file does not match the model");
     public static readonly DiagnosticDescriptor ParallelismOutOfRange = Error(ProblemIds.ParallelismOutOfRange, "Parallelism is out of range");
     public static readonly DiagnosticDescriptor BFloat16NotSupported = Error(ProblemIds.BFloat16NotSupported, "bfloat16 weights need an inference-only float model");
+    public static readonly DiagnosticDescriptor NormalizationNotAfterInput = Error(ProblemIds.NormalizationNotAfterInput, "Normalization must directly follow Input");
     public static readonly DiagnosticDescriptor MaskingPlacement = Error(ProblemIds.MaskingPlacement, "[Masking] must come once, directly after [Input], with a finite value");
     public static readonly DiagnosticDescriptor MaskingStateful = Error(ProblemIds.MaskingStateful, "A masking model cannot train statefully");
 
@@ -104,7 +105,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, MaskingPlacement, MaskingStateful, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using RnnCompiler.Generators.Model;
+using RnnCompiler.Generators.WeightFiles;
 
 namespace RnnCompiler.Generators.Emit;
 
@@ -33,9 +34,20 @@ internal static class DocumentationWriter
         }
 
         lines.Add(new('=', LineWidth));
+        // Keras counts a layer's weights added with trainable=False (Normalization's mean, variance and count) in the
+        // total and apart from the trainable ones.
+        int fixedCount = 0;
+        foreach (TensorModel tensor in model.Tensors)
+        {
+            if (!KerasTensorLayout.IsTrainable(tensor.Role))
+            {
+                fixedCount += tensor.Length;
+            }
+        }
+
         lines.Add("Total params: " + Count(model.ParameterCount));
-        lines.Add("Trainable params: " + Count(model.ParameterCount));
-        lines.Add("Non-trainable params: 0");
+        lines.Add("Trainable params: " + Count(model.ParameterCount - fixedCount));
+        lines.Add("Non-trainable params: " + Count(fixedCount));
         lines.Add(new('_', LineWidth));
         (long weights, long working, long streaming, long training, long total) = BufferPlan.Bytes(model);
         long size = model.IsDouble ? 8 : 4;

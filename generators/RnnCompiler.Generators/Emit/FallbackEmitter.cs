@@ -58,6 +58,25 @@ internal static class FallbackEmitter
             Member("Step", "Runs one time step.", tokens
                 ? $"public void Step(int token, {Span}<{t}> output) => {throwing}"
                 : $"public void Step({ReadOnlySpan}<{t}> input, {Span}<{t}> output) => {throwing}");
+            // A kind's members may be overloads of one name: each is left out only when the user's class declares the name.
+            var userMembers = new HashSet<string>(declaration.MemberNames, System.StringComparer.Ordinal) { name };
+            void LayerMember(string memberName, string summary, string declarationText)
+            {
+                taken.Add(memberName);
+                if (!userMembers.Contains(memberName))
+                {
+                    writer.WriteLine($"/// <summary>{summary} Not generated: the declaration has an RnnCompiler error.</summary>");
+                    writer.WriteLine(generatedCode);
+                    writer.WriteLine(declarationText);
+                    writer.WriteLine();
+                }
+            }
+
+            foreach (LayerDescriptor descriptor in declaration.Layers.Select(layer => layer.Kind.Descriptor()).Distinct())
+            {
+                descriptor.WriteFallbackMembers(LayerMember, t, throwing);
+            }
+
             if (declaration.Training is { } training)
             {
                 string target = training.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : t;

@@ -189,11 +189,13 @@ internal static class LockStepEmitter
         string gradient = layer == model.Last ? "_outputGradients" : $"{context.Field(layer)}OutputGradients";
         string x = previous is null ? input : previous.Descriptor.BatchOutput(context, previous);
 
-        // Where this layer's input gradient goes: the previous layer's output gradient, cleared first (the kernels add).
-        string inputGradient = previous is null
+        // Where this layer's input gradient goes: the previous layer's output gradient, cleared first (the kernels add);
+        // nowhere when there is no previous layer or the backward pass stops at it.
+        LayerModel? receiver = previous is { Descriptor.StopsBackward: false } ? previous : null;
+        string inputGradient = receiver is null
             ? "default"
-            : SliceOf($"{context.Field(previous)}OutputGradients", "0", $"{Rows(previous.OutputIsSequence)} * {Int(previous.OutputWidth)}");
-        layer.Descriptor.WriteBackwardBatch(context, layer, new BackwardPass(previous, x, gradient, inputGradient));
+            : SliceOf($"{context.Field(receiver)}OutputGradients", "0", $"{Rows(receiver.OutputIsSequence)} * {Int(receiver.OutputWidth)}");
+        layer.Descriptor.WriteBackwardBatch(context, layer, new BackwardPass(receiver, x, gradient, inputGradient));
     }
 
     private static void WriteKeepStates(EmitContext context, string visibility)

@@ -45,6 +45,11 @@ internal static class ModelEmitter
                 FallbackEmitter.WriteStreamingUnavailable(context);
             }
 
+            foreach (LayerModel layer in model.Layers)
+            {
+                layer.Descriptor.WriteMembers(context, layer);
+            }
+
             if (model.Training is not null)
             {
                 TrainingEmitter.Write(context);

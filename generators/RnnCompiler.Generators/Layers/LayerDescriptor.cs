@@ -66,8 +66,28 @@ internal abstract class LayerDescriptor
     /// </summary>
     public virtual bool FusesWithLoss => false;
 
+    /// <summary>
+    /// Whether the training backward pass stops at the layer: it trains no weights and only layers without weights stand
+    /// before it, so nothing needs dLoss/d(its outputs). It gets no output-gradient buffer, and the layer after it
+    /// computes no input gradients (its <see cref="BackwardPass.Previous"/> is null).
+    /// </summary>
+    public virtual bool StopsBackward => false;
+
     /// <summary>The gate order of the kernels' column blocks (<c>i, f, c, o</c>), or null for a kind with one block.</summary>
     public virtual string? GateOrder => null;
+
+    /// <summary>Writes the public members the kind adds to the model's class (Normalization's <c>Adapt</c>); most add none.</summary>
+    public virtual void WriteMembers(EmitContext context, LayerModel layer)
+    {
+    }
+
+    /// <summary>
+    /// Writes, for a declaration with an RNN error, the members <see cref="WriteMembers"/> would add, each through
+    /// <paramref name="member"/> (name, summary, declaration) with a body that throws <paramref name="throwing"/>.
+    /// </summary>
+    public virtual void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)
+    {
+    }
 
     /// <summary>Writes the layer in Predict's forward pass over one sequence; returns the expression of its output.</summary>
     /// <param name="context">The emitter's context.</param>
@@ -90,8 +110,8 @@ internal abstract class LayerDescriptor
 }
 
 /// <summary>What the backward pass hands a layer.</summary>
-/// <param name="Previous">The layer before it, or null for the first.</param>
+/// <param name="Previous">The layer before it, or null for the first and for one after a layer that <see cref="LayerDescriptor.StopsBackward"/>.</param>
 /// <param name="Input">The expression of the layer's forward input in the batch.</param>
 /// <param name="Gradient">The buffer of dLoss/d(its outputs).</param>
-/// <param name="InputGradient">The span that receives dLoss/d(its inputs), or <c>default</c> for the first layer.</param>
+/// <param name="InputGradient">The span that receives dLoss/d(its inputs), or <c>default</c> when <paramref name="Previous"/> is null.</param>
 internal sealed record BackwardPass(LayerModel? Previous, string Input, string Gradient, string InputGradient);

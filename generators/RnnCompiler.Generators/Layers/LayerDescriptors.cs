@@ -12,10 +12,11 @@ internal static class LayerDescriptors
     private static readonly LstmLayer s_lstm = new();
     private static readonly GruLayer s_gru = new();
     private static readonly DenseLayer s_dense = new();
+    private static readonly NormalizationLayer s_normalization = new();
     private static readonly MaskingLayer s_masking = new();
 
     /// <summary>Every descriptor, one per <see cref="LayerKind"/>.</summary>
-    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_masking };
+    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_normalization, s_masking };
 
     /// <summary>The descriptor of <paramref name="kind"/>.</summary>
     // Every kind is listed and there is no default branch: a new kind is error CS8509 until it has a descriptor.
@@ -29,6 +30,7 @@ internal static class LayerDescriptors
         LayerKind.Lstm => s_lstm,
         LayerKind.Gru => s_gru,
         LayerKind.Dense => s_dense,
+        LayerKind.Normalization => s_normalization,
         LayerKind.Masking => s_masking,
     };
 #pragma warning restore CS8524

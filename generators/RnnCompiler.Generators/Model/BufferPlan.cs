@@ -141,7 +141,7 @@ internal static class BufferPlan
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
-            if (layer != model.Last)
+            if (layer != model.Last && !layer.Descriptor.StopsBackward)
             {
                 if (layer.OutputIsSequence)
                 {

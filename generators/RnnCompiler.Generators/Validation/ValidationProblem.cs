@@ -44,6 +44,9 @@ internal static class ProblemIds
     public const string ParallelismOutOfRange = "RNN0025";
     public const string BFloat16NotSupported = "RNN0026";
 
+    // RNN0027 (the generator failed on a model) is the generator's own: DiagnosticDescriptors.GeneratorFailureId.
+    public const string NormalizationNotAfterInput = "RNN0028";
+
     /// <summary>[Masking] is not directly after [Input], is declared twice, or has a mask value that is not finite.</summary>
     public const string MaskingPlacement = "RNN0030";
 

@@ -15,6 +15,18 @@ public sealed class InputAttribute : Attribute
 }
 
 /// <summary>
+/// Keras's <c>Normalization(axis=-1)</c>, directly after <c>[Input(features)]</c>: each feature becomes
+/// <c>(x - mean) / max(sqrt(variance), 1e-7)</c>, so the model takes raw values. The mean [features] and variance
+/// [features] (and Keras's scalar <c>count</c>) are weights that training never changes: the generated <c>Adapt</c>
+/// computes them from data as Keras's <c>adapt</c> does, and the weight files save and load them under Keras's names.
+/// They start at mean 0 and variance 1, which leaves the input as it is.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NormalizationAttribute : Attribute
+{
+}
+
+/// <summary>
 /// The first layer of a model whose steps are token ids (Keras <c>Embedding</c>): each id in
 /// [0, <see cref="VocabularySize"/>) selects a row of a [vocabulary, dimensions] table.
 /// </summary>

@@ -12,7 +12,7 @@ namespace RnnCompiler.Export;
 /// Writes a model as an ONNX graph (opset 14) of standard operators: <c>Gather</c> for Embedding, <c>RNN</c>,
 /// <c>LSTM</c> and <c>GRU</c> for the recurrent layers (bidirectional ones as <c>direction = "bidirectional"</c>, their
 /// outputs merged with <c>Transpose</c> + <c>Reshape</c>, <c>ReduceSum</c>, <c>ReduceMean</c> or <c>ReduceProd</c>),
-/// <c>MatMul</c> + <c>Add</c> and the activation for Dense. The graph takes a batch in Keras's layout, [N, T, features]
+/// <c>MatMul</c> + <c>Add</c> and the activation for Dense, <c>Sub</c> + <c>Div</c> by the constant <c>max(sqrt(variance), 1e-7)</c> for Normalization. The graph takes a batch in Keras's layout, [N, T, features]
 /// (float) or [N, T] token ids (int64), runs time-major inside, and gives [N, units] or [N, T, units].
 /// </summary>
 internal static class OnnxExport
@@ -96,6 +96,26 @@ internal static class OnnxExport
                     graph.Node("MatMul", name + "/matmul", [current, name + "/kernel"], [name + "/product"]);
                     graph.Node("Add", name + "/add", [name + "/product", name + "/bias"], [name + "/linear"]);
                     current = Activate(graph, name, name + "/linear", layer.Activation);
+                    width = layer.Units;
+                    break;
+                }
+
+                case LayerKind.Normalization:
+                {
+                    // (x - mean) / max(sqrt(variance), ε): the divisor is a constant, computed in float as Predict computes it.
+                    TensorDescriptor mean = layer.Tensors[0];
+                    TensorDescriptor variance = layer.Tensors[1];
+                    var scale = new float[layer.Units];
+                    for (int i = 0; i < scale.Length; i++)
+                    {
+                        scale[i] = MathF.Max(MathF.Sqrt(values[variance.Offset + i]), (float)Layers.NormalizationLayer.Epsilon);
+                    }
+
+                    graph.FloatInitializer(name + "/mean", [layer.Units], values.AsSpan(mean.Offset, mean.Length));
+                    graph.FloatInitializer(name + "/scale", [layer.Units], scale);
+                    graph.Node("Sub", name + "/sub", [current, name + "/mean"], [name + "/centred"]);
+                    graph.Node("Div", name + "/div", [name + "/centred", name + "/scale"], [name + "/output"]);
+                    current = name + "/output";
                     width = layer.Units;
                     break;
                 }

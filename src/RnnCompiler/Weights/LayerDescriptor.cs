@@ -27,6 +27,12 @@ public sealed record TensorDescriptor(LayerDescriptor Layer, string Name, Tensor
         }
     }
 
+    /// <summary>
+    /// Whether training changes the tensor: every tensor but Normalization's <c>mean</c>, <c>variance</c> and <c>count</c>
+    /// (Keras's non-trainable weights), whose gradients stay zero.
+    /// </summary>
+    public bool Trainable => KerasTensorLayout.IsTrainable(Role);
+
     /// <summary>The shape as text, for messages: <c>[64, 512]</c>.</summary>
     public string ShapeText => "[" + string.Join(", ", Shape) + "]";
 }

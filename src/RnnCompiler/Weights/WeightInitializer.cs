@@ -6,7 +6,7 @@ namespace RnnCompiler.Weights;
 
 /// <summary>
 /// Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases with
-/// unit_forget_bias for LSTM (or a layer's KeepGateBias), uniform ±0.05 embeddings. The random stream is this library's own (SplitMix64), so a seed
+/// unit_forget_bias for LSTM (or a layer's KeepGateBias), uniform ±0.05 embeddings, Normalization's mean 0 and variance 1. The random stream is this library's own (SplitMix64), so a seed
 /// gives the same weights on every machine and runtime.
 /// </summary>
 public static class WeightInitializer
@@ -34,6 +34,14 @@ public static class WeightInitializer
                         break;
                     case TensorRole.RecurrentKernel:
                         FillOrthogonal(values, tensor.Shape[0], tensor.Shape[1], ref random);
+                        break;
+                    case TensorRole.Variance:
+                        // Keras's Normalization: variance "ones", mean and count "zeros"; adapt sets them.
+                        values.Fill(T.One);
+                        break;
+                    case TensorRole.Mean:
+                    case TensorRole.Count:
+                        values.Clear();
                         break;
                     default:
                         values.Clear();

@@ -5,12 +5,13 @@
 namespace Demo
 {
     /// <remarks>
-    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 24 steps of 3 floats and writes 1 float per step.</para>
+    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 24 steps of 3 floats and writes 1 float per step. A step whose every feature is the mask value is padding: it is masked, as Keras's Masking masks it.</para>
     /// <code>
     /// Model: "MaskedForecaster"
     /// _________________________________________________________________
     ///  Layer (type)                Output Shape              Param #
     /// =================================================================
+    ///  masking (Masking)           (None, 24, 3)             0
     ///  lstm (LSTM)                 (None, 24, 16)            1,280
     ///  dense (Dense)               (None, 24, 1)             17
     /// =================================================================
@@ -54,6 +55,7 @@ namespace Demo
             "_________________________________________________________________\n" +
             " Layer (type)                Output Shape              Param #\n" +
             "=================================================================\n" +
+            " masking (Masking)           (None, 24, 3)             0\n" +
             " lstm (LSTM)                 (None, 24, 16)            1,280\n" +
             " dense (Dense)               (None, 24, 1)             17\n" +
             "=================================================================\n" +
@@ -73,7 +75,7 @@ namespace Demo
 
         /// <summary>The model's shape and layers, for code that handles models generically.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, true, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 3, OutputUnits, true, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers), MaskValue = -1d };
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -190,14 +192,14 @@ namespace Demo
             // last recurrent one over the unmasked steps only.
             global::System.ReadOnlySpan<float> given = inputs;
             int givenSteps = steps;
-            steps = global::RnnCompiler.Training.SequencePacking.UnmaskFeatures<float>(given, InputFeatures, 0f, _unmaskedInput, nameof(inputs));
+            steps = global::RnnCompiler.Training.SequencePacking.UnmaskFeatures<float>(given, InputFeatures, -1f, _unmaskedInput, nameof(inputs));
             inputs = _unmaskedInput.Span.Slice(0, steps * InputFeatures);
 
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(inputs, steps, 3, 16, p.Slice(Layout.LstmKernel, 192), p.Slice(Layout.LstmRecurrentKernel, 1024), p.Slice(Layout.LstmBias, 64), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
 
             // Back to every given step: a masked step repeats the output of the step before it (zeros before the first), as Keras's RNN does.
-            global::RnnCompiler.Training.SequencePacking.SpreadFeatures<float>(given, InputFeatures, 0f, _lstmHidden, 16, zeros: false);
+            global::RnnCompiler.Training.SequencePacking.SpreadFeatures<float>(given, InputFeatures, -1f, _lstmHidden, 16, zeros: false);
             steps = givenSteps;
 
             // dense: y[t] = Linear(x[t]·kernel + bias) at every step, [16] → [1].
@@ -232,7 +234,7 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
 
                 // Keras's mask: a masked step keeps every state, and the layers after the last recurrent one read the output it kept.
-                bool masked = global::RnnCompiler.Training.SequencePacking.IsMasked<float>(input, 0f);
+                bool masked = global::RnnCompiler.Training.SequencePacking.IsMasked<float>(input, -1f);
                 if (!masked)
                 {
                     // lstm, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
@@ -544,7 +546,7 @@ namespace Demo
             int rows = steps;
             global::RnnCompiler.Training.TrainingGuard.Targets<float>(targets, sequences * rows * OutputUnits, nameof(targets));
             // Sequences of different lengths (given, or from the mask) are packed: each one's real steps first, the longest sequence first.
-            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: true, 1, lengths, masking: true, maskValue: 0f, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: true, 1, lengths, masking: true, maskValue: -1f, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
             {
                 inputs = _batchInputs.Span.Slice(0, sequences * steps * InputFeatures);
                 targets = _batchTargets.Span.Slice(0, targets.Length);

@@ -5,7 +5,7 @@
 namespace Demo
 {
     /// <remarks>
-    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 40 token ids in [0, 500) and writes 2 floats after the last step.</para>
+    /// <para>A recurrent network compiled by RnnCompiler. It reads 1 to 40 token ids in [0, 500) and writes 2 floats after the last step. Token 0 is padding: a step with it is masked, as Keras's mask_zero masks it.</para>
     /// <code>
     /// Model: "MaskedSentiment"
     /// _________________________________________________________________
@@ -78,7 +78,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =
         {
-            new(global::RnnCompiler.Weights.LayerKind.Embedding, "embedding", "embedding", inputSize: 500, units: 16, offset: 0, bidirectional: false, resetAfter: false),
+            new(global::RnnCompiler.Weights.LayerKind.Embedding, "embedding", "embedding", inputSize: 500, units: 16, offset: 0, bidirectional: false, resetAfter: false) { MaskZero = true },
             new(global::RnnCompiler.Weights.LayerKind.Gru, "bidirectional", "gru", inputSize: 16, units: 16, offset: 8000, bidirectional: true, resetAfter: true) { ReturnSequences = true, MergeMode = global::RnnCompiler.MergeMode.Concat },
             new(global::RnnCompiler.Weights.LayerKind.Lstm, "lstm", "lstm", inputSize: 32, units: 32, offset: 11264, bidirectional: false, resetAfter: false),
             new(global::RnnCompiler.Weights.LayerKind.Dense, "dense", "dense", inputSize: 32, units: 2, offset: 19584, bidirectional: false, resetAfter: false) { Activation = global::RnnCompiler.Activation.Softmax },
@@ -246,7 +246,6 @@ namespace Demo
 
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_bidirectionalOutput, steps, 32, 32, p.Slice(Layout.LstmKernel, 4096), p.Slice(Layout.LstmRecurrentKernel, 4096), p.Slice(Layout.LstmBias, 128), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden);
-            steps = givenSteps;
 
             // dense: y = Softmax(x·kernel + bias), [32] → [2].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 32, 32), 1, 32, p.Slice(Layout.DenseKernel, 64), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Softmax, outputs);

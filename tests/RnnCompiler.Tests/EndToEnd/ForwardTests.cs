@@ -17,7 +17,7 @@ public class ForwardTests
         ModelCase modelCase = ModelCase.Get(name);
         IRnnModel<float> model = modelCase.Create();
         ModelInfo info = model.Info;
-        float[] parameters = TestData.Uniform(info.ParameterCount, seed: name.Length);
+        float[] parameters = TestData.Parameters(info, seed: name.Length);
         parameters.CopyTo(model.Parameters);
         foreach (int steps in new[] { 1, info.SequenceLength / 2 + 1, info.SequenceLength })
         {
@@ -47,7 +47,7 @@ public class ForwardTests
         ModelCase modelCase = ModelCase.Get(name);
         IRnnModel<float> model = modelCase.Create();
         ModelInfo info = model.Info;
-        float[] parameters = TestData.Uniform(info.ParameterCount, seed: 7 * name.Length);
+        float[] parameters = TestData.Parameters(info, seed: 7 * name.Length);
         parameters.CopyTo(model.Parameters);
         int steps = info.SequenceLength + 3; // streaming is not limited to SequenceLength
         var output = new float[info.OutputUnits];

@@ -139,7 +139,7 @@ public class InitializerTests
     {
         ModelCase modelCase = ModelCase.Get(name);
         IRnnModel<float> model = modelCase.Create();
-        TestData.Uniform(model.Info.ParameterCount, seed: 1).CopyTo(model.Parameters);
+        TestData.Parameters(model.Info, seed: 1).CopyTo(model.Parameters);
         model.InitializeWeights(13);
         foreach (KerasTensor tensor in KerasLayout.Of(modelCase.Layers).AllTensors().Where(t => t.Role == TestRole.Bias))
         {

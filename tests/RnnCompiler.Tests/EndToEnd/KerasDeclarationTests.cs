@@ -455,7 +455,7 @@ public class KerasDeclarationTests
     private static (ModelCase Case, float[] Values) Setup(string name)
     {
         ModelCase modelCase = ModelCase.Get(name);
-        return (modelCase, TestData.Uniform(modelCase.Create().Info.ParameterCount, seed: name.Length + 11));
+        return (modelCase, TestData.Parameters(modelCase.Create().Info, seed: name.Length + 11));
     }
 
     private static string Describe(LayerDescriptor layer) =>

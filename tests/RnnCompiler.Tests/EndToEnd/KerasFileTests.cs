@@ -338,7 +338,7 @@ public class KerasFileTests
     private static (ModelCase Case, float[] Values) Setup(string name)
     {
         ModelCase modelCase = ModelCase.Get(name);
-        float[] values = TestData.Uniform(modelCase.Create().Info.ParameterCount, seed: name.Length + 7);
+        float[] values = TestData.Parameters(modelCase.Create().Info, seed: name.Length + 7);
         return (modelCase, values);
     }
 

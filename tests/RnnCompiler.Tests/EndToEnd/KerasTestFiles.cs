@@ -198,6 +198,7 @@ internal static class KerasTestFiles
             (string className, JsonObject config) = layer switch
             {
                 RefEmbedding e => ("Embedding", new JsonObject { ["name"] = Name("embedding"), ["input_dim"] = e.Vocabulary, ["output_dim"] = e.Dimensions, ["mask_zero"] = false }),
+                RefNormalization => ("Normalization", new JsonObject { ["name"] = Name("normalization"), ["axis"] = new JsonArray(-1), ["invert"] = false, ["mean"] = null, ["variance"] = null }),
                 RefDense d => ("Dense", new JsonObject { ["name"] = Name("dense"), ["units"] = d.Units, ["activation"] = Activation(d.Activation, legacy), ["use_bias"] = true }),
                 RefSimpleRnn s => Recurrent("SimpleRNN", "simple_rnn", s.Units, s.ReturnSequences, s.Bidirectional, s.Merge, Activation(s.Activation, legacy), null, null),
                 RefLstm l => Recurrent("LSTM", "lstm", l.Units, l.ReturnSequences, l.Bidirectional, l.Merge, Activation(l.Activation, legacy), Activation(l.RecurrentActivation, legacy), null),
@@ -289,11 +290,13 @@ internal static class KerasTestFiles
         TestLayerKind.SimpleRnn => "simple_rnn",
         TestLayerKind.Lstm => "lstm",
         TestLayerKind.Gru => "gru",
+        TestLayerKind.Normalization => "normalization",
         _ => "dense",
     };
 
-    private static H5Dataset Dataset(KerasTensor tensor, ReadOnlySpan<float> parameters) =>
-        new(parameters.Slice(tensor.Offset, tensor.Length).ToArray(), fileDims: tensor.Shape.Select(d => (ulong)d).ToArray());
+    private static H5Dataset Dataset(KerasTensor tensor, ReadOnlySpan<float> parameters) => tensor.Role == TestRole.Count
+        ? new((long)parameters[tensor.Offset]) // Normalization's count: a scalar int64, as Keras on TensorFlow writes it
+        : new(parameters.Slice(tensor.Offset, tensor.Length).ToArray(), fileDims: tensor.Shape.Select(d => (ulong)d).ToArray());
 
     /// <summary>The group at <paramref name="path"/> under <paramref name="root"/>, made with its parents when missing.</summary>
     private static H5Group Group(H5Group root, string path)

@@ -53,7 +53,7 @@ public class OnnxAgreementTests
     {
         var model = (IFeatureModel<float>)ModelCase.Get(name).Create();
         ModelInfo info = model.Info;
-        float[] parameters = TestData.Uniform(info.ParameterCount, seed: 17 + units);
+        float[] parameters = TestData.Parameters(info, seed: 17 + units);
         parameters.CopyTo(model.Parameters);
         int steps = info.SequenceLength;
         float[] inputs = TestData.Uniform(steps * Features, seed: 5, scale: 1f);

@@ -24,7 +24,7 @@ public class OnnxExportTests
     {
         ModelCase modelCase = ModelCase.Get(name);
         IRnnModel<float> model = modelCase.Create();
-        TestData.Uniform(model.Info.ParameterCount, seed: 11 + name.Length).CopyTo(model.Parameters);
+        TestData.Parameters(model.Info, seed: 11 + name.Length).CopyTo(model.Parameters);
         using var file = new MemoryStream();
         model.SaveOnnx(file);
         Assert.True(file.CanWrite, "SaveOnnx must leave the stream open.");

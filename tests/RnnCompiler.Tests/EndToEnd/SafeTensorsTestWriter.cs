@@ -172,9 +172,9 @@ internal static class SafeTensorsTestWriter
     }
 }
 
-internal enum TestLayerKind { Embedding, Dense, SimpleRnn, Lstm, Gru }
+internal enum TestLayerKind { Embedding, Dense, SimpleRnn, Lstm, Gru, Normalization }
 
-internal enum TestRole { Embeddings, Kernel, RecurrentKernel, Bias }
+internal enum TestRole { Embeddings, Kernel, RecurrentKernel, Bias, Mean, Variance, Count }
 
 /// <summary>One Keras weight tensor of a layer, as the test expects it.</summary>
 internal sealed record KerasTensor(KerasLayer Layer, string Name, TestRole Role, bool Backward, int[] Shape, int Offset)
@@ -230,6 +230,13 @@ internal static class KerasLayout
                     break;
                 }
 
+                case RefNormalization:
+                {
+                    string name = NextName("normalization");
+                    keras = new KerasLayer(TestLayerKind.Normalization, name, name, width, width, false, false);
+                    break;
+                }
+
                 case RefSimpleRnn rnn:
                     keras = Recurrent(TestLayerKind.SimpleRnn, "simple_rnn", rnn.Units, rnn.Bidirectional, false, ref width, rnn.Merge);
                     break;
@@ -264,6 +271,12 @@ internal static class KerasLayout
                 case TestLayerKind.Dense:
                     Add(keras.Name + "/kernel", TestRole.Kernel, false, keras.InputSize, keras.Units);
                     Add(keras.Name + "/bias", TestRole.Bias, false, keras.Units);
+                    break;
+                case TestLayerKind.Normalization:
+                    // Keras's build: mean and variance [features], then the scalar count (shape ()).
+                    Add(keras.Name + "/mean", TestRole.Mean, false, keras.Units);
+                    Add(keras.Name + "/variance", TestRole.Variance, false, keras.Units);
+                    Add(keras.Name + "/count", TestRole.Count, false);
                     break;
                 default:
                     foreach (bool backward in keras.Bidirectional ? new[] { false, true } : new[] { false })
@@ -335,6 +348,15 @@ internal static class PyTorchExport
                 {
                     KerasTensor table = layer.Tensors[0];
                     tensors.Add((module + ".weight", new[] { layer.InputSize, layer.Units }, Wide(parameters.Slice(table.Offset, table.Length))));
+                    continue;
+                }
+
+                case TestLayerKind.Normalization:
+                {
+                    // PyTorch has no such layer: the statistics travel as buffers of a module of the layer's name; count is 0.
+                    tensors.Add((module + ".mean", new[] { layer.Units }, Wide(parameters.Slice(layer.Tensors[0].Offset, layer.Units))));
+                    tensors.Add((module + ".variance", new[] { layer.Units }, Wide(parameters.Slice(layer.Tensors[1].Offset, layer.Units))));
+                    expected[layer.Tensors[2].Offset] = 0;
                     continue;
                 }
 

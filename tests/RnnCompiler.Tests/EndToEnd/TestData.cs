@@ -18,6 +18,35 @@ internal static class TestData
         return values;
     }
 
+    /// <summary>
+    /// Random weights for a model, <see cref="Uniform"/> but with every Normalization variance in [0.05, 0.55] (a
+    /// variance is never negative: its square root would be NaN) and its count a whole number, as Keras keeps it.
+    /// </summary>
+    public static float[] Parameters(ModelInfo info, int seed, float scale = 0.5f)
+    {
+        float[] values = Uniform(info.ParameterCount, seed, scale);
+        foreach (RnnCompiler.Weights.LayerDescriptor layer in info.Layers)
+        {
+            foreach (RnnCompiler.Weights.TensorDescriptor tensor in layer.Tensors)
+            {
+                if (tensor.Role == RnnCompiler.Weights.TensorRole.Count)
+                {
+                    values[tensor.Offset] = MathF.Round(MathF.Abs(values[tensor.Offset]) * 1000);
+                }
+
+                if (tensor.Role == RnnCompiler.Weights.TensorRole.Variance)
+                {
+                    for (int i = tensor.Offset; i < tensor.Offset + tensor.Length; i++)
+                    {
+                        values[i] = MathF.Abs(values[i]) + 0.05f;
+                    }
+                }
+            }
+        }
+
+        return values;
+    }
+
     public static int[] Tokens(int count, int vocabulary, int seed)
     {
         var random = new Random(seed);

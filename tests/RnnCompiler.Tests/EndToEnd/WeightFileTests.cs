@@ -34,7 +34,7 @@ public class WeightFileTests
     {
         ModelCase modelCase = ModelCase.Get(name);
         IRnnModel<float> source = modelCase.Create();
-        float[] original = TestData.Uniform(source.Info.ParameterCount, seed: name.Length + 1);
+        float[] original = TestData.Parameters(source.Info, seed: name.Length + 1);
         original.CopyTo(source.Parameters);
         original[0] = -0.0f; // a signed zero must survive too
         source.Parameters[0] = -0.0f;
@@ -60,7 +60,7 @@ public class WeightFileTests
         List<KerasLayer> layout = KerasLayout.Of(modelCase.Layers);
         Assert.Equal(layout.ParameterCount(), model.Info.ParameterCount);
         Assert.Equal(layout.ParameterCount(), model.Parameters.Length);
-        float[] parameters = TestData.Uniform(model.Info.ParameterCount, seed: 3 * name.Length);
+        float[] parameters = TestData.Parameters(model.Info, seed: 3 * name.Length);
         parameters.CopyTo(model.Parameters);
         byte[] file = Save(model);
 
@@ -559,7 +559,7 @@ public class WeightFileTests
     private static T WithWeights<T>(T model, int seed)
         where T : IRnnModel<float>
     {
-        TestData.Uniform(model.Info.ParameterCount, seed).CopyTo(model.Parameters);
+        TestData.Parameters(model.Info, seed).CopyTo(model.Parameters);
         return model;
     }
 
@@ -570,7 +570,7 @@ public class WeightFileTests
     /// <summary>Loads <paramref name="file"/> into <paramref name="model"/> (given other weights first) and expects a refusal that changes nothing.</summary>
     private static void AssertRefused(IRnnModel<float> model, byte[] file, string? expectedInMessage, bool nonSeekable = false)
     {
-        TestData.Uniform(model.Info.ParameterCount, seed: 424242).CopyTo(model.Parameters);
+        TestData.Parameters(model.Info, seed: 424242).CopyTo(model.Parameters);
         float[] before = model.Parameters.ToArray();
         Stream stream = nonSeekable ? new NonSeekableStream(file) : new MemoryStream(file);
         InvalidDataException error = Assert.Throws<InvalidDataException>(() => model.LoadWeights(stream));

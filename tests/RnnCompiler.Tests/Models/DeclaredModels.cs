@@ -499,6 +499,21 @@ public partial class PanelGruSigmoid;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class Keras2Stack;
 
+// Normalization (Keras's Normalization(axis=-1)) on the raw input: a forecaster, and a bidirectional GRU whose Dense runs at every step.
+[RnnModel(SequenceLength = 24)]
+[Input(3)]
+[Normalization]
+[Lstm(32)]
+[Dense(1)]
+public partial class NormalizedForecaster;
+
+[RnnModel(SequenceLength = 9)]
+[Input(4)]
+[Normalization]
+[Gru(5, ReturnSequences = true, Bidirectional = true)]
+[Dense(2)]
+public partial class NormalizedBiGru;
+
 public static class ModelCatalog
 {
     public static readonly IReadOnlyList<ModelCase> All = new ModelCase[]
@@ -590,6 +605,8 @@ public static class ModelCatalog
         new("GruSigmoidHardSigmoid", () => new GruSigmoidHardSigmoid(), new RefLayer[] { new RefInput(3), new RefGru(32, true, true, Activation: RefActivation.Sigmoid, RecurrentActivation: RefActivation.HardSigmoid) }),
         new("BiGruBeforeReluHard", () => new BiGruBeforeReluHard(), new RefLayer[] { new RefInput(3), new RefGru(13, false, true, true, RefMerge.Sum, RefActivation.Relu, RefActivation.HardSigmoidKeras2) }),
         new("PanelGruSigmoid", () => new PanelGruSigmoid(), new RefLayer[] { new RefInput(40), new RefGru(96, Activation: RefActivation.Sigmoid, RecurrentActivation: RefActivation.HardSigmoidKeras2), new RefDense(3) }),
+        new("NormalizedForecaster", () => new NormalizedForecaster(), new RefLayer[] { new RefInput(3), new RefNormalization(), new RefLstm(32), new RefDense(1) }),
+        new("NormalizedBiGru", () => new NormalizedBiGru(), new RefLayer[] { new RefInput(4), new RefNormalization(), new RefGru(5, true, true, true, RefMerge.Concat), new RefDense(2) }),
         new("Keras2Stack", () => new Keras2Stack(), new RefLayer[] { new RefEmbedding(20, 4), new RefLstm(6, true, RecurrentActivation: RefActivation.HardSigmoidKeras2), new RefGru(5, true, true, RecurrentActivation: RefActivation.HardSigmoidKeras2), new RefSimpleRnn(3, RefActivation.HardSigmoid), new RefDense(3, RefActivation.Softmax) }),
     };
 }

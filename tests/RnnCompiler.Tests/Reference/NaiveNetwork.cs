@@ -39,6 +39,12 @@ public sealed record RefGru(int Units, bool ResetAfter = true, bool ReturnSequen
 
 public sealed record RefDense(int Units, RefActivation Activation = RefActivation.Linear) : RefLayer;
 
+/// <summary>
+/// Keras's <c>Normalization(axis=-1)</c> right after the input: <c>(x - mean) / max(sqrt(variance), 1e-7)</c> per feature;
+/// its tensors are mean [features], variance [features] and the scalar count, which Keras adds but never reads.
+/// </summary>
+public sealed record RefNormalization : RefLayer;
+
 /// <summary>Runs a Keras-style Sequential network naively in double precision.</summary>
 public static class NaiveNetwork
 {
@@ -182,6 +188,11 @@ public static class NaiveNetwork
                 throw new ArgumentException($"Layer {index}: {layer.GetType().Name} may only be the first layer.", nameof(layers));
             }
 
+            if (layer is RefNormalization && !(index == 1 && layers[0] is RefInput))
+            {
+                throw new ArgumentException($"Layer {index}: RefNormalization must directly follow RefInput.", nameof(layers));
+            }
+
             if (!isSequence && layer is not RefDense)
             {
                 throw new ArgumentException($"Layer {index}: {layer.GetType().Name} needs a sequence, but the layer before it returns a vector.", nameof(layers));
@@ -198,6 +209,9 @@ public static class NaiveNetwork
                     Positive(embedding.Dimensions, index);
                     count += (long)embedding.Vocabulary * embedding.Dimensions;
                     width = embedding.Dimensions;
+                    break;
+                case RefNormalization:
+                    count += 2L * width + 1; // mean, variance, count
                     break;
                 case RefDense dense:
                     Positive(dense.Units, index);
@@ -260,6 +274,7 @@ public static class NaiveNetwork
                 RefInput input => new InputStage(input.Features),
                 RefEmbedding embedding => new EmbeddingStage(embedding.Vocabulary, embedding.Dimensions, reader.Take(embedding.Vocabulary * embedding.Dimensions)),
                 RefDense dense => new DenseStage(width, dense.Units, dense.Activation, reader.Take(width * dense.Units), reader.Take(dense.Units)),
+                RefNormalization => NormalizationStage.Read(width, reader),
                 _ => BuildRecurrent(layer, width, reader),
             };
             width = stage.OutputWidth;
@@ -432,6 +447,32 @@ public static class NaiveNetwork
         }
 
         public override List<double[]> Run(List<double[]> input) => input;
+    }
+
+    private sealed class NormalizationStage(double[] mean, double[] variance) : Stage
+    {
+        public override int OutputWidth => mean.Length;
+
+        public static NormalizationStage Read(int features, ParameterReader reader)
+        {
+            double[] mean = reader.Take(features);
+            double[] variance = reader.Take(features);
+            reader.Take(1); // count: kept for Keras's older files, never read
+            return new NormalizationStage(mean, variance);
+        }
+
+        public double[] Apply(double[] x)
+        {
+            var y = new double[x.Length];
+            for (var i = 0; i < x.Length; i++)
+            {
+                y[i] = (x[i] - mean[i]) / Math.Max(Math.Sqrt(variance[i]), 1e-7);
+            }
+
+            return y;
+        }
+
+        public override List<double[]> Run(List<double[]> sequence) => sequence.ConvertAll(Apply);
     }
 
     private sealed class DenseStage(int input, int units, RefActivation activation, double[] kernel, double[] bias) : Stage
@@ -802,6 +843,7 @@ public static class NaiveNetwork
                 {
                     RecurrentStage recurrent => recurrent.Forward.Step(current, _states[i]!),
                     DenseStage dense => dense.Apply(current),
+                    NormalizationStage normalization => normalization.Apply(current),
                     var other => throw new InvalidOperationException($"Unexpected stage {other.GetType().Name}."),
                 };
             }

@@ -204,6 +204,6 @@ public sealed class RnnCompilerCommandTests : IDisposable
     private static (ModelCase Case, float[] Values) Setup(string name)
     {
         ModelCase modelCase = ModelCase.Get(name);
-        return (modelCase, TestData.Uniform(modelCase.Create().Info.ParameterCount, seed: name.Length + 3));
+        return (modelCase, TestData.Parameters(modelCase.Create().Info, seed: name.Length + 3));
     }
 }

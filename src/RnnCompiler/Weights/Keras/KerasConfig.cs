@@ -183,6 +183,10 @@ internal static class KerasConfig
                 ExpectUseBias(differences, where, config);
                 break;
 
+            case LayerKind.Normalization:
+                NormalizationDifferences(differences, where, config);
+                break;
+
             default:
                 Expect(differences, where, config, "units", layer.Units, "units");
                 ExpectActivation(differences, where, config, "activation", layer.Activation, kerasMajor, "Activation");
@@ -214,6 +218,50 @@ internal static class KerasConfig
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// What a Normalization layer of the file must be to match <c>[Normalization]</c>: one mean and variance per feature
+    /// (<c>axis</c> -1, the last axis, or 2 of [batch, steps, features]), not <c>invert</c>, and statistics held as
+    /// weights (from <c>adapt</c>) rather than passed to its constructor, which keeps them in the configuration only.
+    /// </summary>
+    public static void NormalizationDifferences(List<string> differences, string where, JsonElement config)
+    {
+        if (config.ValueKind == JsonValueKind.Object && config.TryGetProperty("axis", out JsonElement axis) && !IsFeatureAxis(axis))
+        {
+            differences.Add($"{where}: axis {axis.GetRawText()} in the file; [Normalization] keeps one mean and variance per feature, Keras's axis=-1");
+        }
+
+        if (Bool(config, "invert") == true)
+        {
+            differences.Add($"{where}: invert is true in the file; [Normalization] normalizes, it does not undo a normalization");
+        }
+
+        foreach (string key in new[] { "mean", "variance" })
+        {
+            if (config.ValueKind == JsonValueKind.Object && config.TryGetProperty(key, out JsonElement value) && value.ValueKind is not JsonValueKind.Null)
+            {
+                differences.Add($"{where}: the layer was given its {key} in its constructor, so the file keeps the statistics in its configuration and not as weights; build it with adapt() instead (Normalization(axis=-1) then layer.adapt(data)), or set them with Adapt");
+                break;
+            }
+        }
+    }
+
+    /// <summary>Whether a Normalization <c>axis</c> (an integer or a list of one) is the features' axis: -1, or 2 of a sequence input.</summary>
+    private static bool IsFeatureAxis(JsonElement axis)
+    {
+        JsonElement single = axis;
+        if (axis.ValueKind == JsonValueKind.Array)
+        {
+            if (axis.GetArrayLength() != 1)
+            {
+                return false;
+            }
+
+            single = axis[0];
+        }
+
+        return single.ValueKind == JsonValueKind.Number && single.TryGetInt64(out long value) && value is -1 or 2;
     }
 
     private static void Expect(List<string> differences, string where, JsonElement config, string key, int expected, string what)
@@ -296,6 +344,7 @@ internal static class KerasConfig
         LayerKind.Lstm => "LSTM",
         LayerKind.Gru => "GRU",
         LayerKind.Dense => "Dense",
+        LayerKind.Normalization => "Normalization",
         _ => "InputLayer",
     };
 

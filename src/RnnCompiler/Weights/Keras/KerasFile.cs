@@ -308,7 +308,8 @@ internal static class KerasFile
                 }
                 else
                 {
-                    index = tensor.Role == TensorRole.Bias ? 1 : 0;
+                    // Dense: kernel, bias; Normalization: mean, variance, count (vars/0 to vars/2, in build's order).
+                    index = tensor.Role switch { TensorRole.Bias or TensorRole.Variance => 1, TensorRole.Count => 2, _ => 0 };
                 }
 
                 ReadTensor(file, path + "/vars/" + index.ToString(CultureInfo.InvariantCulture), tensor, staged.AsSpan(tensor.Offset - baseOffset, tensor.Length));
@@ -390,6 +391,13 @@ internal static class KerasFile
         }
 
         IH5DataType type = dataset.Type;
+        if (tensor.Role == TensorRole.Count && type.Class == H5DataTypeClass.FixedPoint && type.Size is 4 or 8)
+        {
+            // Normalization's count: an integer (int64 from TensorFlow, int32 from the other Keras 3 backends).
+            target[0] = type.Size == 8 ? dataset.Read<long[]>()[0] : dataset.Read<int[]>()[0];
+            return;
+        }
+
         if (type.Class != H5DataTypeClass.FloatingPoint || type.Size is not (4 or 8))
         {
             throw new InvalidDataException($"Tensor '{tensor.Name}' ('{path}' in the file) is stored as {type.Class} of {type.Size} bytes; float32 or float64 was expected.");
@@ -464,6 +472,7 @@ internal static class KerasFile
         LayerKind.Lstm => "lstm",
         LayerKind.Gru => "gru",
         LayerKind.Dense => "dense",
+        LayerKind.Normalization => "normalization",
         _ => "input_layer",
     };
 

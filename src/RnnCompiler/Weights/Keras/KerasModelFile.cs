@@ -268,6 +268,9 @@ public sealed class KerasModelFile
             case LayerKind.Embedding:
                 return $"[Embedding({layer.InputSize.ToString(CultureInfo.InvariantCulture)}, {units}{(layer.MaskZero ? ", MaskZero = true" : string.Empty)})]";
 
+            case LayerKind.Normalization:
+                return "[Normalization]";
+
             case LayerKind.Dense:
                 if (layer.Activation != Activation.Linear)
                 {

@@ -83,6 +83,10 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
             {
                 ReadDense(layer.Config, where);
             }
+            else if (layer.ClassName == "Normalization")
+            {
+                ReadNormalization(layer.Config, where, first: ReferenceEquals(layer, weighted[0]));
+            }
             else if (Recurrent.ContainsKey(layer.ClassName))
             {
                 ReadRecurrent(layer.ClassName, layer.Config, where, bidirectional: false, MergeMode.Concat);
@@ -147,6 +151,24 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
         else
         {
             MaskValue = value;
+        }
+    }
+
+    private void ReadNormalization(JsonElement config, string where, bool first)
+    {
+        if (!first)
+        {
+            Unsupported.Add($"{where}: a Normalization after other layers; RnnCompiler's [Normalization] comes directly after the input");
+            return;
+        }
+
+        var differences = new List<string>();
+        KerasConfig.NormalizationDifferences(differences, where, config);
+        Unsupported.AddRange(differences);
+        if (differences.Count == 0 && _width > 0)
+        {
+            string name = Next("normalization");
+            Add(new LayerDescriptor(LayerKind.Normalization, name, name, _width, _width, _offset, resetAfter: false), _width);
         }
     }
 

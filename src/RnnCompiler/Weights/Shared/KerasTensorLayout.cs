@@ -36,8 +36,14 @@ enum LayerKind
     /// <summary><c>[Input(features)]</c>: the float steps a model reads; holds no weights. Last, so that the values above keep their numbers.</summary>
     Input,
 
-    /// <summary><c>[Masking(value)]</c>: marks padded float steps; holds no weights. The number 7 follows <c>Normalization</c>'s 6.</summary>
-    Masking = 7,
+    /// <summary>
+    /// Keras <c>Normalization(axis=-1)</c>: <c>(x - mean) / max(sqrt(variance), 1e-7)</c> per feature, with mean [features],
+    /// variance [features] and count [] that are not trained (<c>adapt</c> sets them).
+    /// </summary>
+    Normalization,
+
+    /// <summary><c>[Masking(value)]</c>: marks padded float steps; holds no weights.</summary>
+    Masking,
 }
 
 /// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
@@ -59,6 +65,15 @@ enum TensorRole
 
     /// <summary>The bias.</summary>
     Bias,
+
+    /// <summary>Normalization's per-feature mean; not trained, starts at 0.</summary>
+    Mean,
+
+    /// <summary>Normalization's per-feature variance; not trained, starts at 1.</summary>
+    Variance,
+
+    /// <summary>Normalization's <c>count</c> (a scalar Keras keeps for older saved models and never updates); not trained, starts at 0.</summary>
+    Count,
 }
 
 /// <summary>One tensor of a layer as Keras lays it out.</summary>
@@ -110,7 +125,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 4,
         LayerKind.Gru => 3,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => 1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
     };
 
     /// <summary>
@@ -121,8 +136,14 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 1,
         LayerKind.Gru => 0,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense => -1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
     };
+
+    /// <summary>
+    /// Whether the optimizer trains tensors of the role: every role but Normalization's <c>mean</c>, <c>variance</c> and
+    /// <c>count</c>, which Keras adds with <c>trainable=False</c> (its summary counts them as non-trainable params).
+    /// </summary>
+    public static bool IsTrainable(TensorRole role) => role is not (TensorRole.Mean or TensorRole.Variance or TensorRole.Count);
 
     /// <summary>Keras's starting bias of the keep gate: 1 for LSTM (<c>unit_forget_bias=True</c>), 0 otherwise.</summary>
     public static double DefaultKeepGateBias(LayerKind kind) => kind == LayerKind.Lstm ? 1 : 0;
@@ -131,13 +152,14 @@ internal static class KerasTensorLayout
     /// The tensors of one layer in Keras's order: Embedding <c>embeddings</c>; Dense <c>kernel</c>, <c>bias</c>; a
     /// recurrent layer <c>kernel</c> [input, gates × units], <c>recurrent_kernel</c> [units, gates × units] and
     /// <c>bias</c> ([2, gates × units] for a GRU with <c>reset_after</c>), for each direction of a bidirectional one
-    /// under <c>{name}/forward_{inner}/</c> and <c>{name}/backward_{inner}/</c>.
+    /// under <c>{name}/forward_{inner}/</c> and <c>{name}/backward_{inner}/</c>; Normalization <c>mean</c> [features],
+    /// <c>variance</c> [features] and the scalar <c>count</c> [] (Keras's <c>build</c> adds them in that order).
     /// </summary>
     /// <param name="kind">The layer kind.</param>
     /// <param name="name">The Keras layer name (for a bidirectional layer the wrapper's, <c>bidirectional</c>).</param>
     /// <param name="innerName">For a bidirectional layer the wrapped layer's name (<c>lstm</c>); otherwise <paramref name="name"/>.</param>
     /// <param name="inputSize">The input width (for Embedding, the vocabulary size).</param>
-    /// <param name="units">The units (for Embedding, the dimensions).</param>
+    /// <param name="units">The units (for Embedding, the dimensions; for Normalization, the features).</param>
     /// <param name="bidirectional">Whether a recurrent layer has a backward direction with its own weights.</param>
     /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
     public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter) => kind switch
@@ -148,6 +170,12 @@ internal static class KerasTensorLayout
         {
             new(name + "/kernel", TensorRole.Kernel, false, new[] { inputSize, units }),
             new(name + "/bias", TensorRole.Bias, false, new[] { units }),
+        },
+        LayerKind.Normalization => new List<KerasTensor>
+        {
+            new(name + "/mean", TensorRole.Mean, false, new[] { units }),
+            new(name + "/variance", TensorRole.Variance, false, new[] { units }),
+            new(name + "/count", TensorRole.Count, false, new long[0]),
         },
         LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => RecurrentTensors(kind, name, innerName, inputSize, units, bidirectional, resetAfter),
     };

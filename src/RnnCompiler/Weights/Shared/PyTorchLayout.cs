@@ -222,6 +222,7 @@ internal static class PyTorchLayout
             LayerKind.Dense => Dense(layer, kerasName, role, module.Name, lookup, where),
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
             LayerKind.Input or LayerKind.Masking => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
+            LayerKind.Normalization => Normalization(layer, kerasName, role, module.Name, lookup, where),
         };
 #pragma warning restore CS8524
     }
@@ -230,6 +231,31 @@ internal static class PyTorchLayout
     {
         double[]? table = Find(lookup, module + ".weight", kerasName, new[] { layer.InputSize, layer.Units }, where, out string? error);
         return table is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(table);
+    }
+
+    /// <summary>
+    /// PyTorch has no Normalization module: a <c>state_dict</c> holds the statistics only as buffers a model registers
+    /// itself, read here as <c>{module}.mean</c> and <c>{module}.variance</c> [features]. Keras's <c>count</c> has no
+    /// counterpart and is 0, as Keras 3 leaves it.
+    /// </summary>
+    private static PyTorchConversion Normalization(PyTorchLayer layer, string kerasName, TensorRole role, string module, PyTorchLookup lookup, string where)
+    {
+        if (role == TensorRole.Count)
+        {
+            return PyTorchConversion.Success(new double[1]);
+        }
+
+        string name = module + (role == TensorRole.Mean ? ".mean" : ".variance");
+        if (lookup(name) is null)
+        {
+            return PyTorchConversion.Failure(
+                $"Tensor '{name}' [{layer.Units.ToString(System.Globalization.CultureInfo.InvariantCulture)}] (PyTorch name for '{kerasName}') is missing from {where}. PyTorch has no Normalization layer, so a state_dict holds "
+                + $"its statistics only as buffers the PyTorch model registers: save the mean and variance the PyTorch code normalizes with as '{module}.mean' and '{module}.variance' "
+                + "(register_buffer on a module of that name), or declare the model without [Normalization] and normalize the inputs before Predict.");
+        }
+
+        double[]? values = Find(lookup, name, kerasName, new[] { layer.Units }, where, out string? error);
+        return values is null ? PyTorchConversion.Failure(error!) : PyTorchConversion.Success(values);
     }
 
     private static PyTorchConversion Dense(PyTorchLayer layer, string kerasName, TensorRole role, string module, PyTorchLookup lookup, string where)
