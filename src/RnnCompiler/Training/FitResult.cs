@@ -6,7 +6,7 @@ using System.Text;
 
 namespace RnnCompiler.Training;
 
-/// <summary>What <see cref="ModelTrainer.Fit"/> did: Keras's <c>History</c>, with a table (<see cref="ToString"/>) and a CSV writer.</summary>
+/// <summary>What <c>ModelTrainer.Fit</c> did: Keras's <c>History</c>, with a table (<see cref="ToString"/>) and a CSV writer.</summary>
 /// <param name="History">One report per epoch run.</param>
 /// <param name="BestEpoch">The epoch with the lowest validation loss (training loss without validation).</param>
 /// <param name="StoppedEarly">Whether a callback (early stopping, TerminateOnNaN, your own) ended training before the last epoch.</param>

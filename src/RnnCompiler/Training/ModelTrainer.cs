@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Threading;
 
 namespace RnnCompiler.Training;
 
-/// <summary>How <see cref="ModelTrainer.Fit"/> trains.</summary>
+/// <summary>How <c>ModelTrainer.Fit</c> trains.</summary>
 /// <param name="Epochs">Passes over the training data.</param>
 /// <param name="Seed">The shuffling seed; the same seed and data give the same weights.</param>
 /// <param name="ValidationSplit">The fraction of sequences, taken from the end before shuffling (as Keras), held out for validation.</param>
@@ -56,7 +57,7 @@ public sealed record EpochReport(int Epoch, double Loss, double Accuracy, double
     public override int GetHashCode() => HashCode.Combine(Epoch, Loss, Accuracy, ValidationLoss, ValidationAccuracy, SkippedUpdates, LearningRate);
 }
 
-/// <summary>The mean figures of a model over a dataset (<see cref="ModelTrainer.Evaluate"/>).</summary>
+/// <summary>The mean figures of a model over a dataset (<c>ModelTrainer.Evaluate</c>).</summary>
 /// <param name="Loss">The mean loss per sequence.</param>
 /// <param name="Accuracy">The mean accuracy (NaN for regression losses).</param>
 /// <param name="Sequences">The sequences evaluated.</param>
@@ -91,9 +92,47 @@ public static class ModelTrainer
     /// </param>
     /// <param name="cancellationToken">Checked before every batch; cancelling throws <see cref="OperationCanceledException"/> and leaves the model as the last batch left it.</param>
     /// <returns>The history.</returns>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their fourth parameter, a sequence count or the lengths array, so no call is ambiguous.")]
     public static FitResult Fit<T, TInput, TTarget>(
         ITrainableModel<T, TInput, TTarget> model, TInput[] inputs, TTarget[] targets, int sequenceCount, int steps,
         FitOptions? options = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : unmanaged
+        where TTarget : unmanaged
+        => Fit(model, inputs, targets, sequenceCount, steps, lengths: null, options, progress, cancellationToken);
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on sequences of different lengths: sequence <c>i</c> has <c>lengths[i]</c> real
+    /// steps, padded after them to <paramref name="steps"/> (PyTorch's <c>pack_padded_sequence</c>); its targets are
+    /// padded the same way when the model outputs sequences. Each batch is packed (<see cref="SequencePacking"/>), so
+    /// the padding costs nothing and counts in no loss. Otherwise as the other overload: shuffling, validation (the last
+    /// sequences, with their lengths) and callbacks.
+    /// </summary>
+    /// <param name="model">The model; it trains in place.</param>
+    /// <param name="inputs">The inputs of every sequence, each padded to <paramref name="steps"/> steps.</param>
+    /// <param name="targets">The targets of every sequence, back to back.</param>
+    /// <param name="lengths">The real steps of each sequence, 1 to <paramref name="steps"/>; one per sequence.</param>
+    /// <param name="steps">The padded steps of each sequence, 1 to the model's SequenceLength.</param>
+    /// <param name="options">Epochs, validation, shuffling, callbacks and the progress bar; Keras's defaults when null.</param>
+    /// <param name="progress">Told of each epoch's report (see the other overload).</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
+    /// <returns>The history.</returns>
+    /// <exception cref="ArgumentException">A length is outside [1, steps], or the data does not hold one sequence per length.</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "The overloads differ in their fourth parameter, a sequence count or the lengths array, so no call is ambiguous.")]
+    public static FitResult Fit<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, TInput[] inputs, TTarget[] targets, int[] lengths, int steps,
+        FitOptions? options = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : unmanaged
+        where TTarget : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        return Fit(model, inputs, targets, lengths.Length, steps, lengths, options, progress, cancellationToken);
+    }
+
+    private static FitResult Fit<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, TInput[] inputs, TTarget[] targets, int sequenceCount, int steps, int[]? lengths,
+        FitOptions? options, IProgress<EpochReport>? progress, CancellationToken cancellationToken)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : unmanaged
         where TTarget : unmanaged
@@ -102,7 +141,7 @@ public static class ModelTrainer
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
         options ??= new FitOptions();
-        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps);
+        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps, lengths);
         if (options.ValidationSplit is < 0 or >= 1 || options.Epochs < 1 || options.Patience < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "Epochs must be at least 1, Patience at least 0, ValidationSplit in [0, 1).");
@@ -126,6 +165,7 @@ public static class ModelTrainer
 
         var batchInputs = new TInput[batchSize * inputPerSequence];
         var batchTargets = new TTarget[batchSize * targetPerSequence];
+        var batchLengths = new int[batchSize];
         var random = new Random(options.Seed);
         var state = new FitState(new FitModel<T, TInput, TTarget>(model), options.Epochs, (trainCount + batchSize - 1) / batchSize, trainCount, validationCount);
         double bestLoss = double.PositiveInfinity;
@@ -163,11 +203,12 @@ public static class ModelTrainer
                     int index = order[start + b];
                     Array.Copy(inputs, (long)index * inputPerSequence, batchInputs, (long)b * inputPerSequence, inputPerSequence);
                     Array.Copy(targets, (long)index * targetPerSequence, batchTargets, (long)b * targetPerSequence, targetPerSequence);
+                    batchLengths[b] = lengths is null ? steps : lengths[index];
                 }
 
                 ReadOnlySpan<TInput> x = batchInputs.AsSpan(0, count * inputPerSequence);
                 ReadOnlySpan<TTarget> y = batchTargets.AsSpan(0, count * targetPerSequence);
-                double loss = double.CreateTruncating(model.TrainBatch(x, y, count));
+                double loss = double.CreateTruncating(lengths is null ? model.TrainBatch(x, y, count) : model.TrainBatch(x, y, batchLengths.AsSpan(0, count)));
                 double accuracy = double.CreateTruncating(model.LastAccuracy);
                 lossSum += loss * count;
                 accuracySum += accuracy * count;
@@ -186,7 +227,7 @@ public static class ModelTrainer
             double validationAccuracy = double.NaN;
             if (validationCount > 0)
             {
-                (validationLoss, validationAccuracy) = EvaluateRange(model, inputs, targets, trainCount, validationCount, inputPerSequence, targetPerSequence, batchSize);
+                (validationLoss, validationAccuracy) = EvaluateRange(model, inputs, targets, lengths, trainCount, validationCount, inputPerSequence, targetPerSequence, batchSize);
             }
 
             EpochReport report = state.EndEpoch(validationLoss, validationAccuracy);
@@ -232,18 +273,52 @@ public static class ModelTrainer
         where TTarget : unmanaged
     {
         ArgumentNullException.ThrowIfNull(model);
-        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps);
-        (double loss, double accuracy) = EvaluateRange(model, inputs, targets, 0, sequenceCount, inputPerSequence, targetPerSequence, model.Training.BatchSize);
+        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, sequenceCount, steps, lengths: null);
+        (double loss, double accuracy) = EvaluateRange(model, inputs, targets, null, 0, sequenceCount, inputPerSequence, targetPerSequence, model.Training.BatchSize);
         return new EvaluationResult(loss, accuracy, sequenceCount);
     }
 
+    /// <summary>
+    /// <see cref="Evaluate{T, TInput, TTarget}(ITrainableModel{T, TInput, TTarget}, ReadOnlySpan{TInput}, ReadOnlySpan{TTarget}, int, int)"/>
+    /// over sequences of different lengths, each padded after its <c>lengths[i]</c> real steps to <paramref name="steps"/>.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="inputs">The inputs of every sequence, each padded to <paramref name="steps"/> steps.</param>
+    /// <param name="targets">The targets of every sequence, back to back.</param>
+    /// <param name="lengths">The real steps of each sequence, 1 to <paramref name="steps"/>; one per sequence.</param>
+    /// <param name="steps">The padded steps of each sequence, 1 to the model's SequenceLength.</param>
+    /// <returns>The loss and accuracy averaged over the sequences (each batch weighted by its sequences).</returns>
+    public static EvaluationResult Evaluate<T, TInput, TTarget>(
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int[] lengths, int steps)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInput : unmanaged
+        where TTarget : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(lengths);
+        (int inputPerSequence, int targetPerSequence) = CheckDataset(model, inputs, targets, lengths.Length, steps, lengths);
+        (double loss, double accuracy) = EvaluateRange(model, inputs, targets, lengths, 0, lengths.Length, inputPerSequence, targetPerSequence, model.Training.BatchSize);
+        return new EvaluationResult(loss, accuracy, lengths.Length);
+    }
+
     private static (int InputPerSequence, int TargetPerSequence) CheckDataset<T, TInput, TTarget>(
-        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequenceCount, int steps)
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int sequenceCount, int steps, int[]? lengths)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : unmanaged
         where TTarget : unmanaged
     {
         ModelInfo info = model.Info;
+        if (lengths is not null)
+        {
+            for (int i = 0; i < lengths.Length; i++)
+            {
+                if (lengths[i] < 1 || lengths[i] > steps)
+                {
+                    throw new ArgumentException($"Each length must be 1 to the {steps} padded steps; lengths[{i}] is {lengths[i]}.", nameof(lengths));
+                }
+            }
+        }
+
         if (sequenceCount < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(sequenceCount), sequenceCount, "Expected at least one sequence.");
@@ -294,7 +369,7 @@ public static class ModelTrainer
     }
 
     private static (double Loss, double Accuracy) EvaluateRange<T, TInput, TTarget>(
-        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int first, int count,
+        ITrainableModel<T, TInput, TTarget> model, ReadOnlySpan<TInput> inputs, ReadOnlySpan<TTarget> targets, int[]? lengths, int first, int count,
         int inputPerSequence, int targetPerSequence, int batchSize)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInput : unmanaged
@@ -305,10 +380,9 @@ public static class ModelTrainer
         for (int start = 0; start < count; start += batchSize)
         {
             int n = Math.Min(batchSize, count - start);
-            (T batchLoss, T batchAccuracy) = model.Evaluate(
-                inputs.Slice((first + start) * inputPerSequence, n * inputPerSequence),
-                targets.Slice((first + start) * targetPerSequence, n * targetPerSequence),
-                n);
+            ReadOnlySpan<TInput> x = inputs.Slice((first + start) * inputPerSequence, n * inputPerSequence);
+            ReadOnlySpan<TTarget> y = targets.Slice((first + start) * targetPerSequence, n * targetPerSequence);
+            (T batchLoss, T batchAccuracy) = lengths is null ? model.Evaluate(x, y, n) : model.Evaluate(x, y, lengths.AsSpan(first + start, n));
             loss += double.CreateTruncating(batchLoss) * n;
             accuracy += double.CreateTruncating(batchAccuracy) * n;
         }

@@ -413,6 +413,39 @@ public class MaskingTests
     }
 
     [Fact]
+    public void Fit_and_evaluate_take_lengths_and_never_read_the_padding()
+    {
+        var model = new MaskedFeatureRegressor();
+        Randomize<double>(model.Parameters, 32);
+        var random = new Random(33);
+        const int Count = 12, Steps = 7;
+        var inputs = Enumerable.Repeat(double.NaN, Count * Steps * 2).ToArray();
+        double[] targets = RealFeatures(Count, 2, random);
+        var lengths = new int[Count];
+        for (int s = 0; s < Count; s++)
+        {
+            lengths[s] = random.Next(1, Steps + 1);
+            Array.Copy(RealFeatures(lengths[s], 2, random), 0, inputs, s * Steps * 2, lengths[s] * 2);
+        }
+
+        // Evaluate over batches of 4 is the mean of each sequence's loss alone.
+        double expected = 0;
+        for (int s = 0; s < Count; s++)
+        {
+            expected += model.Evaluate(inputs.AsSpan(s * Steps * 2, lengths[s] * 2), targets.AsSpan(s * 2, 2), 1).Loss / Count;
+        }
+
+        EvaluationResult evaluation = ModelTrainer.Evaluate(model, inputs, targets, lengths, Steps);
+        AssertClose([expected], [evaluation.Loss], 1e-12);
+        Assert.Equal(Count, evaluation.Sequences);
+
+        FitResult fit = ModelTrainer.Fit(model, inputs, targets, lengths, Steps, new FitOptions(Epochs: 3, ValidationSplit: 0.25));
+        Assert.All(fit.History, epoch => Assert.True(double.IsFinite(epoch.Loss) && double.IsFinite(epoch.ValidationLoss)));
+        Assert.True(fit.History[^1].Loss < fit.History[0].Loss, "three epochs should lower the training loss");
+        Assert.Equal("lengths", Assert.Throws<ArgumentException>(() => ModelTrainer.Fit(model, inputs, targets, lengths.Select(l => l + Steps).ToArray(), Steps)).ParamName);
+    }
+
+    [Fact]
     public void Without_token_0_a_masking_model_computes_the_bits_of_its_unmasked_twin()
     {
         var masked = new MaskedTokenClassifier();

@@ -9,7 +9,7 @@ namespace RnnCompiler.Training;
 /// <summary>A figure of a training run that a callback can watch, as Keras's <c>monitor</c> names them.</summary>
 public enum FitMetric
 {
-    /// <summary>The validation loss (<c>val_loss</c>); the training loss when <see cref="ModelTrainer.Fit"/> holds out no validation data.</summary>
+    /// <summary>The validation loss (<c>val_loss</c>); the training loss when <c>ModelTrainer.Fit</c> holds out no validation data.</summary>
     ValidationLoss = 0,
 
     /// <summary>The mean training loss of the epoch so far (<c>loss</c>).</summary>
@@ -23,7 +23,7 @@ public enum FitMetric
 }
 
 /// <summary>
-/// One training run as <see cref="ModelTrainer.Fit"/> drives it: the figures so far and the levers a
+/// One training run as <c>ModelTrainer.Fit</c> drives it: the figures so far and the levers a
 /// <see cref="TrainingCallback"/> pulls. There is one per run; its figures change as the run goes.
 /// </summary>
 public sealed class FitState

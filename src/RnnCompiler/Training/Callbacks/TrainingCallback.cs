@@ -1,7 +1,7 @@
 namespace RnnCompiler.Training;
 
 /// <summary>
-/// Code that <see cref="ModelTrainer.Fit"/> calls on the training thread, in order, as Keras calls its callbacks:
+/// Code that <c>ModelTrainer.Fit</c> calls on the training thread, in order, as Keras calls its callbacks:
 /// at the start and end of training, of each epoch, and after each batch. Every method receives the one
 /// <see cref="FitState"/> of the run: what happened so far, and the levers (<see cref="FitState.StopTraining"/>,
 /// <see cref="FitState.LearningRate"/>, checkpoints, weight snapshots). The methods do nothing unless overridden.
