@@ -13,7 +13,8 @@ Console.WriteLine(Sentiment.Summary);
 
 // 1. A synthetic dataset, made here with a fixed seed (see Reviews below): reviews of 20 to 80 token ids of filler
 //    words with a few sentiment words of the review's class mixed in at random places, sometimes with one word of
-//    another class as a distractor. Padded at the front with token 0 to 80 steps, as Keras's pad_sequences does.
+//    another class as a distractor. Padded at the front with token 0 to 80 steps, as Keras's pad_sequences does; the
+//    Embedding's MaskZero makes token 0 padding, so the LSTM reads each review at its real length (Keras's mask_zero).
 const int TrainingReviews = 2400;   // 10% of these are held out for validation by Fit
 const int TestReviews = 512;
 var vocabulary = new Reviews(seed: 2024);
@@ -127,7 +128,7 @@ static int ArgMax(float[] values)
 /// to run in well under a minute. ClipNorm keeps the larger steps stable.</remarks>
 [RnnModel(SequenceLength = 80)]
 [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 1e-2, BatchSize = 32, ClipNorm = 1)]
-[Embedding(1000, 64)]
+[Embedding(1000, 64, MaskZero = true)]
 [Lstm(128)]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class Sentiment;
