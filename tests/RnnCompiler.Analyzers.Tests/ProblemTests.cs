@@ -448,6 +448,49 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0031").WithMessage("Stateful training carries each batch row's state after its last step into the next batch, and RnnCompiler does not carry it past masked steps; remove Stateful = true, or the mask (MaskZero, [Masking])."));
 
     [Fact]
+    public Task RNN0032_Dropout_rate_of_1() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|#0:Dropout(1)|}]
+        [Lstm(8)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0032").WithMessage("[Dropout]: the rate is 1; it is the fraction of values dropped while training, from 0 up to (not including) 1, for example [Dropout(0.2)]."));
+
+    [Fact]
+    public Task RNN0032_recurrent_Dropout_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|#0:Lstm(8, Dropout = -0.1)|}]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0032").WithMessage("[Lstm]: Dropout is -0.1; it is the fraction of input features dropped while training, from 0 up to (not including) 1, for example Dropout = 0.2."));
+
+    [Fact]
+    public Task RNN0032_Dropout_last() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|#0:Dropout(0.5)|}]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0032").WithMessage("[Dropout] cannot be the last layer: it would drop the model's outputs while training; put it before a Dense or recurrent layer."));
+
+    [Fact]
+    public Task RNN0033_dropout_in_a_bfloat16_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, WeightPrecision = WeightPrecision.BFloat16)|}]
+        [Input(3)]
+        [Lstm(8, Dropout = 0.2)]
+        [Dense(1)]
+        public partial class EdgeForecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0033").WithMessage("'EdgeForecaster' has bfloat16 weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

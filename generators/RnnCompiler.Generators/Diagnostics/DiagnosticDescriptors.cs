@@ -45,6 +45,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NormalizationNotAfterInput = Error(ProblemIds.NormalizationNotAfterInput, "Normalization must directly follow Input");
     public static readonly DiagnosticDescriptor MaskingPlacement = Error(ProblemIds.MaskingPlacement, "[Masking] must come once, directly after [Input], with a finite value");
     public static readonly DiagnosticDescriptor MaskingStateful = Error(ProblemIds.MaskingStateful, "A masking model cannot train statefully");
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = Error(ProblemIds.DropoutOutOfRange, "A dropout rate is outside [0, 1), or Dropout is the last layer");
+    public static readonly DiagnosticDescriptor DropoutInference = Error(ProblemIds.DropoutInference, "Dropout in an inference-only bfloat16 model");
 
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
@@ -105,7 +107,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

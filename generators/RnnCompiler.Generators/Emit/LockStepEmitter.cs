@@ -57,14 +57,15 @@ internal static class LockStepEmitter
         bool sparse = training.Loss == LossKind.SparseCategoricalCrossentropy;
         string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
         string row = first == "0" ? "b" : $"({first} + b)";
-        string stateRows = training.Stateful ? $"{first}, " : string.Empty;
+        string stateRows = training.Stateful || model.HasDropout ? $"{first}, " : string.Empty;
+        string dropout = model.HasDropout ? $", dropoutStep: backward ? {(first == "0" ? "_updateCount" : "_dropoutStep")} : -1" : string.Empty;
         writer.WriteLine($"{ReadOnlySpan}<{TrainingEmitter.InputType(model)}> batch = inputs.Slice({(first == "0" ? "0" : $"{first} * steps{perStep}")}, sequences * steps{perStep});");
         writer.WriteLine(training.Stateful
             ? "// The sequences in lock step, from each row's carried state when training (from zeros when evaluating)."
             : "// The sequences in lock step: step t of every sequence together.");
         string lengths = first == "0" ? "lengths" : $"lengths.IsEmpty ? default : lengths.Slice({first}, sequences)";
         writer.WriteLine($"{ReadOnlySpan}<int> share = {lengths};");
-        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)});");
+        writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)}{dropout});");
         if (model.OutputIsSequence)
         {
             writer.WriteLine("// A packed batch's steps after each sequence's real ones count in no loss: their gradients stay zero.");
@@ -96,7 +97,7 @@ internal static class LockStepEmitter
         writer.WriteLine();
         using (writer.Block("if (backward)"))
         {
-            writer.WriteLine($"RunBackwardBatch(batch, {stateRows}sequences, steps, share);");
+            writer.WriteLine($"RunBackwardBatch(batch, {(training.Stateful ? $"{first}, " : string.Empty)}sequences, steps, share);");
             if (training.Stateful)
             {
                 writer.WriteLine($"KeepTrainingStates({first}, sequences, steps);");
@@ -127,6 +128,11 @@ internal static class LockStepEmitter
         writer.WriteLine("/// Runs every layer over a batch of checked sequences at once, keeping what each layer computes in its buffers, one");
         writer.WriteLine("/// block per sequence; the last layer writes its sums (logits) or outputs to <c>_trainOutputs</c>, one block per sequence.");
         writer.WriteLine("/// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).");
+        if (model.HasDropout)
+        {
+            writer.WriteLine("/// While training (<c>dropoutStep</c>, the update's step, at least 0) the dropouts draw their masks for rows <c>first</c> on; else they pass values through.");
+        }
+
         bool stateful = model.Training!.Stateful;
         if (stateful)
         {
@@ -136,7 +142,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
 
         writer.WriteLine(context.GeneratedCode);
-        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful ? "int first, " : string.Empty)}int sequences, int steps, {ReadOnlySpan}<int> lengths{(stateful ? ", bool carried" : string.Empty)})"))
+        using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful || model.HasDropout ? "int first, " : string.Empty)}int sequences, int steps, {ReadOnlySpan}<int> lengths{(stateful ? ", bool carried" : string.Empty)}{(model.HasDropout ? ", long dropoutStep" : string.Empty)})"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             string current = input;

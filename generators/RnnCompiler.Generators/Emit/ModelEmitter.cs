@@ -199,7 +199,7 @@ internal static class ModelEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("private static readonly global::RnnCompiler.Weights.LayerDescriptor[] s_layers =", ";"))
         {
-            foreach (LayerModel layer in model.Layers)
+            foreach (LayerModel layer in model.Layers.Where(layer => layer.Descriptor.HoldsWeights))
             {
                 writer.WriteLine($"new(global::RnnCompiler.Weights.LayerKind.{layer.Kind}, {Literal(layer.Name)}, {Literal(layer.InnerName)}, inputSize: {Int(layer.InputWidth)}, units: {Int(layer.Units)}, offset: {Int(layer.Offset)}, bidirectional: {Bool(layer.Bidirectional)}, resetAfter: {Bool(layer.ResetAfter)}){LayerSettings(layer)},");
             }

@@ -364,7 +364,7 @@ internal static class TrainingEmitter
         writer.WriteLine("// (none when the batch is smaller than the shares); share 0 adds to _gradients itself, the others to their own.");
         using (writer.Block("for (int k = 0; k < shares; k++)"))
         {
-            writer.WriteLine("_workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, !lengths.IsEmpty, backward);");
+            writer.WriteLine($"_workspaces[k].Prepare(k * sequences / shares, (k + 1) * sequences / shares, steps, scale, !lengths.IsEmpty, backward{(model.HasDropout ? ", _updateCount" : string.Empty)});");
         }
 
         writer.WriteLine();

@@ -112,7 +112,7 @@ internal static class WorkspaceEmitter
                 (t, "_scale", "1 / (the batch's output rows): the loss's average."),
                 ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths."),
                 ("bool", "_backward", "Whether to backpropagate (not for Evaluate)."),
-            })
+            }.Concat(model.HasDropout ? new[] { ("long", "_dropoutStep", "The model's update step, from which the dropouts draw this update's masks.") } : System.Array.Empty<(string, string, string)>()))
             {
                 writer.WriteLine($"/// <summary>{summary}</summary>");
                 writer.WriteLine(context.GeneratedCode);
@@ -150,8 +150,13 @@ internal static class WorkspaceEmitter
 
             writer.WriteLine("/// <summary>Sets the share of the checked, copied batch that <see cref=\"Run\"/> computes.</summary>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block($"public void Prepare(int first, int end, int steps, {t} scale, bool packed, bool backward)"))
+            using (writer.Block($"public void Prepare(int first, int end, int steps, {t} scale, bool packed, bool backward{(model.HasDropout ? ", long dropoutStep" : string.Empty)})"))
             {
+                if (model.HasDropout)
+                {
+                    writer.WriteLine("_dropoutStep = dropoutStep;");
+                }
+
                 writer.WriteLine("_first = first;");
                 writer.WriteLine("_end = end;");
                 writer.WriteLine("_steps = steps;");

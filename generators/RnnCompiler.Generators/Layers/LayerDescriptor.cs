@@ -26,6 +26,12 @@ internal abstract class LayerDescriptor
     /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
     public abstract string KerasClass { get; }
 
+    /// <summary>
+    /// Whether a layer of the kind is one of the runtime's layer descriptors (<c>s_layers</c>, <c>ModelInfo.Layers</c>),
+    /// which weight files, initializers and exports walk: every kind with weights. A kind without any (Dropout) is not.
+    /// </summary>
+    public virtual bool HoldsWeights => true;
+
     /// <summary>Whether the kind runs over time with a state that Step carries.</summary>
     public virtual bool IsRecurrent => false;
 

@@ -109,6 +109,13 @@ internal abstract class RecurrentLayer : LayerDescriptor
             return;
         }
 
+        double dropout = layer.Double("Dropout") ?? 0;
+        if (!(dropout >= 0 && dropout < 1))
+        {
+            context.Problem(ProblemIds.DropoutOutOfRange, index, $"{Label}: Dropout is {dropout.ToString("R", CultureInfo.InvariantCulture)}; it is the fraction of input features dropped while training, from 0 up to (not including) 1, for example Dropout = 0.2.");
+            return;
+        }
+
         double? keepGateBias = KeepGateBias(layer);
         if (keepGateBias is double keep && double.IsInfinity(keep))
         {
@@ -125,6 +132,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
         {
             KeepGateBias = keepGateBias,
             RecurrentActivation = HasGates ? layer.RecurrentActivation : ActivationKind.Sigmoid,
+            DropoutRate = dropout,
         };
         if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
         {
@@ -187,6 +195,20 @@ internal abstract class RecurrentLayer : LayerDescriptor
         }
 
         buffers.TrainingPerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
+        if (layer.DropoutRate > 0)
+        {
+            bool first = buffers.Model.Layers[0] == layer;
+            foreach (string direction in layer.Directions)
+            {
+                string who = layer.Name + Who(direction);
+                buffers.TrainingPerSequence($"{field}{direction}DropoutMask", Int(layer.InputWidth), layer.InputWidth, $"{who}: this update's input dropout mask, one row per sequence.");
+                buffers.TrainingPerSequence($"{field}{direction}DroppedInput", $"SequenceLength * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: its inputs with the dropout mask applied.");
+                if (!first)
+                {
+                    buffers.TrainingPerSequence($"{field}{direction}DroppedInputGradients", $"SequenceLength * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: dLoss/d(its dropped inputs).");
+                }
+            }
+        }
         if (buffers.Model.Training!.Stateful)
         {
             long rows = (long)buffers.Model.Training.BatchSize * layer.Units;
@@ -270,7 +292,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
         {
             bool reverse = direction == "Backward";
             string buffer = field + direction;
-            string head = $"<{t}>({input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
+            string x = WriteInputDropout(context, layer, direction, input);
+            string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
             writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)}, lengths: lengths);");
         }
@@ -426,12 +449,55 @@ internal abstract class RecurrentLayer : LayerDescriptor
         {
             bool reverse = direction == "Backward";
             string buffer = field + direction;
-            string head = $"<{t}>({pass.Input}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
-            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {pass.InputGradient}, "
+            bool dropped = layer.DropoutRate > 0;
+            string x = dropped ? $"{buffer}DroppedInput" : pass.Input;
+            string dx = pass.InputGradient;
+            if (dropped && pass.Previous is not null)
+            {
+                dx = SliceOf($"{buffer}DroppedInputGradients", "0", $"sequences * steps * {Int(layer.InputWidth)}");
+                writer.WriteLine($"// {layer.Name}{Who(direction)}: dLoss/d(its dropped inputs) starts from zero; the mask then passes it on.");
+                writer.WriteLine($"{dx}.Clear();");
+            }
+
+            string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
+            string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {dx}, "
                 + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths);";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
+            if (dropped && pass.Previous is not null)
+            {
+                writer.WriteLine($"{RuntimeLayers}DropoutLayer.AddBackwardPerSequence<{t}>({dx}, {buffer}DropoutMask, sequences, steps, {Int(layer.InputWidth)}, {pass.InputGradient});");
+            }
         }
+    }
+
+    /// <summary>
+    /// A direction's input dropout while training (Keras's <c>dropout</c>, one mask per sequence for every step and
+    /// gate); returns the expression the direction reads: a local that is the dropped inputs while training, or the
+    /// input itself when the layer has no dropout.
+    /// </summary>
+    private static string WriteInputDropout(EmitContext context, LayerModel layer, string direction, string input)
+    {
+        if (layer.DropoutRate <= 0)
+        {
+            return input;
+        }
+
+        SourceWriter writer = context.Writer;
+        string t = context.T;
+        string buffer = context.Field(layer) + direction;
+        string local = buffer.TrimStart('_') + "Input";
+        string width = Int(layer.InputWidth);
+        writer.WriteLine($"// {layer.Name}{Who(direction)}: while training, Keras's dropout of {DropoutLayer.Rate(layer)} on its inputs: one mask per sequence, the same at every step and gate.");
+        writer.WriteLine($"{ReadOnlySpan}<{t}> {local} = {input};");
+        using (writer.Block("if (dropoutStep >= 0)"))
+        {
+            writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}DropoutMask", "0", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(DropoutLayer.Site(context, layer, direction == "Backward" ? 1 : 0))}, dropoutStep, first: (long)first * {width});");
+            writer.WriteLine($"{RuntimeLayers}DropoutLayer.ForwardPerSequence<{t}>({input}, {buffer}DropoutMask, sequences, steps, {width}, {buffer}DroppedInput);");
+            writer.WriteLine($"{local} = {buffer}DroppedInput;");
+        }
+
+        return local;
     }
 
     /// <summary>

@@ -44,6 +44,9 @@ internal sealed record LayerModel(
     /// <summary>The starting bias of a gated layer's keep gate when the declaration changes Keras's, else null.</summary>
     public double? KeepGateBias { get; init; }
 
+    /// <summary>The fraction dropped while training: a [Dropout]'s rate, or a recurrent layer's input <c>Dropout</c>; 0 for none.</summary>
+    public double DropoutRate { get; init; }
+
     /// <summary>For an Embedding, whether token 0 is padding (<c>MaskZero</c>, Keras's <c>mask_zero</c>).</summary>
     public bool MaskZero { get; init; }
 
@@ -116,6 +119,23 @@ internal sealed record NetworkModel(
 
     /// <summary>The Keras name of the <c>[Masking]</c> layer, which the summary shows, or null.</summary>
     public string? MaskingName { get; init; }
+
+    /// <summary>Whether some layer drops values while training ([Dropout], or a recurrent layer's <c>Dropout</c>).</summary>
+    public bool HasDropout
+    {
+        get
+        {
+            foreach (LayerModel layer in Layers)
+            {
+                if (layer.DropoutRate > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Whether some steps of the input may be masked.</summary>
     public bool Masks => MaskZero || MaskValue is not null;

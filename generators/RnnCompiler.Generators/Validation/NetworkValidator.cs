@@ -107,6 +107,11 @@ internal static class NetworkValidator
         }
 
         NetworkModel? network = Resolve(declaration, problems);
+        if (network is { BFloat16Weights: true, HasDropout: true })
+        {
+            problems.Add(new(ProblemIds.DropoutInference, ValidationProblem.OnModelAttribute, $"'{name}' has bfloat16 weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
+        }
+
         if (declaration.Training is { } training)
         {
             ValidateTraining(training, network, problems);

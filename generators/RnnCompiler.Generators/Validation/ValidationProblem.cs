@@ -52,4 +52,10 @@ internal static class ProblemIds
 
     /// <summary>A masking model (MaskZero or [Masking]) declares stateful training.</summary>
     public const string MaskingStateful = "RNN0031";
+
+    /// <summary>A dropout rate outside [0, 1), or [Dropout] as the last layer.</summary>
+    public const string DropoutOutOfRange = "RNN0032";
+
+    /// <summary>Dropout in a model with bfloat16 weights, which is inference-only.</summary>
+    public const string DropoutInference = "RNN0033";
 }

@@ -57,6 +57,23 @@ public sealed class EmbeddingAttribute : Attribute
 }
 
 /// <summary>
+/// Keras's <c>Dropout(rate)</c>: while training, each value is dropped (set to 0) with probability <see cref="Rate"/>
+/// and the rest are scaled by <c>1 / (1 - rate)</c>, with a new mask every update; <c>Predict</c>, <c>Step</c> and
+/// <c>Evaluate</c> pass the values through unchanged. The masks are reproducible: the same seed, weights and batches give
+/// the same training bit for bit. It holds no weights; it cannot be the last layer.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Declares the fraction of values dropped while training.</summary>
+    /// <param name="rate">In [0, 1): 0.2 drops one value in five.</param>
+    public DropoutAttribute(double rate) => Rate = rate;
+
+    /// <summary>The fraction of values dropped while training.</summary>
+    public double Rate { get; }
+}
+
+/// <summary>
 /// Keras's <c>Masking(mask_value)</c>: a step whose every feature equals <see cref="MaskValue"/> is masked, so that
 /// float sequences of different lengths can share a batch padded with that value. Every recurrent layer keeps its state
 /// through a masked step, and losses and metrics leave it out. It holds no weights and comes directly after <c>[Input]</c>.
@@ -81,6 +98,13 @@ public abstract class RecurrentLayerAttribute : Attribute
 
     /// <summary>The size of the hidden state.</summary>
     public int Units { get; }
+
+    /// <summary>
+    /// Keras's <c>dropout</c>: while training, the fraction of the layer's input features dropped, with one mask per
+    /// sequence that holds for every step and every gate (Keras's default <c>implementation=2</c>), scaled by
+    /// <c>1 / (1 - rate)</c>; a new mask every update. 0 (the default) drops nothing; it must be below 1.
+    /// </summary>
+    public double Dropout { get; set; }
 
     /// <summary>
     /// When true the layer outputs its hidden state at every step ([steps, units], many-to-many);
