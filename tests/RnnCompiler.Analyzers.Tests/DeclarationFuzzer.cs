@@ -276,8 +276,9 @@ internal sealed class DeclarationFuzzer
             bool first = index == 0;
             string type = first && !Chance(0.08)
                 ? Pick("Input", "Input", "Embedding")
-                : index == 1 && Chance(0.25) ? "Normalization" // valid after Input, RNN0028 after Embedding
-                : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
+                : index == 1 && Chance(0.25) ? Pick("Normalization", "Masking") // valid after Input, RNN0028 and RNN0030 after Embedding
+                : Chance(0.06) ? "Dropout"
+                : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization", "Masking") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
             bool last = index == count - 1;
             layers.Add(Layer(type, last));
         }
@@ -292,6 +293,12 @@ internal sealed class DeclarationFuzzer
         for (int index = 0; index < wanted; index++)
         {
             positional.Add(Chance(0.01) ? Pick(s_badValues) : Size());
+        }
+
+        // A dropout rate (mostly in [0, 1)) and a mask value (sometimes not finite), or none for Masking's default.
+        if (type == "Dropout" || (type == "Masking" && Chance(0.6)))
+        {
+            positional.Add(Chance(0.85) ? Pick("0.2", "0.5", "0", "0.1f", "0.75") : Pick(s_floats));
         }
 
         if (Chance(0.03) && positional.Count > 0)
@@ -326,6 +333,16 @@ internal sealed class DeclarationFuzzer
             {
                 named.Add("ResetAfter = " + Pick("true", "false"));
             }
+
+            if (Chance(0.08))
+            {
+                named.Add("Dropout = " + (Chance(0.85) ? Pick("0.1", "0.3", "0") : Pick(s_floats)));
+            }
+        }
+
+        if ((type == "Embedding" && Chance(0.3)) || Chance(0.005))
+        {
+            named.Add("MaskZero = " + Pick("true", "false", "1"));
         }
 
         if ((type is "SimpleRnn" or "Dense" or "Lstm" or "Gru" && Chance(0.3)) || Chance(0.01))
