@@ -32,6 +32,7 @@ public class TrainingEmbedLstm128x10
     private TorchTrainer _torch = null!;
     private int[] _tokens = null!;
     private int[] _labels = null!;
+    private int[] _lengths = null!;
 
     [GlobalSetup]
     public void GlobalSetup()
@@ -42,6 +43,10 @@ public class TrainingEmbedLstm128x10
         for (int i = 0; i < _tokens.Length; i++) _tokens[i] = random.Next(1, TrainEmbedLstm128x10.VocabularySize);
         _labels = new int[Sequences];
         for (int i = 0; i < _labels.Length; i++) _labels[i] = random.Next(TrainEmbedLstm128x10.OutputUnits);
+        // A packed batch: lengths spread evenly over 1 to 32 steps (16.5 on average), in shuffled order.
+        _lengths = new int[Sequences];
+        for (int i = 0; i < _lengths.Length; i++) _lengths[i] = 1 + i;
+        random.Shuffle(_lengths);
 
         // The batch must train: a zero or non-finite gradient, or a loss that does not fall, would time the wrong thing.
         float first = _model.ComputeGradients(_tokens, _labels, Sequences);
@@ -123,6 +128,9 @@ public class TrainingEmbedLstm128x10
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, Parallelism = 2 (both cores, per sequence)")]
     public float TrainBatchParallel() => _parallel.TrainBatch(_tokens, _labels, Sequences);
+
+    [Benchmark(OperationsPerInvoke = Sequences, Description = "TrainBatch, 32 sequences of 1 to 32 tokens, packed (per sequence)")]
+    public float TrainBatchPacked() => _model.TrainBatch(_tokens, _labels, _lengths);
 
     [Benchmark(OperationsPerInvoke = Sequences, Description = "ComputeGradients, 32 × 32 tokens (per sequence)")]
     public float ComputeGradients() => _model.ComputeGradients(_tokens, _labels, Sequences);
