@@ -72,3 +72,14 @@ public partial class PlainLstm;
 [Lstm(3)]
 [Dense(1)]
 public partial class LayerDropoutLstm;
+
+// Raw values through Normalization and Masking into a dropout LSTM: gradients of everything trained, with the
+// statistics adapted (not trained) and the masks fixed.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 3)]
+[Input(2)]
+[Masking(-1)]
+[Normalization]
+[Lstm(3, ReturnSequences = true, Dropout = 0.2)]
+[Dense(2)]
+public partial class NormalizedMaskedDropoutTagger;

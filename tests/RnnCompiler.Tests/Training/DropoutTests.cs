@@ -151,6 +151,50 @@ public class DropoutTests
         Check(model, tokens, labels, 3, 23);
     }
 
+    [Fact]
+    public void Normalized_masked_dropout_model_passes_finite_differences_and_keeps_its_statistics()
+    {
+        var model = new NormalizedMaskedDropoutTagger();
+        // Raw values far from 0 and 1 (mean about 20, spread about 5), padded with -1 steps before, between and after.
+        double[] raw = TrainingData.Doubles(3 * 5 * 2, 50, 1.0).Select(v => 20 + (5 * v)).ToArray();
+        for (int t = 0; t < 2; t++)
+        {
+            raw[(t * 2) + 0] = raw[(t * 2) + 1] = -1;            // sequence 0 starts with two padded steps
+        }
+
+        raw[(1 * 10) + 6] = raw[(1 * 10) + 7] = -1;             // sequence 1 has a padded step in the middle
+        raw[(2 * 10) + 8] = raw[(2 * 10) + 9] = -1;             // sequence 2 ends with one
+        double[] targets = TrainingData.Doubles(3 * 5 * 2, 51, 1.0);
+        Randomize(model.Parameters, 52);
+        model.Adapt(TrainingData.Doubles(4 * 5 * 2, 53, 1.0).Select(v => 20 + (5 * v)).ToArray(), 4);
+        double[] statistics = model.Parameters.Slice(0, 5).ToArray();   // mean [2], variance [2], count
+        Assert.True(statistics[0] > 15 && statistics[2] > 1, "Adapt set the mean and variance");
+
+        Span<double> parameters = model.Parameters;
+        model.ComputeGradients(raw, targets, 3);
+        double[] gradients = model.Gradients.ToArray();
+        Assert.All(gradients.Take(5), g => Assert.Equal(0.0, g));
+        const double H = 1e-5;
+        double largest = 0;
+        for (int i = 5; i < parameters.Length; i++)
+        {
+            double saved = parameters[i];
+            parameters[i] = saved + H;
+            double plus = model.ComputeGradients(raw, targets, 3);
+            parameters[i] = saved - H;
+            double minus = model.ComputeGradients(raw, targets, 3);
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            largest = Math.Max(largest, Math.Abs(numeric));
+            Assert.True(Math.Abs(gradients[i] - numeric) <= 1e-6 * Math.Max(Math.Abs(gradients[i]), Math.Abs(numeric)) + 1e-9,
+                $"parameter {i}: backprop {gradients[i]:R}, finite difference {numeric:R}");
+        }
+
+        Assert.True(largest > 1e-3, "the gradients are all tiny, so the check would prove nothing");
+        model.TrainBatch(raw, targets, 3);
+        Assert.Equal(statistics, model.Parameters.Slice(0, 5).ToArray());
+    }
+
     private static void FiniteDifferences(ITrainableModel<double, double, int> model, int seed)
     {
         double[] inputs = TrainingData.Doubles(4 * 6 * 3, seed, 1.0);
