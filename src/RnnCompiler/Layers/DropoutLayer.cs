@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace RnnCompiler.Layers;
@@ -9,6 +10,8 @@ namespace RnnCompiler.Layers;
 /// depends only on the layer's site, the update step and <c>i</c>, so a run is the same bit for bit on every machine,
 /// with any <c>Parallelism</c>, and a checkpoint resumes it exactly. Nothing here allocates.
 /// </summary>
+/// <remarks>Called by generated code; not meant to be called directly.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class DropoutLayer
 {
     /// <summary>

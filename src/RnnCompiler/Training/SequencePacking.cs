@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace RnnCompiler.Training;
@@ -12,8 +13,10 @@ namespace RnnCompiler.Training;
 /// <remarks>
 /// A step is masked, as in Keras, when its token is 0 (<c>Embedding(MaskZero = true)</c>) or when every feature equals
 /// the mask value (<c>[Masking(value)]</c>). Padding may come before or after the real steps, or both: only the mask
-/// and the lengths decide which steps are real. Nothing here allocates.
+/// and the lengths decide which steps are real. Nothing here allocates. Called by generated code; not meant to be called
+/// directly.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SequencePacking
 {
     /// <summary>
