@@ -188,6 +188,23 @@ public class CodeFixTests
         """);
 
     [Fact]
+    public Task RNN0030_masks_token_0_on_the_embedding_instead() => CodeFixTest.VerifyAsync<MaskZeroCodeFixProvider>(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(100, 8)]
+        [{|RNN0030:Masking|}]
+        [Lstm(8)]
+        public partial class Tagger;
+        """,
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(100, 8, MaskZero = true)]
+        [Lstm(8)]
+        public partial class Tagger;
+        """,
+        MaskZeroCodeFixProvider.MaskZeroKey);
+
+    [Fact]
     public Task RNN0011_sets_bidirectional() => CodeFixTest.VerifyAsync<MergeModeCodeFixProvider>(
         """
         [RnnModel(SequenceLength = 10)]
