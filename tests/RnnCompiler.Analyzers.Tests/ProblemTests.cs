@@ -469,6 +469,16 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0032").WithMessage("[Lstm]: Dropout is -0.1; it is the fraction of input features dropped while training, from 0 up to (not including) 1, for example Dropout = 0.2."));
 
     [Fact]
+    public Task RNN0032_RecurrentDropout_of_1() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [{|#0:Gru(8, RecurrentDropout = 1)|}]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0032").WithMessage("[Gru]: RecurrentDropout is 1; it is the fraction of the state dropped while training, from 0 up to (not including) 1, for example RecurrentDropout = 0.2."));
+
+    [Fact]
     public Task RNN0032_Dropout_last() => AnalyzerTest.VerifyAsync(
         """
         [RnnModel(SequenceLength = 10)]

@@ -116,6 +116,13 @@ internal abstract class RecurrentLayer : LayerDescriptor
             return;
         }
 
+        double recurrentDropout = layer.Double("RecurrentDropout") ?? 0;
+        if (!(recurrentDropout >= 0 && recurrentDropout < 1))
+        {
+            context.Problem(ProblemIds.DropoutOutOfRange, index, $"{Label}: RecurrentDropout is {recurrentDropout.ToString("R", CultureInfo.InvariantCulture)}; it is the fraction of the state dropped while training, from 0 up to (not including) 1, for example RecurrentDropout = 0.2.");
+            return;
+        }
+
         double? keepGateBias = KeepGateBias(layer);
         if (keepGateBias is double keep && double.IsInfinity(keep))
         {
@@ -133,6 +140,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             KeepGateBias = keepGateBias,
             RecurrentActivation = HasGates ? layer.RecurrentActivation : ActivationKind.Sigmoid,
             DropoutRate = dropout,
+            RecurrentDropoutRate = recurrentDropout,
         };
         if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
         {
@@ -195,7 +203,26 @@ internal abstract class RecurrentLayer : LayerDescriptor
         }
 
         buffers.TrainingPerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
-        if (layer.DropoutRate > 0)
+        if (layer.RecurrentDropoutRate > 0)
+        {
+            int gates = layer.Gates;
+            long width = (long)gates * layer.Units;
+            foreach (string direction in layer.Directions)
+            {
+                string who = layer.Name + Who(direction);
+                buffers.TrainingPerSequence($"{field}{direction}RecurrentMasks", Int(gates * layer.Units), width, $"{who}: this update's recurrent dropout masks, [gates, sequences, units].");
+                if (PerGateInputMasks(layer))
+                {
+                    buffers.TrainingPerSequence($"{field}{direction}InputMasks", Int(gates * layer.InputWidth), (long)gates * layer.InputWidth, $"{who}: this update's input dropout masks, one per gate, [gates, sequences, inputs].");
+                }
+            }
+
+            long perPass = BufferPlan.SequencesPerPass(buffers.Model);
+            long scratch = (perPass * layer.Units) + (((long)layer.InputWidth + System.Math.Max(layer.InputWidth, layer.Units)) * width);
+            buffers.TrainingScratch($"{field}DropoutScratch", $"{BufferPlan.SequencesPerPassText(buffers.Model)} * {Int(layer.Units)} + {Int((layer.InputWidth + System.Math.Max(layer.InputWidth, layer.Units)) * gates * layer.Units)}", scratch, $"{layer.Name}: recurrent dropout's masked states, a sequence's masked kernel and a gradient block.");
+        }
+
+        if (SingleInputMask(layer))
         {
             bool first = buffers.Model.Layers[0] == layer;
             foreach (string direction in layer.Directions)
@@ -295,7 +322,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string x = WriteInputDropout(context, layer, direction, input);
             string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
             writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
-            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)}, lengths: lengths);");
+            string masks = WriteRecurrentDropout(context, layer, direction);
+            writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)}, lengths: lengths{masks});");
         }
 
         string hidden = field + layer.Directions[0] + "Hidden";
@@ -449,7 +477,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
         {
             bool reverse = direction == "Backward";
             string buffer = field + direction;
-            bool dropped = layer.DropoutRate > 0;
+            bool dropped = SingleInputMask(layer);
             string x = dropped ? $"{buffer}DroppedInput" : pass.Input;
             string dx = pass.InputGradient;
             if (dropped && pass.Previous is not null)
@@ -461,7 +489,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
             string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
             string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {dx}, "
-                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths);";
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths{MaskArguments(context, layer, direction, training: false)});";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
             if (dropped && pass.Previous is not null)
@@ -471,14 +499,83 @@ internal abstract class RecurrentLayer : LayerDescriptor
         }
     }
 
+    /// <summary>Whether the layer's input dropout is one mask per sequence (a Dropout without RecurrentDropout, or SimpleRNN's).</summary>
+    private bool SingleInputMask(LayerModel layer) => layer.DropoutRate > 0 && !PerGateInputMasks(layer);
+
+    /// <summary>
+    /// Whether an LSTM's or GRU's input dropout draws a mask per gate: with RecurrentDropout, as Keras's
+    /// <c>implementation=1</c> does; the runtime applies them (<c>inputMasks</c>).
+    /// </summary>
+    private bool PerGateInputMasks(LayerModel layer) => HasGates && layer.RecurrentDropoutRate > 0 && layer.DropoutRate > 0;
+
+    /// <summary>
+    /// A direction's recurrent dropout masks drawn while training (and, for an LSTM or GRU with Dropout, its per-gate
+    /// input masks); returns the arguments that pass them to ForwardBatch, or nothing without RecurrentDropout.
+    /// </summary>
+    private string WriteRecurrentDropout(EmitContext context, LayerModel layer, string direction)
+    {
+        if (layer.RecurrentDropoutRate <= 0)
+        {
+            return string.Empty;
+        }
+
+        SourceWriter writer = context.Writer;
+        string t = context.T;
+        string buffer = context.Field(layer) + direction;
+        int gates = layer.Gates;
+        int directionIndex = direction == "Backward" ? 1 : 0;
+        bool inputs = PerGateInputMasks(layer);
+        writer.WriteLine($"// {layer.Name}{Who(direction)}: while training, Keras's recurrent_dropout of {DropoutLayer.Rate(layer.RecurrentDropoutRate)}: a mask per gate on the state each step reads{(inputs ? $", and its dropout of {DropoutLayer.Rate(layer)} as a mask per gate on the input" : string.Empty)}, one per sequence for every step.");
+        using (writer.Block("if (dropoutStep >= 0)"))
+        {
+            writer.WriteLine($"// Gate g's masks of the batch's sequences follow each other: [{Int(gates)}, sequences, size].");
+            using (writer.Block($"for (int g = 0; g < {Int(gates)}; g++)"))
+            {
+                string units = Int(layer.Units);
+                writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}RecurrentMasks", $"g * sequences * {units}", $"sequences * {units}")}, {DropoutLayer.Rate(layer.RecurrentDropoutRate)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: true))} + g, dropoutStep, first: (long)first * {units});");
+                if (inputs)
+                {
+                    string width = Int(layer.InputWidth);
+                    writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}InputMasks", $"g * sequences * {width}", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: false))} + g, dropoutStep, first: (long)first * {width});");
+                }
+            }
+        }
+
+        return MaskArguments(context, layer, direction, training: true);
+    }
+
+    /// <summary>The recurrent dropout arguments of a ForwardBatch (masks only while training) or BackwardBatch call.</summary>
+    private string MaskArguments(EmitContext context, LayerModel layer, string direction, bool training)
+    {
+        if (layer.RecurrentDropoutRate <= 0)
+        {
+            return string.Empty;
+        }
+
+        string buffer = context.Field(layer) + direction;
+        string when = training ? "dropoutStep >= 0 ? " : string.Empty;
+        string otherwise = training ? " : default" : string.Empty;
+        string masks = $", recurrentMasks: {when}{SliceOf($"{buffer}RecurrentMasks", "0", $"{Int(layer.Gates * layer.Units)} * sequences")}{otherwise}";
+        if (PerGateInputMasks(layer))
+        {
+            masks += $", inputMasks: {when}{SliceOf($"{buffer}InputMasks", "0", $"{Int(layer.Gates * layer.InputWidth)} * sequences")}{otherwise}";
+        }
+
+        return masks + $", dropoutScratch: {context.Field(layer)}DropoutScratch";
+    }
+
+    /// <summary>The site of a per-gate dropout mask (gate 0's; gate g adds g), apart from every layer's single masks.</summary>
+    private static int GateSite(EmitContext context, LayerModel layer, int direction, bool recurrent) =>
+        1_000 + (64 * (DropoutLayer.Site(context, layer, 0) / 2)) + (16 * direction) + (recurrent ? 8 : 0);
+
     /// <summary>
     /// A direction's input dropout while training (Keras's <c>dropout</c>, one mask per sequence for every step and
     /// gate); returns the expression the direction reads: a local that is the dropped inputs while training, or the
     /// input itself when the layer has no dropout.
     /// </summary>
-    private static string WriteInputDropout(EmitContext context, LayerModel layer, string direction, string input)
+    private string WriteInputDropout(EmitContext context, LayerModel layer, string direction, string input)
     {
-        if (layer.DropoutRate <= 0)
+        if (!SingleInputMask(layer))
         {
             return input;
         }

@@ -259,6 +259,10 @@ internal sealed class BufferSink
         _buffers.Add(new BufferSpec(name, Int(length), length, summary, kind, InWorkspace: Model.Workers > 1 && kind == BufferKind.Working, Copies: kind == BufferKind.Working ? Model.Workers : 1));
 
     /// <summary>Training memory, one per model.</summary>
+    /// <summary>A training buffer of a fixed size that each workspace has its own copy of (a pass's scratch).</summary>
+    public void TrainingScratch(string name, string size, long elements, string summary) =>
+        _buffers.Add(new BufferSpec(name, size, elements, summary, BufferKind.Training, InWorkspace: Model.Workers > 1, Copies: Model.Workers));
+
     public void Training(string name, string size, long elements, string summary) =>
         _buffers.Add(new BufferSpec(name, size, elements, summary, BufferKind.Training));
 

@@ -47,6 +47,9 @@ internal sealed record LayerModel(
     /// <summary>The fraction dropped while training: a [Dropout]'s rate, or a recurrent layer's input <c>Dropout</c>; 0 for none.</summary>
     public double DropoutRate { get; init; }
 
+    /// <summary>A recurrent layer's <c>RecurrentDropout</c> (Keras's <c>recurrent_dropout</c>); 0 for none.</summary>
+    public double RecurrentDropoutRate { get; init; }
+
     /// <summary>For an Embedding, whether token 0 is padding (<c>MaskZero</c>, Keras's <c>mask_zero</c>).</summary>
     public bool MaskZero { get; init; }
 
@@ -127,7 +130,7 @@ internal sealed record NetworkModel(
         {
             foreach (LayerModel layer in Layers)
             {
-                if (layer.DropoutRate > 0)
+                if (layer.DropoutRate > 0 || layer.RecurrentDropoutRate > 0)
                 {
                     return true;
                 }

@@ -107,6 +107,14 @@ public abstract class RecurrentLayerAttribute : Attribute
     public double Dropout { get; set; }
 
     /// <summary>
+    /// Keras's <c>recurrent_dropout</c>: while training, the fraction of the state's units dropped where each step reads
+    /// the state, with a mask per gate and sequence that holds for every step, scaled by <c>1 / (1 - rate)</c>. As in
+    /// Keras (its <c>implementation=1</c>), an LSTM's or GRU's <see cref="Dropout"/> then draws a mask per gate too.
+    /// 0 (the default) drops nothing; it must be below 1.
+    /// </summary>
+    public double RecurrentDropout { get; set; }
+
+    /// <summary>
     /// When true the layer outputs its hidden state at every step ([steps, units], many-to-many);
     /// when false (the default) only after the last step ([units], many-to-one), as Keras's <c>return_sequences</c>.
     /// </summary>

@@ -34,12 +34,18 @@ public static partial class GruLayer
     /// Empty when every sequence has <paramref name="steps"/> steps; else each sequence's length, longest first, laid out
     /// as <see cref="LstmLayer.ForwardBatch{T}"/> describes (the reverse direction's rows at the end of each block).
     /// </param>
+    /// <param name="recurrentMasks">
+    /// Empty, or Keras's <c>recurrent_dropout</c> masks on the state each step reads, one per gate and sequence,
+    /// [3, sequences, units] (gates z, r, h; reset before, h's mask is on the state that r multiplies).
+    /// </param>
+    /// <param name="inputMasks">Empty, or with <paramref name="recurrentMasks"/> Keras's per-gate <c>dropout</c> masks on the input, [3, sequences, inputSize].</param>
+    /// <param name="dropoutScratch">With masks, working space (see <c>RecurrentDropout.ScratchSize</c>).</param>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden,
         Span<T> gates, Span<T> candidates, Span<T> hidden, Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid,
-        ReadOnlySpan<int> lengths = default)
+        ReadOnlySpan<int> lengths = default, ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -56,9 +62,25 @@ public static partial class GruLayer
         }
 
         bool varying = !lengths.IsEmpty;
+        bool masked = !recurrentMasks.IsEmpty;
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
+        }
+
+        if (masked)
+        {
+            RecurrentDropout.Check(3, sequences, inputSize, units, width, recurrentMasks.Length, inputMasks.Length, dropoutScratch.Length);
+        }
+
+        Span<T> maskedRows = masked ? RecurrentDropout.RowsPart(dropoutScratch, sequences, units) : default;
+        if (masked && !inputMasks.IsEmpty)
+        {
+            RecurrentDropout.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), units, 3, lengths, reverse, inputMasks,
+                RecurrentDropout.KernelPart(dropoutScratch, sequences, inputSize, units, width), gates);
+        }
+        else if (varying)
+        {
             BatchLengths.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), width, lengths, reverse, gates);
         }
         else
@@ -89,7 +111,14 @@ public static partial class GruLayer
                     recurrentBias.CopyTo(recurrent.Slice(s * width, width));
                 }
 
-                if (hasPrevious)
+                if (hasPrevious && masked)
+                {
+                    for (int g = 0; g < 3; g++)
+                    {
+                        RecurrentDropout.AddMaskedProduct(previousRows, previousStride, active, recurrentKernel.Slice(g * units), width, units, units, recurrentMasks, g, sequences, maskedRows, recurrent.Slice(g * units), width);
+                    }
+                }
+                else if (hasPrevious)
                 {
                     MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, active, width, recurrent, width);
                 }
@@ -103,8 +132,18 @@ public static partial class GruLayer
             }
             else
             {
-                // z and r for every sequence; then the candidates' product reads r ⊙ h[t-1].
-                if (hasPrevious)
+                // z and r for every sequence; then the candidates' product reads r ⊙ h[t-1] (with recurrent dropout,
+                // r ⊙ h[t-1] ⊙ h's mask).
+                if (hasPrevious && masked)
+                {
+                    for (int g = 0; g < 2; g++)
+                    {
+                        RecurrentDropout.AddMaskedProduct(previousRows, previousStride, active, recurrentKernel.Slice(g * units), width, units, units, recurrentMasks, g, sequences, maskedRows, gates.Slice(t * width + g * units), steps * width);
+                    }
+
+                    RecurrentDropout.MaskRows(previousRows, previousStride, active, recurrentMasks, 2, sequences, units, maskedRows);
+                }
+                else if (hasPrevious)
                 {
                     MatrixKernels.AddProduct(previousRows, previousStride, recurrentKernel, width, units, active, 2 * units, gates.Slice(t * width), steps * width);
                 }
@@ -112,7 +151,8 @@ public static partial class GruLayer
                 for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
-                    ResetBeforeGates(gates.Slice(row * width, width), Previous(previousRows, previousStride, hasPrevious, s, units), candidates.Slice(row * units, units), units, recurrentActivation);
+                    ReadOnlySpan<T> reset = masked && hasPrevious ? maskedRows.Slice(s * units, units) : Previous(previousRows, previousStride, hasPrevious, s, units);
+                    ResetBeforeGates(gates.Slice(row * width, width), reset, candidates.Slice(row * units, units), units, recurrentActivation);
                 }
 
                 if (hasPrevious)
@@ -162,6 +202,9 @@ public static partial class GruLayer
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
+    /// <param name="recurrentMasks">The forward call's recurrent dropout masks, or empty.</param>
+    /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
+    /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -169,7 +212,8 @@ public static partial class GruLayer
         Span<T> gates, Span<T> candidates, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default,
+        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -181,6 +225,12 @@ public static partial class GruLayer
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
+        }
+
+        bool masked = !recurrentMasks.IsEmpty;
+        if (masked)
+        {
+            RecurrentDropout.Check(3, sequences, inputSize, units, 3 * units, recurrentMasks.Length, inputMasks.Length, dropoutScratch.Length);
         }
 
         int width = 3 * units;
@@ -225,7 +275,16 @@ public static partial class GruLayer
                     ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units, recurrentActivation);
                 }
 
-                if (k > 0)
+                if (k > 0 && masked)
+                {
+                    for (int g = 0; g < 2; g++)
+                    {
+                        RecurrentDropout.AddMaskedTransposedProduct(gates.Slice(t * width + g * units), steps * width, active, recurrentKernel.Slice(g * units), width, units, recurrentMasks, g, sequences, dropoutScratch, nextHidden);
+                    }
+
+                    RecurrentDropout.AddMaskedTransposedProduct(candidates.Slice(t * units), steps * units, active, recurrentKernel.Slice(gatesWidth), width, units, recurrentMasks, 2, sequences, dropoutScratch, nextHidden);
+                }
+                else if (k > 0)
                 {
                     MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
                     MatrixKernels.AddProductTransposed<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(gatesWidth), width, units, active, units, nextHidden, units);
@@ -242,17 +301,46 @@ public static partial class GruLayer
             {
                 resetHidden.Clear();
                 MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width + gatesWidth), steps * width, recurrentKernel.Slice(gatesWidth), width, units, active, units, resetHidden, units);
+                if (masked)
+                {
+                    // The candidate read r ⊙ h[t-1] ⊙ m_h: scaling its gradient by m_h gives dr and dh[t-1] through it at once.
+                    for (int s = 0; s < active; s++)
+                    {
+                        Span<T> row = resetHidden.Slice(s * units, units);
+                        ReadOnlySpan<T> mask = RecurrentDropout.Mask(recurrentMasks, 2, sequences, s, units);
+                        for (int j = 0; j < units; j++)
+                        {
+                            row[j] *= mask[j];
+                        }
+                    }
+                }
+
                 for (int s = 0; s < active; s++)
                 {
                     int row = s * steps + t;
                     ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units, recurrentActivation);
                 }
 
-                if (k > 0)
+                if (k > 0 && masked)
+                {
+                    for (int g = 0; g < 2; g++)
+                    {
+                        RecurrentDropout.AddMaskedTransposedProduct(gates.Slice(t * width + g * units), steps * width, active, recurrentKernel.Slice(g * units), width, units, recurrentMasks, g, sequences, dropoutScratch, nextHidden);
+                    }
+                }
+                else if (k > 0)
                 {
                     MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
                 }
             }
+        }
+
+        if (masked)
+        {
+            AccumulateMaskedWeightGradients(
+                inputs, sequences, steps, inputSize, units, kernel, resetAfter, reverse, initialHidden, gates, candidates, hidden,
+                inputGradients, kernelGradients, recurrentKernelGradients, biasGradients, lengths, recurrentMasks, inputMasks, dropoutScratch);
+            return;
         }
 
         // The weight and input gradients over groups of sequences, as LstmLayer.AccumulateBatchWeightGradients adds them:
@@ -296,6 +384,50 @@ public static partial class GruLayer
         }
     }
 
+
+    /// <summary>
+    /// The weight and input gradients of a batch run with recurrent dropout, sequence by sequence over its real steps (see
+    /// <c>LstmLayer.AccumulateMaskedWeightGradients</c>): reset before, the candidate's block pairs the kept r ⊙ h ⊙ m_h
+    /// with dĥ, already masked, so only z's and r's rows are scaled.
+    /// </summary>
+    private static void AccumulateMaskedWeightGradients<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, ReadOnlySpan<T> kernel, bool resetAfter,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
+        ReadOnlySpan<int> lengths, ReadOnlySpan<T> recurrentMasks, ReadOnlySpan<T> inputMasks, Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = 3 * units;
+        Span<T> maskedKernel = RecurrentDropout.KernelPart(scratch, sequences, inputSize, units, width);
+        Span<T> block = RecurrentDropout.GradientsPart(scratch, sequences, inputSize, units, width);
+        for (int s = 0; s < sequences; s++)
+        {
+            int length = lengths.IsEmpty ? steps : lengths[s];
+            int start = lengths.IsEmpty ? s * steps : BatchLengths.Start(lengths, s, steps, reverse);
+            ReadOnlySpan<T> x = inputs.Slice(s * steps * inputSize, length * inputSize);
+            ReadOnlySpan<T> d = deltas.Slice(start * width, length * width);
+            Span<T> dx = inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, length * inputSize);
+            if (inputMasks.IsEmpty)
+            {
+                LstmLayer.AccumulateInputSideGradients(x, length, inputSize, width, kernel, d, dx, kernelGradients, biasGradients);
+            }
+            else
+            {
+                RecurrentDropout.EffectiveKernel(kernel, inputSize, units, 3, inputMasks, sequences, s, maskedKernel);
+                Span<T> unmaskedKernel = block.Slice(0, inputSize * width);
+                unmaskedKernel.Clear();
+                LstmLayer.AccumulateInputSideGradients(x, length, inputSize, width, maskedKernel.Slice(0, inputSize * width), d, dx, unmaskedKernel, biasGradients);
+                RecurrentDropout.AddScaledBlocks<T>(unmaskedKernel, inputSize, units, 3, inputMasks, sequences, s, kernelGradients);
+            }
+
+            Span<T> unmaskedRecurrent = block.Slice(0, units * width);
+            unmaskedRecurrent.Clear();
+            AccumulateRecurrentGradients(
+                length, units, resetAfter, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                d, candidates.Slice(start * units, length * units), hidden.Slice(start * units, length * units), unmaskedRecurrent, biasGradients);
+            RecurrentDropout.AddScaledBlocks<T>(unmaskedRecurrent, units, units, 3, recurrentMasks, sequences, s, recurrentKernelGradients, unscaledBlock: resetAfter ? -1 : 2);
+        }
+    }
 
     /// <summary>Sequence <paramref name="sequence"/>'s state before a step, from rows <paramref name="stride"/> apart, or empty for zeros.</summary>
     private static ReadOnlySpan<T> Previous<T>(ReadOnlySpan<T> rows, int stride, bool hasPrevious, int sequence, int units) =>

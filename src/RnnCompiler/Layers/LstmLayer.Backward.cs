@@ -146,6 +146,50 @@ public static partial class LstmLayer
     }
 
     /// <summary>
+    /// The weight and input gradients of a batch run with recurrent dropout (LSTM and SimpleRNN), sequence by sequence
+    /// over its real steps: the input side with the sequence's masked kernel (or the kernel, without input masks), the
+    /// recurrent side unmasked into a scratch whose rows are then scaled by each gate's mask (see <see cref="RecurrentDropout"/>).
+    /// </summary>
+    internal static void AccumulateMaskedWeightGradients<T>(
+        ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, int gates, ReadOnlySpan<T> kernel,
+        bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
+        Span<T> inputGradients, Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
+        ReadOnlySpan<int> lengths, ReadOnlySpan<T> recurrentMasks, ReadOnlySpan<T> inputMasks, Span<T> scratch)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = gates * units;
+        Span<T> maskedKernel = RecurrentDropout.KernelPart(scratch, sequences, inputSize, units, width);
+        Span<T> block = RecurrentDropout.GradientsPart(scratch, sequences, inputSize, units, width);
+        for (int s = 0; s < sequences; s++)
+        {
+            int length = lengths.IsEmpty ? steps : lengths[s];
+            int start = lengths.IsEmpty ? s * steps : BatchLengths.Start(lengths, s, steps, reverse);
+            ReadOnlySpan<T> x = inputs.Slice(s * steps * inputSize, length * inputSize);
+            ReadOnlySpan<T> d = deltas.Slice(start * width, length * width);
+            Span<T> dx = inputGradients.IsEmpty ? default : inputGradients.Slice(s * steps * inputSize, length * inputSize);
+            if (inputMasks.IsEmpty)
+            {
+                AccumulateInputSideGradients(x, length, inputSize, width, kernel, d, dx, kernelGradients, biasGradients);
+            }
+            else
+            {
+                RecurrentDropout.EffectiveKernel(kernel, inputSize, units, gates, inputMasks, sequences, s, maskedKernel);
+                Span<T> unmaskedKernel = block.Slice(0, inputSize * width);
+                unmaskedKernel.Clear();
+                AccumulateInputSideGradients(x, length, inputSize, width, maskedKernel.Slice(0, inputSize * width), d, dx, unmaskedKernel, biasGradients);
+                RecurrentDropout.AddScaledBlocks<T>(unmaskedKernel, inputSize, units, gates, inputMasks, sequences, s, kernelGradients);
+            }
+
+            Span<T> unmaskedRecurrent = block.Slice(0, units * width);
+            unmaskedRecurrent.Clear();
+            AccumulateRecurrentGradients(
+                length, units, width, reverse, initialHidden.IsEmpty ? default : initialHidden.Slice(s * units, units),
+                d, hidden.Slice(start * units, length * units), unmaskedRecurrent);
+            RecurrentDropout.AddScaledBlocks<T>(unmaskedRecurrent, units, units, gates, recurrentMasks, sequences, s, recurrentKernelGradients);
+        }
+    }
+
+    /// <summary>
     /// How many sequences' weight gradients run as one group in the batch backward passes: as many as fit
     /// <see cref="WeightGradientGroupBytes"/> of gradients of the layer's sums, at least one. The group's gradients stay in
     /// L2 for its three products; the whole batch at once (2 MB of them for 32 × 32 steps of LSTM 128) was slower than

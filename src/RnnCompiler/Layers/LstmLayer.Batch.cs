@@ -44,13 +44,20 @@ public static partial class LstmLayer
     /// at the end of each block of <paramref name="gates"/>, <paramref name="cells"/> and <paramref name="hidden"/> (their
     /// other rows are zeroed). Each step is one product over the sequences still running.
     /// </param>
+    /// <param name="recurrentMasks">
+    /// Empty, or Keras's <c>recurrent_dropout</c> masks on the state each step reads, one per gate and sequence,
+    /// [4, sequences, units] (gates i, f, c, o).
+    /// </param>
+    /// <param name="inputMasks">Empty, or with <paramref name="recurrentMasks"/> Keras's per-gate <c>dropout</c> masks on the input, [4, sequences, inputSize].</param>
+    /// <param name="dropoutScratch">With masks, working space (see <c>RecurrentDropout.ScratchSize</c>): sequences × units + (inputSize + max(inputSize, units)) × 4 × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> initialCell,
         Span<T> gates, Span<T> cells, Span<T> hidden,
-        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
+        Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default,
+        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -62,9 +69,26 @@ public static partial class LstmLayer
         int rows = sequences * steps;
         CheckBatch(rows, units, width, gates.Length, cells.Length, hidden.Length, initialHidden.Length, initialCell.Length, sequences);
         bool varying = !lengths.IsEmpty;
+        bool masked = !recurrentMasks.IsEmpty;
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
+        }
+
+        if (masked)
+        {
+            RecurrentDropout.Check(4, sequences, inputSize, units, width, recurrentMasks.Length, inputMasks.Length, dropoutScratch.Length);
+        }
+
+        Span<T> maskedRows = masked ? RecurrentDropout.RowsPart(dropoutScratch, sequences, units) : default;
+        Span<T> maskedKernel = masked ? RecurrentDropout.KernelPart(dropoutScratch, sequences, inputSize, units, width) : default;
+
+        if (!inputMasks.IsEmpty && masked)
+        {
+            RecurrentDropout.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), units, 4, lengths, reverse, inputMasks, maskedKernel, gates);
+        }
+        else if (varying)
+        {
             BatchLengths.Project(inputs, sequences, steps, inputSize, kernel, bias.Slice(0, width), width, lengths, reverse, gates);
         }
         else
@@ -83,13 +107,19 @@ public static partial class LstmLayer
             }
 
             Span<T> stepGates = gates.Slice(t * width);
-            if (k > 0)
+            bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
+            ReadOnlySpan<T> previousRows = k > 0 ? hidden.Slice(before * units) : initialHidden;
+            int previousStride = k > 0 ? steps * units : units;
+            if (hasPrevious && masked)
             {
-                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, width, units, active, width, stepGates, steps * width);
+                for (int g = 0; g < 4; g++)
+                {
+                    RecurrentDropout.AddMaskedProduct(previousRows, previousStride, active, recurrentKernel.Slice(g * units), width, units, units, recurrentMasks, g, sequences, maskedRows, stepGates.Slice(g * units), steps * width);
+                }
             }
-            else if (!initialHidden.IsEmpty)
+            else if (hasPrevious)
             {
-                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, width, units, active, width, stepGates, steps * width);
+                MatrixKernels.AddProduct<T>(previousRows, previousStride, recurrentKernel, width, units, active, width, stepGates, steps * width);
             }
 
             for (int s = 0; s < active; s++)
@@ -137,6 +167,9 @@ public static partial class LstmLayer
     /// <param name="activation">The forward call's <c>activation</c>.</param>
     /// <param name="recurrentActivation">The forward call's <c>recurrent_activation</c>.</param>
     /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
+    /// <param name="recurrentMasks">The forward call's recurrent dropout masks, or empty.</param>
+    /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
+    /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
@@ -145,7 +178,8 @@ public static partial class LstmLayer
         Span<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default)
+        Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default,
+        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -157,6 +191,12 @@ public static partial class LstmLayer
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
+        }
+
+        bool masked = !recurrentMasks.IsEmpty;
+        if (masked)
+        {
+            RecurrentDropout.Check(4, sequences, inputSize, units, 4 * units, recurrentMasks.Length, inputMasks.Length, dropoutScratch.Length);
         }
 
         int width = 4 * units;
@@ -194,10 +234,25 @@ public static partial class LstmLayer
 
             // dh of the step before; the first step's would go to the initial state, which nothing trains.
             nextHidden.Clear();
-            if (k > 0)
+            if (k > 0 && masked)
+            {
+                for (int g = 0; g < 4; g++)
+                {
+                    RecurrentDropout.AddMaskedTransposedProduct(gates.Slice(t * width + g * units), steps * width, active, recurrentKernel.Slice(g * units), width, units, recurrentMasks, g, sequences, dropoutScratch, nextHidden);
+                }
+            }
+            else if (k > 0)
             {
                 MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, width, active, units, nextHidden, units);
             }
+        }
+
+        if (masked)
+        {
+            AccumulateMaskedWeightGradients(
+                inputs, sequences, steps, inputSize, units, 4, kernel, reverse, initialHidden, gates, hidden,
+                inputGradients, kernelGradients, recurrentKernelGradients, biasGradients, lengths, recurrentMasks, inputMasks, dropoutScratch);
+            return;
         }
 
         AccumulateBatchWeightGradients(

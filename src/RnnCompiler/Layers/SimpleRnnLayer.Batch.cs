@@ -30,11 +30,13 @@ public static partial class SimpleRnnLayer
     /// Empty when every sequence has <paramref name="steps"/> steps; else each sequence's length, longest first, laid out
     /// as <see cref="LstmLayer.ForwardBatch{T}"/> describes (the reverse direction's rows at the end of each block).
     /// </param>
+    /// <param name="recurrentMasks">Empty, or Keras's <c>recurrent_dropout</c> mask on the state each step reads, [1, sequences, units].</param>
+    /// <param name="dropoutScratch">With the mask, working space (see <c>RecurrentDropout.ScratchSize</c>).</param>
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden,
-        Span<T> preactivations, Span<T> hidden, ReadOnlySpan<int> lengths = default)
+        Span<T> preactivations, Span<T> hidden, ReadOnlySpan<int> lengths = default, ReadOnlySpan<T> recurrentMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -45,6 +47,12 @@ public static partial class SimpleRnnLayer
         int rows = sequences * steps;
         CheckBatch(rows, units, preactivations.Length, hidden.Length, initialHidden.Length, sequences);
         bool varying = !lengths.IsEmpty;
+        bool masked = !recurrentMasks.IsEmpty;
+        if (masked)
+        {
+            RecurrentDropout.Check(1, sequences, inputSize, units, units, recurrentMasks.Length, 0, dropoutScratch.Length);
+        }
+
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
@@ -66,13 +74,16 @@ public static partial class SimpleRnnLayer
             }
 
             Span<T> stepSums = preactivations.Slice(t * units);
-            if (k > 0)
+            bool hasPrevious = k > 0 || !initialHidden.IsEmpty;
+            ReadOnlySpan<T> previousRows = k > 0 ? hidden.Slice(before * units) : initialHidden;
+            int previousStride = k > 0 ? steps * units : units;
+            if (hasPrevious && masked)
             {
-                MatrixKernels.AddProduct<T>(hidden.Slice(before * units), steps * units, recurrentKernel, units, units, active, units, stepSums, steps * units);
+                RecurrentDropout.AddMaskedProduct(previousRows, previousStride, active, recurrentKernel, units, units, units, recurrentMasks, 0, sequences, dropoutScratch, stepSums, steps * units);
             }
-            else if (!initialHidden.IsEmpty)
+            else if (hasPrevious)
             {
-                MatrixKernels.AddProduct(initialHidden, units, recurrentKernel, units, units, active, units, stepSums, steps * units);
+                MatrixKernels.AddProduct<T>(previousRows, previousStride, recurrentKernel, units, units, active, units, stepSums, steps * units);
             }
 
             for (int s = 0; s < active; s++)
@@ -114,13 +125,15 @@ public static partial class SimpleRnnLayer
     /// <param name="scratch">Working space of sequences × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
     /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
+    /// <param name="recurrentMasks">The forward call's recurrent dropout mask, or empty.</param>
+    /// <param name="dropoutScratch">With the mask, working space as the forward call's.</param>
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, Activation activation,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> hidden,
         Span<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, ReadOnlySpan<int> lengths = default)
+        Span<T> scratch, ReadOnlySpan<int> lengths = default, ReadOnlySpan<T> recurrentMasks = default, Span<T> dropoutScratch = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -132,6 +145,12 @@ public static partial class SimpleRnnLayer
         if (varying)
         {
             BatchLengths.Check(lengths, sequences, steps);
+        }
+
+        bool masked = !recurrentMasks.IsEmpty;
+        if (masked)
+        {
+            RecurrentDropout.Check(1, sequences, inputSize, units, units, recurrentMasks.Length, 0, dropoutScratch.Length);
         }
 
         int rows = sequences * steps;
@@ -162,10 +181,22 @@ public static partial class SimpleRnnLayer
 
             // dh of the step before; the first step's would go to the initial state, which nothing trains.
             nextHidden.Clear();
-            if (k > 0)
+            if (k > 0 && masked)
+            {
+                RecurrentDropout.AddMaskedTransposedProduct(hiddenGradients.Slice(t * units), steps * units, active, recurrentKernel, units, units, recurrentMasks, 0, sequences, dropoutScratch, nextHidden);
+            }
+            else if (k > 0)
             {
                 MatrixKernels.AddProductTransposed<T>(hiddenGradients.Slice(t * units), steps * units, recurrentKernel, units, units, active, units, nextHidden, units);
             }
+        }
+
+        if (masked)
+        {
+            LstmLayer.AccumulateMaskedWeightGradients(
+                inputs, sequences, steps, inputSize, units, 1, kernel, reverse, initialHidden, hiddenGradients, hidden,
+                inputGradients, kernelGradients, recurrentKernelGradients, biasGradients, lengths, recurrentMasks, default, dropoutScratch);
+            return;
         }
 
         LstmLayer.AccumulateBatchWeightGradients(

@@ -195,6 +195,148 @@ public class DropoutTests
         Assert.Equal(statistics, model.Parameters.Slice(0, 5).ToArray());
     }
 
+    [Fact] public void Recurrent_dropout_stack_passes_finite_differences() => FiniteDifferences(new RecurrentDropoutStack(), 60);
+
+    [Fact] public void Recurrent_dropout_in_two_shares_passes_finite_differences() => FiniteDifferences(new ParallelRecurrentDropoutStack(), 61);
+
+    [Fact]
+    public void Recurrent_dropout_gru_reset_before_and_simple_rnn_pass_finite_differences()
+    {
+        var model = new RecurrentDropoutResetBefore();
+        double[] inputs = TrainingData.Doubles(3 * 5 * 2, 62, 1.0);
+        double[] targets = TrainingData.Doubles(3 * 2, 63, 1.0);
+        Span<double> parameters = model.Parameters;
+        Randomize(parameters, 64);
+        model.ComputeGradients(inputs, targets, 3);
+        double[] gradients = model.Gradients.ToArray();
+        const double H = 1e-5;
+        double largest = 0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double saved = parameters[i];
+            parameters[i] = saved + H;
+            double plus = model.ComputeGradients(inputs, targets, 3);
+            parameters[i] = saved - H;
+            double minus = model.ComputeGradients(inputs, targets, 3);
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            largest = Math.Max(largest, Math.Abs(numeric));
+            Assert.True(Math.Abs(gradients[i] - numeric) <= 1e-6 * Math.Max(Math.Abs(gradients[i]), Math.Abs(numeric)) + 1e-9,
+                $"parameter {i}: backprop {gradients[i]:R}, finite difference {numeric:R}");
+        }
+
+        Assert.True(largest > 1e-3, "the gradients are all tiny, so the check would prove nothing");
+    }
+
+    [Fact]
+    public void Recurrent_dropout_on_masked_tokens_in_a_packed_batch_passes_finite_differences()
+    {
+        var model = new MaskedRecurrentDropout();
+        int[] tokens = [0, 0, 3, 5, 1, 8, 2, 0, 7, 4, 6, 0, 0, 0, 2];
+        int[] labels = TrainingData.Ints(3, 3, 65);
+        Check(model, tokens, labels, 3, 66);
+    }
+
+    [Fact]
+    public void Recurrent_dropout_changes_nothing_outside_training()
+    {
+        var dropout = new RecurrentDropoutStack();
+        var plain = new PlainStack();
+        Randomize(dropout.Parameters, 67);
+        dropout.Parameters.CopyTo(plain.Parameters);
+        double[] inputs = TrainingData.Doubles(4 * 6 * 3, 68, 1.0);
+        int[] labels = TrainingData.Ints(4, 3, 69);
+        Assert.Equal(plain.Evaluate(inputs, labels, 4), dropout.Evaluate(inputs, labels, 4));
+        Assert.NotEqual(plain.ComputeGradients(inputs, labels, 4), dropout.ComputeGradients(inputs, labels, 4));
+    }
+
+    [Fact]
+    public void Recurrent_dropout_is_keras_masks_per_gate_on_state_and_input()
+    {
+        // An independent LSTM in the test, Keras's implementation=1: z_g = (x ⊙ m_g)·K_g + (h ⊙ r_g)·U_g + b_g, with the
+        // masks drawn as the model draws them (gate g of the input at site 1000 + g, of the state at 1008 + g, step 0).
+        var model = new RecurrentDropoutLstm();
+        Randomize(model.Parameters, 70);
+        double[] inputs = TrainingData.Doubles(3 * 5 * 2, 71, 1.0);
+        double[] targets = TrainingData.Doubles(3, 72, 1.0);
+        double[] p = model.Parameters.ToArray();
+        const int In = 2, U = 3, W = 12;
+        double[][] inputMasks = Enumerable.Range(0, 4).Select(g => { var m = new double[3 * In]; DropoutLayer.Draw<double>(m, 0.5, 1000 + g, 0, 0); return m; }).ToArray();
+        double[][] stateMasks = Enumerable.Range(0, 4).Select(g => { var m = new double[3 * U]; DropoutLayer.Draw<double>(m, 0.5, 1008 + g, 0, 0); return m; }).ToArray();
+        double loss = 0;
+        for (int s = 0; s < 3; s++)
+        {
+            var h = new double[U];
+            var c = new double[U];
+            for (int t = 0; t < 5; t++)
+            {
+                var z = new double[W];
+                for (int g = 0; g < 4; g++)
+                {
+                    for (int j = 0; j < U; j++)
+                    {
+                        int col = (g * U) + j;
+                        double sum = p[(In * W) + (U * W) + col];
+                        for (int i = 0; i < In; i++)
+                        {
+                            sum += inputs[(s * 10) + (t * In) + i] * inputMasks[g][(s * In) + i] * p[(i * W) + col];
+                        }
+
+                        for (int i = 0; i < U; i++)
+                        {
+                            sum += h[i] * stateMasks[g][(s * U) + i] * p[(In * W) + (i * W) + col];
+                        }
+
+                        z[col] = sum;
+                    }
+                }
+
+                for (int j = 0; j < U; j++)
+                {
+                    double ig = 1 / (1 + Math.Exp(-z[j])), fg = 1 / (1 + Math.Exp(-z[U + j])), cg = Math.Tanh(z[(2 * U) + j]), og = 1 / (1 + Math.Exp(-z[(3 * U) + j]));
+                    c[j] = (fg * c[j]) + (ig * cg);
+                    h[j] = og * Math.Tanh(c[j]);
+                }
+            }
+
+            int dense = (In * W) + (U * W) + W;
+            double y = p[dense + U];
+            for (int j = 0; j < U; j++)
+            {
+                y += h[j] * p[dense + j];
+            }
+
+            loss += (y - targets[s]) * (y - targets[s]) / 3;
+        }
+
+        Assert.Contains(0.0, inputMasks.SelectMany(m => m));
+        Assert.Contains(0.0, stateMasks.SelectMany(m => m));
+        double actual = model.ComputeGradients(inputs, targets, 3);
+        Assert.True(Math.Abs(actual - loss) <= 1e-12 * Math.Abs(loss), $"loss {actual:R}, the naive LSTM's {loss:R}");
+    }
+
+    [Fact]
+    public void Recurrent_dropout_float_gradients_equal_double_within_1e_4()
+    {
+        var precise = new RecurrentDropoutStack();
+        var single = new FloatRecurrentDropoutStack();
+        double[] inputs = TrainingData.Doubles(4 * 6 * 3, 73, 1.0);
+        int[] labels = TrainingData.Ints(4, 3, 74);
+        double[] parameters = TrainingData.Doubles(precise.Parameters.Length, 75, 0.5);
+        parameters.CopyTo(precise.Parameters);
+        TrainingData.ToFloat(parameters).CopyTo(single.Parameters);
+        double preciseLoss = precise.ComputeGradients(inputs, labels, 4);
+        float singleLoss = single.ComputeGradients(TrainingData.ToFloat(inputs), labels, 4);
+        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)), $"loss {singleLoss} vs {preciseLoss}");
+        double[] expected = precise.Gradients.ToArray();
+        float[] actual = single.Gradients.ToArray();
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 1e-3 * scale), $"gradient {i}: float {actual[i]:R}, double {expected[i]:R}");
+        }
+    }
+
     private static void FiniteDifferences(ITrainableModel<double, double, int> model, int seed)
     {
         double[] inputs = TrainingData.Doubles(4 * 6 * 3, seed, 1.0);
