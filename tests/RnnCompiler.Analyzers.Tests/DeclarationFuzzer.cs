@@ -338,6 +338,11 @@ internal sealed class DeclarationFuzzer
             {
                 named.Add("Dropout = " + (Chance(0.85) ? Pick("0.1", "0.3", "0") : Pick(s_floats)));
             }
+
+            if (Chance(0.06))
+            {
+                named.Add("RecurrentDropout = " + (Chance(0.85) ? Pick("0.2", "0.5", "0") : Pick(s_floats)));
+            }
         }
 
         if ((type == "Embedding" && Chance(0.3)) || Chance(0.005))
