@@ -74,7 +74,7 @@ internal sealed class DropoutLayer : LayerDescriptor
         writer.WriteLine($"// {layer.Name}: while training, Keras's Dropout({Rate(layer)}): each value kept with probability {Rate(1 - layer.DropoutRate)} and scaled by 1 / {Rate(1 - layer.DropoutRate)}, a new mask every update; else the values pass through.");
         using (writer.Block("if (dropoutStep >= 0)"))
         {
-            writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{field}Mask", "0", count)}, {Rate(layer)}, site: {Int(Site(context, layer, 0))}, dropoutStep, first: (long)first * {perSequence});");
+            writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{field}Mask", "0", count)}, {Rate(layer)}, site: {Int(Site(context, layer, 0))}, dropoutStep, first: (long)first * {perSequence}{DropoutLayer.Seed(context)});");
             writer.WriteLine($"{RuntimeLayers}DropoutLayer.Forward<{t}>({input}, {field}Mask, {count}, {field}Output);");
         }
 
@@ -99,6 +99,10 @@ internal sealed class DropoutLayer : LayerDescriptor
         context.Writer.WriteLine($"// {layer.Name}: the gradient passes where the value was kept, scaled as it was.");
         context.Writer.WriteLine($"{RuntimeLayers}DropoutLayer.Backward<{context.T}>({pass.Gradient}, {field}Mask, {count}, {pass.InputGradient});");
     }
+
+    /// <summary>The seed argument of a Draw call: the model's <c>[Train(DropoutSeed)]</c> when it sets one, else nothing.</summary>
+    internal static string Seed(EmitContext context) =>
+        context.Model.Training is { DropoutSeed: not 0 } training ? $", seed: {Int(training.DropoutSeed)}" : string.Empty;
 
     /// <summary>A rate as a C# literal.</summary>
     internal static string Rate(LayerModel layer) => Rate(layer.DropoutRate);

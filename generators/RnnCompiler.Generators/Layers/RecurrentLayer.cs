@@ -532,11 +532,11 @@ internal abstract class RecurrentLayer : LayerDescriptor
             using (writer.Block($"for (int g = 0; g < {Int(gates)}; g++)"))
             {
                 string units = Int(layer.Units);
-                writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}RecurrentMasks", $"g * sequences * {units}", $"sequences * {units}")}, {DropoutLayer.Rate(layer.RecurrentDropoutRate)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: true))} + g, dropoutStep, first: (long)first * {units});");
+                writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}RecurrentMasks", $"g * sequences * {units}", $"sequences * {units}")}, {DropoutLayer.Rate(layer.RecurrentDropoutRate)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: true))} + g, dropoutStep, first: (long)first * {units}{DropoutLayer.Seed(context)});");
                 if (inputs)
                 {
                     string width = Int(layer.InputWidth);
-                    writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}InputMasks", $"g * sequences * {width}", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: false))} + g, dropoutStep, first: (long)first * {width});");
+                    writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}InputMasks", $"g * sequences * {width}", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(GateSite(context, layer, directionIndex, recurrent: false))} + g, dropoutStep, first: (long)first * {width}{DropoutLayer.Seed(context)});");
                 }
             }
         }
@@ -589,7 +589,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
         writer.WriteLine($"{ReadOnlySpan}<{t}> {local} = {input};");
         using (writer.Block("if (dropoutStep >= 0)"))
         {
-            writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}DropoutMask", "0", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(DropoutLayer.Site(context, layer, direction == "Backward" ? 1 : 0))}, dropoutStep, first: (long)first * {width});");
+            writer.WriteLine($"{RuntimeLayers}DropoutLayer.Draw<{t}>({SliceOf($"{buffer}DropoutMask", "0", $"sequences * {width}")}, {DropoutLayer.Rate(layer)}, site: {Int(DropoutLayer.Site(context, layer, direction == "Backward" ? 1 : 0))}, dropoutStep, first: (long)first * {width}{DropoutLayer.Seed(context)});");
             writer.WriteLine($"{RuntimeLayers}DropoutLayer.ForwardPerSequence<{t}>({input}, {buffer}DropoutMask, sequences, steps, {width}, {buffer}DroppedInput);");
             writer.WriteLine($"{local} = {buffer}DroppedInput;");
         }

@@ -60,7 +60,11 @@ internal sealed record TrainingDeclaration(
     double GlobalClipNorm,
     double ClipValue,
     bool Stateful,
-    int Parallelism);
+    int Parallelism)
+{
+    /// <summary><c>DropoutSeed</c>: which masks the dropouts draw; 0 by default.</summary>
+    public int DropoutSeed { get; init; }
+}
 
 /// <summary>A type that contains the model's class, re-declared around the generated part.</summary>
 /// <param name="Keyword">How to declare it: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>

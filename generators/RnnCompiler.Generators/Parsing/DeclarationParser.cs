@@ -159,6 +159,7 @@ internal static class DeclarationParser
                 ("ClipValue", double clip) => training with { ClipValue = clip },
                 ("Stateful", bool flag) => training with { Stateful = flag },
                 ("Parallelism", int workers) => training with { Parallelism = workers },
+                ("DropoutSeed", int seed) => training with { DropoutSeed = seed },
                 _ => training,
             };
         }

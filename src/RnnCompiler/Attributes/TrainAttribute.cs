@@ -118,4 +118,10 @@ public sealed class TrainAttribute : Attribute
     /// that runs the row.</para>
     /// </remarks>
     public int Parallelism { get; set; }
+
+    /// <summary>
+    /// Which masks the model's dropouts draw (<c>[Dropout]</c>, <c>Dropout</c>, <c>RecurrentDropout</c>), as Keras's
+    /// <c>seed</c>: the same seed, weights and batches train the same bit for bit; another seed draws other masks. 0 by default.
+    /// </summary>
+    public int DropoutSeed { get; set; }
 }

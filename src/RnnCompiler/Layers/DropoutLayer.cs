@@ -25,8 +25,9 @@ public static class DropoutLayer
     /// <param name="site">Which dropout of the model this is (a layer, a direction).</param>
     /// <param name="step">The update step (the model's <c>UpdateCount</c>): a new mask every update.</param>
     /// <param name="first">The index of the mask's first element among all the batch's (a share of it starts later).</param>
+    /// <param name="seed">The model's <c>DropoutSeed</c>: another seed draws other masks.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
-    public static void Draw<T>(Span<T> mask, double rate, int site, long step, long first)
+    public static void Draw<T>(Span<T> mask, double rate, int site, long step, long first, int seed = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (!(rate >= 0 && rate < 1))
@@ -35,7 +36,7 @@ public static class DropoutLayer
         }
 
         T kept = T.CreateTruncating(1 / (1 - rate));
-        ulong stream = Mix(((ulong)(uint)site << 32) ^ (ulong)step ^ 0x5DEECE66DUL);
+        ulong stream = Mix(((ulong)(uint)site << 32) ^ (ulong)step ^ 0x5DEECE66DUL ^ Mix((ulong)(uint)seed));
         for (int i = 0; i < mask.Length; i++)
         {
             ulong bits = Mix(stream + (ulong)(first + i) * 0x9E3779B97F4A7C15UL);

@@ -140,3 +140,10 @@ public partial class RecurrentDropoutResetBefore;
 [Lstm(3, Dropout = 0.2, RecurrentDropout = 0.2, Bidirectional = true)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class MaskedRecurrentDropout;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 3, DropoutSeed = 5)]
+[Input(2)]
+[Lstm(3, Dropout = 0.5)]
+[Dense(1)]
+public partial class SeededInputDropoutLstm;

@@ -95,6 +95,25 @@ public class DropoutTests
     }
 
     [Fact]
+    public void DropoutSeed_draws_other_masks()
+    {
+        var seeded = new SeededInputDropoutLstm();
+        var twin = new PlainLstm();
+        Randomize(seeded.Parameters, 15);
+        seeded.Parameters.CopyTo(twin.Parameters);
+        double[] inputs = TrainingData.Doubles(3 * 5 * 2, 16, 1.0);
+        double[] targets = TrainingData.Doubles(3, 17, 1.0);
+        var mask = new double[3 * 2];
+        var unseeded = new double[3 * 2];
+        DropoutLayer.Draw<double>(mask, 0.5, site: 0, step: 0, first: 0, seed: 5);
+        DropoutLayer.Draw<double>(unseeded, 0.5, site: 0, step: 0, first: 0);
+        Assert.NotEqual(unseeded, mask);
+        double[] dropped = inputs.Select((v, i) => v * mask[(i / 10 * 2) + (i % 2)]).ToArray();
+        Assert.Equal(twin.ComputeGradients(dropped, targets, 3), seeded.ComputeGradients(inputs, targets, 3));
+        Assert.Equal(twin.Gradients.ToArray(), seeded.Gradients.ToArray());
+    }
+
+    [Fact]
     public void A_dropout_layer_draws_every_value_of_every_step()
     {
         var model = new LayerDropoutLstm();
