@@ -123,14 +123,17 @@ internal sealed record NetworkModel(
     /// <summary>The Keras name of the <c>[Masking]</c> layer, which the summary shows, or null.</summary>
     public string? MaskingName { get; init; }
 
-    /// <summary>Whether some layer drops values while training ([Dropout], or a recurrent layer's <c>Dropout</c>).</summary>
+    /// <summary>
+    /// Whether some layer drops values while training: a [Dropout] layer (even at rate 0, which keeps its place in the
+    /// training pass), or a recurrent layer's <c>Dropout</c> or <c>RecurrentDropout</c> above 0.
+    /// </summary>
     public bool HasDropout
     {
         get
         {
             foreach (LayerModel layer in Layers)
             {
-                if (layer.DropoutRate > 0 || layer.RecurrentDropoutRate > 0)
+                if (layer.Kind == LayerKind.Dropout || layer.DropoutRate > 0 || layer.RecurrentDropoutRate > 0)
                 {
                     return true;
                 }

@@ -147,3 +147,12 @@ public partial class MaskedRecurrentDropout;
 [Lstm(3, Dropout = 0.5)]
 [Dense(1)]
 public partial class SeededInputDropoutLstm;
+
+// Dropout(0) after a many-to-one LSTM: it keeps its place in training and drops nothing, so it trains as PlainLstm.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 3)]
+[Input(2)]
+[Lstm(3)]
+[Dropout(0)]
+[Dense(1)]
+public partial class ZeroRateDropoutLstm;

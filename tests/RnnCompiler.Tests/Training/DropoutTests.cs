@@ -157,6 +157,27 @@ public class DropoutTests
         }
     }
 
+    [Fact]
+    public void A_zero_rate_dropout_layer_trains_as_the_model_without_it()
+    {
+        double[] inputs = TrainingData.Doubles(3 * 5 * 2, 31, 1.0);
+        double[] targets = TrainingData.Doubles(3, 32, 1.0);
+        double[] Train(ITrainableModel<double, double, double> model)
+        {
+            Randomize(model.Parameters, 33);
+            for (int i = 0; i < 3; i++)
+            {
+                model.TrainBatch(inputs, targets, 3);
+            }
+
+            return model.Parameters.ToArray();
+        }
+
+        double[] plain = Train(new PlainLstm());
+        Assert.Equal(plain, Train(new ZeroRateDropoutLstm()));
+        Assert.NotEqual(TrainingData.Doubles(plain.Length, 33, 0.5), plain);
+    }
+
     [Fact] public void Dropout_classifier_gradients_pass_finite_differences() => FiniteDifferences(new DropoutClassifier(), 20);
 
     [Fact] public void Dropout_in_two_shares_passes_finite_differences() => FiniteDifferences(new ParallelDropoutClassifier(), 21);
