@@ -1,4 +1,6 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler;
 
@@ -60,23 +62,43 @@ public static class ModelGuard
 
     /// <summary>Checks one token id.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The token is outside [0, <paramref name="vocabulary"/>).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Token(int token, int vocabulary, string argument)
     {
         if ((uint)token >= (uint)vocabulary)
         {
-            throw new ArgumentOutOfRangeException(argument, token, $"Token ids must be in [0, {vocabulary}).");
+            ThrowToken(token, vocabulary, argument);
         }
     }
 
+    /// <summary>
+    /// The throw of <see cref="Token"/>, for a generated <c>Step</c> that compares inline and loads the message's strings
+    /// only when the check fails (a method compiled on its first call would otherwise resolve them on every call).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Always.</exception>
+    [DoesNotReturn]
+    public static void ThrowToken(int token, int vocabulary, string argument) =>
+        throw new ArgumentOutOfRangeException(argument, token, $"Token ids must be in [0, {vocabulary}).");
+
     /// <summary>Checks that a span has exactly the length expected.</summary>
     /// <exception cref="ArgumentException">The length differs.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Length(int length, int expected, string argument, string shape)
     {
         if (length != expected)
         {
-            throw new ArgumentException($"Expected a length of {expected} ({shape}); got {length}.", argument);
+            ThrowLength(length, expected, argument, shape);
         }
     }
+
+    /// <summary>
+    /// The throw of <see cref="Length"/>, for a generated <c>Step</c> that compares inline and loads the message's strings
+    /// only when the check fails (a method compiled on its first call would otherwise resolve them on every call).
+    /// </summary>
+    /// <exception cref="ArgumentException">Always.</exception>
+    [DoesNotReturn]
+    public static void ThrowLength(int length, int expected, string argument, string shape) =>
+        throw new ArgumentException($"Expected a length of {expected} ({shape}); got {length}.", argument);
 
     /// <summary>
     /// Marks a model instance as running a call (<c>Predict</c>, <c>Step</c>, a training call) until the caller clears
@@ -84,6 +106,7 @@ public static class ModelGuard
     /// field, so it costs a load and a store and catches overlapping calls, not every one.
     /// </summary>
     /// <exception cref="InvalidOperationException">The instance is already running a call.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Enter(ref bool inUse)
     {
         if (inUse)
@@ -94,6 +117,7 @@ public static class ModelGuard
         inUse = true;
     }
 
+    [DoesNotReturn]
     private static void ThrowInUse() => throw new InvalidOperationException(
         "This model instance is already running a call on another thread. A model instance is single-threaded: rent an instance per call from a "
         + "ModelPool<TModel> (its factory copies Parameters into each to share weights), give each thread its own instance, or take a lock around the calls.");

@@ -4,6 +4,17 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+// --warm-up [launches]: the first calls of fresh processes (WarmUp.cs), which BenchmarkDotNet's warmed-up runs leave out.
+if (args is ["--warm-up", ..])
+{
+    return RnnCompiler.Benchmarks.WarmUp.Run(args);
+}
+
+if (args is ["--warm-up-child", string model])
+{
+    return RnnCompiler.Benchmarks.WarmUp.Child(model);
+}
+
 // A short job (3 warm-up and 10 measured iterations, one process) so that the whole suite takes a few minutes on two
 // cores. In-process: no nested build of a generated project, and the JIT sees the same code the tests run.
 var job = Job.Default
@@ -18,3 +29,4 @@ var config = DefaultConfig.Instance
     .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Min)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(RnnCompiler.Benchmarks.MachineLimits).Assembly).Run(args, config);
+return 0;

@@ -16,6 +16,13 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
     /// <summary>The <c>[GeneratedCode]</c> attribute line every member carries.</summary>
     public string GeneratedCode { get; } = generatedCode;
 
+    /// <summary>
+    /// The attribute line of a method on the hot path (Predict, Step, the batch passes): compiled fully optimized from its
+    /// first call, so a fresh process steps at its steady speed instead of running unoptimized code until the runtime's
+    /// tiering recompiles it, seconds later on one core.
+    /// </summary>
+    public const string HotPath = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
     /// <summary>The element type of weights and activations: <c>float</c> or <c>double</c>.</summary>
     public string T => Model.ElementType;
 

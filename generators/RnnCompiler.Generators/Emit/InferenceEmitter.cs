@@ -39,6 +39,7 @@ internal static class InferenceEmitter
         string signature = model.TakesTokens
             ? $"public void Predict({ReadOnlySpan}<int> tokens, {Span}<{t}> outputs)"
             : $"public void Predict({ReadOnlySpan}<{t}> inputs, {Span}<{t}> outputs)";
+        writer.WriteLine(EmitContext.HotPath);
         using (writer.Block(signature))
         {
             writer.WriteLine(model.TakesTokens
@@ -85,6 +86,7 @@ internal static class InferenceEmitter
         writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs.</param>");
         writer.WriteLine(context.GeneratedCode);
         string signature = $"{visibility} void RunForward({ReadOnlySpan}<{inputType}> {input}, int steps, {Span}<{t}> outputs)";
+        writer.WriteLine(EmitContext.HotPath);
         using (writer.Block(signature))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
@@ -212,12 +214,21 @@ internal static class InferenceEmitter
         writer.WriteLine($"/// <param name=\"output\">Receives the model's {Int(model.OutputWidth)} outputs for this step.</param>");
         writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or the token is out of range; the state has not changed.</exception>");
         writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
         using (writer.Block(StepSignature(model, "public")))
         {
-            writer.WriteLine(model.TakesTokens
-                ? "global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));"
-                : $"global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
-            writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
+            // The checks compare here and call the guard only to throw: Step is compiled on its first call, before
+            // the messages' strings exist, and strings passed on every call would be looked up on every call.
+            if (model.TakesTokens)
+            {
+                writer.WriteLine("if ((uint)token >= VocabularySize) global::RnnCompiler.ModelGuard.ThrowToken(token, VocabularySize, nameof(token));");
+            }
+            else
+            {
+                writer.WriteLine($"if (input.Length != InputFeatures) global::RnnCompiler.ModelGuard.ThrowLength(input.Length, InputFeatures, nameof(input), \"[{Int(model.InputWidth)}]\");");
+            }
+
+            writer.WriteLine($"if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), \"[{Int(model.OutputWidth)}]\");");
             context.Guarded(() =>
             {
                 PanelEmitter.WriteRefresh(context);

@@ -142,6 +142,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// </summary>");
 
         writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
         using (writer.Block($"{visibility} void RunForwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {(stateful || model.HasDropout ? "int first, " : string.Empty)}int sequences, int steps, {ReadOnlySpan}<int> lengths{(stateful ? ", bool carried" : string.Empty)}{(model.HasDropout ? ", long dropoutStep" : string.Empty)})"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
@@ -172,6 +173,7 @@ internal static class LockStepEmitter
         writer.WriteLine("/// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
         string first = model.Training!.Stateful ? "int first, " : string.Empty;
         using (writer.Block($"{visibility} void RunBackwardBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {first}int sequences, int steps, {ReadOnlySpan}<int> lengths)"))
         {

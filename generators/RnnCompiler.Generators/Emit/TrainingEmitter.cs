@@ -249,6 +249,7 @@ internal static class TrainingEmitter
             ? "/// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>"
             : "/// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name=\"backward\"/>) backward in lock step, summing the gradients.</summary>");
         writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
         using (writer.Block($"private {t} RunBatch({ReadOnlySpan}<{InputType(model)}> inputs, {ReadOnlySpan}<{TargetType(model)}> targets, int sequences, {ReadOnlySpan}<int> lengths, bool backward)"))
         {
             writer.WriteLine("// Check the whole batch before anything changes.");

@@ -203,6 +203,7 @@ internal static class WorkspaceEmitter
             {
                 writer.WriteLine("/// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>");
                 writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine(EmitContext.HotPath);
                 using (writer.Block(InferenceEmitter.StepSignature(model, "public")))
                 {
                     InferenceEmitter.WriteStepBody(context);

@@ -45,6 +45,7 @@ public static partial class Activations
     /// <paramref name="cell"/> and <paramref name="gate"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Either is Softmax or not an activation.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Dispatch<TKernel>(ref TKernel kernel, Activation cell, Activation gate)
         where TKernel : struct, IActivationPairKernel, allows ref struct
     {
@@ -60,6 +61,7 @@ public static partial class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DispatchCell<TKernel, TGate>(ref TKernel kernel, Activation cell)
         where TKernel : struct, IActivationPairKernel, allows ref struct
         where TGate : struct, IActivationFunction
@@ -88,6 +90,7 @@ public static partial class Activations
     /// activation picked per call: for scalar loops too small to dispatch once through <see cref="Dispatch{TKernel}"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="activation"/> is Softmax or not an activation.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T Chain<T>(Activation activation, T gradient, T y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => activation switch
@@ -102,6 +105,7 @@ public static partial class Activations
         };
 
     /// <summary>Multiplies <paramref name="gradients"/> by the derivative of <paramref name="activation"/> at the points whose outputs are <paramref name="outputs"/>, element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyByDerivative<T>(Activation activation, ReadOnlySpan<T> outputs, Span<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -117,6 +121,7 @@ public static partial class Activations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MapDerivative<TFunction, T>(ReadOnlySpan<T> outputs, Span<T> gradients)
         where TFunction : struct, IActivationFunction
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

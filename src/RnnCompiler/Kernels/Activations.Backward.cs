@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Kernels;
 
@@ -14,6 +15,7 @@ public static partial class Activations
     /// <param name="outputs">The activated outputs.</param>
     /// <param name="gradients">In: dL/dy; out: dL/dx.</param>
     /// <param name="width">The length of one row.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardRows<T>(Activation activation, ReadOnlySpan<T> outputs, Span<T> gradients, int width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

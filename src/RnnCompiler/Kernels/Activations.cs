@@ -41,23 +41,27 @@ public static partial class Activations
 
     /// <summary><c>y[i] = σ(x[i])</c>; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sigmoid<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Map<SigmoidFunction, T>(x, y);
 
     /// <summary><c>y[i] = tanh(x[i])</c>; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tanh<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Map<TanhFunction, T>(x, y);
 
     /// <summary><c>y[i] = e^x[i]</c>, by the algorithm of σ and tanh; <paramref name="y"/> may be <paramref name="x"/> itself.</summary>
     /// <exception cref="ArgumentException"><paramref name="y"/> is shorter than <paramref name="x"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Exp<T>(ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Map<ExpOperation, T>(x, y);
 
     /// <summary>Applies <paramref name="activation"/> to <paramref name="values"/> in place; Softmax runs over all of them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<T>(Activation activation, Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -89,6 +93,7 @@ public static partial class Activations
     }
 
     /// <summary>Applies <paramref name="activation"/> to each row of <paramref name="values"/> ([rows, width]); Softmax is per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyRows<T>(Activation activation, Span<T> values, int width)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -105,6 +110,7 @@ public static partial class Activations
     }
 
     /// <summary>The normalized exponential, computed after subtracting the maximum so that it cannot overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax<T>(Span<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -316,6 +322,7 @@ public static partial class Activations
             => Exp<TVector, T>(x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Map<TOperation, T>(ReadOnlySpan<T> x, Span<T> y)
         where TOperation : struct, IUnaryOperation
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -35,6 +35,7 @@ public static class BFloat16
     /// <param name="source">The floats.</param>
     /// <param name="destination">Receives the bfloat16 bits; at least as long as <paramref name="source"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <paramref name="source"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Round(ReadOnlySpan<float> source, Span<ushort> destination)
     {
         if (destination.Length < source.Length)

@@ -24,6 +24,7 @@ public static partial class MatrixKernels
     /// <param name="bias">[y.Length].</param>
     /// <param name="y">Receives the sums; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, ReadOnlySpan<T> u, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -47,6 +48,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary><see cref="Affine{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AffineCore<T, TWeight, TFormat>(ReadOnlySpan<T> x, ref TWeight wRef, ReadOnlySpan<T> h, ref TWeight uRef, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -106,7 +108,7 @@ public static partial class MatrixKernels
     /// inlined here. Inlined into the caller, the four widths together exhausted it and the one-lane path called
     /// <c>Load</c>, <c>Create</c> and <c>MultiplyAdd</c> (seen in a profile: 15% of a small model's step).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int AffineColumns<TVector, T, TWeight, TFormat>(ref T x, int xRows, ref TWeight w, ref T h, int hRows, ref TWeight u, ref T bias, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -20,6 +20,7 @@ public static partial class MatrixKernels
     /// <param name="stride">The distance between two rows of <paramref name="w"/>; at least <c>y.Length</c>.</param>
     /// <param name="y">The accumulators, one per column of the block; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, int stride, Span<float> y)
     {
         int rows = x.Length;
@@ -58,6 +59,7 @@ public static partial class MatrixKernels
     /// <param name="w">The weights as bfloat16 bits, [inputs, outputs].</param>
     /// <param name="bias">The bias, [outputs], in float.</param>
     /// <param name="y">The outputs, [steps, outputs].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project(ReadOnlySpan<float> x, int steps, int inputs, ReadOnlySpan<ushort> w, ReadOnlySpan<float> bias, Span<float> y)
     {
         int outputs = bias.Length;
@@ -86,6 +88,7 @@ public static partial class MatrixKernels
     /// <param name="bias">[y.Length], float.</param>
     /// <param name="y">Receives the sums; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, ReadOnlySpan<float> h, ReadOnlySpan<ushort> u, ReadOnlySpan<float> bias, Span<float> y)
     {
         int columns = y.Length;

@@ -17,6 +17,7 @@ public static partial class MatrixKernels
     /// <param name="d">The output gradient, one element per column of the block.</param>
     /// <param name="w">The gradient matrix, starting at the first column of the block.</param>
     /// <param name="stride">The distance between rows of <paramref name="w"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddOuter<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> d, Span<T> w, int stride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -49,7 +50,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>One <see cref="Axpy{T}"/> per row with a nonzero <c>x[i]</c>, all at one width (one dispatch per call).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void AddOuterRows<TVector, T>(ref T x, int rows, ref T d, int columns, ref T w, nuint stride)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -73,6 +74,7 @@ public static partial class MatrixKernels
     /// <param name="w">The weights, starting at the first column of the block.</param>
     /// <param name="stride">The distance between rows of <paramref name="w"/>.</param>
     /// <param name="y">The input gradient, accumulated into, one element per matrix row.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTransposedAdd<T>(ReadOnlySpan<T> d, ReadOnlySpan<T> w, int stride, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -105,7 +107,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>One <see cref="Dot{T}"/> per row, all at one width (one dispatch per call).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyTransposedAddRows<TVector, T>(ref T d, int columns, ref T w, nuint stride, ref T y, int rows)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -118,6 +120,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary><c>y += a · x</c>, fused multiply-add where the hardware has FMA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy<T>(T a, ReadOnlySpan<T> x, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -151,7 +154,7 @@ public static partial class MatrixKernels
     /// <see cref="AxpyCore{TVector, T}"/> at one width as a method of its own: inlined into <see cref="Axpy{T}"/> with the
     /// other widths, the JIT ran out of inlining budget and called the vector operations one by one (seen in a profile).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void AxpyWidth<TVector, T>(T a, ref T x, ref T y, int n)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -196,6 +199,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The dot product of two spans of equal length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -208,6 +212,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The width ladder of <see cref="Dot{T}"/>, with <paramref name="b"/> in any <see cref="IWeightFormat{T, TWeight}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T DotCore<T, TWeight, TFormat>(ref T a, ref TWeight b, int n)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged

@@ -25,6 +25,7 @@ public static partial class MatrixKernels
     /// <see cref="StreamRows{T, TWeight, TFormat}"/> for bfloat16 weights over the leading columns that make whole groups
     /// of two vectors; returns how many columns it did (0 when there is no such group, or too many columns).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int StreamBFloat16Pairs(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
     {
         if (VectorPaths.Use512)
@@ -51,6 +52,7 @@ public static partial class MatrixKernels
     /// k in its low half and column k + width in its high half, so the two widened vectors are y's own columns and the
     /// sums need no reordering.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StreamBFloat16Panels(ref float x, int rows, ref ushort w, ref float y, int columns)
     {
         if (VectorPaths.Use512)
@@ -72,7 +74,7 @@ public static partial class MatrixKernels
     /// 2 × width columns as its even columns, then its odd ones), the rows of <paramref name="w"/> and then of
     /// <paramref name="u"/>, and the scratch back into y.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int StreamPairsWidth<TVector>(ref float x, int xRows, ref ushort w, ref float h, int hRows, ref ushort u, nuint stride, ref float y, int columns)
         where TVector : struct, ISimdVector<TVector, float>
     {
@@ -240,7 +242,7 @@ public static partial class MatrixKernels
     /// of columns, its eight rows' loads in address order into the block's two vectors of y; the rows past the last group
     /// of eight the same way, that many per block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StreamPairPanelsWidth<TVector>(ref float x, int rows, ref ushort w, ref float sums, int columns)
         where TVector : struct, ISimdVector<TVector, float>
     {

@@ -50,6 +50,7 @@ public static partial class MatrixKernels
     /// whole number of vectors; 0 when it is not packed. The columns past them (fewer than a vector) follow the panels as
     /// a row-major [rows, columns − panel columns] block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PanelColumns<T>(int rows, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -68,6 +69,7 @@ public static partial class MatrixKernels
     /// <param name="packed">Receives the copy; must not overlap <paramref name="matrix"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="columns"/> is negative.</exception>
     /// <exception cref="ArgumentException">A span is shorter than <c>rows × columns</c>, or the two overlap.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackPanels<T>(ReadOnlySpan<T> matrix, int rows, int columns, Span<T> packed)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -96,12 +98,14 @@ public static partial class MatrixKernels
     /// <param name="rows">The rows of the matrix.</param>
     /// <param name="columns">The columns of the matrix.</param>
     /// <returns>Whether the bfloat16 matrix is held in panels.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool UsesBFloat16Panels(int rows, int columns) => BFloat16PanelColumns(rows, columns) > 0;
 
     /// <summary>
     /// <see cref="PanelColumns{T}"/> for bfloat16: whole pairs of float vectors, the columns the paired kernel covers;
     /// the rest follow as a row-major block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int BFloat16PanelColumns(int rows, int columns)
     {
         int group = 2 * PanelVector<float>();
@@ -121,6 +125,7 @@ public static partial class MatrixKernels
     /// <param name="packed">Receives the bfloat16 bits, <c>rows × columns</c> of them.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> or <paramref name="columns"/> is negative.</exception>
     /// <exception cref="ArgumentException">A span is shorter than <c>rows × columns</c>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBFloat16Panels(ReadOnlySpan<float> matrix, int rows, int columns, Span<ushort> packed)
     {
         long size = CheckPack(matrix.Length, rows, columns, packed.Length);
@@ -159,6 +164,7 @@ public static partial class MatrixKernels
     /// fewer), per block of <paramref name="block"/> columns (the last may be narrower), each row's run of the block, one
     /// after the other; then the columns past them, row by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackRuns<TSource, TTarget, TCopy>(ReadOnlySpan<TSource> matrix, int rows, int columns, int panelColumns, Span<TTarget> packed, int block)
         where TCopy : struct, IRunCopy<TSource, TTarget>
     {
@@ -204,6 +210,7 @@ public static partial class MatrixKernels
     /// </summary>
     private readonly struct RoundHalvesRun : IRunCopy<float, ushort>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Copy(ReadOnlySpan<float> from, Span<ushort> to)
         {
             if (from.Length % 2 != 0 || from.Length < 2 * PanelVector<float>())
@@ -232,6 +239,7 @@ public static partial class MatrixKernels
     /// <param name="y">The accumulators, one per column; must not overlap the inputs.</param>
     /// <param name="layout">How <paramref name="w"/> is laid out.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes, or a packed matrix's stride is not its column count.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, int stride, Span<T> y, MatrixLayout layout)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -265,6 +273,7 @@ public static partial class MatrixKernels
     /// <param name="wLayout">How <paramref name="w"/> is laid out.</param>
     /// <param name="uLayout">How <paramref name="u"/> is laid out.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> h, ReadOnlySpan<T> u, ReadOnlySpan<T> bias, Span<T> y, MatrixLayout wLayout, MatrixLayout uLayout)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -290,6 +299,7 @@ public static partial class MatrixKernels
     /// <typeparamref name="TFormat"/> is) and then the columns past them, a row-major block; row-major, the row-major
     /// kernel. Each column sums its rows in order either way.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddProduct<T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, bool panels, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -336,6 +346,7 @@ public static partial class MatrixKernels
     /// <param name="y">The accumulators, one per column; must not overlap the inputs.</param>
     /// <param name="layout">How <paramref name="w"/> is laid out.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes, or a packed matrix's stride is not its column count.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, int stride, Span<float> y, MatrixLayout layout)
     {
         if (layout == MatrixLayout.Panels)
@@ -368,6 +379,7 @@ public static partial class MatrixKernels
     /// <param name="wLayout">How <paramref name="w"/> is laid out.</param>
     /// <param name="uLayout">How <paramref name="u"/> is laid out.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(ReadOnlySpan<float> x, ReadOnlySpan<ushort> w, ReadOnlySpan<float> h, ReadOnlySpan<ushort> u, ReadOnlySpan<float> bias, Span<float> y, MatrixLayout wLayout, MatrixLayout uLayout)
     {
         int columns = y.Length;
@@ -388,6 +400,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The checks of an affine pair with a packed matrix, and the bias copied into y, where every column starts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StartPackedAffine<T>(ReadOnlySpan<T> bias, Span<T> y, int xRows, int wLength, int hRows, int uLength)
     {
         int columns = y.Length;
@@ -418,6 +431,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The vector width, in elements, that panels are cut for: the widest accelerated one; 0 without vector hardware.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PanelVector<T>()
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -440,6 +454,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary><c>y += x · w</c> over a matrix in panels, at the width <see cref="PanelVector{T}"/> cut them for.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StreamPanels<T>(ref T x, int rows, ref T w, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -462,7 +477,7 @@ public static partial class MatrixKernels
     /// loaded, sixteen multiply-adds over the block's sixteen consecutive weight vectors, two stores (a last block of one
     /// vector when the columns are an odd number of vectors); the rows past the last group of eight one at a time.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StreamPanelsWidth<TVector, T>(ref T x, int rows, ref T w, ref T y, int columns)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

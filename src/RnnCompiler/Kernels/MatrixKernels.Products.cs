@@ -30,6 +30,7 @@ public static partial class MatrixKernels
     /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
     /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
     /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddTransposedProduct<T>(
         ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -85,6 +86,7 @@ public static partial class MatrixKernels
     /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
     /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
     /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddProductTransposed<T>(
         ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -136,6 +138,7 @@ public static partial class MatrixKernels
     /// <param name="c">C, [rows, columns] with rows <paramref name="cStride"/> apart; accumulated into.</param>
     /// <param name="cStride">The distance between two rows of <paramref name="c"/>; at least <paramref name="columns"/>.</param>
     /// <exception cref="ArgumentException">A span or stride is too small for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddProduct<T>(
         ReadOnlySpan<T> a, int aStride, ReadOnlySpan<T> b, int bStride, int depth, int rows, int columns, Span<T> c, int cStride)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -179,6 +182,7 @@ public static partial class MatrixKernels
     /// <param name="stride">The distance between two rows of <paramref name="a"/>.</param>
     /// <param name="depth">The number of rows summed.</param>
     /// <param name="sums">Accumulated into.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddColumnSums<T>(ReadOnlySpan<T> a, int stride, int depth, Span<T> sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -217,7 +221,7 @@ public static partial class MatrixKernels
     /// sums (then one) stay in registers down all the rows, instead of one pass over the sums per row. Each sum adds the
     /// rows in order of k, so the result is that of adding row after row. Returns the first column left.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ColumnSums<TVector, T>(ref T a, int stride, int depth, ref T sums, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -284,7 +288,7 @@ public static partial class MatrixKernels
     /// leftover rows, then one vector of columns; returns the first column left for a narrower vector. With 512-bit vectors
     /// the columns start in blocks of three vectors by eight rows, then four by four.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int TransposedProductColumns<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -533,7 +537,7 @@ public static partial class MatrixKernels
     /// Three vectors rather than two: 8% to 10% less time for the lock-step LSTM's forward pass on AVX2 (an in-process
     /// A/B over 400 alternated rounds).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ProductColumns<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -751,7 +755,7 @@ public static partial class MatrixKernels
     /// depth past the last whole vector is added one element at a time. With float vectors of 512 or 256 bits and no
     /// such depth, a block's accumulators are summed together in one shuffle tree (<see cref="LaneSums"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void ProductTransposedRows<TVector, T>(ref T a, ref T b, ref T c, ProductShape shape)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

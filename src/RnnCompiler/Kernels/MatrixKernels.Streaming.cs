@@ -30,6 +30,7 @@ public static partial class MatrixKernels
     internal const int StreamingBytes = 32 * 1024;
 
     /// <summary>True when a product over <paramref name="rows"/> × <paramref name="columns"/> weights streams its rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Streams<TWeight>(int rows, int columns)
         where TWeight : unmanaged
         => (long)rows * columns * Unsafe.SizeOf<TWeight>() >= StreamingBytes;
@@ -38,6 +39,7 @@ public static partial class MatrixKernels
     /// How many leading columns <see cref="StreamRows{T, TWeight, TFormat}"/> covers: a multiple of the widest
     /// accelerated vector; 0 without vector hardware, where the column blocks do everything.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int StreamedColumns<T>(int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -64,6 +66,7 @@ public static partial class MatrixKernels
     /// those of <paramref name="u"/>, for the <paramref name="columns"/> leading columns (a multiple of the vector width
     /// that <see cref="StreamedColumns{T}"/> returned), reading both matrices in address order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StreamRows<T, TWeight, TFormat>(ref T x, int xRows, ref TWeight w, ref T h, int hRows, ref TWeight u, nuint stride, ref T y, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -113,7 +116,7 @@ public static partial class MatrixKernels
     /// Four rows are four sequential streams, which the prefetchers follow; eight rows with one vector of y, two rows
     /// with four, and sixteen rows were each slower on Zen 3 (55–75 GB/s against 85 GB/s).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StreamRowsWidth<TVector, T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, nuint stride, ref T y, int columns)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

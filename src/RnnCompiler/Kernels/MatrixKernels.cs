@@ -25,6 +25,7 @@ public static partial class MatrixKernels
     /// <param name="stride">The distance between two rows of <paramref name="w"/>; at least <c>y.Length</c>.</param>
     /// <param name="y">The accumulators, one per column of the block; must not overlap the inputs.</param>
     /// <exception cref="ArgumentException">The spans are too short for the shapes.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, int stride, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -56,6 +57,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The width ladder of <see cref="MultiplyAdd{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, int, Span{T})"/>, for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MultiplyAddCore<T, TWeight, TFormat>(ref T xRef, int rows, ref TWeight wRef, nuint stride, ref T yRef, int columns)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -96,7 +98,7 @@ public static partial class MatrixKernels
     /// narrower vector. Every column sums its rows in order, so the width never changes a result.
     /// </summary>
     /// <remarks>Not inlined on purpose, as <see cref="ProjectFourColumns{TVector, T, TWeight, TFormat}"/>: each width keeps its own inlining budget.</remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int MultiplyAddColumns<TVector, T, TWeight, TFormat>(ref T x, int rows, ref TWeight w, nuint stride, ref T y, int columns, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -270,6 +272,7 @@ public static partial class MatrixKernels
     /// <param name="w">The weights, [inputs, outputs].</param>
     /// <param name="bias">The bias, [outputs].</param>
     /// <param name="y">The outputs, [steps, outputs].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project<T>(ReadOnlySpan<T> x, int steps, int inputs, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -291,6 +294,7 @@ public static partial class MatrixKernels
     /// <see cref="Project{T}"/> for weights in any <see cref="IWeightFormat{T, TWeight}"/>; shapes checked by the caller.
     /// Four steps at a time: each weight vector is loaded once for four rows of x (a quarter of the weight traffic).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ProjectCore<T, TWeight, TFormat>(ReadOnlySpan<T> x, int steps, int inputs, ref TWeight wRef, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TWeight : unmanaged
@@ -353,7 +357,7 @@ public static partial class MatrixKernels
     /// Not inlined on purpose: inlined into a generated training method, the JIT ran out of inlining budget here and
     /// called the vector operations (<c>MultiplyAdd</c>, <c>Load</c>) one by one (seen in a profile of training).
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int ProjectFourColumns<TVector, T, TWeight, TFormat>(ref T x, int inputs, ref TWeight w, ref T bias, ref T y, int outputs, int column)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

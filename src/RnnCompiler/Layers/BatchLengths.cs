@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -48,6 +49,7 @@ internal static class BatchLengths
         sequence * steps + (reverse ? steps - lengths[sequence] : 0);
 
     /// <summary>The input projection <c>x·kernel + bias</c> of each sequence's real steps, into the rows of its direction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, int width,
         ReadOnlySpan<int> lengths, bool reverse, Span<T> sums)
@@ -62,6 +64,7 @@ internal static class BatchLengths
     }
 
     /// <summary>Zeroes the rows of each block outside its real steps, so that a layer reading them reads zeros rather than an older batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClearPadding<T>(Span<T> rows, int width, ReadOnlySpan<int> lengths, int sequences, int steps, bool reverse)
         where T : unmanaged
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -10,6 +11,7 @@ public static partial class BidirectionalMerge
     /// Splits the merged output's gradient ([rows, 2 × units] for Concat, [rows, units] otherwise) into the forward and
     /// backward directions' gradients ([rows, units] each, overwritten), given the directions' forward outputs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(
         MergeMode mode, ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, int rows, int units,
         Span<T> forwardGradients, Span<T> backwardGradients)

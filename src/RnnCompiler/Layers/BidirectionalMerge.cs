@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -13,6 +14,7 @@ public static partial class BidirectionalMerge
     /// Merges <paramref name="steps"/> rows of the forward and backward outputs ([steps, units] each) into
     /// <paramref name="outputs"/>: [steps, 2 × units] for Concat, [steps, units] otherwise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Merge<T>(MergeMode mode, ReadOnlySpan<T> forward, ReadOnlySpan<T> backward, int steps, int units, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

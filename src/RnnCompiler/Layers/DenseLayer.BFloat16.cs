@@ -1,5 +1,6 @@
 using System;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -16,6 +17,7 @@ public static partial class DenseLayer
     /// <param name="bias">[units].</param>
     /// <param name="activation">g; Softmax is taken over each row.</param>
     /// <param name="outputs">[steps, units].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> inputs, int steps, int inputSize, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Activation activation, Span<float> outputs)
     {
         int units = bias.Length;
@@ -31,6 +33,7 @@ public static partial class DenseLayer
     /// <param name="bias">[units].</param>
     /// <param name="activation">g; Softmax is taken over the row.</param>
     /// <param name="output">[units].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(ReadOnlySpan<float> input, int inputSize, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Activation activation, Span<float> output)
     {
         Span<float> y = output.Slice(0, bias.Length);

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -20,6 +21,7 @@ public static partial class DenseLayer
     /// <param name="inputGradients">dL/dx is added here, [steps, inputSize]; empty when no layer below needs it.</param>
     /// <param name="kernelGradients">Accumulates dL/dkernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias, [units].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> outputs, Activation activation,
         Span<T> outputGradients, Span<T> inputGradients, Span<T> kernelGradients, Span<T> biasGradients)

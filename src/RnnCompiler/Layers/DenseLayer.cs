@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -18,6 +19,7 @@ public static partial class DenseLayer
     /// <param name="bias">[units].</param>
     /// <param name="activation">g; Softmax is taken over each row.</param>
     /// <param name="outputs">[steps, units].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> inputs, int steps, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Activation activation, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -37,6 +39,7 @@ public static partial class DenseLayer
     /// <param name="bias">[units].</param>
     /// <param name="activation">g.</param>
     /// <param name="output">[units].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step<T>(ReadOnlySpan<T> input, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Activation activation, Span<T> output)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

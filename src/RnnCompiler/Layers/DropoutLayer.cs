@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -27,6 +28,7 @@ public static class DropoutLayer
     /// <param name="first">The index of the mask's first element among all the batch's (a share of it starts later).</param>
     /// <param name="seed">The model's <c>DropoutSeed</c>: another seed draws other masks.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="rate"/> is outside [0, 1).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Draw<T>(Span<T> mask, double rate, int site, long step, long first, int seed = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -51,6 +53,7 @@ public static class DropoutLayer
     /// <param name="mask">The mask from <see cref="Draw{T}"/>.</param>
     /// <param name="count">The elements.</param>
     /// <param name="outputs">Receives the outputs.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> mask, int count, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -68,6 +71,7 @@ public static class DropoutLayer
     /// <param name="mask">The forward pass's mask.</param>
     /// <param name="count">The elements.</param>
     /// <param name="inputGradients">Receives dLoss/d(inputs).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> outputGradients, ReadOnlySpan<T> mask, int count, Span<T> inputGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Forward(outputGradients, mask, count, inputGradients);
@@ -83,6 +87,7 @@ public static class DropoutLayer
     /// <param name="steps">The steps of each.</param>
     /// <param name="width">The values per step.</param>
     /// <param name="outputs">Receives [sequences, steps, width].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardPerSequence<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> mask, int sequences, int steps, int width, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -105,6 +110,7 @@ public static class DropoutLayer
     /// <param name="steps">The steps of each.</param>
     /// <param name="width">The values per step.</param>
     /// <param name="inputGradients">dLoss/d(inputs), added to.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddBackwardPerSequence<T>(ReadOnlySpan<T> gradients, ReadOnlySpan<T> mask, int sequences, int steps, int width, Span<T> inputGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -125,6 +131,7 @@ public static class DropoutLayer
     }
 
     /// <summary>SplitMix64's finalizer: a bijection of 64 bits that mixes every input bit into every output bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mix(ulong z)
     {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;

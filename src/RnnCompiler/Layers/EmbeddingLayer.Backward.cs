@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -11,6 +12,7 @@ public static partial class EmbeddingLayer
     /// <param name="outputGradients">dL/d(embedded row) per step, [tokens, dimensions].</param>
     /// <param name="dimensions">The width of a row.</param>
     /// <param name="tableGradients">Accumulates dL/dtable, [vocabulary, dimensions].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> outputGradients, int dimensions, Span<T> tableGradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -13,6 +14,7 @@ public static partial class EmbeddingLayer
     /// <param name="table">[vocabulary, dimensions].</param>
     /// <param name="dimensions">The width of a row.</param>
     /// <param name="outputs">[tokens, dimensions].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> table, int dimensions, Span<T> outputs)
         where T : unmanaged
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -33,6 +34,7 @@ public static partial class GruLayer
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,
@@ -118,6 +120,7 @@ public static partial class GruLayer
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, bool resetAfter,

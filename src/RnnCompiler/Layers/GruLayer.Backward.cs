@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -38,6 +39,7 @@ public static partial class GruLayer
     /// <param name="scratch">Working space of 2 × units.</param>
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -94,6 +96,7 @@ public static partial class GruLayer
     /// <paramref name="nextHidden"/>, z's and ĥ's gradients before their activations over z and ĥ in <paramref name="g"/>,
     /// and dL/dh[t-1]'s direct part <c>dL/dh ⊙ z</c> over <paramref name="nextHidden"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StateGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -116,6 +119,7 @@ public static partial class GruLayer
         private readonly ReadOnlySpan<T> _dh = dh;
         private readonly Span<T> _nextHidden = nextHidden;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TCell, TGate>()
             where TCell : struct, IActivationFunction
             where TGate : struct, IActivationFunction
@@ -123,6 +127,7 @@ public static partial class GruLayer
     }
 
     /// <summary><see cref="StateGradients{T}"/> through <typeparamref name="TCell"/> (ĥ) and <typeparamref name="TGate"/> (z).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StateGradients<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> dh, Span<T> nextHidden, int units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : struct, IActivationFunction
@@ -141,6 +146,7 @@ public static partial class GruLayer
     }
 
     /// <summary>Reset after, <c>ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + b'h))</c>: r's gradient over r, and <c>r ⊙ dĥ</c> over the kept <c>h·Uh + b'h</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResetAfterGradients<T>(Span<T> g, Span<T> candidate, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -156,6 +162,7 @@ public static partial class GruLayer
     }
 
     /// <summary>Reset before, from <c>dL/d(r ⊙ h[t-1]) = dĥ·Uhᵀ</c> in <paramref name="resetHidden"/>: r's gradient over r, and <c>⊙ r</c> added to dL/dh[t-1].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResetBeforeGradients<T>(Span<T> g, ReadOnlySpan<T> previous, ReadOnlySpan<T> resetHidden, Span<T> nextHidden, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -173,6 +180,7 @@ public static partial class GruLayer
     /// The weight and input gradients of a sequence from the gradients its recurrence left in <paramref name="deltas"/>
     /// (the gates, [steps, 3 × units]) and <paramref name="candidates"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateWeightGradients<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units, ReadOnlySpan<T> kernel, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden,
@@ -188,6 +196,7 @@ public static partial class GruLayer
     /// The recurrent side of <see cref="AccumulateWeightGradients{T}"/> for one sequence: drecurrent_kernel (h[t-1] pairs
     /// with step t's gradients) and, with reset after, the recurrent bias.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateRecurrentGradients<T>(
         int steps, int units, bool resetAfter, bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas,
         ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden, Span<T> recurrentKernelGradients, Span<T> biasGradients)
@@ -218,6 +227,7 @@ public static partial class GruLayer
     /// <paramref name="stride"/> apart, <paramref name="columns"/> used) pairs with the state before step t: h of the
     /// neighbouring step, or <paramref name="initialHidden"/> (skipped when empty) for the first step processed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddRecurrentGradients<T>(
         ReadOnlySpan<T> hidden, ReadOnlySpan<T> initialHidden, int steps, int units, bool reverse,
         ReadOnlySpan<T> gradients, int stride, int columns, Span<T> recurrentKernelGradients)

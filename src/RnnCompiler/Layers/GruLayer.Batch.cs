@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -40,6 +41,7 @@ public static partial class GruLayer
     /// </param>
     /// <param name="inputMasks">Empty, or with <paramref name="recurrentMasks"/> Keras's per-gate <c>dropout</c> masks on the input, [3, sequences, inputSize].</param>
     /// <param name="dropoutScratch">With masks, working space (see <c>RecurrentDropout.ScratchSize</c>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
@@ -205,6 +207,7 @@ public static partial class GruLayer
     /// <param name="recurrentMasks">The forward call's recurrent dropout masks, or empty.</param>
     /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
     /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, bool resetAfter,
@@ -390,6 +393,7 @@ public static partial class GruLayer
     /// <c>LstmLayer.AccumulateMaskedWeightGradients</c>): reset before, the candidate's block pairs the kept r ⊙ h ⊙ m_h
     /// with dĥ, already masked, so only z's and r's rows are scaled.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateMaskedWeightGradients<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, ReadOnlySpan<T> kernel, bool resetAfter,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> candidates, ReadOnlySpan<T> hidden,

@@ -48,6 +48,7 @@ public static partial class GruLayer
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
@@ -104,6 +105,7 @@ public static partial class GruLayer
     /// Reset before, the gates of one step once z and r hold their sums: <c>z = σ(·)</c>, <c>r = σ(·)</c> in place, and
     /// the candidate's recurrent input <c>r ⊙ h[t-1]</c> (zeros for a zero state) into <paramref name="candidate"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResetBeforeGates<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> candidate, int units, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -116,6 +118,7 @@ public static partial class GruLayer
     }
 
     /// <summary>Reset before, the rest of one step once ĥ holds its sum: <c>ĥ = tanh(·)</c> in place, <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ResetBeforeUpdate<T>(Span<T> g, ReadOnlySpan<T> previous, Span<T> h, int units, Activation activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -154,6 +157,7 @@ public static partial class GruLayer
     /// <param name="activation">Keras's <c>activation</c>, of the candidate ĥ; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>, of the gates z and r; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, bool resetAfter,
@@ -205,7 +209,7 @@ public static partial class GruLayer
     /// and handed to the general path's <see cref="UpdateColumns{TVector, T, TCell, TGate}"/>; so the bits are those of the general path,
     /// without its argument checks and dispatch. Shapes are checked by the caller.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StepTwoVectors<TVector, T>(
         ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         Span<T> hidden, Span<T> gates, Span<T> candidates, Span<T> recurrent)
@@ -269,6 +273,7 @@ public static partial class GruLayer
     /// <c>ĥ = tanh(gh + r ⊙ rh)</c> into <paramref name="g"/>, <c>rh</c> into <paramref name="candidate"/>, and
     /// <c>h = z ⊙ h[t-1] + (1 − z) ⊙ ĥ</c>. <paramref name="previous"/> is empty for a zero state and may be <paramref name="h"/> itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateResetAfter<T>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -292,6 +297,7 @@ public static partial class GruLayer
         private readonly ReadOnlySpan<T> _previous = previous;
         private readonly Span<T> _h = h;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TCell, TGate>()
             where TCell : struct, IActivationFunction
             where TGate : struct, IActivationFunction
@@ -299,6 +305,7 @@ public static partial class GruLayer
     }
 
     /// <summary>The reset-after update with <typeparamref name="TCell"/> for ĥ and <typeparamref name="TGate"/> for z and r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateResetAfter<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> recurrent, Span<T> candidate, ReadOnlySpan<T> previous, Span<T> h, int units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : struct, IActivationFunction
@@ -342,7 +349,7 @@ public static partial class GruLayer
     /// Not inlined on purpose: each width is its own method, so the JIT's inlining budget covers the activations
     /// inlined here. Inlined into the caller, the four widths together exhaust it and even Load and Store become calls.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int UpdateColumns<TVector, T, TCell, TGate>(ref T g, ref T recurrent, ref T candidate, ref T previous, bool hasPrevious, ref T h, int units, int j)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

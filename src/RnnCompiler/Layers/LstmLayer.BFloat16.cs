@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -31,6 +32,7 @@ public static partial class LstmLayer
     /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,
@@ -81,6 +83,7 @@ public static partial class LstmLayer
     /// <param name="activation">Keras's <c>activation</c>; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias,

@@ -46,6 +46,7 @@ public static partial class LstmLayer
     /// <param name="scratch">Working space of 2 × units.</param>
     /// <param name="activation">The forward call's <c>activation</c>.</param>
     /// <param name="recurrentActivation">The forward call's <c>recurrent_activation</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
@@ -84,6 +85,7 @@ public static partial class LstmLayer
     /// step: <c>dbias += Σ_t δ[t]</c>, <c>dkernel += Xᵀ·Δ</c>, <c>drecurrent_kernel += H[t-1]ᵀ·Δ</c> (h[t-1] of the
     /// first step processed is <paramref name="initialHidden"/>, skipped when empty), <c>dx += Δ·kernelᵀ</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateWeightGradients<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units, int width, ReadOnlySpan<T> kernel,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
@@ -103,6 +105,7 @@ public static partial class LstmLayer
     /// to the next), and dx's rows are independent. drecurrent_kernel pairs h[t-1] with δ[t] inside each sequence, so it
     /// goes sequence by sequence.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateBatchWeightGradients<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, int width, ReadOnlySpan<T> kernel,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
@@ -150,6 +153,7 @@ public static partial class LstmLayer
     /// over its real steps: the input side with the sequence's masked kernel (or the kernel, without input masks), the
     /// recurrent side unmasked into a scratch whose rows are then scaled by each gate's mask (see <see cref="RecurrentDropout"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateMaskedWeightGradients<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units, int gates, ReadOnlySpan<T> kernel,
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
@@ -195,6 +199,7 @@ public static partial class LstmLayer
     /// L2 for its three products; the whole batch at once (2 MB of them for 32 × 32 steps of LSTM 128) was slower than
     /// one sequence at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int SequencesPerGroup<T>(int steps, int width)
         where T : unmanaged
         => (int)Math.Max(1, WeightGradientGroupBytes / Math.Max(1L, (long)steps * width * Unsafe.SizeOf<T>()));
@@ -208,6 +213,7 @@ public static partial class LstmLayer
     /// <paramref name="inputGradients"/> is empty, <c>dx += Δ·kernelᵀ</c>. No term pairs two steps. LSTM, GRU and SimpleRNN
     /// share it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateInputSideGradients<T>(
         ReadOnlySpan<T> inputs, int rows, int inputSize, int width, ReadOnlySpan<T> kernel, ReadOnlySpan<T> deltas,
         Span<T> inputGradients, Span<T> kernelGradients, Span<T> biasGradients)
@@ -226,6 +232,7 @@ public static partial class LstmLayer
     /// rows 1..steps-1 of Δ; reversed, the other way round), then <paramref name="initialHidden"/> with the first step
     /// processed, skipped when empty.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AccumulateRecurrentGradients<T>(
         int steps, int units, int width, bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> deltas, ReadOnlySpan<T> hidden,
         Span<T> recurrentKernelGradients)
@@ -252,6 +259,7 @@ public static partial class LstmLayer
     /// vectorized algorithm. Elementwise, widest vector first, then narrower ones and one lane: every width computes the
     /// same thing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GateGradients<T>(
         ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
         Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients, Activation activation, Activation recurrentActivation)
@@ -281,6 +289,7 @@ public static partial class LstmLayer
         private readonly Span<T> _nextCell = nextCell;
         private readonly Span<T> _gateGradients = gateGradients;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TCell, TGate>()
             where TCell : struct, IActivationFunction
             where TGate : struct, IActivationFunction
@@ -288,6 +297,7 @@ public static partial class LstmLayer
     }
 
     /// <summary>The gate gradients through <typeparamref name="TCell"/> (g and the cell) and <typeparamref name="TGate"/> (i, f, o).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GateGradients<T, TCell, TGate>(
         ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, ReadOnlySpan<T> dh, ReadOnlySpan<T> previousCell, int units,
         Span<T> nextHidden, Span<T> nextCell, Span<T> gateGradients)
@@ -328,7 +338,7 @@ public static partial class LstmLayer
         GateGradientsWidth<Scalar<T>, T, TCell, TGate>(ref gRef, ref cRef, ref dhRef, ref pcRef, hasCell, units, ref nhRef, ref ncRef, ref ggRef, j);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int GateGradientsWidth<TVector, T, TCell, TGate>(
         ref T gates, ref T cells, ref T dh, ref T previousCell, bool hasCell, int units,
         ref T nextHidden, ref T nextCell, ref T gateGradients, int j)
@@ -360,6 +370,7 @@ public static partial class LstmLayer
     }
 
     /// <summary><c>target += values</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Accumulate<T>(Span<T> target, ReadOnlySpan<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => MatrixKernels.Axpy(T.One, values, target);

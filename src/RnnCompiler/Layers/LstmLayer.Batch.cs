@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -51,6 +52,7 @@ public static partial class LstmLayer
     /// <param name="inputMasks">Empty, or with <paramref name="recurrentMasks"/> Keras's per-gate <c>dropout</c> masks on the input, [4, sequences, inputSize].</param>
     /// <param name="dropoutScratch">With masks, working space (see <c>RecurrentDropout.ScratchSize</c>): sequences × units + (inputSize + max(inputSize, units)) × 4 × units.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
@@ -171,6 +173,7 @@ public static partial class LstmLayer
     /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
     /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,

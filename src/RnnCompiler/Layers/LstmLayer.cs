@@ -46,6 +46,7 @@ public static partial class LstmLayer
     /// <param name="activation">Keras's <c>activation</c>: of the candidate g and of the cell in h; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>: of the gates i, f and o; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
@@ -98,6 +99,7 @@ public static partial class LstmLayer
     /// <param name="activation">Keras's <c>activation</c>: of the candidate g and of the cell in h; tanh by default.</param>
     /// <param name="recurrentActivation">Keras's <c>recurrent_activation</c>: of the gates i, f and o; sigmoid by default.</param>
     [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = "Called by generated code only; the float and bfloat16 overloads differ in their weight types, so no call is ambiguous.")]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
@@ -153,7 +155,7 @@ public static partial class LstmLayer
     /// update is <see cref="UpdateVector{TVector, T, TCell, TGate}"/>, so the result is bit for bit that of the general path; shapes
     /// are checked by the caller.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StepOneVector<TVector, T>(ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Span<T> hidden, Span<T> cell, Span<T> gates)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -201,7 +203,7 @@ public static partial class LstmLayer
     /// its argument checks and dispatch (LSTM 1→32 step 145 → 126 ns on Zen 5). All eight sums are stored before h is
     /// overwritten.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void StepTwoVectors<TVector, T>(ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Span<T> hidden, Span<T> cell, Span<T> gates)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -268,6 +270,7 @@ public static partial class LstmLayer
     /// Keras's default activations go straight to their compiled loops; another pair through
     /// <see cref="Activations.Dispatch{TKernel}"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ActivateAndUpdate<T>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units, Activation activation, Activation recurrentActivation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -290,6 +293,7 @@ public static partial class LstmLayer
         private readonly Span<T> _c = c;
         private readonly Span<T> _h = h;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TCell, TGate>()
             where TCell : struct, IActivationFunction
             where TGate : struct, IActivationFunction
@@ -297,6 +301,7 @@ public static partial class LstmLayer
     }
 
     /// <summary>The fused update with <typeparamref name="TCell"/> for g and the cell, <typeparamref name="TGate"/> for i, f and o.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ActivateAndUpdate<T, TCell, TGate>(Span<T> g, ReadOnlySpan<T> previousCell, Span<T> c, Span<T> h, int units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : struct, IActivationFunction
@@ -347,7 +352,7 @@ public static partial class LstmLayer
     /// same operations in the same order as <see cref="UpdateVector{TVector, T, TCell, TGate}"/>, so the bits are those of the
     /// one-vector step.</para>
     /// </remarks>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int UpdateColumns<TVector, T, TCell, TGate>(ref T g, ref T previousCell, bool hasCell, ref T c, ref T h, int units, int j)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -29,6 +29,7 @@ public static class NormalizationLayer
     /// <param name="mean">[features].</param>
     /// <param name="variance">[features].</param>
     /// <param name="outputs">[rows, features]; may not overlap <paramref name="inputs"/> unless it is the same span.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> inputs, int rows, ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, Span<T> outputs)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -54,6 +55,7 @@ public static class NormalizationLayer
     /// <param name="mean">[features].</param>
     /// <param name="variance">[features].</param>
     /// <param name="output">[features].</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, Span<T> output)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Forward(input, 1, mean, variance, output);
@@ -68,6 +70,7 @@ public static class NormalizationLayer
     /// <param name="mean">Receives [features].</param>
     /// <param name="variance">Receives [features].</param>
     /// <exception cref="ArgumentException"><paramref name="inputs"/> is empty, not whole rows, or holds a value that is not finite; nothing is written.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adapt<T>(ReadOnlySpan<T> inputs, int features, Span<T> mean, Span<T> variance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -96,6 +99,7 @@ public static class NormalizationLayer
     /// <param name="mean">Receives [features].</param>
     /// <param name="variance">Receives [features].</param>
     /// <exception cref="ArgumentException">There is no sequence, a sequence is null, empty, longer than <paramref name="maxSteps"/> or not whole steps, or a value is not finite; nothing is written.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adapt<T>(IReadOnlyList<T[]> sequences, int features, int maxSteps, Span<T> mean, Span<T> variance)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -137,6 +141,7 @@ public static class NormalizationLayer
     }
 
     /// <summary>Adds each row's values (or, given the means, their squared distances from them) to <paramref name="totals"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Accumulate<T>(ReadOnlySpan<T> inputs, double[] totals, double[]? means)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -160,6 +165,7 @@ public static class NormalizationLayer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Divide(double[] totals, long rows)
     {
         for (int j = 0; j < totals.Length; j++)
@@ -168,6 +174,7 @@ public static class NormalizationLayer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Write<T>(double[] means, double[] variances, Span<T> mean, Span<T> variance, string argument)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -189,6 +196,7 @@ public static class NormalizationLayer
     }
 
     /// <summary>One row at the widest vector width, then the narrower ones, then lane by lane: every element gets the same operations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void NormalizeRow<T>(ref T x, ref T m, ref T v, ref T y, int features)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -212,6 +220,7 @@ public static class NormalizationLayer
     }
 
     /// <summary><c>y = (x - m) / max(sqrt(v), ε)</c>, Keras's operations in Keras's order; NaN propagates as numpy's <c>maximum</c> does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int NormalizeWidth<TVector, T>(ref T x, ref T m, ref T v, ref T y, int i, int n)
         where TVector : struct, ISimdVector<TVector, T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -33,6 +34,7 @@ internal static class RecurrentDropout
         masks.Slice(((gate * sequences) + sequence) * size, size);
 
     /// <summary><c>output[i] = rows[i] ⊙ mask_g[i]</c> for the first <paramref name="active"/> sequences.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskRows<T>(ReadOnlySpan<T> rows, int stride, int active, ReadOnlySpan<T> masks, int gate, int sequences, int units, Span<T> output)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -49,6 +51,7 @@ internal static class RecurrentDropout
     }
 
     /// <summary><c>target[i] += rows[i] ⊙ mask_g[i]</c> for the first <paramref name="active"/> sequences (rows <paramref name="units"/> apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddMaskedRows<T>(ReadOnlySpan<T> rows, int active, ReadOnlySpan<T> masks, int gate, int sequences, int units, Span<T> target)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -68,6 +71,7 @@ internal static class RecurrentDropout
     /// Sequence <paramref name="sequence"/>'s input kernel under its input masks: row <c>i</c> of gate block <c>g</c> is
     /// <c>kernel[i, g] · m_g[i]</c>, so that <c>x·K̃</c> is <c>(x ⊙ m_g)·K_g</c> in every block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void EffectiveKernel<T>(ReadOnlySpan<T> kernel, int inputSize, int units, int gates, ReadOnlySpan<T> masks, int sequences, int sequence, Span<T> output)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -92,6 +96,7 @@ internal static class RecurrentDropout
     /// <c>gradients[i, block g] += m_g[i] · unmasked[i, block g]</c> for every gate block but <paramref name="unscaledBlock"/>
     /// (added as it is; -1 for none): a sum over steps of masked rows, <c>Σ (v ⊙ m)ᵀ·δ = diag(m)·Σ vᵀ·δ</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaledBlocks<T>(ReadOnlySpan<T> unmasked, int rows, int units, int gates, ReadOnlySpan<T> masks, int sequences, int sequence, Span<T> gradients, int unscaledBlock = -1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -116,6 +121,7 @@ internal static class RecurrentDropout
     /// The input projection <c>x·K̃ + bias</c> of each sequence's real steps with its own masked kernel
     /// (<see cref="EffectiveKernel{T}"/>), into the rows of its direction (see <see cref="BatchLengths"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Project<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, int units, int gates,
         ReadOnlySpan<int> lengths, bool reverse, ReadOnlySpan<T> inputMasks, Span<T> kernelScratch, Span<T> sums)
@@ -135,6 +141,7 @@ internal static class RecurrentDropout
     /// One gate block of a step's recurrent product: <c>target[i] += (previous[i] ⊙ r_g[i])·U_g</c> for the first
     /// <paramref name="active"/> sequences, one product over their masked states.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddMaskedProduct<T>(
         ReadOnlySpan<T> previous, int previousStride, int active, ReadOnlySpan<T> kernelBlock, int width, int units, int columns,
         ReadOnlySpan<T> masks, int gate, int sequences, Span<T> scratch, Span<T> target, int targetStride)
@@ -149,6 +156,7 @@ internal static class RecurrentDropout
     /// One gate block's share of dL/dh[t-1]: <c>nextHidden[i] += r_g[i] ⊙ (δ_g[i]·U_gᵀ)</c> for the first
     /// <paramref name="active"/> sequences.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddMaskedTransposedProduct<T>(
         ReadOnlySpan<T> deltaBlock, int deltaStride, int active, ReadOnlySpan<T> kernelBlock, int width, int units,
         ReadOnlySpan<T> masks, int gate, int sequences, Span<T> scratch, Span<T> nextHidden)

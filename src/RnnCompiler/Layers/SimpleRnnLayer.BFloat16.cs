@@ -1,5 +1,6 @@
 using System;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -25,6 +26,7 @@ public static partial class SimpleRnnLayer
     /// How <paramref name="recurrentKernel"/> is laid out: row-major, or a copy packed by
     /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(
         ReadOnlySpan<float> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, Activation activation,
@@ -67,6 +69,7 @@ public static partial class SimpleRnnLayer
     /// <see cref="MatrixKernels.PackBFloat16Panels"/> (the same results, read in address order).
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(
         ReadOnlySpan<float> input, int inputSize, int units,
         ReadOnlySpan<ushort> kernel, ReadOnlySpan<ushort> recurrentKernel, ReadOnlySpan<float> bias, Activation activation,

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -28,6 +29,7 @@ public static partial class SimpleRnnLayer
     /// <param name="recurrentKernelGradients">Accumulates dL/drecurrent_kernel.</param>
     /// <param name="biasGradients">Accumulates dL/dbias.</param>
     /// <param name="scratch">Working space of units.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, Activation activation,

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -32,6 +33,7 @@ public static partial class SimpleRnnLayer
     /// </param>
     /// <param name="recurrentMasks">Empty, or Keras's <c>recurrent_dropout</c> mask on the state each step reads, [1, sequences, units].</param>
     /// <param name="dropoutScratch">With the mask, working space (see <c>RecurrentDropout.ScratchSize</c>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
@@ -127,6 +129,7 @@ public static partial class SimpleRnnLayer
     /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
     /// <param name="recurrentMasks">The forward call's recurrent dropout mask, or empty.</param>
     /// <param name="dropoutScratch">With the mask, working space as the forward call's.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, Activation activation,

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 using RnnCompiler.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
@@ -30,6 +31,7 @@ public static partial class SimpleRnnLayer
     /// How <paramref name="recurrentKernel"/> is laid out: Keras's row-major layout, or a copy packed by
     /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order). The kernel is always row-major.
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(
         ReadOnlySpan<T> inputs, int steps, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,
@@ -74,6 +76,7 @@ public static partial class SimpleRnnLayer
     /// <see cref="MatrixKernels.PackPanels{T}"/> (the same results, read in address order).
     /// </param>
     /// <param name="recurrentLayout">How <paramref name="recurrentKernel"/> is laid out, likewise.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step<T>(
         ReadOnlySpan<T> input, int inputSize, int units,
         ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, Activation activation,

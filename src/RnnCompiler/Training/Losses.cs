@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Training;
 
@@ -30,6 +31,7 @@ public static class Losses
     /// <param name="gradients">Receives the scaled gradients, [rows, units]; empty to skip them.</param>
     /// <param name="correct">Receives the number of correctly classified rows (for BinaryCrossentropy, the fraction of units right, summed over rows).</param>
     /// <returns>The sum over rows of each row's loss.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Compute<T>(
         Loss loss, ReadOnlySpan<T> outputs, int rows, int units, ReadOnlySpan<int> labels, ReadOnlySpan<T> targets,
         T gradientScale, Span<T> gradients, out T correct)

@@ -13,6 +13,7 @@ namespace RnnCompiler.Training;
 public static class Optimizers
 {
     /// <summary>Whether every value is finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllFinite<T>(ReadOnlySpan<T> values)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -31,6 +32,7 @@ public static class Optimizers
     /// Clips <paramref name="gradients"/> in place: per tensor to ClipNorm (Keras's <c>clipnorm</c>), then all together
     /// to GlobalClipNorm (Keras's <c>global_clipnorm</c>), then element-wise to ClipValue; each only when set.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Clip<T>(OptimizerSettings settings, IReadOnlyList<LayerDescriptor> layers, Span<T> gradients)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -62,6 +64,7 @@ public static class Optimizers
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleToNorm<T>(Span<T> values, double maximum)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -89,6 +92,7 @@ public static class Optimizers
     /// Adam: <c>m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; w -= lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε)</c>.
     /// RMSprop: <c>v = ρ·v + (1-ρ)·g²; w -= lr·g / √(v + ε)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<T>(OptimizerSettings settings, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second, long step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -97,6 +101,7 @@ public static class Optimizers
     }
 
     /// <summary>Applies one update with <paramref name="learningRate"/> in place of the declared rate (a model's <c>LearningRate</c> or its schedule's rate).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<T>(OptimizerSettings settings, double learningRate, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> first, Span<T> second, long step)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -162,6 +167,7 @@ public static class Optimizers
     /// lane. Every element gets the same operations in the same order on every path (separate multiplies and adds, no
     /// FMA, exact division and square root), so the vector loops give bit for bit what the scalar formulas give.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<TUpdate, T>(TUpdate update, ref T p, ref T g, ref T m1, ref T m2, int n)
         where TUpdate : struct, IUpdate<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -185,7 +191,7 @@ public static class Optimizers
         RunWidth<Scalar<T>, TUpdate, T>(update, ref p, ref g, ref m1, ref m2, i, n);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int RunWidth<TVector, TUpdate, T>(TUpdate update, ref T p, ref T g, ref T m1, ref T m2, int i, int n)
         where TVector : struct, ISimdVector<TVector, T>
         where TUpdate : struct, IUpdate<T>

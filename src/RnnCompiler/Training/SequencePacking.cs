@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Training;
 
@@ -38,6 +39,7 @@ public static class SequencePacking
     /// <param name="order">Receives, for each packed sequence, the index of the sequence it came from.</param>
     /// <returns>Whether the batch was packed.</returns>
     /// <exception cref="ArgumentException">A length is out of range, <paramref name="lengths"/> does not have one per sequence, or a sequence has no real step.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool PackTokens<TTarget>(
         ReadOnlySpan<int> inputs, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
         ReadOnlySpan<int> lengths, bool maskZero, Span<int> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
@@ -66,6 +68,7 @@ public static class SequencePacking
     /// <param name="order">Receives, for each packed sequence, the index of the sequence it came from.</param>
     /// <returns>Whether the batch was packed.</returns>
     /// <exception cref="ArgumentException">A length is out of range, <paramref name="lengths"/> does not have one per sequence, or a sequence has no real step.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool PackFeatures<T, TTarget>(
         ReadOnlySpan<T> inputs, int features, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
         ReadOnlySpan<int> lengths, bool masking, T maskValue, Span<T> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
@@ -83,6 +86,7 @@ public static class SequencePacking
     /// <summary>The real steps of all the packed sequences: what a per-step loss averages over.</summary>
     /// <param name="lengths">The packed lengths.</param>
     /// <returns>Their sum.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Total(ReadOnlySpan<int> lengths)
     {
         int total = 0;
@@ -114,6 +118,7 @@ public static class SequencePacking
     /// <param name="argument">The argument's name, for the message.</param>
     /// <returns>The number of unmasked steps, at least 1.</returns>
     /// <exception cref="ArgumentException">Every step is masked.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int UnmaskFeatures<T>(ReadOnlySpan<T> inputs, int features, T maskValue, Span<T> unmasked, string argument)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Unmask(new ValueMask<T>(true, maskValue), inputs, features, unmasked, argument);
@@ -129,6 +134,7 @@ public static class SequencePacking
     /// <param name="rows">The rows of the unmasked steps at the start; receives a row per step.</param>
     /// <param name="width">The width of a row.</param>
     /// <param name="zeros">Whether masked steps are zeros rather than the previous output.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SpreadTokens<T>(ReadOnlySpan<int> tokens, Span<T> rows, int width, bool zeros)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Spread(new TokenMask(true), tokens, 1, rows, width, zeros);
@@ -141,6 +147,7 @@ public static class SequencePacking
     /// <param name="rows">The rows of the unmasked steps at the start; receives a row per step.</param>
     /// <param name="width">The width of a row.</param>
     /// <param name="zeros">Whether masked steps are zeros rather than the previous output.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SpreadFeatures<T>(ReadOnlySpan<T> inputs, int features, T maskValue, Span<T> rows, int width, bool zeros)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Spread(new ValueMask<T>(true, maskValue), inputs, features, rows, width, zeros);
@@ -150,10 +157,12 @@ public static class SequencePacking
     /// <param name="input">The step's features.</param>
     /// <param name="maskValue">The mask value.</param>
     /// <returns>Whether the step is masked.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool IsMasked<T>(ReadOnlySpan<T> input, T maskValue)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => new ValueMask<T>(true, maskValue).IsMasked(input);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Unmask<TInput, TMask>(TMask mask, ReadOnlySpan<TInput> inputs, int width, Span<TInput> unmasked, string argument)
         where TMask : IStepMask<TInput>
     {
@@ -177,6 +186,7 @@ public static class SequencePacking
         return real;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Spread<TInput, T, TMask>(TMask mask, ReadOnlySpan<TInput> inputs, int inputWidth, Span<T> rows, int width, bool zeros)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TMask : IStepMask<TInput>
@@ -216,6 +226,7 @@ public static class SequencePacking
     }
 
     /// <summary>The real steps of one sequence: its first <paramref name="length"/> steps less the masked ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int RealSteps<TInput, TMask>(TMask mask, ReadOnlySpan<TInput> sequence, int width, int length)
         where TMask : IStepMask<TInput>
     {
@@ -236,6 +247,7 @@ public static class SequencePacking
         return real;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Pack<TInput, TTarget, TMask>(
         TMask mask, ReadOnlySpan<TInput> inputs, int width, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
         ReadOnlySpan<int> lengths, Span<TInput> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
@@ -361,6 +373,7 @@ internal readonly struct ValueMask<T>(bool enabled, T value) : IStepMask<T>
 
     public string Describe => $"every feature {value}";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool IsMasked(ReadOnlySpan<T> step)
     {
         foreach (T feature in step)

@@ -145,6 +145,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     /// <param name="outputs">Receives [1].</param>
     /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
     {
         int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
@@ -168,6 +169,7 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
     /// <param name="outputs">Receives the model's outputs.</param>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
     {
         global::System.ReadOnlySpan<float> p = _parameters;
@@ -195,10 +197,11 @@ partial class GlobalModel : global::RnnCompiler.IFeatureStreamingModel<float>
     /// <param name="output">Receives the model's 1 outputs for this step.</param>
     /// <exception cref="global::System.ArgumentException">A length is wrong or the token is out of range; the state has not changed.</exception>
     [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
     {
-        global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[2]");
-        global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
+        if (input.Length != InputFeatures) global::RnnCompiler.ModelGuard.ThrowLength(input.Length, InputFeatures, nameof(input), "[2]");
+        if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[1]");
         // One call at a time: a second thread entering while this one runs is refused.
         global::RnnCompiler.ModelGuard.Enter(ref _inUse);
         try

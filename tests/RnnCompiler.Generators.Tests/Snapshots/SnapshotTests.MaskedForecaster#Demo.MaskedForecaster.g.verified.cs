@@ -161,6 +161,7 @@ namespace Demo
         /// <param name="outputs">Receives [steps, 1].</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
@@ -184,6 +185,7 @@ namespace Demo
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -223,10 +225,11 @@ namespace Demo
         /// <param name="output">Receives the model's 1 outputs for this step.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or the token is out of range; the state has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[3]");
-            global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
+            if (input.Length != InputFeatures) global::RnnCompiler.ModelGuard.ThrowLength(input.Length, InputFeatures, nameof(input), "[3]");
+            if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[1]");
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
@@ -539,6 +542,7 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float RunBatch(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
@@ -599,6 +603,7 @@ namespace Demo
         /// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForwardBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -615,6 +620,7 @@ namespace Demo
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackwardBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;

@@ -200,6 +200,7 @@ namespace Demo
         /// <param name="outputs">Receives [2].</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
@@ -223,6 +224,7 @@ namespace Demo
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -574,6 +576,7 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
@@ -628,6 +631,7 @@ namespace Demo
         /// A packed batch (<c>lengths</c> not empty) runs each sequence over its real steps only (SequencePacking).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -673,6 +677,7 @@ namespace Demo
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<float> p = _parameters;

@@ -148,6 +148,7 @@ namespace Demo
         /// <param name="outputs">Receives [4].</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
@@ -182,10 +183,11 @@ namespace Demo
         /// <param name="output">Receives the model's 4 outputs for this step.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or the token is out of range; the state has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(int token, global::System.Span<float> output)
         {
-            global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
-            global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[4]");
+            if ((uint)token >= VocabularySize) global::RnnCompiler.ModelGuard.ThrowToken(token, VocabularySize, nameof(token));
+            if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[4]");
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
@@ -482,6 +484,7 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs its fixed shares of sequences at once, each share in lock step in its own workspace, and adds up their losses and gradients in share order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private float RunBatch(global::System.ReadOnlySpan<int> inputs, global::System.ReadOnlySpan<int> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
@@ -781,6 +784,7 @@ namespace Demo
             /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
             /// <param name="outputs">Receives the model's outputs.</param>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
@@ -800,6 +804,7 @@ namespace Demo
 
             /// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void Step(int token, global::System.Span<float> output)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
@@ -824,6 +829,7 @@ namespace Demo
             /// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void RunForwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, bool carried)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;
@@ -852,6 +858,7 @@ namespace Demo
             /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void RunBackwardBatch(global::System.ReadOnlySpan<int> tokens, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
             {
                 global::System.ReadOnlySpan<float> p = _parameters;

@@ -205,6 +205,7 @@ namespace Demo
         /// <param name="outputs">Receives [10].</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));
@@ -234,6 +235,7 @@ namespace Demo
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
@@ -266,10 +268,11 @@ namespace Demo
         /// <param name="output">Receives the model's 10 outputs for this step.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or the token is out of range; the state has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(int token, global::System.Span<float> output)
         {
-            global::RnnCompiler.ModelGuard.Token(token, VocabularySize, nameof(token));
-            global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[10]");
+            if ((uint)token >= VocabularySize) global::RnnCompiler.ModelGuard.ThrowToken(token, VocabularySize, nameof(token));
+            if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[10]");
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try

@@ -173,6 +173,7 @@ namespace Demo
         /// <param name="outputs">Receives [steps, 1].</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs)
         {
             int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));
@@ -196,6 +197,7 @@ namespace Demo
         /// <param name="steps">The number of steps, 1 to SequenceLength.</param>
         /// <param name="outputs">Receives the model's outputs.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForward(global::System.ReadOnlySpan<double> inputs, int steps, global::System.Span<double> outputs)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
@@ -229,10 +231,11 @@ namespace Demo
         /// <param name="output">Receives the model's 1 outputs for this step.</param>
         /// <exception cref="global::System.ArgumentException">A length is wrong or the token is out of range; the state has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(global::System.ReadOnlySpan<double> input, global::System.Span<double> output)
         {
-            global::RnnCompiler.ModelGuard.Length(input.Length, InputFeatures, nameof(input), "[2]");
-            global::RnnCompiler.ModelGuard.Length(output.Length, OutputUnits, nameof(output), "[1]");
+            if (input.Length != InputFeatures) global::RnnCompiler.ModelGuard.ThrowLength(input.Length, InputFeatures, nameof(input), "[2]");
+            if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[1]");
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
             try
@@ -577,6 +580,7 @@ namespace Demo
 
         /// <summary>Checks a batch, then runs all its sequences forward in lock step, through the loss and (when <paramref name="backward"/>) backward in lock step, summing the gradients.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private double RunBatch(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, int sequences, global::System.ReadOnlySpan<int> lengths, bool backward)
         {
             // Check the whole batch before anything changes.
@@ -630,6 +634,7 @@ namespace Demo
         /// The sequences start from the carried states of batch rows <c>first</c> on when <c>carried</c> (training), else from zeros.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunForwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, bool carried)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
@@ -649,6 +654,7 @@ namespace Demo
         /// <c>_outputGradients</c>, layer by layer from the last, adding every weight's gradient to <c>_gradients</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunBackwardBatch(global::System.ReadOnlySpan<double> inputs, int first, int sequences, int steps, global::System.ReadOnlySpan<int> lengths)
         {
             global::System.ReadOnlySpan<double> p = _parameters;
