@@ -72,64 +72,41 @@ public static class WeightInitializer
     /// <summary>
     /// Keras's Orthogonal(gain=1) for a [rows, columns] matrix with rows ≤ columns: the transposed Q of the QR
     /// decomposition of a normal [columns, rows] matrix, with the signs of R's diagonal made positive, so the rows are
-    /// orthonormal. Q comes from modified Gram-Schmidt in double precision. (A rows &gt; columns matrix is never a
-    /// recurrent kernel; it gets orthonormal columns the same way.)
+    /// orthonormal. The normal matrix is drawn column by column; Q comes from a blocked Householder QR in double
+    /// precision (<see cref="HouseholderQr"/>). (A rows &gt; columns matrix is never a recurrent kernel; it gets
+    /// orthonormal columns the same way.)
     /// </summary>
     private static void FillOrthogonal<T>(Span<T> values, int rows, int columns, ref SplitMix64 random)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int tall = Math.Max(rows, columns);
         int narrow = Math.Min(rows, columns);
-        var q = new double[narrow][];
-        for (int k = 0; k < narrow; k++)
+
+        // Column k of the normal matrix at q[k·tall]: the draws in the order they have always been taken.
+        var q = new double[tall * narrow];
+        for (int i = 0; i < q.Length; i++)
         {
-            q[k] = new double[tall];
-            for (int i = 0; i < tall; i++)
-            {
-                q[k][i] = random.NextNormal();
-            }
+            q[i] = random.NextNormal();
         }
 
-        for (int k = 0; k < narrow; k++)
+        HouseholderQr.ReplaceWithQ(q, tall, narrow, parallel: true);
+        if (rows <= columns)
         {
-            double[] v = q[k];
-            for (int pass = 0; pass < 2; pass++)
+            // Row r of the result is column r of Q, which is where it already lies.
+            for (int i = 0; i < q.Length; i++)
             {
-                for (int p = 0; p < k; p++)
+                values[i] = T.CreateTruncating(q[i]);
+            }
+        }
+        else
+        {
+            // Column c of the result is column c of Q.
+            for (int r = 0; r < rows; r++)
+            {
+                for (int c = 0; c < columns; c++)
                 {
-                    double dot = 0;
-                    for (int i = 0; i < tall; i++)
-                    {
-                        dot += q[p][i] * v[i];
-                    }
-
-                    for (int i = 0; i < tall; i++)
-                    {
-                        v[i] -= dot * q[p][i];
-                    }
+                    values[r * columns + c] = T.CreateTruncating(q[c * tall + r]);
                 }
-            }
-
-            double norm = 0;
-            for (int i = 0; i < tall; i++)
-            {
-                norm += v[i] * v[i];
-            }
-
-            norm = Math.Sqrt(norm);
-            for (int i = 0; i < tall; i++)
-            {
-                v[i] /= norm;
-            }
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            for (int c = 0; c < columns; c++)
-            {
-                // rows ≤ columns: row r of the result is column r of Q; otherwise column c of the result is column c of Q.
-                double value = rows <= columns ? q[r][c] : q[c][r];
-                values[r * columns + c] = T.CreateTruncating(value);
             }
         }
     }

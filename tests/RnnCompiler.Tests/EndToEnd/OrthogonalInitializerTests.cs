@@ -1,0 +1,273 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using RnnCompiler.Weights;
+using Xunit;
+
+namespace RnnCompiler.Tests.EndToEnd;
+
+/// <summary>
+/// The orthogonal initializer's QR (the internal HouseholderQr, reached by reflection as other tests reach internals):
+/// against classical Gram-Schmidt on the same normal draws, orthonormality, the sign convention on matrices whose QR is
+/// known, and the same bits with or without threads and on every vector path.
+/// </summary>
+public class OrthogonalInitializerTests
+{
+    private static readonly Action<double[], int, int, bool> ReplaceWithQ =
+        typeof(WeightInitializer).Assembly.GetType("RnnCompiler.Weights.HouseholderQr", throwOnError: true)!
+            .GetMethod("ReplaceWithQ", BindingFlags.NonPublic | BindingFlags.Static)!
+            .CreateDelegate<Action<double[], int, int, bool>>();
+
+    [Theory]
+    [InlineData(LayerKind.Lstm, 3, 40)]
+    [InlineData(LayerKind.Lstm, 5, 70)]
+    [InlineData(LayerKind.Gru, 2, 33)]
+    [InlineData(LayerKind.SimpleRnn, 4, 37)]
+    [InlineData(LayerKind.Lstm, 1, 1)]
+    public void Recurrent_kernel_is_Gram_Schmidt_of_the_same_normal_draws(LayerKind kind, int inputSize, int units)
+    {
+        // The draws reproduced here (SplitMix64 + Box-Muller, as WeightInitializer documents): the kernel's uniforms,
+        // then the normal [gates·units, units] matrix column by column. Its Q by classical Gram-Schmidt, twice
+        // orthogonalized, transposed, is Keras's Orthogonal() for that matrix.
+        var layer = new LayerDescriptor(kind, "rnn", "rnn", inputSize, units, offset: 0);
+        var parameters = new double[layer.ParameterCount];
+        const int seed = 12345;
+        WeightInitializer.Initialize<double>(new[] { layer }, parameters, seed);
+
+        TensorDescriptor kernel = layer.Tensors.Single(t => t.Role == TensorRole.Kernel);
+        TensorDescriptor recurrent = layer.Tensors.Single(t => t.Role == TensorRole.RecurrentKernel);
+        Assert.True(kernel.Offset < recurrent.Offset);
+        int rows = recurrent.Shape[0];
+        int columns = recurrent.Shape[1];
+        Assert.True(rows <= columns);
+        var random = new TestSplitMix64(unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL));
+        for (int i = 0; i < kernel.Length; i++)
+        {
+            random.Next();
+        }
+
+        var q = new double[rows][];
+        for (int k = 0; k < rows; k++)
+        {
+            q[k] = new double[columns];
+            for (int i = 0; i < columns; i++)
+            {
+                q[k][i] = random.NextNormal();
+            }
+        }
+
+        ClassicalGramSchmidt(q);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                double actual = parameters[recurrent.Offset + r * columns + c];
+                Assert.True(Math.Abs(actual - q[r][c]) <= 1e-10, $"U[{r}, {c}] = {actual}, Gram-Schmidt gives {q[r][c]}.");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(300, 70)]   // tall, three panels, the last narrower than a panel
+    [InlineData(97, 97)]    // square
+    [InlineData(500, 3)]    // much taller than wide
+    [InlineData(64, 1)]     // one column
+    [InlineData(130, 128)]  // nearly square, four whole panels
+    public void Q_has_orthonormal_columns(int m, int n)
+    {
+        double[] a = Gaussian(m, n, seed: (ulong)(m * 1000 + n));
+        ReplaceWithQ(a, m, n, true);
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double dot = 0;
+                for (int r = 0; r < m; r++)
+                {
+                    dot += a[i * m + r] * a[j * m + r];
+                }
+
+                double expected = i == j ? 1 : 0;
+                Assert.True(Math.Abs(dot - expected) <= 1e-12, $"{m}×{n}: (QᵀQ)[{i}, {j}] = {dot}.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Minus_the_identity_gives_minus_the_identity()
+    {
+        // -I = (-I)·I: the only QR with R's diagonal positive has Q = -I, though a Householder step gives R's diagonal negative signs.
+        const int n = 45;
+        var a = new double[n * n];
+        for (int k = 0; k < n; k++)
+        {
+            a[k * n + k] = -1;
+        }
+
+        ReplaceWithQ(a, n, n, false);
+        for (int c = 0; c < n; c++)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                Assert.Equal(r == c ? -1.0 : 0.0, a[c * n + r], 15);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(120, 50)]
+    [InlineData(64, 64)]
+    public void A_product_of_known_Q_and_positive_R_gives_back_that_Q(int m, int n)
+    {
+        // Q0: the first n columns of the orthonormal DCT-II matrix, with every third column negated; R0 upper
+        // triangular with a positive diagonal and well conditioned. A = Q0·R0 has Q0 as its QR's Q.
+        var q0 = new double[m * n];
+        for (int c = 0; c < n; c++)
+        {
+            double scale = Math.Sqrt((c == 0 ? 1.0 : 2.0) / m) * (c % 3 == 2 ? -1 : 1);
+            for (int r = 0; r < m; r++)
+            {
+                q0[c * m + r] = scale * Math.Cos(Math.PI * (r + 0.5) * c / m);
+            }
+        }
+
+        var random = new TestSplitMix64(7);
+        var r0 = new double[n * n];
+        for (int c = 0; c < n; c++)
+        {
+            r0[c * n + c] = 1 + random.NextDouble();
+            for (int r = 0; r < c; r++)
+            {
+                r0[c * n + r] = (random.NextDouble() - 0.5) / n;
+            }
+        }
+
+        var a = new double[m * n];
+        for (int c = 0; c < n; c++)
+        {
+            for (int k = 0; k <= c; k++)
+            {
+                for (int r = 0; r < m; r++)
+                {
+                    a[c * m + r] += q0[k * m + r] * r0[c * n + k];
+                }
+            }
+        }
+
+        ReplaceWithQ(a, m, n, false);
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.True(Math.Abs(a[i] - q0[i]) <= 1e-12, $"Q[{i % m}, {i / m}] = {a[i]}, expected {q0[i]}.");
+        }
+    }
+
+    [Fact]
+    public void Threads_do_not_change_a_bit()
+    {
+        // Large enough that the trailing updates go parallel (several chunks of columns, enough work per update).
+        const int m = 1200, n = 300;
+        double[] serial = Gaussian(m, n, seed: 3);
+        double[] parallel = (double[])serial.Clone();
+        ReplaceWithQ(serial, m, n, false);
+        ReplaceWithQ(parallel, m, n, true);
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), "The parallel Q differs from the serial one.");
+
+        var layer = new LayerDescriptor(LayerKind.Lstm, "lstm", "lstm", 8, 160, offset: 0);
+        var first = new float[layer.ParameterCount];
+        var second = new float[layer.ParameterCount];
+        WeightInitializer.Initialize<float>(new[] { layer }, first, 21);
+        WeightInitializer.Initialize<float>(new[] { layer }, second, 21);
+        Assert.True(first.AsSpan().SequenceEqual(second));
+    }
+
+    [Fact]
+    public void Every_vector_path_gives_the_same_bits()
+    {
+        // Every sum runs in eight lanes with fused products whatever the hardware, so this hash of Q's bits is the
+        // same with Vector512, Vector256, Vector128 or none (CI runs the tests again with each switched off).
+        const int m = 203, n = 77;
+        double[] a = Gaussian(m, n, seed: 11);
+        ReplaceWithQ(a, m, n, false);
+        string hash = Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(a.AsSpan())));
+        Assert.True(hash == ExpectedHash, $"SHA-256 of Q: {hash}, expected {ExpectedHash}.");
+    }
+
+    private const string ExpectedHash = "11AB5472EAC367DE645628528CD4A310470E24C06A93F232CFF14D0D8BE9AEAD";
+
+    /// <summary>Classical Gram-Schmidt, each vector orthogonalized twice against the finished ones, then normalized.</summary>
+    private static void ClassicalGramSchmidt(double[][] q)
+    {
+        for (int k = 0; k < q.Length; k++)
+        {
+            double[] v = q[k];
+            for (int pass = 0; pass < 2; pass++)
+            {
+                var dots = new double[k];
+                for (int p = 0; p < k; p++)
+                {
+                    dots[p] = q[p].Zip(v, (x, y) => x * y).Sum();
+                }
+
+                for (int p = 0; p < k; p++)
+                {
+                    for (int i = 0; i < v.Length; i++)
+                    {
+                        v[i] -= dots[p] * q[p][i];
+                    }
+                }
+            }
+
+            double norm = Math.Sqrt(v.Sum(x => x * x));
+            for (int i = 0; i < v.Length; i++)
+            {
+                v[i] /= norm;
+            }
+        }
+    }
+
+    private static double[] Gaussian(int m, int n, ulong seed)
+    {
+        var random = new TestSplitMix64(seed);
+        var a = new double[m * n];
+        for (int i = 0; i < a.Length; i++)
+        {
+            a[i] = random.NextNormal();
+        }
+
+        return a;
+    }
+
+    /// <summary>SplitMix64 and Box-Muller as WeightInitializer draws them, written out again here.</summary>
+    private struct TestSplitMix64(ulong state)
+    {
+        private ulong _state = state;
+        private double? _spare;
+
+        public ulong Next()
+        {
+            ulong z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+
+        public double NextNormal()
+        {
+            if (_spare is double spare)
+            {
+                _spare = null;
+                return spare;
+            }
+
+            double u1 = 1.0 - NextDouble();
+            double u2 = NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+            _spare = radius * Math.Sin(2 * Math.PI * u2);
+            return radius * Math.Cos(2 * Math.PI * u2);
+        }
+    }
+}
