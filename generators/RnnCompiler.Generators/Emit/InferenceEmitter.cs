@@ -219,6 +219,7 @@ internal static class InferenceEmitter
         {
             // The checks compare here and call the guard only to throw: Step is compiled on its first call, before
             // the messages' strings exist, and strings passed on every call would be looked up on every call.
+            writer.WriteLine("// The arguments, compared here; the guard is called only to throw, with the message's strings.");
             if (model.TakesTokens)
             {
                 writer.WriteLine("if ((uint)token >= VocabularySize) global::RnnCompiler.ModelGuard.ThrowToken(token, VocabularySize, nameof(token));");

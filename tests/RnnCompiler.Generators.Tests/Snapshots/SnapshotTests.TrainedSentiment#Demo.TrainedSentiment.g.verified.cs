@@ -271,6 +271,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Step(int token, global::System.Span<float> output)
         {
+            // The arguments, compared here; the guard is called only to throw, with the message's strings.
             if ((uint)token >= VocabularySize) global::RnnCompiler.ModelGuard.ThrowToken(token, VocabularySize, nameof(token));
             if (output.Length != OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(output.Length, OutputUnits, nameof(output), "[10]");
             // One call at a time: a second thread entering while this one runs is refused.

@@ -16,6 +16,19 @@ public class DropoutTests
 {
     private static void Randomize(Span<double> parameters, int seed) => TrainingData.Doubles(parameters.Length, seed, 0.5).CopyTo(parameters);
 
+    /// <summary>Draws the model's weights from <paramref name="seed"/>, trains it on one batch repeatedly, and returns its weights.</summary>
+    private static double[] TrainFrom<TTarget>(ITrainableModel<double, double, TTarget> model, double[] inputs, TTarget[] targets, int sequences, int seed, int updates)
+        where TTarget : unmanaged
+    {
+        Randomize(model.Parameters, seed);
+        for (int i = 0; i < updates; i++)
+        {
+            model.TrainBatch(inputs, targets, sequences);
+        }
+
+        return model.Parameters.ToArray();
+    }
+
     [Fact]
     public void Masks_drop_the_rate_scale_the_rest_and_depend_only_on_site_step_and_index()
     {
@@ -134,16 +147,7 @@ public class DropoutTests
     {
         double[] inputs = TrainingData.Doubles(4 * 6 * 3, 11, 1.0);
         int[] labels = TrainingData.Ints(4, 3, 12);
-        double[] Train(ITrainableModel<double, double, int> model)
-        {
-            Randomize(model.Parameters, 13);
-            for (int i = 0; i < 4; i++)
-            {
-                model.TrainBatch(inputs, labels, 4);
-            }
-
-            return model.Parameters.ToArray();
-        }
+        double[] Train(ITrainableModel<double, double, int> model) => TrainFrom(model, inputs, labels, sequences: 4, seed: 13, updates: 4);
 
         double[] first = Train(new DropoutClassifier());
         Assert.Equal(first, Train(new DropoutClassifier()));
@@ -162,16 +166,7 @@ public class DropoutTests
     {
         double[] inputs = TrainingData.Doubles(3 * 5 * 2, 31, 1.0);
         double[] targets = TrainingData.Doubles(3, 32, 1.0);
-        double[] Train(ITrainableModel<double, double, double> model)
-        {
-            Randomize(model.Parameters, 33);
-            for (int i = 0; i < 3; i++)
-            {
-                model.TrainBatch(inputs, targets, 3);
-            }
-
-            return model.Parameters.ToArray();
-        }
+        double[] Train(ITrainableModel<double, double, double> model) => TrainFrom(model, inputs, targets, sequences: 3, seed: 33, updates: 3);
 
         double[] plain = Train(new PlainLstm());
         Assert.Equal(plain, Train(new ZeroRateDropoutLstm()));
