@@ -58,6 +58,16 @@ public interface IFeatureModel<T> : IRnnModel<T>
     /// <param name="inputs">[steps, features] row-major.</param>
     /// <param name="outputs">Receives [units] or [steps, units].</param>
     void Predict(ReadOnlySpan<T> inputs, Span<T> outputs);
+
+    /// <summary>
+    /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, as Keras's
+    /// <c>model.predict</c> does a dataset: in lock step, up to the model's BatchSize at a time, when it has one; each
+    /// sequence gets what <see cref="Predict(ReadOnlySpan{T}, Span{T})"/> gives it alone.
+    /// </summary>
+    /// <param name="inputs">[sequences, steps, features] row-major; every sequence has the same 1 to SequenceLength steps.</param>
+    /// <param name="outputs">Receives [sequences, units], or [sequences, steps, units] for a model that outputs sequences.</param>
+    /// <param name="sequences">The number of sequences, at least 1.</param>
+    void Predict(ReadOnlySpan<T> inputs, Span<T> outputs, int sequences);
 }
 
 /// <summary>A model whose steps are token ids.</summary>
@@ -69,6 +79,16 @@ public interface ITokenModel<T> : IRnnModel<T>
     /// <param name="tokens">One id per step.</param>
     /// <param name="outputs">Receives [units] or [steps, units].</param>
     void Predict(ReadOnlySpan<int> tokens, Span<T> outputs);
+
+    /// <summary>
+    /// Runs <paramref name="sequences"/> token sequences of the same length, each from a zero state, as Keras's
+    /// <c>model.predict</c> does a dataset: in lock step, up to the model's BatchSize at a time, when it has one; each
+    /// sequence gets what <see cref="Predict(ReadOnlySpan{int}, Span{T})"/> gives it alone.
+    /// </summary>
+    /// <param name="tokens">[sequences, steps] token ids row-major; every sequence has the same 1 to SequenceLength steps.</param>
+    /// <param name="outputs">Receives [sequences, units], or [sequences, steps, units] for a model that outputs sequences.</param>
+    /// <param name="sequences">The number of sequences, at least 1.</param>
+    void Predict(ReadOnlySpan<int> tokens, Span<T> outputs, int sequences);
 }
 
 /// <summary>A float-vector model that can run one step at a time.</summary>

@@ -40,6 +40,36 @@ public static class ModelGuard
         return Training.TrainingGuard.StepsOf(length, sequences, features, maxSteps, argument);
     }
 
+    /// <summary>
+    /// Checks the arguments of a batched <c>Predict</c>: <paramref name="sequences"/> at least 1, the input that many
+    /// sequences of 1 to <paramref name="maxSteps"/> whole steps of <paramref name="perStep"/> values, and the outputs
+    /// exactly their outputs. Returns the steps of every sequence.
+    /// </summary>
+    /// <param name="inputLength">The length of the inputs (or tokens).</param>
+    /// <param name="outputLength">The length of the outputs.</param>
+    /// <param name="sequences">The number of sequences.</param>
+    /// <param name="perStep">The values of one input step: the features, or 1 for a token.</param>
+    /// <param name="maxSteps">The model's SequenceLength.</param>
+    /// <param name="outputUnits">The model's OutputUnits.</param>
+    /// <param name="outputIsSequence">Whether the model writes an output for every step.</param>
+    /// <param name="argument">The name of the inputs argument, for the message.</param>
+    /// <returns>The steps of every sequence.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sequences"/> is below 1.</exception>
+    /// <exception cref="ArgumentException">The inputs or the outputs have another length.</exception>
+    public static int StepsOfBatch(int inputLength, int outputLength, int sequences, int perStep, int maxSteps, int outputUnits, bool outputIsSequence, string argument)
+    {
+        int steps = StepsOfSequences(inputLength, sequences, perStep, maxSteps, argument);
+        long perSequence = (long)outputUnits * (outputIsSequence ? steps : 1);
+        if (outputLength != sequences * perSequence)
+        {
+            throw new ArgumentException(
+                $"Expected {sequences} sequences × {perSequence} outputs ({(outputIsSequence ? $"{steps} steps of {outputUnits}" : $"{outputUnits} per sequence")}) = {sequences * perSequence}; got {outputLength}.",
+                "outputs");
+        }
+
+        return steps;
+    }
+
     /// <summary>Checks that there are 1 to <paramref name="maxSteps"/> tokens, each in [0, <paramref name="vocabulary"/>), and returns their count.</summary>
     /// <exception cref="ArgumentException">The count or a token is out of range.</exception>
     public static int StepsOfTokens(ReadOnlySpan<int> tokens, int vocabulary, int maxSteps, string argument)

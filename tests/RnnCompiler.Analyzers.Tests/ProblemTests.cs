@@ -501,6 +501,40 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0033").WithMessage("'EdgeForecaster' has bfloat16 weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
 
     [Fact]
+    public Task RNN0034_a_batch_size_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, BatchSize = -2)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Scorer;
+        """,
+        AnalyzerTest.Diagnostic("RNN0034").WithMessage("BatchSize is -2; set it to the most sequences one batched Predict runs at once, from 1 to 65,536, for example [RnnModel(SequenceLength = 32, BatchSize = 64)], or leave it out to predict sequence by sequence."));
+
+    [Fact]
+    public Task RNN0034_a_batch_size_unlike_the_training_batch() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, BatchSize = 64)|}]
+        [Train(Loss = Loss.MeanSquaredError, BatchSize = 32)]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0034").WithMessage("'Forecaster' trains in batches of 32 ([Train(BatchSize = 32)]) and its buffers hold that many sequences, so batched Predict runs that many at once; remove BatchSize = 64 from [RnnModel], or set the batch on [Train]."));
+
+    [Fact]
+    public Task RNN0034_a_batch_on_a_bfloat16_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, BatchSize = 8, WeightPrecision = WeightPrecision.BFloat16)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class EdgeForecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0034").WithMessage("'EdgeForecaster' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = 8, or declare a float model (without WeightPrecision) to predict batches in lock step."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -17,6 +17,9 @@ public sealed class SnapshotTests
     public void SimpleRnn() => Verify(TestModels.SimpleRnn);
 
     [Fact]
+    public void BatchedScorer() => Verify(TestModels.BatchedScorer);
+
+    [Fact]
     public void GruResetBefore() => Verify(TestModels.GruResetBefore);
 
     [Fact]

@@ -181,6 +181,19 @@ internal static class TestModels
         public partial class Forecaster;
         """;
 
+    /// <summary>An inference model that predicts 64 sequences at once in lock step (batched Predict), with a stacked LSTM.</summary>
+    public const string BatchedScorer = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 32, BatchSize = 64)]
+        [Input(16)]
+        [Lstm(32, ReturnSequences = true)]
+        [Dropout(0.2)]
+        [Lstm(32)]
+        [Dense(4, Activation = Activation.Softmax)]
+        public partial class Scorer;
+        """;
+
     /// <summary>Every model above by name, in the order written.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -196,6 +209,7 @@ internal static class TestModels
         [nameof(ParallelTrainer)] = ParallelTrainer,
         [nameof(BFloat16Streaming)] = BFloat16Streaming,
         [nameof(NormalizedForecaster)] = NormalizedForecaster,
+        [nameof(BatchedScorer)] = BatchedScorer,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

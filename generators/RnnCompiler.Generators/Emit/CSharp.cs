@@ -55,9 +55,9 @@ internal static class CSharp
         }
     }
 
-    /// <summary>A span over part of a buffer field: its <c>AlignedBuffer</c>'s <c>Span</c>, sliced.</summary>
+    /// <summary>A span over part of a buffer: a field's <c>AlignedBuffer</c> (<c>_name</c>) through its <c>Span</c>, a span argument (<c>outputs</c>) itself.</summary>
     public static string SliceOf(string field, string start, string length) =>
-        $"{field}.Span.Slice({start}, {length})";
+        field.StartsWith("_", System.StringComparison.Ordinal) ? $"{field}.Span.Slice({start}, {length})" : $"{field}.Slice({start}, {length})";
 
     /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
     public static string Row(string field, string row, string width) => SliceOf(field, $"({row}) * {width}", width);

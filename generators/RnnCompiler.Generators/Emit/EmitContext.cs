@@ -23,6 +23,16 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
     /// </summary>
     public const string HotPath = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
+    /// <summary>
+    /// Whether the lock-step pass being written is batched Predict's (<c>RunPredictBatch</c>) rather than training's: the
+    /// last layer writes the caller's <c>outputs</c> with its own activation, dropout passes values through, and every
+    /// sequence starts from zero states.
+    /// </summary>
+    public bool Predicting { get; set; }
+
+    /// <summary>Where the last layer of a lock-step pass writes: the caller's <c>outputs</c> (batched Predict), or <c>_trainOutputs</c>.</summary>
+    public string BatchOutputs => Predicting ? "outputs" : "_trainOutputs";
+
     /// <summary>The element type of weights and activations: <c>float</c> or <c>double</c>.</summary>
     public string T => Model.ElementType;
 

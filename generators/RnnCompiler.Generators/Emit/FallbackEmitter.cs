@@ -53,7 +53,15 @@ internal static class FallbackEmitter
             Member("InitializeWeights", "Draws new weights.", $"public void InitializeWeights(int seed) => {throwing}");
             Member("SaveWeights", "Writes the weights as safetensors.", $"public void SaveWeights(global::System.IO.Stream stream) => {throwing}");
             Member("LoadWeights", "Reads weights from safetensors.", $"public void LoadWeights(global::System.IO.Stream stream) => {throwing}");
+            bool predict = !taken.Contains("Predict");
             Member("Predict", "Runs the network over a sequence.", $"public void Predict({ReadOnlySpan}<{input}> {(tokens ? "tokens" : "inputs")}, {Span}<{t}> outputs) => {throwing}");
+            if (predict)
+            {
+                // The overload of the name just taken.
+                taken.Remove("Predict");
+                Member("Predict", "Runs the network over many sequences.", $"public void Predict({ReadOnlySpan}<{input}> {(tokens ? "tokens" : "inputs")}, {Span}<{t}> outputs, int sequences) => {throwing}");
+            }
+
             Member("ResetState", "Sets the streaming state to zero.", $"public void ResetState() => {throwing}");
             Member("Step", "Runs one time step.", tokens
                 ? $"public void Step(int token, {Span}<{t}> output) => {throwing}"

@@ -61,11 +61,102 @@ internal static class InferenceEmitter
         }
 
         writer.WriteLine();
+        WritePredictBatch(context);
         if (!model.HasWorkspaces)
         {
             WriteRunForward(context);
+            if (model.PredictsInLockStep)
+            {
+                LockStepEmitter.WritePredictPass(context);
+            }
         }
     }
+
+    /// <summary>
+    /// Predict over many sequences of one length: in lock step, BatchSize at a time, when the model has a batch and no
+    /// masking; else sequence by sequence through Predict's own pass.
+    /// </summary>
+    private static void WritePredictBatch(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        string shape = model.OutputIsSequence ? $"[sequences, steps, {Int(model.OutputWidth)}]" : $"[sequences, {Int(model.OutputWidth)}]";
+        bool lockStep = model.PredictsInLockStep;
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs <paramref name=\"sequences\"/> sequences of the same length, each from a zero state, and writes their outputs back");
+        if (lockStep)
+        {
+            writer.WriteLine("/// to back. They run in lock step, up to <see cref=\"BatchSize\"/> at a time: step t of every sequence together, one matrix");
+            writer.WriteLine("/// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what");
+            writer.WriteLine("/// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).");
+        }
+        else
+        {
+            writer.WriteLine(model.Masks
+                ? "/// to back, one after another (a masked step is left out of each sequence on its own), as <c>Predict</c> does each."
+                : "/// to back, one after another as <c>Predict</c> does each (declare <c>[RnnModel(BatchSize = …)]</c> to run them in lock step).");
+        }
+
+        writer.WriteLine("/// The streaming state of <c>Step</c> is not touched.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(model.TakesTokens
+            ? $"/// <param name=\"tokens\">[sequences, steps] token ids, each in [0, {Int(model.InputWidth)}); every sequence has the same 1 to {Int(model.SequenceLength)} steps.</param>"
+            : $"/// <param name=\"inputs\">[sequences, steps, {Int(model.InputWidth)}] row-major; every sequence has the same 1 to {Int(model.SequenceLength)} steps.</param>");
+        writer.WriteLine($"/// <param name=\"outputs\">Receives {shape}.</param>");
+        writer.WriteLine("/// <param name=\"sequences\">The number of sequences, at least 1.</param>");
+        writer.WriteLine(model.Masks
+            ? "/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, or a sequence has no unmasked step; the model has not changed.</exception>"
+            : "/// <exception cref=\"global::System.ArgumentException\">A length is wrong or a token is out of range; nothing has changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        string inputType = model.TakesTokens ? "int" : t;
+        using (writer.Block($"public void Predict({ReadOnlySpan}<{inputType}> {input}, {Span}<{t}> outputs, int sequences)"))
+        {
+            string perStep = model.TakesTokens ? "1" : "InputFeatures";
+            writer.WriteLine($"int steps = global::RnnCompiler.ModelGuard.StepsOfBatch({input}.Length, outputs.Length, sequences, {perStep}, SequenceLength, OutputUnits, {Bool(model.OutputIsSequence)}, nameof({input}));");
+            if (model.TakesTokens)
+            {
+                writer.WriteLine($"global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));");
+            }
+
+            writer.WriteLine($"int inputsPerSequence = steps{(model.TakesTokens ? string.Empty : " * InputFeatures")};");
+            writer.WriteLine($"int outputsPerSequence = {(model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits")};");
+            if (!lockStep)
+            {
+                writer.WriteLine("// One sequence after another, each checked and run as Predict runs it.");
+                using (writer.Block("for (int s = 0; s < sequences; s++)"))
+                {
+                    writer.WriteLine($"Predict({input}.Slice(s * inputsPerSequence, inputsPerSequence), outputs.Slice(s * outputsPerSequence, outputsPerSequence));");
+                }
+
+                return;
+            }
+
+            context.Guarded(() =>
+            {
+                string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
+                if (model.HasWorkspaces)
+                {
+                    writer.WriteLine("EnsureWorkspaces();");
+                }
+
+                writer.WriteLine("// BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.");
+                using (writer.Block($"for (int first = 0; first < sequences; first += {BatchConstant(model)})"))
+                {
+                    writer.WriteLine($"int count = global::System.Math.Min({BatchConstant(model)}, sequences - first);");
+                    writer.WriteLine($"{target}RunPredictBatch({input}.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+                }
+            });
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>The sequences one lock-step pass of batched Predict holds, as a constant of the class.</summary>
+    private static string BatchConstant(NetworkModel model) =>
+        model.Training is null ? "BatchSize" : BufferPlan.SequencesPerPassText(model);
 
     /// <summary>
     /// Predict's forward pass over one sequence: every layer's outputs, gates and states stay in the layer buffers (the

@@ -159,6 +159,58 @@ internal static class LockStepEmitter
         writer.WriteLine();
     }
 
+    /// <summary>
+    /// RunPredictBatch: batched Predict's pass, the training forward pass's text with the model's own last activation, no
+    /// dropout and zero initial states, writing the caller's outputs. Each element is summed as the one-sequence kernels
+    /// sum it, so a sequence gets what Predict gives it (bit for bit where Predict reads the same layout of the weights).
+    /// </summary>
+    public static void WritePredictPass(EmitContext context, string visibility = "private")
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so");
+        writer.WriteLine("/// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,");
+        writer.WriteLine("/// one block per sequence; the last writes <paramref name=\"outputs\"/>, one block per sequence.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "[sequences, steps] token ids" : "[sequences, steps, InputFeatures]")}.</param>");
+        writer.WriteLine("/// <param name=\"sequences\">The sequences, 1 to BatchSize.</param>");
+        writer.WriteLine("/// <param name=\"steps\">The steps of every sequence, 1 to SequenceLength.</param>");
+        writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs for each sequence.</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {Span}<{t}> outputs)"))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            if (model.Layers.Any(layer => layer.IsRecurrent))
+            {
+                writer.WriteLine("// Every sequence runs all its steps.");
+                writer.WriteLine($"{ReadOnlySpan}<int> lengths = default;");
+            }
+
+            string current = input;
+            bool sequence = true;
+            context.Predicting = true;
+            try
+            {
+                foreach (LayerModel layer in model.Layers)
+                {
+                    writer.WriteLine();
+                    current = layer.Descriptor.WriteForwardBatch(context, layer, current, sequence);
+                    sequence = layer.OutputIsSequence;
+                }
+            }
+            finally
+            {
+                context.Predicting = false;
+            }
+        }
+
+        writer.WriteLine();
+    }
+
     /// <summary>The rows a layer's input has in the batch: every step of every sequence, or one per sequence.</summary>
     internal static string Rows(bool sequence) => sequence ? "sequences * steps" : "sequences";
 

@@ -136,6 +136,11 @@ internal static class ModelEmitter
             model.OutputIsSequence ? "The floats the model outputs per step." : "The floats the model outputs per sequence.",
             $"public const int OutputUnits = {Int(model.OutputWidth)};");
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
+        if (model.Training is null && model.HasLockStepBuffers)
+        {
+            context.Member("The most sequences one batched <c>Predict</c> runs in lock step; more run in batches of this size.", $"public const int BatchSize = {Int(model.PredictBatch)};");
+        }
+
 
         context.Writer.WriteLine("/// <summary>The network as Keras's <c>model.summary()</c> prints it: layers, output shapes, parameter counts.</summary>");
         context.Writer.WriteLine(context.GeneratedCode);

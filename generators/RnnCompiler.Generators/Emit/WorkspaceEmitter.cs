@@ -213,6 +213,10 @@ internal static class WorkspaceEmitter
             }
 
             LockStepEmitter.WritePasses(context, "public");
+            if (model.PredictsInLockStep)
+            {
+                LockStepEmitter.WritePredictPass(context, "public");
+            }
 
             writer.RemoveTrailingBlankLine();
         }

@@ -64,8 +64,8 @@ internal sealed class DenseLayer : LayerDescriptor
     {
         NetworkModel model = context.Model;
         bool isLast = layer == model.Last;
-        string target = isLast ? "_trainOutputs" : $"{context.Field(layer)}Output";
-        string activation = isLast && model.TrainsOnLogits ? "Linear" : layer.Activation.ToString();
+        string target = isLast ? context.BatchOutputs : $"{context.Field(layer)}Output";
+        string activation = isLast && model.TrainsOnLogits && !context.Predicting ? "Linear" : layer.Activation.ToString();
         context.Writer.WriteLine($"// {layer.Name}: {activation}(x·kernel + bias) for {(sequence ? "every step of every sequence" : "each sequence")}, [{Int(layer.InputWidth)}] → [{Int(layer.Units)}]{(activation != layer.Activation.ToString() ? "; the loss applies the " + layer.Activation : string.Empty)}.");
         context.Writer.WriteLine($"{RuntimeLayers}DenseLayer.Forward<{context.T}>({input}, {LockStepEmitter.Rows(sequence)}, {Int(layer.InputWidth)}, {context.Weights(layer, "Kernel")}, {context.Weights(layer, "Bias")}, global::RnnCompiler.Activation.{activation}, {target});");
         return target;

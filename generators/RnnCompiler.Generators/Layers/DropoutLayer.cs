@@ -67,6 +67,12 @@ internal sealed class DropoutLayer : LayerDescriptor
     public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
     {
         SourceWriter writer = context.Writer;
+        if (context.Predicting)
+        {
+            writer.WriteLine($"// {layer.Name}: Dropout acts only while training; the values pass through.");
+            return input;
+        }
+
         string field = context.Field(layer);
         string t = context.T;
         string perSequence = sequence ? $"steps * {Int(layer.Units)}" : Int(layer.Units);

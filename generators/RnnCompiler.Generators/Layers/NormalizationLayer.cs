@@ -100,7 +100,7 @@ internal sealed class NormalizationLayer : LayerDescriptor
 
     public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
     {
-        string target = layer == context.Model.Last ? "_trainOutputs" : $"{context.Field(layer)}Output";
+        string target = layer == context.Model.Last ? context.BatchOutputs : $"{context.Field(layer)}Output";
         context.Writer.WriteLine($"// {layer.Name}: (x - mean) / max(sqrt(variance), 1e-7) for every step of every sequence; mean and variance are not trained.");
         context.Writer.WriteLine($"{Call(context, "Forward")}({input}, {LockStepEmitter.Rows(sequence)}, {Statistics(context, layer)}, {target});");
         return target;

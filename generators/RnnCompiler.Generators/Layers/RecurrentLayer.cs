@@ -178,6 +178,11 @@ internal abstract class RecurrentLayer : LayerDescriptor
             buffers.Output(BufferKind.Working, $"{field}Output", layer, $"{layer.Name}: both directions merged ({layer.MergeMode})");
         }
 
+        if (buffers.Model.HasLockStepBuffers && !layer.OutputIsSequence && !isLast && !layer.Bidirectional)
+        {
+            buffers.PerSequence(BufferKind.Working, $"{field}Last", layer.Units, $"{layer.Name}: in a lock-step pass, the hidden state after the last step, the next layer's input");
+        }
+
         if (buffers.Model.CanStream)
         {
             buffers.Fixed(BufferKind.Streaming, $"{field}State", layer.Units, $"{layer.Name}: the hidden state that Step carries from call to call.");
@@ -192,11 +197,6 @@ internal abstract class RecurrentLayer : LayerDescriptor
     {
         string field = BufferPlan.Stem(layer);
         long sequence = buffers.Model.SequenceLength;
-        if (!layer.OutputIsSequence && !isLast && !layer.Bidirectional)
-        {
-            buffers.TrainingPerSequence($"{field}Last", Int(layer.Units), layer.Units, $"{layer.Name}: the hidden state after the last step, the next layer's input, one row per sequence.");
-        }
-
         foreach (string direction in layer.Directions)
         {
             buffers.TrainingPerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{Who(direction)}: dLoss/dh from the layers above, per step.");
@@ -333,14 +333,14 @@ internal abstract class RecurrentLayer : LayerDescriptor
             {
                 if (isLast)
                 {
-                    writer.WriteLine($"{SliceOf(hidden, "0", $"sequences * steps * {units}")}.CopyTo(_trainOutputs);");
-                    return "_trainOutputs";
+                    writer.WriteLine($"{SliceOf(hidden, "0", $"sequences * steps * {units}")}.CopyTo({context.BatchOutputs});");
+                    return context.BatchOutputs;
                 }
 
                 return hidden;
             }
 
-            string last = isLast ? "_trainOutputs" : $"{field}Last";
+            string last = isLast ? context.BatchOutputs : $"{field}Last";
             writer.WriteLine($"// {layer.Name}: each sequence's state after its last {(context.Model.Masks ? "real " : string.Empty)}step, one row per sequence.");
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
@@ -351,7 +351,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             return last;
         }
 
-        string merged = isLast ? "_trainOutputs" : $"{field}Output";
+        string merged = isLast ? context.BatchOutputs : $"{field}Output";
         string backward = field + "BackwardHidden";
         string mode = $"global::RnnCompiler.MergeMode.{layer.MergeMode}";
         if (layer.OutputIsSequence)
@@ -514,7 +514,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// </summary>
     private string WriteRecurrentDropout(EmitContext context, LayerModel layer, string direction)
     {
-        if (layer.RecurrentDropoutRate <= 0)
+        if (layer.RecurrentDropoutRate <= 0 || context.Predicting)
         {
             return string.Empty;
         }
@@ -575,7 +575,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// </summary>
     private string WriteInputDropout(EmitContext context, LayerModel layer, string direction, string input)
     {
-        if (!SingleInputMask(layer))
+        if (!SingleInputMask(layer) || context.Predicting)
         {
             return input;
         }
@@ -609,7 +609,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
     /// <summary>A layer's initial states in a training pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
     private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
-        context.Model.Training!.Stateful
+        context.Model.Training is { Stateful: true } && !(forward && context.Predicting)
             ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
             : "default";
 }

@@ -169,7 +169,7 @@ internal static class BufferPlan
 
     /// <summary>
     /// The bytes of each kind of buffer, and in all. Working buffers count one sequence's block (what Predict uses); the
-    /// other blocks of a lock-step training batch count as training.
+    /// other blocks of a lock-step training batch count as training, and those of batched Predict as working.
     /// </summary>
     public static (long Weights, long Working, long Streaming, long Training, long Total) Bytes(NetworkModel model)
     {
@@ -182,6 +182,10 @@ internal static class BufferPlan
             {
                 case BufferKind.Weights:
                     weights += bytes;
+                    break;
+                case BufferKind.Working when model.Training is null:
+                    // A model without [Train] holds more than one block only for batched Predict: all of it is working memory.
+                    working += bytes;
                     break;
                 case BufferKind.Working:
                     // Predict's part is one sequence's block; the rest of a training batch's blocks count as training.
@@ -213,18 +217,18 @@ internal static class BufferPlan
 internal sealed class BufferSink
 {
     private readonly List<BufferSpec> _buffers = new();
-    private readonly bool _trains;
+    private readonly bool _lockStep;
     private readonly long _batch;
     private readonly string _perBatch;
 
     public BufferSink(NetworkModel model)
     {
         Model = model;
-        // Training runs a batch in lock step in the layers' buffers: one block per sequence, [sequences, steps, …] (Predict
-        // uses the first block). A model without [Train] holds one sequence's.
-        _trains = model.Training is not null;
-        _batch = _trains ? BufferPlan.SequencesPerPass(model) : 1;
-        _perBatch = _trains ? BufferPlan.SequencesPerPassText(model) + " * " : string.Empty;
+        // Training and batched Predict run a batch in lock step in the layers' buffers: one block per sequence,
+        // [sequences, steps, …] (Predict uses the first block). A model with neither holds one sequence's.
+        _lockStep = model.HasLockStepBuffers;
+        _batch = _lockStep ? model.PredictBatch : 1;
+        _perBatch = model.Training is not null ? BufferPlan.SequencesPerPassText(model) + " * " : _lockStep ? "BatchSize * " : string.Empty;
     }
 
     public NetworkModel Model { get; }
@@ -235,11 +239,11 @@ internal sealed class BufferSink
 
     /// <summary>A buffer of one row of <paramref name="width"/> per step (per step of each sequence of a training pass).</summary>
     public void PerStep(BufferKind kind, string name, int width, string summary) =>
-        Layered(kind, name, $"{_perBatch}SequenceLength * {Int(width)}", _batch * Model.SequenceLength * width, $"{summary}, [{(_trains ? "sequences, " : string.Empty)}steps, {Int(width)}].");
+        Layered(kind, name, $"{_perBatch}SequenceLength * {Int(width)}", _batch * Model.SequenceLength * width, $"{summary}, [{(_lockStep ? "sequences, " : string.Empty)}steps, {Int(width)}].");
 
     /// <summary>A buffer of one row of <paramref name="length"/> (per sequence of a training pass).</summary>
     public void PerSequence(BufferKind kind, string name, int length, string summary) =>
-        Layered(kind, name, $"{_perBatch}{Int(length)}", _batch * length, _trains ? $"{summary}, one row per sequence of a batch." : $"{summary}.");
+        Layered(kind, name, $"{_perBatch}{Int(length)}", _batch * length, _lockStep ? $"{summary}, one row per sequence of a batch." : $"{summary}.");
 
     /// <summary>A buffer of a layer's outputs: one row of its output width per step when it returns a sequence, else one.</summary>
     public void Output(BufferKind kind, string name, LayerModel layer, string summary)

@@ -207,7 +207,8 @@ internal sealed record ModelDeclaration(
     TrainingDeclaration? Training = null,
     string? WeightsFile = null,
     int WeightPrecision = 0,
-    GeneratorFailure? Failure = null)
+    GeneratorFailure? Failure = null,
+    int BatchSize = 0)
 {
     /// <summary>The stand-in for a declaration the parser failed on: it carries the failure to RNN0027.</summary>
     public static ModelDeclaration Failed(string typeName, GeneratorFailure failure) => new(

@@ -114,6 +114,27 @@ internal sealed record NetworkModel(
     string? WeightsFile = null,
     bool BFloat16Weights = false)
 {
+    /// <summary>
+    /// The declared <c>[RnnModel(BatchSize)]</c>: the most sequences a batched Predict runs in lock step, or 0 to take the
+    /// training batch (a model with <c>[Train]</c>) or 1 (one without). See <see cref="PredictBatch"/>.
+    /// </summary>
+    public int DeclaredBatchSize { get; init; }
+
+    /// <summary>
+    /// The most sequences one lock-step pass of a batched Predict runs: the declared BatchSize, else the training pass's
+    /// (a share of the batch with Parallelism), else 1. Above 1 the working buffers hold a block per sequence.
+    /// </summary>
+    public int PredictBatch => Training is not null ? (Training.BatchSize + Workers - 1) / Workers : System.Math.Max(1, DeclaredBatchSize);
+
+    /// <summary>
+    /// Whether batched Predict runs in lock step (<c>RunPredictBatch</c>): it has a batch of sequences to run together and
+    /// no masking (a masked step is left out of each sequence on its own, so masked models run sequence by sequence).
+    /// </summary>
+    public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && !Masks;
+
+    /// <summary>Whether the working buffers hold one block per sequence of a lock-step pass (training's, or batched Predict's).</summary>
+    public bool HasLockStepBuffers => Training is not null || DeclaredBatchSize > 1;
+
     /// <summary>Whether token 0 is padding (<c>[Embedding(…, MaskZero = true)]</c>): masked steps keep every state and count in no loss.</summary>
     public bool MaskZero { get; init; }
 

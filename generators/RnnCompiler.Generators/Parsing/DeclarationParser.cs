@@ -61,6 +61,7 @@ internal static class DeclarationParser
         int precision = 0;
         string? weights = null;
         int weightPrecision = 0;
+        int batchSize = 0;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
@@ -78,6 +79,10 @@ internal static class DeclarationParser
             else if (argument.Key == "WeightPrecision" && argument.Value.Value is int weightPrecisionValue)
             {
                 weightPrecision = weightPrecisionValue;
+            }
+            else if (argument.Key == "BatchSize" && argument.Value.Value is int batchSizeValue)
+            {
+                batchSize = batchSizeValue;
             }
         }
 
@@ -132,7 +137,8 @@ internal static class DeclarationParser
             precision,
             training,
             weights,
-            weightPrecision);
+            weightPrecision,
+            BatchSize: batchSize);
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

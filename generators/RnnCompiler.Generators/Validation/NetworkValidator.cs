@@ -19,6 +19,9 @@ internal static class NetworkValidator
     public const int MaxVocabulary = 1 << 24;
     public const int MaxSequenceLength = 1 << 20;
 
+    /// <summary>The largest batch a model runs in lock step, for training or batched Predict.</summary>
+    public const int MaxBatchSize = 65_536;
+
     /// <summary>The largest buffer or parameter vector a model may hold, in elements (arrays stay far below .NET's limit).</summary>
     public const long MaxElements = 1L << 30;
 
@@ -117,6 +120,8 @@ internal static class NetworkValidator
             ValidateTraining(training, network, problems);
         }
 
+        ValidateBatchSize(declaration, problems);
+
         // Last: the names come from emitting the model, which needs every other check passed.
         if (problems.Count == 0 && network is not null)
         {
@@ -124,6 +129,30 @@ internal static class NetworkValidator
         }
 
         return (problems.Count == 0 ? network : null, problems);
+    }
+
+    /// <summary>[RnnModel(BatchSize)]: in range, and on a model that trains, the training batch its passes hold.</summary>
+    private static void ValidateBatchSize(ModelDeclaration declaration, List<ValidationProblem> problems)
+    {
+        int size = declaration.BatchSize;
+        string name = declaration.TypeName;
+        if (size == 0)
+        {
+            return;
+        }
+
+        if (size < 0 || size > MaxBatchSize)
+        {
+            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"BatchSize is {size}; set it to the most sequences one batched Predict runs at once, from 1 to {MaxBatchSize.ToString("N0", CultureInfo.InvariantCulture)}, for example [RnnModel(SequenceLength = 32, BatchSize = 64)], or leave it out to predict sequence by sequence."));
+        }
+        else if (declaration.Training is { } training && size != training.BatchSize)
+        {
+            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' trains in batches of {training.BatchSize} ([Train(BatchSize = {training.BatchSize})]) and its buffers hold that many sequences, so batched Predict runs that many at once; remove BatchSize = {size} from [RnnModel], or set the batch on [Train]."));
+        }
+        else if (declaration.WeightPrecision == 1 && size > 1)
+        {
+            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
+        }
     }
 
     private static void ValidateTraining(TrainingDeclaration training, NetworkModel? network, List<ValidationProblem> problems)
@@ -286,6 +315,7 @@ internal static class NetworkValidator
             MaskZero = context.MaskZero,
             MaskValue = context.MaskValue,
             MaskingName = context.MaskingName,
+            DeclaredBatchSize = declaration.BatchSize,
         };
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).

@@ -58,4 +58,7 @@ internal static class ProblemIds
 
     /// <summary>Dropout in a model with bfloat16 weights, which is inference-only.</summary>
     public const string DropoutInference = "RNN0033";
+
+    /// <summary>[RnnModel(BatchSize)] out of range, different from a trained model's batch, or on a bfloat16 model.</summary>
+    public const string PredictBatchSize = "RNN0034";
 }

@@ -45,4 +45,13 @@ public sealed class RnnModelAttribute : Attribute
     /// checked as the model is typed.
     /// </summary>
     public long MemoryBudget { get; set; }
+
+    /// <summary>
+    /// The most sequences one batched <c>Predict(inputs, outputs, sequences)</c> runs in lock step: step t of every
+    /// sequence together, one matrix product per step, so each weight is read once per step for the whole batch. The
+    /// working buffers hold one block per sequence; more sequences run in batches of this size. 0 (the default) takes
+    /// <c>[Train(BatchSize)]</c> on a model that trains (its passes already hold that many), else 1: sequence by sequence.
+    /// From 1 to 65,536; on a model with <c>[Train]</c> only 0 or its training BatchSize.
+    /// </summary>
+    public int BatchSize { get; set; }
 }

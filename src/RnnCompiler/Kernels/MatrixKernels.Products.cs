@@ -151,6 +151,18 @@ public static partial class MatrixKernels
         CheckOperand(a.Length, rows, depth, aStride, nameof(a));
         CheckOperand(b.Length, depth, columns, bStride, nameof(b));
         CheckOperand(c.Length, rows, columns, cStride, nameof(c));
+        if (columns == 1 && bStride == 1)
+        {
+            // One contiguous column: a dot product per row, summed as MultiplyAdd sums one column, so a batch's rows get
+            // what the one-sequence kernels give them.
+            for (int row = 0; row < rows; row++)
+            {
+                c[row * cStride] += Dot(a.Slice(row * aStride, depth), b.Slice(0, depth));
+            }
+
+            return;
+        }
+
         ref T aRef = ref MemoryMarshal.GetReference(a);
         ref T bRef = ref MemoryMarshal.GetReference(b);
         ref T cRef = ref MemoryMarshal.GetReference(c);

@@ -202,6 +202,28 @@ namespace Demo
         }
 
         /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back, one after another as <c>Predict</c> does each (declare <c>[RnnModel(BatchSize = …)]</c> to run them in lock step).
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="inputs">[sequences, steps, 2] row-major; every sequence has the same 1 to 16 steps.</param>
+        /// <param name="outputs">Receives [sequences, 1].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(inputs.Length, outputs.Length, sequences, InputFeatures, SequenceLength, OutputUnits, false, nameof(inputs));
+            int inputsPerSequence = steps * InputFeatures;
+            int outputsPerSequence = OutputUnits;
+            // One sequence after another, each checked and run as Predict runs it.
+            for (int s = 0; s < sequences; s++)
+            {
+                Predict(inputs.Slice(s * inputsPerSequence, inputsPerSequence), outputs.Slice(s * outputsPerSequence, outputsPerSequence));
+            }
+        }
+        /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
         /// <param name="inputs">The checked input, [steps, InputFeatures].</param>

@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 19,650
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 1,653,312 bytes in all: weights 78,664 bytes, working buffers 64,400 bytes, streaming state 0 bytes, training 1,510,248 bytes
+    /// Memory: 1,653,312 bytes in all: weights 78,664 bytes, working buffers 64,532 bytes, streaming state 0 bytes, training 1,510,116 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 19,650 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -72,7 +72,7 @@ namespace Demo
             "Trainable params: 19,650\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 1,653,312 bytes in all: weights 78,664 bytes, working buffers 64,400 bytes, streaming state 0 bytes, training 1,510,248 bytes\n";
+            "Memory: 1,653,312 bytes in all: weights 78,664 bytes, working buffers 64,532 bytes, streaming state 0 bytes, training 1,510,116 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -150,6 +150,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(BatchSize * SequenceLength * 32);
 
+        /// <summary>lstm: in a lock-step pass, the hidden state after the last step, the next layer's input, one row per sequence of a batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 32);
+
         /// <summary>Predict's input without its masked steps, as the layers run over it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _unmaskedInput = new int[SequenceLength];
@@ -217,6 +221,29 @@ namespace Demo
             }
         }
 
+        /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back, one after another (a masked step is left out of each sequence on its own), as <c>Predict</c> does each.
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="tokens">[sequences, steps] token ids, each in [0, 500); every sequence has the same 1 to 40 steps.</param>
+        /// <param name="outputs">Receives [sequences, 2].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, or a sequence has no unmasked step; the model has not changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(tokens.Length, outputs.Length, sequences, 1, SequenceLength, OutputUnits, false, nameof(tokens));
+            global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));
+            int inputsPerSequence = steps;
+            int outputsPerSequence = OutputUnits;
+            // One sequence after another, each checked and run as Predict runs it.
+            for (int s = 0; s < sequences; s++)
+            {
+                Predict(tokens.Slice(s * inputsPerSequence, inputsPerSequence), outputs.Slice(s * outputsPerSequence, outputsPerSequence));
+            }
+        }
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
@@ -334,10 +361,6 @@ namespace Demo
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmOutputGradients = new(BatchSize * 32);
-
-        /// <summary>lstm: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 32);
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

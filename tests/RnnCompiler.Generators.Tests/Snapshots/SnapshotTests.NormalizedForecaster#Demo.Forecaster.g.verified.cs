@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 4,641
     /// Non-trainable params: 7
     /// _________________________________________________________________
-    /// Memory: 440,512 bytes in all: weights 18,656 bytes, working buffers 18,736 bytes, streaming state 384 bytes, training 402,736 bytes
+    /// Memory: 440,512 bytes in all: weights 18,656 bytes, working buffers 18,868 bytes, streaming state 384 bytes, training 402,604 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 4,648 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -66,7 +66,7 @@ namespace Demo
             "Trainable params: 4,641\n" +
             "Non-trainable params: 7\n" +
             "_________________________________________________________________\n" +
-            "Memory: 440,512 bytes in all: weights 18,656 bytes, working buffers 18,736 bytes, streaming state 384 bytes, training 402,736 bytes\n";
+            "Memory: 440,512 bytes in all: weights 18,656 bytes, working buffers 18,868 bytes, streaming state 384 bytes, training 402,604 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -110,6 +110,10 @@ namespace Demo
         /// <summary>lstm: the hidden state of each step, [sequences, steps, 32].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(BatchSize * SequenceLength * 32);
+
+        /// <summary>lstm: in a lock-step pass, the hidden state after the last step, the next layer's input, one row per sequence of a batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 32);
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -183,6 +187,41 @@ namespace Demo
         }
 
         /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="inputs">[sequences, steps, 3] row-major; every sequence has the same 1 to 24 steps.</param>
+        /// <param name="outputs">Receives [sequences, 1].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(inputs.Length, outputs.Length, sequences, InputFeatures, SequenceLength, OutputUnits, false, nameof(inputs));
+            int inputsPerSequence = steps * InputFeatures;
+            int outputsPerSequence = OutputUnits;
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += BatchSize)
+                {
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    RunPredictBatch(inputs.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                }
+            }
+            finally
+            {
+                _inUse = false;
+            }
+        }
+
+        /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
         /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
@@ -202,6 +241,39 @@ namespace Demo
 
             // dense: y = Linear(x·kernel + bias), [32] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 32, 32), 1, 32, p.Slice(Layout.DenseKernel, 32), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+        /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+        /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+        /// </summary>
+        /// <param name="inputs">The checked input, [sequences, steps, InputFeatures].</param>
+        /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+        /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunPredictBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            // Every sequence runs all its steps.
+            global::System.ReadOnlySpan<int> lengths = default;
+
+            // normalization: (x - mean) / max(sqrt(variance), 1e-7) for every step of every sequence; mean and variance are not trained.
+            global::RnnCompiler.Layers.NormalizationLayer.Forward<float>(inputs, sequences * steps, p.Slice(Layout.NormalizationMean, 3), p.Slice(Layout.NormalizationVariance, 3), _normalizationOutput);
+
+            // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_normalizationOutput, sequences, steps, 3, 32, p.Slice(Layout.LstmKernel, 384), p.Slice(Layout.LstmRecurrentKernel, 4096), p.Slice(Layout.LstmBias, 128), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, lengths: lengths);
+            // lstm: each sequence's state after its last step, one row per sequence.
+            for (int b = 0; b < sequences; b++)
+            {
+                int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                _lstmHidden.Span.Slice((b * steps + length - 1) * 32, 32).CopyTo(_lstmLast.Span.Slice(b * 32, 32));
+            }
+
+            // dense: Linear(x·kernel + bias) for each sequence, [32] → [1].
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmLast, sequences, 32, p.Slice(Layout.DenseKernel, 32), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
@@ -349,10 +421,6 @@ namespace Demo
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmOutputGradients = new(BatchSize * 32);
-
-        /// <summary>lstm: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 32);
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

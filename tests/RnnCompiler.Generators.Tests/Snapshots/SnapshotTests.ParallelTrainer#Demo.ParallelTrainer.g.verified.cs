@@ -20,7 +20,7 @@ namespace Demo
     /// Trainable params: 1,226
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,200 bytes
+    /// Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 10,080 bytes (2 workspaces), streaming state 112 bytes, training 71,072 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 1,226 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -68,7 +68,7 @@ namespace Demo
             "Trainable params: 1,226\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 9,952 bytes (2 workspaces), streaming state 112 bytes, training 71,200 bytes\n";
+            "Memory: 86,232 bytes in all: weights 4,968 bytes, working buffers 10,080 bytes (2 workspaces), streaming state 112 bytes, training 71,072 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -159,6 +159,43 @@ namespace Demo
             {
                 EnsureWorkspaces();
                 _workspaces[0].RunForward(tokens, steps, outputs);
+            }
+            finally
+            {
+                _inUse = false;
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="tokens">[sequences, steps] token ids, each in [0, 50); every sequence has the same 1 to 16 steps.</param>
+        /// <param name="outputs">Receives [sequences, 4].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(tokens.Length, outputs.Length, sequences, 1, SequenceLength, OutputUnits, false, nameof(tokens));
+            global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));
+            int inputsPerSequence = steps;
+            int outputsPerSequence = OutputUnits;
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                EnsureWorkspaces();
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += ((BatchSize + 1) / 2))
+                {
+                    int count = global::System.Math.Min(((BatchSize + 1) / 2), sequences - first);
+                    _workspaces[0].RunPredictBatch(tokens.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                }
             }
             finally
             {
@@ -637,6 +674,10 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruScratch = new(((BatchSize + 1) / 2) * 36);
 
+            /// <summary>gru: in a lock-step pass, the hidden state after the last step, the next layer's input, one row per sequence of a batch.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruLast = new(((BatchSize + 1) / 2) * 12);
+
             /// <summary>The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _trainOutputs = new(((BatchSize + 1) / 2) * SequenceLength * OutputUnits);
@@ -656,10 +697,6 @@ namespace Demo
             /// <summary>gru: dLoss/d(its outputs).</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruOutputGradients = new(((BatchSize + 1) / 2) * 12);
-
-            /// <summary>gru: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-            private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _gruLast = new(((BatchSize + 1) / 2) * 12);
 
             /// <summary>gru: dLoss/dh from the layers above, per step.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -898,6 +935,42 @@ namespace Demo
                 {
                     _gruHidden.Span.Slice((b * steps + steps - 1) * 12, 12).CopyTo(_gruTrainHiddenNext.Span.Slice((first + b) * 12, 12));
                 }
+            }
+
+            /// <summary>
+            /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+            /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+            /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+            /// </summary>
+            /// <param name="tokens">The checked input, [sequences, steps] token ids.</param>
+            /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+            /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+            /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            public void RunPredictBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.Span<float> outputs)
+            {
+                global::System.ReadOnlySpan<float> p = _parameters;
+                // Every sequence runs all its steps.
+                global::System.ReadOnlySpan<int> lengths = default;
+
+                // embedding: row tokens[t] of the [50, 8] table for every step of every sequence.
+                global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 400), 8, _embeddingOutput);
+
+                // dense: Tanh(x·kernel + bias) for every step of every sequence, [8] → [6].
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_embeddingOutput, sequences * steps, 8, p.Slice(Layout.DenseKernel, 48), p.Slice(Layout.DenseBias, 6), global::RnnCompiler.Activation.Tanh, _denseOutput);
+
+                // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+                global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_denseOutput, sequences, steps, 6, 12, p.Slice(Layout.GruKernel, 216), p.Slice(Layout.GruRecurrentKernel, 432), p.Slice(Layout.GruBias, 72), resetAfter: true, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch, lengths: lengths);
+                // gru: each sequence's state after its last step, one row per sequence.
+                for (int b = 0; b < sequences; b++)
+                {
+                    int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                    _gruHidden.Span.Slice((b * steps + length - 1) * 12, 12).CopyTo(_gruLast.Span.Slice(b * 12, 12));
+                }
+
+                // dense_1: Softmax(x·kernel + bias) for each sequence, [12] → [4].
+                global::RnnCompiler.Layers.DenseLayer.Forward<float>(_gruLast, sequences, 12, p.Slice(Layout.Dense1Kernel, 48), p.Slice(Layout.Dense1Bias, 4), global::RnnCompiler.Activation.Softmax, outputs);
             }
         }
 

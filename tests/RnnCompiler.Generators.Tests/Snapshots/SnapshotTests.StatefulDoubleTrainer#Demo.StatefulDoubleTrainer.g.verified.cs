@@ -191,6 +191,41 @@ namespace Demo
         }
 
         /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="inputs">[sequences, steps, 2] row-major; every sequence has the same 1 to 20 steps.</param>
+        /// <param name="outputs">Receives [sequences, steps, 1].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(inputs.Length, outputs.Length, sequences, InputFeatures, SequenceLength, OutputUnits, true, nameof(inputs));
+            int inputsPerSequence = steps * InputFeatures;
+            int outputsPerSequence = steps * OutputUnits;
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += BatchSize)
+                {
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    RunPredictBatch(inputs.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                }
+            }
+            finally
+            {
+                _inUse = false;
+            }
+        }
+
+        /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
         /// <param name="inputs">The checked input, [steps, InputFeatures].</param>
@@ -210,6 +245,33 @@ namespace Demo
 
             // dense: y[t] = Linear(x[t]·kernel + bias) at every step, [3] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+        /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+        /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+        /// </summary>
+        /// <param name="inputs">The checked input, [sequences, steps, InputFeatures].</param>
+        /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+        /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunPredictBatch(global::System.ReadOnlySpan<double> inputs, int sequences, int steps, global::System.Span<double> outputs)
+        {
+            global::System.ReadOnlySpan<double> p = _parameters;
+            // Every sequence runs all its steps.
+            global::System.ReadOnlySpan<int> lengths = default;
+
+            // gru, every sequence in lock step, first step to last: z, r = σ(x[t]·W + h[t-1]·U + b); ĥ = tanh(x[t]·Wh + (r⊙h[t-1])·Uh + bh); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<double>(inputs, sequences, steps, 2, 5, p.Slice(Layout.GruKernel, 30), p.Slice(Layout.GruRecurrentKernel, 75), p.Slice(Layout.GruBias, 15), resetAfter: false, reverse: false, initialHidden: default, gates: _gruGates, candidates: _gruCandidates, hidden: _gruHidden, scratch: _gruScratch, lengths: lengths);
+
+            // simple_rnn, every sequence in lock step, first step to last: h[t] = Tanh(x[t]·kernel + h[t-1]·recurrent_kernel + bias).
+            global::RnnCompiler.Layers.SimpleRnnLayer.ForwardBatch<double>(_gruHidden, sequences, steps, 5, 3, p.Slice(Layout.SimpleRnnKernel, 15), p.Slice(Layout.SimpleRnnRecurrentKernel, 9), p.Slice(Layout.SimpleRnnBias, 3), global::RnnCompiler.Activation.Tanh, reverse: false, initialHidden: default, preactivations: _simpleRnnSums, hidden: _simpleRnnHidden, lengths: lengths);
+
+            // dense: Linear(x·kernel + bias) for every step of every sequence, [3] → [1].
+            global::RnnCompiler.Layers.DenseLayer.Forward<double>(_simpleRnnHidden, sequences * steps, 3, p.Slice(Layout.DenseKernel, 3), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
         }
 
         /// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>

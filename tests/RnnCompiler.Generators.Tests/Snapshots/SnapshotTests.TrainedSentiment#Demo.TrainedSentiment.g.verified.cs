@@ -19,7 +19,7 @@ namespace Demo
     /// Trainable params: 164,106
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,470,640 bytes
+    /// Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,762 bytes, streaming state 1,152 bytes, training 12,470,126 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 164,106 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -66,7 +66,7 @@ namespace Demo
             "Trainable params: 164,106\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,248 bytes, streaming state 1,152 bytes, training 12,470,640 bytes\n";
+            "Memory: 13,787,808 bytes in all: weights 1,049,768 bytes (with the panel copy's 393,280 bytes), working buffers 266,762 bytes, streaming state 1,152 bytes, training 12,470,126 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -118,6 +118,10 @@ namespace Demo
         /// <summary>lstm: the hidden state of each step, [sequences, steps, 128].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmHidden = new(BatchSize * SequenceLength * 128);
+
+        /// <summary>lstm: in a lock-step pass, the hidden state after the last step, the next layer's input, one row per sequence of a batch.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 128);
 
         /// <summary>lstm: the hidden state that Step carries from call to call.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -229,6 +233,42 @@ namespace Demo
         }
 
         /// <summary>
+        /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
+        /// The streaming state of <c>Step</c> is not touched.
+        /// </summary>
+        /// <param name="tokens">[sequences, steps] token ids, each in [0, 1000); every sequence has the same 1 to 80 steps.</param>
+        /// <param name="outputs">Receives [sequences, 10].</param>
+        /// <param name="sequences">The number of sequences, at least 1.</param>
+        /// <exception cref="global::System.ArgumentException">A length is wrong or a token is out of range; nothing has changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int sequences)
+        {
+            int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(tokens.Length, outputs.Length, sequences, 1, SequenceLength, OutputUnits, false, nameof(tokens));
+            global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));
+            int inputsPerSequence = steps;
+            int outputsPerSequence = OutputUnits;
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += BatchSize)
+                {
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    RunPredictBatch(tokens.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                }
+            }
+            finally
+            {
+                _inUse = false;
+            }
+        }
+
+        /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
         /// <param name="tokens">The checked input, one token id per step.</param>
@@ -249,6 +289,39 @@ namespace Demo
 
             // dense: y = Softmax(x·kernel + bias), [128] → [10].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 128, 128), 1, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+        /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+        /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+        /// </summary>
+        /// <param name="tokens">The checked input, [sequences, steps] token ids.</param>
+        /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+        /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+        /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunPredictBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            // Every sequence runs all its steps.
+            global::System.ReadOnlySpan<int> lengths = default;
+
+            // embedding: row tokens[t] of the [1000, 64] table for every step of every sequence.
+            global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 64000), 64, _embeddingOutput);
+
+            // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 64, 128, p.Slice(Layout.LstmKernel, 32768), p.Slice(Layout.LstmRecurrentKernel, 65536), p.Slice(Layout.LstmBias, 512), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, lengths: lengths);
+            // lstm: each sequence's state after its last step, one row per sequence.
+            for (int b = 0; b < sequences; b++)
+            {
+                int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                _lstmHidden.Span.Slice((b * steps + length - 1) * 128, 128).CopyTo(_lstmLast.Span.Slice(b * 128, 128));
+            }
+
+            // dense: Softmax(x·kernel + bias) for each sequence, [128] → [10].
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmLast, sequences, 128, p.Slice(Layout.DenseKernel, 1280), p.Slice(Layout.DenseBias, 10), global::RnnCompiler.Activation.Softmax, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>
@@ -357,10 +430,6 @@ namespace Demo
         /// <summary>lstm: dLoss/d(its outputs).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmOutputGradients = new(BatchSize * 128);
-
-        /// <summary>lstm: the hidden state after the last step, the next layer's input, one row per sequence.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstmLast = new(BatchSize * 128);
 
         /// <summary>lstm: dLoss/dh from the layers above, per step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -6,352 +6,352 @@ using RnnCompiler.Tests.Reference;
 
 namespace RnnCompiler.Tests.Models;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(1, ReturnSequences = true)]
 public partial class SimpleRnnTanh1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(1, ReturnSequences = true)]
 public partial class Lstm1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(1, ReturnSequences = true)]
 public partial class GruAfter1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(1, ResetAfter = false, ReturnSequences = true)]
 public partial class GruBefore1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(1, ReturnSequences = true, Bidirectional = true)]
 public partial class BiSimpleRnn1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(1, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstm1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(1, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruAfter1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(1, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruBefore1;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(3, ReturnSequences = true)]
 public partial class SimpleRnnTanh3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(3, ReturnSequences = true)]
 public partial class Lstm3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(3, ReturnSequences = true)]
 public partial class GruAfter3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(3, ResetAfter = false, ReturnSequences = true)]
 public partial class GruBefore3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(3, ReturnSequences = true, Bidirectional = true)]
 public partial class BiSimpleRnn3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(3, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstm3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(3, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruAfter3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(3, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruBefore3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(13, ReturnSequences = true)]
 public partial class SimpleRnnTanh13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(13, ReturnSequences = true)]
 public partial class Lstm13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(13, ReturnSequences = true)]
 public partial class GruAfter13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(13, ResetAfter = false, ReturnSequences = true)]
 public partial class GruBefore13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(13, ReturnSequences = true, Bidirectional = true)]
 public partial class BiSimpleRnn13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(13, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstm13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(13, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruAfter13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(13, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruBefore13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(33, ReturnSequences = true)]
 public partial class SimpleRnnTanh33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(33, ReturnSequences = true)]
 public partial class Lstm33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(33, ReturnSequences = true)]
 public partial class GruAfter33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(33, ResetAfter = false, ReturnSequences = true)]
 public partial class GruBefore33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(33, ReturnSequences = true, Bidirectional = true)]
 public partial class BiSimpleRnn33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(33, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstm33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(33, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruAfter33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(33, ResetAfter = false, ReturnSequences = true, Bidirectional = true)]
 public partial class BiGruBefore33;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(3, Activation = Activation.Relu, ReturnSequences = true)]
 public partial class SimpleRnnRelu3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(13, Activation = Activation.Relu, ReturnSequences = true)]
 public partial class SimpleRnnRelu13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(3, Activation = Activation.Sigmoid, ReturnSequences = true)]
 public partial class SimpleRnnSigmoid3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(13, Activation = Activation.Sigmoid, ReturnSequences = true)]
 public partial class SimpleRnnSigmoid13;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(3, Activation = Activation.Linear, ReturnSequences = true)]
 public partial class SimpleRnnLinear3;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [SimpleRnn(13, Activation = Activation.Linear, ReturnSequences = true)]
 public partial class SimpleRnnLinear13;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
 public partial class BiSimpleRnnConcatSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
 [Dense(2)]
 public partial class BiSimpleRnnConcatLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
 public partial class BiLstmConcatSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
 [Dense(2)]
 public partial class BiLstmConcatLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Concat)]
 public partial class BiGruConcatSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(13, Bidirectional = true, MergeMode = MergeMode.Concat)]
 [Dense(2)]
 public partial class BiGruConcatLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
 public partial class BiSimpleRnnSumSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
 [Dense(2)]
 public partial class BiSimpleRnnSumLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
 public partial class BiLstmSumSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
 [Dense(2)]
 public partial class BiLstmSumLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
 public partial class BiGruSumSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(13, Bidirectional = true, MergeMode = MergeMode.Sum)]
 [Dense(2)]
 public partial class BiGruSumLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 public partial class BiSimpleRnnMultiplySequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 [Dense(2)]
 public partial class BiSimpleRnnMultiplyLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 public partial class BiLstmMultiplySequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 [Dense(2)]
 public partial class BiLstmMultiplyLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 public partial class BiGruMultiplySequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(13, Bidirectional = true, MergeMode = MergeMode.Multiply)]
 [Dense(2)]
 public partial class BiGruMultiplyLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
 public partial class BiSimpleRnnAverageSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [SimpleRnn(13, Bidirectional = true, MergeMode = MergeMode.Average)]
 [Dense(2)]
 public partial class BiSimpleRnnAverageLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
 public partial class BiLstmAverageSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, Bidirectional = true, MergeMode = MergeMode.Average)]
 [Dense(2)]
 public partial class BiLstmAverageLast;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
 public partial class BiGruAverageSequence;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(4)]
 [Gru(13, Bidirectional = true, MergeMode = MergeMode.Average)]
 [Dense(2)]
 public partial class BiGruAverageLast;
 
-[RnnModel(SequenceLength = 11)]
+[RnnModel(SequenceLength = 11, BatchSize = 3)]
 [Input(3)]
 [SimpleRnn(13)]
 [Dense(4, Activation = Activation.Softmax)]
 public partial class SimpleRnnManyToOne;
 
-[RnnModel(SequenceLength = 11)]
+[RnnModel(SequenceLength = 11, BatchSize = 3)]
 [Input(3)]
 [Lstm(13)]
 [Dense(4, Activation = Activation.Softmax)]
 public partial class LstmManyToOne;
 
-[RnnModel(SequenceLength = 11)]
+[RnnModel(SequenceLength = 11, BatchSize = 3)]
 [Input(3)]
 [Gru(33, ResetAfter = false)]
 [Dense(1, Activation = Activation.Sigmoid)]
 public partial class GruBeforeManyToOne;
 
-[RnnModel(SequenceLength = 11)]
+[RnnModel(SequenceLength = 11, BatchSize = 3)]
 [Input(3)]
 [Gru(33)]
 public partial class GruAfterLastState;
 
-[RnnModel(SequenceLength = 10)]
+[RnnModel(SequenceLength = 10, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, ReturnSequences = true)]
 [Gru(3, ReturnSequences = true, Bidirectional = true)]
@@ -359,7 +359,7 @@ public partial class GruAfterLastState;
 [Dense(5, Activation = Activation.Softmax)]
 public partial class DeepStack;
 
-[RnnModel(SequenceLength = 10)]
+[RnnModel(SequenceLength = 10, BatchSize = 3)]
 [Input(4)]
 [Lstm(13, ReturnSequences = true)]
 [Gru(3, ResetAfter = false, ReturnSequences = true)]
@@ -367,37 +367,37 @@ public partial class DeepStack;
 [Dense(5, Activation = Activation.Softmax)]
 public partial class DeepStreaming;
 
-[RnnModel(SequenceLength = 8)]
+[RnnModel(SequenceLength = 8, BatchSize = 3)]
 [Input(6)]
 [Dense(8, Activation = Activation.Tanh)]
 [Gru(5)]
 [Dense(2, Activation = Activation.Sigmoid)]
 public partial class DenseFirst;
 
-[RnnModel(SequenceLength = 8)]
+[RnnModel(SequenceLength = 8, BatchSize = 3)]
 [Input(3)]
 [Lstm(7, ReturnSequences = true)]
 [Dense(4, Activation = Activation.Relu)]
 public partial class ManyToMany;
 
-[RnnModel(SequenceLength = 5)]
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
 [Input(3)]
 [Dense(2, Activation = Activation.Tanh)]
 public partial class DenseOnly;
 
-[RnnModel(SequenceLength = 12)]
+[RnnModel(SequenceLength = 12, BatchSize = 3)]
 [Embedding(50, 7)]
 [Gru(13)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class TokenGru;
 
-[RnnModel(SequenceLength = 12)]
+[RnnModel(SequenceLength = 12, BatchSize = 3)]
 [Embedding(31, 5)]
 [Lstm(6, ReturnSequences = true)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class TokenTagger;
 
-[RnnModel(SequenceLength = 80)]
+[RnnModel(SequenceLength = 80, BatchSize = 3)]
 [Embedding(1000, 64)]
 [Lstm(128)]
 [Dense(10, Activation = Activation.Softmax)]
@@ -408,30 +408,30 @@ public partial class Sentiment;
 // reset-before GRU, which keeps its kernels row-major; a bidirectional LSTM of 200 columns (whole vectors of 8 but not
 // of 16: with AVX-512 its last 8 columns follow the panels row-major); a stack whose first LSTM packs only its recurrent kernel
 // and whose second packs both, with row counts (64, 72) around the groups of eight rows.
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(40)]
 [Gru(96)]
 [Dense(3)]
 public partial class PanelGru;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(8)]
 [SimpleRnn(96)]
 [Dense(2, Activation = Activation.Sigmoid)]
 public partial class PanelSimpleRnn;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(40)]
 [Gru(96, ResetAfter = false)]
 [Dense(3)]
 public partial class PanelGruBefore;
 
-[RnnModel(SequenceLength = 5)]
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
 [Input(20)]
 [Lstm(50, ReturnSequences = true, Bidirectional = true)]
 public partial class PanelBiLstm;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(16)]
 [Lstm(64, ReturnSequences = true)]
 [Lstm(72)]
@@ -439,7 +439,7 @@ public partial class PanelBiLstm;
 public partial class PanelStack;
 
 // PyTorch's nn.LSTM(num_layers = 3) and nn.GRU(num_layers = 2, bidirectional = True): stacks of one size.
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Input(3)]
 [Lstm(8, ReturnSequences = true)]
 [Lstm(8, ReturnSequences = true)]
@@ -447,7 +447,7 @@ public partial class PanelStack;
 [Dense(2)]
 public partial class TorchLstmStack;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Embedding(20, 4)]
 [Gru(5, ReturnSequences = true, Bidirectional = true)]
 [Gru(5, ReturnSequences = true, Bidirectional = true)]
@@ -459,39 +459,39 @@ public partial class TorchBiGruStack;
 // (13), a panel-packed kernel (96 columns and more), both directions, both GRU reset modes, a stack of mixed ones.
 // A linear candidate stays in small layers: in 96 units of random weights it makes the recurrence so ill-conditioned
 // that a different summation order (NEON's four lanes) moves Step past 1e-5 of the reference.
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(3)]
 [Lstm(8, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
 public partial class LstmHardSigmoidKeras2;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(4)]
 [Lstm(16, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid)]
 [Dense(2, Activation = Activation.HardSigmoid)]
 public partial class LstmReluHardSigmoid;
 
-[RnnModel(SequenceLength = 5)]
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
 [Input(2)]
 [Lstm(13, Activation = Activation.Linear, RecurrentActivation = Activation.Tanh, ReturnSequences = true, Bidirectional = true)]
 public partial class BiLstmLinearTanh;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(3)]
 [Gru(32, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoid, ReturnSequences = true)]
 public partial class GruSigmoidHardSigmoid;
 
-[RnnModel(SequenceLength = 6)]
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
 [Input(3)]
 [Gru(13, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoidKeras2, ResetAfter = false, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Sum)]
 public partial class BiGruBeforeReluHard;
 
-[RnnModel(SequenceLength = 5)]
+[RnnModel(SequenceLength = 5, BatchSize = 3)]
 [Input(40)]
 [Gru(96, Activation = Activation.Sigmoid, RecurrentActivation = Activation.HardSigmoidKeras2)]
 [Dense(3)]
 public partial class PanelGruSigmoid;
 
-[RnnModel(SequenceLength = 7)]
+[RnnModel(SequenceLength = 7, BatchSize = 3)]
 [Embedding(20, 4)]
 [Lstm(6, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
 [Gru(5, RecurrentActivation = Activation.HardSigmoidKeras2, ReturnSequences = true)]
@@ -500,14 +500,14 @@ public partial class PanelGruSigmoid;
 public partial class Keras2Stack;
 
 // Normalization (Keras's Normalization(axis=-1)) on the raw input: a forecaster, and a bidirectional GRU whose Dense runs at every step.
-[RnnModel(SequenceLength = 24)]
+[RnnModel(SequenceLength = 24, BatchSize = 3)]
 [Input(3)]
 [Normalization]
 [Lstm(32)]
 [Dense(1)]
 public partial class NormalizedForecaster;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(4)]
 [Normalization]
 [Gru(5, ReturnSequences = true, Bidirectional = true)]
@@ -612,33 +612,33 @@ public static class ModelCatalog
 }
 
 // States of exactly one vector (8 floats with AVX2, 16 with AVX-512): LstmLayer.Step runs them in one fused method.
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(8)]
 [Dense(2)]
 public partial class LstmOneVector8;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(16)]
 [Dense(2)]
 public partial class LstmOneVector16;
 
 // A state of exactly two vectors with AVX-512 (LstmOneVector16 is two with AVX2): LstmLayer.Step fuses it as well.
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Lstm(32)]
 [Dense(2)]
 public partial class LstmTwoVectors32;
 
 // GRU states of exactly two vectors (16 floats with AVX2, 32 with AVX-512): GruLayer.Step fuses both products.
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(16)]
 [Dense(2)]
 public partial class GruTwoVectors16;
 
-[RnnModel(SequenceLength = 9)]
+[RnnModel(SequenceLength = 9, BatchSize = 3)]
 [Input(5)]
 [Gru(32)]
 [Dense(2)]
@@ -646,7 +646,7 @@ public partial class GruTwoVectors32;
 
 // One output: DenseLayer.Step takes the single dot product directly (40 units: full vectors and a tail; 30 steps, so
 // that a sum in another order would show in some step's last bit).
-[RnnModel(SequenceLength = 30)]
+[RnnModel(SequenceLength = 30, BatchSize = 3)]
 [Input(1)]
 [Lstm(40)]
 [Dense(1)]

@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using RnnCompiler.Tests.Models;
+using RnnCompiler.Tests.Reference;
+using RnnCompiler.Tests.Training;
+using Xunit;
+
+namespace RnnCompiler.Tests.EndToEnd;
+
+/// <summary>An LSTM large enough that Predict reads its kernels in panels, which batched Predict does not.</summary>
+[RnnModel(SequenceLength = 12, BatchSize = 5)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class BatchedLstm64x128x10;
+
+/// <summary>A double-precision stack that returns sequences, in batches of 4.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 4, Precision = Precision.Double)]
+[Input(3)]
+[Gru(5, ReturnSequences = true)]
+[SimpleRnn(4, ReturnSequences = true, Bidirectional = true)]
+[Dense(2)]
+public partial class BatchedDoubleTagger;
+
+/// <summary>A masking model: its batches run sequence by sequence, each without its masked steps.</summary>
+[RnnModel(SequenceLength = 7, BatchSize = 4)]
+[Embedding(11, 4, MaskZero = true)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class BatchedMaskedClassifier;
+
+/// <summary>
+/// Batched Predict gives every sequence what Predict gives it alone: the catalogue (declared with BatchSize = 3, so 7
+/// sequences run as batches of 3, 3 and 1), training models (their training batch), a Parallelism model, dropout, a
+/// model whose Predict reads panels, double precision and masking.
+/// </summary>
+public class BatchedPredictTests
+{
+    private const int Sequences = 7;
+
+    [Theory]
+    [MemberData(nameof(ModelCase.Names), MemberType = typeof(ModelCase))]
+    public void A_catalogue_batch_gives_each_sequence_what_Predict_gives_it_bit_for_bit(string name)
+    {
+        ModelCase modelCase = ModelCase.Get(name);
+        IRnnModel<float> model = modelCase.Create();
+        float[] parameters = TestData.Parameters(model.Info, seed: 3 * name.Length);
+        parameters.CopyTo(model.Parameters);
+        foreach (int steps in new[] { 1, model.Info.SequenceLength })
+        {
+            (float[] batched, float[] alone, int perSequence) = Run(model, steps, seed: steps);
+            Assert.Equal(alone, batched);
+
+            // And against the naive reference, sequence by sequence.
+            for (int s = 0; s < Sequences; s++)
+            {
+                double[] expected = model.Info.TakesTokens
+                    ? NaiveNetwork.Predict(modelCase.Layers, parameters, Tokens(model.Info, steps, seed: steps).AsSpan(s * steps, steps).ToArray())
+                    : NaiveNetwork.Predict(modelCase.Layers, parameters, Features(model.Info, steps, seed: steps).AsSpan(s * steps * model.Info.InputWidth, steps * model.Info.InputWidth).ToArray(), steps);
+                TestData.AssertClose(expected, batched.AsSpan(s * perSequence, perSequence).ToArray(), 1e-5, $"{name}, sequence {s}, {steps} steps");
+            }
+        }
+    }
+
+    public static TheoryData<string> OtherModels() => new()
+    {
+        nameof(TokenClassifier), nameof(SequenceRegressor), nameof(StatefulClassifier), nameof(GradGruBinary),
+        nameof(ParallelTokenClassifier), nameof(ParallelStatefulClassifier), nameof(ParallelGradGruBinary),
+        nameof(DropoutClassifier), nameof(ParallelDropoutClassifier), nameof(DropoutTagger),
+        nameof(BatchedDoubleTagger), nameof(BatchedMaskedClassifier),
+    };
+
+    private static object Create(string name) => name switch
+    {
+        nameof(TokenClassifier) => new TokenClassifier(),
+        nameof(SequenceRegressor) => new SequenceRegressor(),
+        nameof(StatefulClassifier) => new StatefulClassifier(),
+        nameof(GradGruBinary) => new GradGruBinary(),
+        nameof(ParallelTokenClassifier) => new ParallelTokenClassifier(),
+        nameof(ParallelStatefulClassifier) => new ParallelStatefulClassifier(),
+        nameof(ParallelGradGruBinary) => new ParallelGradGruBinary(),
+        nameof(DropoutClassifier) => new DropoutClassifier(),
+        nameof(ParallelDropoutClassifier) => new ParallelDropoutClassifier(),
+        nameof(DropoutTagger) => new DropoutTagger(),
+        nameof(BatchedDoubleTagger) => new BatchedDoubleTagger(),
+        nameof(BatchedMaskedClassifier) => new BatchedMaskedClassifier(),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherModels))]
+    public void Training_dropout_double_and_masking_models_batch_bit_for_bit(string name)
+    {
+        object model = Create(name);
+        switch (model)
+        {
+            case IRnnModel<float> single:
+                TestData.Parameters(single.Info, seed: 11).CopyTo(single.Parameters);
+                foreach (int sequences in new[] { 1, 2, 13, 40 })
+                {
+                    (float[] batched, float[] alone, _) = Run(single, single.Info.SequenceLength, seed: sequences, sequences);
+                    Assert.Equal(alone, batched);
+                }
+
+                break;
+            case IRnnModel<double> wide:
+                float[] values = TestData.Parameters(wide.Info, seed: 11);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    wide.Parameters[i] = values[i];
+                }
+
+                foreach (int sequences in new[] { 1, 2, 13, 40 })
+                {
+                    (double[] batched, double[] alone) = RunDouble(wide, wide.Info.SequenceLength - 1, seed: sequences, sequences);
+                    Assert.Equal(alone, batched);
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException(name);
+        }
+    }
+
+    [Fact]
+    public void A_model_whose_Predict_reads_panels_agrees_within_rounding()
+    {
+        var model = new BatchedLstm64x128x10();
+        model.InitializeWeights(5);
+        (float[] batched, float[] alone, _) = Run(model, BatchedLstm64x128x10.SequenceLength, seed: 2, sequences: 12);
+        for (int i = 0; i < alone.Length; i++)
+        {
+            // Predict sums the panels' products in another order: the results differ by rounding only.
+            Assert.True(Math.Abs(batched[i] - alone[i]) <= 1e-6 * Math.Max(1, Math.Abs(alone[i])), $"output {i}: {batched[i]} against {alone[i]}");
+        }
+    }
+
+    [Fact]
+    public void Batched_Predict_leaves_the_streaming_state_alone()
+    {
+        var model = new TokenClassifier();
+        TestData.Parameters(((IRnnModel<float>)model).Info, seed: 4).CopyTo(model.Parameters);
+        var before = new float[TokenClassifier.OutputUnits];
+        var after = new float[TokenClassifier.OutputUnits];
+        var expected = new float[TokenClassifier.OutputUnits];
+        var twin = new TokenClassifier();
+        model.Parameters.CopyTo(twin.Parameters);
+        model.Step(3, before);
+        twin.Step(3, before);
+        int[] tokens = Tokens(((IRnnModel<float>)model).Info, 5, seed: 1);
+        model.Predict(tokens, new float[Sequences * TokenClassifier.OutputUnits], Sequences);
+        model.Step(4, after);
+        twin.Step(4, expected);
+        Assert.Equal(expected, after);
+    }
+
+    [Fact]
+    public void Bad_arguments_name_the_argument_and_leave_the_outputs_alone()
+    {
+        var features = new BatchedDoubleTagger();
+        features.InitializeWeights(1);
+        int steps = 4;
+        double[] inputs = new double[2 * steps * BatchedDoubleTagger.InputFeatures];
+        double[] outputs = Enumerable.Repeat(42.0, 2 * steps * BatchedDoubleTagger.OutputUnits).ToArray();
+        Assert.Equal("sequences", Assert.Throws<ArgumentOutOfRangeException>(() => features.Predict(inputs, outputs, 0)).ParamName);
+        Assert.Equal("inputs", Assert.Throws<ArgumentException>(() => features.Predict(inputs.AsSpan(1), outputs, 2)).ParamName);
+        Assert.Equal("inputs", Assert.Throws<ArgumentException>(() => features.Predict(new double[2 * 7 * BatchedDoubleTagger.InputFeatures], outputs, 2)).ParamName);
+        Assert.Equal("outputs", Assert.Throws<ArgumentException>(() => features.Predict(inputs, outputs.AsSpan(1), 2)).ParamName);
+        Assert.All(outputs, value => Assert.Equal(42.0, value));
+
+        var tokens = new TokenClassifier();
+        tokens.InitializeWeights(1);
+        int[] ids = Tokens(((IRnnModel<float>)tokens).Info, 5, seed: 3);
+        ids[^1] = TokenClassifier.VocabularySize;
+        float[] scores = Enumerable.Repeat(42f, Sequences * TokenClassifier.OutputUnits).ToArray();
+        Assert.Equal("tokens", Assert.Throws<ArgumentOutOfRangeException>(() => tokens.Predict(ids, scores, Sequences)).ParamName);
+        Assert.All(scores, value => Assert.Equal(42f, value));
+    }
+
+    [Fact]
+    public void Batched_Predict_allocates_nothing_once_warm()
+    {
+        var model = new BatchedLstm64x128x10();
+        model.InitializeWeights(2);
+        float[] inputs = TestData.Uniform(11 * 12 * 64, seed: 1);
+        var outputs = new float[11 * 10];
+        model.Predict(inputs, outputs, 11);
+        var parallel = new ParallelTokenClassifier();
+        parallel.InitializeWeights(2);
+        int[] tokens = Tokens(((IRnnModel<float>)parallel).Info, 6, seed: 2);
+        var scores = new float[Sequences * ParallelTokenClassifier.OutputUnits];
+        parallel.Predict(tokens, scores, Sequences);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            model.Predict(inputs, outputs, 11);
+            parallel.Predict(tokens, scores, Sequences);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void The_batch_is_the_declared_one_or_the_training_batch()
+    {
+        Assert.Equal(5, BatchedLstm64x128x10.BatchSize);
+        Assert.Equal(3, Lstm1.BatchSize);
+        Assert.Equal(4, BatchedMaskedClassifier.BatchSize);
+    }
+
+    /// <summary>Runs <paramref name="sequences"/> random sequences batched, and each alone.</summary>
+    private static (float[] Batched, float[] Alone, int PerSequence) Run(IRnnModel<float> model, int steps, int seed, int sequences = Sequences)
+    {
+        ModelInfo info = model.Info;
+        int perSequence = info.OutputUnits * (info.OutputIsSequence ? steps : 1);
+        var batched = new float[sequences * perSequence];
+        var alone = new float[sequences * perSequence];
+        if (info.TakesTokens)
+        {
+            var tokenModel = (ITokenModel<float>)model;
+            int[] tokens = Tokens(info, steps, seed, sequences);
+            tokenModel.Predict(tokens, batched, sequences);
+            for (int s = 0; s < sequences; s++)
+            {
+                tokenModel.Predict(tokens.AsSpan(s * steps, steps), alone.AsSpan(s * perSequence, perSequence));
+            }
+        }
+        else
+        {
+            var featureModel = (IFeatureModel<float>)model;
+            float[] inputs = Features(info, steps, seed, sequences);
+            int perInput = steps * info.InputWidth;
+            featureModel.Predict(inputs, batched, sequences);
+            for (int s = 0; s < sequences; s++)
+            {
+                featureModel.Predict(inputs.AsSpan(s * perInput, perInput), alone.AsSpan(s * perSequence, perSequence));
+            }
+        }
+
+        return (batched, alone, perSequence);
+    }
+
+    private static (double[] Batched, double[] Alone) RunDouble(IRnnModel<double> model, int steps, int seed, int sequences)
+    {
+        ModelInfo info = model.Info;
+        int perSequence = info.OutputUnits * (info.OutputIsSequence ? steps : 1);
+        var batched = new double[sequences * perSequence];
+        var alone = new double[sequences * perSequence];
+        if (model is ITokenModel<double> tokenModel)
+        {
+            int[] tokens = Tokens(info, steps, seed, sequences);
+            tokenModel.Predict(tokens, batched, sequences);
+            for (int s = 0; s < sequences; s++)
+            {
+                tokenModel.Predict(tokens.AsSpan(s * steps, steps), alone.AsSpan(s * perSequence, perSequence));
+            }
+
+            return (batched, alone);
+        }
+
+        var featureModel = (IFeatureModel<double>)model;
+        double[] inputs = Features(info, steps, seed, sequences).Select(value => (double)value).ToArray();
+        int perInput = steps * info.InputWidth;
+        featureModel.Predict(inputs, batched, sequences);
+        for (int s = 0; s < sequences; s++)
+        {
+            featureModel.Predict(inputs.AsSpan(s * perInput, perInput), alone.AsSpan(s * perSequence, perSequence));
+        }
+
+        return (batched, alone);
+    }
+
+    /// <summary>Random token ids; for a masking model some are 0 (padding), but never a whole sequence.</summary>
+    private static int[] Tokens(ModelInfo info, int steps, int seed, int sequences = Sequences)
+    {
+        int[] tokens = TestData.Tokens(sequences * steps, info.InputWidth, seed);
+        for (int s = 0; s < sequences; s++)
+        {
+            tokens[s * steps] = Math.Max(tokens[s * steps], 1);
+        }
+
+        return tokens;
+    }
+
+    private static float[] Features(ModelInfo info, int steps, int seed, int sequences = Sequences) =>
+        TestData.Uniform(sequences * steps * info.InputWidth, seed: 100 + seed, scale: 1f);
+}
