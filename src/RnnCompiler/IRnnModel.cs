@@ -23,6 +23,9 @@ public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWi
     /// is masked. Null when the model has none. (An Embedding's <c>mask_zero</c> is <see cref="LayerDescriptor.MaskZero"/>.)
     /// </summary>
     public double? MaskValue { get; init; }
+
+    /// <summary>The independent streams the model's <c>StepStreams</c> steps together (<c>[RnnModel(Streams)]</c>); 0 when it has none.</summary>
+    public int Streams { get; init; }
 }
 
 /// <summary>What every generated model has: its weights and their initialization and I/O.</summary>
@@ -117,4 +120,34 @@ public interface ITokenStreamingModel<T> : ITokenModel<T>
     /// <param name="token">One step's token id.</param>
     /// <param name="output">Receives the step's outputs.</param>
     void Step(int token, Span<T> output);
+}
+
+/// <summary>A float-vector model that steps many independent streams together (<c>[RnnModel(Streams = N)]</c>).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface IFeatureStreamsModel<T> : IFeatureStreamingModel<T>
+    where T : unmanaged
+{
+    /// <summary>Runs one step of every stream together, each from its own carried state.</summary>
+    /// <param name="inputs">[streams, features]: one step of each stream.</param>
+    /// <param name="outputs">Receives [streams, units].</param>
+    void StepStreams(ReadOnlySpan<T> inputs, Span<T> outputs);
+
+    /// <summary>Zeroes one stream's carried state.</summary>
+    /// <param name="stream">The stream, in [0, streams).</param>
+    void ResetStream(int stream);
+}
+
+/// <summary>A token model that steps many independent streams together (<c>[RnnModel(Streams = N)]</c>).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public interface ITokenStreamsModel<T> : ITokenStreamingModel<T>
+    where T : unmanaged
+{
+    /// <summary>Runs one step of every stream together, each from its own carried state.</summary>
+    /// <param name="tokens">One token id per stream.</param>
+    /// <param name="outputs">Receives [streams, units].</param>
+    void StepStreams(ReadOnlySpan<int> tokens, Span<T> outputs);
+
+    /// <summary>Zeroes one stream's carried state.</summary>
+    /// <param name="stream">The stream, in [0, streams).</param>
+    void ResetStream(int stream);
 }

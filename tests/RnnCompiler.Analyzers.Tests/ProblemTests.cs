@@ -535,6 +535,50 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0034").WithMessage("'EdgeForecaster' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = 8, or declare a float model (without WeightPrecision) to predict batches in lock step."));
 
     [Fact]
+    public Task RNN0035_streams_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Streams = 70000)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        AnalyzerTest.Diagnostic("RNN0035").WithMessage("Streams is 70000; set it to the number of independent streams StepStreams steps together, from 2 to 65,536, for example [RnnModel(SequenceLength = 32, Streams = 64)], or leave it out for one stream."));
+
+    [Fact]
+    public Task RNN0035_streams_on_a_bidirectional_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Streams = 8)|}]
+        [Input(3)]
+        [Lstm(8, Bidirectional = true)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        AnalyzerTest.Diagnostic("RNN0035").WithMessage("'SensorWatch' has a bidirectional layer, which needs the whole sequence, so it cannot step streams; remove Streams = 8, or make the layers one-directional."));
+
+    [Fact]
+    public Task RNN0035_streams_on_a_masking_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Streams = 8)|}]
+        [Embedding(20, 4, MaskZero = true)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        AnalyzerTest.Diagnostic("RNN0035").WithMessage("'SensorWatch' masks steps, which each stream would keep or skip on its own; remove Streams = 8, or the masking (MaskZero, [Masking]), to step streams together."));
+
+    [Fact]
+    public Task RNN0035_streams_on_a_bfloat16_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Streams = 8, WeightPrecision = WeightPrecision.BFloat16)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        AnalyzerTest.Diagnostic("RNN0035").WithMessage("'SensorWatch' reads bfloat16 weights, which Step reads one stream at a time; remove Streams = 8, or declare a float model (without WeightPrecision) to step streams together."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -68,3 +68,10 @@ public partial class Lstm64x128x10Bf16;
 [Lstm(128)]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class TrainEmbedLstm128x10Parallel;
+
+/// <summary><see cref="Lstm64x128x10"/> holding 64 sequences: batched Predict runs up to 64 in lock step.</summary>
+[RnnModel(SequenceLength = 32, BatchSize = 64)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10)]
+public partial class Lstm64x128x10Batch;

@@ -34,11 +34,12 @@ public sealed class OnnxPeer : IDisposable
     /// <param name="steps">Steps per call: 1 when <paramref name="streaming"/>.</param>
     /// <param name="streaming">Carry the state from call to call (inputs initial_h/initial_c, outputs Y_h/Y_c).</param>
     /// <param name="parameters">The generated model's <c>Parameters</c>, in Keras's layout.</param>
-    public OnnxPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters)
+    /// <param name="batch">Sequences per call (not streaming): X is ONNX's [steps, batch, features], Out [batch, outputs].</param>
+    public OnnxPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters, int batch = 1)
     {
-        Input = new float[steps * inputSize];
-        Output = new float[outputs];
-        byte[] model = Build(kind, inputSize, units, outputs, steps, streaming, parameters);
+        Input = new float[steps * batch * inputSize];
+        Output = new float[batch * outputs];
+        byte[] model = Build(kind, inputSize, units, outputs, steps, streaming, parameters, batch);
         var options = new SessionOptions
         {
             IntraOpNumThreads = 1,
@@ -49,8 +50,8 @@ public sealed class OnnxPeer : IDisposable
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(model, options);
 
-        var x = OrtValue.CreateTensorValueFromMemory(Input, [steps, 1, inputSize]);
-        var y = OrtValue.CreateTensorValueFromMemory(Output, [1, outputs]);
+        var x = OrtValue.CreateTensorValueFromMemory(Input, [steps, batch, inputSize]);
+        var y = OrtValue.CreateTensorValueFromMemory(Output, [batch, outputs]);
         if (!streaming)
         {
             var binding = _session.CreateIoBinding();
@@ -92,7 +93,7 @@ public sealed class OnnxPeer : IDisposable
         _values = [x, y, .. states];
     }
 
-    /// <summary>The input buffer bound to X: [steps, features].</summary>
+    /// <summary>The input buffer bound to X: [steps, batch, features].</summary>
     public float[] Input { get; }
 
     /// <summary>The output buffer bound to the Dense layer's output.</summary>
@@ -124,7 +125,7 @@ public sealed class OnnxPeer : IDisposable
         _session.Dispose();
     }
 
-    private static byte[] Build(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters)
+    private static byte[] Build(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters, int batch)
     {
         bool lstm = kind == RecurrentKind.Lstm;
         int gates = lstm ? 4 : 3;
@@ -177,15 +178,15 @@ public sealed class OnnxPeer : IDisposable
             graph.FloatInitializer("B", [1, 2 * gu], b);
             graph.FloatInitializer("DenseW", [units, outputs], denseKernel);
             graph.FloatInitializer("DenseB", [outputs], denseBias);
-            Int64Initializer(graph, "shape", [1, units]);
-            graph.FloatInput("X", steps, 1, inputSize);
+            Int64Initializer(graph, "shape", [batch, units]);
+            graph.FloatInput("X", steps, batch, inputSize);
             if (streaming)
             {
                 graph.FloatInput("H0", 1, 1, units);
                 if (lstm) graph.FloatInput("C0", 1, 1, units);
             }
 
-            graph.FloatOutput("Out", 1, outputs);
+            graph.FloatOutput("Out", batch, outputs);
             if (streaming)
             {
                 graph.FloatOutput("Hn", 1, 1, units);

@@ -20,6 +20,9 @@ public sealed class SnapshotTests
     public void BatchedScorer() => Verify(TestModels.BatchedScorer);
 
     [Fact]
+    public void SensorStreams() => Verify(TestModels.SensorStreams);
+
+    [Fact]
     public void GruResetBefore() => Verify(TestModels.GruResetBefore);
 
     [Fact]

@@ -194,6 +194,17 @@ internal static class TestModels
         public partial class Scorer;
         """;
 
+    /// <summary>A model that watches 64 sensor streams at once (StepStreams, ResetStream), each with its own LSTM state.</summary>
+    public const string SensorStreams = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 50, Streams = 64)]
+        [Input(3)]
+        [Lstm(32)]
+        [Dense(1, Activation = Activation.Sigmoid)]
+        public partial class SensorWatch;
+        """;
+
     /// <summary>Every model above by name, in the order written.</summary>
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -210,6 +221,7 @@ internal static class TestModels
         [nameof(BFloat16Streaming)] = BFloat16Streaming,
         [nameof(NormalizedForecaster)] = NormalizedForecaster,
         [nameof(BatchedScorer)] = BatchedScorer,
+        [nameof(SensorStreams)] = SensorStreams,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

@@ -48,6 +48,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DropoutOutOfRange = Error(ProblemIds.DropoutOutOfRange, "A dropout rate is outside [0, 1), or Dropout is the last layer");
     public static readonly DiagnosticDescriptor DropoutInference = Error(ProblemIds.DropoutInference, "Dropout in an inference-only bfloat16 model");
     public static readonly DiagnosticDescriptor PredictBatchSize = Error(ProblemIds.PredictBatchSize, "The model's BatchSize cannot be used");
+    public static readonly DiagnosticDescriptor StreamsNotPossible = Error(ProblemIds.StreamsNotPossible, "The model cannot step its Streams together");
 
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
@@ -108,7 +109,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

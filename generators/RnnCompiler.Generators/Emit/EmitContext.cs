@@ -30,6 +30,12 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
     /// </summary>
     public bool Predicting { get; set; }
 
+    /// <summary>
+    /// Whether the lock-step pass being written is StepStreams' (with <see cref="Predicting"/>): one step of every stream,
+    /// the recurrent layers starting from each stream's carried state.
+    /// </summary>
+    public bool SteppingStreams { get; set; }
+
     /// <summary>Where the last layer of a lock-step pass writes: the caller's <c>outputs</c> (batched Predict), or <c>_trainOutputs</c>.</summary>
     public string BatchOutputs => Predicting ? "outputs" : "_trainOutputs";
 

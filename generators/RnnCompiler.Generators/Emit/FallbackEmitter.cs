@@ -63,6 +63,18 @@ internal static class FallbackEmitter
             }
 
             Member("ResetState", "Sets the streaming state to zero.", $"public void ResetState() => {throwing}");
+            if (declaration.BatchSize > 1 && declaration.Training is null)
+            {
+                Member("BatchSize", "The most sequences one batched Predict runs in lock step.", $"public const int BatchSize = {Int(declaration.BatchSize)};");
+            }
+
+            if (declaration.Streams > 1)
+            {
+                Member("Streams", "The independent streams StepStreams steps together.", $"public const int Streams = {Int(declaration.Streams)};");
+                Member("StepStreams", "Runs one time step of every stream.", $"public void StepStreams({ReadOnlySpan}<{input}> {(tokens ? "tokens" : "inputs")}, {Span}<{t}> outputs) => {throwing}");
+                Member("ResetStream", "Sets one stream's state to zero.", $"public void ResetStream(int stream) => {throwing}");
+            }
+
             Member("Step", "Runs one time step.", tokens
                 ? $"public void Step(int token, {Span}<{t}> output) => {throwing}"
                 : $"public void Step({ReadOnlySpan}<{t}> input, {Span}<{t}> output) => {throwing}");

@@ -266,9 +266,10 @@ internal static class InferenceEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
+        string streams = model.HasStreams ? ", every stream's state" : string.Empty;
         writer.WriteLine(model.Training is { Stateful: true }
-            ? "/// <summary>Sets the streaming state and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>"
-            : "/// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>");
+            ? $"/// <summary>Sets the streaming state{streams} and the carried training state of every recurrent layer to zero, as at the start of a sequence.</summary>"
+            : $"/// <summary>Sets the streaming state{streams} of every recurrent layer to zero, as at the start of a sequence.</summary>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block("public void ResetState()"))
         {
@@ -280,6 +281,15 @@ internal static class InferenceEmitter
                 if (cell)
                 {
                     writer.WriteLine($"{field}CellState.Span.Clear();");
+                }
+
+                if (model.HasStreams)
+                {
+                    writer.WriteLine($"{field}StreamHidden.Span.Clear();");
+                    if (cell)
+                    {
+                        writer.WriteLine($"{field}StreamCell.Span.Clear();");
+                    }
                 }
 
                 if (model.Training is { Stateful: true })
@@ -337,6 +347,91 @@ internal static class InferenceEmitter
         }
 
         writer.WriteLine();
+        if (model.HasStreams)
+        {
+            WriteStreams(context);
+        }
+    }
+
+    /// <summary>StepStreams and ResetStream: many independent streams stepped together, each with its own state.</summary>
+    private static void WriteStreams(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Runs one time step of every stream together, each from its own carried state (<see cref=\"Streams\"/> independent");
+        writer.WriteLine("/// sequences, say one per sensor): every layer is one matrix product for all the streams, so each weight is read once per");
+        writer.WriteLine("/// step for all of them. Stream s gets what <c>Step</c> gives a model that carries its state alone (the same sums in the");
+        writer.WriteLine("/// same order, within rounding where Step reads packed panels). The state of <c>Step</c> is apart and not touched;");
+        writer.WriteLine("/// <see cref=\"ResetStream\"/> starts one stream over, <see cref=\"ResetState\"/> all of them.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(model.TakesTokens
+            ? $"/// <param name=\"tokens\">One token id per stream, each in [0, {Int(model.InputWidth)}): [Streams].</param>"
+            : $"/// <param name=\"inputs\">One step of each stream, [Streams, {Int(model.InputWidth)}] row-major.</param>");
+        writer.WriteLine($"/// <param name=\"outputs\">Receives each stream's outputs for this step, [Streams, {Int(model.OutputWidth)}].</param>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong or a token is out of range; no state has changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"public void StepStreams({ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> {input}, {Span}<{t}> outputs)"))
+        {
+            writer.WriteLine("// The arguments, compared here; the guard is called only to throw, with the message's strings.");
+            if (model.TakesTokens)
+            {
+                writer.WriteLine($"if (tokens.Length != Streams) global::RnnCompiler.ModelGuard.ThrowLength(tokens.Length, Streams, nameof(tokens), \"[{Int(model.Streams)}]\");");
+                writer.WriteLine("global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));");
+            }
+            else
+            {
+                writer.WriteLine($"if (inputs.Length != Streams * InputFeatures) global::RnnCompiler.ModelGuard.ThrowLength(inputs.Length, Streams * InputFeatures, nameof(inputs), \"[{Int(model.Streams)}, {Int(model.InputWidth)}]\");");
+            }
+
+            writer.WriteLine($"if (outputs.Length != Streams * OutputUnits) global::RnnCompiler.ModelGuard.ThrowLength(outputs.Length, Streams * OutputUnits, nameof(outputs), \"[{Int(model.Streams)}, {Int(model.OutputWidth)}]\");");
+            context.Guarded(() =>
+            {
+                if (model.HasWorkspaces)
+                {
+                    writer.WriteLine("EnsureWorkspaces();");
+                    writer.WriteLine($"_workspaces[0].RunStreams({input}, outputs);");
+                }
+                else
+                {
+                    writer.WriteLine($"RunStreams({input}, outputs);");
+                }
+            });
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>Sets the carried state of one stream of <see cref=\"StepStreams\"/> to zero, as at the start of its sequence; the other streams keep theirs.</summary>");
+        writer.WriteLine("/// <param name=\"stream\">The stream, in [0, Streams).</param>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The stream is not in [0, Streams).</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block("public void ResetStream(int stream)"))
+        {
+            using (writer.Block("if ((uint)stream >= Streams)"))
+            {
+                writer.WriteLine($"throw new global::System.ArgumentOutOfRangeException(nameof(stream), stream, \"Expected a stream in [0, {Int(model.Streams)}).\");");
+            }
+
+            writer.WriteLine();
+            foreach (LayerModel layer in model.Layers.Where(layer => layer.IsRecurrent))
+            {
+                string field = context.Field(layer);
+                string units = Int(layer.Units);
+                writer.WriteLine($"{SliceOf($"{field}StreamHidden", $"stream * {units}", units)}.Clear();");
+                if (layer.Descriptor is RecurrentLayer { HasCell: true })
+                {
+                    writer.WriteLine($"{SliceOf($"{field}StreamCell", $"stream * {units}", units)}.Clear();");
+                }
+            }
+        }
+
+        writer.WriteLine();
+        if (!model.HasWorkspaces)
+        {
+            LockStepEmitter.WriteStreamsPass(context);
+        }
     }
 
     /// <summary>The signature of Step (public on the model; on a Workspace, the checked step without its guards).</summary>

@@ -184,31 +184,83 @@ internal static class LockStepEmitter
         using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {Span}<{t}> outputs)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
-            if (model.Layers.Any(layer => layer.IsRecurrent))
-            {
-                writer.WriteLine("// Every sequence runs all its steps.");
-                writer.WriteLine($"{ReadOnlySpan}<int> lengths = default;");
-            }
+            WritePredictingLayers(context, input, streams: false);
+        }
 
-            string current = input;
-            bool sequence = true;
-            context.Predicting = true;
-            try
+        writer.WriteLine();
+    }
+
+    /// <summary>
+    /// RunStreams: one step of every stream in lock step, as a batch of Streams one-step sequences that start from the
+    /// streams' carried states; then each stream's new states are kept for its next step.
+    /// </summary>
+    public static void WriteStreamsPass(EmitContext context, string visibility = "private")
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "tokens" : "inputs";
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// One checked step of every stream in lock step: a batch of Streams sequences of one step, each recurrent layer starting");
+        writer.WriteLine("/// from the streams' carried states, which then take the new ones.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "one token id per stream" : "[Streams, InputFeatures]")}.</param>");
+        writer.WriteLine("/// <param name=\"outputs\">Receives [Streams, OutputUnits].</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} void RunStreams({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, {Span}<{t}> outputs)"))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            writer.WriteLine("// A batch of Streams sequences of one step each.");
+            writer.WriteLine("const int sequences = Streams;");
+            writer.WriteLine("const int steps = 1;");
+            WritePredictingLayers(context, input, streams: true);
+            writer.WriteLine();
+            writer.WriteLine("// Each stream's new states, carried to its next step.");
+            foreach (LayerModel layer in model.Layers.Where(layer => layer.IsRecurrent))
             {
-                foreach (LayerModel layer in model.Layers)
+                string field = context.Field(layer);
+                string units = Int(layer.Units);
+                writer.WriteLine($"{SliceOf($"{field}Hidden", "0", $"Streams * {units}")}.CopyTo({field}StreamHidden);");
+                if (layer.Descriptor is RecurrentLayer { HasCell: true })
                 {
-                    writer.WriteLine();
-                    current = layer.Descriptor.WriteForwardBatch(context, layer, current, sequence);
-                    sequence = layer.OutputIsSequence;
+                    writer.WriteLine($"{SliceOf($"{field}Cells", "0", $"Streams * {units}")}.CopyTo({field}StreamCell);");
                 }
-            }
-            finally
-            {
-                context.Predicting = false;
             }
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>Every layer's part of a lock-step inference pass (batched Predict's, or StepStreams').</summary>
+    private static void WritePredictingLayers(EmitContext context, string input, bool streams)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        if (model.Layers.Any(layer => layer.IsRecurrent))
+        {
+            writer.WriteLine(streams ? "// Every stream runs that step." : "// Every sequence runs all its steps.");
+            writer.WriteLine($"{ReadOnlySpan}<int> lengths = default;");
+        }
+
+        string current = input;
+        bool sequence = true;
+        context.Predicting = true;
+        context.SteppingStreams = streams;
+        try
+        {
+            foreach (LayerModel layer in model.Layers)
+            {
+                writer.WriteLine();
+                current = layer.Descriptor.WriteForwardBatch(context, layer, current, sequence);
+                sequence = layer.OutputIsSequence;
+            }
+        }
+        finally
+        {
+            context.Predicting = false;
+            context.SteppingStreams = false;
+        }
     }
 
     /// <summary>The rows a layer's input has in the batch: every step of every sequence, or one per sequence.</summary>

@@ -23,7 +23,7 @@ internal static class ModelEmitter
         var context = new EmitContext(model, writer, GeneratedCodeAttribute(generatorVersion));
         System.IDisposable file = OpenFile(writer, model.Namespace, model.ContainingTypes);
         DocumentationWriter.WriteRemarks(writer, model);
-        string kind = (model.TakesTokens ? "Token" : "Feature") + (model.CanStream ? "Streaming" : string.Empty);
+        string kind = (model.TakesTokens ? "Token" : "Feature") + (model.HasStreams ? "Streams" : model.CanStream ? "Streaming" : string.Empty);
         string interfaces = $"global::RnnCompiler.I{kind}Model<{model.ElementType}>";
         if (model.Training is not null)
         {
@@ -136,9 +136,14 @@ internal static class ModelEmitter
             model.OutputIsSequence ? "The floats the model outputs per step." : "The floats the model outputs per sequence.",
             $"public const int OutputUnits = {Int(model.OutputWidth)};");
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
-        if (model.Training is null && model.HasLockStepBuffers)
+        if (model.Training is null && model.DeclaredBatchSize > 1)
         {
             context.Member("The most sequences one batched <c>Predict</c> runs in lock step; more run in batches of this size.", $"public const int BatchSize = {Int(model.PredictBatch)};");
+        }
+
+        if (model.HasStreams)
+        {
+            context.Member("The independent streams <c>StepStreams</c> steps together, each with its own carried state.", $"public const int Streams = {Int(model.Streams)};");
         }
 
 
@@ -214,7 +219,7 @@ internal static class ModelEmitter
         writer.WriteLine();
         context.Member(
             "The model's shape and layers, for code that handles models generically.",
-            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)} }};");
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)}{(model.HasStreams ? ", Streams = Streams" : string.Empty)} }};");
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");

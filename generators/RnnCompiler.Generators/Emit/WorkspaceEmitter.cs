@@ -218,6 +218,11 @@ internal static class WorkspaceEmitter
                 LockStepEmitter.WritePredictPass(context, "public");
             }
 
+            if (model.HasStreams)
+            {
+                LockStepEmitter.WriteStreamsPass(context, "public");
+            }
+
             writer.RemoveTrailingBlankLine();
         }
 

@@ -191,6 +191,15 @@ internal abstract class RecurrentLayer : LayerDescriptor
                 buffers.Fixed(BufferKind.Streaming, $"{field}CellState", layer.Units, $"{layer.Name}: the cell state that Step carries from call to call.");
             }
         }
+
+        if (buffers.Model.HasStreams)
+        {
+            buffers.Streams($"{field}StreamHidden", layer.Units, $"{layer.Name}: the hidden state of each stream that StepStreams carries, [Streams, {Int(layer.Units)}].");
+            if (HasCell)
+            {
+                buffers.Streams($"{field}StreamCell", layer.Units, $"{layer.Name}: the cell state of each stream that StepStreams carries, [Streams, {Int(layer.Units)}].");
+            }
+        }
     }
 
     public override void AddTrainingBuffers(BufferSink buffers, LayerModel layer, bool isLast)
@@ -321,7 +330,9 @@ internal abstract class RecurrentLayer : LayerDescriptor
             string buffer = field + direction;
             string x = WriteInputDropout(context, layer, direction, input);
             string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}, {context.Weights(layer, direction + "Bias")}";
-            writer.WriteLine($"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
+            writer.WriteLine(context.SteppingStreams
+                ? $"// {layer.Name}, one step of every stream in lock step, from each stream's carried state: {Formula(layer)}."
+                : $"// {layer.Name}{Who(direction)}, every sequence in lock step, {(reverse ? "last step to first" : "first step to last")}: {Formula(layer)}.");
             string masks = WriteRecurrentDropout(context, layer, direction);
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.ForwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: true)}{ForwardArguments(buffer, field, Initial(context, layer, "Cell", forward: true))}{ActivationArguments(layer)}, lengths: lengths{masks});");
         }
@@ -609,7 +620,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
     /// <summary>A layer's initial states in a training pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
     private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
-        context.Model.Training is { Stateful: true } && !(forward && context.Predicting)
+        forward && context.SteppingStreams ? $"{context.Field(layer)}Stream{which}"
+        : context.Model.Training is { Stateful: true } && !(forward && context.Predicting)
             ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
             : "default";
 }

@@ -220,15 +220,18 @@ internal sealed class BufferSink
     private readonly bool _lockStep;
     private readonly long _batch;
     private readonly string _perBatch;
+    private readonly int _streams;
 
     public BufferSink(NetworkModel model)
     {
         Model = model;
         // Training and batched Predict run a batch in lock step in the layers' buffers: one block per sequence,
-        // [sequences, steps, …] (Predict uses the first block). A model with neither holds one sequence's.
+        // [sequences, steps, …] (Predict uses the first block). A model with neither holds one sequence's. StepStreams
+        // runs one step of every stream as a batch of one-step sequences: the buffers hold at least a row per stream.
         _lockStep = model.HasLockStepBuffers;
         _batch = _lockStep ? model.PredictBatch : 1;
-        _perBatch = model.Training is not null ? BufferPlan.SequencesPerPassText(model) + " * " : _lockStep ? "BatchSize * " : string.Empty;
+        _perBatch = model.Training is not null ? BufferPlan.SequencesPerPassText(model) + " * " : model.DeclaredBatchSize > 1 ? "BatchSize * " : string.Empty;
+        _streams = model.HasStreams ? model.Streams : 0;
     }
 
     public NetworkModel Model { get; }
@@ -239,11 +242,11 @@ internal sealed class BufferSink
 
     /// <summary>A buffer of one row of <paramref name="width"/> per step (per step of each sequence of a training pass).</summary>
     public void PerStep(BufferKind kind, string name, int width, string summary) =>
-        Layered(kind, name, $"{_perBatch}SequenceLength * {Int(width)}", _batch * Model.SequenceLength * width, $"{summary}, [{(_lockStep ? "sequences, " : string.Empty)}steps, {Int(width)}].");
+        Layered(kind, name, _streams > _batch * Model.SequenceLength ? $"Streams * {Int(width)}" : $"{_perBatch}SequenceLength * {Int(width)}", System.Math.Max(_batch * Model.SequenceLength, _streams) * width, $"{summary}, [{(_lockStep ? "sequences, " : string.Empty)}steps, {Int(width)}]{(_streams > 0 ? " (a row per stream in StepStreams)" : string.Empty)}.");
 
     /// <summary>A buffer of one row of <paramref name="length"/> (per sequence of a training pass).</summary>
     public void PerSequence(BufferKind kind, string name, int length, string summary) =>
-        Layered(kind, name, $"{_perBatch}{Int(length)}", _batch * length, _lockStep ? $"{summary}, one row per sequence of a batch." : $"{summary}.");
+        Layered(kind, name, _streams > _batch ? $"Streams * {Int(length)}" : $"{_perBatch}{Int(length)}", System.Math.Max(_batch, _streams) * length, _lockStep ? $"{summary}, one row per sequence of a batch{(_streams > 0 ? " or stream" : string.Empty)}." : $"{summary}.");
 
     /// <summary>A buffer of a layer's outputs: one row of its output width per step when it returns a sequence, else one.</summary>
     public void Output(BufferKind kind, string name, LayerModel layer, string summary)
@@ -257,6 +260,10 @@ internal sealed class BufferSink
             PerSequence(kind, name, layer.OutputWidth, summary);
         }
     }
+
+    /// <summary>A state carried for every stream of StepStreams: one row of <paramref name="width"/> per stream.</summary>
+    public void Streams(string name, int width, string summary) =>
+        _buffers.Add(new BufferSpec(name, $"Streams * {Int(width)}", (long)Model.Streams * width, summary, BufferKind.Streaming));
 
     /// <summary>A buffer of a fixed length.</summary>
     public void Fixed(BufferKind kind, string name, int length, string summary) =>

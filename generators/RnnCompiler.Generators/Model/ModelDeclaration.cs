@@ -208,7 +208,8 @@ internal sealed record ModelDeclaration(
     string? WeightsFile = null,
     int WeightPrecision = 0,
     GeneratorFailure? Failure = null,
-    int BatchSize = 0)
+    int BatchSize = 0,
+    int Streams = 0)
 {
     /// <summary>The stand-in for a declaration the parser failed on: it carries the failure to RNN0027.</summary>
     public static ModelDeclaration Failed(string typeName, GeneratorFailure failure) => new(

@@ -132,8 +132,17 @@ internal sealed record NetworkModel(
     /// </summary>
     public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && !Masks;
 
-    /// <summary>Whether the working buffers hold one block per sequence of a lock-step pass (training's, or batched Predict's).</summary>
-    public bool HasLockStepBuffers => Training is not null || DeclaredBatchSize > 1;
+    /// <summary>
+    /// Whether the working buffers hold one block per sequence of a lock-step pass (training's, batched Predict's, or one
+    /// row per stream of StepStreams').
+    /// </summary>
+    public bool HasLockStepBuffers => Training is not null || DeclaredBatchSize > 1 || HasStreams;
+
+    /// <summary>The declared <c>[RnnModel(Streams)]</c>: the independent streams StepStreams steps together (0 or 1: none).</summary>
+    public int Streams { get; init; }
+
+    /// <summary>Whether the model has StepStreams: more than one stream, and it can stream at all.</summary>
+    public bool HasStreams => Streams > 1 && CanStream;
 
     /// <summary>Whether token 0 is padding (<c>[Embedding(…, MaskZero = true)]</c>): masked steps keep every state and count in no loss.</summary>
     public bool MaskZero { get; init; }

@@ -62,6 +62,7 @@ internal static class DeclarationParser
         string? weights = null;
         int weightPrecision = 0;
         int batchSize = 0;
+        int streams = 0;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
@@ -83,6 +84,10 @@ internal static class DeclarationParser
             else if (argument.Key == "BatchSize" && argument.Value.Value is int batchSizeValue)
             {
                 batchSize = batchSizeValue;
+            }
+            else if (argument.Key == "Streams" && argument.Value.Value is int streamsValue)
+            {
+                streams = streamsValue;
             }
         }
 
@@ -138,7 +143,8 @@ internal static class DeclarationParser
             training,
             weights,
             weightPrecision,
-            BatchSize: batchSize);
+            BatchSize: batchSize,
+            Streams: streams);
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

@@ -121,6 +121,7 @@ internal static class NetworkValidator
         }
 
         ValidateBatchSize(declaration, problems);
+        ValidateStreams(declaration, network, problems);
 
         // Last: the names come from emitting the model, which needs every other check passed.
         if (problems.Count == 0 && network is not null)
@@ -129,6 +130,34 @@ internal static class NetworkValidator
         }
 
         return (problems.Count == 0 ? network : null, problems);
+    }
+
+    /// <summary>[RnnModel(Streams)]: in range, on a model that streams in float weights without masking.</summary>
+    private static void ValidateStreams(ModelDeclaration declaration, NetworkModel? network, List<ValidationProblem> problems)
+    {
+        int streams = declaration.Streams;
+        string name = declaration.TypeName;
+        if (streams is 0 or 1)
+        {
+            return;
+        }
+
+        if (streams < 0 || streams > MaxBatchSize)
+        {
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"Streams is {streams}; set it to the number of independent streams StepStreams steps together, from 2 to {MaxBatchSize.ToString("N0", CultureInfo.InvariantCulture)}, for example [RnnModel(SequenceLength = 32, Streams = 64)], or leave it out for one stream."));
+        }
+        else if (network is { CanStream: false })
+        {
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' has a bidirectional layer, which needs the whole sequence, so it cannot step streams; remove Streams = {streams}, or make the layers one-directional."));
+        }
+        else if (declaration.WeightPrecision == 1)
+        {
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' reads bfloat16 weights, which Step reads one stream at a time; remove Streams = {streams}, or declare a float model (without WeightPrecision) to step streams together."));
+        }
+        else if (network is { Masks: true })
+        {
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' masks steps, which each stream would keep or skip on its own; remove Streams = {streams}, or the masking (MaskZero, [Masking]), to step streams together."));
+        }
     }
 
     /// <summary>[RnnModel(BatchSize)]: in range, and on a model that trains, the training batch its passes hold.</summary>
@@ -316,6 +345,7 @@ internal static class NetworkValidator
             MaskValue = context.MaskValue,
             MaskingName = context.MaskingName,
             DeclaredBatchSize = declaration.BatchSize,
+            Streams = declaration.Streams,
         };
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).

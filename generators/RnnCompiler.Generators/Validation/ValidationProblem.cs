@@ -61,4 +61,7 @@ internal static class ProblemIds
 
     /// <summary>[RnnModel(BatchSize)] out of range, different from a trained model's batch, or on a bfloat16 model.</summary>
     public const string PredictBatchSize = "RNN0034";
+
+    /// <summary>[RnnModel(Streams)] out of range, or on a model that cannot step streams together (bidirectional, masking, bfloat16).</summary>
+    public const string StreamsNotPossible = "RNN0035";
 }

@@ -54,4 +54,12 @@ public sealed class RnnModelAttribute : Attribute
     /// From 1 to 65,536; on a model with <c>[Train]</c> only 0 or its training BatchSize.
     /// </summary>
     public int BatchSize { get; set; }
+
+    /// <summary>
+    /// The number of independent streams <c>StepStreams</c> steps together, each with its own carried state (a device
+    /// that watches 64 sensors: <c>Streams = 64</c>): one matrix product per layer for all of them, so each weight is read
+    /// once per step for every stream. <c>ResetStream(s)</c> starts stream s over. 0 (the default) or 1: none (the model's
+    /// <c>Step</c> carries one state). From 0 to 65,536; not on a bidirectional, masking or bfloat16 model.
+    /// </summary>
+    public int Streams { get; set; }
 }

@@ -36,10 +36,11 @@ public sealed class TorchPeer : IDisposable
     /// <param name="steps">Steps per call: 1 when <paramref name="streaming"/>.</param>
     /// <param name="streaming">One step per call with the state carried over (a cell), or a whole sequence from a zero state.</param>
     /// <param name="parameters">The generated model's <c>Parameters</c>, in Keras's layout.</param>
-    public TorchPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters)
+    /// <param name="batch">Sequences per call (not streaming): the input is [batch, steps, features], the output [batch, outputs].</param>
+    public TorchPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters, int batch = 1)
     {
         TorchLoader.Initialize(); // first: no field of this class may touch torch before it (no field initializers)
-        Output = new float[outputs];
+        Output = new float[batch * outputs];
         _dense = nn.Linear(units, outputs);
         int offset;
         if (streaming)
@@ -66,7 +67,7 @@ public sealed class TorchPeer : IDisposable
         else
         {
             if (kind != RecurrentKind.Lstm) throw new NotSupportedException("The sequence peer is nn.LSTM only.");
-            _input = zeros(1, steps, inputSize);
+            _input = zeros(batch, steps, inputSize);
             _lstm = nn.LSTM(inputSize, units, batchFirst: true);
             Dictionary<string, Parameter> named = _lstm.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             offset = TorchLayout.CopyRecurrent(kind, parameters, 0, inputSize, units, named["weight_ih_l0"], named["weight_hh_l0"], named["bias_ih_l0"], named["bias_hh_l0"]);
@@ -80,7 +81,7 @@ public sealed class TorchPeer : IDisposable
     /// <summary>The Dense layer's output of the last call.</summary>
     public float[] Output { get; }
 
-    /// <summary>Sets the input tensor: [features] streaming, [steps, features] for a sequence.</summary>
+    /// <summary>Sets the input tensor: [features] streaming, [batch, steps, features] for sequences.</summary>
     public void SetInput(ReadOnlySpan<float> values)
     {
         using var scope = NewDisposeScope();
@@ -107,7 +108,7 @@ public sealed class TorchPeer : IDisposable
         }
         else
         {
-            // h_n is [layers = 1, batch = 1, units]: the last step's hidden state.
+            // h_n is [layers = 1, batch, units]: the last step's hidden state of each sequence.
             (_, Tensor last, _) = _lstm!.call(_input);
             hidden = last[0];
         }
