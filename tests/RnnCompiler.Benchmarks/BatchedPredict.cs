@@ -8,12 +8,12 @@ namespace RnnCompiler.Benchmarks;
 /// Many sequences at once: <see cref="Sequences"/> sequences of T = 32 steps through LSTM 64 → 128 → Dense 10, each from
 /// a zero state. The generated model's batched Predict (lock step, one matrix product per step for all sequences)
 /// against the same model's Predict called once per sequence, ONNX Runtime's LSTM and PyTorch's <c>nn.LSTM</c>
-/// (TorchSharp, oneDNN) given the whole batch, all on one thread and on the same weights. Setup checks every output of
-/// every sequence against both peers.
+/// (TorchSharp, oneDNN) given the whole batch, all on one thread and on the same weights; and batched Predict of a model
+/// with <c>Parallelism = 2</c>, on both cores. Setup checks every output of every sequence against both peers.
 /// </summary>
 /// <remarks>
 /// A call is Sequences × 32 × (64 + 128) × 512 multiply-adds in the recurrent layer and Sequences × 128 × 10 in the
-/// Dense layer: 6.3 M at 32 sequences, 12.6 M at 64; <see cref="MachineLimits.FmaPeak"/> in the same run turns a time
+/// Dense layer: 100.7 M at 32 sequences, 201.4 M at 64; <see cref="MachineLimits.FmaPeak"/> in the same run turns a time
 /// into a share of the machine's multiply-add peak.
 /// </remarks>
 public class BatchLstm64x128x10
@@ -21,6 +21,7 @@ public class BatchLstm64x128x10
     private const int Steps = 32;
     private Lstm64x128x10Batch _model = null!;
     private Lstm64x128x10 _single = null!;
+    private Lstm64x128x10BatchParallel _parallel = null!;
     private OnnxPeer _peer = null!;
     private TorchPeer _torch = null!;
     private float[] _inputs = null!;
@@ -61,6 +62,10 @@ public class BatchLstm64x128x10
         var alone = new float[_outputs.Length];
         OneByOne(alone);
         Setup.AssertSame(_outputs, alone, "Predict per sequence", $"LSTM 64→128→10, {Sequences} × 32 steps");
+        _parallel = new Lstm64x128x10BatchParallel();
+        _model.Parameters.CopyTo(_parallel.Parameters);
+        _parallel.Predict(_inputs, alone, Sequences);
+        Setup.AssertSame(_outputs, alone, "batched Predict on two cores", $"LSTM 64→128→10, {Sequences} × 32 steps");
     }
 
     [GlobalCleanup]
@@ -72,6 +77,9 @@ public class BatchLstm64x128x10
 
     [Benchmark(Baseline = true, Description = "RnnCompiler batched Predict")]
     public void RnnCompiler() => _model.Predict(_inputs, _outputs, Sequences);
+
+    [Benchmark(Description = "RnnCompiler batched Predict, 2 cores")]
+    public void RnnCompilerTwoCores() => _parallel.Predict(_inputs, _outputs, Sequences);
 
     [Benchmark(Description = "RnnCompiler Predict per sequence")]
     public void RnnCompilerOneByOne() => OneByOne(_outputs);

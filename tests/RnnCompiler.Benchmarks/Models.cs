@@ -75,3 +75,21 @@ public partial class TrainEmbedLstm128x10Parallel;
 [Lstm(128)]
 [Dense(10)]
 public partial class Lstm64x128x10Batch;
+
+/// <summary><see cref="Lstm64x128x10"/> stepping 64 independent streams together (StepStreams).</summary>
+[RnnModel(SequenceLength = 1, Streams = 64)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10)]
+public partial class Lstm64x128x10Streams;
+
+/// <summary>
+/// <see cref="Lstm64x128x10Batch"/> with two workspaces (<c>Parallelism = 2</c>, which only a model with <c>[Train]</c>
+/// declares): batched Predict splits each batch of 64 between both cores.
+/// </summary>
+[RnnModel(SequenceLength = 32)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 64, Parallelism = 2)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10)]
+public partial class Lstm64x128x10BatchParallel;

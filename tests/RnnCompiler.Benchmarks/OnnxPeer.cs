@@ -34,7 +34,7 @@ public sealed class OnnxPeer : IDisposable
     /// <param name="steps">Steps per call: 1 when <paramref name="streaming"/>.</param>
     /// <param name="streaming">Carry the state from call to call (inputs initial_h/initial_c, outputs Y_h/Y_c).</param>
     /// <param name="parameters">The generated model's <c>Parameters</c>, in Keras's layout.</param>
-    /// <param name="batch">Sequences per call (not streaming): X is ONNX's [steps, batch, features], Out [batch, outputs].</param>
+    /// <param name="batch">Sequences per call, or streams stepped together: X is ONNX's [steps, batch, features], Out [batch, outputs], the states [1, batch, units].</param>
     public OnnxPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters, int batch = 1)
     {
         Input = new float[steps * batch * inputSize];
@@ -66,10 +66,10 @@ public sealed class OnnxPeer : IDisposable
         var states = new OrtValue[4];
         for (int i = 0; i < 2; i++)
         {
-            _hidden[i] = new float[units];
-            _cell[i] = new float[units];
-            states[i] = OrtValue.CreateTensorValueFromMemory(_hidden[i], [1, 1, units]);
-            states[2 + i] = OrtValue.CreateTensorValueFromMemory(_cell[i], [1, 1, units]);
+            _hidden[i] = new float[batch * units];
+            _cell[i] = new float[batch * units];
+            states[i] = OrtValue.CreateTensorValueFromMemory(_hidden[i], [1, batch, units]);
+            states[2 + i] = OrtValue.CreateTensorValueFromMemory(_cell[i], [1, batch, units]);
         }
 
         _bindings = new OrtIoBinding[2];
@@ -182,15 +182,15 @@ public sealed class OnnxPeer : IDisposable
             graph.FloatInput("X", steps, batch, inputSize);
             if (streaming)
             {
-                graph.FloatInput("H0", 1, 1, units);
-                if (lstm) graph.FloatInput("C0", 1, 1, units);
+                graph.FloatInput("H0", 1, batch, units);
+                if (lstm) graph.FloatInput("C0", 1, batch, units);
             }
 
             graph.FloatOutput("Out", batch, outputs);
             if (streaming)
             {
-                graph.FloatOutput("Hn", 1, 1, units);
-                if (lstm) graph.FloatOutput("Cn", 1, 1, units);
+                graph.FloatOutput("Hn", 1, batch, units);
+                if (lstm) graph.FloatOutput("Cn", 1, batch, units);
             }
         });
     }

@@ -136,17 +136,17 @@ internal static class InferenceEmitter
 
             context.Guarded(() =>
             {
-                string target = model.HasWorkspaces ? "_workspaces[0]." : string.Empty;
                 if (model.HasWorkspaces)
                 {
-                    writer.WriteLine("EnsureWorkspaces();");
+                    WriteSharedPredictBatch(context, input);
+                    return;
                 }
 
                 writer.WriteLine("// BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.");
-                using (writer.Block($"for (int first = 0; first < sequences; first += {BatchConstant(model)})"))
+                using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
                 {
-                    writer.WriteLine($"int count = global::System.Math.Min({BatchConstant(model)}, sequences - first);");
-                    writer.WriteLine($"{target}RunPredictBatch({input}.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+                    writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
+                    writer.WriteLine($"RunPredictBatch({input}.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
                 }
             });
         }
@@ -154,9 +154,37 @@ internal static class InferenceEmitter
         writer.WriteLine();
     }
 
-    /// <summary>The sequences one lock-step pass of batched Predict holds, as a constant of the class.</summary>
-    private static string BatchConstant(NetworkModel model) =>
-        model.Training is null ? "BatchSize" : BufferPlan.SequencesPerPassText(model);
+    /// <summary>
+    /// Batched Predict with Parallelism: each batch of BatchSize sequences is copied where every share's thread can read it,
+    /// split into the training batch's fixed shares, each run in lock step in its own workspace on its own core, and
+    /// their outputs copied back in order.
+    /// </summary>
+    private static void WriteSharedPredictBatch(EmitContext context, string input)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine("EnsureWorkspaces();");
+        writer.WriteLine("int shares = _workspaces.Length;");
+        writer.WriteLine("// BatchSize sequences at a time, each batch split into fixed shares that run at once, one per workspace.");
+        using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
+        {
+            writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
+            writer.WriteLine("// The shares run on other threads too, which a span cannot reach: the batch where they can read it.");
+            writer.WriteLine($"{input}.Slice(first * inputsPerSequence, count * inputsPerSequence).CopyTo(_batchInputs);");
+            using (writer.Block("for (int k = 0; k < shares; k++)"))
+            {
+                writer.WriteLine("_workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps);");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("_workers.Run();");
+            using (writer.Block("for (int k = 0; k < shares; k++)"))
+            {
+                writer.WriteLine("int start = k * count / shares;");
+                writer.WriteLine("int length = ((k + 1) * count / shares - start) * outputsPerSequence;");
+                writer.WriteLine("_workspaces[k].PredictOutputs.Slice(0, length).CopyTo(outputs.Slice((first + start) * outputsPerSequence, length));");
+            }
+        }
+    }
 
     /// <summary>
     /// Predict's forward pass over one sequence: every layer's outputs, gates and states stay in the layer buffers (the

@@ -112,7 +112,8 @@ internal static class WorkspaceEmitter
                 (t, "_scale", "1 / (the batch's output rows): the loss's average."),
                 ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths."),
                 ("bool", "_backward", "Whether to backpropagate (not for Evaluate)."),
-            }.Concat(model.HasDropout ? new[] { ("long", "_dropoutStep", "The model's update step, from which the dropouts draw this update's masks.") } : System.Array.Empty<(string, string, string)>()))
+            }.Concat(model.PredictsInLockStep ? new[] { ("bool", "_predicting", "Whether Run runs this share of a batched Predict rather than of a training batch.") } : System.Array.Empty<(string, string, string)>())
+            .Concat(model.HasDropout ? new[] { ("long", "_dropoutStep", "The model's update step, from which the dropouts draw this update's masks.") } : System.Array.Empty<(string, string, string)>()))
             {
                 writer.WriteLine($"/// <summary>{summary}</summary>");
                 writer.WriteLine(context.GeneratedCode);
@@ -163,6 +164,30 @@ internal static class WorkspaceEmitter
                 writer.WriteLine("_scale = scale;");
                 writer.WriteLine("_packed = packed;");
                 writer.WriteLine("_backward = backward;");
+                if (model.PredictsInLockStep)
+                {
+                    writer.WriteLine("_predicting = false;");
+                }
+            }
+
+            writer.WriteLine();
+            if (model.PredictsInLockStep)
+            {
+                writer.WriteLine("/// <summary>Sets the share of the copied batch of a batched Predict that <see cref=\"Run\"/> computes, into <see cref=\"PredictOutputs\"/>.</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                using (writer.Block("public void PreparePredict(int first, int end, int steps)"))
+                {
+                    writer.WriteLine("_first = first;");
+                    writer.WriteLine("_end = end;");
+                    writer.WriteLine("_steps = steps;");
+                    writer.WriteLine("_predicting = true;");
+                }
+
+                writer.WriteLine();
+                writer.WriteLine("/// <summary>This share's outputs of a batched Predict, one block per sequence, after <see cref=\"Run\"/>.</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"public {ReadOnlySpan}<{t}> PredictOutputs => _trainOutputs;");
+                writer.WriteLine();
             }
 
             writer.WriteLine();
@@ -170,6 +195,27 @@ internal static class WorkspaceEmitter
             writer.WriteLine(context.GeneratedCode);
             using (writer.Block("public void Run()"))
             {
+                if (model.PredictsInLockStep)
+                {
+                    using (writer.Block("if (_predicting)"))
+                    {
+                        string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
+                        string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
+                        writer.WriteLine("// This share of a batched Predict, in lock step.");
+                        writer.WriteLine("int count = _end - _first;");
+                        using (writer.Block("if (count > 0)"))
+                        {
+                            writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
+                            writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {SliceOf("_trainOutputs", "0", $"count * {perOutput}")});");
+                        }
+
+                        writer.WriteLine();
+                        writer.WriteLine("return;");
+                    }
+
+                    writer.WriteLine();
+                }
+
                 writer.WriteLine($"{ReadOnlySpan}<{input}> inputs = _batchInputs;");
                 writer.WriteLine($"{ReadOnlySpan}<{target}> targets = _batchTargets;");
                 writer.WriteLine("int steps = _steps;");

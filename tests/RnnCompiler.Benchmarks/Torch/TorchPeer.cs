@@ -36,7 +36,7 @@ public sealed class TorchPeer : IDisposable
     /// <param name="steps">Steps per call: 1 when <paramref name="streaming"/>.</param>
     /// <param name="streaming">One step per call with the state carried over (a cell), or a whole sequence from a zero state.</param>
     /// <param name="parameters">The generated model's <c>Parameters</c>, in Keras's layout.</param>
-    /// <param name="batch">Sequences per call (not streaming): the input is [batch, steps, features], the output [batch, outputs].</param>
+    /// <param name="batch">Sequences per call, or streams stepped together: the input is [batch, steps, features] ([batch, features] streaming), the output [batch, outputs].</param>
     public TorchPeer(RecurrentKind kind, int inputSize, int units, int outputs, int steps, bool streaming, ReadOnlySpan<float> parameters, int batch = 1)
     {
         TorchLoader.Initialize(); // first: no field of this class may touch torch before it (no field initializers)
@@ -45,9 +45,9 @@ public sealed class TorchPeer : IDisposable
         int offset;
         if (streaming)
         {
-            _input = zeros(1, inputSize);
-            _hidden = zeros(1, units);
-            _cell = zeros(1, units);
+            _input = zeros(batch, inputSize);
+            _hidden = zeros(batch, units);
+            _cell = zeros(batch, units);
             nn.Module cell;
             if (kind == RecurrentKind.Lstm)
             {

@@ -190,11 +190,25 @@ namespace Demo
             try
             {
                 EnsureWorkspaces();
-                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
-                for (int first = 0; first < sequences; first += ((BatchSize + 1) / 2))
+                int shares = _workspaces.Length;
+                // BatchSize sequences at a time, each batch split into fixed shares that run at once, one per workspace.
+                for (int first = 0; first < sequences; first += BatchSize)
                 {
-                    int count = global::System.Math.Min(((BatchSize + 1) / 2), sequences - first);
-                    _workspaces[0].RunPredictBatch(tokens.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    // The shares run on other threads too, which a span cannot reach: the batch where they can read it.
+                    tokens.Slice(first * inputsPerSequence, count * inputsPerSequence).CopyTo(_batchInputs);
+                    for (int k = 0; k < shares; k++)
+                    {
+                        _workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps);
+                    }
+
+                    _workers.Run();
+                    for (int k = 0; k < shares; k++)
+                    {
+                        int start = k * count / shares;
+                        int length = ((k + 1) * count / shares - start) * outputsPerSequence;
+                        _workspaces[k].PredictOutputs.Slice(0, length).CopyTo(outputs.Slice((first + start) * outputsPerSequence, length));
+                    }
                 }
             }
             finally
@@ -730,6 +744,10 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             private bool _backward;
 
+            /// <summary>Whether Run runs this share of a batched Predict rather than of a training batch.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            private bool _predicting;
+
             /// <summary>Creates a workspace that reads and writes the model's shared buffers.</summary>
             /// <param name="model">The model whose share this is.</param>
             /// <param name="gradients">Where this share adds its gradients.</param>
@@ -769,12 +787,41 @@ namespace Demo
                 _scale = scale;
                 _packed = packed;
                 _backward = backward;
+                _predicting = false;
             }
+
+            /// <summary>Sets the share of the copied batch of a batched Predict that <see cref="Run"/> computes, into <see cref="PredictOutputs"/>.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            public void PreparePredict(int first, int end, int steps)
+            {
+                _first = first;
+                _end = end;
+                _steps = steps;
+                _predicting = true;
+            }
+
+            /// <summary>This share's outputs of a batched Predict, one block per sequence, after <see cref="Run"/>.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+            public global::System.ReadOnlySpan<float> PredictOutputs => _trainOutputs;
+
 
             /// <summary>Runs this share's sequences in lock step: forward, the loss and, when backward, backpropagation through time into its gradients.</summary>
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public void Run()
             {
+                if (_predicting)
+                {
+                    // This share of a batched Predict, in lock step.
+                    int count = _end - _first;
+                    if (count > 0)
+                    {
+                        global::System.ReadOnlySpan<int> batch = _batchInputs;
+                        RunPredictBatch(batch.Slice(_first * _steps, count * _steps), count, _steps, _trainOutputs.Span.Slice(0, count * OutputUnits));
+                    }
+
+                    return;
+                }
+
                 global::System.ReadOnlySpan<int> inputs = _batchInputs;
                 global::System.ReadOnlySpan<int> targets = _batchTargets;
                 int steps = _steps;
