@@ -95,7 +95,7 @@ internal static class InferenceEmitter
         else
         {
             writer.WriteLine(model.Masks
-                ? "/// to back, one after another (a masked step is left out of each sequence on its own), as <c>Predict</c> does each."
+                ? "/// to back, one after another as <c>Predict</c> does each (a masking model that outputs sequences, or that trains on more than one core)."
                 : "/// to back, one after another as <c>Predict</c> does each (declare <c>[RnnModel(BatchSize = …)]</c> to run them in lock step).");
         }
 
@@ -107,7 +107,7 @@ internal static class InferenceEmitter
         writer.WriteLine($"/// <param name=\"outputs\">Receives {shape}.</param>");
         writer.WriteLine("/// <param name=\"sequences\">The number of sequences, at least 1.</param>");
         writer.WriteLine(model.Masks
-            ? "/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, or a sequence has no unmasked step; the model has not changed.</exception>"
+            ? "/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, or a sequence has no unmasked step (the outputs of the batches before it are written); the model has not changed.</exception>"
             : "/// <exception cref=\"global::System.ArgumentException\">A length is wrong or a token is out of range; nothing has changed.</exception>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(EmitContext.HotPath);
@@ -146,12 +146,54 @@ internal static class InferenceEmitter
                 using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
                 {
                     writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
-                    writer.WriteLine($"RunPredictBatch({input}.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+                    if (model.PacksPredictBatch)
+                    {
+                        WritePackedPredictBatch(context, input);
+                    }
+                    else
+                    {
+                        writer.WriteLine($"RunPredictBatch({input}.Slice(first * inputsPerSequence, count * inputsPerSequence), count, steps, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+                    }
                 }
             });
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>
+    /// One batch of a masking model's batched Predict: packed (each sequence's unmasked steps at the start of its block,
+    /// the longest first), run in lock step over each sequence's own steps, and its outputs put back in the batch's order;
+    /// a batch with no masked step runs as it came.
+    /// </summary>
+    private static void WritePackedPredictBatch(EmitContext context, string input)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string packed = BufferPlan.PackedOutputs(model);
+        writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> batch = {input}.Slice(first * inputsPerSequence, count * inputsPerSequence);");
+        writer.WriteLine("// A masked step is left out of its sequence, as Predict leaves it out: each sequence's unmasked steps first, the");
+        writer.WriteLine("// longest sequence first, so that every step runs the sequences still running.");
+        string call = model.TakesTokens
+            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens))"
+            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {t}>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: {TrainingEmitter.MaskValue(model)}, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs))";
+        using (writer.Block($"if ({call})"))
+        {
+            string packedInputs = model.TakesTokens
+                ? "new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence)"
+                : SliceOf("_batchInputs", "0", "count * inputsPerSequence");
+            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {SliceOf(packed, "0", "count * OutputUnits")});");
+            using (writer.Block("for (int b = 0; b < count; b++)"))
+            {
+                writer.WriteLine($"{SliceOf(packed, "b * OutputUnits", "OutputUnits")}.CopyTo(outputs.Slice((first + _batchOrder[b]) * OutputUnits, OutputUnits));");
+            }
+        }
+
+        using (writer.Block("else"))
+        {
+            writer.WriteLine("RunPredictBatch(batch, count, steps, default, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+        }
     }
 
     /// <summary>

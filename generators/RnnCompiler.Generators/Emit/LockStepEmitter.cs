@@ -178,13 +178,19 @@ internal static class LockStepEmitter
         writer.WriteLine($"/// <param name=\"{input}\">The checked input, {(model.TakesTokens ? "[sequences, steps] token ids" : "[sequences, steps, InputFeatures]")}.</param>");
         writer.WriteLine("/// <param name=\"sequences\">The sequences, 1 to BatchSize.</param>");
         writer.WriteLine("/// <param name=\"steps\">The steps of every sequence, 1 to SequenceLength.</param>");
+        if (model.PacksPredictBatch)
+        {
+            writer.WriteLine("/// <param name=\"lengths\">Empty when every sequence runs all its steps; else each packed sequence's unmasked steps, longest first.</param>");
+        }
+
         writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs for each sequence.</param>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(EmitContext.HotPath);
-        using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {Span}<{t}> outputs)"))
+        string lengths = model.PacksPredictBatch ? $"{ReadOnlySpan}<int> lengths, " : string.Empty;
+        using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {lengths}{Span}<{t}> outputs)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
-            WritePredictingLayers(context, input, streams: false);
+            WritePredictingLayers(context, input, streams: false, declareLengths: !model.PacksPredictBatch);
         }
 
         writer.WriteLine();
@@ -233,11 +239,11 @@ internal static class LockStepEmitter
     }
 
     /// <summary>Every layer's part of a lock-step inference pass (batched Predict's, or StepStreams').</summary>
-    private static void WritePredictingLayers(EmitContext context, string input, bool streams)
+    private static void WritePredictingLayers(EmitContext context, string input, bool streams, bool declareLengths = true)
     {
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
-        if (model.Layers.Any(layer => layer.IsRecurrent))
+        if (declareLengths && model.Layers.Any(layer => layer.IsRecurrent))
         {
             writer.WriteLine(streams ? "// Every stream runs that step." : "// Every sequence runs all its steps.");
             writer.WriteLine($"{ReadOnlySpan}<int> lengths = default;");

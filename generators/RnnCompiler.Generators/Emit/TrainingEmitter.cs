@@ -304,8 +304,8 @@ internal static class TrainingEmitter
             : "// Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.");
         string perStep = Bool(model.OutputIsSequence);
         string call = model.TakesTokens
-            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<{target}>(inputs, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, maskZero: {Bool(model.MaskZero)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder)"
-            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {target}>(inputs, InputFeatures, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, masking: {Bool(model.MaskValue is not null)}, maskValue: {MaskValue(model)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder)";
+            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<{target}>(inputs, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, maskZero: {Bool(model.MaskZero)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))"
+            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {target}>(inputs, InputFeatures, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, masking: {Bool(model.MaskValue is not null)}, maskValue: {MaskValue(model)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))";
         using (writer.Block($"if ({call})"))
         {
             string perStepInputs = model.TakesTokens ? string.Empty : " * InputFeatures";

@@ -101,6 +101,16 @@ internal static class BufferPlan
                 "Predict's input without its masked steps, as the layers run over it.", BufferKind.Working, model.TakesTokens ? "int" : null, InWorkspace: model.Workers > 1, Copies: model.Workers));
         }
 
+        if (model.Training is null && model.PacksPredictBatch)
+        {
+            // A masking model's batch of Predict, packed; a training model packs into its training batch's buffers.
+            int perStep = model.TakesTokens ? 1 : model.InputWidth;
+            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.PredictBatch * model.SequenceLength * perStep, "A batch of Predict packed: each sequence's unmasked steps at the start of its block, the longest first (SequencePacking).", BufferKind.Working, model.TakesTokens ? "int" : null));
+            sink.Add(new BufferSpec("_batchLengths", "BatchSize", model.PredictBatch, "The unmasked steps of each packed sequence, longest first.", BufferKind.Working, "int"));
+            sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.PredictBatch, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
+            sink.Add(new BufferSpec(PackedOutputs(model), "BatchSize * OutputUnits", (long)model.PredictBatch * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
+        }
+
         if (model.Training is { } training)
         {
             AddTraining(model, training, sink);
@@ -203,6 +213,9 @@ internal static class BufferPlan
 
         return (weights, working, streaming, training, weights + working + streaming + training);
     }
+
+    /// <summary>Where a packed batch of Predict writes its outputs, in packed order: the training outputs' buffer, or its own.</summary>
+    public static string PackedOutputs(NetworkModel model) => model.Training is null ? "_packedOutputs" : "_trainOutputs";
 
     /// <summary>The field of the panel copy (<see cref="PanelWeights"/>).</summary>
     public const string PanelBuffer = "_panels";

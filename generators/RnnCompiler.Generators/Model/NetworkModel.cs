@@ -127,10 +127,18 @@ internal sealed record NetworkModel(
     public int PredictBatch => Training is not null ? (Training.BatchSize + Workers - 1) / Workers : System.Math.Max(1, DeclaredBatchSize);
 
     /// <summary>
-    /// Whether batched Predict runs in lock step (<c>RunPredictBatch</c>): it has a batch of sequences to run together and
-    /// no masking (a masked step is left out of each sequence on its own, so masked models run sequence by sequence).
+    /// Whether batched Predict runs in lock step (<c>RunPredictBatch</c>): it has a batch of sequences to run together, and
+    /// masks no step or packs the masked ones out (<see cref="PacksPredictBatch"/>). A masking model that outputs
+    /// sequences, or has workspaces, runs sequence by sequence.
     /// </summary>
-    public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && !Masks;
+    public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && (!Masks || PacksPredictBatch);
+
+    /// <summary>
+    /// Whether batched Predict packs each batch first (<c>SequencePacking</c>: every sequence's unmasked steps at the start
+    /// of its block, the longest first) and puts the outputs back in order: a masking model whose output is one row per
+    /// sequence, without workspaces.
+    /// </summary>
+    public bool PacksPredictBatch => Masks && !OutputIsSequence && !HasWorkspaces && (Training is not null || DeclaredBatchSize > 1);
 
     /// <summary>
     /// Whether the working buffers hold one block per sequence of a lock-step pass (training's, batched Predict's, or one

@@ -37,14 +37,15 @@ public static class SequencePacking
     /// <param name="packedTargets">Receives the targets in packed order (per step: of the real steps, at the start).</param>
     /// <param name="packedLengths">Receives the real steps of each packed sequence, longest first.</param>
     /// <param name="order">Receives, for each packed sequence, the index of the sequence it came from.</param>
+    /// <param name="argument">The name of the inputs' argument, for the message of a sequence with no real step.</param>
     /// <returns>Whether the batch was packed.</returns>
     /// <exception cref="ArgumentException">A length is out of range, <paramref name="lengths"/> does not have one per sequence, or a sequence has no real step.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool PackTokens<TTarget>(
         ReadOnlySpan<int> inputs, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
-        ReadOnlySpan<int> lengths, bool maskZero, Span<int> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
+        ReadOnlySpan<int> lengths, bool maskZero, Span<int> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order, string argument)
         where TTarget : unmanaged
-        => Pack(new TokenMask(maskZero), inputs, 1, targets, sequences, steps, perStep, targetWidth, lengths, packedInputs, packedTargets, packedLengths, order);
+        => Pack(new TokenMask(maskZero), inputs, 1, targets, sequences, steps, perStep, targetWidth, lengths, packedInputs, packedTargets, packedLengths, order, argument);
 
     /// <summary>
     /// Packs a batch of float sequences: <see cref="PackTokens{TTarget}"/> for <paramref name="features"/> values per
@@ -66,15 +67,16 @@ public static class SequencePacking
     /// <param name="packedTargets">Receives the targets in packed order.</param>
     /// <param name="packedLengths">Receives the real steps of each packed sequence, longest first.</param>
     /// <param name="order">Receives, for each packed sequence, the index of the sequence it came from.</param>
+    /// <param name="argument">The name of the inputs' argument, for the message of a sequence with no real step.</param>
     /// <returns>Whether the batch was packed.</returns>
     /// <exception cref="ArgumentException">A length is out of range, <paramref name="lengths"/> does not have one per sequence, or a sequence has no real step.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool PackFeatures<T, TTarget>(
         ReadOnlySpan<T> inputs, int features, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
-        ReadOnlySpan<int> lengths, bool masking, T maskValue, Span<T> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
+        ReadOnlySpan<int> lengths, bool masking, T maskValue, Span<T> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order, string argument)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TTarget : unmanaged
-        => Pack(new ValueMask<T>(masking, maskValue), inputs, features, targets, sequences, steps, perStep, targetWidth, lengths, packedInputs, packedTargets, packedLengths, order);
+        => Pack(new ValueMask<T>(masking, maskValue), inputs, features, targets, sequences, steps, perStep, targetWidth, lengths, packedInputs, packedTargets, packedLengths, order, argument);
 
     /// <summary>Sequence <paramref name="sequence"/>'s real steps: its packed length, or <paramref name="steps"/> when the batch is not packed.</summary>
     /// <param name="lengths">The packed lengths, or empty.</param>
@@ -250,7 +252,7 @@ public static class SequencePacking
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Pack<TInput, TTarget, TMask>(
         TMask mask, ReadOnlySpan<TInput> inputs, int width, ReadOnlySpan<TTarget> targets, int sequences, int steps, bool perStep, int targetWidth,
-        ReadOnlySpan<int> lengths, Span<TInput> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order)
+        ReadOnlySpan<int> lengths, Span<TInput> packedInputs, Span<TTarget> packedTargets, Span<int> packedLengths, Span<int> order, string argument)
         where TInput : unmanaged
         where TTarget : unmanaged
         where TMask : IStepMask<TInput>
@@ -273,7 +275,7 @@ public static class SequencePacking
             int real = RealSteps(mask, inputs.Slice(s * steps * width, steps * width), width, length);
             if (real == 0)
             {
-                throw new ArgumentException($"Sequence {s} has no real step: every one of its {length} steps is masked ({mask.Describe}). A sequence needs at least one unmasked step.", nameof(inputs));
+                throw new ArgumentException($"Sequence {s} has no real step: every one of its {length} steps is masked ({mask.Describe}). A sequence needs at least one unmasked step.", argument);
             }
 
             packedLengths[s] = real;

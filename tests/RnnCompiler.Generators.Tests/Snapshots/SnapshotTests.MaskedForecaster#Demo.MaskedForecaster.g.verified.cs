@@ -180,13 +180,13 @@ namespace Demo
 
         /// <summary>
         /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
-        /// to back, one after another (a masked step is left out of each sequence on its own), as <c>Predict</c> does each.
+        /// to back, one after another as <c>Predict</c> does each (a masking model that outputs sequences, or that trains on more than one core).
         /// The streaming state of <c>Step</c> is not touched.
         /// </summary>
         /// <param name="inputs">[sequences, steps, 3] row-major; every sequence has the same 1 to 24 steps.</param>
         /// <param name="outputs">Receives [sequences, steps, 1].</param>
         /// <param name="sequences">The number of sequences, at least 1.</param>
-        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, or a sequence has no unmasked step; the model has not changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, or a sequence has no unmasked step (the outputs of the batches before it are written); the model has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs, int sequences)
@@ -573,7 +573,7 @@ namespace Demo
             int rows = steps;
             global::RnnCompiler.Training.TrainingGuard.Targets<float>(targets, sequences * rows * OutputUnits, nameof(targets));
             // Sequences of different lengths (given, or from the mask) are packed: each one's real steps first, the longest sequence first.
-            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: true, 1, lengths, masking: true, maskValue: -1f, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: true, 1, lengths, masking: true, maskValue: -1f, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs)))
             {
                 inputs = _batchInputs.Span.Slice(0, sequences * steps * InputFeatures);
                 targets = _batchTargets.Span.Slice(0, targets.Length);

@@ -223,13 +223,15 @@ namespace Demo
 
         /// <summary>
         /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
-        /// to back, one after another (a masked step is left out of each sequence on its own), as <c>Predict</c> does each.
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
         /// The streaming state of <c>Step</c> is not touched.
         /// </summary>
         /// <param name="tokens">[sequences, steps] token ids, each in [0, 500); every sequence has the same 1 to 40 steps.</param>
         /// <param name="outputs">Receives [sequences, 2].</param>
         /// <param name="sequences">The number of sequences, at least 1.</param>
-        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, or a sequence has no unmasked step; the model has not changed.</exception>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, or a sequence has no unmasked step (the outputs of the batches before it are written); the model has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Predict(global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs, int sequences)
@@ -238,12 +240,37 @@ namespace Demo
             global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));
             int inputsPerSequence = steps;
             int outputsPerSequence = OutputUnits;
-            // One sequence after another, each checked and run as Predict runs it.
-            for (int s = 0; s < sequences; s++)
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                Predict(tokens.Slice(s * inputsPerSequence, inputsPerSequence), outputs.Slice(s * outputsPerSequence, outputsPerSequence));
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += BatchSize)
+                {
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    global::System.ReadOnlySpan<int> batch = tokens.Slice(first * inputsPerSequence, count * inputsPerSequence);
+                    // A masked step is left out of its sequence, as Predict leaves it out: each sequence's unmasked steps first, the
+                    // longest sequence first, so that every step runs the sequences still running.
+                    if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens)))
+                    {
+                        RunPredictBatch(new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), _trainOutputs.Span.Slice(0, count * OutputUnits));
+                        for (int b = 0; b < count; b++)
+                        {
+                            _trainOutputs.Span.Slice(b * OutputUnits, OutputUnits).CopyTo(outputs.Slice((first + _batchOrder[b]) * OutputUnits, OutputUnits));
+                        }
+                    }
+                    else
+                    {
+                        RunPredictBatch(batch, count, steps, default, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                    }
+                }
+            }
+            finally
+            {
+                _inUse = false;
             }
         }
+
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
@@ -278,6 +305,58 @@ namespace Demo
 
             // dense: y = Softmax(x·kernel + bias), [32] → [2].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden.Span.Slice((steps - 1) * 32, 32), 1, 32, p.Slice(Layout.DenseKernel, 64), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Softmax, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+        /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+        /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+        /// </summary>
+        /// <param name="tokens">The checked input, [sequences, steps] token ids.</param>
+        /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+        /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+        /// <param name="lengths">Empty when every sequence runs all its steps; else each packed sequence's unmasked steps, longest first.</param>
+        /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunPredictBatch(global::System.ReadOnlySpan<int> tokens, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+
+            // embedding: row tokens[t] of the [500, 16] table for every step of every sequence.
+            global::RnnCompiler.Layers.EmbeddingLayer.Forward<float>(tokens, p.Slice(Layout.EmbeddingEmbeddings, 8000), 16, _embeddingOutput);
+
+            // bidirectional forward, every sequence in lock step, first step to last: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 16, 16, p.Slice(Layout.BidirectionalForwardKernel, 768), p.Slice(Layout.BidirectionalForwardRecurrentKernel, 768), p.Slice(Layout.BidirectionalForwardBias, 96), resetAfter: true, reverse: false, initialHidden: default, gates: _bidirectionalForwardGates, candidates: _bidirectionalForwardCandidates, hidden: _bidirectionalForwardHidden, scratch: _bidirectionalScratch, lengths: lengths);
+            // bidirectional backward, every sequence in lock step, last step to first: z, r = σ(x[t]·W + b + h[t-1]·U + b'); ĥ = tanh(x[t]·Wh + bh + r⊙(h[t-1]·Uh + b'h)); h[t] = z⊙h[t-1] + (1-z)⊙ĥ.
+            global::RnnCompiler.Layers.GruLayer.ForwardBatch<float>(_embeddingOutput, sequences, steps, 16, 16, p.Slice(Layout.BidirectionalBackwardKernel, 768), p.Slice(Layout.BidirectionalBackwardRecurrentKernel, 768), p.Slice(Layout.BidirectionalBackwardBias, 96), resetAfter: true, reverse: true, initialHidden: default, gates: _bidirectionalBackwardGates, candidates: _bidirectionalBackwardCandidates, hidden: _bidirectionalBackwardHidden, scratch: _bidirectionalScratch, lengths: lengths);
+            // bidirectional: merge both directions at every step of every sequence (Concat); in a packed batch the
+            // backward direction's real steps end each block, so each sequence merges its own, and its padding is zero.
+            if (lengths.IsEmpty)
+            {
+                global::RnnCompiler.Layers.BidirectionalMerge.Merge<float>(global::RnnCompiler.MergeMode.Concat, _bidirectionalForwardHidden, _bidirectionalBackwardHidden, sequences * steps, 16, _bidirectionalOutput);
+            }
+            else
+            {
+                for (int b = 0; b < sequences; b++)
+                {
+                    int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                    global::RnnCompiler.Layers.BidirectionalMerge.Merge<float>(global::RnnCompiler.MergeMode.Concat, _bidirectionalForwardHidden.Span.Slice(b * steps * 16, length * 16), _bidirectionalBackwardHidden.Span.Slice((b * steps + steps - length) * 16, length * 16), length, 16, _bidirectionalOutput.Span.Slice(b * steps * 32, length * 32));
+                    _bidirectionalOutput.Span.Slice((b * steps + length) * 32, (steps - length) * 32).Clear();
+                }
+            }
+
+            // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(_bidirectionalOutput, sequences, steps, 32, 32, p.Slice(Layout.LstmKernel, 4096), p.Slice(Layout.LstmRecurrentKernel, 4096), p.Slice(Layout.LstmBias, 128), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, lengths: lengths);
+            // lstm: each sequence's state after its last real step, one row per sequence.
+            for (int b = 0; b < sequences; b++)
+            {
+                int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);
+                _lstmHidden.Span.Slice((b * steps + length - 1) * 32, 32).CopyTo(_lstmLast.Span.Slice(b * 32, 32));
+            }
+
+            // dense: Softmax(x·kernel + bias) for each sequence, [32] → [2].
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmLast, sequences, 32, p.Slice(Layout.DenseKernel, 64), p.Slice(Layout.DenseBias, 2), global::RnnCompiler.Activation.Softmax, outputs);
         }
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
@@ -608,7 +687,7 @@ namespace Demo
             int rows = 1;
             global::RnnCompiler.Training.TrainingGuard.Labels(targets, sequences * rows, OutputUnits, nameof(targets));
             // Sequences of different lengths (given, or from the mask) are packed: each one's real steps first, the longest sequence first.
-            if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(inputs, targets, sequences, steps, perStep: false, 1, lengths, maskZero: true, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(inputs, targets, sequences, steps, perStep: false, 1, lengths, maskZero: true, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs)))
             {
                 inputs = new global::System.Span<int>(_batchInputs, 0, sequences * steps);
                 targets = new global::System.Span<int>(_batchTargets, 0, targets.Length);

@@ -667,7 +667,7 @@ namespace Demo
             int rows = 1;
             global::RnnCompiler.Training.TrainingGuard.Targets<float>(targets, sequences * rows * OutputUnits, nameof(targets));
             // Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.
-            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: false, 1, lengths, masking: false, maskValue: 0f, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(inputs, InputFeatures, targets, sequences, steps, perStep: false, 1, lengths, masking: false, maskValue: 0f, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs)))
             {
                 inputs = _batchInputs.Span.Slice(0, sequences * steps * InputFeatures);
                 targets = _batchTargets.Span.Slice(0, targets.Length);

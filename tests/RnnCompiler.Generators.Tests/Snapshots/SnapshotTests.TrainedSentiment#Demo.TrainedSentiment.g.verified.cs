@@ -679,7 +679,7 @@ namespace Demo
             int rows = 1;
             global::RnnCompiler.Training.TrainingGuard.Labels(targets, sequences * rows, OutputUnits, nameof(targets));
             // Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.
-            if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(inputs, targets, sequences, steps, perStep: false, 1, lengths, maskZero: false, _batchInputs, _batchTargets, _batchLengths, _batchOrder))
+            if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(inputs, targets, sequences, steps, perStep: false, 1, lengths, maskZero: false, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs)))
             {
                 inputs = new global::System.Span<int>(_batchInputs, 0, sequences * steps);
                 targets = new global::System.Span<int>(_batchTargets, 0, targets.Length);

@@ -30,6 +30,14 @@ public partial class BatchedDoubleTagger;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class BatchedMaskedClassifier;
 
+/// <summary>A value-masking model with a bidirectional layer: each batch is packed, masked steps left out.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 3)]
+[Input(2)]
+[Masking(-1)]
+[Lstm(4, Bidirectional = true)]
+[Dense(2)]
+public partial class BatchedMaskedFeatures;
+
 /// <summary>
 /// Batched Predict gives every sequence what Predict gives it alone: the catalogue (declared with BatchSize = 3, so 7
 /// sequences run as batches of 3, 3 and 1), training models (their training batch), a Parallelism model, dropout, a
@@ -121,6 +129,47 @@ public class BatchedPredictTests
             default:
                 throw new InvalidOperationException(name);
         }
+    }
+
+    [Fact]
+    public void Masked_steps_anywhere_are_left_out_of_each_sequence_of_a_packed_batch()
+    {
+        var model = new BatchedMaskedFeatures();
+        IRnnModel<float> generic = model;
+        TestData.Parameters(generic.Info, seed: 8).CopyTo(model.Parameters);
+        const int steps = 6, sequences = 8;
+        float[] inputs = TestData.Uniform(sequences * steps * 2, seed: 12, scale: 1f);
+        var random = new Random(3);
+        for (int s = 0; s < sequences; s++)
+        {
+            // Sequence s keeps s % 6 + 1 real steps, the others masked at random places: before, among and after them.
+            int masked = steps - (s % steps + 1);
+            foreach (int t in Enumerable.Range(0, steps).OrderBy(_ => random.Next()).Take(masked))
+            {
+                inputs[(s * steps + t) * 2] = -1;
+                inputs[(s * steps + t) * 2 + 1] = -1;
+            }
+        }
+
+        var batched = new float[sequences * 2];
+        var alone = new float[sequences * 2];
+        model.Predict(inputs, batched, sequences);
+        for (int s = 0; s < sequences; s++)
+        {
+            model.Predict(inputs.AsSpan(s * steps * 2, steps * 2), alone.AsSpan(s * 2, 2));
+        }
+
+        Assert.Equal(alone, batched);
+    }
+
+    [Fact]
+    public void A_sequence_with_no_unmasked_step_is_refused_naming_the_argument()
+    {
+        var model = new BatchedMaskedClassifier();
+        model.InitializeWeights(3);
+        int[] tokens = { 1, 2, 3, 0, 0, 0, 4, 5, 6 };
+        var outputs = new float[3 * BatchedMaskedClassifier.OutputUnits];
+        Assert.Equal("tokens", Assert.Throws<ArgumentException>(() => model.Predict(tokens, outputs, 3)).ParamName);
     }
 
     [Fact]
