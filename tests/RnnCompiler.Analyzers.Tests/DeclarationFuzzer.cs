@@ -45,6 +45,7 @@ internal sealed class DeclarationFuzzer
     {
         "Predict", "Step", "Parameters", "Summary", "ResetState", "LoadWeights", "TrainBatch", "s_layers", "_parameters", "RunForward", "Layout",
         "Helper", "Value", "Run", "Forward", "Dispose", "ToString", "_state", "_buffer", "Train", "Weights", "Units", "Evaluate", "Gradients",
+        "StepStreams", "ResetStream", "Streams", "BatchSize", "RunPredictBatch", "RunStreams",
     };
 
     private static readonly string[] s_classNames = { "Forecaster", "Model", "Sentiment", "Net", "@Model", "Summary", "Lstm", "Activation", "Predict", "M2", "Parameters", "RnnModel" };
@@ -234,6 +235,16 @@ internal sealed class DeclarationFuzzer
         if (Chance(0.15))
         {
             arguments.Add("Precision = " + Pick(s_precisions));
+        }
+
+        if (Chance(0.12))
+        {
+            arguments.Add("BatchSize = " + Pick("2", "3", "8", "32", "0", "1", "-1", "70000", "int.MaxValue"));
+        }
+
+        if (Chance(0.12))
+        {
+            arguments.Add("Streams = " + Pick("2", "3", "5", "64", "0", "1", "-4", "100000"));
         }
 
         if (Chance(0.03))
