@@ -237,6 +237,44 @@ public class CodeFixTests
         MergeModeCodeFixProvider.SetBidirectionalKey);
 
     [Fact]
+    public Task RNN0034_removes_a_batch_size_unlike_the_training_batch() => CodeFixTest.VerifyAsync<RemoveModelArgumentCodeFixProvider>(
+        """
+        [{|RNN0034:RnnModel(SequenceLength = 10, BatchSize = 64)|}]
+        [Train(Loss = Loss.MeanSquaredError, BatchSize = 32)]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Train(Loss = Loss.MeanSquaredError, BatchSize = 32)]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        "RNN0034");
+
+    [Fact]
+    public Task RNN0035_removes_streams_from_a_bidirectional_model() => CodeFixTest.VerifyAsync<RemoveModelArgumentCodeFixProvider>(
+        """
+        [{|RNN0035:RnnModel(Streams = 8, SequenceLength = 10)|}]
+        [Input(3)]
+        [Lstm(8, Bidirectional = true)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, Bidirectional = true)]
+        [Dense(1)]
+        public partial class SensorWatch;
+        """,
+        "RNN0035");
+
+    [Fact]
     public Task RNN0011_removes_merge_mode() => CodeFixTest.VerifyAsync<MergeModeCodeFixProvider>(
         """
         [RnnModel(SequenceLength = 10)]
