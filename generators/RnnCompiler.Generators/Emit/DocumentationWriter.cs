@@ -107,6 +107,18 @@ internal static class DocumentationWriter
             writer.WriteLine("/// " + line);
         }
 
+        if (model.PredictsInLockStep)
+        {
+            string masked = model.PacksPredictBatch ? ", each batch packed to its sequences' unmasked steps" : string.Empty;
+            string cores = model.HasWorkspaces ? $", split over {Int(model.Workers)} cores" : string.Empty;
+            writer.WriteLine($"/// <para>Predict with a sequence count runs up to {Count(model.Training is null ? model.PredictBatch : model.Training.BatchSize)} sequences at a time in lock step{masked}{cores}: one matrix product per step for all of them.</para>");
+        }
+
+        if (model.HasStreams)
+        {
+            writer.WriteLine($"/// <para>StepStreams steps {Count(model.Streams)} independent streams together, each with its own carried state (ResetStream starts one over).</para>");
+        }
+
         writer.WriteLine("/// </remarks>");
     }
 

@@ -33,6 +33,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [32, 4] at 14,592</description></item>
     /// <item><description><c>dense/bias</c> [4] at 14,720</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 64 sequences at a time in lock step: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class Scorer : global::RnnCompiler.IFeatureStreamingModel<float>
     {

@@ -37,6 +37,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [32, 2] at 19,584</description></item>
     /// <item><description><c>dense/bias</c> [2] at 19,648</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 16 sequences at a time in lock step, each batch packed to its sequences' unmasked steps: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class MaskedSentiment : global::RnnCompiler.ITokenModel<float>, global::RnnCompiler.Training.ITrainableModel<float, int, int>
     {

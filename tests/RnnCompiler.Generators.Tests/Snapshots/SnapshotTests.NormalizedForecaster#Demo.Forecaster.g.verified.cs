@@ -32,6 +32,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [32, 1] at 4,615</description></item>
     /// <item><description><c>dense/bias</c> [1] at 4,647</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 16 sequences at a time in lock step: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class Forecaster : global::RnnCompiler.IFeatureStreamingModel<float>, global::RnnCompiler.Training.ITrainableModel<float, float, float>
     {

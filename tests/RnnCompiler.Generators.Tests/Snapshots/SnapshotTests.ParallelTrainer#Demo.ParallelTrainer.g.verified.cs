@@ -33,6 +33,7 @@ namespace Demo
     /// <item><description><c>dense_1/kernel</c> [12, 4] at 1,174</description></item>
     /// <item><description><c>dense_1/bias</c> [4] at 1,222</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 8 sequences at a time in lock step, split over 2 cores: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class ParallelTrainer : global::RnnCompiler.ITokenStreamingModel<float>, global::RnnCompiler.Training.ITrainableModel<float, int, int>
     {

@@ -28,6 +28,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [32, 1] at 4,608</description></item>
     /// <item><description><c>dense/bias</c> [1] at 4,640</description></item>
     /// </list>
+    /// <para>StepStreams steps 64 independent streams together, each with its own carried state (ResetStream starts one over).</para>
     /// </remarks>
     partial class SensorWatch : global::RnnCompiler.IFeatureStreamsModel<float>
     {

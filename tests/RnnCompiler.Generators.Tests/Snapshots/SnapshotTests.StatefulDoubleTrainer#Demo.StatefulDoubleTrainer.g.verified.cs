@@ -32,6 +32,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [3, 1] at 147</description></item>
     /// <item><description><c>dense/bias</c> [1] at 150</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 4 sequences at a time in lock step: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class StatefulDoubleTrainer : global::RnnCompiler.IFeatureStreamingModel<double>, global::RnnCompiler.Training.ITrainableModel<double, double, double>
     {

@@ -32,6 +32,7 @@ namespace Demo
     /// </list>
     /// <para>Predict and Step read the 98,304 weights of the kernels of 32 KB or more from a copy packed in panels (MatrixKernels.PackPanels),
     /// so that each product reads its matrix from L2 in address order; the sums and results are those of Parameters' layout. Reading Parameters marks the copy stale.</para>
+    /// <para>Predict with a sequence count runs up to 32 sequences at a time in lock step: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class TrainedSentiment : global::RnnCompiler.ITokenStreamingModel<float>, global::RnnCompiler.Training.ITrainableModel<float, int, int>
     {
