@@ -120,7 +120,7 @@ internal static class NetworkValidator
             ValidateTraining(training, network, problems);
         }
 
-        ValidateBatchSize(declaration, problems);
+        ValidateBatchSize(declaration, network, problems);
         ValidateStreams(declaration, network, problems);
 
         // Last: the names come from emitting the model, which needs every other check passed.
@@ -161,7 +161,7 @@ internal static class NetworkValidator
     }
 
     /// <summary>[RnnModel(BatchSize)]: in range, and on a model that trains, the training batch its passes hold.</summary>
-    private static void ValidateBatchSize(ModelDeclaration declaration, List<ValidationProblem> problems)
+    private static void ValidateBatchSize(ModelDeclaration declaration, NetworkModel? network, List<ValidationProblem> problems)
     {
         int size = declaration.BatchSize;
         string name = declaration.TypeName;
@@ -181,6 +181,10 @@ internal static class NetworkValidator
         else if (declaration.WeightPrecision == 1 && size > 1)
         {
             problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
+        }
+        else if (size > 1 && declaration.Training is null && network is { Masks: true, OutputIsSequence: true })
+        {
+            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' masks steps and outputs every step, which Predict gives each masked step from the steps before it, one sequence at a time: its buffers would hold {size} sequences for nothing. Remove BatchSize = {size}."));
         }
     }
 
