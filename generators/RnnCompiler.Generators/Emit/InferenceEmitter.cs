@@ -73,8 +73,8 @@ internal static class InferenceEmitter
     }
 
     /// <summary>
-    /// Predict over many sequences of one length: in lock step, BatchSize at a time, when the model has a batch and no
-    /// masking; else sequence by sequence through Predict's own pass.
+    /// Predict over many sequences of one length: in lock step, BatchSize at a time, when the model has a batch (a masking
+    /// model's batch packed first); else sequence by sequence through Predict's own pass.
     /// </summary>
     private static void WritePredictBatch(EmitContext context)
     {
