@@ -7,7 +7,7 @@ using RnnCompiler.Kernels;
 
 namespace RnnCompiler.Layers;
 
-/// <summary>Backpropagation through time for the LSTM, from what <see cref="Forward"/> kept.</summary>
+/// <summary>Backpropagation through time for the LSTM, from what <see cref="Forward{T}"/> kept.</summary>
 public static partial class LstmLayer
 {
     /// <summary>

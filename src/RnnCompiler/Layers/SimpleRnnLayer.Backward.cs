@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 
 namespace RnnCompiler.Layers;
 
-/// <summary>Backpropagation through time for the SimpleRNN, from what <see cref="Forward"/> kept.</summary>
+/// <summary>Backpropagation through time for the SimpleRNN, from what <see cref="Forward{T}"/> kept.</summary>
 public static partial class SimpleRnnLayer
 {
     /// <summary>
