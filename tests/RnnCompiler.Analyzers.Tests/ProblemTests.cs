@@ -612,9 +612,52 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0026_int8_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.Int8)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0026").WithMessage("WeightPrecision.Int8 stores float weights in a quarter of the bytes; 'Forecaster' computes in double. Remove Precision = Precision.Double, or WeightPrecision = WeightPrecision.Int8."));
+
+    [Fact]
+    public Task RNN0026_int8_weights_on_a_trained_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, WeightPrecision = WeightPrecision.Int8)|}]
+        [Train(Loss = Loss.MeanSquaredError)]
+        [Input(3)]
+        [Gru(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """,
+        AnalyzerTest.Diagnostic("RNN0026").WithMessage("WeightPrecision.Int8 is for inference, and 'Forecaster' has [Train]. Train a float model, save its weights, and load them into a second class declared with WeightPrecision = WeightPrecision.Int8 and without [Train]."));
+
+    [Fact]
+    public Task RNN0035_streams_on_an_int8_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|RNN0035:RnnModel(SequenceLength = 10, Streams = 8, WeightPrecision = WeightPrecision.Int8)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
+    public Task RNN0034_batch_size_on_an_int8_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|RNN0034:RnnModel(SequenceLength = 10, BatchSize = 8, WeightPrecision = WeightPrecision.Int8)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [Dense(1)]
+        public partial class Forecaster;
+        """);
+
+    [Fact]
     public Task RNN0017_unknown_weight_precision() => AnalyzerTest.VerifyAsync(
         """
-        [{|RNN0017:RnnModel(SequenceLength = 10, WeightPrecision = (WeightPrecision)2)|}]
+        [{|RNN0017:RnnModel(SequenceLength = 10, WeightPrecision = (WeightPrecision)3)|}]
         [Input(3)]
         [Lstm(8)]
         public partial class Forecaster;

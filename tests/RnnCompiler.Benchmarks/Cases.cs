@@ -232,62 +232,81 @@ public class SequenceLstm64x128x10
 }
 
 /// <summary>
-/// The LSTM 64 → 128 → Dense 10 with bfloat16 weights and the same network with float weights (each case's baseline), on
-/// the same weights. Setup checks that the two agree to 1e-2 relative (bfloat16 keeps 8 significant bits) and differ
-/// (the bfloat16 kernels are really read).
+/// The LSTM 64 → 128 → Dense 10 with bfloat16 weights, with int8 weights, and the same network with float weights (each
+/// case's baseline), on the same weights. Setup checks that each agrees with float (1e-2 relative for bfloat16's 8
+/// significant bits, 5e-2 for int8) and differs from it (the reduced kernels are really read).
 /// </summary>
-public abstract class Bf16PeerCase
+public abstract class WeightPrecisionCase
 {
     protected const int Steps = 32;
     protected Lstm64x128x10 Float = null!;
     protected Lstm64x128x10Bf16 Bf16 = null!;
+    protected Lstm64x128x10Int8 Int8 = null!;
     protected float[] Inputs = null!;
     protected float[] FloatOutputs = null!;
     protected float[] Bf16Outputs = null!;
+    protected float[] Int8Outputs = null!;
 
     [GlobalSetup]
     public void GlobalSetup()
     {
         Float = new Lstm64x128x10();
         Bf16 = new Lstm64x128x10Bf16();
+        Int8 = new Lstm64x128x10Int8();
         Setup.RandomizeBiases(Float.Parameters, (64 + 128) * 512, 512);
         Float.Parameters.CopyTo(Bf16.Parameters);
+        Float.Parameters.CopyTo(Int8.Parameters);
         Bf16.RefreshBFloat16Weights();
+        Int8.RefreshInt8Weights();
         Inputs = Setup.Uniform(Steps * Lstm64x128x10.InputFeatures, seed: 11);
         FloatOutputs = new float[Lstm64x128x10.OutputUnits];
         Bf16Outputs = new float[Lstm64x128x10.OutputUnits];
+        Int8Outputs = new float[Lstm64x128x10.OutputUnits];
         Float.Predict(Inputs, FloatOutputs);
         Bf16.Predict(Inputs, Bf16Outputs);
+        Int8.Predict(Inputs, Int8Outputs);
+        Check("bfloat16", Bf16Outputs, 1e-2);
+        Check("int8", Int8Outputs, 5e-2);
+    }
+
+    private void Check(string precision, float[] outputs, double bound)
+    {
         double difference = 0, scale = 0;
         for (int i = 0; i < FloatOutputs.Length; i++)
         {
-            difference = Math.Max(difference, Math.Abs(Bf16Outputs[i] - FloatOutputs[i]));
+            difference = Math.Max(difference, Math.Abs(outputs[i] - FloatOutputs[i]));
             scale = Math.Max(scale, Math.Abs(FloatOutputs[i]));
         }
 
-        if (!(difference / scale <= 1e-2) || difference == 0)
+        if (!(difference / scale <= bound) || difference == 0)
         {
-            throw new InvalidOperationException($"bfloat16 LSTM 64→128→10: relative error {difference / scale} against float.");
+            throw new InvalidOperationException($"{precision} LSTM 64→128→10: relative error {difference / scale} against float.");
         }
     }
 }
 
-/// <summary>One streaming step of LSTM 64 → 128 → Dense 10: bfloat16 weights against float weights.</summary>
-public class StepLstm64x128x10Bf16 : Bf16PeerCase
+/// <summary>One streaming step of LSTM 64 → 128 → Dense 10: bfloat16 and int8 weights against float weights.</summary>
+public class StepLstm64x128x10Precision : WeightPrecisionCase
 {
     [Benchmark(Baseline = true, Description = "Step, float weights")]
     public void StepFloat() => Float.Step(Inputs.AsSpan(0, Lstm64x128x10.InputFeatures), FloatOutputs);
 
     [Benchmark(Description = "Step, bfloat16 weights")]
     public void StepBf16() => Bf16.Step(Inputs.AsSpan(0, Lstm64x128x10.InputFeatures), Bf16Outputs);
+
+    [Benchmark(Description = "Step, int8 weights")]
+    public void StepInt8() => Int8.Step(Inputs.AsSpan(0, Lstm64x128x10.InputFeatures), Int8Outputs);
 }
 
-/// <summary>A whole T = 32 sequence of LSTM 64 → 128 → Dense 10: bfloat16 weights against float weights.</summary>
-public class SequenceLstm64x128x10Bf16 : Bf16PeerCase
+/// <summary>A whole T = 32 sequence of LSTM 64 → 128 → Dense 10: bfloat16 and int8 weights against float weights.</summary>
+public class SequenceLstm64x128x10Precision : WeightPrecisionCase
 {
     [Benchmark(Baseline = true, Description = "Predict T=32, float weights")]
     public void SequenceFloat() => Float.Predict(Inputs, FloatOutputs);
 
     [Benchmark(Description = "Predict T=32, bfloat16 weights")]
     public void SequenceBf16() => Bf16.Predict(Inputs, Bf16Outputs);
+
+    [Benchmark(Description = "Predict T=32, int8 weights")]
+    public void SequenceInt8() => Int8.Predict(Inputs, Int8Outputs);
 }

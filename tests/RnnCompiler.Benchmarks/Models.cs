@@ -58,6 +58,13 @@ public partial class TrainEmbedLstm128x10;
 [Dense(10)]
 public partial class Lstm64x128x10Bf16;
 
+/// <summary><see cref="Lstm64x128x10"/> with int8 weights: the step reads about 100 KB of kernels instead of 400 KB.</summary>
+[RnnModel(SequenceLength = 32, WeightPrecision = WeightPrecision.Int8)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10)]
+public partial class Lstm64x128x10Int8;
+
 /// <summary>
 /// The training case on both cores: the same model with <c>Parallelism = 2</c> (each batch as two fixed shares of 16
 /// sequences on two threads, their gradients summed in share order).

@@ -41,7 +41,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsFileUnreadable = Error(ProblemIds.WeightsFileUnreadable, "The weights file cannot be read");
     public static readonly DiagnosticDescriptor WeightsDisagree = Error(ProblemIds.WeightsDisagree, "The weights file does not match the model");
     public static readonly DiagnosticDescriptor ParallelismOutOfRange = Error(ProblemIds.ParallelismOutOfRange, "Parallelism is out of range");
-    public static readonly DiagnosticDescriptor BFloat16NotSupported = Error(ProblemIds.BFloat16NotSupported, "bfloat16 weights need an inference-only float model");
+    public static readonly DiagnosticDescriptor BFloat16NotSupported = Error(ProblemIds.BFloat16NotSupported, "bfloat16 and int8 weights need an inference-only float model");
     public static readonly DiagnosticDescriptor NormalizationNotAfterInput = Error(ProblemIds.NormalizationNotAfterInput, "Normalization must directly follow Input");
     public static readonly DiagnosticDescriptor MaskingPlacement = Error(ProblemIds.MaskingPlacement, "[Masking] must come once, directly after [Input], with a finite value");
     public static readonly DiagnosticDescriptor MaskingStateful = Error(ProblemIds.MaskingStateful, "A masking model cannot train statefully");

@@ -59,6 +59,11 @@ internal static class DocumentationWriter
                 copy = $" (with the bfloat16 kernels' {Bytes(buffer.AllocatedBytes(size))})";
             }
 
+            if (buffer.Kind == BufferKind.Weights && buffer.ElementType == "byte")
+            {
+                copy = $" (with the int8 kernels' {Bytes(buffer.AllocatedBytes(size))})";
+            }
+
             if (buffer.Name == BufferPlan.PanelBuffer)
             {
                 copy = $" (with the panel copy's {Bytes(buffer.AllocatedBytes(size))})";
@@ -98,6 +103,11 @@ internal static class DocumentationWriter
 
         writer.WriteLine("/// </list>");
         foreach (string line in BFloat16Emitter.Remarks(model))
+        {
+            writer.WriteLine("/// " + line);
+        }
+
+        foreach (string line in Int8Emitter.Remarks(model))
         {
             writer.WriteLine("/// " + line);
         }

@@ -103,6 +103,7 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
         {
             WeightCopy.Panels => PanelEmitter.Local,
             WeightCopy.BFloat16 => BFloat16Emitter.Local,
+            WeightCopy.Int8 => Int8Emitter.Local,
             WeightCopy.Parameters => "p",
         };
 #pragma warning restore CS8524
@@ -118,5 +119,5 @@ internal sealed class EmitContext(NetworkModel model, SourceWriter writer, strin
     /// the non-generic overload that takes the kernels as <c>ReadOnlySpan&lt;ushort&gt;</c>.
     /// </summary>
     public string InferenceMethod(string layerClass, string method) =>
-        Model.BFloat16Weights ? $"{RuntimeLayers}{layerClass}.{method}" : $"{RuntimeLayers}{layerClass}.{method}<{T}>";
+        Model.BFloat16Weights || Model.Int8Weights ? $"{RuntimeLayers}{layerClass}.{method}" : $"{RuntimeLayers}{layerClass}.{method}<{T}>";
 }

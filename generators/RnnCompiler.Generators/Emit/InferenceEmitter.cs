@@ -256,6 +256,11 @@ internal static class InferenceEmitter
                 BFloat16Emitter.WriteReadWeights(context);
             }
 
+            if (model.Int8Weights)
+            {
+                Int8Emitter.WriteReadWeights(context);
+            }
+
             PanelEmitter.WriteReadWeights(context);
             LayerModel? lastRecurrent = LastRecurrent(model);
             if (lastRecurrent is not null)
@@ -519,6 +524,11 @@ internal static class InferenceEmitter
         if (model.BFloat16Weights)
         {
             BFloat16Emitter.WriteReadWeights(context);
+        }
+
+        if (model.Int8Weights)
+        {
+            Int8Emitter.WriteReadWeights(context);
         }
 
         PanelEmitter.WriteReadWeights(context);

@@ -66,6 +66,11 @@ internal static class ModelEmitter
                 BFloat16Emitter.WriteLayout(context);
             }
 
+            if (model.Int8Weights)
+            {
+                Int8Emitter.WriteLayout(context);
+            }
+
             PanelEmitter.WriteLayout(context);
 
             if (compiledWeights is { } weights)
@@ -241,6 +246,12 @@ internal static class ModelEmitter
             if (buffer.ElementType == "ushort")
             {
                 BFloat16Emitter.WriteArray(context, buffer);
+                continue;
+            }
+
+            if (buffer.ElementType == "byte")
+            {
+                Int8Emitter.WriteArray(context, buffer);
                 continue;
             }
 

@@ -21,6 +21,10 @@ internal static class WeightsEmitter
         {
             BFloat16Emitter.WriteParameters(context);
         }
+        else if (model.Int8Weights)
+        {
+            Int8Emitter.WriteParameters(context);
+        }
         else if (PanelEmitter.Applies(model))
         {
             PanelEmitter.WriteParameters(context);
@@ -126,6 +130,12 @@ internal static class WeightsEmitter
         if (context.Model.BFloat16Weights)
         {
             BFloat16Emitter.WriteWeightsChange(context, signature, statement);
+            return;
+        }
+
+        if (context.Model.Int8Weights)
+        {
+            Int8Emitter.WriteWeightsChange(context, signature, statement);
             return;
         }
 

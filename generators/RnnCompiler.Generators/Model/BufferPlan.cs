@@ -60,6 +60,7 @@ internal sealed record BufferSpec(string Name, string Size, long Elements, strin
     {
         "int" => 4,
         "ushort" => 2,
+        "byte" => 1,
         _ => modelElementBytes,
     };
 }
@@ -81,6 +82,12 @@ internal static class BufferPlan
         {
             int packed = PanelWeights.BFloat16CopyCount(model);
             sink.Add(new BufferSpec("_bf16Weights", Int(packed), packed, "The kernels of Parameters rounded to bfloat16, as Predict and Step read them (see BFloat16Layout).", BufferKind.Weights, "ushort"));
+        }
+
+        if (model.Int8Weights)
+        {
+            int bytes = Int8Weights.Count(model);
+            sink.Add(new BufferSpec("_int8Weights", Int(bytes), bytes, "The kernels of Parameters quantized to int8 with their column scales, as Predict and Step read them (see Int8Layout).", BufferKind.Weights, "byte"));
         }
 
         int panels = PanelWeights.Count(model);

@@ -121,6 +121,11 @@ internal sealed record NetworkModel(
     public int DeclaredBatchSize { get; init; }
 
     /// <summary>
+    /// <c>WeightPrecision = WeightPrecision.Int8</c>: Predict and Step read an int8 copy of the kernels (<see cref="Model.Int8Weights"/>).
+    /// </summary>
+    public bool Int8Weights { get; init; }
+
+    /// <summary>
     /// The most sequences one lock-step pass of a batched Predict runs: the declared BatchSize, else the training pass's
     /// (a share of the batch with Parallelism), else 1. Above 1 the working buffers hold a block per sequence.
     /// </summary>

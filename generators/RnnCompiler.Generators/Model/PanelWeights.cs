@@ -24,7 +24,7 @@ internal static class PanelWeights
     public static IReadOnlyList<PanelTensor> For(NetworkModel model)
     {
         var panels = new List<PanelTensor>();
-        if (model.BFloat16Weights)
+        if (model.BFloat16Weights || model.Int8Weights)
         {
             return panels;
         }

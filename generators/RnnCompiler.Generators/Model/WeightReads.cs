@@ -29,6 +29,9 @@ internal enum WeightCopy
 
     /// <summary>The bfloat16 copy (<see cref="PackedWeights"/>, the local <c>w16</c>).</summary>
     BFloat16,
+
+    /// <summary>The int8 copy (<see cref="Int8Weights"/>, the local <c>w8</c>).</summary>
+    Int8,
 }
 
 /// <summary>
@@ -65,6 +68,12 @@ internal sealed class WeightReads
             bfloat16StepPanels.Add(panel.Tensor.Identifier);
         }
 
+        var int8 = new Dictionary<string, Int8Tensor>();
+        foreach (Int8Tensor tensor in Int8Weights.For(model))
+        {
+            int8[tensor.Tensor.Identifier] = tensor;
+        }
+
         foreach (TensorModel tensor in model.Tensors)
         {
             foreach (WeightUse use in new[] { WeightUse.Predict, WeightUse.Step })
@@ -74,7 +83,8 @@ internal sealed class WeightReads
                 // the recurrent kernels, and everything Step reads, come from a packed copy when there is one.
                 bool streamed = use == WeightUse.Step || tensor.Role == TensorRole.RecurrentKernel;
                 WeightRead read =
-                    streamed && floatPanels.Contains(id) ? new WeightRead(WeightCopy.Panels, "PanelLayout", id, tensor.Length, true)
+                    int8.TryGetValue(id, out Int8Tensor? quantized) ? new WeightRead(WeightCopy.Int8, "Int8Layout", id, quantized.Size, false)
+                    : streamed && floatPanels.Contains(id) ? new WeightRead(WeightCopy.Panels, "PanelLayout", id, tensor.Length, true)
                     : use == WeightUse.Step && bfloat16StepPanels.Contains(id) ? new WeightRead(WeightCopy.BFloat16, "BFloat16Layout", id + "Panels", tensor.Length, true)
                     : bfloat16.Contains(id) ? new WeightRead(WeightCopy.BFloat16, "BFloat16Layout", id, tensor.Length, bfloat16Panels.Contains(id))
                     : new WeightRead(WeightCopy.Parameters, "Layout", id, tensor.Length, false);

@@ -90,29 +90,31 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The Precision value is not one of the named values; use Precision.Single or Precision.Double."));
         }
 
-        if (declaration.WeightPrecision is not (0 or 1))
+        string precision = declaration.WeightPrecision == 2 ? "Int8" : "BFloat16";
+        if (declaration.WeightPrecision is not (0 or 1 or 2))
         {
-            problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The WeightPrecision value is not one of the named values; use WeightPrecision.Float or WeightPrecision.BFloat16."));
+            problems.Add(new(ProblemIds.UnknownEnumValue, ValidationProblem.OnModelAttribute, "The WeightPrecision value is not one of the named values; use WeightPrecision.Float, WeightPrecision.BFloat16 or WeightPrecision.Int8."));
         }
-        else if (declaration.WeightPrecision == 1)
+        else if (declaration.WeightPrecision is 1 or 2)
         {
-            // bfloat16 weights are an inference format: a double model would lose far more than it saves, and training
-            // would update float weights that Predict no longer reads exactly (and gradients of rounded weights).
+            // bfloat16 and int8 weights are inference formats: a double model would lose far more than it saves, and
+            // training would update float weights that Predict no longer reads exactly (and gradients of rounded weights).
+            string stores = declaration.WeightPrecision == 2 ? "stores float weights in a quarter of the bytes" : "stores float weights at half the bytes";
             if (declaration.Precision == 1)
             {
-                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.BFloat16 stores float weights at half the bytes; '{name}' computes in double. Remove Precision = Precision.Double, or WeightPrecision = WeightPrecision.BFloat16."));
+                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.{precision} {stores}; '{name}' computes in double. Remove Precision = Precision.Double, or WeightPrecision = WeightPrecision.{precision}."));
             }
 
             if (declaration.Training is not null)
             {
-                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.BFloat16 is for inference, and '{name}' has [Train]. Train a float model, save its weights, and load them into a second class declared with WeightPrecision = WeightPrecision.BFloat16 and without [Train]."));
+                problems.Add(new(ProblemIds.BFloat16NotSupported, ValidationProblem.OnModelAttribute, $"WeightPrecision.{precision} is for inference, and '{name}' has [Train]. Train a float model, save its weights, and load them into a second class declared with WeightPrecision = WeightPrecision.{precision} and without [Train]."));
             }
         }
 
         NetworkModel? network = Resolve(declaration, problems);
-        if (network is { BFloat16Weights: true, HasDropout: true })
+        if (network is { HasDropout: true } && (network.BFloat16Weights || network.Int8Weights))
         {
-            problems.Add(new(ProblemIds.DropoutInference, ValidationProblem.OnModelAttribute, $"'{name}' has bfloat16 weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
+            problems.Add(new(ProblemIds.DropoutInference, ValidationProblem.OnModelAttribute, $"'{name}' has {(network.Int8Weights ? "int8" : "bfloat16")} weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
         }
 
         if (declaration.Training is { } training)
@@ -150,9 +152,9 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' has a bidirectional layer, which needs the whole sequence, so it cannot step streams; remove Streams = {streams}, or make the layers one-directional."));
         }
-        else if (declaration.WeightPrecision == 1)
+        else if (declaration.WeightPrecision is 1 or 2)
         {
-            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' reads bfloat16 weights, which Step reads one stream at a time; remove Streams = {streams}, or declare a float model (without WeightPrecision) to step streams together."));
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' reads {(declaration.WeightPrecision == 2 ? "int8" : "bfloat16")} weights, which Step reads one stream at a time; remove Streams = {streams}, or declare a float model (without WeightPrecision) to step streams together."));
         }
         else if (network is { Masks: true })
         {
@@ -178,9 +180,9 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' trains in batches of {training.BatchSize} ([Train(BatchSize = {training.BatchSize})]) and its buffers hold that many sequences, so batched Predict runs that many at once; remove BatchSize = {size} from [RnnModel], or set the batch on [Train]."));
         }
-        else if (declaration.WeightPrecision == 1 && size > 1)
+        else if (declaration.WeightPrecision is 1 or 2 && size > 1)
         {
-            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
+            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads {(declaration.WeightPrecision == 2 ? "int8" : "bfloat16")} weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
         }
         else if (size > 1 && declaration.Training is null && network is { Masks: true, OutputIsSequence: true })
         {
@@ -349,6 +351,7 @@ internal static class NetworkValidator
             MaskValue = context.MaskValue,
             MaskingName = context.MaskingName,
             DeclaredBatchSize = declaration.BatchSize,
+            Int8Weights = declaration.WeightPrecision == 2,
             Streams = declaration.Streams,
         };
 

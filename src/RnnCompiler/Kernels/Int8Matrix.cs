@@ -35,6 +35,7 @@ public static class Int8Matrix
     /// <param name="columns">The columns; not negative.</param>
     /// <returns>The size in bytes, a multiple of 64.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative, or the size passes 2 GB.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Size(int rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -59,6 +60,7 @@ public static class Int8Matrix
     /// <param name="stride">The distance between two rows of <paramref name="source"/>; at least <paramref name="columns"/>.</param>
     /// <param name="destination">Receives the quantized matrix; at least <see cref="Size"/> bytes.</param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or the stride is less than the columns.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(ReadOnlySpan<float> source, int rows, int columns, int stride, Span<byte> destination)
     {
         int size = Size(rows, columns);
@@ -115,6 +117,7 @@ public static class Int8Matrix
     /// <param name="column">The column.</param>
     /// <returns>The weight as the int8 products use it.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The row or column is outside the matrix.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Weight(ReadOnlySpan<byte> matrix, int rows, int columns, int row, int column)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(row);
@@ -131,6 +134,7 @@ public static class Int8Matrix
     /// <param name="row">The row.</param>
     /// <param name="column">The column.</param>
     /// <returns>q, in [-127, 127].</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static sbyte Quantized(ReadOnlySpan<byte> matrix, int rows, int columns, int row, int column) =>
         (sbyte)matrix[(8 * PaddedColumns(columns)) + WeightIndex(Quads(rows), row, column)];
 
@@ -139,6 +143,7 @@ public static class Int8Matrix
     /// <param name="columns">Its columns.</param>
     /// <param name="column">The column.</param>
     /// <returns>The column's largest magnitude over 127.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Scale(ReadOnlySpan<byte> matrix, int columns, int column) =>
         MemoryMarshal.Cast<byte, float>(matrix.Slice(0, 4 * PaddedColumns(columns)))[column];
 

@@ -149,6 +149,7 @@ public static partial class MatrixKernels
     /// Quantizes <paramref name="x"/> into <paramref name="xq"/> (zeros past it) and returns its scale: the largest
     /// magnitude over 127; NaN (and all zeros) when an element is not finite, so every sum through it becomes NaN.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float QuantizeRow(ReadOnlySpan<float> x, Span<sbyte> xq)
     {
         float largest = 0f;
@@ -411,6 +412,7 @@ public static partial class MatrixKernels
     }
 
     /// <summary>The sums one multiply at a time, over the same layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Int8SumsScalar(ref sbyte x, int quads, ref byte weights, int blocks, ref int sums)
     {
         for (int b = 0; b < blocks; b++)

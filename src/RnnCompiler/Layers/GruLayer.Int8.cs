@@ -15,6 +15,7 @@ public static partial class GruLayer
     /// <param name="units">The size of the state.</param>
     /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
     /// <returns>The size in bytes.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Int8RecurrentKernelSize(int units, bool resetAfter) =>
         resetAfter ? Int8Matrix.Size(units, 3 * units) : Int8Matrix.Size(units, 2 * units) + Int8Matrix.Size(units, units);
 
@@ -25,6 +26,7 @@ public static partial class GruLayer
     /// <param name="units">The size of the state.</param>
     /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
     /// <param name="destination">Receives the quantized kernel; at least <see cref="Int8RecurrentKernelSize"/> bytes.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void QuantizeRecurrentKernel(ReadOnlySpan<float> recurrentKernel, int units, bool resetAfter, Span<byte> destination)
     {
         int width = 3 * units;

@@ -62,6 +62,21 @@ public class MemoryTests
         Assert.Equal(Held(new F32Lstm64x128x10()) - floatPanels + (2L * (64 * 512 + 128 * 512 + 128 * 10)) + (2L * 64 * 512) + 64, Held(new Bf16Lstm64x128x10()));
     }
 
+    [Fact]
+    public void The_int8_copy_is_counted_with_its_scales()
+    {
+        Check(new Int8Lstm64x128x10());
+        Check(new Int8SimpleGruStack());
+        Check(new Int8BiLstmTokens());
+        Check(new Int8CompiledWeightsModel());
+
+        // LSTM 64→128: [64, 512] and [128, 512] at a byte a weight plus 8 bytes of scale and offset per column; Dense
+        // 128→10: [128, 16] (columns padded to 8) plus 16 · 8 bytes, rounded up to 64; one cache line aligns the copy.
+        long copy = (64 * 512 + 8 * 512) + (128 * 512 + 8 * 512) + ((128 * 16 + 8 * 16 + 63) / 64 * 64) + 64;
+        long floatPanels = (4L * (64 * 512 + 128 * 512)) + 64;
+        Assert.Equal(Held(new F32Lstm64x128x10()) - floatPanels + copy, Held(new Int8Lstm64x128x10()));
+    }
+
     [Theory]
     [MemberData(nameof(Models))]
     public void Every_buffer_of_the_element_type_starts_on_a_cache_line(string name) => CheckAligned(ModelCase.Get(name).Create());

@@ -375,9 +375,23 @@ public static class NaiveNetwork
         return result;
     }
 
+    /// <summary>
+    /// When set (on the calling thread), every product follows WeightPrecision.Int8's rule instead of the exact one: each
+    /// weight column quantized symmetrically to [-127, 127] with its largest magnitude over 127 as the scale, the input
+    /// row likewise with one scale, the integer products summed exactly and scaled back. Written from the stated rule,
+    /// in double past the quantization.
+    /// </summary>
+    [ThreadStatic]
+    internal static bool QuantizeProducts;
+
     // y[column] = Σ_row x[row]·M[row, columnOffset + column] for a row-major matrix with `stride` columns.
     private static double[] MultiplyBlock(double[] x, double[] matrix, int stride, int columnOffset, int columns)
     {
+        if (QuantizeProducts)
+        {
+            return QuantizedBlock(x, matrix, stride, columnOffset, columns);
+        }
+
         var result = new double[columns];
         for (var column = 0; column < columns; column++)
         {
@@ -388,6 +402,44 @@ public static class NaiveNetwork
             }
 
             result[column] = sum;
+        }
+
+        return result;
+    }
+
+    private static double[] QuantizedBlock(double[] x, double[] matrix, int stride, int columnOffset, int columns)
+    {
+        float xLargest = 0f;
+        foreach (double value in x)
+        {
+            xLargest = Math.Max(xLargest, Math.Abs((float)value));
+        }
+
+        var xq = new long[x.Length];
+        for (int row = 0; row < x.Length && xLargest > 0f; row++)
+        {
+            xq[row] = (long)MathF.Round((float)x[row] * (127f / xLargest), MidpointRounding.ToEven);
+        }
+
+        double xScale = xLargest / 127f;
+        var result = new double[columns];
+        for (int column = 0; column < columns; column++)
+        {
+            int at = columnOffset + column;
+            float largest = 0f;
+            for (int row = 0; row < x.Length; row++)
+            {
+                largest = Math.Max(largest, Math.Abs((float)matrix[row * stride + at]));
+            }
+
+            float scale = largest / 127f;
+            long sum = 0;
+            for (int row = 0; row < x.Length && largest > 0f; row++)
+            {
+                sum += xq[row] * (long)MathF.Round((float)matrix[row * stride + at] / scale, MidpointRounding.ToEven);
+            }
+
+            result[column] = sum * xScale * scale;
         }
 
         return result;
