@@ -20,9 +20,11 @@ namespace RnnCompiler.Kernels;
 /// <b>Layout</b> of a [rows, columns] matrix, with the columns padded to a multiple of 8 (<c>padded</c>) and the rows
 /// to a multiple of 4 (<c>quads</c> groups of four): the scales, <c>float[padded]</c>; then 128 times each column's sum
 /// of <c>q</c>, <c>int[padded]</c> (what the unsigned-times-signed dot product adds when the inputs are offset by 128);
-/// then the weights, <c>sbyte[padded / 8][quads][8][4]</c>: for each block of 8 columns, each group of 4 rows, the 4
-/// rows of each column next to each other, which is the operand of one 256-bit VNNI <c>vpdpbusd</c> or NEON
-/// <c>sdot</c>. Padding holds zeros. The header's size is a multiple of 64 bytes, so a matrix that starts on a cache
+/// then the weights. Their unit is a 32-byte cell: one block of 8 columns over one group of 4 rows, the 4 rows of each
+/// column next to each other, which is the operand of one 256-bit VNNI <c>vpdpbusd</c> or two NEON <c>sdot</c>. The
+/// blocks go in runs of 12 (then runs of 4, then single blocks for the rest), each run stored row group by row group
+/// (<c>[quads][run][32 bytes]</c>), so that the kernel, which sums a run of blocks at once, reads the whole matrix in
+/// address order. Padding holds zeros. The header's size is a multiple of 64 bytes, so a matrix that starts on a cache
 /// line has its weights on one too.
 /// </para>
 /// <para>Created and read by generated code; not meant to be used directly.</para>
@@ -101,7 +103,7 @@ public static class Int8Matrix
             for (int i = 0; i < rows; i++)
             {
                 int q = scale > 0f ? (int)Math.Clamp(MathF.Round(source[(i * stride) + j] / scale), -127f, 127f) : 0;
-                weights[WeightIndex(quads, i, j)] = (sbyte)q;
+                weights[WeightIndex(quads, padded / 8, i, j)] = (sbyte)q;
                 sum += q;
             }
 
@@ -136,7 +138,7 @@ public static class Int8Matrix
     /// <returns>q, in [-127, 127].</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static sbyte Quantized(ReadOnlySpan<byte> matrix, int rows, int columns, int row, int column) =>
-        (sbyte)matrix[(8 * PaddedColumns(columns)) + WeightIndex(Quads(rows), row, column)];
+        (sbyte)matrix[(8 * PaddedColumns(columns)) + WeightIndex(Quads(rows), PaddedColumns(columns) / 8, row, column)];
 
     /// <summary>The scale of column <paramref name="column"/>.</summary>
     /// <param name="matrix">A matrix quantized by <see cref="Quantize"/>.</param>
@@ -155,6 +157,36 @@ public static class Int8Matrix
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Quads(int rows) => (rows + 3) / 4;
 
-    /// <summary>Where weight [i, j] sits among the weights.</summary>
-    private static int WeightIndex(int quads, int i, int j) => ((((j / 8) * quads) + (i / 4)) * 32) + ((j % 8) * 4) + (i % 4);
+    /// <summary>Where weight [i, j] of a matrix with <paramref name="blocks"/> blocks of 8 columns sits among the weights.</summary>
+    private static int WeightIndex(int quads, int blocks, int i, int j)
+    {
+        int start = RunStart(quads, blocks, j / 8, out int run);
+        return start + ((i / 4) * run * 32) + ((j % 8) * 4) + (i % 4);
+    }
+
+    /// <summary>
+    /// Where block <paramref name="block"/>'s cell of the first group of rows sits among the weights, and the length
+    /// of its run (12, 4 or 1 blocks): its cell of row group <c>k</c> is <c>32 · run · k</c> bytes further.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int RunStart(int quads, int blocks, int block, out int run)
+    {
+        int twelves = blocks / 12 * 12;
+        if (block < twelves)
+        {
+            run = 12;
+            return ((block / 12 * 12 * quads) + (block % 12)) * 32;
+        }
+
+        int rest = block - twelves;
+        int fours = (blocks - twelves) / 4 * 4;
+        if (rest < fours)
+        {
+            run = 4;
+            return (((twelves + (rest / 4 * 4)) * quads) + (rest % 4)) * 32;
+        }
+
+        run = 1;
+        return (twelves + fours + (rest - fours)) * quads * 32;
+    }
 }
