@@ -29,7 +29,8 @@ void Check(bool condition, string what)
 bool Close(double expected, double actual, double tolerance) => Math.Abs(actual - expected) <= tolerance * Math.Max(1, Math.Abs(expected));
 
 Console.WriteLine($"RnnCompiler numeric checks on {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}: "
-    + $"Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+    + $"Vector512 {Vector512.IsHardwareAccelerated}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}, "
+    + $"AVX-VNNI {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}, NEON dot product {System.Runtime.Intrinsics.Arm.Dp.IsSupported}");
 
 // 1. Every declared model against the naive double-precision reference: Predict at three lengths, and Step.
 foreach (ModelCase modelCase in ModelCatalog.All)
@@ -178,6 +179,100 @@ for (int columns = 1; columns <= 70; columns++)
 
 Check(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F80_8000u)) == 0x3F80 && BFloat16.Round(BitConverter.UInt32BitsToSingle(0x3F81_8000u)) == 0x3F82
     && float.IsNaN(BFloat16.Widen(BFloat16.Round(BitConverter.UInt32BitsToSingle(0x7F80_0001u)))), "bfloat16 rounding: ties to even, NaN kept");
+
+// 2c. The int8 kernels (WeightPrecision.Int8) against a naive quantize-and-multiply written here from the rule, bit for
+// bit (integer sums are exact on every path: NEON's sdot here), and int8 models against the naive reference whose
+// products follow the same rule, with Step equal to Predict.
+{
+    bool ok = true;
+    foreach ((int rows, int columns) in new[] { (1, 1), (5, 9), (33, 40), (64, 512), (130, 300), (7, 1000) })
+    {
+        float[] w = TrainingData.Features(rows * columns, seed: rows + columns);
+        float[] x = TrainingData.Features(rows, seed: rows);
+        float[] y = TrainingData.Features(columns, seed: columns);
+        var packed = new byte[Int8Matrix.Size(rows, columns)];
+        Int8Matrix.Quantize(w, rows, columns, columns, packed);
+        float xLargest = 0f;
+        foreach (float v in x)
+        {
+            xLargest = Math.Max(xLargest, Math.Abs(v));
+        }
+
+        var expected = new float[columns];
+        for (int j = 0; j < columns; j++)
+        {
+            float largest = 0f;
+            for (int i = 0; i < rows; i++)
+            {
+                largest = Math.Max(largest, Math.Abs(w[i * columns + j]));
+            }
+
+            float scale = largest / 127f;
+            long sum = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                long q = largest == 0f ? 0 : (long)MathF.Round(w[i * columns + j] / scale);
+                sum += q * (long)MathF.Round(x[i] * (127f / xLargest));
+            }
+
+            expected[j] = y[j] + ((float)sum * ((xLargest / 127f) * scale));
+        }
+
+        MatrixKernels.MultiplyAdd(x, packed, y);
+        for (int j = 0; j < columns; j++)
+        {
+            ok &= expected[j] == y[j];
+        }
+    }
+
+    Check(ok, "int8 MultiplyAdd equals the naive quantized product bit for bit");
+
+    foreach ((string name, IRnnModel<float> model, RefLayer[] layers) in new (string, IRnnModel<float>, RefLayer[])[]
+    {
+        ("Int8Lstm64x128x10", new Int8Lstm64x128x10(), new RefLayer[] { new RefInput(64), new RefLstm(128), new RefDense(10) }),
+        ("Int8SimpleGruStack", new Int8SimpleGruStack(), new RefLayer[] { new RefInput(5), new RefSimpleRnn(13, ReturnSequences: true), new RefGru(7, ResetAfter: false, ReturnSequences: true), new RefDense(3, RefActivation.Tanh) }),
+        ("Int8Gru1x32x1", new Int8Gru1x32x1(), new RefLayer[] { new RefInput(1), new RefGru(32), new RefDense(1) }),
+    })
+    {
+        ModelInfo info = model.Info;
+        model.InitializeWeights(7);
+        float[] parameters = model.Parameters.ToArray();
+        int steps = info.SequenceLength;
+        float[] inputs = TrainingData.Features(steps * info.InputWidth, seed: 5);
+        var outputs = new float[info.OutputIsSequence ? steps * info.OutputUnits : info.OutputUnits];
+        ((IFeatureModel<float>)model).Predict(inputs, outputs);
+        NaiveNetwork.QuantizeProducts = true;
+        double[] expected = NaiveNetwork.Predict(layers, parameters, inputs, steps);
+        NaiveNetwork.QuantizeProducts = false;
+        double difference = 0, scale = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            difference = Math.Max(difference, Math.Abs(outputs[i] - expected[i]));
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+
+        Check(difference <= 5e-3 * scale, $"{name} Predict against the naive int8 reference ({difference / scale:E1})");
+        var stepped = new float[info.OutputUnits];
+        var streaming = (IFeatureStreamingModel<float>)model;
+        streaming.ResetState();
+        bool same = true;
+        for (int t = 0; t < steps; t++)
+        {
+            streaming.Step(inputs.AsSpan(t * info.InputWidth, info.InputWidth), stepped);
+            for (int j = 0; info.OutputIsSequence && j < info.OutputUnits; j++)
+            {
+                same &= stepped[j] == outputs[t * info.OutputUnits + j];
+            }
+        }
+
+        for (int j = 0; !info.OutputIsSequence && j < info.OutputUnits; j++)
+        {
+            same &= stepped[j] == outputs[j];
+        }
+
+        Check(same, $"{name} Step equals Predict bit for bit");
+    }
+}
 
 // 3. Sigmoid and tanh, vector and scalar, against System.Math over a sweep (absolute 1e-6 as the issue states).
 {

@@ -46,7 +46,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MaskingPlacement = Error(ProblemIds.MaskingPlacement, "[Masking] must come once, directly after [Input], with a finite value");
     public static readonly DiagnosticDescriptor MaskingStateful = Error(ProblemIds.MaskingStateful, "A masking model cannot train statefully");
     public static readonly DiagnosticDescriptor DropoutOutOfRange = Error(ProblemIds.DropoutOutOfRange, "A dropout rate is outside [0, 1), or Dropout is the last layer");
-    public static readonly DiagnosticDescriptor DropoutInference = Error(ProblemIds.DropoutInference, "Dropout in an inference-only bfloat16 model");
+    public static readonly DiagnosticDescriptor DropoutInference = Error(ProblemIds.DropoutInference, "Dropout in an inference-only bfloat16 or int8 model");
     public static readonly DiagnosticDescriptor PredictBatchSize = Error(ProblemIds.PredictBatchSize, "The model's BatchSize cannot be used");
     public static readonly DiagnosticDescriptor StreamsNotPossible = Error(ProblemIds.StreamsNotPossible, "The model cannot step its Streams together");
 

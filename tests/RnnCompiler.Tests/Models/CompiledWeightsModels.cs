@@ -24,3 +24,10 @@ public partial class RuntimeWeightsModel;
 [Gru(4)]
 [Dense(2, Activation = Activation.Tanh)]
 public partial class CompiledTorchWeightsModel;
+
+/// <summary>Compiled-in weights with an int8 copy: quantized by the first Predict or Step.</summary>
+[RnnModel(SequenceLength = 6, Weights = "compiled.safetensors", WeightPrecision = WeightPrecision.Int8)]
+[Input(3)]
+[Gru(4)]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class Int8CompiledWeightsModel;

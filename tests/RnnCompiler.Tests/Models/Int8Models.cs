@@ -53,10 +53,3 @@ public partial class Int8BiLstmTokens;
 [Gru(32, Activation = Activation.Linear, RecurrentActivation = Activation.HardSigmoidKeras2)]
 [Dense(2, Activation = Activation.HardSigmoid)]
 public partial class Int8ActivationStack;
-
-/// <summary>Compiled-in weights with an int8 copy: quantized by the first Predict or Step.</summary>
-[RnnModel(SequenceLength = 6, Weights = "compiled.safetensors", WeightPrecision = WeightPrecision.Int8)]
-[Input(3)]
-[Gru(4)]
-[Dense(2, Activation = Activation.Tanh)]
-public partial class Int8CompiledWeightsModel;
