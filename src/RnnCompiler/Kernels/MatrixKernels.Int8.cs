@@ -135,7 +135,7 @@ public static partial class MatrixKernels
         ReadOnlySpan<float> scales = MemoryMarshal.Cast<byte, float>(w.Slice(0, 4 * padded));
         ReadOnlySpan<int> offsets = MemoryMarshal.Cast<byte, int>(w.Slice(4 * padded, 4 * padded));
         ref byte weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(w), 8 * padded);
-        Span<int> sums = stackalloc int[Int8Chunk];
+        Span<int> sums = stackalloc int[Math.Min(padded, Int8Chunk)];
         for (int first = 0; first < columns; first += Int8Chunk)
         {
             int count = Math.Min(Int8Chunk, columns - first);
