@@ -237,6 +237,11 @@ internal sealed class DeclarationFuzzer
             arguments.Add("Precision = " + Pick(s_precisions));
         }
 
+        if (Chance(0.1))
+        {
+            arguments.Add("WeightPrecision = " + Pick("WeightPrecision.BFloat16", "WeightPrecision.Int8", "WeightPrecision.Float", "(WeightPrecision)7"));
+        }
+
         if (Chance(0.12))
         {
             arguments.Add("BatchSize = " + Pick("2", "3", "8", "32", "0", "1", "-1", "70000", "int.MaxValue"));

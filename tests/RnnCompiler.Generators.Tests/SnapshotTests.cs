@@ -56,6 +56,9 @@ public sealed class SnapshotTests
     public void BFloat16Streaming() => Verify(TestModels.BFloat16Streaming);
 
     [Fact]
+    public void Int8Tagger() => Verify(TestModels.Int8Tagger);
+
+    [Fact]
     public void NormalizedForecaster() => Verify(TestModels.NormalizedForecaster);
 
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>

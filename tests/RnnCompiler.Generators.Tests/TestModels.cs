@@ -168,6 +168,17 @@ internal static class TestModels
         public partial class Bf16Forecaster;
         """;
 
+    /// <summary>Int8 weights, with a GRU whose reset gate comes before (its recurrent kernel held as two matrices).</summary>
+    public const string Int8Tagger = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 16, WeightPrecision = WeightPrecision.Int8)]
+        [Input(12)]
+        [Gru(32, ResetAfter = false, ReturnSequences = true)]
+        [Dense(5, Activation = Activation.Softmax)]
+        public partial class Int8Tagger;
+        """;
+
     /// <summary>A forecaster of raw values: Keras's Normalization on the input (Adapt, non-trainable statistics), trained.</summary>
     public const string NormalizedForecaster = """
         using RnnCompiler;
@@ -222,6 +233,7 @@ internal static class TestModels
         [nameof(NormalizedForecaster)] = NormalizedForecaster,
         [nameof(BatchedScorer)] = BatchedScorer,
         [nameof(SensorStreams)] = SensorStreams,
+        [nameof(Int8Tagger)] = Int8Tagger,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>
