@@ -26,6 +26,12 @@ public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWi
 
     /// <summary>The independent streams the model's <c>StepStreams</c> steps together (<c>[RnnModel(Streams)]</c>); 0 when it has none.</summary>
     public int Streams { get; init; }
+
+    /// <summary>
+    /// How the model's <c>Predict</c> and <c>Step</c> read its kernels (<c>[RnnModel(WeightPrecision)]</c>): in the element
+    /// type, or from a bfloat16 or int8 copy. <see cref="IRnnModel{T}.Parameters"/> is in the element type either way.
+    /// </summary>
+    public WeightPrecision WeightPrecision { get; init; }
 }
 
 /// <summary>What every generated model has: its weights and their initialization and I/O.</summary>

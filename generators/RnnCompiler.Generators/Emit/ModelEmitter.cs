@@ -224,7 +224,7 @@ internal static class ModelEmitter
         writer.WriteLine();
         context.Member(
             "The model's shape and layers, for code that handles models generically.",
-            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)}{(model.HasStreams ? ", Streams = Streams" : string.Empty)} }};");
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)}{(model.HasStreams ? ", Streams = Streams" : string.Empty)}{(model.BFloat16Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.BFloat16" : model.Int8Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.Int8" : string.Empty)} }};");
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");

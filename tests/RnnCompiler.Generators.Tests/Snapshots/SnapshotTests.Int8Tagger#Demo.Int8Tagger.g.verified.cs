@@ -78,7 +78,7 @@ namespace Demo
 
         /// <summary>The model's shape and layers, for code that handles models generically.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 12, OutputUnits, true, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers) };
+        private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, false, 12, OutputUnits, true, ParameterCount, true) { Layers = global::System.Array.AsReadOnly(s_layers), WeightPrecision = global::RnnCompiler.WeightPrecision.Int8 };
 
         /// <inheritdoc/>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

@@ -300,6 +300,14 @@ public class Int8ModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Info_says_how_the_kernels_are_read()
+    {
+        Assert.Equal(WeightPrecision.Int8, ((IRnnModel<float>)new Int8Lstm64x128x10()).Info.WeightPrecision);
+        Assert.Equal(WeightPrecision.BFloat16, ((IRnnModel<float>)new Bf16Lstm64x128x10()).Info.WeightPrecision);
+        Assert.Equal(WeightPrecision.Float, ((IRnnModel<float>)new F32Lstm64x128x10()).Info.WeightPrecision);
+    }
+
+    [Fact]
     public void Compiled_weights_are_quantized_by_the_first_call_as_loading_the_file_would()
     {
         var compiled = new Int8CompiledWeightsModel();
