@@ -135,6 +135,14 @@ public static partial class MatrixKernels
         ReadOnlySpan<float> scales = MemoryMarshal.Cast<byte, float>(w.Slice(0, 4 * padded));
         ReadOnlySpan<int> offsets = MemoryMarshal.Cast<byte, int>(w.Slice(4 * padded, 4 * padded));
         ref byte weights = ref Unsafe.Add(ref MemoryMarshal.GetReference(w), 8 * padded);
+        if (AvxVnni.IsSupported)
+        {
+            // The sums go from the accumulators straight to y (the same multiply and add as Int8Scale).
+            var epilogue = new Int8Epilogue(ref MemoryMarshal.GetReference(offsets), ref MemoryMarshal.GetReference(scales), ref MemoryMarshal.GetReference(addend), ref MemoryMarshal.GetReference(y), xScale, columns);
+            Int8SumsVnni(ref MemoryMarshal.GetReference(xq), quads, ref weights, padded / 8, ref epilogue);
+            return;
+        }
+
         Span<int> sums = stackalloc int[Math.Min(padded, Int8Chunk)];
         for (int first = 0; first < columns; first += Int8Chunk)
         {
@@ -291,11 +299,7 @@ public static partial class MatrixKernels
     {
         ref sbyte x = ref MemoryMarshal.GetReference(xq);
         ref int sum = ref MemoryMarshal.GetReference(sums);
-        if (AvxVnni.IsSupported)
-        {
-            Int8SumsVnni(ref x, quads, ref weights, blocks, firstBlock, count, ref MemoryMarshal.GetReference(offsets), ref sum);
-        }
-        else if (Avx2.IsSupported)
+        if (Avx2.IsSupported)
         {
             Int8SumsAvx2(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
         }
@@ -322,12 +326,12 @@ public static partial class MatrixKernels
     /// chains ran at half that rate, and twelve blocks read as twelve separate streams at half the rate from L2.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8SumsVnni(ref sbyte x, int quads, ref byte weights, int blocks, int firstBlock, int count, ref int offsets, ref int sums)
+    private static void Int8SumsVnni(ref sbyte x, int quads, ref byte weights, int blocks, ref Int8Epilogue epilogue)
     {
         int b = 0;
-        while (b < count)
+        while (b < blocks)
         {
-            ref byte w = ref Unsafe.Add(ref weights, Int8Matrix.RunStart(quads, blocks, firstBlock + b, out int run));
+            ref byte w = ref Unsafe.Add(ref weights, Int8Matrix.RunStart(quads, blocks, b, out int run));
             nuint column = (nuint)b * 8;
             if (run == 12)
             {
@@ -351,18 +355,18 @@ public static partial class MatrixKernels
                     a11 = Vnni(a11, q, ref cell, 352);
                 }
 
-                Offset(a0, ref offsets, ref sums, column);
-                Offset(a1, ref offsets, ref sums, column + 8);
-                Offset(a2, ref offsets, ref sums, column + 16);
-                Offset(a3, ref offsets, ref sums, column + 24);
-                Offset(a4, ref offsets, ref sums, column + 32);
-                Offset(a5, ref offsets, ref sums, column + 40);
-                Offset(a6, ref offsets, ref sums, column + 48);
-                Offset(a7, ref offsets, ref sums, column + 56);
-                Offset(a8, ref offsets, ref sums, column + 64);
-                Offset(a9, ref offsets, ref sums, column + 72);
-                Offset(a10, ref offsets, ref sums, column + 80);
-                Offset(a11, ref offsets, ref sums, column + 88);
+                epilogue.Finish(a0, column);
+                epilogue.Finish(a1, column + 8);
+                epilogue.Finish(a2, column + 16);
+                epilogue.Finish(a3, column + 24);
+                epilogue.Finish(a4, column + 32);
+                epilogue.Finish(a5, column + 40);
+                epilogue.Finish(a6, column + 48);
+                epilogue.Finish(a7, column + 56);
+                epilogue.Finish(a8, column + 64);
+                epilogue.Finish(a9, column + 72);
+                epilogue.Finish(a10, column + 80);
+                epilogue.Finish(a11, column + 88);
             }
             else if (run == 4)
             {
@@ -395,10 +399,10 @@ public static partial class MatrixKernels
                     a3 = Vnni(a3, last, ref cell, 96);
                 }
 
-                Offset(a0 + e0, ref offsets, ref sums, column);
-                Offset(a1 + e1, ref offsets, ref sums, column + 8);
-                Offset(a2 + e2, ref offsets, ref sums, column + 16);
-                Offset(a3 + e3, ref offsets, ref sums, column + 24);
+                epilogue.Finish(a0 + e0, column);
+                epilogue.Finish(a1 + e1, column + 8);
+                epilogue.Finish(a2 + e2, column + 16);
+                epilogue.Finish(a3 + e3, column + 24);
             }
             else
             {
@@ -415,7 +419,7 @@ public static partial class MatrixKernels
                     a = Vnni(a, Vector256.Create(Quad(ref x, k)).AsByte(), ref w, (nuint)k * 32);
                 }
 
-                Offset(a + e, ref offsets, ref sums, column);
+                epilogue.Finish(a + e, column);
             }
 
             b += run;
@@ -427,10 +431,6 @@ public static partial class MatrixKernels
     private static Vector256<int> Vnni(Vector256<int> sum, Vector256<byte> inputs, ref byte w, nuint at) =>
         AvxVnni.MultiplyWideningAndAdd(sum, inputs, Vector256.LoadUnsafe(ref w, at).AsSByte());
 
-    /// <summary>Stores a block's sums less the columns' offsets (<c>128 · Σ q</c>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Offset(Vector256<int> sum, ref int offsets, ref int sums, nuint column) =>
-        (sum - Vector256.LoadUnsafe(ref offsets, column)).StoreUnsafe(ref sums, column);
 
     /// <summary>
     /// AVX2 without VNNI: each 32-byte cell widened to two vectors of 16-bit weights (4 columns × 4 rows each) and
@@ -553,6 +553,37 @@ public static partial class MatrixKernels
 
                 Unsafe.Add(ref sums, (b * 8) + c) = sum;
             }
+        }
+    }
+}
+
+/// <summary>
+/// Where the AVX-VNNI product puts each block of sums: less the columns' offsets, scaled and added to the addend,
+/// <c>y[j] = addend[j] + (float)S[j] · (xScale · scale[j])</c> with the same two operations as <c>Int8Scale</c>; a block
+/// past the last column writes only the columns there are.
+/// </summary>
+internal readonly ref struct Int8Epilogue(ref int offsets, ref float scales, ref float addend, ref float y, float xScale, int columns)
+{
+    private readonly ref int _offsets = ref offsets;
+    private readonly ref float _scales = ref scales;
+    private readonly ref float _addend = ref addend;
+    private readonly ref float _y = ref y;
+    private readonly float _xScale = xScale;
+    private readonly int _columns = columns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Finish(Vector256<int> sum, nuint column)
+    {
+        Vector256<float> product = Vector256.ConvertToSingle(sum - Vector256.LoadUnsafe(ref _offsets, column)) * (Vector256.Create(_xScale) * Vector256.LoadUnsafe(ref _scales, column));
+        if (column + 8 <= (nuint)_columns)
+        {
+            (Vector256.LoadUnsafe(ref _addend, column) + product).StoreUnsafe(ref _y, column);
+            return;
+        }
+
+        for (nuint j = 0; column + j < (nuint)_columns; j++)
+        {
+            Unsafe.Add(ref _y, column + j) = Unsafe.Add(ref _addend, column + j) + product.GetElement((int)j);
         }
     }
 }
