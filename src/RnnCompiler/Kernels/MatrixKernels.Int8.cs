@@ -299,7 +299,11 @@ public static partial class MatrixKernels
     {
         ref sbyte x = ref MemoryMarshal.GetReference(xq);
         ref int sum = ref MemoryMarshal.GetReference(sums);
-        if (Avx2.IsSupported)
+        if (Avx512BW.IsSupported)
+        {
+            Int8SumsAvx512(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
+        }
+        else if (Avx2.IsSupported)
         {
             Int8SumsAvx2(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
         }
@@ -477,6 +481,114 @@ public static partial class MatrixKernels
             PairSums(lo, hi).StoreUnsafe(ref sums, (nuint)b * 8);
             b++;
         }
+    }
+
+    /// <summary>
+    /// AVX-512 without AVX-VNNI (which .NET reaches only in its VEX form): each 32-byte cell widened to one vector of 32
+    /// 16-bit weights and multiplied by the four inputs with a 512-bit <c>vpmaddwd</c>, which sums pairs of rows into
+    /// 16 lanes, two per column, added once at the end. Up to six cells of a run at a time (twelve accumulators would
+    /// spill: each cell needs its widened weights beside the sum).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Int8SumsAvx512(ref sbyte x, int quads, ref byte weights, int blocks, int firstBlock, int count, ref int sums)
+    {
+        int b = 0;
+        while (b < count)
+        {
+            ref sbyte w = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref weights, Int8Matrix.RunStart(quads, blocks, firstBlock + b, out int run)));
+            nint step = (nint)run * 32;
+            if (run == 12)
+            {
+                // Two passes of six cells over the run.
+                for (int half = 0; half < 2; half++)
+                {
+                    ref sbyte h = ref Unsafe.Add(ref w, half * 6 * 32);
+                    Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+                    for (int k = 0; k < quads; k++)
+                    {
+                        Vector512<short> four = BroadcastQuad512(ref x, k);
+                        ref sbyte cell = ref Unsafe.Add(ref h, k * step);
+                        a0 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 0), four);
+                        a1 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 32), four);
+                        a2 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 64), four);
+                        a3 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 96), four);
+                        a4 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 128), four);
+                        a5 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 160), four);
+                    }
+
+                    nuint column = ((nuint)b + (nuint)(half * 6)) * 8;
+                    PairSums512(a0).StoreUnsafe(ref sums, column);
+                    PairSums512(a1).StoreUnsafe(ref sums, column + 8);
+                    PairSums512(a2).StoreUnsafe(ref sums, column + 16);
+                    PairSums512(a3).StoreUnsafe(ref sums, column + 24);
+                    PairSums512(a4).StoreUnsafe(ref sums, column + 32);
+                    PairSums512(a5).StoreUnsafe(ref sums, column + 40);
+                }
+
+                b += 12;
+                continue;
+            }
+
+            if (run == 4)
+            {
+                Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int k = 0; k < quads; k++)
+                {
+                    Vector512<short> four = BroadcastQuad512(ref x, k);
+                    ref sbyte cell = ref Unsafe.Add(ref w, k * step);
+                    a0 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 0), four);
+                    a1 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 32), four);
+                    a2 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 64), four);
+                    a3 += Avx512BW.MultiplyAddAdjacent(Widen512(ref cell, 96), four);
+                }
+
+                nuint column = (nuint)b * 8;
+                PairSums512(a0).StoreUnsafe(ref sums, column);
+                PairSums512(a1).StoreUnsafe(ref sums, column + 8);
+                PairSums512(a2).StoreUnsafe(ref sums, column + 16);
+                PairSums512(a3).StoreUnsafe(ref sums, column + 24);
+                b += 4;
+                continue;
+            }
+
+            Vector512<int> a = default, e = default;
+            int q = 0;
+            for (; q + 2 <= quads; q += 2)
+            {
+                a += Avx512BW.MultiplyAddAdjacent(Widen512(ref w, q * step), BroadcastQuad512(ref x, q));
+                e += Avx512BW.MultiplyAddAdjacent(Widen512(ref w, (q + 1) * step), BroadcastQuad512(ref x, q + 1));
+            }
+
+            if (q < quads)
+            {
+                a += Avx512BW.MultiplyAddAdjacent(Widen512(ref w, q * step), BroadcastQuad512(ref x, q));
+            }
+
+            PairSums512(a + e).StoreUnsafe(ref sums, (nuint)b * 8);
+            b++;
+        }
+    }
+
+    /// <summary>The four inputs of group <paramref name="quad"/> as 16-bit values, repeated across a 512-bit vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> BroadcastQuad512(ref sbyte x, int quad)
+    {
+        Vector128<short> four = Vector128.WidenLower(Vector128.CreateScalarUnsafe(Quad(ref x, quad)).AsSByte());
+        return Vector512.Create(four.AsInt64().ToScalar()).AsInt16();
+    }
+
+    /// <summary>A 32-byte cell's signed bytes widened to 16-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<short> Widen512(ref sbyte cell, nint offset) =>
+        Avx512BW.ConvertToVector512Int16(Vector256.LoadUnsafe(ref Unsafe.Add(ref cell, offset)));
+
+    /// <summary>Sixteen lanes, each column's two partial sums side by side, to the eight columns' sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> PairSums512(Vector512<int> pairs)
+    {
+        Vector512<long> wide = pairs.AsInt64();
+        Vector512<long> sum = Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(wide, 32), 32) + Vector512.ShiftRightArithmetic(wide, 32);
+        return Avx512F.ConvertToVector256Int32(sum);
     }
 
     /// <summary>The four inputs of group <paramref name="quad"/> as 16-bit values, repeated across the vector.</summary>
