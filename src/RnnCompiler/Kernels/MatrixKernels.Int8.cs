@@ -311,6 +311,10 @@ public static partial class MatrixKernels
         {
             Int8SumsNeon(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
         }
+        else if (AdvSimd.Arm64.IsSupported)
+        {
+            Int8SumsNeonWidening(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
+        }
         else
         {
             Int8SumsScalar(ref x, quads, ref weights, blocks, firstBlock, count, ref sum);
@@ -642,6 +646,36 @@ public static partial class MatrixKernels
 
             (low + low2).StoreUnsafe(ref sums, (nuint)b * 8);
             (high + high2).StoreUnsafe(ref sums, ((nuint)b * 8) + 4);
+        }
+    }
+
+    /// <summary>
+    /// NEON without the dot product (ARMv8.0, such as Cortex-A53 and A72): each 16 bytes of a cell (4 columns × 4 rows)
+    /// multiplied by the four inputs into 16-bit products (<c>smull</c>, <c>smull2</c>; |x · w| ≤ 127², exact), added in
+    /// pairs into 32-bit lanes (<c>sadalp</c>), and each column's two lanes added once at the end (<c>addp</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Int8SumsNeonWidening(ref sbyte x, int quads, ref byte weights, int blocks, int firstBlock, int count, ref int sums)
+    {
+        for (int b = 0; b < count; b++)
+        {
+            ref sbyte w = ref Unsafe.As<byte, sbyte>(ref Unsafe.Add(ref weights, Int8Matrix.RunStart(quads, blocks, firstBlock + b, out int run)));
+            nuint step = (nuint)run * 32;
+            Vector128<int> c01 = default, c23 = default, c45 = default, c67 = default;
+            for (int k = 0; k < quads; k++)
+            {
+                Vector128<sbyte> four = Vector128.Create(Quad(ref x, k)).AsSByte();
+                nuint at = (nuint)k * step;
+                Vector128<sbyte> low = Vector128.LoadUnsafe(ref w, at);
+                Vector128<sbyte> high = Vector128.LoadUnsafe(ref w, at + 16);
+                c01 = AdvSimd.AddPairwiseWideningAndAdd(c01, AdvSimd.MultiplyWideningLower(low.GetLower(), four.GetLower()));
+                c23 = AdvSimd.AddPairwiseWideningAndAdd(c23, AdvSimd.MultiplyWideningUpper(low, four));
+                c45 = AdvSimd.AddPairwiseWideningAndAdd(c45, AdvSimd.MultiplyWideningLower(high.GetLower(), four.GetLower()));
+                c67 = AdvSimd.AddPairwiseWideningAndAdd(c67, AdvSimd.MultiplyWideningUpper(high, four));
+            }
+
+            AdvSimd.Arm64.AddPairwise(c01, c23).StoreUnsafe(ref sums, (nuint)b * 8);
+            AdvSimd.Arm64.AddPairwise(c45, c67).StoreUnsafe(ref sums, ((nuint)b * 8) + 4);
         }
     }
 
