@@ -92,31 +92,12 @@ internal static class BFloat16Emitter
     }
 
     /// <summary>A method that changes the float weights, followed by the rounding of the copy.</summary>
-    public static void WriteWeightsChange(EmitContext context, string signature, string statement)
-    {
-        SourceWriter writer = context.Writer;
-        using (writer.Block(signature))
-        {
-            writer.WriteLine(statement);
-            writer.WriteLine("RefreshBFloat16Weights();");
-        }
-
-        writer.WriteLine();
-    }
+    public static void WriteWeightsChange(EmitContext context, string signature, string statement) =>
+        WeightsEmitter.WriteWeightsChangeAndRefresh(context, signature, statement, "RefreshBFloat16Weights");
 
     /// <summary>The lines at the top of Predict's forward pass and of Step that make the copy current and name it.</summary>
-    public static void WriteReadWeights(EmitContext context)
-    {
-        SourceWriter writer = context.Writer;
-        writer.WriteLine("// The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.");
-        using (writer.Block("if (_bf16Stale)"))
-        {
-            writer.WriteLine("RefreshBFloat16Weights();");
-        }
-
-        writer.WriteLine();
-        writer.WriteLine($"{CSharp.ReadOnlySpan}<ushort> {Local} = _bf16Weights;");
-    }
+    public static void WriteReadWeights(EmitContext context) =>
+        WeightsEmitter.WriteReadCopy(context, "// The kernels as bfloat16, rounded again first if Parameters was handed out since the last call.", "_bf16Stale", "RefreshBFloat16Weights", "ushort", Local, "_bf16Weights");
 
     /// <summary>The name in <c>BFloat16Layout</c> of the packed copy of a kernel that <c>Step</c> reads (see <see cref="WeightReads"/>).</summary>
     private static string StepName(PanelTensor panel) => panel.Tensor.Identifier + "Panels";

@@ -68,31 +68,12 @@ internal static class Int8Emitter
     }
 
     /// <summary>A method that changes the float weights, followed by the quantization of the copy.</summary>
-    public static void WriteWeightsChange(EmitContext context, string signature, string statement)
-    {
-        SourceWriter writer = context.Writer;
-        using (writer.Block(signature))
-        {
-            writer.WriteLine(statement);
-            writer.WriteLine("RefreshInt8Weights();");
-        }
-
-        writer.WriteLine();
-    }
+    public static void WriteWeightsChange(EmitContext context, string signature, string statement) =>
+        WeightsEmitter.WriteWeightsChangeAndRefresh(context, signature, statement, "RefreshInt8Weights");
 
     /// <summary>The lines at the top of Predict's forward pass and of Step that make the copy current and name it.</summary>
-    public static void WriteReadWeights(EmitContext context)
-    {
-        SourceWriter writer = context.Writer;
-        writer.WriteLine("// The kernels as int8, quantized again first if Parameters was handed out since the last call.");
-        using (writer.Block("if (_int8Stale)"))
-        {
-            writer.WriteLine("RefreshInt8Weights();");
-        }
-
-        writer.WriteLine();
-        writer.WriteLine($"{CSharp.ReadOnlySpan}<byte> {Local} = _int8Weights;");
-    }
+    public static void WriteReadWeights(EmitContext context) =>
+        WeightsEmitter.WriteReadCopy(context, "// The kernels as int8, quantized again first if Parameters was handed out since the last call.", "_int8Stale", "RefreshInt8Weights", "byte", Local, "_int8Weights");
 
     /// <summary>Where each quantized matrix starts in the int8 copy, in bytes.</summary>
     public static void WriteLayout(EmitContext context)

@@ -124,6 +124,39 @@ internal static class WeightsEmitter
         writer.WriteLine();
     }
 
+    /// <summary>
+    /// A method that changes the float weights of a model that reads a reduced-precision copy (bfloat16 or int8): the
+    /// change, then <paramref name="refresh"/>, which brings the copy up to date at once.
+    /// </summary>
+    internal static void WriteWeightsChangeAndRefresh(EmitContext context, string signature, string statement, string refresh)
+    {
+        SourceWriter writer = context.Writer;
+        using (writer.Block(signature))
+        {
+            writer.WriteLine(statement);
+            writer.WriteLine($"{refresh}();");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>
+    /// The lines at the top of Predict's forward pass and of Step in a model that reads a reduced-precision copy: bring
+    /// the copy up to date if <c>Parameters</c> was handed out since the last call, then name it as <paramref name="local"/>.
+    /// </summary>
+    internal static void WriteReadCopy(EmitContext context, string comment, string staleFlag, string refresh, string elementType, string local, string field)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine(comment);
+        using (writer.Block($"if ({staleFlag})"))
+        {
+            writer.WriteLine($"{refresh}();");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine($"{ReadOnlySpan}<{elementType}> {local} = {field};");
+    }
+
     /// <summary>A method that writes new float weights: one expression, or for a bfloat16 model a body that also rounds the copy.</summary>
     private static void WriteWeightsChange(EmitContext context, string signature, string statement)
     {

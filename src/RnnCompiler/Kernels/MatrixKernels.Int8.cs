@@ -10,14 +10,18 @@ namespace RnnCompiler.Kernels;
 // The matrix products with int8 weights (WeightPrecision.Int8, Int8Matrix). Each product quantizes its input row on the
 // fly, symmetric with one scale for the row (its largest magnitude over 127, values rounded to nearest even), sums
 // x_q · w_q exactly in 32-bit integers, and scales each column's sum back to float: y[j] (+)= S[j] · (x_scale · w_scale[j]).
-// Integer sums are exact, so every path (AVX-VNNI, AVX2's 16-bit multiply-add, NEON's dot product, scalar) gives the same
-// bits; the float epilogue is one multiply and one add per column in a fixed order on every path.
+// Integer sums are exact, so every path (AVX-VNNI; AVX-512's and AVX2's 16-bit multiply-add; NEON's dot product or its
+// widening multiplies; scalar) gives the same bits; the float epilogue is one multiply and one add per column in a fixed
+// order on every path (from the accumulators on the AVX-VNNI path, through a stack buffer of sums on the others).
 public static partial class MatrixKernels
 {
     /// <summary>The most rows an int8 product takes: the 32-bit sums cannot overflow below it (255 · 127 · rows &lt; 2³¹).</summary>
     public const int MaxInt8Rows = 65536;
 
-    /// <summary>Columns whose integer sums one pass keeps on the stack before scaling them: four runs of 12 blocks.</summary>
+    /// <summary>
+    /// Columns whose integer sums one pass of the paths without AVX-VNNI keeps on the stack before scaling them: four runs
+    /// of 12 blocks (the AVX-VNNI path scales each block from its accumulators).
+    /// </summary>
     private const int Int8Chunk = 384;
 
     /// <summary>

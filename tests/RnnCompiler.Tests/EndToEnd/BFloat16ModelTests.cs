@@ -67,7 +67,7 @@ public class BFloat16ModelTests(ITestOutputHelper output)
     /// Realistic weights: Keras's initializers (glorot kernels, orthogonal recurrent kernels) and biases uniform in ±1,
     /// as the benchmarks set them, so no gate sits at a trivial value.
     /// </summary>
-    private static float[] Weights(IRnnModel<float> model, RefLayer[] layers, int seed)
+    internal static float[] Weights(IRnnModel<float> model, RefLayer[] layers, int seed)
     {
         model.InitializeWeights(seed);
         float[] weights = model.Parameters.ToArray();
@@ -150,7 +150,8 @@ public class BFloat16ModelTests(ITestOutputHelper output)
         return rounded;
     }
 
-    private static (float[] Predicted, float[] Streamed) Run(IRnnModel<float> model, int seed)
+    /// <summary>A whole-sequence Predict at seed <paramref name="seed"/>, and (a streaming model) 40 streamed steps at the next seed.</summary>
+    internal static (float[] Predicted, float[] Streamed) Run(IRnnModel<float> model, int seed)
     {
         ModelInfo info = model.Info;
         int steps = info.SequenceLength;

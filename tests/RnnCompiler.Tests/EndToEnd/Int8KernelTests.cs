@@ -8,7 +8,8 @@ namespace RnnCompiler.Tests.EndToEnd;
 /// The int8 matrix kernels against a naive quantize-and-multiply written here from the stated rule (symmetric scales,
 /// one per weight column and one per input row, round to nearest even, exact integer sums, then one multiply and one
 /// add per column), bit for bit; and against the float product within the quantization's error bound. CI runs these
-/// on every vector path (AVX-VNNI, AVX2, NEON under qemu, scalar).
+/// on every x64 path (AVX-VNNI, AVX-512 and AVX2 multiply-add, SSE, scalar); the arm64 paths are checked by
+/// RnnCompiler.NumericCheck under qemu.
 /// </summary>
 public class Int8KernelTests
 {

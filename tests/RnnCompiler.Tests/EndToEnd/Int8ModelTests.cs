@@ -73,52 +73,13 @@ public class Int8ModelTests(ITestOutputHelper output)
 
     private static Int8Case Get(string name) => Array.Find(s_cases, c => c.Name == name)!;
 
-    /// <summary>Keras's initializers for the kernels and biases uniform in ±1 (as the bfloat16 tests and the benchmarks set them).</summary>
-    private static float[] Weights(IRnnModel<float> model, RefLayer[] layers, int seed)
-    {
-        model.InitializeWeights(seed);
-        float[] weights = model.Parameters.ToArray();
-        var random = new Random(seed);
-        foreach ((int offset, int length, bool isKernel) in BFloat16ModelTests.Tensors(layers))
-        {
-            bool isEmbeddingTable = layers[0] is RefEmbedding && offset == 0;
-            for (int i = offset; !isKernel && !isEmbeddingTable && i < offset + length; i++)
-            {
-                weights[i] = (float)(random.NextDouble() * 2 - 1);
-            }
-        }
+    /// <summary>Keras's initializers for the kernels and biases uniform in ±1, as the bfloat16 tests set them.</summary>
+    private static float[] Weights(IRnnModel<float> model, RefLayer[] layers, int seed) => BFloat16ModelTests.Weights(model, layers, seed);
 
-        return weights;
-    }
-
+    /// <summary>The streamed steps of <see cref="BFloat16ModelTests.Run"/>.</summary>
     private const int StreamSteps = 40;
 
-    private static (float[] Predicted, float[] Streamed) Run(IRnnModel<float> model, int seed)
-    {
-        ModelInfo info = model.Info;
-        int steps = info.SequenceLength;
-        float[] predicted = new float[info.OutputIsSequence ? steps * info.OutputUnits : info.OutputUnits];
-        float[] streamed = Array.Empty<float>();
-        if (info.TakesTokens)
-        {
-            ((ITokenModel<float>)model).Predict(TestData.Tokens(steps, info.InputWidth, seed), predicted);
-            return (predicted, streamed);
-        }
-
-        ((IFeatureModel<float>)model).Predict(TestData.Uniform(steps * info.InputWidth, seed, scale: 1f), predicted);
-        if (model is IFeatureStreamingModel<float> streaming)
-        {
-            float[] stream = TestData.Uniform(StreamSteps * info.InputWidth, seed + 1, scale: 1f);
-            streamed = new float[StreamSteps * info.OutputUnits];
-            streaming.ResetState();
-            for (int t = 0; t < StreamSteps; t++)
-            {
-                streaming.Step(stream.AsSpan(t * info.InputWidth, info.InputWidth), streamed.AsSpan(t * info.OutputUnits, info.OutputUnits));
-            }
-        }
-
-        return (predicted, streamed);
-    }
+    private static (float[] Predicted, float[] Streamed) Run(IRnnModel<float> model, int seed) => BFloat16ModelTests.Run(model, seed);
 
     private static double[] Reference(Func<double[]> run)
     {
