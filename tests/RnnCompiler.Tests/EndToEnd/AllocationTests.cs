@@ -41,24 +41,6 @@ public class AllocationTests
             int8Gru.Step(gruInputs.AsSpan(0, Int8SimpleGruStack.InputFeatures), gruOutputs.AsSpan(0, Int8SimpleGruStack.OutputUnits));
         }
 
-        // Warm up past the runtime's tiering: a method called 30 times is recompiled in the background after a 100 ms
-        // delay, and the thread that first runs the new code can allocate the runtime's own objects (string literals,
-        // type handles) there. Calls for half a second, then a pause for the background compiles to land.
-        var warmUp = System.Diagnostics.Stopwatch.StartNew();
-        while (warmUp.ElapsedMilliseconds < 500)
-        {
-            RunAll();
-        }
-
-        System.Threading.Thread.Sleep(200);
-        RunAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-        {
-            RunAll();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, Allocations.OnceWarm(RunAll, 20));
     }
 }

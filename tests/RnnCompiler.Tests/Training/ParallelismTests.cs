@@ -206,7 +206,7 @@ public class ParallelismTests
     }
 
     [Fact]
-    public void TrainBatch_ComputeGradients_and_Evaluate_allocate_nothing_after_the_first_call()
+    public void TrainBatch_ComputeGradients_and_Evaluate_allocate_nothing_once_warm()
     {
         var model = new ParallelTokenClassifier();
         int[] tokens = TrainingData.Ints(4 * 12, 20, seed: 800);
@@ -222,24 +222,7 @@ public class ParallelismTests
             model.Step(tokens[0], outputs);
         }
 
-        // Warm up past tiered compilation: 30 calls promote a method, its optimized code is compiled in the background,
-        // and a loop may switch to it mid-run (on-stack replacement). A CI run once counted 5,544 bytes here after only two
-        // warm-up calls, in the run without hardware intrinsics, and never again in isolation; what the runtime does while
-        // it recompiles is not this code's allocation.
-        for (int i = 0; i < 40; i++)
-        {
-            RunAll();
-        }
-
-        System.Threading.Thread.Sleep(200);
-        RunAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
-        {
-            RunAll();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, EndToEnd.Allocations.OnceWarm(RunAll));
     }
 
     [Fact]
