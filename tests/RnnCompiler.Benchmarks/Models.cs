@@ -90,12 +90,8 @@ public partial class Lstm64x128x10Batch;
 [Dense(10)]
 public partial class Lstm64x128x10Streams;
 
-/// <summary>
-/// <see cref="Lstm64x128x10Batch"/> with two workspaces (<c>Parallelism = 2</c>, which only a model with <c>[Train]</c>
-/// declares): batched Predict splits each batch of 64 between both cores.
-/// </summary>
-[RnnModel(SequenceLength = 32)]
-[Train(Loss = Loss.MeanSquaredError, BatchSize = 64, Parallelism = 2)]
+/// <summary><see cref="Lstm64x128x10Batch"/> on two cores: batched Predict splits each batch of 64 into two shares of 32.</summary>
+[RnnModel(SequenceLength = 32, BatchSize = 64, Parallelism = 2)]
 [Input(64)]
 [Lstm(128)]
 [Dense(10)]

@@ -59,6 +59,9 @@ public sealed class SnapshotTests
     public void Int8Tagger() => Verify(TestModels.Int8Tagger);
 
     [Fact]
+    public void ParallelScorer() => Verify(TestModels.ParallelScorer);
+
+    [Fact]
     public void NormalizedForecaster() => Verify(TestModels.NormalizedForecaster);
 
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>

@@ -205,6 +205,17 @@ internal static class TestModels
         public partial class Scorer;
         """;
 
+    /// <summary>A scorer without [Train] whose batched Predict splits each batch of 64 over two cores (a Workspace per share).</summary>
+    public const string ParallelScorer = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 32, BatchSize = 64, Parallelism = 2)]
+        [Embedding(500, 16)]
+        [Gru(32)]
+        [Dense(3, Activation = Activation.Softmax)]
+        public partial class ParallelScorer;
+        """;
+
     /// <summary>A model that watches 64 sensor streams at once (StepStreams, ResetStream), each with its own LSTM state.</summary>
     public const string SensorStreams = """
         using RnnCompiler;
@@ -234,6 +245,7 @@ internal static class TestModels
         [nameof(BatchedScorer)] = BatchedScorer,
         [nameof(SensorStreams)] = SensorStreams,
         [nameof(Int8Tagger)] = Int8Tagger,
+        [nameof(ParallelScorer)] = ParallelScorer,
     };
 
     /// <summary>The names of <see cref="All"/>, as theory data.</summary>

@@ -121,7 +121,7 @@ internal static class DocumentationWriter
         {
             string masked = model.PacksPredictBatch ? ", each batch packed to its sequences' unmasked steps" : string.Empty;
             string cores = model.HasWorkspaces ? $", split over {Int(model.Workers)} cores" : string.Empty;
-            writer.WriteLine($"/// <para>Predict with a sequence count runs up to {Count(model.Training is null ? model.PredictBatch : model.Training.BatchSize)} sequences at a time in lock step{masked}{cores}: one matrix product per step for all of them.</para>");
+            writer.WriteLine($"/// <para>Predict with a sequence count runs up to {Count(model.Training is null ? model.DeclaredBatchSize : model.Training.BatchSize)} sequences at a time in lock step{masked}{cores}: one matrix product per step for all of them.</para>");
         }
 
         if (model.HasStreams)

@@ -143,7 +143,11 @@ internal static class ModelEmitter
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
         if (model.Training is null && model.DeclaredBatchSize > 1)
         {
-            context.Member("The most sequences one batched <c>Predict</c> runs in lock step; more run in batches of this size.", $"public const int BatchSize = {Int(model.PredictBatch)};");
+            context.Member(
+                model.HasWorkspaces
+                    ? $"The most sequences one batched <c>Predict</c> runs at once, split into {Int(model.Workers)} shares that run in lock step on their own cores; more run in batches of this size."
+                    : "The most sequences one batched <c>Predict</c> runs in lock step; more run in batches of this size.",
+                $"public const int BatchSize = {Int(model.DeclaredBatchSize)};");
         }
 
         if (model.HasStreams)

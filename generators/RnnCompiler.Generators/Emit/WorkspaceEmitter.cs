@@ -33,7 +33,9 @@ internal static class WorkspaceEmitter
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         int workers = model.Workers;
-        writer.WriteLine($"/// <summary>One workspace per share of a training batch ({Int(workers)}); Predict and Step use the first. Created at first use.</summary>");
+        writer.WriteLine(model.Training is null
+            ? $"/// <summary>One workspace per share of a batch of Predict ({Int(workers)}); Predict and Step use the first. Created at first use.</summary>"
+            : $"/// <summary>One workspace per share of a training batch ({Int(workers)}); Predict and Step use the first. Created at first use.</summary>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine("private Workspace[]? _workspaces;");
         writer.WriteLine();
@@ -53,11 +55,21 @@ internal static class WorkspaceEmitter
 
             writer.WriteLine();
             writer.WriteLine($"var workspaces = new Workspace[{Int(workers)}];");
-            writer.WriteLine("// Share 0 adds its gradients into the model's own; the others are added to them afterwards, in share order.");
-            writer.WriteLine("workspaces[0] = new Workspace(this, _gradients);");
-            using (writer.Block("for (int k = 1; k < workspaces.Length; k++)"))
+            if (model.Training is null)
             {
-                writer.WriteLine($"workspaces[k] = new Workspace(this, new {CSharp.AlignedBuffer}<{t}>(ParameterCount));");
+                using (writer.Block("for (int k = 0; k < workspaces.Length; k++)"))
+                {
+                    writer.WriteLine("workspaces[k] = new Workspace(this);");
+                }
+            }
+            else
+            {
+                writer.WriteLine("// Share 0 adds its gradients into the model's own; the others are added to them afterwards, in share order.");
+                writer.WriteLine("workspaces[0] = new Workspace(this, _gradients);");
+                using (writer.Block("for (int k = 1; k < workspaces.Length; k++)"))
+                {
+                    writer.WriteLine($"workspaces[k] = new Workspace(this, new {CSharp.AlignedBuffer}<{t}>(ParameterCount));");
+                }
             }
 
             writer.WriteLine();
@@ -71,7 +83,13 @@ internal static class WorkspaceEmitter
     private static void WriteWorkspaceClass(EmitContext context)
     {
         NetworkModel model = context.Model;
-        TrainingDeclaration training = model.Training!;
+        if (model.Training is null)
+        {
+            WritePredictWorkspaceClass(context);
+            return;
+        }
+
+        TrainingDeclaration training = model.Training;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         string input = model.TakesTokens ? "int" : t;
@@ -244,35 +262,141 @@ internal static class WorkspaceEmitter
             }
 
             writer.WriteLine();
-            InferenceEmitter.WriteRunForward(context, "public");
-            if (model.CanStream)
-            {
-                writer.WriteLine("/// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine(EmitContext.HotPath);
-                using (writer.Block(InferenceEmitter.StepSignature(model, "public")))
-                {
-                    InferenceEmitter.WriteStepBody(context);
-                }
-
-                writer.WriteLine();
-            }
-
-            LockStepEmitter.WritePasses(context, "public");
-            if (model.PredictsInLockStep)
-            {
-                LockStepEmitter.WritePredictPass(context, "public");
-            }
-
-            if (model.HasStreams)
-            {
-                LockStepEmitter.WriteStreamsPass(context, "public");
-            }
-
-            writer.RemoveTrailingBlankLine();
+            WriteInferencePasses(context, training: true);
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>
+    /// The workspace of a model without <c>[Train]</c> whose batched Predict runs on more than one core
+    /// (<c>[RnnModel(Parallelism = N)]</c>): one share's working memory and its lock-step pass over its sequences.
+    /// </summary>
+    private static void WritePredictWorkspaceClass(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string input = model.TakesTokens ? "int" : t;
+        string outputs = BufferPlan.SharePredictOutputs(model);
+        var buffers = BufferPlan.For(model);
+        var shared = buffers.Where(buffer => !buffer.InWorkspace).ToList();
+
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// One share's working memory, and the passes over its sequences that use it. The buffers the model also holds");
+        writer.WriteLine("/// (weights, states, the copied batch) are the model's own, under the same names.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"private sealed class Workspace : global::RnnCompiler.Training.IBatchShare"))
+        {
+            foreach (BufferSpec buffer in shared)
+            {
+                writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private readonly {CSharp.FieldType(buffer, t)} {buffer.Name};");
+                writer.WriteLine();
+            }
+
+            foreach (BufferSpec buffer in buffers.Where(buffer => buffer.InWorkspace))
+            {
+                context.Buffer(buffer);
+            }
+
+            foreach ((string name, string summary) in new[]
+            {
+                ("_first", "The first sequence of this share in the copied batch."),
+                ("_end", "One past the last sequence of this share."),
+                ("_steps", "The steps of every sequence in the batch."),
+            })
+            {
+                writer.WriteLine($"/// <summary>{summary}</summary>");
+                writer.WriteLine(context.GeneratedCode);
+                writer.WriteLine($"private int {name};");
+                writer.WriteLine();
+            }
+
+            writer.WriteLine("/// <summary>Creates a workspace that reads the model's shared buffers.</summary>");
+            writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block($"public Workspace({CSharp.Identifier(model.TypeName)} model)"))
+            {
+                foreach (BufferSpec buffer in shared)
+                {
+                    writer.WriteLine($"{buffer.Name} = model.{buffer.Name};");
+                }
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Sets the share of the copied batch of a batched Predict that <see cref=\"Run\"/> computes, into <see cref=\"PredictOutputs\"/>.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block("public void PreparePredict(int first, int end, int steps)"))
+            {
+                writer.WriteLine("_first = first;");
+                writer.WriteLine("_end = end;");
+                writer.WriteLine("_steps = steps;");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>This share's outputs of a batched Predict, one block per sequence, after <see cref=\"Run\"/>.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"public {ReadOnlySpan}<{t}> PredictOutputs => {outputs};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Runs this share's sequences of a batched Predict in lock step.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            using (writer.Block("public void Run()"))
+            {
+                string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
+                string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
+                writer.WriteLine("int count = _end - _first;");
+                using (writer.Block("if (count > 0)"))
+                {
+                    writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
+                    writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {SliceOf(outputs, "0", $"count * {perOutput}")});");
+                }
+            }
+
+            writer.WriteLine();
+            WriteInferencePasses(context, training: false);
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>A workspace's forward pass, streaming step, lock-step passes and StepStreams' pass.</summary>
+    private static void WriteInferencePasses(EmitContext context, bool training)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        InferenceEmitter.WriteRunForward(context, "public");
+        if (model.CanStream)
+        {
+            writer.WriteLine("/// <summary>One streaming step from the carried state; the model has checked the arguments.</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine(EmitContext.HotPath);
+            using (writer.Block(InferenceEmitter.StepSignature(model, "public")))
+            {
+                InferenceEmitter.WriteStepBody(context);
+            }
+
+            writer.WriteLine();
+        }
+
+        if (training)
+        {
+            LockStepEmitter.WritePasses(context, "public");
+        }
+
+        if (model.PredictsInLockStep)
+        {
+            LockStepEmitter.WritePredictPass(context, "public");
+        }
+
+        if (model.HasStreams)
+        {
+            LockStepEmitter.WriteStreamsPass(context, "public");
+        }
+
+        writer.RemoveTrailingBlankLine();
     }
 
     /// <summary>"Every weight" → "every weight"; "gru: …" stays.</summary>

@@ -118,6 +118,15 @@ internal static class BufferPlan
             sink.Add(new BufferSpec(PackedOutputs(model), "BatchSize * OutputUnits", (long)model.PredictBatch * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
         }
 
+        if (model.Training is null && model.HasWorkspaces)
+        {
+            // Batched Predict on more than one core: the batch where every share's thread can read it, and each share's outputs.
+            int perStep = model.TakesTokens ? 1 : model.InputWidth;
+            long rows = model.OutputIsSequence ? model.SequenceLength : 1;
+            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "Each batch of a batched Predict, copied where every share's thread can read it (a span cannot leave its thread).", BufferKind.Working, model.TakesTokens ? "int" : null));
+            sink.Add(new BufferSpec(SharePredictOutputs(model), $"{SequencesPerPassText(model)} * {(model.OutputIsSequence ? "SequenceLength * " : string.Empty)}OutputUnits", SequencesPerPass(model) * rows * model.OutputWidth, "This share's outputs of a batched Predict, one block per sequence.", BufferKind.Working, InWorkspace: true, Copies: model.Workers));
+        }
+
         if (model.Training is { } training)
         {
             AddTraining(model, training, sink);
@@ -178,7 +187,7 @@ internal static class BufferPlan
     /// The sequences one pass of a lock-step model runs at once: the batch, or with Parallelism the largest share
     /// (shares are k·BatchSize/N to (k+1)·BatchSize/N).
     /// </summary>
-    public static long SequencesPerPass(NetworkModel model) => ((long)model.Training!.BatchSize + model.Workers - 1) / model.Workers;
+    public static long SequencesPerPass(NetworkModel model) => ((long)(model.Training?.BatchSize ?? System.Math.Max(1, model.DeclaredBatchSize)) + model.Workers - 1) / model.Workers;
 
     /// <summary><see cref="SequencesPerPass"/> as a C# expression in the class's constants.</summary>
     public static string SequencesPerPassText(NetworkModel model) =>
@@ -224,6 +233,9 @@ internal static class BufferPlan
     /// <summary>Where a packed batch of Predict writes its outputs, in packed order: the training outputs' buffer, or its own.</summary>
     public static string PackedOutputs(NetworkModel model) => model.Training is null ? "_packedOutputs" : "_trainOutputs";
 
+    /// <summary>Where a share of a batched Predict on more than one core writes its outputs: the training outputs' buffer, or its own.</summary>
+    public static string SharePredictOutputs(NetworkModel model) => model.Training is null ? "_predictOutputs" : "_trainOutputs";
+
     /// <summary>The field of the panel copy (<see cref="PanelWeights"/>).</summary>
     public const string PanelBuffer = "_panels";
 
@@ -250,7 +262,7 @@ internal sealed class BufferSink
         // runs one step of every stream as a batch of one-step sequences: the buffers hold at least a row per stream.
         _lockStep = model.HasLockStepBuffers;
         _batch = _lockStep ? model.PredictBatch : 1;
-        _perBatch = model.Training is not null ? BufferPlan.SequencesPerPassText(model) + " * " : model.DeclaredBatchSize > 1 ? "BatchSize * " : string.Empty;
+        _perBatch = model.Training is not null || model.DeclaredBatchSize > 1 ? BufferPlan.SequencesPerPassText(model) + " * " : string.Empty;
         _streams = model.HasStreams ? model.Streams : 0;
     }
 

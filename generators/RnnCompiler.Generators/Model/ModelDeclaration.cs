@@ -209,7 +209,8 @@ internal sealed record ModelDeclaration(
     int WeightPrecision = 0,
     GeneratorFailure? Failure = null,
     int BatchSize = 0,
-    int Streams = 0)
+    int Streams = 0,
+    int Parallelism = 0)
 {
     /// <summary>The stand-in for a declaration the parser failed on: it carries the failure to RNN0027.</summary>
     public static ModelDeclaration Failed(string typeName, GeneratorFailure failure) => new(

@@ -129,7 +129,13 @@ internal sealed record NetworkModel(
     /// The most sequences one lock-step pass of a batched Predict runs: the declared BatchSize, else the training pass's
     /// (a share of the batch with Parallelism), else 1. Above 1 the working buffers hold a block per sequence.
     /// </summary>
-    public int PredictBatch => Training is not null ? (Training.BatchSize + Workers - 1) / Workers : System.Math.Max(1, DeclaredBatchSize);
+    public int PredictBatch => Training is not null ? (Training.BatchSize + Workers - 1) / Workers : (System.Math.Max(1, DeclaredBatchSize) + Workers - 1) / Workers;
+
+    /// <summary>
+    /// The declared <c>[RnnModel(Parallelism)]</c>: the shares a batched Predict of a model without <c>[Train]</c> is split
+    /// into (0 or 1: none). See <see cref="Workers"/>.
+    /// </summary>
+    public int DeclaredParallelism { get; init; }
 
     /// <summary>
     /// Whether batched Predict runs in lock step (<c>RunPredictBatch</c>): it has a batch of sequences to run together, and
@@ -213,10 +219,13 @@ internal sealed record NetworkModel(
     }
 
     /// <summary>
-    /// The number of shares a training batch is split into, each with its own workspace and thread: the <c>[Train]</c>
-    /// Parallelism when above 1, else 1 (the batch runs on the calling thread, in the model's own buffers).
+    /// The number of shares a batch is split into, each with its own workspace and thread: the <c>[Train]</c> Parallelism
+    /// when above 1; on a model without <c>[Train]</c>, the <c>[RnnModel]</c> Parallelism when above 1 and the model has a
+    /// batch to split; else 1 (the batch runs on the calling thread, in the model's own buffers).
     /// </summary>
-    public int Workers => Training is { Parallelism: > 1 } training ? training.Parallelism : 1;
+    public int Workers => Training is not null
+        ? (Training.Parallelism > 1 ? Training.Parallelism : 1)
+        : (DeclaredParallelism > 1 && DeclaredBatchSize >= DeclaredParallelism && !Masks ? DeclaredParallelism : 1);
 
     /// <summary>Whether the per-sequence buffers and passes live in a nested <c>Workspace</c> class, one per share.</summary>
     public bool HasWorkspaces => Workers > 1;

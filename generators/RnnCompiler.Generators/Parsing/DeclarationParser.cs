@@ -63,6 +63,7 @@ internal static class DeclarationParser
         int weightPrecision = 0;
         int batchSize = 0;
         int streams = 0;
+        int parallelism = 0;
         foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
         {
             if (argument.Key == "SequenceLength" && argument.Value.Value is int value)
@@ -88,6 +89,10 @@ internal static class DeclarationParser
             else if (argument.Key == "Streams" && argument.Value.Value is int streamsValue)
             {
                 streams = streamsValue;
+            }
+            else if (argument.Key == "Parallelism" && argument.Value.Value is int parallelismValue)
+            {
+                parallelism = parallelismValue;
             }
         }
 
@@ -144,7 +149,8 @@ internal static class DeclarationParser
             weights,
             weightPrecision,
             BatchSize: batchSize,
-            Streams: streams);
+            Streams: streams,
+            Parallelism: parallelism);
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

@@ -124,6 +124,7 @@ internal static class NetworkValidator
 
         ValidateBatchSize(declaration, network, problems);
         ValidateStreams(declaration, network, problems);
+        ValidatePredictParallelism(declaration, network, problems);
 
         // Last: the names come from emitting the model, which needs every other check passed.
         if (problems.Count == 0 && network is not null)
@@ -159,6 +160,36 @@ internal static class NetworkValidator
         else if (network is { Masks: true })
         {
             problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' masks steps, which each stream would keep or skip on its own; remove Streams = {streams}, or the masking (MaskZero, [Masking]), to step streams together."));
+        }
+    }
+
+    /// <summary>[RnnModel(Parallelism)]: in range, on an inference model with a batch to split, without masking.</summary>
+    private static void ValidatePredictParallelism(ModelDeclaration declaration, NetworkModel? network, List<ValidationProblem> problems)
+    {
+        int workers = declaration.Parallelism;
+        string name = declaration.TypeName;
+        if (workers == 0)
+        {
+            return;
+        }
+
+        if (workers < 0 || workers > MaxParallelism)
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"Parallelism is {workers}; it must be from 1 to {MaxParallelism} threads (0, the default, means 1), for example [RnnModel(SequenceLength = 32, BatchSize = 64, Parallelism = 2)]."));
+        }
+        else if (declaration.Training is { } training)
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' trains, and its batched Predict runs on the threads its training runs on; remove Parallelism = {workers} from [RnnModel] and set [Train(Parallelism = {workers})] instead."));
+        }
+        else if (workers > 1 && declaration.BatchSize < workers)
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, declaration.BatchSize <= 1
+                ? $"Parallelism is {workers} but '{name}' has no batch to split: batched Predict runs sequence by sequence without BatchSize. Add BatchSize (at least {workers}, for example BatchSize = 64) to [RnnModel], or remove Parallelism."
+                : $"Parallelism is {workers} but BatchSize is {declaration.BatchSize}, so a share of the batch would never get a sequence; set Parallelism to at most {declaration.BatchSize}, or raise BatchSize."));
+        }
+        else if (workers > 1 && network is { Masks: true })
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' masks steps, and its batched Predict packs each batch by the sequences' lengths on one thread; remove Parallelism = {workers}, or the masking (MaskZero, [Masking]), to predict on more than one core."));
         }
     }
 
@@ -353,6 +384,7 @@ internal static class NetworkValidator
             DeclaredBatchSize = declaration.BatchSize,
             Int8Weights = declaration.WeightPrecision == 2,
             Streams = declaration.Streams,
+            DeclaredParallelism = declaration.Parallelism,
         };
 
         // Every array the model will allocate must stay within the limit (a sequence buffer is SequenceLength × width).

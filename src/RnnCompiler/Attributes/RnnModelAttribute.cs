@@ -56,6 +56,15 @@ public sealed class RnnModelAttribute : Attribute
     public int BatchSize { get; set; }
 
     /// <summary>
+    /// The number of cores a batched <c>Predict(inputs, outputs, sequences)</c> runs on, on a model without
+    /// <c>[Train]</c> (a model that trains takes <c>[Train(Parallelism)]</c>): each batch of <see cref="BatchSize"/>
+    /// sequences is split into this many fixed shares, each run in lock step in its own working buffers on its own
+    /// thread, the calling thread taking part. Each sequence gets exactly what it gets on one core. 0 (the default) or
+    /// 1: the calling thread alone. From 0 to 64, at most BatchSize, and not on a masking model.
+    /// </summary>
+    public int Parallelism { get; set; }
+
+    /// <summary>
     /// The number of independent streams <c>StepStreams</c> steps together, each with its own carried state (a device
     /// that watches 64 sensors: <c>Streams = 64</c>): one matrix product per layer for all of them, so each weight is read
     /// once per step for every stream. <c>ResetStream(s)</c> starts stream s over. 0 (the default) or 1: none (the model's

@@ -38,6 +38,29 @@ public partial class BatchedMaskedClassifier;
 [Dense(2)]
 public partial class BatchedMaskedFeatures;
 
+/// <summary>A sequence-to-sequence stack without [Train] whose batches of 5 run on two cores (shares of 2 and 3).</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 5, Parallelism = 2)]
+[Input(3)]
+[Gru(5, ReturnSequences = true)]
+[SimpleRnn(4, ReturnSequences = true, Bidirectional = true)]
+[Dense(2)]
+public partial class ParallelPredictTagger;
+
+/// <summary>A token classifier without [Train] whose batches of 7 run on three cores (shares of 2, 2 and 3).</summary>
+[RnnModel(SequenceLength = 8, BatchSize = 7, Parallelism = 3)]
+[Embedding(20, 5)]
+[Lstm(7, ReturnSequences = true)]
+[Gru(6)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelPredictTokens;
+
+/// <summary><see cref="BatchedLstm64x128x10"/> in batches of 32 on two cores.</summary>
+[RnnModel(SequenceLength = 12, BatchSize = 32, Parallelism = 2)]
+[Input(64)]
+[Lstm(128)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class ParallelPredictLstm64x128x10;
+
 /// <summary>
 /// Batched Predict gives every sequence what Predict gives it alone: the catalogue (declared with BatchSize = 3, so 7
 /// sequences run as batches of 3, 3 and 1), training models (their training batch), a Parallelism model, dropout, a
@@ -76,7 +99,7 @@ public class BatchedPredictTests
         nameof(TokenClassifier), nameof(SequenceRegressor), nameof(StatefulClassifier), nameof(GradGruBinary),
         nameof(ParallelTokenClassifier), nameof(ParallelStatefulClassifier), nameof(ParallelGradGruBinary),
         nameof(DropoutClassifier), nameof(ParallelDropoutClassifier), nameof(DropoutTagger),
-        nameof(BatchedDoubleTagger), nameof(BatchedMaskedClassifier),
+        nameof(BatchedDoubleTagger), nameof(BatchedMaskedClassifier), nameof(ParallelPredictTagger), nameof(ParallelPredictTokens),
     };
 
     private static object Create(string name) => name switch
@@ -93,6 +116,8 @@ public class BatchedPredictTests
         nameof(DropoutTagger) => new DropoutTagger(),
         nameof(BatchedDoubleTagger) => new BatchedDoubleTagger(),
         nameof(BatchedMaskedClassifier) => new BatchedMaskedClassifier(),
+        nameof(ParallelPredictTagger) => new ParallelPredictTagger(),
+        nameof(ParallelPredictTokens) => new ParallelPredictTokens(),
         _ => throw new ArgumentException(name),
     };
 
@@ -186,6 +211,24 @@ public class BatchedPredictTests
     }
 
     [Fact]
+    public void Predict_on_two_cores_gives_each_sequence_what_one_core_gives_it_bit_for_bit()
+    {
+        var parallel = new ParallelPredictLstm64x128x10();
+        var single = new BatchedLstm64x128x10();
+        parallel.InitializeWeights(6);
+        parallel.Parameters.CopyTo(single.Parameters);
+        foreach (int sequences in new[] { 1, 3, 32, 45 })
+        {
+            float[] inputs = TestData.Uniform(sequences * 12 * 64, seed: sequences);
+            var expected = new float[sequences * 10];
+            var actual = new float[sequences * 10];
+            single.Predict(inputs, expected, sequences);
+            parallel.Predict(inputs, actual, sequences);
+            Assert.Equal(expected, actual);
+        }
+    }
+
+    [Fact]
     public void Batched_Predict_leaves_the_streaming_state_alone()
     {
         var model = new TokenClassifier();
@@ -238,10 +281,14 @@ public class BatchedPredictTests
         parallel.InitializeWeights(2);
         int[] tokens = Tokens(((IRnnModel<float>)parallel).Info, 6, seed: 2);
         var scores = new float[Sequences * ParallelTokenClassifier.OutputUnits];
+        var cores = new ParallelPredictTokens();
+        cores.InitializeWeights(2);
+        var coreScores = new float[Sequences * ParallelPredictTokens.OutputUnits];
         Assert.Equal(0, Allocations.OnceWarm(() =>
         {
             model.Predict(inputs, outputs, 11);
             parallel.Predict(tokens, scores, Sequences);
+            cores.Predict(tokens, coreScores, Sequences);
         }, 5));
     }
 

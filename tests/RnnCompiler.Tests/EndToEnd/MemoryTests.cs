@@ -38,11 +38,13 @@ public class MemoryTests
     }
 
     [Fact]
-    public void Every_workspace_of_parallel_training_is_counted()
+    public void Every_workspace_of_parallel_training_and_Predict_is_counted()
     {
         Check(new ParallelTokenClassifier());
         Check(new ParallelStatefulClassifier());
         Check(new ParallelGradGruBinary());
+        Check(new ParallelPredictTokens());
+        Check(new ParallelPredictTagger());
     }
 
     [Fact]
@@ -89,6 +91,7 @@ public class MemoryTests
         CheckAligned(new GradGruBinary());
         CheckAligned(new ParallelTokenClassifier());
         CheckAligned(new ParallelGradGruBinary());
+        CheckAligned(new ParallelPredictTokens());
         CheckAligned(new Bf16Lstm64x128x10());
     }
 
