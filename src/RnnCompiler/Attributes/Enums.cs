@@ -47,3 +47,19 @@ public enum MergeMode
     /// <summary>The element-wise mean (Keras <c>"ave"</c>).</summary>
     Average = 3,
 }
+
+/// <summary>How an attention layer scores a query against each position of the memory it attends to.</summary>
+public enum AttentionScore
+{
+    /// <summary>
+    /// Dot-product (Luong) attention, Keras's <c>Attention()</c>: <c>score = query·key</c>, times a learned scalar
+    /// <c>scale</c> with Keras's <c>use_scale=True</c>.
+    /// </summary>
+    Dot = 0,
+
+    /// <summary>
+    /// Additive (Bahdanau) attention, Keras's <c>AdditiveAttention()</c>: <c>score = Σ_d scale_d · tanh(query_d + key_d)</c>,
+    /// with a learned vector <c>scale</c> of the query's width (Keras's default <c>use_scale=True</c>), or 1 in every place.
+    /// </summary>
+    Additive = 1,
+}
