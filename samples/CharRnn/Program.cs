@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Text;
 using RnnCompiler;
+using RnnCompiler.Decoding;
 using RnnCompiler.Training;
 
 // A character-level language model: it reads a text one character at a time and learns to predict the next one
@@ -73,21 +74,21 @@ Console.WriteLine($"Loss and accuracy curves: {TrainingCurves.Draw(fit, AppConte
 Console.WriteLine();
 
 // 3. Generation, one character at a time: Step carries the LSTM's state from one call to the next, so the model
-//    reads the prompt once and then each character it writes. The next character is drawn from the predicted
-//    distribution sharpened (temperature below 1) or flattened (above 1): p_i^(1/T), normalized.
+//    reads the prompt once and then each character it writes. TokenSampler draws the next character from the
+//    predicted distribution sharpened (temperature below 1) or flattened (above 1): p_i^(1/T), normalized.
 const string Prompt = "Thy beauty";
 const int Length = 300;
 foreach (float temperature in new[] { 0.5f, 1.0f })
 {
     Console.WriteLine($"--- temperature {temperature:F1}, seed 1 ---");
-    Console.WriteLine(Generate(model, Prompt, Length, temperature, new Random(1)));
+    Console.WriteLine(Generate(model, Prompt, Length, temperature, new TokenSampler(seed: 1)));
     Console.WriteLine();
 }
 
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s.");
 return 0;
 
-string Generate(CharRnn network, string prompt, int length, float temperature, Random random)
+string Generate(CharRnn network, string prompt, int length, float temperature, TokenSampler sampler)
 {
     var probabilities = new float[CharRnn.OutputUnits];
     var output = new StringBuilder(prompt);
@@ -99,35 +100,12 @@ string Generate(CharRnn network, string prompt, int length, float temperature, R
 
     for (int i = 0; i < length; i++)
     {
-        int next = Sample(probabilities, temperature, random);
+        int next = sampler.Sample(probabilities, temperature);
         output.Append(alphabet[next]);
         network.Step(next, probabilities);
     }
 
     return output.ToString();
-}
-
-static int Sample(float[] probabilities, float temperature, Random random)
-{
-    Span<double> weights = stackalloc double[probabilities.Length];
-    double total = 0;
-    for (int i = 0; i < probabilities.Length; i++)
-    {
-        weights[i] = Math.Pow(Math.Max(probabilities[i], 1e-30f), 1.0 / temperature);
-        total += weights[i];
-    }
-
-    double draw = random.NextDouble() * total;
-    for (int i = 0; i < weights.Length; i++)
-    {
-        draw -= weights[i];
-        if (draw < 0)
-        {
-            return i;
-        }
-    }
-
-    return weights.Length - 1;
 }
 
 // Windows of SequenceLength inputs plus one more character for the last target, every Stride characters.

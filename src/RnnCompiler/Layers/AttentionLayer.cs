@@ -56,7 +56,7 @@ public static class AttentionLayer
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(score, query.Length, queries, keys.Length, values.Length, memory, dim, scale.Length, memoryMask, weights.Length, scratch.Length);
-        Need(context.Length, (long)queries * dim, nameof(context));
+        CheckLength(context.Length, (long)queries * dim, nameof(context));
         Span<T> sums = scratch.Slice(memory, dim);
         for (int i = 0; i < queries; i++)
         {
@@ -110,11 +110,11 @@ public static class AttentionLayer
     {
         Check(score, query.Length, queries, keys.Length, values.Length, memory, dim, scale.Length, default, weights.Length, scratch.Length);
         long rows = (long)queries * dim, positions = (long)memory * dim;
-        Need(contextGradients.Length, rows, nameof(contextGradients));
-        Need(queryGradients.Length, rows, nameof(queryGradients));
-        Need(keyGradients.Length, positions, nameof(keyGradients));
-        Need(valueGradients.Length, positions, nameof(valueGradients));
-        Need(scaleGradients.Length, scale.Length, nameof(scaleGradients));
+        CheckLength(contextGradients.Length, rows, nameof(contextGradients));
+        CheckLength(queryGradients.Length, rows, nameof(queryGradients));
+        CheckLength(keyGradients.Length, positions, nameof(keyGradients));
+        CheckLength(valueGradients.Length, positions, nameof(valueGradients));
+        CheckLength(scaleGradients.Length, scale.Length, nameof(scaleGradients));
         Span<T> scoreGradients = scratch.Slice(0, memory);
         Span<T> activated = scratch.Slice(memory, dim);
         Span<T> sumGradients = scratch.Slice(memory + dim, dim);
@@ -191,6 +191,7 @@ public static class AttentionLayer
     }
 
     /// <summary>One query's score against one key.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Score<T>(AttentionScore score, ReadOnlySpan<T> q, ReadOnlySpan<T> k, ReadOnlySpan<T> scale, Span<T> sums)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -221,6 +222,7 @@ public static class AttentionLayer
     }
 
     /// <summary>The softmax of one row of scores over its unmasked positions; a masked position gets exactly 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Normalize<T>(Span<T> row, ReadOnlySpan<bool> mask)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -282,11 +284,11 @@ public static class AttentionLayer
             throw new ArgumentException($"Expected no scale or {expectedScale} value{(expectedScale == 1 ? string.Empty : "s")} for {score} attention; got {scale}.", "scale");
         }
 
-        Need(query, (long)queries * dim, "query");
-        Need(keys, (long)memory * dim, "keys");
-        Need(values, (long)memory * dim, "values");
-        Need(weights, (long)queries * memory, "weights");
-        Need(scratch, ScratchSize(memory, dim), "scratch");
+        CheckLength(query, (long)queries * dim, "query");
+        CheckLength(keys, (long)memory * dim, "keys");
+        CheckLength(values, (long)memory * dim, "values");
+        CheckLength(weights, (long)queries * memory, "weights");
+        CheckLength(scratch, ScratchSize(memory, dim), "scratch");
         if (!memoryMask.IsEmpty)
         {
             if (memoryMask.Length != memory)
@@ -301,7 +303,7 @@ public static class AttentionLayer
         }
     }
 
-    private static void Need(int length, long needed, string name)
+    private static void CheckLength(int length, long needed, string name)
     {
         if (length < needed)
         {
