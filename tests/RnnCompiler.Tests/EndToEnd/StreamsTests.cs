@@ -60,6 +60,14 @@ public partial class StreamsTrainer;
 [Dense(1)]
 public partial class StreamsParallelTrainer;
 
+/// <summary>A model without [Train] whose batched Predict runs on two cores and that steps 3 streams (through its first workspace).</summary>
+[RnnModel(SequenceLength = 4, BatchSize = 4, Parallelism = 2, Streams = 3)]
+[Input(2)]
+[Lstm(5, ReturnSequences = true)]
+[Gru(4)]
+[Dense(2)]
+public partial class StreamsParallelPredictor;
+
 /// <summary>The benchmark's LSTM 64 → 128 → 10 with 8 streams: its Step reads the kernels in panels.</summary>
 [RnnModel(SequenceLength = 1, Streams = 8)]
 [Input(64)]
@@ -78,7 +86,7 @@ public class StreamsTests
     public static TheoryData<string> Models() => new()
     {
         nameof(StreamsStack), nameof(StreamsTagger), nameof(StreamsTokens), nameof(StreamsNormalized),
-        nameof(StreamsTrainer), nameof(StreamsParallelTrainer),
+        nameof(StreamsTrainer), nameof(StreamsParallelTrainer), nameof(StreamsParallelPredictor),
     };
 
     private static IRnnModel<float> Create(string name) => name switch
@@ -89,6 +97,7 @@ public class StreamsTests
         nameof(StreamsNormalized) => new StreamsNormalized(),
         nameof(StreamsTrainer) => new StreamsTrainer(),
         nameof(StreamsParallelTrainer) => new StreamsParallelTrainer(),
+        nameof(StreamsParallelPredictor) => new StreamsParallelPredictor(),
         nameof(StreamsLarge) => new StreamsLarge(),
         _ => throw new ArgumentException(name),
     };
