@@ -126,8 +126,8 @@ internal sealed record NetworkModel(
     public bool Int8Weights { get; init; }
 
     /// <summary>
-    /// The most sequences one lock-step pass of a batched Predict runs: the declared BatchSize, else the training pass's
-    /// (a share of the batch with Parallelism), else 1. Above 1 the working buffers hold a block per sequence.
+    /// The most sequences one lock-step pass of a batched Predict runs: the training pass's, else the declared BatchSize,
+    /// else 1; with Parallelism, the largest share of that batch. Above 1 the working buffers hold a block per sequence.
     /// </summary>
     public int PredictBatch => Training is not null ? (Training.BatchSize + Workers - 1) / Workers : (System.Math.Max(1, DeclaredBatchSize) + Workers - 1) / Workers;
 
