@@ -365,7 +365,7 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0025").WithMessage("Parallelism is 8 but BatchSize is 4, so a share of the batch would never get a sequence; set Parallelism to at most 4, or raise BatchSize."));
 
     [Fact]
-    public Task RNN0025_predict_parallelism_needs_a_batch_to_split_no_training_and_no_masking() => AnalyzerTest.VerifyAsync(
+    public Task RNN0025_predict_parallelism_needs_a_batch_to_split_and_no_training() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Parallelism = 2)|}]
         [Input(1)]
@@ -386,13 +386,7 @@ public class ProblemTests
         [Dense(3, Activation = Activation.Softmax)]
         public partial class Trains;
 
-        [{|#3:RnnModel(SequenceLength = 10, BatchSize = 8, Parallelism = 2)|}]
-        [Embedding(20, 4, MaskZero = true)]
-        [Lstm(8)]
-        [Dense(3, Activation = Activation.Softmax)]
-        public partial class Masks;
-
-        [{|#4:RnnModel(SequenceLength = 10, BatchSize = 128, Parallelism = 65)|}]
+        [{|#3:RnnModel(SequenceLength = 10, BatchSize = 128, Parallelism = 65)|}]
         [Input(1)]
         [Lstm(8)]
         [Dense(3, Activation = Activation.Softmax)]
@@ -401,8 +395,7 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0025", 0).WithMessage("Parallelism is 2 but 'NoBatch' has no batch to split: batched Predict runs sequence by sequence without BatchSize. Add BatchSize (at least 2, for example BatchSize = 64) to [RnnModel], or remove Parallelism."),
         AnalyzerTest.Diagnostic("RNN0025", 1).WithMessage("Parallelism is 4 but BatchSize is 3, so a share of the batch would never get a sequence; set Parallelism to at most 3, or raise BatchSize."),
         AnalyzerTest.Diagnostic("RNN0025", 2).WithMessage("'Trains' trains, and its batched Predict runs on the threads its training runs on; remove Parallelism = 2 from [RnnModel] and set [Train(Parallelism = 2)] instead."),
-        AnalyzerTest.Diagnostic("RNN0025", 3).WithMessage("'Masks' masks steps, and its batched Predict packs each batch by the sequences' lengths on one thread; remove Parallelism = 2, or the masking (MaskZero, [Masking]), to predict on more than one core."),
-        AnalyzerTest.Diagnostic("RNN0025", 4).WithMessage("Parallelism is 65; it must be from 1 to 64 threads (0, the default, means 1), for example [RnnModel(SequenceLength = 32, BatchSize = 64, Parallelism = 2)]."));
+        AnalyzerTest.Diagnostic("RNN0025", 3).WithMessage("Parallelism is 65; it must be from 1 to 64 threads (0, the default, means 1), for example [RnnModel(SequenceLength = 32, BatchSize = 64, Parallelism = 2)]."));
 
     [Fact]
     public Task RNN0014_a_member_named_like_the_workspace_collides_only_with_parallelism() => AnalyzerTest.VerifyAsync(

@@ -175,9 +175,7 @@ internal static class InferenceEmitter
         writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> batch = {input}.Slice(first * inputsPerSequence, count * inputsPerSequence);");
         writer.WriteLine("// A masked step is left out of its sequence, as Predict leaves it out: each sequence's unmasked steps first, the");
         writer.WriteLine("// longest sequence first, so that every step runs the sequences still running.");
-        string call = model.TakesTokens
-            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens))"
-            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {t}>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: {TrainingEmitter.MaskValue(model)}, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs))";
+        string call = PackBatchCall(model);
         using (writer.Block($"if ({call})"))
         {
             string packedInputs = model.TakesTokens
@@ -204,6 +202,12 @@ internal static class InferenceEmitter
     private static void WriteSharedPredictBatch(EmitContext context, string input)
     {
         SourceWriter writer = context.Writer;
+        if (context.Model.PacksPredictBatch)
+        {
+            WriteSharedPackedPredictBatch(context, input);
+            return;
+        }
+
         writer.WriteLine("EnsureWorkspaces();");
         writer.WriteLine("int shares = _workspaces.Length;");
         writer.WriteLine("// BatchSize sequences at a time, each batch split into fixed shares that run at once, one per workspace.");
@@ -224,6 +228,61 @@ internal static class InferenceEmitter
                 writer.WriteLine("int start = k * count / shares;");
                 writer.WriteLine("int length = ((k + 1) * count / shares - start) * outputsPerSequence;");
                 writer.WriteLine("_workspaces[k].PredictOutputs.Slice(0, length).CopyTo(outputs.Slice((first + start) * outputsPerSequence, length));");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The call that packs <c>batch</c> (count sequences of steps) into <c>_batchInputs</c>, <c>_batchLengths</c> and
+    /// <c>_batchOrder</c>, and returns whether some step was masked (else nothing is written).
+    /// </summary>
+    private static string PackBatchCall(NetworkModel model) => model.TakesTokens
+        ? "global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens))"
+        : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{model.ElementType}, {model.ElementType}>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: {TrainingEmitter.MaskValue(model)}, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs))";
+
+    /// <summary>
+    /// Batched Predict of a masking model on more than one core: each batch packed where every share's thread can read it
+    /// (the longest sequence first, each one's unmasked steps at the start of its block), split into fixed shares of the
+    /// packed order, and each share's outputs put back in the batch's order; a batch with no masked step runs as it came.
+    /// </summary>
+    private static void WriteSharedPackedPredictBatch(EmitContext context, string input)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        writer.WriteLine("EnsureWorkspaces();");
+        writer.WriteLine("int shares = _workspaces.Length;");
+        writer.WriteLine("// BatchSize sequences at a time, each batch packed, then split into fixed shares that run at once, one per workspace.");
+        using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
+        {
+            writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
+            writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> batch = {input}.Slice(first * inputsPerSequence, count * inputsPerSequence);");
+            writer.WriteLine("// A masked step is left out of its sequence, as Predict leaves it out; the shares run on other threads too, which a");
+            writer.WriteLine("// span cannot reach, so the batch goes where they can read it, packed or as it came.");
+            writer.WriteLine($"bool packed = {PackBatchCall(model)};");
+            using (writer.Block("if (!packed)"))
+            {
+                writer.WriteLine("batch.CopyTo(_batchInputs);");
+            }
+
+            writer.WriteLine();
+            using (writer.Block("for (int k = 0; k < shares; k++)"))
+            {
+                writer.WriteLine("_workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps, packed);");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("_workers.Run();");
+            using (writer.Block("for (int k = 0; k < shares; k++)"))
+            {
+                writer.WriteLine("int start = k * count / shares;");
+                writer.WriteLine("int length = (k + 1) * count / shares - start;");
+                writer.WriteLine($"{ReadOnlySpan}<{t}> shareOutputs = _workspaces[k].PredictOutputs;");
+                using (writer.Block("for (int b = 0; b < length; b++)"))
+                {
+                    writer.WriteLine("int sequence = packed ? _batchOrder[start + b] : start + b;");
+                    writer.WriteLine("shareOutputs.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + sequence) * outputsPerSequence, outputsPerSequence));");
+                }
             }
         }
     }

@@ -302,16 +302,17 @@ internal static class WorkspaceEmitter
                 context.Buffer(buffer);
             }
 
-            foreach ((string name, string summary) in new[]
+            bool packs = model.PacksPredictBatch;
+            foreach ((string type, string name, string summary) in new[]
             {
-                ("_first", "The first sequence of this share in the copied batch."),
-                ("_end", "One past the last sequence of this share."),
-                ("_steps", "The steps of every sequence in the batch."),
-            })
+                ("int", "_first", "The first sequence of this share in the copied batch."),
+                ("int", "_end", "One past the last sequence of this share."),
+                ("int", "_steps", "The steps of every sequence in the batch."),
+            }.Concat(packs ? new[] { ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths.") } : System.Array.Empty<(string, string, string)>()))
             {
                 writer.WriteLine($"/// <summary>{summary}</summary>");
                 writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private int {name};");
+                writer.WriteLine($"private {type} {name};");
                 writer.WriteLine();
             }
 
@@ -329,15 +330,21 @@ internal static class WorkspaceEmitter
             writer.WriteLine();
             writer.WriteLine("/// <summary>Sets the share of the copied batch of a batched Predict that <see cref=\"Run\"/> computes, into <see cref=\"PredictOutputs\"/>.</summary>");
             writer.WriteLine(context.GeneratedCode);
-            using (writer.Block("public void PreparePredict(int first, int end, int steps)"))
+            using (writer.Block($"public void PreparePredict(int first, int end, int steps{(packs ? ", bool packed" : string.Empty)})"))
             {
                 writer.WriteLine("_first = first;");
                 writer.WriteLine("_end = end;");
                 writer.WriteLine("_steps = steps;");
+                if (packs)
+                {
+                    writer.WriteLine("_packed = packed;");
+                }
             }
 
             writer.WriteLine();
-            writer.WriteLine("/// <summary>This share's outputs of a batched Predict, one block per sequence, after <see cref=\"Run\"/>.</summary>");
+            writer.WriteLine(packs
+                ? "/// <summary>This share's outputs of a batched Predict, one block per sequence in the batch's (packed) order, after <see cref=\"Run\"/>.</summary>"
+                : "/// <summary>This share's outputs of a batched Predict, one block per sequence, after <see cref=\"Run\"/>.</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine($"public {ReadOnlySpan}<{t}> PredictOutputs => {outputs};");
             writer.WriteLine();
@@ -351,7 +358,8 @@ internal static class WorkspaceEmitter
                 using (writer.Block("if (count > 0)"))
                 {
                     writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
-                    writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {SliceOf(outputs, "0", $"count * {perOutput}")});");
+                    string lengths = packs ? "_packed ? new global::System.ReadOnlySpan<int>(_batchLengths, _first, count) : default, " : string.Empty;
+                    writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {lengths}{SliceOf(outputs, "0", $"count * {perOutput}")});");
                 }
             }
 

@@ -112,10 +112,13 @@ internal static class BufferPlan
         {
             // A masking model's batch of Predict, packed; a training model packs into its training batch's buffers.
             int perStep = model.TakesTokens ? 1 : model.InputWidth;
-            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.PredictBatch * model.SequenceLength * perStep, "A batch of Predict packed: each sequence's unmasked steps at the start of its block, the longest first (SequencePacking).", BufferKind.Working, model.TakesTokens ? "int" : null));
-            sink.Add(new BufferSpec("_batchLengths", "BatchSize", model.PredictBatch, "The unmasked steps of each packed sequence, longest first.", BufferKind.Working, "int"));
-            sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.PredictBatch, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
-            sink.Add(new BufferSpec(PackedOutputs(model), "BatchSize * OutputUnits", (long)model.PredictBatch * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
+            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "A batch of Predict packed: each sequence's unmasked steps at the start of its block, the longest first (SequencePacking).", BufferKind.Working, model.TakesTokens ? "int" : null));
+            sink.Add(new BufferSpec("_batchLengths", "BatchSize", model.DeclaredBatchSize, "The unmasked steps of each packed sequence, longest first.", BufferKind.Working, "int"));
+            sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.DeclaredBatchSize, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
+            if (!model.HasWorkspaces)
+            {
+                sink.Add(new BufferSpec(PackedOutputs(model), "BatchSize * OutputUnits", (long)model.PredictBatch * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
+            }
         }
 
         if (model.Training is null && model.HasWorkspaces)
@@ -123,7 +126,11 @@ internal static class BufferPlan
             // Batched Predict on more than one core: the batch where every share's thread can read it, and each share's outputs.
             int perStep = model.TakesTokens ? 1 : model.InputWidth;
             long rows = model.OutputIsSequence ? model.SequenceLength : 1;
-            sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "Each batch of a batched Predict, copied where every share's thread can read it (a span cannot leave its thread).", BufferKind.Working, model.TakesTokens ? "int" : null));
+            if (!model.PacksPredictBatch)
+            {
+                sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "Each batch of a batched Predict, copied where every share's thread can read it (a span cannot leave its thread).", BufferKind.Working, model.TakesTokens ? "int" : null));
+            }
+
             sink.Add(new BufferSpec(SharePredictOutputs(model), $"{SequencesPerPassText(model)} * {(model.OutputIsSequence ? "SequenceLength * " : string.Empty)}OutputUnits", SequencesPerPass(model) * rows * model.OutputWidth, "This share's outputs of a batched Predict, one block per sequence.", BufferKind.Working, InWorkspace: true, Copies: model.Workers));
         }
 

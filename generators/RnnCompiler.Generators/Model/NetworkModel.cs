@@ -147,9 +147,10 @@ internal sealed record NetworkModel(
     /// <summary>
     /// Whether batched Predict packs each batch first (<c>SequencePacking</c>: every sequence's unmasked steps at the start
     /// of its block, the longest first) and puts the outputs back in order: a masking model whose output is one row per
-    /// sequence, without workspaces.
+    /// sequence, with a declared batch (its shares, with Parallelism, each run a slice of the packed batch) or a training
+    /// batch without workspaces.
     /// </summary>
-    public bool PacksPredictBatch => Masks && !OutputIsSequence && !HasWorkspaces && (Training is not null || DeclaredBatchSize > 1);
+    public bool PacksPredictBatch => Masks && !OutputIsSequence && (Training is null ? DeclaredBatchSize > 1 : !HasWorkspaces);
 
     /// <summary>
     /// Whether the working buffers hold one block per sequence of a lock-step pass (training's, batched Predict's, or one
@@ -225,7 +226,7 @@ internal sealed record NetworkModel(
     /// </summary>
     public int Workers => Training is not null
         ? (Training.Parallelism > 1 ? Training.Parallelism : 1)
-        : (DeclaredParallelism > 1 && DeclaredBatchSize >= DeclaredParallelism && !Masks ? DeclaredParallelism : 1);
+        : (DeclaredParallelism > 1 && DeclaredBatchSize >= DeclaredParallelism ? DeclaredParallelism : 1);
 
     /// <summary>Whether the per-sequence buffers and passes live in a nested <c>Workspace</c> class, one per share.</summary>
     public bool HasWorkspaces => Workers > 1;

@@ -163,7 +163,7 @@ internal static class NetworkValidator
         }
     }
 
-    /// <summary>[RnnModel(Parallelism)]: in range, on an inference model with a batch to split, without masking.</summary>
+    /// <summary>[RnnModel(Parallelism)]: in range, on an inference model with a batch to split.</summary>
     private static void ValidatePredictParallelism(ModelDeclaration declaration, NetworkModel? network, List<ValidationProblem> problems)
     {
         int workers = declaration.Parallelism;
@@ -186,10 +186,6 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, declaration.BatchSize <= 1
                 ? $"Parallelism is {workers} but '{name}' has no batch to split: batched Predict runs sequence by sequence without BatchSize. Add BatchSize (at least {workers}, for example BatchSize = 64) to [RnnModel], or remove Parallelism."
                 : $"Parallelism is {workers} but BatchSize is {declaration.BatchSize}, so a share of the batch would never get a sequence; set Parallelism to at most {declaration.BatchSize}, or raise BatchSize."));
-        }
-        else if (workers > 1 && network is { Masks: true })
-        {
-            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' masks steps, and its batched Predict packs each batch by the sequences' lengths on one thread; remove Parallelism = {workers}, or the masking (MaskZero, [Masking]), to predict on more than one core."));
         }
     }
 

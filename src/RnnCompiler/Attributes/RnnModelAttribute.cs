@@ -59,8 +59,9 @@ public sealed class RnnModelAttribute : Attribute
     /// The number of cores a batched <c>Predict(inputs, outputs, sequences)</c> runs on, on a model without
     /// <c>[Train]</c> (a model that trains takes <c>[Train(Parallelism)]</c>): each batch of <see cref="BatchSize"/>
     /// sequences is split into this many fixed shares, each run in lock step in its own working buffers on its own
-    /// thread, the calling thread taking part. Each sequence gets exactly what it gets on one core. 0 (the default) or
-    /// 1: the calling thread alone. From 0 to 64, at most BatchSize, and not on a masking model.
+    /// thread, the calling thread taking part (a masking model's batch is packed first, and the shares split the packed
+    /// order). Each sequence gets exactly what it gets on one core. 0 (the default) or 1: the calling thread alone. From 0
+    /// to 64, and at most BatchSize.
     /// </summary>
     public int Parallelism { get; set; }
 

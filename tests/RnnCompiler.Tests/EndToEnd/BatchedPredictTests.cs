@@ -54,6 +54,21 @@ public partial class ParallelPredictTagger;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class ParallelPredictTokens;
 
+/// <summary><see cref="BatchedMaskedClassifier"/> in batches of 5 on two cores: each batch packed, then split.</summary>
+[RnnModel(SequenceLength = 7, BatchSize = 5, Parallelism = 2)]
+[Embedding(11, 4, MaskZero = true)]
+[Lstm(5)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelMaskedClassifier;
+
+/// <summary><see cref="BatchedMaskedFeatures"/> in batches of 5 on three cores.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 5, Parallelism = 3)]
+[Input(2)]
+[Masking(-1)]
+[Lstm(4, Bidirectional = true)]
+[Dense(2)]
+public partial class ParallelMaskedFeatures;
+
 /// <summary><see cref="BatchedLstm64x128x10"/> in batches of 32 on two cores.</summary>
 [RnnModel(SequenceLength = 12, BatchSize = 32, Parallelism = 2)]
 [Input(64)]
@@ -100,6 +115,7 @@ public class BatchedPredictTests
         nameof(ParallelTokenClassifier), nameof(ParallelStatefulClassifier), nameof(ParallelGradGruBinary),
         nameof(DropoutClassifier), nameof(ParallelDropoutClassifier), nameof(DropoutTagger),
         nameof(BatchedDoubleTagger), nameof(BatchedMaskedClassifier), nameof(ParallelPredictTagger), nameof(ParallelPredictTokens),
+        nameof(ParallelMaskedClassifier),
     };
 
     private static object Create(string name) => name switch
@@ -118,6 +134,7 @@ public class BatchedPredictTests
         nameof(BatchedMaskedClassifier) => new BatchedMaskedClassifier(),
         nameof(ParallelPredictTagger) => new ParallelPredictTagger(),
         nameof(ParallelPredictTokens) => new ParallelPredictTokens(),
+        nameof(ParallelMaskedClassifier) => new ParallelMaskedClassifier(),
         _ => throw new ArgumentException(name),
     };
 
@@ -156,10 +173,12 @@ public class BatchedPredictTests
         }
     }
 
-    [Fact]
-    public void Masked_steps_anywhere_are_left_out_of_each_sequence_of_a_packed_batch()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Masked_steps_anywhere_are_left_out_of_each_sequence_of_a_packed_batch(bool threeCores)
     {
-        var model = new BatchedMaskedFeatures();
+        IFeatureModel<float> model = threeCores ? new ParallelMaskedFeatures() : new BatchedMaskedFeatures();
         IRnnModel<float> generic = model;
         TestData.Parameters(generic.Info, seed: 8).CopyTo(model.Parameters);
         const int steps = 6, sequences = 8;
@@ -284,11 +303,17 @@ public class BatchedPredictTests
         var cores = new ParallelPredictTokens();
         cores.InitializeWeights(2);
         var coreScores = new float[Sequences * ParallelPredictTokens.OutputUnits];
+        var masked = new ParallelMaskedClassifier();
+        masked.InitializeWeights(2);
+        int[] maskedTokens = Tokens(((IRnnModel<float>)masked).Info, 6, seed: 3);
+        maskedTokens[4] = 0; // a masked step: the batch is packed
+        var maskedScores = new float[Sequences * ParallelMaskedClassifier.OutputUnits];
         Assert.Equal(0, Allocations.OnceWarm(() =>
         {
             model.Predict(inputs, outputs, 11);
             parallel.Predict(tokens, scores, Sequences);
             cores.Predict(tokens, coreScores, Sequences);
+            masked.Predict(maskedTokens, maskedScores, Sequences);
         }, 5));
     }
 

@@ -45,6 +45,8 @@ public class MemoryTests
         Check(new ParallelGradGruBinary());
         Check(new ParallelPredictTokens());
         Check(new ParallelPredictTagger());
+        Check(new ParallelMaskedClassifier());
+        Check(new ParallelMaskedFeatures());
     }
 
     [Fact]
