@@ -62,4 +62,10 @@ public enum AttentionScore
     /// with a learned vector <c>scale</c> of the query's width (Keras's default <c>use_scale=True</c>), or 1 in every place.
     /// </summary>
     Additive = 1,
+
+    /// <summary>
+    /// Keras's <c>Attention(score_mode="concat")</c>: <c>score = w · Σ_d tanh(c · (query_d + key_d))</c>, with the learned
+    /// scalar <c>concat_score_weight</c> w and, with <c>use_scale=True</c>, the learned scalar <c>scale</c> c (else 1).
+    /// </summary>
+    Concat = 2,
 }

@@ -7,8 +7,8 @@ using RnnCompiler.Kernels;
 namespace RnnCompiler.Layers;
 
 /// <summary>
-/// Attention of a sequence of queries over one sequence's memory, as Keras's <c>Attention</c> (dot-product, Luong) and
-/// <c>AdditiveAttention</c> (Bahdanau) compute it: scores of each query against every memory position's key, a softmax
+/// Attention of a sequence of queries over one sequence's memory, as Keras's <c>Attention</c> (dot-product, Luong, or
+/// with <c>score_mode="concat"</c>) and <c>AdditiveAttention</c> (Bahdanau) compute it: scores of each query against every memory position's key, a softmax
 /// over the positions that are not masked, and the context, the weighted sum of the values.
 /// </summary>
 /// <remarks>
@@ -42,7 +42,9 @@ public static class AttentionLayer
     /// <param name="dim">The width of a query, key and value.</param>
     /// <param name="scale">
     /// Empty for none (Keras's <c>use_scale=False</c>); for <see cref="AttentionScore.Dot"/> one value, the learned
-    /// scalar; for <see cref="AttentionScore.Additive"/> <paramref name="dim"/> values, the learned vector.
+    /// scalar; for <see cref="AttentionScore.Additive"/> <paramref name="dim"/> values, the learned vector; for
+    /// <see cref="AttentionScore.Concat"/> Keras's weights in its order: <c>[concat_score_weight]</c>, or with
+    /// <c>use_scale=True</c> <c>[scale, concat_score_weight]</c>.
     /// </param>
     /// <param name="memoryMask">Empty when every position counts; else [memory], false at a masked (padding) position. At least one is true.</param>
     /// <param name="weights">Receives the attention weights, [queries, memory]; 0 at masked positions.</param>
@@ -92,7 +94,7 @@ public static class AttentionLayer
     /// <param name="values">[memory, dim].</param>
     /// <param name="memory">The number of memory positions.</param>
     /// <param name="dim">The width of a query, key and value.</param>
-    /// <param name="scale">The forward call's scale: empty, one value (dot) or <paramref name="dim"/> values (additive).</param>
+    /// <param name="scale">The forward call's scale: empty, one value (dot), <paramref name="dim"/> values (additive), or one or two (concat).</param>
     /// <param name="weights">The forward call's attention weights, [queries, memory].</param>
     /// <param name="contextGradients">dLoss/d(context), [queries, dim].</param>
     /// <param name="queryGradients">dLoss/d(query) is added here, [queries, dim].</param>
@@ -165,6 +167,39 @@ public static class AttentionLayer
                     continue;
                 }
 
+                if (score == AttentionScore.Concat)
+                {
+                    // score = w Σ_d tanh(c (q_d + k_d)): dw += ds Σ t_d; dz_d = ds w (1 − t_d²); dq_d, dk_d += c dz_d;
+                    // dc += Σ_d dz_d (q_d + k_d).
+                    T c = scale.Length == 2 ? scale[0] : T.One;
+                    T w = scale[^1];
+                    for (int d = 0; d < dim; d++)
+                    {
+                        activated[d] = c * (q[d] + k[d]);
+                    }
+
+                    Activations.Tanh<T>(activated, activated);
+                    T tanhSum = T.Zero, scaleSum = T.Zero;
+                    for (int d = 0; d < dim; d++)
+                    {
+                        T t = activated[d];
+                        tanhSum += t;
+                        T dz = ds * w * (T.One - t * t);
+                        scaleSum += dz * (q[d] + k[d]);
+                        sumGradients[d] = c * dz;
+                    }
+
+                    scaleGradients[^1] += ds * tanhSum;
+                    if (scale.Length == 2)
+                    {
+                        scaleGradients[0] += scaleSum;
+                    }
+
+                    MatrixKernels.Axpy(T.One, sumGradients, dq);
+                    MatrixKernels.Axpy(T.One, sumGradients, dk);
+                    continue;
+                }
+
                 // score = Σ_d s_d tanh(q_d + k_d): ds_d += ds · t_d; d(q_d + k_d) = ds · s_d (1 − t_d²).
                 for (int d = 0; d < dim; d++)
                 {
@@ -201,12 +236,24 @@ public static class AttentionLayer
             return scale.IsEmpty ? dot : dot * scale[0];
         }
 
+        T inner = score == AttentionScore.Concat && scale.Length == 2 ? scale[0] : T.One;
         for (int d = 0; d < q.Length; d++)
         {
-            sums[d] = q[d] + k[d];
+            sums[d] = inner * (q[d] + k[d]);
         }
 
         Activations.Tanh<T>(sums, sums);
+        if (score == AttentionScore.Concat)
+        {
+            T tanhSum = T.Zero;
+            foreach (T value in sums)
+            {
+                tanhSum += value;
+            }
+
+            return scale[^1] * tanhSum;
+        }
+
         if (!scale.IsEmpty)
         {
             return MatrixKernels.Dot(scale, sums);
@@ -258,9 +305,9 @@ public static class AttentionLayer
 
     private static void Check(AttentionScore score, int query, int queries, int keys, int values, int memory, int dim, int scale, ReadOnlySpan<bool> memoryMask, int weights, int scratch)
     {
-        if (score is not (AttentionScore.Dot or AttentionScore.Additive))
+        if (score is not (AttentionScore.Dot or AttentionScore.Additive or AttentionScore.Concat))
         {
-            throw new ArgumentException($"Expected AttentionScore.Dot or AttentionScore.Additive; got {(int)score}.", nameof(score));
+            throw new ArgumentException($"Expected AttentionScore.Dot, Additive or Concat; got {(int)score}.", nameof(score));
         }
 
         if (queries <= 0)
@@ -278,9 +325,16 @@ public static class AttentionLayer
             throw new ArgumentException($"Expected a width of at least 1; got {dim}.", nameof(dim));
         }
 
-        int expectedScale = score == AttentionScore.Dot ? 1 : dim;
-        if (scale != 0 && scale != expectedScale)
+        if (score == AttentionScore.Concat)
         {
+            if (scale is not (1 or 2))
+            {
+                throw new ArgumentException($"Expected [concat_score_weight] or [scale, concat_score_weight] for Concat attention: 1 or 2 values; got {scale}.", "scale");
+            }
+        }
+        else if (scale != 0 && scale != (score == AttentionScore.Dot ? 1 : dim))
+        {
+            int expectedScale = score == AttentionScore.Dot ? 1 : dim;
             throw new ArgumentException($"Expected no scale or {expectedScale} value{(expectedScale == 1 ? string.Empty : "s")} for {score} attention; got {scale}.", "scale");
         }
 

@@ -6,8 +6,8 @@ using Xunit;
 namespace RnnCompiler.Tests.EndToEnd;
 
 /// <summary>
-/// <see cref="AttentionLayer"/> against a naive reference written from Keras's <c>Attention</c> and
-/// <c>AdditiveAttention</c> (scores, 1e9 subtracted at masked positions, softmax, weighted sum), and its gradients
+/// <see cref="AttentionLayer"/> against a naive reference written from Keras's <c>Attention</c> (dot and concat scores)
+/// and <c>AdditiveAttention</c> (scores, 1e9 subtracted at masked positions, softmax, weighted sum), and its gradients
 /// against central finite differences in double precision.
 /// </summary>
 public class AttentionLayerTests
@@ -17,7 +17,7 @@ public class AttentionLayerTests
     public static TheoryData<AttentionScore, bool, bool> Cases()
     {
         var data = new TheoryData<AttentionScore, bool, bool>();
-        foreach (AttentionScore score in new[] { AttentionScore.Dot, AttentionScore.Additive })
+        foreach (AttentionScore score in new[] { AttentionScore.Dot, AttentionScore.Additive, AttentionScore.Concat })
         {
             foreach (bool scaled in new[] { false, true })
             {
@@ -96,6 +96,7 @@ public class AttentionLayerTests
     [Theory]
     [InlineData(AttentionScore.Dot)]
     [InlineData(AttentionScore.Additive)]
+    [InlineData(AttentionScore.Concat)]
     public void Keys_that_are_the_values_take_both_gradients_in_one_span(AttentionScore score)
     {
         Inputs inputs = Inputs.Make(score, scaled: true, masked: false, seed: 4);
@@ -148,6 +149,7 @@ public class AttentionLayerTests
         Assert.Equal("keys", Name(() => AttentionLayer.Forward<double>(AttentionScore.Additive, inputs.Query, Queries, inputs.Keys.AsSpan(1), inputs.Values, Memory, Dim, inputs.Scale, default, weights, context, scratch)));
         Assert.Equal("scale", Name(() => AttentionLayer.Forward<double>(AttentionScore.Additive, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, inputs.Scale.AsSpan(0, 1), default, weights, context, scratch)));
         Assert.Equal("scale", Name(() => AttentionLayer.Forward<double>(AttentionScore.Dot, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, inputs.Scale, default, weights, context, scratch)));
+        Assert.Equal("scale", Name(() => AttentionLayer.Forward<double>(AttentionScore.Concat, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, default, default, weights, context, scratch)));
         Assert.Equal("memoryMask", Name(() => AttentionLayer.Forward<double>(AttentionScore.Additive, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, inputs.Scale, new bool[Memory], weights, context, scratch)));
         Assert.Equal("memoryMask", Name(() => AttentionLayer.Forward<double>(AttentionScore.Additive, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, inputs.Scale, new bool[Memory - 1], weights, context, scratch)));
         Assert.Equal("context", Name(() => AttentionLayer.Forward<double>(AttentionScore.Additive, inputs.Query, Queries, inputs.Keys, inputs.Values, Memory, Dim, inputs.Scale, default, weights, context.AsSpan(1), scratch)));
@@ -194,12 +196,22 @@ public class AttentionLayerTests
                 for (int d = 0; d < Dim; d++)
                 {
                     double q = x.Query[i * Dim + d], k = x.Keys[j * Dim + d];
-                    s += score == AttentionScore.Dot ? q * k : (x.Scale.Length > 0 ? x.Scale[d] : 1.0) * Math.Tanh(q + k);
+                    s += score switch
+                    {
+                        AttentionScore.Dot => q * k,
+                        AttentionScore.Additive => (x.Scale.Length > 0 ? x.Scale[d] : 1.0) * Math.Tanh(q + k),
+                        _ => Math.Tanh((x.Scale.Length == 2 ? x.Scale[0] : 1.0) * (q + k)),
+                    };
                 }
 
                 if (score == AttentionScore.Dot && x.Scale.Length > 0)
                 {
                     s *= x.Scale[0];
+                }
+
+                if (score == AttentionScore.Concat)
+                {
+                    s *= x.Scale[^1]; // concat_score_weight
                 }
 
                 if (x.Mask.Length > 0 && !x.Mask[j])
@@ -277,7 +289,14 @@ public class AttentionLayerTests
     {
         public static Inputs Make(AttentionScore score, bool scaled, bool masked, int seed)
         {
-            double[] scale = !scaled ? Array.Empty<double>() : score == AttentionScore.Dot ? new[] { 0.8 } : Uniform(Dim, seed + 100, 0.9);
+            double[] scale = score switch
+            {
+                // Keras's weights in its order: [scale, concat_score_weight] with use_scale, else [concat_score_weight].
+                AttentionScore.Concat => scaled ? new[] { 0.7, 1.3 } : new[] { 1.3 },
+                _ when !scaled => Array.Empty<double>(),
+                AttentionScore.Dot => new[] { 0.8 },
+                _ => Uniform(Dim, seed + 100, 0.9),
+            };
             bool[] mask = masked ? new[] { true, false, true, true, false } : Array.Empty<bool>();
             return new Inputs(Uniform(Queries * Dim, seed, 1.0), Uniform(Memory * Dim, seed + 1, 1.0), Uniform(Memory * Dim, seed + 2, 1.0), scale, mask);
         }
