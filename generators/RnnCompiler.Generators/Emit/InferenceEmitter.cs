@@ -195,30 +195,47 @@ internal static class InferenceEmitter
     }
 
     /// <summary>
-    /// Batched Predict with Parallelism: each batch of BatchSize sequences is copied where every share's thread can read it,
-    /// split into the training batch's fixed shares, each run in lock step in its own workspace on its own core, and
-    /// their outputs copied back in order.
+    /// Batched Predict with Parallelism: each batch of BatchSize sequences goes where every share's thread can read it
+    /// (a masking model's packed first: the longest sequence first, each one's unmasked steps at the start of its block),
+    /// is split into fixed shares, each run in lock step in its own workspace on its own core, and their outputs are
+    /// copied back in the batch's order. A masking model's batch with no masked step runs as it came.
     /// </summary>
     private static void WriteSharedPredictBatch(EmitContext context, string input)
     {
+        NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
-        if (context.Model.PacksPredictBatch)
-        {
-            WriteSharedPackedPredictBatch(context, input);
-            return;
-        }
-
+        string t = model.ElementType;
+        bool packs = model.PacksPredictBatch;
         writer.WriteLine("EnsureWorkspaces();");
         writer.WriteLine("int shares = _workspaces.Length;");
-        writer.WriteLine("// BatchSize sequences at a time, each batch split into fixed shares that run at once, one per workspace.");
+        writer.WriteLine(packs
+            ? "// BatchSize sequences at a time, each batch packed, then split into fixed shares that run at once, one per workspace."
+            : "// BatchSize sequences at a time, each batch split into fixed shares that run at once, one per workspace.");
         using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
         {
             writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
-            writer.WriteLine("// The shares run on other threads too, which a span cannot reach: the batch where they can read it.");
-            writer.WriteLine($"{input}.Slice(first * inputsPerSequence, count * inputsPerSequence).CopyTo(_batchInputs);");
+            if (packs)
+            {
+                writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> batch = {input}.Slice(first * inputsPerSequence, count * inputsPerSequence);");
+                writer.WriteLine("// A masked step is left out of its sequence, as Predict leaves it out; the shares run on other threads too, which a");
+                writer.WriteLine("// span cannot reach, so the batch goes where they can read it, packed or as it came.");
+                writer.WriteLine($"bool packed = {PackBatchCall(model)};");
+                using (writer.Block("if (!packed)"))
+                {
+                    writer.WriteLine("batch.CopyTo(_batchInputs);");
+                }
+
+                writer.WriteLine();
+            }
+            else
+            {
+                writer.WriteLine("// The shares run on other threads too, which a span cannot reach: the batch where they can read it.");
+                writer.WriteLine($"{input}.Slice(first * inputsPerSequence, count * inputsPerSequence).CopyTo(_batchInputs);");
+            }
+
             using (writer.Block("for (int k = 0; k < shares; k++)"))
             {
-                writer.WriteLine("_workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps);");
+                writer.WriteLine($"_workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps{(packs ? ", packed" : string.Empty)});");
             }
 
             writer.WriteLine();
@@ -226,8 +243,21 @@ internal static class InferenceEmitter
             using (writer.Block("for (int k = 0; k < shares; k++)"))
             {
                 writer.WriteLine("int start = k * count / shares;");
-                writer.WriteLine("int length = ((k + 1) * count / shares - start) * outputsPerSequence;");
-                writer.WriteLine("_workspaces[k].PredictOutputs.Slice(0, length).CopyTo(outputs.Slice((first + start) * outputsPerSequence, length));");
+                if (packs)
+                {
+                    writer.WriteLine("int length = (k + 1) * count / shares - start;");
+                    writer.WriteLine($"{ReadOnlySpan}<{t}> shareOutputs = _workspaces[k].PredictOutputs;");
+                    using (writer.Block("for (int b = 0; b < length; b++)"))
+                    {
+                        writer.WriteLine("int sequence = packed ? _batchOrder[start + b] : start + b;");
+                        writer.WriteLine("shareOutputs.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + sequence) * outputsPerSequence, outputsPerSequence));");
+                    }
+                }
+                else
+                {
+                    writer.WriteLine("int length = ((k + 1) * count / shares - start) * outputsPerSequence;");
+                    writer.WriteLine("_workspaces[k].PredictOutputs.Slice(0, length).CopyTo(outputs.Slice((first + start) * outputsPerSequence, length));");
+                }
             }
         }
     }
@@ -239,53 +269,6 @@ internal static class InferenceEmitter
     private static string PackBatchCall(NetworkModel model) => model.TakesTokens
         ? "global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens))"
         : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{model.ElementType}, {model.ElementType}>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: {TrainingEmitter.MaskValue(model)}, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs))";
-
-    /// <summary>
-    /// Batched Predict of a masking model on more than one core: each batch packed where every share's thread can read it
-    /// (the longest sequence first, each one's unmasked steps at the start of its block), split into fixed shares of the
-    /// packed order, and each share's outputs put back in the batch's order; a batch with no masked step runs as it came.
-    /// </summary>
-    private static void WriteSharedPackedPredictBatch(EmitContext context, string input)
-    {
-        NetworkModel model = context.Model;
-        SourceWriter writer = context.Writer;
-        string t = model.ElementType;
-        writer.WriteLine("EnsureWorkspaces();");
-        writer.WriteLine("int shares = _workspaces.Length;");
-        writer.WriteLine("// BatchSize sequences at a time, each batch packed, then split into fixed shares that run at once, one per workspace.");
-        using (writer.Block("for (int first = 0; first < sequences; first += BatchSize)"))
-        {
-            writer.WriteLine("int count = global::System.Math.Min(BatchSize, sequences - first);");
-            writer.WriteLine($"{ReadOnlySpan}<{(model.TakesTokens ? "int" : t)}> batch = {input}.Slice(first * inputsPerSequence, count * inputsPerSequence);");
-            writer.WriteLine("// A masked step is left out of its sequence, as Predict leaves it out; the shares run on other threads too, which a");
-            writer.WriteLine("// span cannot reach, so the batch goes where they can read it, packed or as it came.");
-            writer.WriteLine($"bool packed = {PackBatchCall(model)};");
-            using (writer.Block("if (!packed)"))
-            {
-                writer.WriteLine("batch.CopyTo(_batchInputs);");
-            }
-
-            writer.WriteLine();
-            using (writer.Block("for (int k = 0; k < shares; k++)"))
-            {
-                writer.WriteLine("_workspaces[k].PreparePredict(k * count / shares, (k + 1) * count / shares, steps, packed);");
-            }
-
-            writer.WriteLine();
-            writer.WriteLine("_workers.Run();");
-            using (writer.Block("for (int k = 0; k < shares; k++)"))
-            {
-                writer.WriteLine("int start = k * count / shares;");
-                writer.WriteLine("int length = (k + 1) * count / shares - start;");
-                writer.WriteLine($"{ReadOnlySpan}<{t}> shareOutputs = _workspaces[k].PredictOutputs;");
-                using (writer.Block("for (int b = 0; b < length; b++)"))
-                {
-                    writer.WriteLine("int sequence = packed ? _batchOrder[start + b] : start + b;");
-                    writer.WriteLine("shareOutputs.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + sequence) * outputsPerSequence, outputsPerSequence));");
-                }
-            }
-        }
-    }
 
     /// <summary>
     /// Predict's forward pass over one sequence: every layer's outputs, gates and states stay in the layer buffers (the

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using RnnCompiler.Generators.Model;
 using static RnnCompiler.Generators.Emit.CSharp;
@@ -104,14 +105,7 @@ internal static class WorkspaceEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private sealed class Workspace : global::RnnCompiler.Training.IBatchShare"))
         {
-            foreach (BufferSpec buffer in shared)
-            {
-                writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private readonly {CSharp.FieldType(buffer, t)} {buffer.Name};");
-                writer.WriteLine();
-            }
-
+            WriteSharedFields(context, shared);
             writer.WriteLine("/// <summary>This share's gradients: the model's own for share 0; the model adds the others to them in share order.</summary>");
             writer.WriteLine(context.GeneratedCode);
             writer.WriteLine($"private readonly {CSharp.AlignedBuffer}<{t}> _gradients;");
@@ -122,7 +116,7 @@ internal static class WorkspaceEmitter
             }
 
             // The share of the batch that Prepare sets.
-            foreach ((string type, string name, string summary) in new[]
+            WriteFields(context, new[]
             {
                 ("int", "_first", "The first sequence of this share in the copied batch."),
                 ("int", "_end", "One past the last sequence of this share."),
@@ -131,13 +125,7 @@ internal static class WorkspaceEmitter
                 ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths."),
                 ("bool", "_backward", "Whether to backpropagate (not for Evaluate)."),
             }.Concat(model.PredictsInLockStep ? new[] { ("bool", "_predicting", "Whether Run runs this share of a batched Predict rather than of a training batch.") } : System.Array.Empty<(string, string, string)>())
-            .Concat(model.HasDropout ? new[] { ("long", "_dropoutStep", "The model's update step, from which the dropouts draw this update's masks.") } : System.Array.Empty<(string, string, string)>()))
-            {
-                writer.WriteLine($"/// <summary>{summary}</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private {type} {name};");
-                writer.WriteLine();
-            }
+            .Concat(model.HasDropout ? new[] { ("long", "_dropoutStep", "The model's update step, from which the dropouts draw this update's masks.") } : System.Array.Empty<(string, string, string)>()));
 
             writer.WriteLine("/// <summary>Creates a workspace that reads and writes the model's shared buffers.</summary>");
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
@@ -217,16 +205,7 @@ internal static class WorkspaceEmitter
                 {
                     using (writer.Block("if (_predicting)"))
                     {
-                        string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
-                        string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
-                        writer.WriteLine("// This share of a batched Predict, in lock step.");
-                        writer.WriteLine("int count = _end - _first;");
-                        using (writer.Block("if (count > 0)"))
-                        {
-                            writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
-                            writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {SliceOf("_trainOutputs", "0", $"count * {perOutput}")});");
-                        }
-
+                        WritePredictShare(context);
                         writer.WriteLine();
                         writer.WriteLine("return;");
                     }
@@ -277,7 +256,6 @@ internal static class WorkspaceEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        string input = model.TakesTokens ? "int" : t;
         string outputs = BufferPlan.SharePredictOutputs(model);
         var buffers = BufferPlan.For(model);
         var shared = buffers.Where(buffer => !buffer.InWorkspace).ToList();
@@ -289,32 +267,20 @@ internal static class WorkspaceEmitter
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"private sealed class Workspace : global::RnnCompiler.Training.IBatchShare"))
         {
-            foreach (BufferSpec buffer in shared)
-            {
-                writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private readonly {CSharp.FieldType(buffer, t)} {buffer.Name};");
-                writer.WriteLine();
-            }
-
+            WriteSharedFields(context, shared);
             foreach (BufferSpec buffer in buffers.Where(buffer => buffer.InWorkspace))
             {
                 context.Buffer(buffer);
             }
 
+            // The share of the batch that PreparePredict sets.
             bool packs = model.PacksPredictBatch;
-            foreach ((string type, string name, string summary) in new[]
+            WriteFields(context, new[]
             {
                 ("int", "_first", "The first sequence of this share in the copied batch."),
                 ("int", "_end", "One past the last sequence of this share."),
                 ("int", "_steps", "The steps of every sequence in the batch."),
-            }.Concat(packs ? new[] { ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths.") } : System.Array.Empty<(string, string, string)>()))
-            {
-                writer.WriteLine($"/// <summary>{summary}</summary>");
-                writer.WriteLine(context.GeneratedCode);
-                writer.WriteLine($"private {type} {name};");
-                writer.WriteLine();
-            }
+            }.Concat(packs ? new[] { ("bool", "_packed", "Whether the batch is packed (SequencePacking): its lengths are in _batchLengths.") } : System.Array.Empty<(string, string, string)>()));
 
             writer.WriteLine("/// <summary>Creates a workspace that reads the model's shared buffers.</summary>");
             writer.WriteLine("/// <param name=\"model\">The model whose share this is.</param>");
@@ -352,15 +318,7 @@ internal static class WorkspaceEmitter
             writer.WriteLine(context.GeneratedCode);
             using (writer.Block("public void Run()"))
             {
-                string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
-                string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
-                writer.WriteLine("int count = _end - _first;");
-                using (writer.Block("if (count > 0)"))
-                {
-                    writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
-                    string lengths = packs ? "_packed ? new global::System.ReadOnlySpan<int>(_batchLengths, _first, count) : default, " : string.Empty;
-                    writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {lengths}{SliceOf(outputs, "0", $"count * {perOutput}")});");
-                }
+                WritePredictShare(context);
             }
 
             writer.WriteLine();
@@ -368,6 +326,55 @@ internal static class WorkspaceEmitter
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>The model's buffers a workspace reads under their own names: a field for each.</summary>
+    private static void WriteSharedFields(EmitContext context, IEnumerable<BufferSpec> shared)
+    {
+        SourceWriter writer = context.Writer;
+        foreach (BufferSpec buffer in shared)
+        {
+            writer.WriteLine($"/// <summary>The model's own buffer: {Xml(LowerFirst(buffer.Summary))}</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"private readonly {CSharp.FieldType(buffer, context.Model.ElementType)} {buffer.Name};");
+            writer.WriteLine();
+        }
+    }
+
+    /// <summary>A workspace's own fields of plain values: type, name and summary of each.</summary>
+    private static void WriteFields(EmitContext context, IEnumerable<(string Type, string Name, string Summary)> fields)
+    {
+        SourceWriter writer = context.Writer;
+        foreach ((string type, string name, string summary) in fields)
+        {
+            writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine(context.GeneratedCode);
+            writer.WriteLine($"private {type} {name};");
+            writer.WriteLine();
+        }
+    }
+
+    /// <summary>
+    /// A share of a batched Predict: its sequences of the copied batch (packed, with their lengths, when the model packs
+    /// its batches) through RunPredictBatch into the share's outputs.
+    /// </summary>
+    private static void WritePredictShare(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string input = model.TakesTokens ? "int" : model.ElementType;
+        string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
+        string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
+        string lengths = model.PacksPredictBatch
+            ? "_packed ? new global::System.ReadOnlySpan<int>(_batchLengths, _first, count) : default, "
+            : string.Empty;
+        writer.WriteLine("// This share of a batched Predict, in lock step.");
+        writer.WriteLine("int count = _end - _first;");
+        using (writer.Block("if (count > 0)"))
+        {
+            writer.WriteLine($"{ReadOnlySpan}<{input}> batch = _batchInputs;");
+            writer.WriteLine($"RunPredictBatch(batch.Slice(_first * _steps{perStep}, count * _steps{perStep}), count, _steps, {lengths}{SliceOf(BufferPlan.SharePredictOutputs(model), "0", $"count * {perOutput}")});");
+        }
     }
 
     /// <summary>A workspace's forward pass, streaming step, lock-step passes and StepStreams' pass.</summary>

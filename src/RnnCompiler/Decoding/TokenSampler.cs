@@ -11,15 +11,15 @@ namespace RnnCompiler.Decoding;
 /// </summary>
 public sealed class TokenSampler
 {
-    private ulong _state;
+    private SplitMix64 _random;
 
     /// <summary>Creates a sampler whose draws follow from <paramref name="seed"/>.</summary>
     /// <param name="seed">Any value; equal seeds give equal draws.</param>
-    public TokenSampler(ulong seed = 0) => _state = seed;
+    public TokenSampler(ulong seed = 0) => _random = new SplitMix64(seed);
 
     /// <summary>Starts the draws over from <paramref name="seed"/>.</summary>
     /// <param name="seed">Any value.</param>
-    public void Reseed(ulong seed) => _state = seed;
+    public void Reseed(ulong seed) => _random = new SplitMix64(seed);
 
     /// <summary>Draws one token.</summary>
     /// <param name="probabilities">The next-token probabilities (a Softmax output), not all 0.</param>
@@ -58,7 +58,7 @@ public sealed class TokenSampler
             total += Weight(p, max, exponent);
         }
 
-        double target = NextUnit() * total;
+        double target = _random.NextDouble() * total;
         int last = 0;
         for (int i = 0; i < probabilities.Length; i++)
         {
@@ -80,17 +80,7 @@ public sealed class TokenSampler
         return last;
     }
 
+    /// <summary>A probability's weight at the temperature, <c>(p / max)^(1/T)</c>; 0 for p = 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Weight(float p, float max, double exponent) => p == 0 ? 0 : Math.Pow(p / (double)max, exponent);
-
-    /// <summary>A uniform value in [0, 1): the top 53 bits of SplitMix64's next output.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double NextUnit()
-    {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (z >> 11) * (1.0 / (1UL << 53));
-    }
 }

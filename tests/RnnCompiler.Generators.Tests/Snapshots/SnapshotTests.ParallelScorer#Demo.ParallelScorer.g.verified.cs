@@ -370,6 +370,7 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
             public void Run()
             {
+                // This share of a batched Predict, in lock step.
                 int count = _end - _first;
                 if (count > 0)
                 {
