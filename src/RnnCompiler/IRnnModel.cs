@@ -32,6 +32,12 @@ public sealed record ModelInfo(int SequenceLength, bool TakesTokens, int InputWi
     /// type, or from a bfloat16 or int8 copy. <see cref="IRnnModel{T}.Parameters"/> is in the element type either way.
     /// </summary>
     public WeightPrecision WeightPrecision { get; init; }
+
+    /// <summary>
+    /// The steps of every output sequence when the model fixes them (a <c>[RepeatVector(n)]</c>'s n: the layers after it
+    /// run over n steps whatever the input's length), else 0: a model that outputs sequences writes one row per input step.
+    /// </summary>
+    public int OutputSteps { get; init; }
 }
 
 /// <summary>What every generated model has: its weights and their initialization and I/O.</summary>

@@ -18,7 +18,7 @@ public static class OnnxExportExtensions
     /// <param name="model">The model.</param>
     /// <param name="stream">A writable stream; it is left open.</param>
     /// <exception cref="ArgumentException"><paramref name="stream"/> cannot be written.</exception>
-    /// <exception cref="NotSupportedException">A SimpleRnn layer uses softmax, which ONNX's RNN operator does not offer.</exception>
+    /// <exception cref="NotSupportedException">A SimpleRnn layer uses softmax, which ONNX's RNN operator does not offer, or the model has a [RepeatVector], which the export does not write yet.</exception>
     public static void SaveOnnx<T>(this IRnnModel<T> model, Stream stream)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {

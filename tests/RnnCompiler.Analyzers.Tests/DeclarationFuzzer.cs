@@ -294,6 +294,7 @@ internal sealed class DeclarationFuzzer
                 ? Pick("Input", "Input", "Embedding")
                 : index == 1 && Chance(0.25) ? Pick("Normalization", "Masking") // valid after Input, RNN0028 and RNN0030 after Embedding
                 : Chance(0.06) ? "Dropout"
+                : Chance(0.05) ? "RepeatVector"
                 : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization", "Masking") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
             bool last = index == count - 1;
             layers.Add(Layer(type, last));
@@ -305,7 +306,7 @@ internal sealed class DeclarationFuzzer
     private string Layer(string type, bool last)
     {
         var positional = new List<string>();
-        int wanted = type switch { "Embedding" => 2, "Input" or "SimpleRnn" or "Lstm" or "Gru" or "Dense" => 1, _ => 0 };
+        int wanted = type switch { "Embedding" => 2, "Input" or "SimpleRnn" or "Lstm" or "Gru" or "Dense" or "RepeatVector" => 1, _ => 0 };
         for (int index = 0; index < wanted; index++)
         {
             positional.Add(Chance(0.01) ? Pick(s_badValues) : Size());

@@ -623,6 +623,83 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0035").WithMessage("'SensorWatch' reads bfloat16 weights, which Step reads one stream at a time; remove Streams = 8, or declare a float model (without WeightPrecision) to step streams together."));
 
     [Fact]
+    public Task RNN0035_streams_on_a_repeating_model() => AnalyzerTest.VerifyAsync(
+        """
+        [{|#0:RnnModel(SequenceLength = 10, Streams = 8)|}]
+        [Input(3)]
+        [Lstm(8)]
+        [RepeatVector(4)]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0035").WithMessage("'Decoder' repeats a vector over 4 steps after its whole input ([RepeatVector]), so it has no output per input step to stream; remove Streams = 8."));
+
+    [Fact]
+    public Task RNN0036_RepeatVector_after_a_sequence() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:RepeatVector(4)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector] repeats one vector per sequence, and the layer before it returns a sequence; end the encoder with a recurrent layer that returns its last output (leave out ReturnSequences = true)."));
+
+    [Fact]
+    public Task RNN0036_RepeatVector_of_0_steps() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|#0:RepeatVector(0)|}]
+        [Lstm(8, ReturnSequences = true)]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector]: the steps are 0; set how many steps the layers after it run over, from 1 to 1,048,576, for example [RepeatVector(4)] for a decoder that writes 4 steps."));
+
+    [Fact]
+    public Task RNN0036_RepeatVector_twice() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [RepeatVector(4)]
+        [Lstm(8)]
+        [{|#0:RepeatVector(2)|}]
+        [Lstm(8, ReturnSequences = true)]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector]: the model already repeats a vector over 4 steps; a model has one [RepeatVector], between its encoder and its decoder."));
+
+    [Fact]
+    public Task RNN0036_RepeatVector_last() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|#0:RepeatVector(4)|}]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector] cannot be the last layer: it only copies its input; put the decoder after it, for example [Lstm(128, ReturnSequences = true)] [Dense(vocabulary, Activation = Activation.Softmax)]."));
+
+    [Fact]
+    public Task RNN0036_RepeatVector_with_stateful_training() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Train(Loss = Loss.MeanSquaredError, Stateful = true)]
+        [Input(3)]
+        [Lstm(8)]
+        [{|#0:RepeatVector(4)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(1)]
+        public partial class Decoder;
+        """,
+        AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector]: stateful training carries each row's state from one batch to the next, and the layers after a [RepeatVector] start every sequence from its vector; remove Stateful = true from [Train]."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -64,6 +64,9 @@ public sealed class SnapshotTests
     [Fact]
     public void NormalizedForecaster() => Verify(TestModels.NormalizedForecaster);
 
+    [Fact]
+    public void AdditionSolver() => Verify(TestModels.AdditionSolver);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

@@ -216,6 +216,23 @@ internal static class TestModels
         public partial class ParallelScorer;
         """;
 
+    /// <summary>
+    /// Keras's addition_rnn: an encoder LSTM over the question's characters, its last output repeated over the answer's 4
+    /// steps, a decoder LSTM and a softmax at every step; trained in batches on two cores.
+    /// </summary>
+    public const string AdditionSolver = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 7)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, BatchSize = 32, Parallelism = 2)]
+        [Embedding(12, 12)]
+        [Lstm(128)]
+        [RepeatVector(4)]
+        [Lstm(128, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class AdditionSolver;
+        """;
+
     /// <summary>A model that watches 64 sensor streams at once (StepStreams, ResetStream), each with its own LSTM state.</summary>
     public const string SensorStreams = """
         using RnnCompiler;

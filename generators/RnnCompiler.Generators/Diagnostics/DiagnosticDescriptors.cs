@@ -50,6 +50,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PredictBatchSize = Error(ProblemIds.PredictBatchSize, "The model's BatchSize cannot be used");
     public static readonly DiagnosticDescriptor StreamsNotPossible = Error(ProblemIds.StreamsNotPossible, "The model cannot step its Streams together");
 
+    public static readonly DiagnosticDescriptor RepeatVectorPlacement = Error(ProblemIds.RepeatVectorPlacement, "A [RepeatVector] does not have one vector to repeat");
+
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
 
@@ -109,7 +111,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, RepeatVectorPlacement, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -81,7 +81,7 @@ internal static class DocumentationWriter
             ? $"1 to {Count(model.SequenceLength)} token ids in [0, {Int(model.InputWidth)})"
             : $"1 to {Count(model.SequenceLength)} steps of {Count(model.InputWidth)} floats";
         string floats = model.OutputWidth == 1 ? "1 float" : Count(model.OutputWidth) + " floats";
-        string output = model.OutputIsSequence ? floats + " per step" : floats + " after the last step";
+        string output = model.OutputSteps > 0 ? $"{floats} at each of its {Count(model.OutputSteps)} output steps" : model.OutputIsSequence ? floats + " per step" : floats + " after the last step";
         writer.WriteLine("/// <remarks>");
         string mask = model.MaskZero ? " Token 0 is padding: a step with it is masked, as Keras's mask_zero masks it."
             : model.MaskValue is not null ? " A step whose every feature is the mask value is padding: it is masked, as Keras's Masking masks it."
@@ -154,7 +154,7 @@ internal static class DocumentationWriter
     }
 
     private static string OutputShape(NetworkModel model, LayerModel layer) => layer.OutputIsSequence
-        ? $"(None, {Int(model.SequenceLength)}, {Int(layer.OutputWidth)})"
+        ? $"(None, {Int(layer.FixedSteps > 0 ? layer.FixedSteps : model.SequenceLength)}, {Int(layer.OutputWidth)})"
         : $"(None, {Int(layer.OutputWidth)})";
 
     private static string Row(string name, string shape, string count)

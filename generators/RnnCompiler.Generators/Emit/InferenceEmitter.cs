@@ -16,9 +16,11 @@ internal static class InferenceEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        string output = model.OutputIsSequence ? $"[steps, {Int(model.OutputWidth)}]" : $"[{Int(model.OutputWidth)}]";
+        string output = model.OutputSteps > 0 ? $"[{Int(model.OutputSteps)}, {Int(model.OutputWidth)}]" : model.OutputIsSequence ? $"[steps, {Int(model.OutputWidth)}]" : $"[{Int(model.OutputWidth)}]";
         writer.WriteLine("/// <summary>");
-        writer.WriteLine(model.OutputIsSequence
+        writer.WriteLine(model.OutputSteps > 0
+            ? $"/// Runs the network over a sequence from a zero state and writes the output of each of the {Int(model.OutputSteps)} steps after its RepeatVector."
+            : model.OutputIsSequence
             ? "/// Runs the network over a sequence from a zero state and writes the output of every step."
             : "/// Runs the network over a sequence from a zero state and writes the output after the last step.");
         writer.WriteLine("/// The streaming state of <c>Step</c> is not touched.");
@@ -45,7 +47,7 @@ internal static class InferenceEmitter
             writer.WriteLine(model.TakesTokens
                 ? "int steps = global::RnnCompiler.ModelGuard.StepsOfTokens(tokens, VocabularySize, SequenceLength, nameof(tokens));"
                 : "int steps = global::RnnCompiler.ModelGuard.StepsOfInputs(inputs.Length, InputFeatures, SequenceLength, nameof(inputs));");
-            string expected = model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits";
+            string expected = OutputsPerSequence(model);
             writer.WriteLine($"global::RnnCompiler.ModelGuard.Length(outputs.Length, {expected}, nameof(outputs), \"{output}\");");
             context.Guarded(() =>
             {
@@ -82,7 +84,7 @@ internal static class InferenceEmitter
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
         string input = model.TakesTokens ? "tokens" : "inputs";
-        string shape = model.OutputIsSequence ? $"[sequences, steps, {Int(model.OutputWidth)}]" : $"[sequences, {Int(model.OutputWidth)}]";
+        string shape = model.OutputSteps > 0 ? $"[sequences, {Int(model.OutputSteps)}, {Int(model.OutputWidth)}]" : model.OutputIsSequence ? $"[sequences, steps, {Int(model.OutputWidth)}]" : $"[sequences, {Int(model.OutputWidth)}]";
         bool lockStep = model.PredictsInLockStep;
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Runs <paramref name=\"sequences\"/> sequences of the same length, each from a zero state, and writes their outputs back");
@@ -115,14 +117,14 @@ internal static class InferenceEmitter
         using (writer.Block($"public void Predict({ReadOnlySpan}<{inputType}> {input}, {Span}<{t}> outputs, int sequences)"))
         {
             string perStep = model.TakesTokens ? "1" : "InputFeatures";
-            writer.WriteLine($"int steps = global::RnnCompiler.ModelGuard.StepsOfBatch({input}.Length, outputs.Length, sequences, {perStep}, SequenceLength, OutputUnits, {Bool(model.OutputIsSequence)}, nameof({input}));");
+            writer.WriteLine($"int steps = global::RnnCompiler.ModelGuard.StepsOfBatch({input}.Length, outputs.Length, sequences, {perStep}, SequenceLength, {(model.OutputSteps > 0 ? "OutputSteps * OutputUnits" : "OutputUnits")}, {Bool(model.OutputFollowsInput)}, nameof({input}));");
             if (model.TakesTokens)
             {
                 writer.WriteLine($"global::RnnCompiler.Training.TrainingGuard.Tokens(tokens, VocabularySize, nameof(tokens));");
             }
 
             writer.WriteLine($"int inputsPerSequence = steps{(model.TakesTokens ? string.Empty : " * InputFeatures")};");
-            writer.WriteLine($"int outputsPerSequence = {(model.OutputIsSequence ? "steps * OutputUnits" : "OutputUnits")};");
+            writer.WriteLine($"int outputsPerSequence = {OutputsPerSequence(model)};");
             if (!lockStep)
             {
                 writer.WriteLine("// One sequence after another, each checked and run as Predict runs it.");
@@ -161,6 +163,10 @@ internal static class InferenceEmitter
         writer.WriteLine();
     }
 
+    /// <summary>The outputs of one sequence as an expression in <c>steps</c>: its rows (<see cref="NetworkModel.OutputRows"/>) × OutputUnits.</summary>
+    internal static string OutputsPerSequence(NetworkModel model, string steps = "steps") =>
+        model.OutputRows(steps) is "1" ? "OutputUnits" : model.OutputRows(steps) + " * OutputUnits";
+
     /// <summary>
     /// One batch of a masking model's batched Predict: packed (each sequence's unmasked steps at the start of its block,
     /// the longest first), run in lock step over each sequence's own steps, and its outputs put back in the batch's order;
@@ -181,10 +187,10 @@ internal static class InferenceEmitter
             string packedInputs = model.TakesTokens
                 ? "new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence)"
                 : SliceOf("_batchInputs", "0", "count * inputsPerSequence");
-            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {SliceOf(packed, "0", "count * OutputUnits")});");
+            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {SliceOf(packed, "0", "count * outputsPerSequence")});");
             using (writer.Block("for (int b = 0; b < count; b++)"))
             {
-                writer.WriteLine($"{SliceOf(packed, "b * OutputUnits", "OutputUnits")}.CopyTo(outputs.Slice((first + _batchOrder[b]) * OutputUnits, OutputUnits));");
+                writer.WriteLine($"{SliceOf(packed, "b * outputsPerSequence", "outputsPerSequence")}.CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));");
             }
         }
 
@@ -327,9 +333,12 @@ internal static class InferenceEmitter
         writer.WriteLine();
     }
 
-    /// <summary>The last recurrent layer of a masking model, up to which Predict runs over the unmasked steps only; else null.</summary>
+    /// <summary>
+    /// The last recurrent layer of a masking model before any <c>[RepeatVector]</c> (whose steps have no mask), up to which
+    /// Predict runs over the unmasked steps only; else null.
+    /// </summary>
     private static LayerModel? LastRecurrent(NetworkModel model) =>
-        model.Masks ? model.Layers.LastOrDefault(layer => layer.IsRecurrent) : null;
+        model.Masks ? model.Layers.LastOrDefault(layer => layer.IsRecurrent && layer.FixedSteps == 0) : null;
 
     /// <summary>Predict's input without its masked steps, in <c>_unmaskedInput</c>; <c>given</c> and <c>givenSteps</c> keep the call's.</summary>
     private static void WriteUnmask(EmitContext context, string input)

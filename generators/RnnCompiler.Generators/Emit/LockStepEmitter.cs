@@ -39,7 +39,7 @@ internal static class LockStepEmitter
     /// What the batch's loss is averaged over: its sequences, or the real steps of all of them when the model outputs
     /// sequences (Keras's masked mean). It reads the locals <c>sequences</c>, <c>rows</c> and <c>lengths</c>.
     /// </summary>
-    internal static string Counted(NetworkModel model) => model.OutputIsSequence
+    internal static string Counted(NetworkModel model) => model.OutputFollowsInput
         ? "(lengths.IsEmpty ? sequences * rows : global::RnnCompiler.Training.SequencePacking.Total(lengths))"
         : "(sequences * rows)";
 
@@ -66,7 +66,7 @@ internal static class LockStepEmitter
         string lengths = first == "0" ? "lengths" : $"lengths.IsEmpty ? default : lengths.Slice({first}, sequences)";
         writer.WriteLine($"{ReadOnlySpan}<int> share = {lengths};");
         writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)}{dropout});");
-        if (model.OutputIsSequence)
+        if (model.OutputFollowsInput)
         {
             writer.WriteLine("// A packed batch's steps after each sequence's real ones count in no loss: their gradients stay zero.");
             using (writer.Block("if (backward && !share.IsEmpty)"))
@@ -81,7 +81,7 @@ internal static class LockStepEmitter
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
             string count = "rows";
-            if (model.OutputIsSequence)
+            if (model.OutputFollowsInput)
             {
                 writer.WriteLine("int count = share.IsEmpty ? rows : share[b];");
                 count = "count";
@@ -289,6 +289,16 @@ internal static class LockStepEmitter
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
             writer.WriteLine($"{Span}<{t}> g = _gradients;");
+            if (model.OutputSteps > 0)
+            {
+                writer.WriteLine();
+                writer.WriteLine("// The layers from the RepeatVector on ran over its OutputSteps steps, every sequence all of them; the");
+                writer.WriteLine("// RepeatVector's backward pass gives the layers before it back the input's steps and lengths.");
+                writer.WriteLine("int inputSteps = steps;");
+                writer.WriteLine($"{ReadOnlySpan}<int> inputLengths = lengths;");
+                writer.WriteLine("steps = OutputSteps;");
+                writer.WriteLine("lengths = default;");
+            }
             for (int index = model.Layers.Count - 1; index >= 0; index--)
             {
                 writer.WriteLine();

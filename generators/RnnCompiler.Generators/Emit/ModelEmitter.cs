@@ -140,6 +140,11 @@ internal static class ModelEmitter
         context.Member(
             model.OutputIsSequence ? "The floats the model outputs per step." : "The floats the model outputs per sequence.",
             $"public const int OutputUnits = {Int(model.OutputWidth)};");
+        if (model.OutputSteps > 0)
+        {
+            context.Member("The steps of every output sequence: the <c>[RepeatVector]</c>'s, whatever the input's length.", $"public const int OutputSteps = {Int(model.OutputSteps)};");
+        }
+
         context.Member("The number of weights, as Keras's <c>model.count_params()</c>.", $"public const int ParameterCount = {Int(model.ParameterCount)};");
         if (model.Training is null && model.DeclaredBatchSize > 1)
         {
@@ -228,7 +233,7 @@ internal static class ModelEmitter
         writer.WriteLine();
         context.Member(
             "The model's shape and layers, for code that handles models generically.",
-            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)}{(model.HasStreams ? ", Streams = Streams" : string.Empty)}{(model.BFloat16Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.BFloat16" : model.Int8Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.Int8" : string.Empty)} }};");
+            $"private static readonly global::RnnCompiler.ModelInfo s_info = new(SequenceLength, {Bool(model.TakesTokens)}, {Int(model.InputWidth)}, OutputUnits, {Bool(model.OutputIsSequence)}, ParameterCount, {Bool(model.CanStream)}) {{ Layers = global::System.Array.AsReadOnly(s_layers){(model.MaskValue is double mask ? $", MaskValue = {DoubleLiteral(mask)}" : string.Empty)}{(model.HasStreams ? ", Streams = Streams" : string.Empty)}{(model.OutputSteps > 0 ? ", OutputSteps = OutputSteps" : string.Empty)}{(model.BFloat16Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.BFloat16" : model.Int8Weights ? ", WeightPrecision = global::RnnCompiler.WeightPrecision.Int8" : string.Empty)} }};");
         writer.WriteLine("/// <inheritdoc/>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"global::RnnCompiler.ModelInfo global::RnnCompiler.IRnnModel<{model.ElementType}>.Info => s_info;");

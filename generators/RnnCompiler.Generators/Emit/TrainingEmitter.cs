@@ -78,8 +78,8 @@ internal static class TrainingEmitter
         string target = $"{ReadOnlySpan}<{TargetType(model)}> targets";
         string inputShape = model.TakesTokens ? "[sequences, steps] token ids" : $"[sequences, steps, {Int(model.InputWidth)}]";
         string targetShape = (model.Training!.Loss == LossKind.SparseCategoricalCrossentropy ? "class ids" : $"{Int(model.OutputWidth)} values")
-            + (model.OutputIsSequence ? " per step of each sequence" : " per sequence");
-        string sequences = $"{Guard}.SequencesFromTargets(targets.Length, {(model.OutputIsSequence ? "SequenceLength" : "1")}, {Int(model.TargetsPerRow)}, BatchSize, nameof(targets))";
+            + (model.OutputSteps > 0 ? $" for each of the {Int(model.OutputSteps)} output steps of each sequence" : model.OutputIsSequence ? " per step of each sequence" : " per sequence");
+        string sequences = $"{Guard}.SequencesFromTargets(targets.Length, {(model.OutputSteps > 0 ? "OutputSteps" : model.OutputIsSequence ? "SequenceLength" : "1")}, {Int(model.TargetsPerRow)}, BatchSize, nameof(targets))";
         string interfaceName = InterfaceName(model);
 
         context.Member("The gradients of the last <c>ComputeGradients</c> or <c>TrainBatch</c>, in the layout of <see cref=\"Parameters\"/>.", $"public {Span}<{t}> Gradients => _gradients;");
@@ -124,7 +124,7 @@ internal static class TrainingEmitter
 
         void Overloads(string name, string summary, string returns, string result, string body)
         {
-            Doc(summary + (model.OutputIsSequence
+            Doc(summary + (model.OutputFollowsInput
                 ? " The batch is the whole of <paramref name=\"targets\"/>: sequences of the full SequenceLength steps (pass the count for shorter ones)."
                 : " The batch is the whole of <paramref name=\"targets\"/>: one sequence per target row."), returns);
             writer.WriteLine($"/// <returns>{returns}</returns>");
@@ -279,7 +279,7 @@ internal static class TrainingEmitter
     }
 
     /// <summary>The output rows of one sequence, as an expression in <c>steps</c>.</summary>
-    internal static string Rows(NetworkModel model) => model.OutputIsSequence ? "steps" : "1";
+    internal static string Rows(NetworkModel model) => model.OutputRows("steps");
 
     /// <summary>
     /// The packing of a batch whose sequences have different lengths (given, or from the mask): afterwards <c>inputs</c>,
@@ -302,10 +302,13 @@ internal static class TrainingEmitter
         writer.WriteLine(model.Masks
             ? "// Sequences of different lengths (given, or from the mask) are packed: each one's real steps first, the longest sequence first."
             : "// Sequences of different lengths are packed: the longest sequence first, so that each step runs the sequences still running.");
-        string perStep = Bool(model.OutputIsSequence);
+        // Targets move with their sequence: per step when the outputs follow the input's steps, else a block per sequence
+        // (one row, or OutputSteps rows after a [RepeatVector]).
+        string perStep = Bool(model.OutputFollowsInput);
+        string targetsPerBlock = model.OutputSteps > 0 ? $"OutputSteps * {Int(model.TargetsPerRow)}" : Int(model.TargetsPerRow);
         string call = model.TakesTokens
-            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<{target}>(inputs, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, maskZero: {Bool(model.MaskZero)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))"
-            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {target}>(inputs, InputFeatures, targets, sequences, steps, perStep: {perStep}, {Int(model.TargetsPerRow)}, lengths, masking: {Bool(model.MaskValue is not null)}, maskValue: {MaskValue(model)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))";
+            ? $"global::RnnCompiler.Training.SequencePacking.PackTokens<{target}>(inputs, targets, sequences, steps, perStep: {perStep}, {targetsPerBlock}, lengths, maskZero: {Bool(model.MaskZero)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))"
+            : $"global::RnnCompiler.Training.SequencePacking.PackFeatures<{t}, {target}>(inputs, InputFeatures, targets, sequences, steps, perStep: {perStep}, {targetsPerBlock}, lengths, masking: {Bool(model.MaskValue is not null)}, maskValue: {MaskValue(model)}, _batchInputs, _batchTargets, _batchLengths, _batchOrder, nameof(inputs))";
         using (writer.Block($"if ({call})"))
         {
             string perStepInputs = model.TakesTokens ? string.Empty : " * InputFeatures";

@@ -364,7 +364,7 @@ internal static class WorkspaceEmitter
         SourceWriter writer = context.Writer;
         string input = model.TakesTokens ? "int" : model.ElementType;
         string perStep = model.TakesTokens ? string.Empty : " * InputFeatures";
-        string perOutput = model.OutputIsSequence ? "_steps * OutputUnits" : "OutputUnits";
+        string perOutput = InferenceEmitter.OutputsPerSequence(model, "_steps");
         string lengths = model.PacksPredictBatch
             ? "_packed ? new global::System.ReadOnlySpan<int>(_batchLengths, _first, count) : default, "
             : string.Empty;

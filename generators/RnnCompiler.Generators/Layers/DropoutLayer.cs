@@ -54,8 +54,8 @@ internal sealed class DropoutLayer : LayerDescriptor
     public override void AddTrainingBuffers(BufferSink buffers, LayerModel layer, bool isLast)
     {
         string field = BufferPlan.Stem(layer);
-        long steps = layer.OutputIsSequence ? buffers.Model.SequenceLength : 1;
-        string size = layer.OutputIsSequence ? $"SequenceLength * {Int(layer.Units)}" : Int(layer.Units);
+        long steps = layer.OutputIsSequence ? buffers.Steps : 1;
+        string size = layer.OutputIsSequence ? $"{buffers.StepsText} * {Int(layer.Units)}" : Int(layer.Units);
         buffers.TrainingPerSequence($"{field}Output", size, steps * layer.Units, $"{layer.Name}: its outputs while training (the kept values, scaled).");
         buffers.TrainingPerSequence($"{field}Mask", size, steps * layer.Units, $"{layer.Name}: this update's mask, 0 or 1 / (1 - rate) per value.");
     }

@@ -142,7 +142,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             DropoutRate = dropout,
             RecurrentDropoutRate = recurrentDropout,
         };
-        if ((long)context.Declaration.SequenceLength * model.Gates * units > NetworkValidator.MaxElements)
+        if ((long)(context.FixedSteps > 0 ? context.FixedSteps : context.Declaration.SequenceLength) * model.Gates * units > NetworkValidator.MaxElements)
         {
             context.Problem(ProblemIds.ModelTooLarge, index, $"{Label}: SequenceLength × gates × units is over {NetworkValidator.MaxElements.ToString("N0", CultureInfo.InvariantCulture)} values; make the layer or the sequence smaller.");
             return;
@@ -205,10 +205,10 @@ internal abstract class RecurrentLayer : LayerDescriptor
     public override void AddTrainingBuffers(BufferSink buffers, LayerModel layer, bool isLast)
     {
         string field = BufferPlan.Stem(layer);
-        long sequence = buffers.Model.SequenceLength;
+        long sequence = buffers.Steps;
         foreach (string direction in layer.Directions)
         {
-            buffers.TrainingPerSequence($"{field}{direction}HiddenGradients", $"SequenceLength * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{Who(direction)}: dLoss/dh from the layers above, per step.");
+            buffers.TrainingPerSequence($"{field}{direction}HiddenGradients", $"{buffers.StepsText} * {Int(layer.Units)}", sequence * layer.Units, $"{layer.Name}{Who(direction)}: dLoss/dh from the layers above, per step.");
         }
 
         buffers.TrainingPerSequence($"{field}BackwardScratch", Int(2 * layer.Units), 2L * layer.Units, $"{layer.Name}: dL/dh and dL/dc carried from step to step, one row per sequence.");
@@ -238,10 +238,10 @@ internal abstract class RecurrentLayer : LayerDescriptor
             {
                 string who = layer.Name + Who(direction);
                 buffers.TrainingPerSequence($"{field}{direction}DropoutMask", Int(layer.InputWidth), layer.InputWidth, $"{who}: this update's input dropout mask, one row per sequence.");
-                buffers.TrainingPerSequence($"{field}{direction}DroppedInput", $"SequenceLength * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: its inputs with the dropout mask applied.");
+                buffers.TrainingPerSequence($"{field}{direction}DroppedInput", $"{buffers.StepsText} * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: its inputs with the dropout mask applied.");
                 if (!first)
                 {
-                    buffers.TrainingPerSequence($"{field}{direction}DroppedInputGradients", $"SequenceLength * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: dLoss/d(its dropped inputs).");
+                    buffers.TrainingPerSequence($"{field}{direction}DroppedInputGradients", $"{buffers.StepsText} * {Int(layer.InputWidth)}", sequence * layer.InputWidth, $"{who}: dLoss/d(its dropped inputs).");
                 }
             }
         }

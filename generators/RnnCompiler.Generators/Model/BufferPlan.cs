@@ -98,8 +98,11 @@ internal static class BufferPlan
 
         foreach (LayerModel layer in model.Layers)
         {
+            sink.StepsOf(layer);
             layer.Descriptor.AddBuffers(sink, layer, layer == model.Last);
         }
+
+        sink.StepsOf(null);
 
         if (model.Masks)
         {
@@ -117,7 +120,7 @@ internal static class BufferPlan
             sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.DeclaredBatchSize, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
             if (!model.HasWorkspaces)
             {
-                sink.Add(new BufferSpec(PackedOutputs(model), "BatchSize * OutputUnits", (long)model.PredictBatch * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
+                sink.Add(new BufferSpec(PackedOutputs(model), model.OutputSteps > 0 ? "BatchSize * OutputSteps * OutputUnits" : "BatchSize * OutputUnits", (long)model.PredictBatch * model.MaxOutputRows * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
             }
         }
 
@@ -125,13 +128,13 @@ internal static class BufferPlan
         {
             // Batched Predict on more than one core: the batch where every share's thread can read it, and each share's outputs.
             int perStep = model.TakesTokens ? 1 : model.InputWidth;
-            long rows = model.OutputIsSequence ? model.SequenceLength : 1;
+            long rows = model.MaxOutputRows;
             if (!model.PacksPredictBatch)
             {
                 sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "Each batch of a batched Predict, copied where every share's thread can read it (a span cannot leave its thread).", BufferKind.Working, model.TakesTokens ? "int" : null));
             }
 
-            sink.Add(new BufferSpec(SharePredictOutputs(model), $"{SequencesPerPassText(model)} * {(model.OutputIsSequence ? "SequenceLength * " : string.Empty)}OutputUnits", SequencesPerPass(model) * rows * model.OutputWidth, "This share's outputs of a batched Predict, one block per sequence.", BufferKind.Working, InWorkspace: true, Copies: model.Workers));
+            sink.Add(new BufferSpec(SharePredictOutputs(model), $"{SequencesPerPassText(model)} * {(model.OutputSteps > 0 ? "OutputSteps * " : model.OutputIsSequence ? "SequenceLength * " : string.Empty)}OutputUnits", SequencesPerPass(model) * rows * model.OutputWidth, "This share's outputs of a batched Predict, one block per sequence.", BufferKind.Working, InWorkspace: true, Copies: model.Workers));
         }
 
         if (model.Training is { } training)
@@ -155,12 +158,12 @@ internal static class BufferPlan
             const BufferKind Kind = BufferKind.Training;
             string input = model.TakesTokens ? "int" : model.ElementType;
             string target = training.Loss == LossKind.SparseCategoricalCrossentropy ? "int" : model.ElementType;
-            long rows = model.OutputIsSequence ? sequence : 1;
+            long rows = model.MaxOutputRows;
             string perStep = model.TakesTokens ? string.Empty : $" * {Int(model.InputWidth)}";
             string perRow = model.TargetsPerRow == 1 ? string.Empty : $" * {Int(model.TargetsPerRow)}";
             string copied = workers > 1 ? "copied where every share's thread can read them (a span cannot leave its thread), or " : string.Empty;
             sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{perStep}", (long)training.BatchSize * sequence * (model.TakesTokens ? 1 : model.InputWidth), $"The batch's inputs, {copied}packed when its sequences have different lengths (SequencePacking).", Kind, input));
-            sink.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied or packed with the inputs.", Kind, target));
+            sink.Add(new BufferSpec("_batchTargets", $"BatchSize{(model.OutputSteps > 0 ? " * OutputSteps" : model.OutputIsSequence ? " * SequenceLength" : string.Empty)}{perRow}", training.BatchSize * rows * model.TargetsPerRow, "The batch's targets, copied or packed with the inputs.", Kind, target));
             sink.Add(new BufferSpec("_batchLengths", "BatchSize", training.BatchSize, "The real steps of each sequence of a packed batch, longest first.", Kind, "int"));
             sink.Add(new BufferSpec("_batchOrder", "BatchSize", training.BatchSize, "The sequence of the batch each packed sequence came from.", Kind, "int"));
             if (workers > 1)
@@ -169,16 +172,19 @@ internal static class BufferPlan
             }
         }
 
-        sink.TrainingPerSequence("_trainOutputs", "SequenceLength * OutputUnits", sequence * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");
-        sink.TrainingPerSequence("_outputGradients", "SequenceLength * OutputUnits", sequence * model.OutputWidth, "dLoss/d(the loss's input) for each sequence of a batch.");
+        string outputRows = model.OutputSteps > 0 ? "OutputSteps" : "SequenceLength";
+        long outputSteps = model.OutputSteps > 0 ? model.OutputSteps : sequence;
+        sink.TrainingPerSequence("_trainOutputs", $"{outputRows} * OutputUnits", outputSteps * model.OutputWidth, model.TrainsOnLogits ? "The last layer's sums (logits) for each sequence of a batch, as the fused loss reads them." : "The model's outputs for each sequence of a batch, as the loss reads them.");
+        sink.TrainingPerSequence("_outputGradients", $"{outputRows} * OutputUnits", outputSteps * model.OutputWidth, "dLoss/d(the loss's input) for each sequence of a batch.");
         foreach (LayerModel layer in model.Layers)
         {
             string field = Stem(layer);
+            sink.StepsOf(layer);
             if (layer != model.Last && !layer.Descriptor.StopsBackward)
             {
                 if (layer.OutputIsSequence)
                 {
-                    sink.TrainingPerSequence($"{field}OutputGradients", $"SequenceLength * {Int(layer.OutputWidth)}", sequence * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
+                    sink.TrainingPerSequence($"{field}OutputGradients", $"{sink.StepsText} * {Int(layer.OutputWidth)}", sink.Steps * layer.OutputWidth, $"{layer.Name}: dLoss/d(its outputs).");
                 }
                 else
                 {
@@ -188,6 +194,8 @@ internal static class BufferPlan
 
             layer.Descriptor.AddTrainingBuffers(sink, layer, layer == model.Last);
         }
+
+        sink.StepsOf(null);
     }
 
     /// <summary>
@@ -264,6 +272,7 @@ internal sealed class BufferSink
     public BufferSink(NetworkModel model)
     {
         Model = model;
+        Steps = model.SequenceLength;
         // Training and batched Predict run a batch in lock step in the layers' buffers: one block per sequence,
         // [sequences, steps, …] (Predict uses the first block). A model with neither holds one sequence's. StepStreams
         // runs one step of every stream as a batch of one-step sequences: the buffers hold at least a row per stream.
@@ -279,9 +288,26 @@ internal sealed class BufferSink
 
     public void Add(BufferSpec buffer) => _buffers.Add(buffer);
 
+    /// <summary>
+    /// The steps of the layer whose buffers are being added: <c>SequenceLength</c>, or <c>OutputSteps</c> for a layer at or
+    /// after a <c>[RepeatVector]</c>.
+    /// </summary>
+    public long Steps { get; private set; }
+
+    /// <summary><see cref="Steps"/> as a C# expression in the class's constants.</summary>
+    public string StepsText { get; private set; } = "SequenceLength";
+
+    /// <summary>Sizes the per-step buffers added next for <paramref name="layer"/>'s steps (null: the input's).</summary>
+    public void StepsOf(LayerModel? layer)
+    {
+        bool fixedSteps = layer is { FixedSteps: > 0 };
+        Steps = fixedSteps ? layer!.FixedSteps : Model.SequenceLength;
+        StepsText = fixedSteps ? "OutputSteps" : "SequenceLength";
+    }
+
     /// <summary>A buffer of one row of <paramref name="width"/> per step (per step of each sequence of a training pass).</summary>
     public void PerStep(BufferKind kind, string name, int width, string summary) =>
-        Layered(kind, name, _streams > _batch * Model.SequenceLength ? $"Streams * {Int(width)}" : $"{_perBatch}SequenceLength * {Int(width)}", System.Math.Max(_batch * Model.SequenceLength, _streams) * width, $"{summary}, [{(_lockStep ? "sequences, " : string.Empty)}steps, {Int(width)}]{(_streams > 0 ? " (a row per stream in StepStreams)" : string.Empty)}.");
+        Layered(kind, name, _streams > _batch * Steps ? $"Streams * {Int(width)}" : $"{_perBatch}{StepsText} * {Int(width)}", System.Math.Max(_batch * Steps, _streams) * width, $"{summary}, [{(_lockStep ? "sequences, " : string.Empty)}steps, {Int(width)}]{(_streams > 0 ? " (a row per stream in StepStreams)" : string.Empty)}.");
 
     /// <summary>A buffer of one row of <paramref name="length"/> (per sequence of a training pass).</summary>
     public void PerSequence(BufferKind kind, string name, int length, string summary) =>

@@ -50,6 +50,12 @@ internal sealed record LayerModel(
     /// <summary>A recurrent layer's <c>RecurrentDropout</c> (Keras's <c>recurrent_dropout</c>); 0 for none.</summary>
     public double RecurrentDropoutRate { get; init; }
 
+    /// <summary>
+    /// The steps the layer runs over when a <c>[RepeatVector(n)]</c> at or before it fixes them (n), else 0: the steps of
+    /// the model's input.
+    /// </summary>
+    public int FixedSteps { get; init; }
+
     /// <summary>For an Embedding, whether token 0 is padding (<c>MaskZero</c>, Keras's <c>mask_zero</c>).</summary>
     public bool MaskZero { get; init; }
 
@@ -150,7 +156,7 @@ internal sealed record NetworkModel(
     /// sequence, with a declared batch (its shares, with Parallelism, each run a slice of the packed batch) or a training
     /// batch without workspaces.
     /// </summary>
-    public bool PacksPredictBatch => Masks && !OutputIsSequence && (Training is null ? DeclaredBatchSize > 1 : !HasWorkspaces);
+    public bool PacksPredictBatch => Masks && !OutputFollowsInput && (Training is null ? DeclaredBatchSize > 1 : !HasWorkspaces);
 
     /// <summary>
     /// Whether the working buffers hold one block per sequence of a lock-step pass (training's, batched Predict's, or one
@@ -202,14 +208,35 @@ internal sealed record NetworkModel(
 
     public bool OutputIsSequence => Last.OutputIsSequence;
 
-    /// <summary>Streaming (Step, ResetState) is emitted when no layer needs the future, that is, none is bidirectional.</summary>
+    /// <summary>
+    /// The steps of every output sequence when a <c>[RepeatVector(n)]</c> fixes them (n: the constant <c>OutputSteps</c>),
+    /// else 0.
+    /// </summary>
+    public int OutputSteps => Last.FixedSteps;
+
+    /// <summary>Whether the output has one row per input step: it is a sequence, and no <c>[RepeatVector]</c> fixes its steps.</summary>
+    public bool OutputFollowsInput => OutputIsSequence && OutputSteps == 0;
+
+    /// <summary>
+    /// The output rows of one sequence as a C# expression: <c>OutputSteps</c> when a <c>[RepeatVector]</c> fixes them,
+    /// <paramref name="steps"/> (the input's) when the output follows the input, else <c>1</c>.
+    /// </summary>
+    public string OutputRows(string steps) => OutputSteps > 0 ? "OutputSteps" : OutputIsSequence ? steps : "1";
+
+    /// <summary>The most output rows of one sequence: the fixed OutputSteps, SequenceLength, or 1.</summary>
+    public long MaxOutputRows => OutputSteps > 0 ? OutputSteps : OutputIsSequence ? SequenceLength : 1;
+
+    /// <summary>
+    /// Streaming (Step, ResetState) is emitted when no layer needs the future, that is, none is bidirectional, and the
+    /// output steps follow the input's (no <c>[RepeatVector]</c>, whose steps come after the whole input).
+    /// </summary>
     public bool CanStream
     {
         get
         {
             foreach (LayerModel layer in Layers)
             {
-                if (layer.Bidirectional)
+                if (layer.Bidirectional || layer.FixedSteps > 0)
                 {
                     return false;
                 }

@@ -149,6 +149,10 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"Streams is {streams}; set it to the number of independent streams StepStreams steps together, from 2 to {MaxBatchSize.ToString("N0", CultureInfo.InvariantCulture)}, for example [RnnModel(SequenceLength = 32, Streams = 64)], or leave it out for one stream."));
         }
+        else if (network is { OutputSteps: > 0 })
+        {
+            problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' repeats a vector over {network.OutputSteps} steps after its whole input ([RepeatVector]), so it has no output per input step to stream; remove Streams = {streams}."));
+        }
         else if (network is { CanStream: false })
         {
             problems.Add(new(ProblemIds.StreamsNotPossible, ValidationProblem.OnModelAttribute, $"'{name}' has a bidirectional layer, which needs the whole sequence, so it cannot step streams; remove Streams = {streams}, or make the layers one-directional."));
@@ -211,7 +215,7 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads {(declaration.WeightPrecision == 2 ? "int8" : "bfloat16")} weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
         }
-        else if (size > 1 && declaration.Training is null && network is { Masks: true, OutputIsSequence: true })
+        else if (size > 1 && declaration.Training is null && network is { Masks: true, OutputFollowsInput: true })
         {
             problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' masks steps and outputs every step, which Predict gives each masked step from the steps before it, one sequence at a time: its buffers would hold {size} sequences for nothing. Remove BatchSize = {size}."));
         }
@@ -344,7 +348,13 @@ internal static class NetworkValidator
                 continue;
             }
 
+            int resolved = context.Layers.Count;
             descriptor.Resolve(context, layer, index);
+            for (int added = resolved; added < context.Layers.Count && context.FixedSteps > 0; added++)
+            {
+                // After a [RepeatVector(n)] (and for it) every layer runs over its n steps.
+                context.Layers[added] = context.Layers[added] with { FixedSteps = context.FixedSteps };
+            }
         }
 
         long offset = context.Offset;

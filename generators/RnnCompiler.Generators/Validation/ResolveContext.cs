@@ -24,6 +24,9 @@ internal sealed class ResolveContext(ModelDeclaration declaration, List<Validati
     /// <summary>Whether the next layer receives a sequence (true until a layer returns one vector per sequence).</summary>
     public bool IsSequence { get; set; } = true;
 
+    /// <summary>The steps a <c>[RepeatVector(n)]</c> fixed for the layers after it (n), or 0 before one: the input's steps.</summary>
+    public int FixedSteps { get; set; }
+
     /// <summary>The model's input width: features per step, or the vocabulary size.</summary>
     public int InputWidth { get; set; }
 

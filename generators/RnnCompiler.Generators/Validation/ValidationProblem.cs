@@ -64,4 +64,7 @@ internal static class ProblemIds
 
     /// <summary>[RnnModel(Streams)] out of range, or on a model that cannot step streams together (bidirectional, masking, bfloat16).</summary>
     public const string StreamsNotPossible = "RNN0035";
+
+    /// <summary>[RepeatVector] not after a layer that returns one vector, repeated twice, last, or with steps out of range.</summary>
+    public const string RepeatVectorPlacement = "RNN0036";
 }

@@ -74,6 +74,23 @@ public sealed class DropoutAttribute : Attribute
 }
 
 /// <summary>
+/// Keras's <c>RepeatVector(n)</c>: the one vector per sequence that the layer before it returns (an encoder's last
+/// output), repeated as the input of each of <see cref="Steps"/> steps, so the layers after it run over a sequence of
+/// that many steps whatever the input's length: Keras's <c>addition_rnn</c> encoder-decoder, and one-to-many models.
+/// It holds no weights; a model repeats once, after a layer that returns one vector per sequence.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RepeatVectorAttribute : Attribute
+{
+    /// <summary>Declares how many steps the layers after it run over.</summary>
+    /// <param name="steps">The output sequence's steps, at least 1: 4 for the three digits and the end of a sum.</param>
+    public RepeatVectorAttribute(int steps) => Steps = steps;
+
+    /// <summary>The steps of the sequence the layers after it run over (Keras's <c>n</c>).</summary>
+    public int Steps { get; }
+}
+
+/// <summary>
 /// Keras's <c>Masking(mask_value)</c>: a step whose every feature equals <see cref="MaskValue"/> is masked, so that
 /// float sequences of different lengths can share a batch padded with that value. Every recurrent layer keeps its state
 /// through a masked step, and losses and metrics leave it out. It holds no weights and comes directly after <c>[Input]</c>.

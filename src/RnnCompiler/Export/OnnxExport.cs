@@ -36,6 +36,11 @@ internal static class OnnxExport
             values[i] = float.CreateTruncating(parameters[i]);
         }
 
+        if (info.OutputSteps > 0)
+        {
+            throw new NotSupportedException($"The model repeats a vector over {info.OutputSteps} steps ([RepeatVector]), which the ONNX export does not write yet.");
+        }
+
         foreach (LayerDescriptor layer in info.Layers)
         {
             if (layer.Kind == LayerKind.SimpleRnn && layer.Activation == Activation.Softmax)

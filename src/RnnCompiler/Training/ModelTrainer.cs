@@ -330,7 +330,8 @@ public static class ModelTrainer
         }
 
         int inputPerSequence = steps * (info.TakesTokens ? 1 : info.InputWidth);
-        int targetPerSequence = (info.OutputIsSequence ? steps : 1) * model.Training.TargetsPerRow;
+        int targetRows = info.OutputSteps > 0 ? info.OutputSteps : info.OutputIsSequence ? steps : 1;
+        int targetPerSequence = targetRows * model.Training.TargetsPerRow;
         if (inputs.Length != (long)sequenceCount * inputPerSequence)
         {
             throw new ArgumentException($"Expected {sequenceCount} sequences × {inputPerSequence} input values ({steps} steps{(info.TakesTokens ? " of one token" : $" of {info.InputWidth} features")}) = {(long)sequenceCount * inputPerSequence}; got {inputs.Length}.", nameof(inputs));
@@ -338,7 +339,7 @@ public static class ModelTrainer
 
         if (targets.Length != (long)sequenceCount * targetPerSequence)
         {
-            throw new ArgumentException($"Expected {sequenceCount} sequences × {targetPerSequence} target values ({(info.OutputIsSequence ? $"{steps} steps" : "one row")} of {model.Training.TargetsPerRow}) = {(long)sequenceCount * targetPerSequence}; got {targets.Length}.", nameof(targets));
+            throw new ArgumentException($"Expected {sequenceCount} sequences × {targetPerSequence} target values ({(targetRows > 1 || info.OutputIsSequence ? $"{targetRows} steps" : "one row")} of {model.Training.TargetsPerRow}) = {(long)sequenceCount * targetPerSequence}; got {targets.Length}.", nameof(targets));
         }
 
         return (inputPerSequence, targetPerSequence);

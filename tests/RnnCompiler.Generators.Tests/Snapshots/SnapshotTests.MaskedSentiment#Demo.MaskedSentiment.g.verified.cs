@@ -254,10 +254,10 @@ namespace Demo
                     // longest sequence first, so that every step runs the sequences still running.
                     if (global::RnnCompiler.Training.SequencePacking.PackTokens<int>(batch, default, count, steps, perStep: false, 0, default, maskZero: true, _batchInputs, default, _batchLengths, _batchOrder, nameof(tokens)))
                     {
-                        RunPredictBatch(new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), _trainOutputs.Span.Slice(0, count * OutputUnits));
+                        RunPredictBatch(new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), _trainOutputs.Span.Slice(0, count * outputsPerSequence));
                         for (int b = 0; b < count; b++)
                         {
-                            _trainOutputs.Span.Slice(b * OutputUnits, OutputUnits).CopyTo(outputs.Slice((first + _batchOrder[b]) * OutputUnits, OutputUnits));
+                            _trainOutputs.Span.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));
                         }
                     }
                     else

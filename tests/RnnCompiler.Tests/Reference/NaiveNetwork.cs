@@ -45,6 +45,9 @@ public sealed record RefDense(int Units, RefActivation Activation = RefActivatio
 /// </summary>
 public sealed record RefNormalization : RefLayer;
 
+/// <summary>Keras's <c>RepeatVector(n)</c>: the one vector before it, repeated as each of <paramref name="Steps"/> steps.</summary>
+public sealed record RefRepeatVector(int Steps) : RefLayer;
+
 /// <summary>Runs a Keras-style Sequential network naively in double precision.</summary>
 public static class NaiveNetwork
 {
@@ -193,7 +196,12 @@ public static class NaiveNetwork
                 throw new ArgumentException($"Layer {index}: RefNormalization must directly follow RefInput.", nameof(layers));
             }
 
-            if (!isSequence && layer is not RefDense)
+            if (layer is RefRepeatVector && isSequence)
+            {
+                throw new ArgumentException($"Layer {index}: RefRepeatVector repeats a vector, but the layer before it returns a sequence.", nameof(layers));
+            }
+
+            if (!isSequence && layer is not (RefDense or RefRepeatVector))
             {
                 throw new ArgumentException($"Layer {index}: {layer.GetType().Name} needs a sequence, but the layer before it returns a vector.", nameof(layers));
             }
@@ -212,6 +220,10 @@ public static class NaiveNetwork
                     break;
                 case RefNormalization:
                     count += 2L * width + 1; // mean, variance, count
+                    break;
+                case RefRepeatVector repeat:
+                    Positive(repeat.Steps, index);
+                    isSequence = true;
                     break;
                 case RefDense dense:
                     Positive(dense.Units, index);
@@ -275,6 +287,7 @@ public static class NaiveNetwork
                 RefEmbedding embedding => new EmbeddingStage(embedding.Vocabulary, embedding.Dimensions, reader.Take(embedding.Vocabulary * embedding.Dimensions)),
                 RefDense dense => new DenseStage(width, dense.Units, dense.Activation, reader.Take(width * dense.Units), reader.Take(dense.Units)),
                 RefNormalization => NormalizationStage.Read(width, reader),
+                RefRepeatVector repeat => new RepeatStage(repeat.Steps, width),
                 _ => BuildRecurrent(layer, width, reader),
             };
             width = stage.OutputWidth;
@@ -471,6 +484,23 @@ public static class NaiveNetwork
 
         // Consumes a sequence (or, after a vector-returning layer, a one-element list holding the vector).
         public abstract List<double[]> Run(List<double[]> input);
+    }
+
+    private sealed class RepeatStage(int steps, int width) : Stage
+    {
+        public override int OutputWidth => width;
+
+        // The one-element list of the vector before it becomes a sequence of copies.
+        public override List<double[]> Run(List<double[]> input)
+        {
+            var output = new List<double[]>(steps);
+            for (var t = 0; t < steps; t++)
+            {
+                output.Add((double[])input[^1].Clone());
+            }
+
+            return output;
+        }
     }
 
     private sealed class InputStage(int features) : Stage

@@ -47,6 +47,9 @@ enum LayerKind
 
     /// <summary><c>[Dropout(rate)]</c>: drops values while training; holds no weights.</summary>
     Dropout,
+
+    /// <summary>Keras <c>RepeatVector(n)</c>: one vector per sequence repeated as the input of n steps; holds no weights.</summary>
+    RepeatVector,
 }
 
 /// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
@@ -128,7 +131,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 4,
         LayerKind.Gru => 3,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
     };
 
     /// <summary>
@@ -139,7 +142,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 1,
         LayerKind.Gru => 0,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
     };
 
     /// <summary>
@@ -167,7 +170,7 @@ internal static class KerasTensorLayout
     /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
     public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter) => kind switch
     {
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout => new List<KerasTensor>(),
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => new List<KerasTensor>(),
         LayerKind.Embedding => new List<KerasTensor> { new(name + "/embeddings", TensorRole.Embeddings, false, new[] { inputSize, units }) },
         LayerKind.Dense => new List<KerasTensor>
         {

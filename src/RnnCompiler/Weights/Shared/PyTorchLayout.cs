@@ -221,7 +221,7 @@ internal static class PyTorchLayout
             LayerKind.Embedding => Embedding(layer, kerasName, module.Name, lookup, where),
             LayerKind.Dense => Dense(layer, kerasName, role, module.Name, lookup, where),
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
-            LayerKind.Input or LayerKind.Masking or LayerKind.Dropout => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
+            LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
             LayerKind.Normalization => Normalization(layer, kerasName, role, module.Name, lookup, where),
         };
 #pragma warning restore CS8524
