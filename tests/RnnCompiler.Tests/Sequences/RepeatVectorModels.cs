@@ -78,3 +78,24 @@ public partial class MaskedRepeatScorer;
 [Lstm(4, ReturnSequences = true)]
 [Dense(8, Activation = Activation.Softmax)]
 public partial class SingleMaskedRepeatScorer;
+
+// Dropout on both sides of the repeat: a [Dropout] layer in the decoder's input and the decoder's own dropouts.
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Embedding(10, 3)]
+[Lstm(4, Dropout = 0)]
+[RepeatVector(3)]
+[Dropout(0)]
+[Gru(3, ReturnSequences = true, Dropout = 0, RecurrentDropout = 0)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class ZeroDropoutRepeatTokenModel;
+
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Embedding(10, 3)]
+[Lstm(4, Dropout = 0.2)]
+[RepeatVector(3)]
+[Dropout(0.3)]
+[Gru(3, ReturnSequences = true, Dropout = 0.2, RecurrentDropout = 0.2)]
+[Dense(10, Activation = Activation.Softmax)]
+public partial class DropoutRepeatTokenModel;

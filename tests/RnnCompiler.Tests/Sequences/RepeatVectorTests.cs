@@ -333,6 +333,30 @@ public class RepeatVectorTests
         Assert.True(exact >= 90, $"{exact} of 100 held-out sequences copied exactly");
     }
 
+    [Fact]
+    public void Dropout_across_the_repeat_trains_and_at_rate_0_changes_nothing()
+    {
+        var plain = new RepeatTokenModel();
+        var zero = new ZeroDropoutRepeatTokenModel();
+        var dropping = new DropoutRepeatTokenModel();
+        Weights(plain.Parameters, 120);
+        plain.Parameters.CopyTo(zero.Parameters);
+        plain.Parameters.CopyTo(dropping.Parameters);
+        (int[] inputs, int[] targets) = TokenBatch(4, 6, 10, 3, 10, 121);
+        Assert.Equal(plain.ComputeGradients(inputs, targets, 4), zero.ComputeGradients(inputs, targets, 4));
+        Assert.Equal(plain.Gradients.ToArray(), zero.Gradients.ToArray());
+
+        // At 0.2 and 0.3 the training gradient differs from Predict's model, and Predict is the same.
+        double dropped = dropping.ComputeGradients(inputs, targets, 4);
+        Assert.True(double.IsFinite(dropped));
+        Assert.NotEqual(plain.Gradients.ToArray(), dropping.Gradients.ToArray());
+        var a = new double[30];
+        var b = new double[30];
+        plain.Predict(inputs.AsSpan(0, 6), a);
+        dropping.Predict(inputs.AsSpan(0, 6), b);
+        Assert.Equal(a, b);
+    }
+
     // ---- Bad input --------------------------------------------------------------------------------------------------
 
     [Fact]
