@@ -99,3 +99,15 @@ public partial class ZeroDropoutRepeatTokenModel;
 [Gru(3, ReturnSequences = true, Dropout = 0.2, RecurrentDropout = 0.2)]
 [Dense(10, Activation = Activation.Softmax)]
 public partial class DropoutRepeatTokenModel;
+
+// One-to-many: one feature vector in (a sequence of one step), a sequence of 6 out, as a captioning or music model
+// generates from its conditioning vector (Keras's "inject" form: the vector at every decoder step).
+[RnnModel(SequenceLength = 1, Precision = Precision.Double)]
+[Train(Loss = Loss.MeanSquaredError, BatchSize = 2)]
+[Input(5)]
+[Dense(4, Activation = Activation.Relu)]
+[Gru(4)]
+[RepeatVector(6)]
+[Lstm(3, ReturnSequences = true)]
+[Dense(2)]
+public partial class OneToManyModel;

@@ -88,6 +88,23 @@ public class RepeatVectorTests
     }
 
     [Fact]
+    public void One_vector_in_gives_a_sequence_out_that_matches_the_reference_and_its_gradients()
+    {
+        RefLayer[] layers = [new RefInput(5), new RefDense(4, RefActivation.Relu), new RefGru(4), new RefRepeatVector(6), new RefLstm(3, ReturnSequences: true), new RefDense(2)];
+        var model = new OneToManyModel();
+        float[] weights = Weights(model.Parameters, 130);
+        float[] vector = TrainingData.Features(5, 131);
+        var outputs = new double[6 * 2];
+        model.Predict(Array.ConvertAll(vector, v => (double)v), outputs);
+        Close(NaiveNetwork.Predict(layers, weights, vector, 1), outputs, 1e-12);
+
+        double[] inputs = TrainingData.Doubles(2 * 5, 132, 1.0);
+        double[] targets = TrainingData.Doubles(2 * 6 * 2, 133, 1.0);
+        model.ComputeGradients(inputs, targets, 2);
+        CheckAgainstFiniteDifferences(model.Parameters, model.Gradients.ToArray(), () => model.Evaluate(inputs, targets, 2).Loss);
+    }
+
+    [Fact]
     public void Masked_source_steps_are_left_out_as_Keras_masks_them()
     {
         var model = new MaskedRepeatTokenModel();
