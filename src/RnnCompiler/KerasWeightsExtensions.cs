@@ -54,7 +54,7 @@ public static class KerasWeightsExtensions
             throw new ArgumentException("The model describes no layers (ModelInfo.Layers is empty); only generated models can load Keras files.", nameof(model));
         }
 
-        double[] staged = KerasFile.Read(stream, layers, model.Info.MaskValue);
+        double[] staged = KerasFile.Read(stream, layers, model.Info.MaskValue, model.Info.OutputSteps);
 
         // Everything is valid: only now is the model changed.
         Span<T> parameters = model.Parameters;

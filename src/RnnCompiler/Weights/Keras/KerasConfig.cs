@@ -72,13 +72,38 @@ internal static class KerasConfig
     /// <param name="layers">The declared layers.</param>
     /// <param name="kerasMajor">The major version of the Keras that wrote the file: it decides what <c>hard_sigmoid</c> means.</param>
     /// <param name="maskValue">The model's <c>[Masking]</c> value, or null when it has none.</param>
-    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers, int kerasMajor, double? maskValue = null)
+    /// <param name="outputSteps">The model's <c>[RepeatVector]</c> steps, or 0 when it has none.</param>
+    public static List<string> Differences(List<KerasConfigLayer> fileLayers, IReadOnlyList<LayerDescriptor> layers, int kerasMajor, double? maskValue = null, int outputSteps = 0)
     {
         var differences = new List<string>();
         var weighted = new List<KerasConfigLayer>();
         bool fileMasks = false;
+        bool fileRepeats = false;
         foreach (KerasConfigLayer layer in fileLayers)
         {
+            if (layer.ClassName == "RepeatVector")
+            {
+                // RepeatVector holds no weights either: it is compared with the model's [RepeatVector] (the widths and
+                // return_sequences of the layers around it place it).
+                long? n = Int(layer.Config, "n");
+                string steps = n?.ToString(CultureInfo.InvariantCulture) ?? "?";
+                if (fileRepeats)
+                {
+                    differences.Add($"the file's layer '{layer.Name}' is a second RepeatVector; a model has one");
+                }
+                else if (outputSteps == 0)
+                {
+                    differences.Add($"the file's layer '{layer.Name}' repeats a vector over {steps} steps (RepeatVector); declare [RepeatVector({steps})] where it stands");
+                }
+                else if (n != outputSteps)
+                {
+                    differences.Add($"the file's layer '{layer.Name}' repeats over {steps} steps; this model's [RepeatVector] over {outputSteps}");
+                }
+
+                fileRepeats = true;
+                continue;
+            }
+
             if (layer.ClassName == "Masking")
             {
                 // Masking holds no weights: it is compared with the model's [Masking] rather than paired with a layer.
@@ -100,6 +125,11 @@ internal static class KerasConfig
             {
                 weighted.Add(layer);
             }
+        }
+
+        if (outputSteps > 0 && !fileRepeats)
+        {
+            differences.Add($"this model repeats a vector over {outputSteps} steps ([RepeatVector]); the file has no RepeatVector layer");
         }
 
         if (maskValue is double declared && !fileMasks)

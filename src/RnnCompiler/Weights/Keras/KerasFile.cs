@@ -39,7 +39,7 @@ internal static class KerasFile
 
     /// <summary>Reads and checks every tensor of <paramref name="layers"/> from a Keras file; returns them in flat order.</summary>
     /// <exception cref="InvalidDataException">The file is not a Keras file, is damaged, or does not match the layers.</exception>
-    public static double[] Read(Stream stream, IReadOnlyList<LayerDescriptor> layers, double? maskValue = null) => Read(ReadAll(stream), layers, checkConfiguration: true, maskValue);
+    public static double[] Read(Stream stream, IReadOnlyList<LayerDescriptor> layers, double? maskValue = null, int outputSteps = 0) => Read(ReadAll(stream), layers, checkConfiguration: true, maskValue, outputSteps);
 
     /// <summary>
     /// Reads and checks every tensor of <paramref name="layers"/> from a whole Keras file; returns them in flat order.
@@ -47,16 +47,16 @@ internal static class KerasFile
     /// (for layers made from that same configuration, <see cref="KerasModelFile"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a Keras file, is damaged, or does not match the layers.</exception>
-    public static double[] Read(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration, double? maskValue = null)
+    public static double[] Read(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration, double? maskValue = null, int outputSteps = 0)
     {
         if (WeightFormats.IsHdf5(file, 0))
         {
-            return ReadHdf5(file, layers, configuration: null, archiveKerasMajor: 3, checkConfiguration, maskValue);
+            return ReadHdf5(file, layers, configuration: null, archiveKerasMajor: 3, checkConfiguration, maskValue, outputSteps);
         }
 
         if (WeightFormats.IsZip(file, 0))
         {
-            return ReadArchive(file, layers, checkConfiguration, maskValue);
+            return ReadArchive(file, layers, checkConfiguration, maskValue, outputSteps);
         }
 
         throw NotKeras(file);
@@ -150,7 +150,7 @@ internal static class KerasFile
             (format is null ? "." : ". " + format) + (LooksLikeSafeTensors(file) ? " It looks like safetensors: read it with LoadWeights." : string.Empty));
     }
 
-    private static double[] ReadArchive(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration, double? maskValue)
+    private static double[] ReadArchive(byte[] file, IReadOnlyList<LayerDescriptor> layers, bool checkConfiguration, double? maskValue, int outputSteps)
     {
         byte[] weights;
         string? configuration;
@@ -188,7 +188,7 @@ internal static class KerasFile
         }
 
         // tf.keras 2.13 and later write .keras archives too, with their version in metadata.json; without one, Keras 3.
-        return ReadHdf5(weights, layers, configuration, KerasActivations.MajorVersion(version, archive: true), checkConfiguration, maskValue);
+        return ReadHdf5(weights, layers, configuration, KerasActivations.MajorVersion(version, archive: true), checkConfiguration, maskValue, outputSteps);
     }
 
     /// <summary>Reads an entry whole, refusing one that holds more than <paramref name="limit"/> bytes (however much it claims).</summary>
@@ -216,7 +216,7 @@ internal static class KerasFile
         return bytes;
     }
 
-    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration, int archiveKerasMajor, bool checkConfiguration, double? maskValue)
+    private static double[] ReadHdf5(byte[] bytes, IReadOnlyList<LayerDescriptor> layers, string? configuration, int archiveKerasMajor, bool checkConfiguration, double? maskValue, int outputSteps)
     {
         CheckEndOfFile(bytes);
         try
@@ -224,7 +224,7 @@ internal static class KerasFile
             using NativeFile file = H5File.Open(new MemoryStream(bytes, writable: false), leaveOpen: false);
             if (file.LinkExists("layers") || file.LinkExists("_layer_checkpoint_dependencies"))
             {
-                CheckConfiguration(configuration, layers, "The .keras archive's config.json", archiveKerasMajor, maskValue);
+                CheckConfiguration(configuration, layers, "The .keras archive's config.json", archiveKerasMajor, maskValue, outputSteps);
                 return ReadKeras3(file, file.LinkExists("layers") ? "layers" : "_layer_checkpoint_dependencies", layers);
             }
 
@@ -238,7 +238,7 @@ internal static class KerasFile
             {
                 // Keras 2 and tf.keras write their version as a root attribute; a file without one is from Keras 1 or 2.
                 string? version = file.AttributeExists("keras_version") ? file.Attribute("keras_version").Read<string>() : null;
-                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config", KerasActivations.MajorVersion(version, archive: false), maskValue);
+                CheckConfiguration(file.Attribute("model_config").Read<string>(), layers, "The file's model_config", KerasActivations.MajorVersion(version, archive: false), maskValue, outputSteps);
             }
 
             return ReadLegacy(weights, layers);
@@ -254,14 +254,14 @@ internal static class KerasFile
         }
     }
 
-    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source, int kerasMajor, double? maskValue)
+    private static void CheckConfiguration(string? configuration, IReadOnlyList<LayerDescriptor> layers, string source, int kerasMajor, double? maskValue, int outputSteps)
     {
         if (configuration is null)
         {
             return;
         }
 
-        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers, kerasMajor, maskValue);
+        List<string> differences = KerasConfig.Differences(KerasConfig.Layers(configuration), layers, kerasMajor, maskValue, outputSteps);
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"{source} describes another model than this one ({differences.Count} difference{(differences.Count == 1 ? string.Empty : "s")}):" +

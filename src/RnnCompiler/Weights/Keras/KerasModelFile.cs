@@ -48,8 +48,12 @@ public sealed class KerasModelFile
 
     private readonly double[]? _weights;
 
-    private KerasModelFile(string? kerasVersion, int? sequenceLength, int? inputFeatures, double? maskValue, LayerDescriptor[] layers, string[] unsupported, string[] notes, double[]? weights)
+    private readonly int _repeatAfter;
+
+    private KerasModelFile(string? kerasVersion, int? sequenceLength, int? inputFeatures, double? maskValue, LayerDescriptor[] layers, string[] unsupported, string[] notes, double[]? weights, int outputSteps = 0, int repeatAfter = 0)
     {
+        OutputSteps = outputSteps;
+        _repeatAfter = repeatAfter;
         KerasVersion = kerasVersion;
         SequenceLength = sequenceLength;
         InputFeatures = inputFeatures;
@@ -77,6 +81,12 @@ public sealed class KerasModelFile
     /// <c>[Masking(value)]</c> after <c>[Input]</c>; null when the model has none.
     /// </summary>
     public double? MaskValue { get; }
+
+    /// <summary>
+    /// The steps of the model's <c>RepeatVector</c> (the layers after it run over them), declared as
+    /// <c>[RepeatVector(steps)]</c> where it stands; 0 when the model has none.
+    /// </summary>
+    public int OutputSteps { get; }
 
     /// <summary>The weighted layers, in order, as the declared model describes them (names, sizes, offsets, settings); empty when <see cref="Unsupported"/> is not.</summary>
     public IReadOnlyList<LayerDescriptor> Layers { get; }
@@ -132,7 +142,7 @@ public sealed class KerasModelFile
         // The layers come from the file's own configuration, so comparing them with it again would check nothing.
         LayerDescriptor[] layers = [.. reader.Layers];
         double[] weights = KerasFile.Read(file, layers, checkConfiguration: false);
-        return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, reader.MaskValue, layers, [], [.. reader.Notes], weights);
+        return new KerasModelFile(saved.KerasVersion, reader.SequenceLength, reader.InputFeatures, reader.MaskValue, layers, [], [.. reader.Notes], weights, reader.OutputSteps, reader.RepeatAfter);
     }
 
     /// <summary>
@@ -206,9 +216,14 @@ public sealed class KerasModelFile
             }
         }
 
-        foreach (LayerDescriptor layer in Layers)
+        for (int i = 0; i < Layers.Count; i++)
         {
-            Line(text, Attribute(layer));
+            if (OutputSteps > 0 && i == _repeatAfter)
+            {
+                Line(text, $"[RepeatVector({OutputSteps.ToString(CultureInfo.InvariantCulture)})]");
+            }
+
+            Line(text, Attribute(Layers[i]));
         }
 
         Line(text, $"public partial class {className};");

@@ -40,6 +40,15 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
 
     public int? SequenceLength { get; private set; }
 
+    /// <summary>The steps of the model's RepeatVector, or 0 when it has none.</summary>
+    public int OutputSteps { get; private set; }
+
+    /// <summary>How many of <see cref="Layers"/> stand before the RepeatVector.</summary>
+    public int RepeatAfter { get; private set; }
+
+    /// <summary>Whether the flow into the next layer is a sequence (until a recurrent layer returns its last output).</summary>
+    private bool _isSequence = true;
+
     public int? InputFeatures { get; private set; }
 
     /// <summary>The mask value of a Masking layer after the input, or null.</summary>
@@ -90,6 +99,10 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
             else if (Recurrent.ContainsKey(layer.ClassName))
             {
                 ReadRecurrent(layer.ClassName, layer.Config, where, bidirectional: false, MergeMode.Concat);
+            }
+            else if (layer.ClassName == "RepeatVector")
+            {
+                ReadRepeatVector(layer.Config, where);
             }
             else if (layer.ClassName == "Bidirectional")
             {
@@ -230,6 +243,26 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
         ReadRecurrent(inner, forward, innerWhere, bidirectional: true, merge ?? MergeMode.Concat);
     }
 
+    /// <summary>Keras's <c>RepeatVector(n)</c>: RnnCompiler's <c>[RepeatVector(n)]</c>, once, after a layer that returns one vector.</summary>
+    private void ReadRepeatVector(JsonElement config, string where)
+    {
+        int? steps = Size(config, "n", where);
+        if (OutputSteps > 0)
+        {
+            Unsupported.Add($"{where}: a second RepeatVector; an RnnCompiler model repeats once, between its encoder and its decoder");
+        }
+        else if (_isSequence)
+        {
+            Unsupported.Add($"{where}: a RepeatVector after a layer that returns a sequence; RnnCompiler repeats one vector per sequence (an encoder's last output)");
+        }
+        else if (steps is int n)
+        {
+            OutputSteps = n;
+            RepeatAfter = Layers.Count;
+            _isSequence = true;
+        }
+    }
+
     private void ReadRecurrent(string className, JsonElement config, string where, bool bidirectional, MergeMode merge)
     {
         (LayerKind kind, string kerasName) = Recurrent[className];
@@ -256,6 +289,7 @@ internal sealed class KerasModelReader(int kerasMajorVersion)
             MergeMode = bidirectional ? merge : MergeMode.Concat,
         };
         Add(layer, output);
+        _isSequence = returnSequences;
         if (a is Activation.HardSigmoid or Activation.HardSigmoidKeras2 || g is Activation.HardSigmoid or Activation.HardSigmoidKeras2)
         {
             Notes.Add($"{where}: \"hard_sigmoid\" is read as Keras {(kerasMajorVersion >= 3 ? "3's, relu6(x + 3) / 6: Activation.HardSigmoid" : "2's, clip(0.2·x + 0.5, 0, 1): Activation.HardSigmoidKeras2")}, as the file was written by Keras {(kerasMajorVersion >= 3 ? "3" : "2")}.");
