@@ -97,7 +97,7 @@ internal static class InferenceEmitter
         else
         {
             writer.WriteLine(model.Masks
-                ? "/// to back, one after another as <c>Predict</c> does each (a masking model that outputs sequences, or that trains on more than one core)."
+                ? "/// to back, one after another as <c>Predict</c> does each (a masking model that trains on more than one core)."
                 : "/// to back, one after another as <c>Predict</c> does each (declare <c>[RnnModel(BatchSize = …)]</c> to run them in lock step).");
         }
 
@@ -187,7 +187,7 @@ internal static class InferenceEmitter
             string packedInputs = model.TakesTokens
                 ? "new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence)"
                 : SliceOf("_batchInputs", "0", "count * inputsPerSequence");
-            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {SliceOf(packed, "0", "count * outputsPerSequence")});");
+            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {(model.SpreadsPredictBatch ? "batch, " : string.Empty)}{SliceOf(packed, "0", "count * outputsPerSequence")});");
             using (writer.Block("for (int b = 0; b < count; b++)"))
             {
                 writer.WriteLine($"{SliceOf(packed, "b * outputsPerSequence", "outputsPerSequence")}.CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));");
@@ -196,7 +196,7 @@ internal static class InferenceEmitter
 
         using (writer.Block("else"))
         {
-            writer.WriteLine("RunPredictBatch(batch, count, steps, default, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+            writer.WriteLine($"RunPredictBatch(batch, count, steps, default, {(model.SpreadsPredictBatch ? "batch, " : string.Empty)}outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
         }
     }
 
@@ -337,7 +337,7 @@ internal static class InferenceEmitter
     /// The last recurrent layer of a masking model before any <c>[RepeatVector]</c> (whose steps have no mask), up to which
     /// Predict runs over the unmasked steps only; else null.
     /// </summary>
-    private static LayerModel? LastRecurrent(NetworkModel model) =>
+    internal static LayerModel? LastRecurrent(NetworkModel model) =>
         model.Masks ? model.Layers.LastOrDefault(layer => layer.IsRecurrent && layer.FixedSteps == 0) : null;
 
     /// <summary>Predict's input without its masked steps, in <c>_unmaskedInput</c>; <c>given</c> and <c>givenSteps</c> keep the call's.</summary>

@@ -183,10 +183,20 @@ internal static class LockStepEmitter
             writer.WriteLine("/// <param name=\"lengths\">Empty when every sequence runs all its steps; else each packed sequence's unmasked steps, longest first.</param>");
         }
 
+        if (model.SpreadsPredictBatch)
+        {
+            writer.WriteLine("/// <param name=\"given\">The batch as given, before packing: where each packed sequence's masked steps were (<c>_batchOrder</c>).</param>");
+        }
+
         writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs for each sequence.</param>");
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine(EmitContext.HotPath);
         string lengths = model.PacksPredictBatch ? $"{ReadOnlySpan}<int> lengths, " : string.Empty;
+        if (model.SpreadsPredictBatch)
+        {
+            lengths += $"{ReadOnlySpan}<{TrainingEmitter.InputType(model)}> given, ";
+        }
+
         using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {lengths}{Span}<{t}> outputs)"))
         {
             writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
@@ -255,17 +265,51 @@ internal static class LockStepEmitter
         context.SteppingStreams = streams;
         try
         {
+            LayerModel? spreadAfter = !streams && model.SpreadsPredictBatch ? InferenceEmitter.LastRecurrent(model) : null;
             foreach (LayerModel layer in model.Layers)
             {
                 writer.WriteLine();
                 current = layer.Descriptor.WriteForwardBatch(context, layer, current, sequence);
                 sequence = layer.OutputIsSequence;
+                if (layer == spreadAfter)
+                {
+                    WriteSpread(context, layer, current);
+                }
             }
         }
         finally
         {
             context.Predicting = false;
             context.SteppingStreams = false;
+        }
+    }
+
+    /// <summary>
+    /// After the last recurrent layer of a packed batch whose outputs follow the input's steps: each sequence's rows
+    /// spread back over its given steps, as Predict spreads one sequence's, so the layers after it (and the outputs) have a
+    /// row per given step; from there on every sequence runs all its steps.
+    /// </summary>
+    private static void WriteSpread(EmitContext context, LayerModel layer, string output)
+    {
+        NetworkModel model = context.Model;
+        SourceWriter writer = context.Writer;
+        string t = model.ElementType;
+        string width = Int(layer.OutputWidth);
+        writer.WriteLine();
+        writer.WriteLine(layer.Bidirectional
+            ? "// Back to every given step of each packed sequence: a masked step's output is zeros (Keras's bidirectional layer sets zero_output_for_mask)."
+            : "// Back to every given step of each packed sequence: a masked step repeats the output of the step before it (zeros before the first), as Keras's RNN does.");
+        using (writer.Block("if (!lengths.IsEmpty)"))
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                string rows = SliceOf(output, $"b * steps * {width}", $"steps * {width}");
+                writer.WriteLine(model.TakesTokens
+                    ? $"global::RnnCompiler.Training.SequencePacking.SpreadTokens<{t}>(given.Slice(_batchOrder[b] * steps, steps), {rows}, {width}, zeros: {Bool(layer.Bidirectional)});"
+                    : $"global::RnnCompiler.Training.SequencePacking.SpreadFeatures<{t}>(given.Slice(_batchOrder[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, {TrainingEmitter.MaskValue(model)}, {rows}, {width}, zeros: {Bool(layer.Bidirectional)});");
+            }
+
+            writer.WriteLine("lengths = default;");
         }
     }
 

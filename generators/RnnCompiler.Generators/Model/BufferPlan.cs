@@ -120,7 +120,7 @@ internal static class BufferPlan
             sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.DeclaredBatchSize, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
             if (!model.HasWorkspaces)
             {
-                sink.Add(new BufferSpec(PackedOutputs(model), model.OutputSteps > 0 ? "BatchSize * OutputSteps * OutputUnits" : "BatchSize * OutputUnits", (long)model.PredictBatch * model.MaxOutputRows * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
+                sink.Add(new BufferSpec(PackedOutputs(model), model.OutputSteps > 0 ? "BatchSize * OutputSteps * OutputUnits" : model.OutputIsSequence ? "BatchSize * SequenceLength * OutputUnits" : "BatchSize * OutputUnits", (long)model.PredictBatch * model.MaxOutputRows * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));
             }
         }
 

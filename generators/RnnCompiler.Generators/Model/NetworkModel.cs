@@ -152,11 +152,17 @@ internal sealed record NetworkModel(
 
     /// <summary>
     /// Whether batched Predict packs each batch first (<c>SequencePacking</c>: every sequence's unmasked steps at the start
-    /// of its block, the longest first) and puts the outputs back in order: a masking model whose output is one row per
-    /// sequence, with a declared batch (its shares, with Parallelism, each run a slice of the packed batch) or a training
-    /// batch without workspaces.
+    /// of its block, the longest first) and puts the outputs back in order: a masking model with a declared batch (its
+    /// shares, with Parallelism, each run a slice of the packed batch, when its output is one row per sequence or fixed
+    /// steps) or a training batch without workspaces.
     /// </summary>
-    public bool PacksPredictBatch => Masks && !OutputFollowsInput && (Training is null ? DeclaredBatchSize > 1 : !HasWorkspaces);
+    public bool PacksPredictBatch => Masks && (Training is null ? DeclaredBatchSize > 1 && !(OutputFollowsInput && HasWorkspaces) : !HasWorkspaces);
+
+    /// <summary>
+    /// Whether batched Predict spreads a packed batch back over the given steps after the last recurrent layer, as
+    /// Predict does for one sequence: a packing model whose output has a row per input step.
+    /// </summary>
+    public bool SpreadsPredictBatch => PacksPredictBatch && OutputFollowsInput;
 
     /// <summary>
     /// Whether the working buffers hold one block per sequence of a lock-step pass (training's, batched Predict's, or one

@@ -185,6 +185,10 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' trains, and its batched Predict runs on the threads its training runs on; remove Parallelism = {workers} from [RnnModel] and set [Train(Parallelism = {workers})] instead."));
         }
+        else if (workers > 1 && network is { Masks: true, OutputFollowsInput: true })
+        {
+            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' masks steps and outputs every step, which batched Predict spreads back over each sequence's masked steps on one core; remove Parallelism = {workers}."));
+        }
         else if (workers > 1 && declaration.BatchSize < workers)
         {
             problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, declaration.BatchSize <= 1
@@ -214,10 +218,6 @@ internal static class NetworkValidator
         else if (declaration.WeightPrecision is 1 or 2 && size > 1)
         {
             problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' reads {(declaration.WeightPrecision == 2 ? "int8" : "bfloat16")} weights, which Predict runs one sequence at a time; remove BatchSize = {size}, or declare a float model (without WeightPrecision) to predict batches in lock step."));
-        }
-        else if (size > 1 && declaration.Training is null && network is { Masks: true, OutputFollowsInput: true })
-        {
-            problems.Add(new(ProblemIds.PredictBatchSize, ValidationProblem.OnModelAttribute, $"'{name}' masks steps and outputs every step, which Predict gives each masked step from the steps before it, one sequence at a time: its buffers would hold {size} sequences for nothing. Remove BatchSize = {size}."));
         }
     }
 

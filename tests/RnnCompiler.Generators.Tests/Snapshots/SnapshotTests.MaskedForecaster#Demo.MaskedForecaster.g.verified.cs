@@ -29,6 +29,7 @@ namespace Demo
     /// <item><description><c>dense/kernel</c> [16, 1] at 1,280</description></item>
     /// <item><description><c>dense/bias</c> [1] at 1,296</description></item>
     /// </list>
+    /// <para>Predict with a sequence count runs up to 8 sequences at a time in lock step, each batch packed to its sequences' unmasked steps: one matrix product per step for all of them.</para>
     /// </remarks>
     partial class MaskedForecaster : global::RnnCompiler.IFeatureStreamingModel<float>, global::RnnCompiler.Training.ITrainableModel<float, float, float>
     {
@@ -180,7 +181,9 @@ namespace Demo
 
         /// <summary>
         /// Runs <paramref name="sequences"/> sequences of the same length, each from a zero state, and writes their outputs back
-        /// to back, one after another as <c>Predict</c> does each (a masking model that outputs sequences, or that trains on more than one core).
+        /// to back. They run in lock step, up to <see cref="BatchSize"/> at a time: step t of every sequence together, one matrix
+        /// product per recurrent step, so each weight is read once per step for the whole batch. Each sequence gets what
+        /// <c>Predict</c> gives it alone: the same sums in the same order (within rounding where Predict reads packed panels).
         /// The streaming state of <c>Step</c> is not touched.
         /// </summary>
         /// <param name="inputs">[sequences, steps, 3] row-major; every sequence has the same 1 to 24 steps.</param>
@@ -194,12 +197,37 @@ namespace Demo
             int steps = global::RnnCompiler.ModelGuard.StepsOfBatch(inputs.Length, outputs.Length, sequences, InputFeatures, SequenceLength, OutputUnits, true, nameof(inputs));
             int inputsPerSequence = steps * InputFeatures;
             int outputsPerSequence = steps * OutputUnits;
-            // One sequence after another, each checked and run as Predict runs it.
-            for (int s = 0; s < sequences; s++)
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
             {
-                Predict(inputs.Slice(s * inputsPerSequence, inputsPerSequence), outputs.Slice(s * outputsPerSequence, outputsPerSequence));
+                // BatchSize sequences at a time (the working buffers hold that many), each batch in lock step.
+                for (int first = 0; first < sequences; first += BatchSize)
+                {
+                    int count = global::System.Math.Min(BatchSize, sequences - first);
+                    global::System.ReadOnlySpan<float> batch = inputs.Slice(first * inputsPerSequence, count * inputsPerSequence);
+                    // A masked step is left out of its sequence, as Predict leaves it out: each sequence's unmasked steps first, the
+                    // longest sequence first, so that every step runs the sequences still running.
+                    if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: -1f, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs)))
+                    {
+                        RunPredictBatch(_batchInputs.Span.Slice(0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), batch, _trainOutputs.Span.Slice(0, count * outputsPerSequence));
+                        for (int b = 0; b < count; b++)
+                        {
+                            _trainOutputs.Span.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));
+                        }
+                    }
+                    else
+                    {
+                        RunPredictBatch(batch, count, steps, default, batch, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                    }
+                }
+            }
+            finally
+            {
+                _inUse = false;
             }
         }
+
         /// <summary>
         /// Runs every layer over one sequence of <paramref name="steps"/> checked steps, keeping what each layer computes in its buffers.
         /// </summary>
@@ -228,6 +256,40 @@ namespace Demo
 
             // dense: y[t] = Linear(x[t]·kernel + bias) at every step, [16] → [1].
             global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden, steps, 16, p.Slice(Layout.DenseKernel, 16), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
+        }
+
+        /// <summary>
+        /// Runs every layer over checked sequences in lock step, each from zero states: step t of every sequence together, so
+        /// each recurrent step is one matrix product for all of them. The layers keep what they compute in their buffers,
+        /// one block per sequence; the last writes <paramref name="outputs"/>, one block per sequence.
+        /// </summary>
+        /// <param name="inputs">The checked input, [sequences, steps, InputFeatures].</param>
+        /// <param name="sequences">The sequences, 1 to BatchSize.</param>
+        /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
+        /// <param name="lengths">Empty when every sequence runs all its steps; else each packed sequence's unmasked steps, longest first.</param>
+        /// <param name="given">The batch as given, before packing: where each packed sequence's masked steps were (<c>_batchOrder</c>).</param>
+        /// <param name="outputs">Receives the model's outputs for each sequence.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunPredictBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> given, global::System.Span<float> outputs)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+
+            // lstm, every sequence in lock step, first step to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.ForwardBatch<float>(inputs, sequences, steps, 3, 16, p.Slice(Layout.LstmKernel, 192), p.Slice(Layout.LstmRecurrentKernel, 1024), p.Slice(Layout.LstmBias, 64), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, lengths: lengths);
+
+            // Back to every given step of each packed sequence: a masked step repeats the output of the step before it (zeros before the first), as Keras's RNN does.
+            if (!lengths.IsEmpty)
+            {
+                for (int b = 0; b < sequences; b++)
+                {
+                    global::RnnCompiler.Training.SequencePacking.SpreadFeatures<float>(given.Slice(_batchOrder[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, -1f, _lstmHidden.Span.Slice(b * steps * 16, steps * 16), 16, zeros: false);
+                }
+                lengths = default;
+            }
+
+            // dense: Linear(x·kernel + bias) for every step of every sequence, [16] → [1].
+            global::RnnCompiler.Layers.DenseLayer.Forward<float>(_lstmHidden, sequences * steps, 16, p.Slice(Layout.DenseKernel, 16), p.Slice(Layout.DenseBias, 1), global::RnnCompiler.Activation.Linear, outputs);
         }
 
         /// <summary>Sets the streaming state of every recurrent layer to zero, as at the start of a sequence.</summary>

@@ -61,6 +61,29 @@ public partial class ParallelPredictTokens;
 [Dense(3, Activation = Activation.Softmax)]
 public partial class ParallelMaskedClassifier;
 
+/// <summary>A token tagger that masks: each packed batch is spread back over its masked steps before the Dense.</summary>
+[RnnModel(SequenceLength = 7, BatchSize = 5)]
+[Embedding(10, 3, MaskZero = true)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class BatchedMaskedTokenTagger;
+
+/// <summary>A value-masking bidirectional tagger: its masked steps are zeros before the Dense, as Keras gives them.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 4)]
+[Input(2)]
+[Masking(-1)]
+[Gru(3, ReturnSequences = true, Bidirectional = true)]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class BatchedMaskedFeatureTagger;
+
+/// <summary>A masking model whose last layer is a bidirectional recurrent one that returns sequences, batched.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 4)]
+[Input(2)]
+[Masking(-1)]
+[Lstm(3, ReturnSequences = true)]
+[Gru(3, ReturnSequences = true, Bidirectional = true, MergeMode = MergeMode.Average)]
+public partial class BatchedMaskedSequence;
+
 /// <summary><see cref="BatchedMaskedFeatures"/> in batches of 5 on three cores.</summary>
 [RnnModel(SequenceLength = 6, BatchSize = 5, Parallelism = 3)]
 [Input(2)]
@@ -201,6 +224,72 @@ public class BatchedPredictTests
         for (int s = 0; s < sequences; s++)
         {
             model.Predict(inputs.AsSpan(s * steps * 2, steps * 2), alone.AsSpan(s * 2, 2));
+        }
+
+        Assert.Equal(alone, batched);
+    }
+
+    [Fact]
+    public void Masked_taggers_batch_bit_for_bit_with_their_masked_steps_spread_back()
+    {
+        // Tokens: sequence s keeps s % 7 + 1 real tokens among 7, the rest 0 before, among and after them; then a batch
+        // with no masked step (run as it came).
+        var tokenTagger = new BatchedMaskedTokenTagger();
+        TestData.Parameters(((IRnnModel<float>)tokenTagger).Info, seed: 21).CopyTo(tokenTagger.Parameters);
+        var random = new Random(22);
+        foreach (int sequences in new[] { 1, 5, 13 })
+        {
+            int[] tokens = Enumerable.Range(0, sequences * 7).Select(_ => random.Next(1, 10)).ToArray();
+            for (int s = 0; s < sequences; s++)
+            {
+                foreach (int t in Enumerable.Range(0, 7).OrderBy(_ => random.Next()).Take(6 - s % 7))
+                {
+                    tokens[s * 7 + t] = 0;
+                }
+            }
+
+            AssertTokenBatch(tokenTagger, tokens, sequences, 7, 3);
+            AssertTokenBatch(tokenTagger, Enumerable.Range(0, sequences * 7).Select(_ => random.Next(1, 10)).ToArray(), sequences, 7, 3);
+        }
+
+        // Float steps masked by value, through a bidirectional layer (zeros at masked steps), and with one last.
+        foreach (IFeatureModel<float> model in new IFeatureModel<float>[] { new BatchedMaskedFeatureTagger(), new BatchedMaskedSequence() })
+        {
+            TestData.Parameters(((IRnnModel<float>)model).Info, seed: 23).CopyTo(model.Parameters);
+            int width = ((IRnnModel<float>)model).Info.OutputUnits;
+            foreach (int sequences in new[] { 1, 4, 11 })
+            {
+                float[] inputs = TestData.Uniform(sequences * 6 * 2, seed: sequences, scale: 1f);
+                for (int s = 0; s < sequences; s++)
+                {
+                    foreach (int t in Enumerable.Range(0, 6).OrderBy(_ => random.Next()).Take(5 - s % 6))
+                    {
+                        inputs[(s * 6 + t) * 2] = -1;
+                        inputs[(s * 6 + t) * 2 + 1] = -1;
+                    }
+                }
+
+                var batched = new float[sequences * 6 * width];
+                var alone = new float[sequences * 6 * width];
+                model.Predict(inputs, batched, sequences);
+                for (int s = 0; s < sequences; s++)
+                {
+                    model.Predict(inputs.AsSpan(s * 12, 12), alone.AsSpan(s * 6 * width, 6 * width));
+                }
+
+                Assert.Equal(alone, batched);
+            }
+        }
+    }
+
+    private static void AssertTokenBatch(ITokenModel<float> model, int[] tokens, int sequences, int steps, int width)
+    {
+        var batched = new float[sequences * steps * width];
+        var alone = new float[sequences * steps * width];
+        model.Predict(tokens, batched, sequences);
+        for (int s = 0; s < sequences; s++)
+        {
+            model.Predict(tokens.AsSpan(s * steps, steps), alone.AsSpan(s * steps * width, steps * width));
         }
 
         Assert.Equal(alone, batched);
