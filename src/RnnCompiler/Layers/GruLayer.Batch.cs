@@ -207,6 +207,10 @@ public static partial class GruLayer
     /// <param name="recurrentMasks">The forward call's recurrent dropout masks, or empty.</param>
     /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
     /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
+    /// <param name="initialHiddenGradients">
+    /// Receives dL/d(initialHidden), [sequences, units]: the gradient a state handed in (an encoder's, to a decoder) takes
+    /// back; empty for none. It needs <paramref name="initialHidden"/>.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
@@ -216,7 +220,8 @@ public static partial class GruLayer
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
         Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default,
-        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
+        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default,
+        Span<T> initialHiddenGradients = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -244,6 +249,12 @@ public static partial class GruLayer
             || (!inputGradients.IsEmpty && inputGradients.Length < rows * inputSize))
         {
             throw new ArgumentException($"The batch needs hidden gradients [{rows}, {units}], input gradients [{rows}, {inputSize}] (or none) and a scratch of {2 * sequences * units}.", nameof(scratch));
+        }
+
+        bool intoInitial = !initialHiddenGradients.IsEmpty;
+        if (intoInitial && (initialHiddenGradients.Length < sequences * units || initialHidden.Length < sequences * units))
+        {
+            throw new ArgumentException($"The gradient of the initial state needs that state, and it is [{sequences}, {units}].", nameof(initialHiddenGradients));
         }
 
         Span<T> nextHidden = scratch.Slice(0, sequences * units);
@@ -278,7 +289,7 @@ public static partial class GruLayer
                     ResetAfterGradients(gates.Slice(row * width, width), candidates.Slice(row * units, units), units, recurrentActivation);
                 }
 
-                if (k > 0 && masked)
+                if ((k > 0 || intoInitial) && masked)
                 {
                     for (int g = 0; g < 2; g++)
                     {
@@ -287,7 +298,7 @@ public static partial class GruLayer
 
                     RecurrentDropout.AddMaskedTransposedProduct(candidates.Slice(t * units), steps * units, active, recurrentKernel.Slice(gatesWidth), width, units, recurrentMasks, 2, sequences, dropoutScratch, nextHidden);
                 }
-                else if (k > 0)
+                else if (k > 0 || intoInitial)
                 {
                     MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
                     MatrixKernels.AddProductTransposed<T>(candidates.Slice(t * units), steps * units, recurrentKernel.Slice(gatesWidth), width, units, active, units, nextHidden, units);
@@ -324,18 +335,24 @@ public static partial class GruLayer
                     ResetBeforeGradients(gates.Slice(row * width, width), Previous(previousRows, previousStride, true, s, units), resetHidden.Slice(s * units, units), nextHidden.Slice(s * units, units), units, recurrentActivation);
                 }
 
-                if (k > 0 && masked)
+                if ((k > 0 || intoInitial) && masked)
                 {
                     for (int g = 0; g < 2; g++)
                     {
                         RecurrentDropout.AddMaskedTransposedProduct(gates.Slice(t * width + g * units), steps * width, active, recurrentKernel.Slice(g * units), width, units, recurrentMasks, g, sequences, dropoutScratch, nextHidden);
                     }
                 }
-                else if (k > 0)
+                else if (k > 0 || intoInitial)
                 {
                     MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, gatesWidth, active, units, nextHidden, units);
                 }
             }
+        }
+
+        // After the first step (every sequence has it), the scratch holds dL/d(initial state).
+        if (intoInitial)
+        {
+            nextHidden.CopyTo(initialHiddenGradients);
         }
 
         if (masked)

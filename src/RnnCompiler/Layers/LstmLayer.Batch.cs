@@ -172,6 +172,16 @@ public static partial class LstmLayer
     /// <param name="recurrentMasks">The forward call's recurrent dropout masks, or empty.</param>
     /// <param name="inputMasks">The forward call's per-gate input dropout masks, or empty.</param>
     /// <param name="dropoutScratch">With masks, working space as the forward call's.</param>
+    /// <param name="initialHiddenGradients">
+    /// Receives dL/d(initialHidden), [sequences, units]: the gradient a state handed in (an encoder's, to a decoder) takes
+    /// back; empty for none. It needs <paramref name="initialHidden"/>.
+    /// </param>
+    /// <param name="initialCellGradients">Receives dL/d(initialCell), [sequences, units]; empty for none. It needs <paramref name="initialCell"/>.</param>
+    /// <param name="finalCellGradients">
+    /// dL/d(each sequence's cell state after its last step), [sequences, units], from outside the layer (a decoder that
+    /// starts from it); empty for none. The final hidden state's gradient comes in <paramref name="hiddenGradients"/> at
+    /// the sequence's last step.
+    /// </param>
     /// <exception cref="ArgumentException">A span is too short for the shapes, or a length is out of order or range.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
@@ -182,7 +192,8 @@ public static partial class LstmLayer
         ReadOnlySpan<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
         Span<T> scratch, Activation activation = Activation.Tanh, Activation recurrentActivation = Activation.Sigmoid, ReadOnlySpan<int> lengths = default,
-        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default)
+        ReadOnlySpan<T> recurrentMasks = default, ReadOnlySpan<T> inputMasks = default, Span<T> dropoutScratch = default,
+        Span<T> initialHiddenGradients = default, Span<T> initialCellGradients = default, ReadOnlySpan<T> finalCellGradients = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -202,6 +213,14 @@ public static partial class LstmLayer
             RecurrentDropout.Check(4, sequences, inputSize, units, 4 * units, recurrentMasks.Length, inputMasks.Length, dropoutScratch.Length);
         }
 
+        int states = sequences * units;
+        if ((!initialHiddenGradients.IsEmpty && (initialHiddenGradients.Length < states || initialHidden.Length < states))
+            || (!initialCellGradients.IsEmpty && (initialCellGradients.Length < states || initialCell.Length < states))
+            || (!finalCellGradients.IsEmpty && finalCellGradients.Length < states))
+        {
+            throw new ArgumentException($"The gradients of the initial states need those states, and each state gradient is [{sequences}, {units}].", nameof(initialHiddenGradients));
+        }
+
         int width = 4 * units;
         int rows = sequences * steps;
         CheckBatch(rows, units, width, gates.Length, cells.Length, hidden.Length, initialHidden.Length, initialCell.Length, sequences);
@@ -215,6 +234,14 @@ public static partial class LstmLayer
         Span<T> nextCell = scratch.Slice(sequences * units, sequences * units);
         nextHidden.Clear();
         nextCell.Clear();
+        if (!finalCellGradients.IsEmpty)
+        {
+            // Each sequence's cell gradient starts with what reaches its final state from outside; it is read at the
+            // sequence's last step, and no step before that touches its row.
+            finalCellGradients.Slice(0, states).CopyTo(nextCell);
+        }
+
+        bool intoInitial = !initialHiddenGradients.IsEmpty;
         for (int k = steps - 1; k >= 0; k--)
         {
             int t = reverse ? steps - 1 - k : k;
@@ -235,19 +262,30 @@ public static partial class LstmLayer
                     nextHidden.Slice(s * units, units), nextCell.Slice(s * units, units), delta, activation, recurrentActivation);
             }
 
-            // dh of the step before; the first step's would go to the initial state, which nothing trains.
+            // dh of the step before; the first step's goes to the initial state when asked for, else nowhere.
             nextHidden.Clear();
-            if (k > 0 && masked)
+            if ((k > 0 || intoInitial) && masked)
             {
                 for (int g = 0; g < 4; g++)
                 {
                     RecurrentDropout.AddMaskedTransposedProduct(gates.Slice(t * width + g * units), steps * width, active, recurrentKernel.Slice(g * units), width, units, recurrentMasks, g, sequences, dropoutScratch, nextHidden);
                 }
             }
-            else if (k > 0)
+            else if (k > 0 || intoInitial)
             {
                 MatrixKernels.AddProductTransposed<T>(gates.Slice(t * width), steps * width, recurrentKernel, width, width, active, units, nextHidden, units);
             }
+        }
+
+        // After the first step (every sequence has it), the scratch holds dL/d(the initial states).
+        if (intoInitial)
+        {
+            nextHidden.CopyTo(initialHiddenGradients);
+        }
+
+        if (!initialCellGradients.IsEmpty)
+        {
+            nextCell.CopyTo(initialCellGradients);
         }
 
         if (masked)

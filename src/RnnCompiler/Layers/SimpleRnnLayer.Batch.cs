@@ -129,6 +129,10 @@ public static partial class SimpleRnnLayer
     /// <param name="lengths">The forward call's lengths (empty when every sequence has <paramref name="steps"/> steps).</param>
     /// <param name="recurrentMasks">The forward call's recurrent dropout mask, or empty.</param>
     /// <param name="dropoutScratch">With the mask, working space as the forward call's.</param>
+    /// <param name="initialHiddenGradients">
+    /// Receives dL/d(initialHidden), [sequences, units]: the gradient a state handed in (an encoder's, to a decoder) takes
+    /// back; empty for none. It needs <paramref name="initialHidden"/>.
+    /// </param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardBatch<T>(
         ReadOnlySpan<T> inputs, int sequences, int steps, int inputSize, int units,
@@ -136,7 +140,8 @@ public static partial class SimpleRnnLayer
         bool reverse, ReadOnlySpan<T> initialHidden, ReadOnlySpan<T> hidden,
         Span<T> hiddenGradients, Span<T> inputGradients,
         Span<T> kernelGradients, Span<T> recurrentKernelGradients, Span<T> biasGradients,
-        Span<T> scratch, ReadOnlySpan<int> lengths = default, ReadOnlySpan<T> recurrentMasks = default, Span<T> dropoutScratch = default)
+        Span<T> scratch, ReadOnlySpan<int> lengths = default, ReadOnlySpan<T> recurrentMasks = default, Span<T> dropoutScratch = default,
+        Span<T> initialHiddenGradients = default)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (sequences <= 0 || steps <= 0)
@@ -163,6 +168,12 @@ public static partial class SimpleRnnLayer
             throw new ArgumentException($"The batch needs input gradients [{rows}, {inputSize}] (or none) and a scratch of {sequences * units}.", nameof(scratch));
         }
 
+        bool intoInitial = !initialHiddenGradients.IsEmpty;
+        if (intoInitial && (initialHiddenGradients.Length < sequences * units || initialHidden.Length < sequences * units))
+        {
+            throw new ArgumentException($"The gradient of the initial state needs that state, and it is [{sequences}, {units}].", nameof(initialHiddenGradients));
+        }
+
         Span<T> nextHidden = scratch.Slice(0, sequences * units);
         nextHidden.Clear();
         for (int k = steps - 1; k >= 0; k--)
@@ -182,16 +193,21 @@ public static partial class SimpleRnnLayer
                 Activations.BackwardRows(activation, hidden.Slice(row, units), delta, units);
             }
 
-            // dh of the step before; the first step's would go to the initial state, which nothing trains.
+            // dh of the step before; the first step's goes to the initial state when asked for, else nowhere.
             nextHidden.Clear();
-            if (k > 0 && masked)
+            if ((k > 0 || intoInitial) && masked)
             {
                 RecurrentDropout.AddMaskedTransposedProduct(hiddenGradients.Slice(t * units), steps * units, active, recurrentKernel, units, units, recurrentMasks, 0, sequences, dropoutScratch, nextHidden);
             }
-            else if (k > 0)
+            else if (k > 0 || intoInitial)
             {
                 MatrixKernels.AddProductTransposed<T>(hiddenGradients.Slice(t * units), steps * units, recurrentKernel, units, units, active, units, nextHidden, units);
             }
+        }
+
+        if (intoInitial)
+        {
+            nextHidden.CopyTo(initialHiddenGradients);
         }
 
         if (masked)
