@@ -295,6 +295,7 @@ internal sealed class DeclarationFuzzer
                 : index == 1 && Chance(0.25) ? Pick("Normalization", "Masking") // valid after Input, RNN0028 and RNN0030 after Embedding
                 : Chance(0.06) ? "Dropout"
                 : Chance(0.05) ? "RepeatVector"
+                : Chance(0.04) ? "Decoder"
                 : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization", "Masking") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
             bool last = index == count - 1;
             layers.Add(Layer(type, last));
@@ -306,7 +307,7 @@ internal sealed class DeclarationFuzzer
     private string Layer(string type, bool last)
     {
         var positional = new List<string>();
-        int wanted = type switch { "Embedding" => 2, "Input" or "SimpleRnn" or "Lstm" or "Gru" or "Dense" or "RepeatVector" => 1, _ => 0 };
+        int wanted = type switch { "Embedding" or "Decoder" => 2, "Input" or "SimpleRnn" or "Lstm" or "Gru" or "Dense" or "RepeatVector" => 1, _ => 0 };
         for (int index = 0; index < wanted; index++)
         {
             positional.Add(Chance(0.01) ? Pick(s_badValues) : Size());
@@ -365,6 +366,25 @@ internal sealed class DeclarationFuzzer
         if ((type == "Embedding" && Chance(0.3)) || Chance(0.005))
         {
             named.Add("MaskZero = " + Pick("true", "false", "1"));
+        }
+
+        if (type == "Decoder")
+        {
+            // Mostly a length and tokens a decoder can have; sometimes none, or tokens outside the vocabulary.
+            if (Chance(0.85))
+            {
+                named.Add("MaxLength = " + Pick("4", "11", "0", "-1"));
+            }
+
+            if (Chance(0.3))
+            {
+                named.Add("StartToken = " + Pick("0", "1", "2", "99"));
+            }
+
+            if (Chance(0.3))
+            {
+                named.Add("EndToken = " + Pick("0", "2", "3", "-5"));
+            }
         }
 
         if ((type is "SimpleRnn" or "Dense" or "Lstm" or "Gru" && Chance(0.3)) || Chance(0.01))

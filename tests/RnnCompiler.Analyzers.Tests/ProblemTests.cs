@@ -700,6 +700,97 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0036").WithMessage("[RepeatVector]: stateful training carries each row's state from one batch to the next, and the layers after a [RepeatVector] start every sequence from its vector; remove Stateful = true from [Train]."));
 
     [Fact]
+    public Task RNN0037_Decoder_after_a_sequence() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Decoder(12, 4, MaxLength = 5)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, one-directional and returning its last output (without ReturnSequences = true), for example [Lstm(128)] [Decoder(…)]."));
+
+    [Fact]
+    public Task RNN0037_Decoder_layer_unlike_the_encoder() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [{|#0:Gru(16, ReturnSequences = true)|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Gru] starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units: [Lstm(8, ReturnSequences = true)]."));
+
+    [Fact]
+    public Task RNN0037_Decoder_without_MaxLength() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [{|#0:Decoder(12, 4)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder]: MaxLength is 0; set the most tokens the decoder writes, its end token included, from 1 to 1,048,576, for example [Decoder(13, 16, MaxLength = 11)]."));
+
+    [Fact]
+    public Task RNN0037_Decoder_tokens_out_of_range() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [{|#0:Decoder(12, 4, MaxLength = 5, StartToken = 12)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder]: StartToken is 12 and EndToken 2; they are two different tokens of the target vocabulary, from 0 to 11."));
+
+    [Fact]
+    public Task RNN0037_Decoder_vocabulary_unlike_the_output() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Dense(10, Activation = Activation.Softmax)|}]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("'Translator' decodes tokens of a vocabulary of 12, which its last layer picks from at every step: end it with [Dense(12, Activation = Activation.Softmax)] after a decoder layer that returns sequences."));
+
+    [Fact]
+    public Task RNN0037_Decoder_without_a_recurrent_layer() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [{|#0:Dense(12, Activation = Activation.Softmax)|}]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts a decoder, which needs a recurrent layer after it to start from the encoder's state, for example [Lstm(8, ReturnSequences = true)] [Dense(12, Activation = Activation.Softmax)]."));
+
+    [Fact]
+    public Task RNN0037_Decoder_trained_on_another_loss() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Train(Loss = Loss.CategoricalCrossentropy)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [{|#0:Decoder(12, 4, MaxLength = 5)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder]: training reads the target tokens, which the decoder is also fed; train with Loss = Loss.SparseCategoricalCrossentropy."));
+
+    [Fact]
     public Task RNN0026_bfloat16_weights_on_a_double_model() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Precision = Precision.Double, WeightPrecision = WeightPrecision.BFloat16)|}]

@@ -67,6 +67,9 @@ public sealed class SnapshotTests
     [Fact]
     public void AdditionSolver() => Verify(TestModels.AdditionSolver);
 
+    [Fact]
+    public void DateTranslator() => Verify(TestModels.DateTranslator);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

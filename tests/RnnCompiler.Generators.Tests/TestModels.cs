@@ -233,6 +233,23 @@ internal static class TestModels
         public partial class AdditionSolver;
         """;
 
+    /// <summary>
+    /// An encoder-decoder: an LSTM encoder over masked source tokens whose final state starts the decoder LSTM, which reads
+    /// the target tokens (teacher forcing) while training and its own greedy picks while predicting.
+    /// </summary>
+    public const string DateTranslator = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 30)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, BatchSize = 32)]
+        [Embedding(40, 16, MaskZero = true)]
+        [Lstm(64)]
+        [Decoder(13, 8, MaxLength = 11, StartToken = 1, EndToken = 2)]
+        [Lstm(64, ReturnSequences = true)]
+        [Dense(13, Activation = Activation.Softmax)]
+        public partial class DateTranslator;
+        """;
+
     /// <summary>A model that watches 64 sensor streams at once (StepStreams, ResetStream), each with its own LSTM state.</summary>
     public const string SensorStreams = """
         using RnnCompiler;

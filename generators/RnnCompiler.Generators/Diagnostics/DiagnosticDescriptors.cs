@@ -52,6 +52,8 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor RepeatVectorPlacement = Error(ProblemIds.RepeatVectorPlacement, "A [RepeatVector] does not have one vector to repeat");
 
+    public static readonly DiagnosticDescriptor DecoderPlacement = Error(ProblemIds.DecoderPlacement, "A [Decoder] does not fit its encoder or model");
+
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
 
@@ -111,7 +113,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, RepeatVectorPlacement, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, RepeatVectorPlacement, DecoderPlacement, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -318,9 +318,17 @@ internal static class InferenceEmitter
 
             string current = input;
             bool sequence = true;
-            foreach (LayerModel layer in model.Layers)
+            for (int index = 0; index < model.Layers.Count; index++)
             {
+                LayerModel layer = model.Layers[index];
                 writer.WriteLine();
+                if (layer.Descriptor.FeedsBackOutputs)
+                {
+                    // A decoder writes the rest of the pass: its layers stepped together, one output token at a time.
+                    layer.Descriptor.WritePredictDecoding(context, layer, current, model.Layers.Skip(index + 1).ToList());
+                    break;
+                }
+
                 current = layer.Descriptor.WritePredict(context, layer, current, sequence);
                 sequence = layer.OutputIsSequence;
                 if (layer == lastRecurrent)

@@ -65,6 +65,11 @@ internal static class LockStepEmitter
             : "// The sequences in lock step: step t of every sequence together.");
         string lengths = first == "0" ? "lengths" : $"lengths.IsEmpty ? default : lengths.Slice({first}, sequences)";
         writer.WriteLine($"{ReadOnlySpan}<int> share = {lengths};");
+        foreach (LayerModel layer in model.Layers)
+        {
+            layer.Descriptor.WriteBeforeBatch(context, layer, first);
+        }
+
         writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)}{dropout});");
         if (model.OutputFollowsInput)
         {
@@ -336,8 +341,8 @@ internal static class LockStepEmitter
             if (model.OutputSteps > 0)
             {
                 writer.WriteLine();
-                writer.WriteLine("// The layers from the RepeatVector on ran over its OutputSteps steps, every sequence all of them; the");
-                writer.WriteLine("// RepeatVector's backward pass gives the layers before it back the input's steps and lengths.");
+                writer.WriteLine("// The layers from the RepeatVector or Decoder on ran over its OutputSteps steps, every sequence all of them;");
+                writer.WriteLine("// its backward part gives the layers before it back the input's steps and lengths.");
                 writer.WriteLine("int inputSteps = steps;");
                 writer.WriteLine($"{ReadOnlySpan}<int> inputLengths = lengths;");
                 writer.WriteLine("steps = OutputSteps;");

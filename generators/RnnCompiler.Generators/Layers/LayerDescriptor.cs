@@ -111,6 +111,29 @@ internal abstract class LayerDescriptor
     /// <summary>Writes the layer in the training backward pass over the batch.</summary>
     public abstract void WriteBackwardBatch(EmitContext context, LayerModel layer, BackwardPass pass);
 
+    /// <summary>
+    /// Whether predicting feeds the layer its own model's outputs back, one step at a time (a <c>[Decoder]</c>): Predict
+    /// then hands it the rest of the pass (<see cref="WritePredictDecoding"/>), and batched Predict runs sequence by sequence.
+    /// </summary>
+    public virtual bool FeedsBackOutputs => false;
+
+    /// <summary>
+    /// For a kind that <see cref="FeedsBackOutputs"/>: writes Predict's pass from the layer on, the layer and
+    /// <paramref name="rest"/> (the layers after it) stepped together, each step's output picking the next step's input.
+    /// </summary>
+    public virtual void WritePredictDecoding(EmitContext context, LayerModel layer, string input, System.Collections.Generic.IReadOnlyList<LayerModel> rest)
+    {
+    }
+
+    /// <summary>
+    /// Writes what a lock-step batch needs from the targets before its forward pass (a decoder's teacher-forced inputs);
+    /// it reads the locals <c>targets</c>, <c>sequences</c> and <c>rows</c>, and <paramref name="first"/>, the share's first
+    /// sequence. Most kinds need nothing.
+    /// </summary>
+    public virtual void WriteBeforeBatch(EmitContext context, LayerModel layer, string first)
+    {
+    }
+
     /// <summary>The expression of the layer's output in the batch, as <see cref="WriteForwardBatch"/> leaves it (the next layer's input).</summary>
     public virtual string BatchOutput(EmitContext context, LayerModel layer) => context.Field(layer) + "Output";
 }

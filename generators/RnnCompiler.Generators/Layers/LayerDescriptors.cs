@@ -16,9 +16,10 @@ internal static class LayerDescriptors
     private static readonly MaskingLayer s_masking = new();
     private static readonly DropoutLayer s_dropout = new();
     private static readonly RepeatVectorLayer s_repeatVector = new();
+    private static readonly DecoderLayer s_decoder = new();
 
     /// <summary>Every descriptor, one per <see cref="LayerKind"/>.</summary>
-    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_normalization, s_masking, s_dropout, s_repeatVector };
+    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_normalization, s_masking, s_dropout, s_repeatVector, s_decoder };
 
     /// <summary>The descriptor of <paramref name="kind"/>.</summary>
     // Every kind is listed and there is no default branch: a new kind is error CS8509 until it has a descriptor.
@@ -36,6 +37,7 @@ internal static class LayerDescriptors
         LayerKind.Masking => s_masking,
         LayerKind.Dropout => s_dropout,
         LayerKind.RepeatVector => s_repeatVector,
+        LayerKind.Decoder => s_decoder,
     };
 #pragma warning restore CS8524
 

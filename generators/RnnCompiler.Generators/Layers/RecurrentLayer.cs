@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using System.Globalization;
 using RnnCompiler.Generators.Emit;
@@ -142,6 +143,20 @@ internal abstract class RecurrentLayer : LayerDescriptor
             DropoutRate = dropout,
             RecurrentDropoutRate = recurrentDropout,
         };
+        if (context.PendingDecoder >= 1)
+        {
+            // The decoder's first recurrent layer starts from the encoder's final state, which must fit it.
+            LayerModel encoder = context.Layers[context.PendingDecoder - 1];
+            context.PendingDecoder = -1;
+            if (encoder.Kind != Kind || encoder.Units != units || layer.Bidirectional)
+            {
+                context.Problem(ProblemIds.DecoderPlacement, index, $"{Label} starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units: [{encoder.Descriptor.AttributeName}({encoder.Units}, ReturnSequences = true)].");
+                return;
+            }
+
+            model = model with { StartsFromEncoder = true };
+        }
+
         if ((long)(context.FixedSteps > 0 ? context.FixedSteps : context.Declaration.SequenceLength) * model.Gates * units > NetworkValidator.MaxElements)
         {
             context.Problem(ProblemIds.ModelTooLarge, index, $"{Label}: SequenceLength × gates × units is over {NetworkValidator.MaxElements.ToString("N0", CultureInfo.InvariantCulture)} values; make the layer or the sequence smaller.");
@@ -183,8 +198,9 @@ internal abstract class RecurrentLayer : LayerDescriptor
             buffers.PerSequence(BufferKind.Working, $"{field}Last", layer.Units, $"{layer.Name}: in a lock-step pass, the hidden state after the last step, the next layer's input");
         }
 
-        if (buffers.Model.CanStream)
+        if (buffers.Model.CanStream || (buffers.Model.Decoder is not null && layer.FixedSteps > 0))
         {
+            // Step's carried state, or a decoder layer's while Predict decodes one token at a time.
             buffers.Fixed(BufferKind.Streaming, $"{field}State", layer.Units, $"{layer.Name}: the hidden state that Step carries from call to call.");
             if (HasCell)
             {
@@ -500,7 +516,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
             string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
             string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {dx}, "
-                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths{MaskArguments(context, layer, direction, training: false)});";
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths{MaskArguments(context, layer, direction, training: false)}{StatePorts(context, layer)});";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
             if (dropped && pass.Previous is not null)
@@ -508,6 +524,30 @@ internal abstract class RecurrentLayer : LayerDescriptor
                 writer.WriteLine($"{RuntimeLayers}DropoutLayer.AddBackwardPerSequence<{t}>({dx}, {buffer}DropoutMask, sequences, steps, {Int(layer.InputWidth)}, {pass.InputGradient});");
             }
         }
+    }
+
+    /// <summary>
+    /// The backward call's state ports in an encoder-decoder model: the decoder's first layer gives the gradients of the
+    /// initial states it started from to the <c>[Decoder]</c>'s buffers, and the encoder's last LSTM takes its final cell's
+    /// from there.
+    /// </summary>
+    private string StatePorts(EmitContext context, LayerModel layer)
+    {
+        if (context.Model.Decoder is not { } decoder)
+        {
+            return string.Empty;
+        }
+
+        string field = context.Field(decoder);
+        string states = $"sequences * {Int(layer.Units)}";
+        if (layer.StartsFromEncoder)
+        {
+            return $", initialHiddenGradients: {SliceOf($"{field}InitialHiddenGradients", "0", states)}" + (HasCell ? $", initialCellGradients: {SliceOf($"{field}InitialCellGradients", "0", states)}" : string.Empty);
+        }
+
+        return layer.HandsStateToDecoder && HasCell && context.Model.Layers.Any(other => other.StartsFromEncoder && other.Descriptor is RecurrentLayer { HasCell: true })
+            ? $", finalCellGradients: {SliceOf($"{field}InitialCellGradients", "0", states)}"
+            : string.Empty;
     }
 
     /// <summary>Whether the layer's input dropout is one mask per sequence (a Dropout without RecurrentDropout, or SimpleRNN's).</summary>
@@ -620,7 +660,8 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
     /// <summary>A layer's initial states in a training pass: each row's carried state in stateful training when <c>carried</c>, else zeros.</summary>
     private static string Initial(EmitContext context, LayerModel layer, string which, bool forward) =>
-        forward && context.SteppingStreams ? $"{context.Field(layer)}Stream{which}"
+        layer.StartsFromEncoder ? SliceOf($"{context.Field(context.Model.Decoder!)}Initial{which}", "0", $"sequences * {Int(layer.Units)}")
+        : forward && context.SteppingStreams ? $"{context.Field(layer)}Stream{which}"
         : context.Model.Training is { Stateful: true } && !(forward && context.Predicting)
             ? (forward ? "carried ? " : string.Empty) + SliceOf($"{context.Field(layer)}Train{which}", $"first * {Int(layer.Units)}", $"sequences * {Int(layer.Units)}") + (forward ? " : default" : string.Empty)
             : "default";

@@ -56,6 +56,18 @@ internal sealed record LayerModel(
     /// </summary>
     public int FixedSteps { get; init; }
 
+    /// <summary>For a [Decoder], the token its first step reads.</summary>
+    public int StartToken { get; init; }
+
+    /// <summary>For a [Decoder], the token that ends a target.</summary>
+    public int EndToken { get; init; }
+
+    /// <summary>Whether the recurrent layer is a decoder's first, which starts from the encoder's final state.</summary>
+    public bool StartsFromEncoder { get; init; }
+
+    /// <summary>Whether the recurrent layer is the encoder's last, whose final state starts the decoder.</summary>
+    public bool HandsStateToDecoder { get; init; }
+
     /// <summary>For an Embedding, whether token 0 is padding (<c>MaskZero</c>, Keras's <c>mask_zero</c>).</summary>
     public bool MaskZero { get; init; }
 
@@ -148,7 +160,7 @@ internal sealed record NetworkModel(
     /// masks no step or packs the masked ones out (<see cref="PacksPredictBatch"/>). A masking model that outputs
     /// sequences, or has workspaces, runs sequence by sequence.
     /// </summary>
-    public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && (!Masks || PacksPredictBatch);
+    public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && (!Masks || PacksPredictBatch) && Decoder is null;
 
     /// <summary>
     /// Whether batched Predict packs each batch first (<c>SequencePacking</c>: every sequence's unmasked steps at the start
@@ -219,6 +231,23 @@ internal sealed record NetworkModel(
     /// else 0.
     /// </summary>
     public int OutputSteps => Last.FixedSteps;
+
+    /// <summary>The <c>[Decoder]</c> of an encoder-decoder model (its output is fed back while predicting), or null.</summary>
+    public LayerModel? Decoder
+    {
+        get
+        {
+            foreach (LayerModel layer in Layers)
+            {
+                if (layer.Descriptor.FeedsBackOutputs)
+                {
+                    return layer;
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>Whether the output has one row per input step: it is a sequence, and no <c>[RepeatVector]</c> fixes its steps.</summary>
     public bool OutputFollowsInput => OutputIsSequence && OutputSteps == 0;

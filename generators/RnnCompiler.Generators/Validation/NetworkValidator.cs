@@ -112,6 +112,11 @@ internal static class NetworkValidator
         }
 
         NetworkModel? network = Resolve(declaration, problems);
+        if (network is { Decoder: { } decoder } && (network.OutputWidth != decoder.InputWidth || !network.OutputIsSequence))
+        {
+            problems.Add(new(ProblemIds.DecoderPlacement, layers.Count - 1, $"'{name}' decodes tokens of a vocabulary of {decoder.InputWidth}, which its last layer picks from at every step: end it with [Dense({decoder.InputWidth}, Activation = Activation.Softmax)] after a decoder layer that returns sequences."));
+        }
+
         if (network is { HasDropout: true } && (network.BFloat16Weights || network.Int8Weights))
         {
             problems.Add(new(ProblemIds.DropoutInference, ValidationProblem.OnModelAttribute, $"'{name}' has {(network.Int8Weights ? "int8" : "bfloat16")} weights, so it only infers, and dropout only acts while training: it would do nothing. Remove the dropout ([Dropout], Dropout = …) from this inference class, and keep it on the float class that trains."));
@@ -355,6 +360,12 @@ internal static class NetworkValidator
                 // After a [RepeatVector(n)] (and for it) every layer runs over its n steps.
                 context.Layers[added] = context.Layers[added] with { FixedSteps = context.FixedSteps };
             }
+        }
+
+        if (context.PendingDecoder >= 0)
+        {
+            LayerModel pending = context.Layers[context.PendingDecoder];
+            problems.Add(new(ProblemIds.DecoderPlacement, layers.Count - 1, $"[Decoder] starts a decoder, which needs a recurrent layer after it to start from the encoder's state, for example [Lstm({context.Layers[context.PendingDecoder - 1].Units}, ReturnSequences = true)] [Dense({pending.InputWidth}, Activation = Activation.Softmax)]."));
         }
 
         long offset = context.Offset;

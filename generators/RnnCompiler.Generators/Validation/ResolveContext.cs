@@ -27,6 +27,12 @@ internal sealed class ResolveContext(ModelDeclaration declaration, List<Validati
     /// <summary>The steps a <c>[RepeatVector(n)]</c> fixed for the layers after it (n), or 0 before one: the input's steps.</summary>
     public int FixedSteps { get; set; }
 
+    /// <summary>
+    /// The index in <see cref="Layers"/> of a <c>[Decoder]</c> whose first recurrent layer has not come yet (it starts from
+    /// the encoder's state), or -1.
+    /// </summary>
+    public int PendingDecoder { get; set; } = -1;
+
     /// <summary>The model's input width: features per step, or the vocabulary size.</summary>
     public int InputWidth { get; set; }
 

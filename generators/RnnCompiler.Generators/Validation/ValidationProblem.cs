@@ -67,4 +67,10 @@ internal static class ProblemIds
 
     /// <summary>[RepeatVector] not after a layer that returns one vector, repeated twice, last, or with steps out of range.</summary>
     public const string RepeatVectorPlacement = "RNN0036";
+
+    /// <summary>
+    /// [Decoder] not after the encoder's last recurrent layer, its first recurrent layer unlike the encoder's, its tokens
+    /// or length out of range, its vocabulary not the last layer's units, or a model option it cannot have.
+    /// </summary>
+    public const string DecoderPlacement = "RNN0037";
 }

@@ -91,6 +91,43 @@ public sealed class RepeatVectorAttribute : Attribute
 }
 
 /// <summary>
+/// The start of an encoder-decoder model's decoder: the layers before it (the encoder) read the source tokens, and the
+/// layers after it (the decoder) write the target, one token per step, up to <see cref="MaxLength"/> steps. It holds the
+/// target side's embedding table (Keras's second <c>Embedding</c>, [vocabularySize, dimensions]); the recurrent layer
+/// after it starts from the encoder's final state (h, and c for an LSTM), as Keras's <c>initial_state</c> hands it over.
+/// Training reads the target tokens and feeds the decoder <see cref="StartToken"/> then each target token in turn
+/// (teacher forcing); <c>Predict</c> and <c>Decode</c> feed back the most likely token (greedy decoding) until
+/// <see cref="EndToken"/> or <see cref="MaxLength"/> steps.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DecoderAttribute : Attribute
+{
+    /// <summary>Declares the target vocabulary and the width of its embedding.</summary>
+    /// <param name="vocabularySize">The target tokens, [0, vocabularySize): the last Dense layer's units.</param>
+    /// <param name="dimensions">The width of a target token's embedding row.</param>
+    public DecoderAttribute(int vocabularySize, int dimensions)
+    {
+        VocabularySize = vocabularySize;
+        Dimensions = dimensions;
+    }
+
+    /// <summary>The number of target tokens.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>The width of a target token's embedding row.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>The most tokens the decoder writes, its end token included (the model's <c>OutputSteps</c>).</summary>
+    public int MaxLength { get; set; }
+
+    /// <summary>The token the decoder reads at its first step; 1 by default.</summary>
+    public int StartToken { get; set; } = 1;
+
+    /// <summary>The token that ends a target; 2 by default.</summary>
+    public int EndToken { get; set; } = 2;
+}
+
+/// <summary>
 /// Keras's <c>Masking(mask_value)</c>: a step whose every feature equals <see cref="MaskValue"/> is masked, so that
 /// float sequences of different lengths can share a batch padded with that value. Every recurrent layer keeps its state
 /// through a masked step, and losses and metrics leave it out. It holds no weights and comes directly after <c>[Input]</c>.

@@ -965,8 +965,8 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> g = _gradients;
 
-                // The layers from the RepeatVector on ran over its OutputSteps steps, every sequence all of them; the
-                // RepeatVector's backward pass gives the layers before it back the input's steps and lengths.
+                // The layers from the RepeatVector or Decoder on ran over its OutputSteps steps, every sequence all of them;
+                // its backward part gives the layers before it back the input's steps and lengths.
                 int inputSteps = steps;
                 global::System.ReadOnlySpan<int> inputLengths = lengths;
                 steps = OutputSteps;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace RnnCompiler.Tests.Reference;
 
@@ -141,6 +142,85 @@ public static class NaiveNetwork
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Runs an encoder-decoder naively: <paramref name="encoder"/> (a token model ending in a one-directional recurrent
+    /// layer that returns its last output) over <paramref name="source"/>; that layer's final state (h, and c for an LSTM)
+    /// starts the first recurrent layer of <paramref name="decoder"/> (whose first layer is the target embedding, read
+    /// from the parameters after the encoder's), the other recurrent layers from zeros. Each decoder step reads
+    /// <paramref name="teacher"/>[t] when given (teacher forcing), else the most likely token of the step before (the
+    /// start token first), stopping after the end token. Returns [steps, units] of the steps run.
+    /// </summary>
+    public static double[] PredictEncoderDecoder(RefLayer[] encoder, RefLayer[] decoder, ReadOnlySpan<float> parameters, int[] source, int[]? teacher, int maxLength, int startToken, int endToken, out int[] tokens)
+    {
+        int encoderCount = Plan(encoder).ParameterCount;
+        BuiltNetwork built = Build(encoder, parameters.Slice(0, encoderCount));
+        BuiltNetwork target = Build(decoder, parameters.Slice(encoderCount));
+        var table = (EmbeddingStage)built.First;
+        var sequence = new List<double[]>();
+        foreach (int token in source)
+        {
+            sequence.Add(table.Lookup(token));
+        }
+
+        // Every encoder layer but the last as a whole; the last stepped here, to keep its final state.
+        for (int i = 1; i < built.Stages.Count - 1; i++)
+        {
+            sequence = built.Stages[i].Run(sequence);
+        }
+
+        var last = (RecurrentStage)built.Stages[^1];
+        double[][] state = last.Forward.InitialState();
+        foreach (double[] x in sequence)
+        {
+            last.Forward.Step(x, state);
+        }
+
+        var states = new List<double[][]?>();
+        bool first = true;
+        foreach (Stage stage in target.Stages)
+        {
+            if (stage is RecurrentStage recurrent)
+            {
+                states.Add(first ? state.Select(row => (double[])row.Clone()).ToArray() : recurrent.Forward.InitialState());
+                first = false;
+            }
+            else
+            {
+                states.Add(null);
+            }
+        }
+
+        var outputs = new List<double>();
+        var picked = new List<int>();
+        int next = startToken;
+        var targetTable = (EmbeddingStage)target.First;
+        for (int t = 0; t < maxLength; t++)
+        {
+            int input = teacher is null ? next : teacher[t];
+            double[] x = targetTable.Lookup(input);
+            for (int i = 1; i < target.Stages.Count; i++)
+            {
+                x = target.Stages[i] is RecurrentStage recurrent ? recurrent.Forward.Step(x, states[i]!) : target.Stages[i].Run([x])[0];
+            }
+
+            outputs.AddRange(x);
+            next = 0;
+            for (int j = 1; j < x.Length; j++)
+            {
+                next = x[j] > x[next] ? j : next;
+            }
+
+            picked.Add(next);
+            if (teacher is null && next == endToken)
+            {
+                break;
+            }
+        }
+
+        tokens = picked.ToArray();
+        return outputs.ToArray();
     }
 
     private static void CheckSteps(int steps)

@@ -50,6 +50,12 @@ enum LayerKind
 
     /// <summary>Keras <c>RepeatVector(n)</c>: one vector per sequence repeated as the input of n steps; holds no weights.</summary>
     RepeatVector,
+
+    /// <summary>
+    /// <c>[Decoder(vocabulary, dimensions)]</c>: the target side's Keras <c>Embedding</c> (its table, <c>embeddings</c>),
+    /// which starts a decoder stack from the encoder's final state.
+    /// </summary>
+    Decoder,
 }
 
 /// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
@@ -131,7 +137,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 4,
         LayerKind.Gru => 3,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
     };
 
     /// <summary>
@@ -142,7 +148,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 1,
         LayerKind.Gru => 0,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
     };
 
     /// <summary>
@@ -171,7 +177,7 @@ internal static class KerasTensorLayout
     public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter) => kind switch
     {
         LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => new List<KerasTensor>(),
-        LayerKind.Embedding => new List<KerasTensor> { new(name + "/embeddings", TensorRole.Embeddings, false, new[] { inputSize, units }) },
+        LayerKind.Embedding or LayerKind.Decoder => new List<KerasTensor> { new(name + "/embeddings", TensorRole.Embeddings, false, new[] { inputSize, units }) },
         LayerKind.Dense => new List<KerasTensor>
         {
             new(name + "/kernel", TensorRole.Kernel, false, new[] { inputSize, units }),

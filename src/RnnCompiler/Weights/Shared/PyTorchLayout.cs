@@ -218,7 +218,7 @@ internal static class PyTorchLayout
 #pragma warning disable CS8524 // kinds come from the attributes' parser, never an unnamed value
         return layer.Kind switch
         {
-            LayerKind.Embedding => Embedding(layer, kerasName, module.Name, lookup, where),
+            LayerKind.Embedding or LayerKind.Decoder => Embedding(layer, kerasName, module.Name, lookup, where),
             LayerKind.Dense => Dense(layer, kerasName, role, module.Name, lookup, where),
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
             LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),

@@ -1,0 +1,43 @@
+namespace RnnCompiler.Tests.Sequences;
+
+// Encoder-decoder models: the encoder's final state starts the decoder, which reads the target tokens shifted by one
+// while training (teacher forcing) and its own greedy picks while predicting.
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Embedding(9, 3)]
+[Lstm(4)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class LstmTranslator;
+
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4, Parallelism = 2)]
+[Embedding(9, 3)]
+[Lstm(4)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class ParallelLstmTranslator;
+
+// A GRU encoder over a masked, stacked source; a stacked decoder whose second layer starts from zeros.
+[RnnModel(SequenceLength = 6, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Embedding(8, 3, MaskZero = true)]
+[Gru(3, ReturnSequences = true)]
+[Gru(4)]
+[Decoder(6, 3, MaxLength = 3, StartToken = 0, EndToken = 5)]
+[Gru(4, ReturnSequences = true)]
+[SimpleRnn(3, ReturnSequences = true)]
+[Dense(6, Activation = Activation.Softmax)]
+public partial class MaskedGruTranslator;
+
+[RnnModel(SequenceLength = 5)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Embedding(9, 3)]
+[Lstm(4)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class FloatLstmTranslator;

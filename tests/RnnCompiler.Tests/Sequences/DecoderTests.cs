@@ -1,0 +1,315 @@
+using System;
+using System.Linq;
+using RnnCompiler.Tests.Reference;
+using RnnCompiler.Tests.Training;
+using RnnCompiler.Training;
+using Xunit;
+
+namespace RnnCompiler.Tests.Sequences;
+
+/// <summary>
+/// Encoder-decoder models (<c>[Decoder]</c>): the encoder's final state starts the decoder. Predict decodes greedily as
+/// the naive reference does (the same tokens, the same probabilities within 1e-12, zeros after the end token); the
+/// teacher-forced loss is the reference's; the gradients pass central finite differences through decoder, state hand-off
+/// and encoder (LSTM, a masked GRU stack, two cores); float follows double; a model learns to reverse its source; and
+/// wrong arguments are refused with nothing changed.
+/// </summary>
+public class DecoderTests
+{
+    private static readonly RefLayer[] LstmEncoder = [new RefEmbedding(9, 3), new RefLstm(4)];
+
+    private static readonly RefLayer[] LstmDecoder = [new RefEmbedding(7, 2), new RefLstm(4, ReturnSequences: true), new RefDense(7, RefActivation.Softmax)];
+
+    private static readonly RefLayer[] GruEncoder = [new RefEmbedding(8, 3), new RefGru(3, ReturnSequences: true), new RefGru(4)];
+
+    private static readonly RefLayer[] GruDecoder = [new RefEmbedding(6, 3), new RefGru(4, ReturnSequences: true), new RefSimpleRnn(3, ReturnSequences: true), new RefDense(6, RefActivation.Softmax)];
+
+    /// <summary>Weights that float holds exactly, so the double model and the naive reference read the same numbers.</summary>
+    private static float[] Weights(Span<double> parameters, int seed, double scale = 0.8)
+    {
+        float[] weights = TrainingData.ToFloat(TrainingData.Doubles(parameters.Length, seed, scale));
+        for (int i = 0; i < weights.Length; i++)
+        {
+            parameters[i] = weights[i];
+        }
+
+        return weights;
+    }
+
+    [Fact]
+    public void The_model_counts_and_names_as_Keras()
+    {
+        // Keras: Embedding 9·3 = 27; LSTM 4·4·(3 + 4) + 16 = 128; Embedding 7·2 = 14; LSTM 4·4·(2 + 4) + 16 = 112; Dense 4·7 + 7 = 35.
+        Assert.Equal(27 + 128 + 14 + 112 + 35, LstmTranslator.ParameterCount);
+        Assert.Equal(LstmTranslator.ParameterCount, NaiveNetwork.ParameterCount(LstmEncoder) + NaiveNetwork.ParameterCount(LstmDecoder));
+        Assert.Equal(4, LstmTranslator.OutputSteps);
+        Assert.Equal(1, LstmTranslator.StartToken);
+        Assert.Equal(2, LstmTranslator.EndToken);
+        Assert.Contains("embedding_1 (Embedding)", LstmTranslator.Summary);
+        Assert.Contains("(None, 4, 2)", LstmTranslator.Summary);
+        var model = new LstmTranslator();
+        Assert.Equal("embedding_1", ((IRnnModel<double>)model).Info.Layers[2].Name);
+        Assert.False(((IRnnModel<double>)model).Info.CanStream);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Predict_decodes_greedily_as_the_reference_does(int steps)
+    {
+        for (int seed = 0; seed < 6; seed++)
+        {
+            var model = new LstmTranslator();
+            float[] weights = Weights(model.Parameters, 100 + seed, 1.5);
+            int[] source = TrainingData.Ints(steps, 9, 200 + seed);
+            var outputs = new double[4 * 7];
+            model.Predict(source, outputs);
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, source, null, 4, 1, 2, out int[] tokens);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0; // after the end token: zeros
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+
+            var decoded = new int[4];
+            int length = model.Decode(source, decoded);
+            int[] wanted = tokens.TakeWhile(token => token != 2).ToArray();
+            Assert.Equal(wanted, decoded.AsSpan(0, length).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Decoding_stops_at_the_end_token_and_writes_zeros_after_it()
+    {
+        // A model whose output layer always favours the end token: one step, then zeros.
+        var model = new LstmTranslator();
+        Weights(model.Parameters, 5);
+        Span<double> bias = model.Parameters.Slice(LstmTranslator.ParameterCount - 7, 7);
+        bias.Clear();
+        bias[2] = 100;
+        var outputs = new double[4 * 7];
+        model.Predict([3, 4, 5], outputs);
+        Assert.Equal(2, Array.IndexOf(outputs, outputs.Take(7).Max()));
+        Assert.All(outputs.Skip(7), value => Assert.Equal(0, value));
+        Assert.Equal(0, model.Decode([3, 4, 5], new int[4]));
+    }
+
+    [Fact]
+    public void The_teacher_forced_loss_is_the_references()
+    {
+        var model = new LstmTranslator();
+        float[] weights = Weights(model.Parameters, 300);
+        int[] sources = TrainingData.Ints(4 * 5, 9, 301);
+        int[] targets = TrainingData.Ints(4 * 4, 7, 302);
+        double expected = 0;
+        for (int s = 0; s < 4; s++)
+        {
+            int[] target = targets.AsSpan(s * 4, 4).ToArray();
+            int[] teacher = [1, .. target.Take(3)];
+            double[] probabilities = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, sources.AsSpan(s * 5, 5).ToArray(), teacher, 4, 1, 2, out _);
+            for (int t = 0; t < 4; t++)
+            {
+                expected -= Math.Log(probabilities[t * 7 + target[t]]) / 16;
+            }
+        }
+
+        Assert.True(Math.Abs(expected - model.Evaluate(sources, targets, 4).Loss) <= 1e-12 * expected);
+    }
+
+    [Fact]
+    public void A_masked_source_decodes_as_its_real_tokens()
+    {
+        var model = new MaskedGruTranslator();
+        float[] weights = Weights(model.Parameters, 400, 1.5);
+        var outputs = new double[3 * 6];
+        foreach (int[] padded in new[] { new[] { 0, 3, 0, 5, 7, 0 }, new[] { 0, 0, 0, 0, 0, 4 }, new[] { 1, 2, 3, 4, 5, 6 } })
+        {
+            int[] real = padded.Where(token => token != 0).ToArray();
+            model.Predict(padded, outputs);
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(GruEncoder, GruDecoder, weights, real, null, 3, 0, 5, out _);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0;
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+        }
+    }
+
+    // ---- Gradients ----------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Lstm_gradients_pass_finite_differences() =>
+        FiniteDifferences(new LstmTranslator(), TrainingData.Ints(4 * 5, 9, 500), TrainingData.Ints(4 * 4, 7, 501), 4, 502);
+
+    [Fact]
+    public void Gradients_on_two_cores_pass_finite_differences() =>
+        FiniteDifferences(new ParallelLstmTranslator(), TrainingData.Ints(4 * 5, 9, 510), TrainingData.Ints(4 * 4, 7, 511), 4, 512);
+
+    [Fact]
+    public void Masked_gru_stack_gradients_pass_finite_differences()
+    {
+        // Sources of 1 to 6 real tokens among padding: the encoder's final state is each one's after its last real token.
+        var random = new Random(520);
+        var sources = new int[3 * 6];
+        for (int s = 0; s < 3; s++)
+        {
+            foreach (int position in Enumerable.Range(0, 6).OrderBy(_ => random.Next()).Take(1 + 2 * s))
+            {
+                sources[s * 6 + position] = random.Next(1, 8);
+            }
+        }
+
+        FiniteDifferences(new MaskedGruTranslator(), sources, TrainingData.Ints(3 * 3, 6, 521), 3, 522);
+    }
+
+    private static void FiniteDifferences(ITrainableModel<double, int, int> model, int[] sources, int[] targets, int sequences, int seed)
+    {
+        Span<double> parameters = model.Parameters;
+        Weights(parameters, seed);
+        model.ComputeGradients(sources, targets, sequences);
+        double[] gradients = model.Gradients.ToArray();
+        const double H = 1e-5;
+        double largest = 0, encoder = 0;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double saved = parameters[i];
+            parameters[i] = saved + H;
+            double plus = model.Evaluate(sources, targets, sequences).Loss;
+            parameters[i] = saved - H;
+            double minus = model.Evaluate(sources, targets, sequences).Loss;
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * H);
+            largest = Math.Max(largest, Math.Abs(numeric));
+            if (i < model.Info.Layers[2].Offset)
+            {
+                encoder = Math.Max(encoder, Math.Abs(numeric));
+            }
+
+            Assert.True(Math.Abs(gradients[i] - numeric) <= 1e-6 * Math.Max(Math.Abs(gradients[i]), Math.Abs(numeric)) + 1e-9,
+                $"parameter {i}: backprop {gradients[i]:R}, finite difference {numeric:R}");
+        }
+
+        Assert.True(largest > 1e-3, "the gradients are all tiny, so the check would prove nothing");
+        Assert.True(encoder > 1e-4, "no gradient reached the encoder, so the state hand-off is unchecked");
+    }
+
+    [Fact]
+    public void Two_cores_give_the_gradients_of_one()
+    {
+        var one = new LstmTranslator();
+        var two = new ParallelLstmTranslator();
+        Weights(one.Parameters, 530);
+        one.Parameters.CopyTo(two.Parameters);
+        int[] sources = TrainingData.Ints(4 * 5, 9, 531);
+        int[] targets = TrainingData.Ints(4 * 4, 7, 532);
+        double a = one.ComputeGradients(sources, targets, 4);
+        double b = two.ComputeGradients(sources, targets, 4);
+        Assert.True(Math.Abs(a - b) <= 1e-12 * Math.Abs(a));
+        double[] expected = one.Gradients.ToArray();
+        double[] actual = two.Gradients.ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * Math.Max(1, Math.Abs(expected[i])), $"gradient {i}");
+        }
+    }
+
+    [Fact]
+    public void Float_gradients_follow_double_within_1e_4()
+    {
+        var precise = new LstmTranslator();
+        var single = new FloatLstmTranslator();
+        float[] weights = Weights(precise.Parameters, 540);
+        weights.CopyTo(single.Parameters);
+        int[] sources = TrainingData.Ints(4 * 5, 9, 541);
+        int[] targets = TrainingData.Ints(4 * 4, 7, 542);
+        double preciseLoss = precise.ComputeGradients(sources, targets, 4);
+        float singleLoss = single.ComputeGradients(sources, targets, 4);
+        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)));
+        double[] expected = precise.Gradients.ToArray();
+        float[] actual = single.Gradients.ToArray();
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 1e-3 * scale), $"gradient {i}: float {actual[i]:R}, double {expected[i]:R}");
+        }
+    }
+
+    [Fact]
+    public void Fit_learns_to_reverse_its_source()
+    {
+        // Sources of 2 to 4 tokens in 3..7, padded with 0; the target is the source reversed, the end token, then padding
+        // with the end token. Held-out sources never trained on.
+        var random = new Random(600);
+        (int[] Source, int[] Target) Draw()
+        {
+            int length = random.Next(2, 5);
+            int[] real = Enumerable.Range(0, length).Select(_ => random.Next(3, 8)).ToArray();
+            int[] source = [.. real, .. Enumerable.Repeat(0, 4 - length)];
+            int[] target = [.. real.Reverse(), .. Enumerable.Repeat(2, 5 - length)];
+            return (source, target);
+        }
+
+        const int Count = 2000;
+        var sources = new int[Count * 4];
+        var targets = new int[Count * 5];
+        for (int s = 0; s < Count; s++)
+        {
+            (int[] source, int[] target) = Draw();
+            source.CopyTo(sources, s * 4);
+            target.CopyTo(targets, s * 5);
+        }
+
+        var model = new LearningTranslator();
+        model.InitializeWeights(3);
+        ModelTrainer.Fit(model, sources, targets, Count, 4, new FitOptions(Epochs: 25));
+        int exact = 0;
+        var decoded = new int[5];
+        for (int s = 0; s < 100; s++)
+        {
+            (int[] source, int[] target) = Draw();
+            int length = model.Decode(source, decoded);
+            exact += decoded.AsSpan(0, length).SequenceEqual(target.AsSpan(0, Array.IndexOf(target, 2))) ? 1 : 0;
+        }
+
+        Assert.True(exact >= 90, $"{exact} of 100 held-out sources reversed exactly");
+    }
+
+    // ---- Bad input --------------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Wrong_arguments_are_refused_and_change_nothing()
+    {
+        var model = new LstmTranslator();
+        Weights(model.Parameters, 700);
+        double[] before = model.Parameters.ToArray();
+        Assert.Equal("outputs", Assert.Throws<ArgumentException>(() => model.Predict([3, 4], new double[5 * 7])).ParamName);
+        Assert.Equal("tokens", Assert.ThrowsAny<ArgumentException>(() => model.Predict([3, 9], new double[4 * 7])).ParamName);
+        Assert.Equal("tokens", Assert.Throws<ArgumentException>(() => model.Predict(new int[6], new double[4 * 7])).ParamName);
+
+        // A decoded target longer than the room given.
+        Weights(model.Parameters, 701, 1.5);
+        Span<double> bias = model.Parameters.Slice(LstmTranslator.ParameterCount - 7, 7);
+        bias.Clear();
+        bias[5] = 100; // always token 5: four tokens, no end
+        Assert.Equal("output", Assert.Throws<ArgumentException>(() => model.Decode([3, 4], new int[3])).ParamName);
+        Assert.Equal(4, model.Decode([3, 4], new int[4]));
+
+        // Targets outside the target vocabulary, or not OutputSteps per source.
+        Weights(model.Parameters, 700);
+        int[] sources = TrainingData.Ints(2 * 5, 9, 702);
+        Assert.Equal("targets", Assert.ThrowsAny<ArgumentException>(() => model.TrainBatch(sources, [1, 2, 3, 7, 1, 2, 3, 4], 2)).ParamName);
+        Assert.Equal("targets", Assert.Throws<ArgumentException>(() => model.TrainBatch(sources, new int[2 * 5], 2)).ParamName);
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal(0, model.UpdateCount);
+    }
+}
+
+[RnnModel(SequenceLength = 4)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 0.01, BatchSize = 32)]
+[Embedding(8, 8, MaskZero = true)]
+[Lstm(32)]
+[Decoder(8, 8, MaxLength = 5, StartToken = 1, EndToken = 2)]
+[Lstm(32, ReturnSequences = true)]
+[Dense(8, Activation = Activation.Softmax)]
+public partial class LearningTranslator;
