@@ -339,6 +339,11 @@ internal static class InferenceEmitter
         }
 
         writer.WriteLine();
+        if (model.Decoder is { } decoder)
+        {
+            int at = model.Layers.ToList().IndexOf(decoder);
+            decoder.Descriptor.WriteDecodingMembers(context, decoder, model.Layers.Skip(at + 1).ToList(), visibility);
+        }
     }
 
     /// <summary>

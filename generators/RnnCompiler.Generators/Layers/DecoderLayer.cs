@@ -39,6 +39,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         int steps = layer.Int("MaxLength") ?? 0;
         int start = layer.Int("StartToken") ?? 1;
         int end = layer.Int("EndToken") ?? 2;
+        int beam = layer.Int("BeamWidth") ?? 4;
         LayerModel? encoder = context.Layers.Count > 0 ? context.Layers[context.Layers.Count - 1] : null;
         void Problem(string message) => context.Problem(ProblemIds.DecoderPlacement, index, message);
         if (steps < 1 || steps > NetworkValidator.MaxSequenceLength)
@@ -50,6 +51,12 @@ internal sealed class DecoderLayer : LayerDescriptor
         if (ok && (start < 0 || start >= layer.First || end < 0 || end >= layer.First || start == end))
         {
             Problem($"{Label}: StartToken is {start} and EndToken {end}; they are two different tokens of the target vocabulary, from 0 to {layer.First - 1}.");
+            ok = false;
+        }
+
+        if (beam < 1 || beam > 1024)
+        {
+            Problem($"{Label}: BeamWidth is {beam}; set the widest beam Decode searches with, from 1 to 1,024 (4 by default).");
             ok = false;
         }
 
@@ -90,6 +97,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         {
             StartToken = start,
             EndToken = end,
+            BeamWidth = beam,
         };
         context.Layers[context.Layers.Count - 1] = encoder with { HandsStateToDecoder = true };
         context.Layers.Add(context.AddTensors(model, index));
@@ -131,6 +139,20 @@ internal sealed class DecoderLayer : LayerDescriptor
 
     private static bool HasCell(LayerModel layer) => layer.Descriptor is RecurrentLayer { HasCell: true };
 
+    /// <summary>The decoder's recurrent layers, in order.</summary>
+    private static IEnumerable<LayerModel> Recurrent(NetworkModel model)
+    {
+        bool after = false;
+        foreach (LayerModel layer in model.Layers)
+        {
+            after |= layer.Descriptor.FeedsBackOutputs;
+            if (after && layer.IsRecurrent)
+            {
+                yield return layer;
+            }
+        }
+    }
+
     public override void AddBuffers(BufferSink buffers, LayerModel layer, bool isLast)
     {
         NetworkModel model = buffers.Model;
@@ -146,6 +168,19 @@ internal sealed class DecoderLayer : LayerDescriptor
             buffers.PerSequence(BufferKind.Working, $"{field}InitialCell", first.Units, $"{layer.Name}: the encoder's final cell state, the decoder's initial one");
         }
 
+        foreach (LayerModel recurrent in Recurrent(model))
+        {
+            string stem = BufferPlan.Stem(recurrent);
+            foreach (string state in HasCell(recurrent) ? new[] { "Hidden", "Cell" } : new[] { "Hidden" })
+            {
+                buffers.Add(new BufferSpec($"{stem}Beam{state}", $"{Int(layer.BeamWidth)} * {Int(recurrent.Units)}", (long)layer.BeamWidth * recurrent.Units, $"{recurrent.Name}: each live beam's {state.ToLowerInvariant()} state in Decode's beam search.", BufferKind.Streaming));
+                buffers.Add(new BufferSpec($"{stem}BeamNext{state}", $"{Int(layer.BeamWidth)} * {Int(recurrent.Units)}", (long)layer.BeamWidth * recurrent.Units, $"{recurrent.Name}: each beam's {state.ToLowerInvariant()} state after the step, before the beams are reordered.", BufferKind.Streaming));
+            }
+        }
+
+        buffers.Add(new BufferSpec("_beamOutputs", $"{Int(layer.BeamWidth)} * OutputUnits", (long)layer.BeamWidth * model.OutputWidth, "Each live beam's next-token probabilities in Decode's beam search.", BufferKind.Streaming));
+        buffers.Add(new BufferSpec("_beamProbabilities", $"{Int(layer.BeamWidth)} * OutputUnits", (long)layer.BeamWidth * model.OutputWidth, "The same as float, as BeamSearch reads them.", BufferKind.Streaming, "float"));
+        buffers.Add(new BufferSpec("_beamParents", Int(layer.BeamWidth), layer.BeamWidth, "The beam each live beam extends, from BeamSearch.Advance.", BufferKind.Streaming, "int"));
         buffers.Add(new BufferSpec("_decodedTokens", "OutputSteps", layer.FixedSteps, "The tokens the last Predict decoded, greedily (the model's own, which a workspace's Predict writes too).", BufferKind.Working, "int"));
         buffers.Add(new BufferSpec("_decodeOutputs", "OutputSteps * OutputUnits", (long)layer.FixedSteps * model.OutputWidth, "Decode's outputs: Predict's, of which it keeps the tokens.", BufferKind.Working));
     }
@@ -197,12 +232,112 @@ internal sealed class DecoderLayer : LayerDescriptor
         }
 
         writer.WriteLine();
+        string target = context.Model.HasWorkspaces ? "_workspaces![0]." : string.Empty; // Predict, just called, made them
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Decodes a source sequence by beam search: the target with the best score of <paramref name=\"search\"/> (its length");
+        writer.WriteLine("/// penalty included) among the beams it keeps and the greedy target, which it is offered, so the result is never worse");
+        writer.WriteLine("/// in that score than <c>Decode</c> without a search; the tokens up to (not including) the end token.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.Model.TakesTokens
+            ? $"/// <param name=\"tokens\">1 to {Int(context.Model.SequenceLength)} source token ids, each in [0, {Int(context.Model.InputWidth)}).</param>"
+            : $"/// <param name=\"inputs\">[steps, {Int(context.Model.InputWidth)}] row-major, 1 to {Int(context.Model.SequenceLength)} steps.</param>");
+        writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
+        writer.WriteLine($"/// <param name=\"search\">A search of 1 to BeamWidth ({Int(layer.BeamWidth)}) beams over OutputUnits tokens, OutputSteps long, ending with EndToken.</param>");
+        writer.WriteLine("/// <returns>The number of tokens written.</returns>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, the search does not fit the model, or <paramref name=\"output\"/> is shorter than the decoded target; the model has not changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"public int Decode({ReadOnlySpan}<{inputType}> {input}, {Span}<int> output, global::RnnCompiler.Decoding.BeamSearch search)"))
+        {
+            writer.WriteLine("global::System.ArgumentNullException.ThrowIfNull(search);");
+            using (writer.Block("if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength != OutputSteps || search.EndToken != EndToken)"))
+            {
+                writer.WriteLine("throw new global::System.ArgumentException($\"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.\", nameof(search));");
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("// Greedy decoding first: it keeps the encoder's state, and its target is offered to the search.");
+            writer.WriteLine($"Predict({input}, _decodeOutputs.Span);");
+            writer.WriteLine("int greedy = 0;");
+            writer.WriteLine("double logProbability = 0;");
+            using (writer.Block("while (greedy < OutputSteps)"))
+            {
+                writer.WriteLine("int token = _decodedTokens[greedy];");
+                writer.WriteLine("logProbability += global::System.Math.Log(double.CreateTruncating(_decodeOutputs.Span[greedy * OutputUnits + token]));".Replace("double.CreateTruncating(", "(double)("));
+                writer.WriteLine("greedy++;");
+                using (writer.Block("if (token == EndToken)"))
+                {
+                    writer.WriteLine("break;");
+                }
+            }
+
+            context.Guarded(() =>
+            {
+                writer.WriteLine($"{target}RunBeamSearch(search);");
+            });
+            using (writer.Block("if (double.IsFinite(logProbability))"))
+            {
+                writer.WriteLine("search.Offer(new global::System.ReadOnlySpan<int>(_decodedTokens, 0, greedy), logProbability);");
+            }
+
+            writer.WriteLine("int length = search.Result(_decodedTokens, out _);");
+            writer.WriteLine("length -= length > 0 && _decodedTokens[length - 1] == EndToken ? 1 : 0;");
+            using (writer.Block("if (output.Length < length)"))
+            {
+                writer.WriteLine("throw new global::System.ArgumentException($\"The decoded target has {length} tokens; output holds {output.Length}.\", nameof(output));");
+            }
+
+            writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
+            writer.WriteLine("return length;");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Samples a target for a source sequence: each decoder step draws its token from the step's outputs sharpened or");
+        writer.WriteLine("/// flattened by <paramref name=\"temperature\"/> (p^(1/T), normalized; towards greedy decoding as T falls) and reads it");
+        writer.WriteLine("/// at the next step; the tokens up to (not including) the end token. The same sampler state gives the same target.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine(context.Model.TakesTokens
+            ? $"/// <param name=\"tokens\">1 to {Int(context.Model.SequenceLength)} source token ids, each in [0, {Int(context.Model.InputWidth)}).</param>"
+            : $"/// <param name=\"inputs\">[steps, {Int(context.Model.InputWidth)}] row-major, 1 to {Int(context.Model.SequenceLength)} steps.</param>");
+        writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
+        writer.WriteLine("/// <param name=\"sampler\">Where the draws come from.</param>");
+        writer.WriteLine("/// <param name=\"temperature\">T, above 0 and at most 100: 1 samples the model's distribution.</param>");
+        writer.WriteLine("/// <returns>The number of tokens written.</returns>");
+        writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token or the temperature is out of range, or <paramref name=\"output\"/> is shorter than the target; the model has not changed.</exception>");
+        writer.WriteLine(context.GeneratedCode);
+        using (writer.Block($"public int Sample({ReadOnlySpan}<{inputType}> {input}, {Span}<int> output, global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)"))
+        {
+            writer.WriteLine("global::System.ArgumentNullException.ThrowIfNull(sampler);");
+            using (writer.Block("if (!(temperature > 0 && temperature <= 100))"))
+            {
+                writer.WriteLine("throw new global::System.ArgumentOutOfRangeException(nameof(temperature), temperature, \"Expected a temperature above 0 and at most 100.\");");
+            }
+
+            writer.WriteLine($"Predict({input}, _decodeOutputs.Span); // the encoder's state, kept for the draws");
+            writer.WriteLine("int length = 0;");
+            context.Guarded(() => writer.WriteLine($"length = {target}RunSampling(sampler, temperature);"));
+            writer.WriteLine("length -= _decodedTokens[length - 1] == EndToken ? 1 : 0;");
+            using (writer.Block("if (output.Length < length)"))
+            {
+                writer.WriteLine("throw new global::System.ArgumentException($\"The sampled target has {length} tokens; output holds {output.Length}.\", nameof(output));");
+            }
+
+            writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
+            writer.WriteLine("return length;");
+        }
+
+        writer.WriteLine();
+        context.Member("The widest beam <c>Decode</c> searches with.", $"public const int BeamWidth = {Int(layer.BeamWidth)};");
         context.Member($"The token the decoder reads at its first step.", $"public const int StartToken = {Int(layer.StartToken)};");
         context.Member($"The token that ends a target.", $"public const int EndToken = {Int(layer.EndToken)};");
     }
 
-    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing) =>
+    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)
+    {
         member("Decode", "Decodes a source sequence greedily.", $"public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output) => {throwing}");
+        member("Decode", "Decodes a source sequence by beam search.", $"public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.BeamSearch search) => {throwing}");
+        member("Sample", "Samples a target for a source sequence.", $"public int Sample(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.TokenSampler sampler, double temperature) => {throwing}");
+    }
 
     // Predict's pass from the decoder on is written by WritePredictDecoding; these are not reached.
     public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence) => input;
@@ -215,15 +350,47 @@ internal sealed class DecoderLayer : LayerDescriptor
         NetworkModel model = context.Model;
         LayerModel encoder = Encoder(model, layer);
         LayerModel first = First(model);
-        string t = context.T;
+        string field = context.Field(layer);
         string units = Int(first.Units);
-        string dimensions = Int(layer.Units);
-        writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step);");
-        writer.WriteLine("// its other recurrent layers start from zeros.");
-        writer.WriteLine($"{input}.CopyTo({context.Field(first)}State.Span);");
+        writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
+        writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
+        writer.WriteLine($"{input}.CopyTo({field}InitialHidden.Span);");
         if (HasCell(first))
         {
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({context.Field(first)}CellState.Span);");
+            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({field}InitialCell.Span);");
+        }
+
+        WriteStartStates(context, layer, rest);
+        writer.WriteLine();
+        writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
+        writer.WriteLine("// the steps after it write zeros.");
+        writer.WriteLine("int token = StartToken;");
+        writer.WriteLine("outputs.Clear();");
+        writer.WriteLine("new global::System.Span<int>(_decodedTokens).Fill(EndToken);");
+        using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
+        {
+            writer.WriteLine($"{Span}<{context.T}> output = outputs.Slice(t * OutputUnits, OutputUnits);");
+            writer.WriteLine("DecodeStep(token, output);");
+            writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{context.T}>(output);");
+            writer.WriteLine("_decodedTokens[t] = token;");
+            using (writer.Block("if (token == EndToken)"))
+            {
+                writer.WriteLine("break;");
+            }
+        }
+    }
+
+    /// <summary>The decoder's step states set to its start: the encoder's final state for its first recurrent layer, zeros for the others.</summary>
+    private static void WriteStartStates(EmitContext context, LayerModel layer, IReadOnlyList<LayerModel> rest)
+    {
+        SourceWriter writer = context.Writer;
+        LayerModel first = First(context.Model);
+        string field = context.Field(layer);
+        string units = Int(first.Units);
+        writer.WriteLine($"{SliceOf($"{field}InitialHidden", "0", units)}.CopyTo({context.Field(first)}State.Span);");
+        if (HasCell(first))
+        {
+            writer.WriteLine($"{SliceOf($"{field}InitialCell", "0", units)}.CopyTo({context.Field(first)}CellState.Span);");
         }
 
         foreach (LayerModel other in rest)
@@ -237,16 +404,24 @@ internal sealed class DecoderLayer : LayerDescriptor
                 }
             }
         }
+    }
 
-        writer.WriteLine();
-        writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
-        writer.WriteLine("// the steps after it write zeros.");
-        writer.WriteLine($"int token = StartToken;");
-        writer.WriteLine("outputs.Clear();");
-        writer.WriteLine("new global::System.Span<int>(_decodedTokens).Fill(EndToken);");
-        using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
+    public override void WriteDecodingMembers(EmitContext context, LayerModel layer, IReadOnlyList<LayerModel> rest, string visibility)
+    {
+        SourceWriter writer = context.Writer;
+        NetworkModel model = context.Model;
+        string t = context.T;
+        string dimensions = Int(layer.Units);
+        writer.WriteLine("/// <summary>One decoder step from the decoder layers' step states: the token's row of the target table through every");
+        writer.WriteLine("/// layer after the decoder, each recurrent one advancing its state; writes the step's output.</summary>");
+        writer.WriteLine("/// <param name=\"token\">The token the step reads.</param>");
+        writer.WriteLine("/// <param name=\"output\">Receives [OutputUnits].</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} void DecodeStep(int token, {Span}<{t}> output)"))
         {
-            writer.WriteLine($"{Span}<{t}> output = outputs.Slice(t * OutputUnits, OutputUnits);");
+            writer.WriteLine($"{ReadOnlySpan}<{t}> p = _parameters;");
+            PanelEmitter.WriteReadWeights(context);
             string local = context.Field(layer).TrimStart('_');
             writer.WriteLine($"// {layer.Name}: the token's row of the target table.");
             writer.WriteLine($"{ReadOnlySpan}<{t}> {local} = p.Slice(Layout.{layer.Identifier}Embeddings + token * {dimensions}, {dimensions});");
@@ -255,12 +430,102 @@ internal sealed class DecoderLayer : LayerDescriptor
             {
                 current = other.Descriptor.WriteStep(context, other, current);
             }
+        }
 
-            writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{t}>(output);");
-            writer.WriteLine("_decodedTokens[t] = token;");
-            using (writer.Block("if (token == EndToken)"))
+        writer.WriteLine();
+        writer.WriteLine("/// <summary>");
+        writer.WriteLine("/// Beam search from the encoder's state the last Predict kept: each live beam's decoder states are set into the step");
+        writer.WriteLine("/// states, stepped on its last token, and kept; the search picks the beams that go on, whose states are reordered.");
+        writer.WriteLine("/// </summary>");
+        writer.WriteLine("/// <param name=\"search\">A checked search of at most BeamWidth beams over OutputUnits tokens and OutputSteps steps.</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} void RunBeamSearch(global::RnnCompiler.Decoding.BeamSearch search)"))
+        {
+            writer.WriteLine("search.Reset();");
+            writer.WriteLine("// Beam 0 starts where greedy decoding started.");
+            WriteStartStates(context, layer, rest);
+            WriteBeamStates(context, "State", "Beam", "0");
+            writer.WriteLine("int live = 1;");
+            using (writer.Block("while (!search.IsDone)"))
             {
-                writer.WriteLine("break;");
+                writer.WriteLine("global::System.ReadOnlySpan<int> last = search.LastTokens;");
+                using (writer.Block("for (int b = 0; b < live; b++)"))
+                {
+                    WriteBeamStates(context, "Beam", "State", "b");
+                    writer.WriteLine($"{Span}<{t}> output = _beamOutputs.Span.Slice(b * OutputUnits, OutputUnits);");
+                    writer.WriteLine("DecodeStep(search.Length == 0 ? StartToken : last[b], output);");
+                    writer.WriteLine("global::RnnCompiler.Layers.DecoderLayer.ToSingle<" + t + ">(output, _beamProbabilities.Span.Slice(b * OutputUnits, OutputUnits));");
+                    WriteBeamStates(context, "State", "BeamNext", "b");
+                }
+
+                writer.WriteLine("int before = live;");
+                writer.WriteLine("live = search.Advance(_beamProbabilities.Span.Slice(0, before * OutputUnits), _beamParents);");
+                writer.WriteLine("// Each beam that goes on takes the states of the beam it extends.");
+                using (writer.Block("for (int b = 0; b < live; b++)"))
+                {
+                    foreach (LayerModel recurrent in Recurrent(model))
+                    {
+                        string stem = context.Field(recurrent);
+                        string units = Int(recurrent.Units);
+                        foreach (string state in HasCell(recurrent) ? new[] { "Hidden", "Cell" } : new[] { "Hidden" })
+                        {
+                            writer.WriteLine($"{SliceOf($"{stem}BeamNext{state}", $"_beamParents[b] * {units}", units)}.CopyTo({SliceOf($"{stem}Beam{state}", $"b * {units}", units)});");
+                        }
+                    }
+                }
+            }
+        }
+
+        writer.WriteLine();
+        WriteSampling(context, layer, rest, visibility);
+    }
+
+    /// <summary>Temperature sampling from the encoder's state the last Predict kept, into <c>_decodedTokens</c>.</summary>
+    private static void WriteSampling(EmitContext context, LayerModel layer, IReadOnlyList<LayerModel> rest, string visibility)
+    {
+        SourceWriter writer = context.Writer;
+        writer.WriteLine("/// <summary>Samples a target from the encoder's state the last Predict kept: each step draws its token from the step's");
+        writer.WriteLine("/// outputs at <paramref name=\"temperature\"/>, up to the end token; returns the tokens drawn, the end token included.</summary>");
+        writer.WriteLine("/// <param name=\"sampler\">Where the draws come from.</param>");
+        writer.WriteLine("/// <param name=\"temperature\">T, above 0 and at most 100 (checked by the caller).</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} int RunSampling(global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)"))
+        {
+            WriteStartStates(context, layer, rest);
+            writer.WriteLine("int token = StartToken;");
+            using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
+            {
+                writer.WriteLine($"{Span}<{context.T}> output = _beamOutputs.Span.Slice(0, OutputUnits);");
+                writer.WriteLine("DecodeStep(token, output);");
+                writer.WriteLine($"{RuntimeLayers}DecoderLayer.ToSingle<{context.T}>(output, _beamProbabilities.Span.Slice(0, OutputUnits));");
+                writer.WriteLine("token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);");
+                writer.WriteLine("_decodedTokens[t] = token;");
+                using (writer.Block("if (token == EndToken)"))
+                {
+                    writer.WriteLine("return t + 1;");
+                }
+            }
+
+            writer.WriteLine("return OutputSteps;");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>Copies every decoder recurrent layer's states between the step states and a beam's slot (<paramref name="from"/> → <paramref name="to"/>).</summary>
+    private static void WriteBeamStates(EmitContext context, string from, string to, string beam)
+    {
+        foreach (LayerModel recurrent in Recurrent(context.Model))
+        {
+            string stem = context.Field(recurrent);
+            string units = Int(recurrent.Units);
+            foreach ((string state, string step) in HasCell(recurrent) ? new[] { ("Hidden", "State"), ("Cell", "CellState") } : new[] { ("Hidden", "State") })
+            {
+                string stepBuffer = SliceOf($"{stem}{step}", "0", units);
+                string slot = SliceOf($"{stem}{(from == "State" ? to : from)}{state}", $"{beam} * {units}", units);
+                context.Writer.WriteLine(from == "State" ? $"{stepBuffer}.CopyTo({slot});" : $"{slot}.CopyTo({stepBuffer});");
             }
         }
     }

@@ -126,6 +126,14 @@ internal abstract class LayerDescriptor
     }
 
     /// <summary>
+    /// For a kind that <see cref="FeedsBackOutputs"/>: writes, in the class that holds Predict's pass (the model, or its
+    /// workspace), the members that pass and the model's decoding methods call.
+    /// </summary>
+    public virtual void WriteDecodingMembers(EmitContext context, LayerModel layer, System.Collections.Generic.IReadOnlyList<LayerModel> rest, string visibility)
+    {
+    }
+
+    /// <summary>
     /// Writes what a lock-step batch needs from the targets before its forward pass (a decoder's teacher-forced inputs);
     /// it reads the locals <c>targets</c>, <c>sequences</c> and <c>rows</c>, and <paramref name="first"/>, the share's first
     /// sequence. Most kinds need nothing.

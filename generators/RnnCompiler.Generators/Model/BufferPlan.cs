@@ -59,6 +59,7 @@ internal sealed record BufferSpec(string Name, string Size, long Elements, strin
     public long ElementBytes(long modelElementBytes) => ElementType switch
     {
         "int" => 4,
+        "float" => 4,
         "ushort" => 2,
         "byte" => 1,
         _ => modelElementBytes,

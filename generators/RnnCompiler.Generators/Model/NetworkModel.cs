@@ -62,6 +62,9 @@ internal sealed record LayerModel(
     /// <summary>For a [Decoder], the token that ends a target.</summary>
     public int EndToken { get; init; }
 
+    /// <summary>For a [Decoder], the widest beam Decode searches with.</summary>
+    public int BeamWidth { get; init; }
+
     /// <summary>Whether the recurrent layer is a decoder's first, which starts from the encoder's final state.</summary>
     public bool StartsFromEncoder { get; init; }
 

@@ -125,6 +125,9 @@ public sealed class DecoderAttribute : Attribute
 
     /// <summary>The token that ends a target; 2 by default.</summary>
     public int EndToken { get; set; } = 2;
+
+    /// <summary>The widest beam <c>Decode</c> searches with (its buffers hold that many decoder states); 4 by default.</summary>
+    public int BeamWidth { get; set; } = 4;
 }
 
 /// <summary>

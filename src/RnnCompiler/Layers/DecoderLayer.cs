@@ -33,6 +33,20 @@ public static class DecoderLayer
         }
     }
 
+    /// <summary>Copies a step's outputs as float, as <see cref="Decoding.BeamSearch"/> reads them.</summary>
+    /// <typeparam name="T">The model's float type.</typeparam>
+    /// <param name="values">The outputs.</param>
+    /// <param name="singles">Receives them as float.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ToSingle<T>(ReadOnlySpan<T> values, Span<float> singles)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            singles[i] = float.CreateTruncating(values[i]);
+        }
+    }
+
     /// <summary>The index of the largest value, the first of equal ones: the token greedy decoding picks.</summary>
     /// <typeparam name="T">The model's float type.</typeparam>
     /// <param name="probabilities">One step's outputs.</param>

@@ -21,7 +21,7 @@ namespace Demo
     /// Trainable params: 41,013
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 3,502,576 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 640 bytes, training 3,139,802 bytes
+    /// Memory: 3,507,488 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 5,552 bytes, training 3,139,802 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 41,013 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -78,7 +78,7 @@ namespace Demo
             "Trainable params: 41,013\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 3,502,576 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 640 bytes, training 3,139,802 bytes\n";
+            "Memory: 3,507,488 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 5,552 bytes, training 3,139,802 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -152,6 +152,34 @@ namespace Demo
         /// <summary>embedding_1: the encoder's final cell state, the decoder's initial one, one row per sequence of a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _embedding1InitialCell = new(BatchSize * 64);
+
+        /// <summary>lstm_1: each live beam's hidden state in Decode's beam search.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1BeamHidden = new(4 * 64);
+
+        /// <summary>lstm_1: each beam's hidden state after the step, before the beams are reordered.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1BeamNextHidden = new(4 * 64);
+
+        /// <summary>lstm_1: each live beam's cell state in Decode's beam search.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1BeamCell = new(4 * 64);
+
+        /// <summary>lstm_1: each beam's cell state after the step, before the beams are reordered.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _lstm1BeamNextCell = new(4 * 64);
+
+        /// <summary>Each live beam's next-token probabilities in Decode's beam search.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _beamOutputs = new(4 * OutputUnits);
+
+        /// <summary>The same as float, as BeamSearch reads them.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _beamProbabilities = new(4 * OutputUnits);
+
+        /// <summary>The beam each live beam extends, from BeamSearch.Advance.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _beamParents = new int[4];
 
         /// <summary>The tokens the last Predict decoded, greedily (the model's own, which a workspace's Predict writes too).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -335,10 +363,12 @@ namespace Demo
             // lstm, steps first to last: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
             global::RnnCompiler.Layers.LstmLayer.Forward<float>(_embeddingOutput, steps, 16, 64, p.Slice(Layout.LstmKernel, 4096), panels.Slice(PanelLayout.LstmRecurrentKernel, 16384), p.Slice(Layout.LstmBias, 256), reverse: false, initialHidden: default, initialCell: default, gates: _lstmGates, cells: _lstmCells, hidden: _lstmHidden, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
 
-            // embedding_1: the decoder starts from the encoder's final state (lstm's h and c after its last step);
-            // its other recurrent layers start from zeros.
-            _lstmHidden.Span.Slice((steps - 1) * 64, 64).CopyTo(_lstm1State.Span);
-            _lstmCells.Span.Slice((steps - 1) * 64, 64).CopyTo(_lstm1CellState.Span);
+            // embedding_1: the decoder starts from the encoder's final state (lstm's h and c after its last step),
+            // kept for Decode's beam search; its other recurrent layers start from zeros.
+            _lstmHidden.Span.Slice((steps - 1) * 64, 64).CopyTo(_embedding1InitialHidden.Span);
+            _lstmCells.Span.Slice((steps - 1) * 64, 64).CopyTo(_embedding1InitialCell.Span);
+            _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
+            _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
 
             // Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;
             // the steps after it write zeros.
@@ -348,12 +378,7 @@ namespace Demo
             for (int t = 0; t < OutputSteps; t++)
             {
                 global::System.Span<float> output = outputs.Slice(t * OutputUnits, OutputUnits);
-                // embedding_1: the token's row of the target table.
-                global::System.ReadOnlySpan<float> embedding1 = p.Slice(Layout.Embedding1Embeddings + token * 8, 8);
-                // lstm_1, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
-                global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding1, 8, 64, p.Slice(Layout.Lstm1Kernel, 2048), panels.Slice(PanelLayout.Lstm1RecurrentKernel, 16384), p.Slice(Layout.Lstm1Bias, 256), hidden: _lstm1State, cell: _lstm1CellState, gates: _lstm1Gates, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
-                // dense: y = Softmax(x·kernel + bias).
-                global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstm1State, 64, p.Slice(Layout.DenseKernel, 832), p.Slice(Layout.DenseBias, 13), global::RnnCompiler.Activation.Softmax, output);
+                DecodeStep(token, output);
                 token = global::RnnCompiler.Layers.DecoderLayer.ArgMax<float>(output);
                 _decodedTokens[t] = token;
                 if (token == EndToken)
@@ -361,6 +386,90 @@ namespace Demo
                     break;
                 }
             }
+        }
+
+        /// <summary>One decoder step from the decoder layers' step states: the token's row of the target table through every
+        /// layer after the decoder, each recurrent one advancing its state; writes the step's output.</summary>
+        /// <param name="token">The token the step reads.</param>
+        /// <param name="output">Receives [OutputUnits].</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void DecodeStep(int token, global::System.Span<float> output)
+        {
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> panels = _panels;
+            // embedding_1: the token's row of the target table.
+            global::System.ReadOnlySpan<float> embedding1 = p.Slice(Layout.Embedding1Embeddings + token * 8, 8);
+            // lstm_1, one step from the carried state: gates = x[t]·kernel + h[t-1]·recurrent_kernel + bias; c[t] = f⊙c[t-1] + i⊙g; h[t] = o⊙tanh(c[t]).
+            global::RnnCompiler.Layers.LstmLayer.Step<float>(embedding1, 8, 64, p.Slice(Layout.Lstm1Kernel, 2048), panels.Slice(PanelLayout.Lstm1RecurrentKernel, 16384), p.Slice(Layout.Lstm1Bias, 256), hidden: _lstm1State, cell: _lstm1CellState, gates: _lstm1Gates, recurrentLayout: global::RnnCompiler.Kernels.MatrixLayout.Panels);
+            // dense: y = Softmax(x·kernel + bias).
+            global::RnnCompiler.Layers.DenseLayer.Step<float>(_lstm1State, 64, p.Slice(Layout.DenseKernel, 832), p.Slice(Layout.DenseBias, 13), global::RnnCompiler.Activation.Softmax, output);
+        }
+
+        /// <summary>
+        /// Beam search from the encoder's state the last Predict kept: each live beam's decoder states are set into the step
+        /// states, stepped on its last token, and kept; the search picks the beams that go on, whose states are reordered.
+        /// </summary>
+        /// <param name="search">A checked search of at most BeamWidth beams over OutputUnits tokens and OutputSteps steps.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunBeamSearch(global::RnnCompiler.Decoding.BeamSearch search)
+        {
+            search.Reset();
+            // Beam 0 starts where greedy decoding started.
+            _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
+            _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
+            _lstm1State.Span.Slice(0, 64).CopyTo(_lstm1BeamHidden.Span.Slice(0 * 64, 64));
+            _lstm1CellState.Span.Slice(0, 64).CopyTo(_lstm1BeamCell.Span.Slice(0 * 64, 64));
+            int live = 1;
+            while (!search.IsDone)
+            {
+                global::System.ReadOnlySpan<int> last = search.LastTokens;
+                for (int b = 0; b < live; b++)
+                {
+                    _lstm1BeamHidden.Span.Slice(b * 64, 64).CopyTo(_lstm1State.Span.Slice(0, 64));
+                    _lstm1BeamCell.Span.Slice(b * 64, 64).CopyTo(_lstm1CellState.Span.Slice(0, 64));
+                    global::System.Span<float> output = _beamOutputs.Span.Slice(b * OutputUnits, OutputUnits);
+                    DecodeStep(search.Length == 0 ? StartToken : last[b], output);
+                    global::RnnCompiler.Layers.DecoderLayer.ToSingle<float>(output, _beamProbabilities.Span.Slice(b * OutputUnits, OutputUnits));
+                    _lstm1State.Span.Slice(0, 64).CopyTo(_lstm1BeamNextHidden.Span.Slice(b * 64, 64));
+                    _lstm1CellState.Span.Slice(0, 64).CopyTo(_lstm1BeamNextCell.Span.Slice(b * 64, 64));
+                }
+                int before = live;
+                live = search.Advance(_beamProbabilities.Span.Slice(0, before * OutputUnits), _beamParents);
+                // Each beam that goes on takes the states of the beam it extends.
+                for (int b = 0; b < live; b++)
+                {
+                    _lstm1BeamNextHidden.Span.Slice(_beamParents[b] * 64, 64).CopyTo(_lstm1BeamHidden.Span.Slice(b * 64, 64));
+                    _lstm1BeamNextCell.Span.Slice(_beamParents[b] * 64, 64).CopyTo(_lstm1BeamCell.Span.Slice(b * 64, 64));
+                }
+            }
+        }
+
+        /// <summary>Samples a target from the encoder's state the last Predict kept: each step draws its token from the step's
+        /// outputs at <paramref name="temperature"/>, up to the end token; returns the tokens drawn, the end token included.</summary>
+        /// <param name="sampler">Where the draws come from.</param>
+        /// <param name="temperature">T, above 0 and at most 100 (checked by the caller).</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private int RunSampling(global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)
+        {
+            _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
+            _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
+            int token = StartToken;
+            for (int t = 0; t < OutputSteps; t++)
+            {
+                global::System.Span<float> output = _beamOutputs.Span.Slice(0, OutputUnits);
+                DecodeStep(token, output);
+                global::RnnCompiler.Layers.DecoderLayer.ToSingle<float>(output, _beamProbabilities.Span.Slice(0, OutputUnits));
+                token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);
+                _decodedTokens[t] = token;
+                if (token == EndToken)
+                {
+                    return t + 1;
+                }
+            }
+            return OutputSteps;
         }
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
@@ -398,6 +507,107 @@ namespace Demo
             new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);
             return length;
         }
+
+        /// <summary>
+        /// Decodes a source sequence by beam search: the target with the best score of <paramref name="search"/> (its length
+        /// penalty included) among the beams it keeps and the greedy target, which it is offered, so the result is never worse
+        /// in that score than <c>Decode</c> without a search; the tokens up to (not including) the end token.
+        /// </summary>
+        /// <param name="tokens">1 to 30 source token ids, each in [0, 40).</param>
+        /// <param name="output">Receives the target tokens; OutputSteps of room is always enough.</param>
+        /// <param name="search">A search of 1 to BeamWidth (4) beams over OutputUnits tokens, OutputSteps long, ending with EndToken.</param>
+        /// <returns>The number of tokens written.</returns>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, the search does not fit the model, or <paramref name="output"/> is shorter than the decoded target; the model has not changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.BeamSearch search)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(search);
+            if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength != OutputSteps || search.EndToken != EndToken)
+            {
+                throw new global::System.ArgumentException($"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.", nameof(search));
+            }
+
+            // Greedy decoding first: it keeps the encoder's state, and its target is offered to the search.
+            Predict(tokens, _decodeOutputs.Span);
+            int greedy = 0;
+            double logProbability = 0;
+            while (greedy < OutputSteps)
+            {
+                int token = _decodedTokens[greedy];
+                logProbability += global::System.Math.Log((double)(_decodeOutputs.Span[greedy * OutputUnits + token]));
+                greedy++;
+                if (token == EndToken)
+                {
+                    break;
+                }
+            }
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunBeamSearch(search);
+            }
+            finally
+            {
+                _inUse = false;
+            }
+            if (double.IsFinite(logProbability))
+            {
+                search.Offer(new global::System.ReadOnlySpan<int>(_decodedTokens, 0, greedy), logProbability);
+            }
+            int length = search.Result(_decodedTokens, out _);
+            length -= length > 0 && _decodedTokens[length - 1] == EndToken ? 1 : 0;
+            if (output.Length < length)
+            {
+                throw new global::System.ArgumentException($"The decoded target has {length} tokens; output holds {output.Length}.", nameof(output));
+            }
+            new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);
+            return length;
+        }
+
+        /// <summary>
+        /// Samples a target for a source sequence: each decoder step draws its token from the step's outputs sharpened or
+        /// flattened by <paramref name="temperature"/> (p^(1/T), normalized; towards greedy decoding as T falls) and reads it
+        /// at the next step; the tokens up to (not including) the end token. The same sampler state gives the same target.
+        /// </summary>
+        /// <param name="tokens">1 to 30 source token ids, each in [0, 40).</param>
+        /// <param name="output">Receives the target tokens; OutputSteps of room is always enough.</param>
+        /// <param name="sampler">Where the draws come from.</param>
+        /// <param name="temperature">T, above 0 and at most 100: 1 samples the model's distribution.</param>
+        /// <returns>The number of tokens written.</returns>
+        /// <exception cref="global::System.ArgumentException">A length is wrong, a token or the temperature is out of range, or <paramref name="output"/> is shorter than the target; the model has not changed.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public int Sample(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(sampler);
+            if (!(temperature > 0 && temperature <= 100))
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(temperature), temperature, "Expected a temperature above 0 and at most 100.");
+            }
+            Predict(tokens, _decodeOutputs.Span); // the encoder's state, kept for the draws
+            int length = 0;
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                length = RunSampling(sampler, temperature);
+            }
+            finally
+            {
+                _inUse = false;
+            }
+            length -= _decodedTokens[length - 1] == EndToken ? 1 : 0;
+            if (output.Length < length)
+            {
+                throw new global::System.ArgumentException($"The sampled target has {length} tokens; output holds {output.Length}.", nameof(output));
+            }
+            new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);
+            return length;
+        }
+
+        /// <summary>The widest beam <c>Decode</c> searches with.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        public const int BeamWidth = 4;
 
         /// <summary>The token the decoder reads at its first step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

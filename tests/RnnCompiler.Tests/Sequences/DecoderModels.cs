@@ -41,3 +41,12 @@ public partial class MaskedGruTranslator;
 [Lstm(4, ReturnSequences = true)]
 [Dense(7, Activation = Activation.Softmax)]
 public partial class FloatLstmTranslator;
+
+// The same translator with a beam wide enough to keep every unfinished output of its 4 steps (7^3 = 343).
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Embedding(9, 3)]
+[Lstm(4)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2, BeamWidth = 343)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class WideBeamTranslator;

@@ -136,6 +136,191 @@ public class DecoderTests
         }
     }
 
+    // ---- Beam search --------------------------------------------------------------------------------------------
+
+    /// <summary>The model's log-probability of a target (its end token included), rescored by the naive reference with teacher forcing.</summary>
+    private static double Score(float[] weights, int[] source, ReadOnlySpan<int> target)
+    {
+        int[] teacher = new int[4];
+        teacher[0] = 1;
+        for (int t = 1; t < 4; t++)
+        {
+            teacher[t] = t - 1 < target.Length ? target[t - 1] : 2;
+        }
+
+        double[] probabilities = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, source, teacher, 4, 1, 2, out _);
+        double score = 0;
+        for (int t = 0; t < target.Length; t++)
+        {
+            score += Math.Log(probabilities[t * 7 + target[t]]);
+        }
+
+        return score;
+    }
+
+    /// <summary>The decoded tokens with the end token back on when the target is shorter than the most steps.</summary>
+    private static int[] WithEnd(ReadOnlySpan<int> tokens) => tokens.Length < 4 ? [.. tokens, 2] : tokens.ToArray();
+
+    [Fact]
+    public void A_beam_of_one_decodes_as_greedy()
+    {
+        var model = new LstmTranslator();
+        var search = new RnnCompiler.Decoding.BeamSearch(1, 7, 4, 2);
+        var greedy = new int[4];
+        var beam = new int[4];
+        for (int seed = 0; seed < 30; seed++)
+        {
+            Weights(model.Parameters, 800 + seed, 1.5);
+            int[] source = TrainingData.Ints(1 + seed % 5, 9, 900 + seed);
+            int g = model.Decode(source, greedy);
+            int b = model.Decode(source, beam, search);
+            Assert.Equal(greedy.AsSpan(0, g).ToArray(), beam.AsSpan(0, b).ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_wider_beam_is_never_worse_than_greedy_and_finds_better_targets()
+    {
+        var model = new LstmTranslator();
+        var search = new RnnCompiler.Decoding.BeamSearch(4, 7, 4, 2);
+        var greedy = new int[4];
+        var beam = new int[4];
+        int better = 0;
+        for (int seed = 0; seed < 60; seed++)
+        {
+            float[] weights = Weights(model.Parameters, 1000 + seed, 2.0);
+            int[] source = TrainingData.Ints(1 + seed % 5, 9, 1100 + seed);
+            double greedyScore = Score(weights, source, WithEnd(greedy.AsSpan(0, model.Decode(source, greedy))));
+            double beamScore = Score(weights, source, WithEnd(beam.AsSpan(0, model.Decode(source, beam, search))));
+            Assert.True(beamScore >= greedyScore - 1e-5, $"seed {seed}: beam {beamScore:R} below greedy {greedyScore:R}");
+            better += beamScore > greedyScore + 1e-5 ? 1 : 0;
+        }
+
+        Assert.True(better > 0, "no draw had a target better than greedy's, so the search is untested");
+    }
+
+    [Fact]
+    public void A_beam_that_keeps_every_output_finds_the_exhaustive_optimum()
+    {
+        var model = new WideBeamTranslator();
+        var search = new RnnCompiler.Decoding.BeamSearch(343, 7, 4, 2);
+        var beam = new int[4];
+        int long_ = 0;
+        for (int seed = 0; seed < 8; seed++)
+        {
+            // The end token's bias lowered, so that the best targets are long and their later steps need the right states.
+            model.Parameters.Clear();
+            float[] weights = Weights(model.Parameters, 1200 + seed, 2.0);
+            weights[^5] = -3;
+            model.Parameters[WideBeamTranslator.ParameterCount - 5] = -3;
+            int[] source = TrainingData.Ints(2 + seed % 4, 9, 1300 + seed);
+            double best = double.NegativeInfinity;
+            int bestLength = 0;
+            foreach (int[] target in Targets())
+            {
+                double score = Score(weights, source, target);
+                if (score > best)
+                {
+                    (best, bestLength) = (score, target.Length);
+                }
+            }
+
+            double found = Score(weights, source, WithEnd(beam.AsSpan(0, model.Decode(source, beam, search))));
+            Assert.True(found >= best - 1e-5, $"seed {seed}: beam {found:R}, optimum {best:R}");
+            long_ += bestLength >= 3 ? 1 : 0;
+        }
+
+        Assert.True(long_ >= 4, $"only {long_} of 8 optima have 3 or more tokens, so later steps are barely tested");
+
+        // Every complete target: 1 to 3 tokens that are not the end then the end token, or 4 tokens without it.
+        static System.Collections.Generic.IEnumerable<int[]> Targets()
+        {
+            int[] tokens = [0, 1, 3, 4, 5, 6];
+            for (int length = 0; length <= 4; length++)
+            {
+                foreach (int[] prefix in Prefixes(tokens, length))
+                {
+                    if (length < 4)
+                    {
+                        yield return [.. prefix, 2];
+                    }
+                    else
+                    {
+                        yield return prefix;
+                    }
+                }
+            }
+        }
+
+        static System.Collections.Generic.IEnumerable<int[]> Prefixes(int[] tokens, int length)
+        {
+            if (length == 0)
+            {
+                yield return [];
+                yield break;
+            }
+
+            foreach (int[] shorter in Prefixes(tokens, length - 1))
+            {
+                foreach (int token in tokens)
+                {
+                    yield return [.. shorter, token];
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Sampling_draws_each_token_from_the_steps_distribution()
+    {
+        // One source, many draws: each first token's frequency follows the first step's distribution (within 5 σ), and a
+        // second token's follows the distribution after that first token, as the reference gives it.
+        var model = new LstmTranslator();
+        float[] weights = Weights(model.Parameters, 1500, 1.0);
+        int[] source = [3, 4, 5];
+        double[] first = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, source, [1, 1, 1, 1], 4, 1, 2, out _);
+        var sampler = new RnnCompiler.Decoding.TokenSampler(seed: 7);
+        var tokens = new int[4];
+        var counts = new int[7];
+        const int Draws = 20_000;
+        for (int i = 0; i < Draws; i++)
+        {
+            int length = model.Sample(source, tokens, sampler, 1.0);
+            counts[length == 0 ? 2 : tokens[0]]++;
+        }
+
+        for (int token = 0; token < 7; token++)
+        {
+            double p = first[token];
+            double sigma = Math.Sqrt(Draws * p * (1 - p));
+            Assert.True(Math.Abs(counts[token] - Draws * p) <= 5 * sigma + 1, $"token {token}: {counts[token]} draws, expected {Draws * p:F0} ± {sigma:F0}");
+        }
+
+        // The same sampler state gives the same target; a low temperature gives the greedy one.
+        var again = new int[4];
+        var a = new RnnCompiler.Decoding.TokenSampler(seed: 9);
+        var b = new RnnCompiler.Decoding.TokenSampler(seed: 9);
+        int drawn = model.Sample(source, tokens, a, 1.0);
+        Assert.Equal(drawn, model.Sample(source, again, b, 1.0));
+        Assert.Equal(tokens.AsSpan(0, drawn).ToArray(), again.AsSpan(0, drawn).ToArray());
+        var greedy = new int[4];
+        int g = model.Decode(source, greedy);
+        int c = model.Sample(source, tokens, a, 0.01);
+        Assert.Equal(greedy.AsSpan(0, g).ToArray(), tokens.AsSpan(0, c).ToArray());
+        Assert.Equal("temperature", Assert.Throws<ArgumentOutOfRangeException>(() => model.Sample(source, tokens, a, 0)).ParamName);
+    }
+
+    [Fact]
+    public void A_search_that_does_not_fit_the_model_is_refused()
+    {
+        var model = new LstmTranslator();
+        Weights(model.Parameters, 1400);
+        foreach (var search in new[] { new RnnCompiler.Decoding.BeamSearch(5, 7, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 8, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 3, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 4, 3) })
+        {
+            Assert.Equal("search", Assert.Throws<ArgumentException>(() => model.Decode([3, 4], new int[4], search)).ParamName);
+        }
+    }
+
     // ---- Gradients ----------------------------------------------------------------------------------------------
 
     [Fact]
