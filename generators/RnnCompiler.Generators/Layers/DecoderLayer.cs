@@ -205,10 +205,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         writer.WriteLine($"/// Decodes a source sequence greedily: the tokens <c>Predict</c> picks, up to (not including) the end token {Int(layer.EndToken)}, or");
         writer.WriteLine("/// OutputSteps of them when it writes none.");
         writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.Model.TakesTokens
-            ? $"/// <param name=\"tokens\">1 to {Int(context.Model.SequenceLength)} source token ids, each in [0, {Int(context.Model.InputWidth)}).</param>"
-            : $"/// <param name=\"inputs\">[steps, {Int(context.Model.InputWidth)}] row-major, 1 to {Int(context.Model.SequenceLength)} steps.</param>");
-        writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
+        WriteSourceAndOutputDocs(context);
         writer.WriteLine("/// <returns>The number of tokens written.</returns>");
         writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, or <paramref name=\"output\"/> is shorter than the decoded target; nothing has changed.</exception>");
         writer.WriteLine(context.GeneratedCode);
@@ -238,10 +235,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         writer.WriteLine("/// penalty included) among the beams it keeps and the greedy target, which it is offered, so the result is never worse");
         writer.WriteLine("/// in that score than <c>Decode</c> without a search; the tokens up to (not including) the end token.");
         writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.Model.TakesTokens
-            ? $"/// <param name=\"tokens\">1 to {Int(context.Model.SequenceLength)} source token ids, each in [0, {Int(context.Model.InputWidth)}).</param>"
-            : $"/// <param name=\"inputs\">[steps, {Int(context.Model.InputWidth)}] row-major, 1 to {Int(context.Model.SequenceLength)} steps.</param>");
-        writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
+        WriteSourceAndOutputDocs(context);
         writer.WriteLine($"/// <param name=\"search\">A search of 1 to BeamWidth ({Int(layer.BeamWidth)}) beams over OutputUnits tokens, OutputSteps long, ending with EndToken.</param>");
         writer.WriteLine("/// <returns>The number of tokens written.</returns>");
         writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, the search does not fit the model, or <paramref name=\"output\"/> is shorter than the decoded target; the model has not changed.</exception>");
@@ -296,10 +290,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         writer.WriteLine("/// flattened by <paramref name=\"temperature\"/> (p^(1/T), normalized; towards greedy decoding as T falls) and reads it");
         writer.WriteLine("/// at the next step; the tokens up to (not including) the end token. The same sampler state gives the same target.");
         writer.WriteLine("/// </summary>");
-        writer.WriteLine(context.Model.TakesTokens
-            ? $"/// <param name=\"tokens\">1 to {Int(context.Model.SequenceLength)} source token ids, each in [0, {Int(context.Model.InputWidth)}).</param>"
-            : $"/// <param name=\"inputs\">[steps, {Int(context.Model.InputWidth)}] row-major, 1 to {Int(context.Model.SequenceLength)} steps.</param>");
-        writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
+        WriteSourceAndOutputDocs(context);
         writer.WriteLine("/// <param name=\"sampler\">Where the draws come from.</param>");
         writer.WriteLine("/// <param name=\"temperature\">T, above 0 and at most 100: 1 samples the model's distribution.</param>");
         writer.WriteLine("/// <returns>The number of tokens written.</returns>");
@@ -330,6 +321,16 @@ internal sealed class DecoderLayer : LayerDescriptor
         context.Member("The widest beam <c>Decode</c> searches with.", $"public const int BeamWidth = {Int(layer.BeamWidth)};");
         context.Member($"The token the decoder reads at its first step.", $"public const int StartToken = {Int(layer.StartToken)};");
         context.Member($"The token that ends a target.", $"public const int EndToken = {Int(layer.EndToken)};");
+    }
+
+    /// <summary>The documentation of a decoding method's source and output parameters.</summary>
+    private static void WriteSourceAndOutputDocs(EmitContext context)
+    {
+        NetworkModel model = context.Model;
+        context.Writer.WriteLine(model.TakesTokens
+            ? $"/// <param name=\"tokens\">1 to {Int(model.SequenceLength)} source token ids, each in [0, {Int(model.InputWidth)}).</param>"
+            : $"/// <param name=\"inputs\">[steps, {Int(model.InputWidth)}] row-major, 1 to {Int(model.SequenceLength)} steps.</param>");
+        context.Writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
     }
 
     public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)

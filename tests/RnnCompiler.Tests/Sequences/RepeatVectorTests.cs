@@ -213,26 +213,8 @@ public class RepeatVectorTests
 
     private static void CheckAgainstFiniteDifferences(Span<double> parameters, double[] gradients, Func<double> loss)
     {
-        const double H = 1e-5;
-        double largest = 0;
-        int encoderChecked = 0;
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            double saved = parameters[i];
-            parameters[i] = saved + H;
-            double plus = loss();
-            parameters[i] = saved - H;
-            double minus = loss();
-            parameters[i] = saved;
-            double numeric = (plus - minus) / (2 * H);
-            largest = Math.Max(largest, Math.Abs(numeric));
-            encoderChecked += i < parameters.Length / 3 && Math.Abs(numeric) > 1e-6 ? 1 : 0;
-            Assert.True(Math.Abs(gradients[i] - numeric) <= 1e-6 * Math.Max(Math.Abs(gradients[i]), Math.Abs(numeric)) + 1e-9,
-                $"parameter {i}: backprop {gradients[i]:R}, finite difference {numeric:R}");
-        }
-
-        Assert.True(largest > 1e-3, "the gradients are all tiny, so the check would prove nothing");
-        Assert.True(encoderChecked > 0, "no gradient reached the first layers, so the repeat's backward pass is unchecked");
+        double[] numeric = GradientAsserts.MatchFiniteDifferences(parameters, gradients, loss);
+        Assert.True(numeric.Take(numeric.Length / 3).Max(Math.Abs) > 1e-6, "no gradient reached the first layers, so the repeat's backward pass is unchecked");
     }
 
     [Fact]
@@ -265,14 +247,7 @@ public class RepeatVectorTests
         double[] targets = TrainingData.Doubles(3 * 2 * 2, 82, 1.0);
         double preciseLoss = precise.ComputeGradients(inputs, targets, 3);
         float singleLoss = single.ComputeGradients(TrainingData.ToFloat(inputs), TrainingData.ToFloat(targets), 3);
-        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)));
-        double[] expected = precise.Gradients.ToArray();
-        float[] actual = single.Gradients.ToArray();
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 1e-3 * scale), $"gradient {i}: float {actual[i]:R}, double {expected[i]:R}");
-        }
+        GradientAsserts.FloatFollowsDouble(preciseLoss, singleLoss, precise.Gradients.ToArray(), single.Gradients.ToArray());
     }
 
     [Fact]

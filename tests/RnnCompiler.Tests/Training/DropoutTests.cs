@@ -362,14 +362,7 @@ public class DropoutTests
         TrainingData.ToFloat(parameters).CopyTo(single.Parameters);
         double preciseLoss = precise.ComputeGradients(inputs, labels, 4);
         float singleLoss = single.ComputeGradients(TrainingData.ToFloat(inputs), labels, 4);
-        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)), $"loss {singleLoss} vs {preciseLoss}");
-        double[] expected = precise.Gradients.ToArray();
-        float[] actual = single.Gradients.ToArray();
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 1e-3 * scale), $"gradient {i}: float {actual[i]:R}, double {expected[i]:R}");
-        }
+        GradientAsserts.FloatFollowsDouble(preciseLoss, singleLoss, precise.Gradients.ToArray(), single.Gradients.ToArray());
     }
 
     private static void FiniteDifferences(ITrainableModel<double, double, int> model, int seed)

@@ -527,14 +527,7 @@ public class MaskingTests
         TrainingData.ToFloat(parameters).CopyTo(single.Parameters);
         double preciseLoss = precise.ComputeGradients(inputs, targets, 5);
         float singleLoss = single.ComputeGradients(inputs, targets, 5);
-        Assert.True(Math.Abs(preciseLoss - singleLoss) <= 1e-5 * Math.Max(1, Math.Abs(preciseLoss)));
-        double[] expected = precise.Gradients.ToArray();
-        float[] actual = single.Gradients.ToArray();
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Max(Math.Abs(expected[i]), 1e-3 * scale), $"gradient {i}: float {actual[i]:R}, double {expected[i]:R}");
-        }
+        GradientAsserts.FloatFollowsDouble(preciseLoss, singleLoss, precise.Gradients.ToArray(), single.Gradients.ToArray());
     }
 
     // ---- Wrong lengths and masks ---------------------------------------------------------------------------------
