@@ -431,6 +431,34 @@ public class DecoderTests
         Assert.True(exact >= 90, $"{exact} of 100 held-out sources reversed exactly");
     }
 
+    [Fact]
+    public void Decoding_and_training_allocate_nothing_once_warm()
+    {
+        var model = new FloatLstmTranslator();
+        model.InitializeWeights(5);
+        var parallel = new ParallelLstmTranslator();
+        parallel.InitializeWeights(6);
+        var search = new RnnCompiler.Decoding.BeamSearch(4, 7, 4, 2, lengthPenalty: 0.6);
+        var sampler = new RnnCompiler.Decoding.TokenSampler(seed: 3);
+        int[] source = [3, 4, 5, 6];
+        int[] sources = TrainingData.Ints(4 * 5, 9, 1600);
+        int[] targets = TrainingData.Ints(4 * 4, 7, 1601);
+        var outputs = new float[4 * 7];
+        var tokens = new int[4];
+
+        void RunAll()
+        {
+            model.Predict(source, outputs);
+            model.Decode(source, tokens);
+            model.Decode(source, tokens, search);
+            model.Sample(source, tokens, sampler, 0.8);
+            model.ComputeGradients(sources, targets, 4);
+            parallel.Decode(source, tokens, search);
+        }
+
+        Assert.Equal(0, RnnCompiler.Tests.EndToEnd.Allocations.OnceWarm(RunAll, 20));
+    }
+
     // ---- Bad input --------------------------------------------------------------------------------------------------
 
     [Fact]
