@@ -710,7 +710,7 @@ public class ProblemTests
         [Dense(12, Activation = Activation.Softmax)]
         public partial class Translator;
         """,
-        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, one-directional and returning its last output (without ReturnSequences = true), for example [Lstm(128)] [Decoder(…)]."));
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)]."));
 
     [Fact]
     public Task RNN0037_Decoder_layer_unlike_the_encoder() => AnalyzerTest.VerifyAsync(
@@ -723,7 +723,7 @@ public class ProblemTests
         [Dense(12, Activation = Activation.Softmax)]
         public partial class Translator;
         """,
-        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Gru] starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units: [Lstm(8, ReturnSequences = true)]."));
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Gru] starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units (twice a bidirectional encoder's, whose directions' states are joined): [Lstm(8, ReturnSequences = true)]."));
 
     [Fact]
     public Task RNN0037_Decoder_without_MaxLength() => AnalyzerTest.VerifyAsync(

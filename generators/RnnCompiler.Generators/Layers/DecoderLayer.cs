@@ -65,9 +65,9 @@ internal sealed class DecoderLayer : LayerDescriptor
             Problem($"{Label}: the model already has a [RepeatVector] or [Decoder]; an encoder-decoder model has one decoder, after its encoder.");
             ok = false;
         }
-        else if (encoder is null || !encoder.IsRecurrent || encoder.OutputIsSequence || encoder.Bidirectional || context.IsSequence)
+        else if (encoder is null || !encoder.IsRecurrent || encoder.OutputIsSequence || (encoder.Bidirectional && encoder.MergeMode != MergeKind.Concat) || context.IsSequence)
         {
-            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, one-directional and returning its last output (without ReturnSequences = true), for example [Lstm(128)] [Decoder(…)].");
+            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)].");
             ok = false;
         }
 
@@ -193,6 +193,14 @@ internal sealed class DecoderLayer : LayerDescriptor
         if (HasCell(first))
         {
             buffers.TrainingPerSequence($"{field}InitialCellGradients", Int(first.Units), first.Units, $"{layer.Name}: dLoss/d(the decoder's initial cell state), the encoder's final cell's.");
+            LayerModel encoder = Encoder(buffers.Model, layer);
+            if (encoder.Bidirectional)
+            {
+                foreach (string direction in encoder.Directions)
+                {
+                    buffers.TrainingPerSequence($"{field}{direction}CellGradients", Int(encoder.Units), encoder.Units, $"{layer.Name}: the {direction.ToLowerInvariant()} direction's half of the initial cell state's gradient, its final cell's.");
+                }
+            }
         }
     }
 
@@ -355,8 +363,16 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
         writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
-        writer.WriteLine($"{input}.CopyTo({field}InitialHidden.Span);");
-        if (HasCell(first))
+        string hidden = input.StartsWith("_", System.StringComparison.Ordinal) && !input.Contains(".") ? input + ".Span" : input; // a buffer (a bidirectional encoder's merged output), or a span
+        writer.WriteLine($"{hidden}.CopyTo({field}InitialHidden.Span);");
+        if (HasCell(first) && encoder.Bidirectional)
+        {
+            // The forward direction ends at the last step, the backward one at the first.
+            string half = Int(encoder.Units);
+            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardCells", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialCell", "0", half)});");
+            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardCells", "0", half)}.CopyTo({SliceOf($"{field}InitialCell", half, half)});");
+        }
+        else if (HasCell(first))
         {
             writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({field}InitialCell.Span);");
         }
@@ -554,7 +570,18 @@ internal sealed class DecoderLayer : LayerDescriptor
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
                 writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
-                writer.WriteLine($"{Row($"{context.Field(encoder)}Cells", "b * steps + length - 1", units)}.CopyTo({Row($"{field}InitialCell", "b", units)});");
+                if (encoder.Bidirectional)
+                {
+                    // The forward direction ends at the sequence's last real step; the backward one, whose real steps end
+                    // the block in a packed batch, at its first.
+                    string half = Int(encoder.Units);
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardCells", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units}", half)});");
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardCells", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units} + {half}", half)});");
+                }
+                else
+                {
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}Cells", "b * steps + length - 1", units)}.CopyTo({Row($"{field}InitialCell", "b", units)});");
+                }
             }
         }
 
@@ -577,6 +604,19 @@ internal sealed class DecoderLayer : LayerDescriptor
         if (pass.Previous is not null)
         {
             writer.WriteLine($"{SliceOf($"{field}InitialHiddenGradients", "0", $"sequences * {Int(first.Units)}")}.CopyTo({pass.InputGradient});");
+        }
+
+        LayerModel encoder = Encoder(context.Model, layer);
+        if (HasCell(first) && encoder.Bidirectional)
+        {
+            string units = Int(first.Units);
+            string half = Int(encoder.Units);
+            writer.WriteLine("// A bidirectional encoder's directions each take their half of the cell's gradient.");
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{SliceOf($"{field}InitialCellGradients", $"b * {units}", half)}.CopyTo({Row($"{field}ForwardCellGradients", "b", half)});");
+                writer.WriteLine($"{SliceOf($"{field}InitialCellGradients", $"b * {units} + {half}", half)}.CopyTo({Row($"{field}BackwardCellGradients", "b", half)});");
+            }
         }
 
         writer.WriteLine("steps = inputSteps;");

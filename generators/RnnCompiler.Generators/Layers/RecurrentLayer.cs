@@ -148,9 +148,9 @@ internal abstract class RecurrentLayer : LayerDescriptor
             // The decoder's first recurrent layer starts from the encoder's final state, which must fit it.
             LayerModel encoder = context.Layers[context.PendingDecoder - 1];
             context.PendingDecoder = -1;
-            if (encoder.Kind != Kind || encoder.Units != units || layer.Bidirectional)
+            if (encoder.Kind != Kind || encoder.OutputWidth != units || layer.Bidirectional)
             {
-                context.Problem(ProblemIds.DecoderPlacement, index, $"{Label} starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units: [{encoder.Descriptor.AttributeName}({encoder.Units}, ReturnSequences = true)].");
+                context.Problem(ProblemIds.DecoderPlacement, index, $"{Label} starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units (twice a bidirectional encoder's, whose directions' states are joined): [{encoder.Descriptor.AttributeName}({encoder.OutputWidth}, ReturnSequences = true)].");
                 return;
             }
 
@@ -516,7 +516,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
 
             string head = $"<{t}>({x}, sequences, steps, {Int(layer.InputWidth)}, {units}, {context.Weights(layer, direction + "Kernel")}, {context.Weights(layer, direction + "RecurrentKernel")}";
             string tail = $"hiddenGradients: {buffer}HiddenGradients, inputGradients: {dx}, "
-                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths{MaskArguments(context, layer, direction, training: false)}{StatePorts(context, layer)});";
+                + $"kernelGradients: {context.Weights(layer, direction + "Kernel", "g")}, recurrentKernelGradients: {context.Weights(layer, direction + "RecurrentKernel", "g")}, biasGradients: {context.Weights(layer, direction + "Bias", "g")}, scratch: {field}BackwardScratch{ActivationArguments(layer)}, lengths: lengths{MaskArguments(context, layer, direction, training: false)}{StatePorts(context, layer, direction)});";
             writer.WriteLine($"// {layer.Name}{Who(direction)}: backpropagation through time, every sequence in lock step, {(reverse ? "first step to last" : "last step to first")}.");
             writer.WriteLine($"{RuntimeLayers}{RuntimeClass}.BackwardBatch{head}{Options(layer)}, reverse: {Bool(reverse)}, initialHidden: {Initial(context, layer, "Hidden", forward: false)}{BackwardArguments(buffer, Initial(context, layer, "Cell", forward: false))}, {tail}");
             if (dropped && pass.Previous is not null)
@@ -531,7 +531,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
     /// initial states it started from to the <c>[Decoder]</c>'s buffers, and the encoder's last LSTM takes its final cell's
     /// from there.
     /// </summary>
-    private string StatePorts(EmitContext context, LayerModel layer)
+    private string StatePorts(EmitContext context, LayerModel layer, string direction)
     {
         if (context.Model.Decoder is not { } decoder)
         {
@@ -545,8 +545,10 @@ internal abstract class RecurrentLayer : LayerDescriptor
             return $", initialHiddenGradients: {SliceOf($"{field}InitialHiddenGradients", "0", states)}" + (HasCell ? $", initialCellGradients: {SliceOf($"{field}InitialCellGradients", "0", states)}" : string.Empty);
         }
 
+        // A bidirectional encoder's directions each take their half of the decoder's cell gradient, split for them.
+        string cell = layer.Bidirectional ? $"{field}{direction}CellGradients" : $"{field}InitialCellGradients";
         return layer.HandsStateToDecoder && HasCell && context.Model.Layers.Any(other => other.StartsFromEncoder && other.Descriptor is RecurrentLayer { HasCell: true })
-            ? $", finalCellGradients: {SliceOf($"{field}InitialCellGradients", "0", states)}"
+            ? $", finalCellGradients: {SliceOf(cell, "0", states)}"
             : string.Empty;
     }
 

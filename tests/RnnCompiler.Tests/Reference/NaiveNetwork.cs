@@ -177,6 +177,19 @@ public static class NaiveNetwork
             last.Forward.Step(x, state);
         }
 
+        if (last.Backward is { } backward)
+        {
+            // A bidirectional encoder's state: each of h (and c) the forward direction's after the last step joined with
+            // the backward direction's after the first.
+            double[][] reverse = backward.InitialState();
+            for (int t = sequence.Count - 1; t >= 0; t--)
+            {
+                backward.Step(sequence[t], reverse);
+            }
+
+            state = state.Select((row, i) => row.Concat(reverse[i]).ToArray()).ToArray();
+        }
+
         var states = new List<double[][]?>();
         bool first = true;
         foreach (Stage stage in target.Stages)
@@ -669,6 +682,8 @@ public static class NaiveNetwork
     internal sealed class RecurrentStage(Cell forward, Cell? backward, bool returnSequences, RefMerge merge) : Stage
     {
         public Cell Forward => forward;
+
+        public Cell? Backward => backward;
 
         public bool IsBidirectional => backward is not null;
 

@@ -50,3 +50,13 @@ public partial class FloatLstmTranslator;
 [Lstm(4, ReturnSequences = true)]
 [Dense(7, Activation = Activation.Softmax)]
 public partial class WideBeamTranslator;
+
+// A bidirectional LSTM encoder over masked sources: its directions' final states, joined, start a decoder of twice its units.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Embedding(9, 3, MaskZero = true)]
+[Lstm(3, Bidirectional = true)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(6, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class BidirectionalTranslator;

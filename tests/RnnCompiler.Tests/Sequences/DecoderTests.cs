@@ -321,6 +321,37 @@ public class DecoderTests
         }
     }
 
+    [Fact]
+    public void A_bidirectional_encoder_joins_its_directions_states_for_the_decoder()
+    {
+        RefLayer[] encoder = [new RefEmbedding(9, 3), new RefLstm(3, Bidirectional: true)];
+        RefLayer[] decoder = [new RefEmbedding(7, 2), new RefLstm(6, ReturnSequences: true), new RefDense(7, RefActivation.Softmax)];
+        var model = new BidirectionalTranslator();
+        var outputs = new double[4 * 7];
+        for (int seed = 0; seed < 4; seed++)
+        {
+            float[] weights = Weights(model.Parameters, 1700 + seed, 1.5);
+            int[] padded = [0, 3 + seed, 0, 5, 8 - seed];
+            model.Predict(padded, outputs);
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(encoder, decoder, weights, padded.Where(token => token != 0).ToArray(), null, 4, 1, 2, out _);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0;
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+        }
+
+        // Gradients through both directions' hand-off, on a packed batch (masked steps anywhere).
+        int[] sources = [0, 3, 4, 0, 5, 6, 0, 0, 0, 0, 1, 2, 3, 4, 5];
+        var random = new Random(1710);
+        for (int i = 0; i < sources.Length; i++)
+        {
+            sources[i] = sources[i] == 0 ? 0 : random.Next(1, 9);
+        }
+
+        FiniteDifferences(model, sources, TrainingData.Ints(3 * 4, 7, 1711), 3, 1712);
+    }
+
     // ---- Gradients ----------------------------------------------------------------------------------------------
 
     [Fact]
