@@ -59,6 +59,13 @@ internal static class CSharp
     public static string SliceOf(string field, string start, string length) =>
         field.StartsWith("_", System.StringComparison.Ordinal) ? $"{field}.Span.Slice({start}, {length})" : $"{field}.Slice({start}, {length})";
 
+    /// <summary>
+    /// An expression a layer's pass returns as a span: a buffer field (<c>_lstmLast</c>) through its <c>Span</c>, or the
+    /// span expression itself (a slice, the caller's <c>outputs</c>).
+    /// </summary>
+    public static string SpanOf(string expression) =>
+        expression.StartsWith("_", System.StringComparison.Ordinal) && expression.IndexOf('.') < 0 ? expression + ".Span" : expression;
+
     /// <summary>A span over row <paramref name="row"/> of a buffer of rows <paramref name="width"/> wide.</summary>
     public static string Row(string field, string row, string width) => SliceOf(field, $"({row}) * {width}", width);
 

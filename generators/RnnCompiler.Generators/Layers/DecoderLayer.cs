@@ -227,13 +227,7 @@ internal sealed class DecoderLayer : LayerDescriptor
                 writer.WriteLine("length++;");
             }
 
-            using (writer.Block("if (output.Length < length)"))
-            {
-                writer.WriteLine("throw new global::System.ArgumentException($\"The decoded target has {length} tokens; output holds {output.Length}.\", nameof(output));");
-            }
-
-            writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
-            writer.WriteLine("return length;");
+            WriteReturnTokens(writer, "decoded");
         }
 
         writer.WriteLine();
@@ -283,13 +277,7 @@ internal sealed class DecoderLayer : LayerDescriptor
 
             writer.WriteLine("int length = search.Result(_decodedTokens, out _);");
             writer.WriteLine("length -= length > 0 && _decodedTokens[length - 1] == EndToken ? 1 : 0;");
-            using (writer.Block("if (output.Length < length)"))
-            {
-                writer.WriteLine("throw new global::System.ArgumentException($\"The decoded target has {length} tokens; output holds {output.Length}.\", nameof(output));");
-            }
-
-            writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
-            writer.WriteLine("return length;");
+            WriteReturnTokens(writer, "decoded");
         }
 
         writer.WriteLine();
@@ -316,19 +304,25 @@ internal sealed class DecoderLayer : LayerDescriptor
             writer.WriteLine("int length = 0;");
             context.Guarded(() => writer.WriteLine($"length = {target}RunSampling(sampler, temperature);"));
             writer.WriteLine("length -= _decodedTokens[length - 1] == EndToken ? 1 : 0;");
-            using (writer.Block("if (output.Length < length)"))
-            {
-                writer.WriteLine("throw new global::System.ArgumentException($\"The sampled target has {length} tokens; output holds {output.Length}.\", nameof(output));");
-            }
-
-            writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
-            writer.WriteLine("return length;");
+            WriteReturnTokens(writer, "sampled");
         }
 
         writer.WriteLine();
         context.Member("The widest beam <c>Decode</c> searches with.", $"public const int BeamWidth = {Int(layer.BeamWidth)};");
         context.Member($"The token the decoder reads at its first step.", $"public const int StartToken = {Int(layer.StartToken)};");
         context.Member($"The token that ends a target.", $"public const int EndToken = {Int(layer.EndToken)};");
+    }
+
+    /// <summary>The end of a decoding method: the first <c>length</c> tokens of <c>_decodedTokens</c> into the caller's <c>output</c>, checked.</summary>
+    private static void WriteReturnTokens(SourceWriter writer, string what)
+    {
+        using (writer.Block("if (output.Length < length)"))
+        {
+            writer.WriteLine($"throw new global::System.ArgumentException($\"The {what} target has {{length}} tokens; output holds {{output.Length}}.\", nameof(output));");
+        }
+
+        writer.WriteLine("new global::System.ReadOnlySpan<int>(_decodedTokens, 0, length).CopyTo(output);");
+        writer.WriteLine("return length;");
     }
 
     /// <summary>The documentation of a decoding method's source and output parameters.</summary>
@@ -363,8 +357,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
         writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
-        string hidden = input.StartsWith("_", System.StringComparison.Ordinal) && !input.Contains(".") ? input + ".Span" : input; // a buffer (a bidirectional encoder's merged output), or a span
-        writer.WriteLine($"{hidden}.CopyTo({field}InitialHidden.Span);");
+        writer.WriteLine($"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
         if (HasCell(first) && encoder.Bidirectional)
         {
             // The forward direction ends at the last step, the backward one at the first.

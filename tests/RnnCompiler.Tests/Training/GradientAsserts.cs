@@ -22,6 +22,19 @@ internal static class GradientAsserts
     }
 
     /// <summary>
+    /// Two computations of the same loss and gradients that only sum in another order (shares of a batch on other
+    /// cores): the loss within 1e-12 relative, each gradient within 1e-12 relative (absolute below 1).
+    /// </summary>
+    public static void SameWithinRounding(double expectedLoss, double actualLoss, double[] expected, double[] actual)
+    {
+        Assert.True(Math.Abs(expectedLoss - actualLoss) <= 1e-12 * Math.Abs(expectedLoss), $"loss {actualLoss:R} against {expectedLoss:R}");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * Math.Max(1, Math.Abs(expected[i])), $"gradient {i}: {actual[i]:R} against {expected[i]:R}");
+        }
+    }
+
+    /// <summary>
     /// Every gradient within 1e-6 (relative, or 1e-9 absolute) of the central finite difference of <paramref name="loss"/>
     /// with step 1e-5 on its parameter; the largest must be above 1e-3, or the check would prove nothing. Returns each
     /// parameter's finite difference.
