@@ -6,9 +6,10 @@ using System.Text;
 using RnnCompiler;
 using RnnCompiler.Training;
 
-// An encoder-decoder translates dates as people write them ("tuesday 3 march 2026", "03/03/26", "3rd of march, 2026")
-// into ISO 8601 ("2026-03-03"). The encoder LSTM reads the source characters; its final state starts the decoder LSTM,
-// which writes the ISO date one character at a time, each step reading the character before (greedy decoding).
+// An encoder-decoder with attention translates dates as people write them ("tuesday 3 march 2026", "03/03/26",
+// "3rd of march, 2026") into ISO 8601 ("2026-03-03"). The encoder LSTM reads the source characters; its final state
+// starts the decoder LSTM, which writes the ISO date one character at a time, each step reading the character before
+// (greedy decoding) and attending to the encoder's output at every source character (Luong's dot attention).
 var clock = Stopwatch.StartNew();
 int epochs = args.Length > 0 && int.TryParse(args[0], out int given) ? given : 5;
 
@@ -59,6 +60,24 @@ for (int s = 0; s < 12; s++)
     Console.WriteLine($"{source,-30} → {iso,-10} {(iso == target ? "right" : $"wrong ({target})")}");
 }
 
+// 4. Where the decoder looked: the attention weights of a few held-out dates, drawn as an SVG picture.
+string picture = System.IO.Path.Combine(AppContext.BaseDirectory, "attention.svg");
+var sources = new List<string>();
+var weights = new List<(float[] Weights, int SourceSteps, string Target)>();
+var map = new float[DateTranslator.OutputSteps * DateTranslator.SequenceLength];
+foreach (int s in new[] { 0, 3, 5, 8 })
+{
+    string source = dates[TrainCount + s * 97].Source;
+    int length = model.Decode(Characters.Source(source), decoded);
+    int sourceSteps = model.CopyAttentionWeights(map);
+    sources.Add(source);
+    weights.Add((map[..(DateTranslator.OutputSteps * sourceSteps)], sourceSteps, Characters.Target(decoded.AsSpan(0, length))));
+}
+
+System.IO.File.WriteAllText(picture, AttentionPicture.Svg(sources, weights));
+Console.WriteLine();
+Console.WriteLine($"Attention weights of {sources.Count} dates drawn in {picture}");
+
 Console.WriteLine();
 Console.WriteLine($"Held-out exact-match accuracy: {exact:P2} of {HeldOutCount:N0} dates never trained on. Done in {clock.Elapsed.TotalSeconds:F0} s.");
 return exact >= 0.99 ? 0 : 1;
@@ -88,6 +107,56 @@ static double ExactShare(DateTranslator model, int[] sources, int[] targets, int
     }
 
     return (double)exact / count;
+}
+
+/// <summary>Attention weights as an SVG heat map: a grid per date, a row per ISO character, a column per source character.</summary>
+internal static class AttentionPicture
+{
+    private const int Cell = 16;
+
+    public static string Svg(List<string> sources, List<(float[] Weights, int SourceSteps, string Target)> maps)
+    {
+        var svg = new StringBuilder();
+        int width = 40 + (DateTranslator.SequenceLength + 2) * Cell;
+        int height = maps.Count * (DateTranslator.OutputSteps + 3) * Cell;
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"monospace\" font-size=\"11\">");
+        svg.AppendLine("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+        int top = 0;
+        for (int m = 0; m < maps.Count; m++)
+        {
+            (float[] weights, int sourceSteps, string target) = maps[m];
+            string source = sources[m];
+            for (int j = 0; j < sourceSteps; j++)
+            {
+                // The source steps are the unmasked characters, in order: the whole text (it has no padding inside).
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{40 + j * Cell + 4}\" y=\"{top + Cell - 4}\">{Escape(source[j])}</text>");
+            }
+
+            for (int t = 0; t < target.Length; t++)
+            {
+                int y = top + (t + 1) * Cell;
+                svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"20\" y=\"{y + Cell - 4}\">{Escape(target[t])}</text>");
+                for (int j = 0; j < sourceSteps; j++)
+                {
+                    int shade = (int)Math.Round(255 * (1 - Math.Clamp(weights[t * sourceSteps + j], 0f, 1f)));
+                    svg.AppendLine(CultureInfo.InvariantCulture, $"<rect x=\"{40 + j * Cell}\" y=\"{y}\" width=\"{Cell}\" height=\"{Cell}\" fill=\"rgb({shade},{shade},255)\"/>");
+                }
+            }
+
+            top += (DateTranslator.OutputSteps + 3) * Cell;
+        }
+
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+
+    private static string Escape(char c) => c switch
+    {
+        '<' => "&lt;",
+        '>' => "&gt;",
+        '&' => "&amp;",
+        _ => c.ToString(),
+    };
 }
 
 /// <summary>The ways people write a date, lower-cased as the model reads them.</summary>
@@ -175,14 +244,16 @@ internal static class Characters
 }
 
 /// <summary>
-/// The encoder reads up to 30 source characters (0 is padding, masked); its final state starts the decoder, which
-/// writes the ten characters of the ISO date and the end token, one per step.
+/// The encoder reads up to 30 source characters (0 is padding, masked) and returns its output at each; its final state
+/// starts the decoder, which writes the ten characters of the ISO date and the end token, one per step, each step's
+/// output joined to its attention context over the source before the output layer.
 /// </summary>
 [RnnModel(SequenceLength = 30)]
 [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, LearningRate = 4e-3, BatchSize = 32, ClipNorm = 1)]
 [Embedding(Characters.SourceCount, 24, MaskZero = true)]
-[Lstm(128)]
+[Lstm(128, ReturnSequences = true)]
 [Decoder(Characters.TargetCount, 12, MaxLength = 11, StartToken = 1, EndToken = 2)]
 [Lstm(128, ReturnSequences = true)]
+[Attention(AttentionScore.Dot)]
 [Dense(Characters.TargetCount, Activation = Activation.Softmax)]
 public partial class DateTranslator;

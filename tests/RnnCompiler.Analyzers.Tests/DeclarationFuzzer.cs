@@ -296,6 +296,7 @@ internal sealed class DeclarationFuzzer
                 : Chance(0.06) ? "Dropout"
                 : Chance(0.05) ? "RepeatVector"
                 : Chance(0.04) ? "Decoder"
+                : Chance(0.04) ? "Attention"
                 : Chance(0.015) ? Pick("Input", "Embedding", "RnnModel", "Train", "Normalization", "Masking") : Pick("SimpleRnn", "Lstm", "Gru", "Dense", "Lstm", "Gru", "Dense");
             bool last = index == count - 1;
             layers.Add(Layer(type, last));
@@ -366,6 +367,11 @@ internal sealed class DeclarationFuzzer
         if ((type == "Embedding" && Chance(0.3)) || Chance(0.005))
         {
             named.Add("MaskZero = " + Pick("true", "false", "1"));
+        }
+
+        if (type == "Attention" && Chance(0.8))
+        {
+            positional.Add(Pick("AttentionScore.Dot", "AttentionScore.General", "AttentionScore.Additive", "AttentionScore.Concat", "(AttentionScore)7"));
         }
 
         if (type == "Decoder")

@@ -32,7 +32,7 @@ public class DescriptorTests
             .Where(field => field.IsLiteral)
             .Select(field => (string)field.GetRawConstantValue()!)
             .ToArray();
-        Assert.Equal(34, ids.Length);
+        Assert.Equal(36, ids.Length);
         Assert.Equal(ids.Length, ids.Distinct(StringComparer.Ordinal).Count());
         foreach (string id in ids)
         {

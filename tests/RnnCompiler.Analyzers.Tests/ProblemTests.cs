@@ -46,6 +46,17 @@ public class ProblemTests
         """);
 
     [Fact]
+    public Task RNN0039_private_outside_any_type() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(3)]
+        [Lstm(8)]
+        private partial class {|#0:Forecaster|};
+        """,
+        new Microsoft.CodeAnalysis.Testing.DiagnosticResult("CS1527", Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithSpan(5, 23, 5, 33),
+        AnalyzerTest.Diagnostic("RNN0039").WithMessage("'Forecaster' is declared 'private' outside any type, which C# does not allow (CS1527); make it public, internal or file, or nest it in a partial type."));
+
+    [Fact]
     public Task RNN0005_sequence_length_missing() => AnalyzerTest.VerifyAsync(
         """
         [{|RNN0005:RnnModel|}]
@@ -710,7 +721,89 @@ public class ProblemTests
         [Dense(12, Activation = Activation.Softmax)]
         public partial class Translator;
         """,
-        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)]."));
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)]."));
+
+    [Fact]
+    public Task RNN0038_Attention_over_an_encoder_without_its_sequence() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Attention|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention] attends to the encoder's output at every source step, and the encoder's last recurrent layer returns only its last output; give it ReturnSequences = true (it still hands its final state to the decoder): [Lstm(8, ReturnSequences = true)] [Decoder(…)]."));
+
+    [Fact]
+    public Task RNN0038_Attention_without_a_decoder() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Attention(AttentionScore.Dot)|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Tagger;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention] attends from each decoder step, so it comes directly after a recurrent layer of a [Decoder]'s stack that returns sequences, for example [Decoder(…)] [Lstm(128, ReturnSequences = true)] [Attention] [Dense(vocabulary, Activation = Activation.Softmax)]."));
+
+    [Fact]
+    public Task RNN0038_Dot_attention_over_widths_that_differ() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8, ReturnSequences = true)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [Lstm(6, ReturnSequences = true)]
+        [{|#0:Attention(AttentionScore.Dot)|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention]: Dot attention compares each decoder output (6 values) with an encoder output of the same width, and the encoder's has 8; make them equal, or use AttentionScore.General, whose learned matrix maps one to the other."));
+
+    [Fact]
+    public Task RNN0038_Attention_with_a_score_it_does_not_take() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8, ReturnSequences = true)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Attention(AttentionScore.Concat)|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention]: the score is 2; use AttentionScore.Dot (Luong), AttentionScore.General (Luong, with a learned matrix) or AttentionScore.Additive (Bahdanau)."));
+
+    [Fact]
+    public Task RNN0038_Attention_last() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(8, ReturnSequences = true)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Attention|}]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention] cannot be the last layer: its output is each decoder step's output joined to its context; put the output layer after it, for example [Dense(vocabulary, Activation = Activation.Softmax)]."));
+
+    [Fact]
+    public Task RNN0038_Attention_over_a_bidirectional_encoder() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Embedding(20, 4)]
+        [Lstm(4, ReturnSequences = true, Bidirectional = true)]
+        [Decoder(12, 4, MaxLength = 5)]
+        [Lstm(8, ReturnSequences = true)]
+        [{|#0:Attention|}]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Translator;
+        """,
+        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention]: attention over a bidirectional encoder is not supported yet; make the encoder's last recurrent layer one-directional."));
 
     [Fact]
     public Task RNN0037_Decoder_layer_unlike_the_encoder() => AnalyzerTest.VerifyAsync(

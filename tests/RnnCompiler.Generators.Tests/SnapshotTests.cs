@@ -70,6 +70,9 @@ public sealed class SnapshotTests
     [Fact]
     public void DateTranslator() => Verify(TestModels.DateTranslator);
 
+    [Fact]
+    public void AttentionTranslator() => Verify(TestModels.AttentionTranslator);
+
     private static void Verify(string source, [CallerFilePath] string file = "", [CallerMemberName] string method = "") =>
         SnapshotVerifier.Verify(GeneratorDriverHelper.Run(source), file, method);
 }

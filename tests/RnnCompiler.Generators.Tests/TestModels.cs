@@ -250,6 +250,21 @@ internal static class TestModels
         public partial class DateTranslator;
         """;
 
+    /// <summary>The date translator with Luong's general attention over its masked source (the encoder returns its sequence).</summary>
+    public const string AttentionTranslator = """
+        using RnnCompiler;
+        namespace Demo;
+        [RnnModel(SequenceLength = 30)]
+        [Train(Loss = Loss.SparseCategoricalCrossentropy, Optimizer = Optimizer.Adam, BatchSize = 32)]
+        [Embedding(40, 16, MaskZero = true)]
+        [Lstm(64, ReturnSequences = true)]
+        [Decoder(13, 8, MaxLength = 11, StartToken = 1, EndToken = 2)]
+        [Lstm(64, ReturnSequences = true)]
+        [Attention(AttentionScore.General)]
+        [Dense(13, Activation = Activation.Softmax)]
+        public partial class AttentionTranslator;
+        """;
+
     /// <summary>A model that watches 64 sensor streams at once (StepStreams, ResetStream), each with its own LSTM state.</summary>
     public const string SensorStreams = """
         using RnnCompiler;

@@ -54,6 +54,10 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DecoderPlacement = Error(ProblemIds.DecoderPlacement, "A [Decoder] does not fit its encoder or model");
 
+    public static readonly DiagnosticDescriptor NamespaceLevelAccess = Error(ProblemIds.NamespaceLevelAccess, "An [RnnModel] class outside any type cannot be private or protected");
+
+    public static readonly DiagnosticDescriptor AttentionPlacement = Error(ProblemIds.AttentionPlacement, "An [Attention] has no encoder outputs to attend to, or cannot compare them");
+
     /// <summary>The ID of the error on an <c>[RnnModel]</c> record, which the generator does not implement.</summary>
     public const string RecordModelId = "RNN0024";
 
@@ -113,7 +117,7 @@ internal static class DiagnosticDescriptors
         NotPartial, GenericType, ContainingTypeNotPartial, StaticClass, SequenceLengthOutOfRange, NoLayers,
         FirstLayerNotInput, InputNotFirst, SizeOutOfRange, NeedsSequence, MergeModeWithoutBidirectional,
         UnsupportedActivation, LayersSplitAcrossParts, MemberCollision, NoWeightedLayer, ModelTooLarge,
-        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, RepeatVectorPlacement, DecoderPlacement, ModelSize, OverBudget,
+        UnknownEnumValue, LossDoesNotFitOutput, TrainingValueOutOfRange, StatefulBidirectional, WeightsFileMissing, WeightsFileUnreadable, WeightsDisagree, RecordModel, ParallelismOutOfRange, BFloat16NotSupported, GeneratorFailure, NormalizationNotAfterInput, MaskingPlacement, MaskingStateful, DropoutOutOfRange, DropoutInference, PredictBatchSize, StreamsNotPossible, RepeatVectorPlacement, DecoderPlacement, AttentionPlacement, NamespaceLevelAccess, ModelSize, OverBudget,
     };
 
     /// <summary>The descriptor of a validation problem's ID, or null for an ID this assembly does not know.</summary>

@@ -129,7 +129,9 @@ internal static class FallbackEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        string message = Literal($"'{model.TypeName}' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+        string message = Literal(model.OutputSteps > 0
+            ? $"'{model.TypeName}' writes its {model.OutputSteps} output steps after the whole input ({(model.Decoder is null ? "[RepeatVector]" : "[Decoder]")}), so the model cannot run one step at a time. Use Predict{(model.Decoder is null ? string.Empty : " or Decode")} on the whole sequence."
+            : $"'{model.TypeName}' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
         string throwing = $"throw new global::System.NotSupportedException({message});";
         writer.WriteLine("/// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>");
         writer.WriteLine(context.GeneratedCode);

@@ -386,7 +386,7 @@ internal static class InferenceEmitter
         NetworkModel model = context.Model;
         SourceWriter writer = context.Writer;
         string t = model.ElementType;
-        if (layer.OutputIsSequence)
+        if (layer.OutputIsSequence && !layer.HandsStateToDecoder) // an encoder's outputs are attended to at its real steps only
         {
             writer.WriteLine();
             writer.WriteLine(layer.Bidirectional

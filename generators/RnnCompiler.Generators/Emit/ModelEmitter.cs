@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnCompiler.Generators.Layers;
 using RnnCompiler.Generators.Model;
 using RnnCompiler.Generators.WeightFiles;
 using static RnnCompiler.Generators.Emit.CSharp;
@@ -194,6 +195,11 @@ internal static class ModelEmitter
         if (layer.MaskZero)
         {
             settings.Add("MaskZero = true");
+        }
+
+        if (layer.Kind == LayerKind.Attention)
+        {
+            settings.Add($"Score = global::RnnCompiler.AttentionScore.{AttentionLayer.ScoreName(layer)}");
         }
 
         if (layer.IsRecurrent && layer.OutputIsSequence)

@@ -42,6 +42,12 @@ internal sealed class DecoderLayer : LayerDescriptor
         int beam = layer.Int("BeamWidth") ?? 4;
         LayerModel? encoder = context.Layers.Count > 0 ? context.Layers[context.Layers.Count - 1] : null;
         void Problem(string message) => context.Problem(ProblemIds.DecoderPlacement, index, message);
+        bool attends = false;
+        for (int later = index + 1; later < context.Declaration.Layers.Count; later++)
+        {
+            attends |= context.Declaration.Layers[later].Kind == LayerKind.Attention;
+        }
+
         if (steps < 1 || steps > NetworkValidator.MaxSequenceLength)
         {
             Problem($"{Label}: MaxLength is {steps}; set the most tokens the decoder writes, its end token included, from 1 to {NetworkValidator.MaxSequenceLength.ToString("N0", CultureInfo.InvariantCulture)}, for example [Decoder(13, 16, MaxLength = 11)].");
@@ -65,9 +71,9 @@ internal sealed class DecoderLayer : LayerDescriptor
             Problem($"{Label}: the model already has a [RepeatVector] or [Decoder]; an encoder-decoder model has one decoder, after its encoder.");
             ok = false;
         }
-        else if (encoder is null || !encoder.IsRecurrent || encoder.OutputIsSequence || (encoder.Bidirectional && encoder.MergeMode != MergeKind.Concat) || context.IsSequence)
+        else if (encoder is null || !encoder.IsRecurrent || (encoder.OutputIsSequence && !attends) || (encoder.Bidirectional && encoder.MergeMode != MergeKind.Concat) || (context.IsSequence && !attends))
         {
-            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)].");
+            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)].");
             ok = false;
         }
 
@@ -357,7 +363,9 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
         writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
-        writer.WriteLine($"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
+        writer.WriteLine(encoder.OutputIsSequence
+            ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
+            : $"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
         if (HasCell(first) && encoder.Bidirectional)
         {
             // The forward direction ends at the last step, the backward one at the first.
@@ -371,6 +379,11 @@ internal sealed class DecoderLayer : LayerDescriptor
         }
 
         WriteStartStates(context, layer, rest);
+        foreach (LayerModel other in rest)
+        {
+            other.Descriptor.WriteBeforeDecoding(context, other);
+        }
+
         writer.WriteLine();
         writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
         writer.WriteLine("// the steps after it write zeros.");
@@ -381,6 +394,11 @@ internal sealed class DecoderLayer : LayerDescriptor
         {
             writer.WriteLine($"{Span}<{context.T}> output = outputs.Slice(t * OutputUnits, OutputUnits);");
             writer.WriteLine("DecodeStep(token, output);");
+            foreach (LayerModel other in rest)
+            {
+                other.Descriptor.WriteAfterGreedyStep(context, other, "t");
+            }
+
             writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{context.T}>(output);");
             writer.WriteLine("_decodedTokens[t] = token;");
             using (writer.Block("if (token == EndToken)"))
@@ -557,7 +575,17 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         string dimensions = Int(layer.Units);
         writer.WriteLine($"// {layer.Name}: the encoder's final state starts the decoder: its last output, and its cell after each sequence's last{(model.Masks ? " real" : string.Empty)} step.");
-        writer.WriteLine($"{SliceOf(input, "0", $"sequences * {units}")}.CopyTo({field}InitialHidden);");
+        if (encoder.OutputIsSequence)
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{Row(input, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", units)}.CopyTo({Row($"{field}InitialHidden", "b", units)});");
+            }
+        }
+        else
+        {
+            writer.WriteLine($"{SliceOf(input, "0", $"sequences * {units}")}.CopyTo({field}InitialHidden);");
+        }
         if (HasCell(first))
         {
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
@@ -580,6 +608,13 @@ internal sealed class DecoderLayer : LayerDescriptor
 
         writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {dimensions}] target table for every decoder step; every sequence runs all OutputSteps.");
         writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Forward<{context.T}>(new global::System.ReadOnlySpan<int>({field}Tokens, 0, sequences * OutputSteps), {context.Weights(layer, "Embeddings")}, {dimensions}, {field}Output);");
+        if (model.Attention is not null)
+        {
+            writer.WriteLine("// The attention reads the encoder's outputs over the source's steps and lengths.");
+            writer.WriteLine("int inputSteps = steps;");
+            writer.WriteLine("global::System.ReadOnlySpan<int> inputLengths = lengths;");
+        }
+
         writer.WriteLine("steps = OutputSteps;");
         writer.WriteLine("lengths = default;");
         return $"{field}Output";
@@ -593,13 +628,13 @@ internal sealed class DecoderLayer : LayerDescriptor
         string dimensions = Int(layer.Units);
         writer.WriteLine($"// {layer.Name}: add each decoder step's gradient to its token's row.");
         writer.WriteLine($"{RuntimeLayers}EmbeddingLayer.Backward<{context.T}>(new global::System.ReadOnlySpan<int>({field}Tokens, 0, sequences * OutputSteps), {SliceOf(pass.Gradient, "0", $"sequences * steps * {dimensions}")}, {dimensions}, {context.Weights(layer, "Embeddings", "g")});");
+        LayerModel encoder = Encoder(context.Model, layer);
         writer.WriteLine($"// The decoder's initial hidden state was the encoder's last output: its gradient goes back there{(HasCell(first) ? " (and the cell's into the encoder's backward pass)" : string.Empty)}.");
-        if (pass.Previous is not null)
+        if (pass.Previous is not null && !encoder.OutputIsSequence)
         {
             writer.WriteLine($"{SliceOf($"{field}InitialHiddenGradients", "0", $"sequences * {Int(first.Units)}")}.CopyTo({pass.InputGradient});");
         }
 
-        LayerModel encoder = Encoder(context.Model, layer);
         if (HasCell(first) && encoder.Bidirectional)
         {
             string units = Int(first.Units);
@@ -614,5 +649,20 @@ internal sealed class DecoderLayer : LayerDescriptor
 
         writer.WriteLine("steps = inputSteps;");
         writer.WriteLine("lengths = inputLengths;");
+        if (pass.Previous is not null && encoder.OutputIsSequence && context.Model.Attention is { } attention)
+        {
+            string width = Int(encoder.OutputWidth);
+            string gradients = $"{context.Field(encoder)}OutputGradients";
+            writer.WriteLine($"// The encoder's outputs: the attention's gradient at each step, and the hand-off's at each sequence's last{(context.Model.Masks ? " real" : string.Empty)} step.");
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{SliceOf($"{context.Field(attention)}MemoryGradients", $"b * SequenceLength * {width}", $"steps * {width}")}.CopyTo({SliceOf(gradients, $"b * steps * {width}", $"steps * {width}")});");
+            }
+
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{context.T}>(1, {Row($"{field}InitialHiddenGradients", "b", width)}, {Row(gradients, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", width)});");
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ internal abstract class LayerDescriptor
     /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
     public abstract string KerasClass { get; }
 
+    /// <summary>Keras's class name of one layer of the kind, where it depends on its options; <see cref="KerasClass"/> by default.</summary>
+    public virtual string KerasClassOf(LayerModel layer) => KerasClass;
+
     /// <summary>
     /// Whether a layer of the kind is one of the runtime's layer descriptors (<c>s_layers</c>, <c>ModelInfo.Layers</c>),
     /// which weight files, initializers and exports walk: every kind with weights. A kind without any (Dropout) is not.
@@ -139,6 +142,22 @@ internal abstract class LayerDescriptor
     /// sequence. Most kinds need nothing.
     /// </summary>
     public virtual void WriteBeforeBatch(EmitContext context, LayerModel layer, string first)
+    {
+    }
+
+    /// <summary>
+    /// For a layer after a <c>[Decoder]</c>: writes what Predict's decoding sets up once the encoder has run (with the
+    /// local <c>steps</c> its real steps), before the first decoder step. Most kinds need nothing.
+    /// </summary>
+    public virtual void WriteBeforeDecoding(EmitContext context, LayerModel layer)
+    {
+    }
+
+    /// <summary>
+    /// For a layer after a <c>[Decoder]</c>: writes what Predict's greedy decoding keeps of step <paramref name="step"/>
+    /// (an expression) once the step has run. Most kinds keep nothing.
+    /// </summary>
+    public virtual void WriteAfterGreedyStep(EmitContext context, LayerModel layer, string step)
     {
     }
 

@@ -17,9 +17,10 @@ internal static class LayerDescriptors
     private static readonly DropoutLayer s_dropout = new();
     private static readonly RepeatVectorLayer s_repeatVector = new();
     private static readonly DecoderLayer s_decoder = new();
+    private static readonly AttentionLayer s_attention = new();
 
     /// <summary>Every descriptor, one per <see cref="LayerKind"/>.</summary>
-    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_normalization, s_masking, s_dropout, s_repeatVector, s_decoder };
+    public static IReadOnlyList<LayerDescriptor> All { get; } = new LayerDescriptor[] { s_input, s_embedding, s_simpleRnn, s_lstm, s_gru, s_dense, s_normalization, s_masking, s_dropout, s_repeatVector, s_decoder, s_attention };
 
     /// <summary>The descriptor of <paramref name="kind"/>.</summary>
     // Every kind is listed and there is no default branch: a new kind is error CS8509 until it has a descriptor.
@@ -38,6 +39,7 @@ internal static class LayerDescriptors
         LayerKind.Dropout => s_dropout,
         LayerKind.RepeatVector => s_repeatVector,
         LayerKind.Decoder => s_decoder,
+        LayerKind.Attention => s_attention,
     };
 #pragma warning restore CS8524
 

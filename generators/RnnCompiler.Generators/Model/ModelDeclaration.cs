@@ -212,6 +212,12 @@ internal sealed record ModelDeclaration(
     int Streams = 0,
     int Parallelism = 0)
 {
+    /// <summary>
+    /// The <c>private</c> or <c>protected</c> modifier of a class declared outside any type, which C# refuses (CS1527), or
+    /// null: the compiler's recovery from it leaves the class's members unreachable from nested types.
+    /// </summary>
+    public string? NamespaceLevelModifier { get; init; }
+
     /// <summary>The stand-in for a declaration the parser failed on: it carries the failure to RNN0027.</summary>
     public static ModelDeclaration Failed(string typeName, GeneratorFailure failure) => new(
         null, typeName, EquatableArray<ContainingType>.Empty, false, false, false, 0,

@@ -68,6 +68,9 @@ internal sealed record LayerModel(
     /// <summary>Whether the recurrent layer is a decoder's first, which starts from the encoder's final state.</summary>
     public bool StartsFromEncoder { get; init; }
 
+    /// <summary>For an [Attention], its score as the runtime's <c>AttentionScore</c> numbers it: 0 dot, 1 additive, 3 general.</summary>
+    public int AttentionScore { get; init; }
+
     /// <summary>Whether the recurrent layer is the encoder's last, whose final state starts the decoder.</summary>
     public bool HandsStateToDecoder { get; init; }
 
@@ -86,7 +89,7 @@ internal sealed record LayerModel(
     public int Gates => KerasTensorLayout.Gates(Kind);
 
     /// <summary>Keras's class name, as <c>model.summary()</c> shows it.</summary>
-    public string KerasClass => Bidirectional ? "Bidirectional" : Descriptor.KerasClass;
+    public string KerasClass => Bidirectional ? "Bidirectional" : Descriptor.KerasClassOf(this);
 
     /// <summary>The directions' part of buffer and tensor names: <c>Forward</c> and <c>Backward</c> for a bidirectional layer, else one empty.</summary>
     public string[] Directions => Bidirectional ? new[] { "Forward", "Backward" } : new[] { string.Empty };
@@ -243,6 +246,23 @@ internal sealed record NetworkModel(
             foreach (LayerModel layer in Layers)
             {
                 if (layer.Descriptor.FeedsBackOutputs)
+                {
+                    return layer;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The <c>[Attention]</c> of an encoder-decoder model, or null.</summary>
+    public LayerModel? Attention
+    {
+        get
+        {
+            foreach (LayerModel layer in Layers)
+            {
+                if (layer.Kind == LayerKind.Attention)
                 {
                     return layer;
                 }

@@ -150,7 +150,30 @@ internal static class DeclarationParser
             weightPrecision,
             BatchSize: batchSize,
             Streams: streams,
-            Parallelism: parallelism);
+            Parallelism: parallelism)
+        {
+            NamespaceLevelModifier = type.ContainingType is null ? NamespaceLevelModifier(type, cancellationToken) : null,
+        };
+    }
+
+    /// <summary>The first <c>private</c> or <c>protected</c> modifier on a declaration of a class outside any type, or null.</summary>
+    private static string? NamespaceLevelModifier(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration)
+            {
+                foreach (SyntaxToken modifier in declaration.Modifiers)
+                {
+                    if (modifier.IsKind(SyntaxKind.PrivateKeyword) || modifier.IsKind(SyntaxKind.ProtectedKeyword))
+                    {
+                        return modifier.ValueText;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     private static TrainingDeclaration ParseTraining(AttributeData attribute)

@@ -54,6 +54,11 @@ internal static class NetworkValidator
             problems.Add(new(ProblemIds.ContainingTypeNotPartial, ValidationProblem.OnClass, $"'{name}' is nested in '{outer.Name}', which must also be declared 'partial'."));
         }
 
+        if (declaration.NamespaceLevelModifier is { } modifier)
+        {
+            problems.Add(new(ProblemIds.NamespaceLevelAccess, ValidationProblem.OnClass, $"'{name}' is declared '{modifier}' outside any type, which C# does not allow (CS1527); make it public, internal or file, or nest it in a partial type."));
+        }
+
         if (declaration.IsStatic)
         {
             problems.Add(new(ProblemIds.StaticClass, ValidationProblem.OnClass, $"'{name}' is static; a model holds weights and state, so remove 'static'."));

@@ -84,7 +84,7 @@ internal sealed class ResolveContext(ModelDeclaration declaration, List<Validati
     {
         long start = Offset;
         long cursor = Offset;
-        foreach (KerasTensor tensor in KerasTensorLayout.Tensors(layer.Kind, layer.Name, layer.InnerName, layer.InputWidth, layer.Units, layer.Bidirectional, layer.ResetAfter))
+        foreach (KerasTensor tensor in KerasTensorLayout.Tensors(layer.Kind, layer.Name, layer.InnerName, layer.InputWidth, layer.Units, layer.Bidirectional, layer.ResetAfter, layer.AttentionScore))
         {
             long length = tensor.Length;
             if (cursor + length <= NetworkValidator.MaxElements)

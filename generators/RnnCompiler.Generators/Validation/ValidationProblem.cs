@@ -73,4 +73,13 @@ internal static class ProblemIds
     /// or length out of range, its vocabulary not the last layer's units, or a model option it cannot have.
     /// </summary>
     public const string DecoderPlacement = "RNN0037";
+
+    /// <summary>
+    /// [Attention] not after a decoder's recurrent layer, over an encoder that does not return its sequence, with widths
+    /// its score cannot compare, twice, last, or with a score it does not take.
+    /// </summary>
+    public const string AttentionPlacement = "RNN0038";
+
+    /// <summary>A model class outside any type declared private or protected (C#'s CS1527).</summary>
+    public const string NamespaceLevelAccess = "RNN0039";
 }

@@ -68,4 +68,11 @@ public enum AttentionScore
     /// scalar <c>concat_score_weight</c> w and, with <c>use_scale=True</c>, the learned scalar <c>scale</c> c (else 1).
     /// </summary>
     Concat = 2,
+
+    /// <summary>
+    /// Luong's general attention: <c>score = query·W·key</c> with a learned matrix <c>W</c> [query width, key width]
+    /// (<c>kernel</c>), which lets query and key differ in width; Keras writes it as <c>Dense(use_bias=False)</c> on the
+    /// query before <c>Attention()</c>.
+    /// </summary>
+    General = 3,
 }

@@ -131,6 +131,26 @@ public sealed class DecoderAttribute : Attribute
 }
 
 /// <summary>
+/// Attention of each decoder step over the encoder's outputs, after the decoder's last recurrent layer: the step's
+/// output scores every real step of the source, the softmax of the scores weighs the encoder's outputs into a context,
+/// and the step's output joined to its context, <c>[output, context]</c>, goes on to the output layer (Luong's form;
+/// Keras's <c>Attention()</c> or <c>AdditiveAttention()</c> on <c>[decoder_outputs, encoder_outputs]</c> then
+/// <c>Concatenate()</c>). The encoder's last recurrent layer returns its sequence (<c>ReturnSequences = true</c>) and
+/// still hands its final state to the decoder. The weights of the last greedy decoding can be read back
+/// (<c>CopyAttentionWeights</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class AttentionAttribute : Attribute
+{
+    /// <summary>Declares the attention and how it scores.</summary>
+    /// <param name="score">Dot (Luong, Keras's <c>Attention()</c>; the default), General (Luong, a learned matrix) or Additive (Bahdanau, Keras's <c>AdditiveAttention()</c>).</param>
+    public AttentionAttribute(AttentionScore score = AttentionScore.Dot) => Score = score;
+
+    /// <summary>How a decoder step's output is scored against each encoder output.</summary>
+    public AttentionScore Score { get; }
+}
+
+/// <summary>
 /// Keras's <c>Masking(mask_value)</c>: a step whose every feature equals <see cref="MaskValue"/> is masked, so that
 /// float sequences of different lengths can share a batch padded with that value. Every recurrent layer keeps its state
 /// through a masked step, and losses and metrics leave it out. It holds no weights and comes directly after <c>[Input]</c>.

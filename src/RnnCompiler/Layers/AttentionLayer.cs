@@ -22,7 +22,7 @@ namespace RnnCompiler.Layers;
 /// <para>Called by generated code; not meant to be called directly. Nothing is allocated: the caller gives the scratch.</para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class AttentionLayer
+public static partial class AttentionLayer
 {
     /// <summary>The scratch <see cref="Forward{T}"/> and <see cref="Backward{T}"/> need: one row of weights and two of the width.</summary>
     /// <param name="memory">The memory's positions.</param>

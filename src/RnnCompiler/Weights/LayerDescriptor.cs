@@ -95,6 +95,9 @@ public sealed class LayerDescriptor
         init => _recurrentActivation = value;
     }
 
+    /// <summary>For an attention layer, how it scores a query against the memory, which decides its tensors.</summary>
+    public AttentionScore Score { get; init; }
+
     /// <summary>For an Embedding, whether token 0 is padding (Keras's <c>mask_zero</c>).</summary>
     public bool MaskZero { get; init; }
 
@@ -153,7 +156,7 @@ public sealed class LayerDescriptor
     {
         var tensors = new List<TensorDescriptor>();
         int offset = Offset;
-        foreach (KerasTensor tensor in KerasTensorLayout.Tensors(Kind, Name, InnerName, InputSize, Units, Bidirectional, ResetAfter))
+        foreach (KerasTensor tensor in KerasTensorLayout.Tensors(Kind, Name, InnerName, InputSize, Units, Bidirectional, ResetAfter, (int)Score))
         {
             int[] shape = Array.ConvertAll(tensor.Shape, dimension => checked((int)dimension));
             var descriptor = new TensorDescriptor(this, tensor.Name, tensor.Role, tensor.Backward, shape, offset);

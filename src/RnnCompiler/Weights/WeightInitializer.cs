@@ -6,7 +6,7 @@ namespace RnnCompiler.Weights;
 
 /// <summary>
 /// Keras's default initializers: glorot_uniform kernels, orthogonal recurrent kernels, zero biases with
-/// unit_forget_bias for LSTM (or a layer's KeepGateBias), uniform ±0.05 embeddings, Normalization's mean 0 and variance 1. The random stream is this library's own (SplitMix64), so a seed
+/// unit_forget_bias for LSTM (or a layer's KeepGateBias), uniform ±0.05 embeddings, a glorot_uniform attention scale, Normalization's mean 0 and variance 1. The random stream is this library's own (SplitMix64), so a seed
 /// gives the same weights on every machine and runtime.
 /// </summary>
 public static class WeightInitializer
@@ -31,6 +31,10 @@ public static class WeightInitializer
                         break;
                     case TensorRole.Kernel:
                         FillUniform(values, Math.Sqrt(6.0 / (tensor.Shape[0] + tensor.Shape[1])), ref random);
+                        break;
+                    case TensorRole.Scale:
+                        // Keras's AdditiveAttention: glorot_uniform on a vector, whose fan in and out are both its length.
+                        FillUniform(values, Math.Sqrt(3.0 / tensor.Shape[0]), ref random);
                         break;
                     case TensorRole.RecurrentKernel:
                         FillOrthogonal(values, tensor.Shape[0], tensor.Shape[1], ref random);

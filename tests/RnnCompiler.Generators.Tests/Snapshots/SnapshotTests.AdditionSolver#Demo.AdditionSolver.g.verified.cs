@@ -272,13 +272,13 @@ namespace Demo
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        [global::System.Obsolete("'AdditionSolver' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
-        public void ResetState() => throw new global::System.NotSupportedException("'AdditionSolver' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+        [global::System.Obsolete("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
+        public void ResetState() => throw new global::System.NotSupportedException("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.");
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        [global::System.Obsolete("'AdditionSolver' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
-        public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'AdditionSolver' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+        [global::System.Obsolete("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
+        public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.");
 
         /// <summary>The most sequences in one training batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]

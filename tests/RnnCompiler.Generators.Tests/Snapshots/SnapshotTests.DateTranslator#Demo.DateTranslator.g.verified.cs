@@ -474,13 +474,13 @@ namespace Demo
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        [global::System.Obsolete("'DateTranslator' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
-        public void ResetState() => throw new global::System.NotSupportedException("'DateTranslator' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+        [global::System.Obsolete("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
+        public void ResetState() => throw new global::System.NotSupportedException("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");
 
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
-        [global::System.Obsolete("'DateTranslator' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
-        public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'DateTranslator' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
+        [global::System.Obsolete("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
+        public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");
 
         /// <summary>
         /// Decodes a source sequence greedily: the tokens <c>Predict</c> picks, up to (not including) the end token 2, or

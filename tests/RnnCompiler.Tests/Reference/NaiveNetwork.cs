@@ -49,6 +49,25 @@ public sealed record RefNormalization : RefLayer;
 /// <summary>Keras's <c>RepeatVector(n)</c>: the one vector before it, repeated as each of <paramref name="Steps"/> steps.</summary>
 public sealed record RefRepeatVector(int Steps) : RefLayer;
 
+/// <summary>How a <see cref="RefAttention"/> scores a query against a key.</summary>
+public enum RefScore
+{
+    /// <summary>Luong's dot: q·k.</summary>
+    Dot,
+
+    /// <summary>Luong's general: (q·W)·k, W [query, memory].</summary>
+    General,
+
+    /// <summary>Bahdanau's additive as Keras's AdditiveAttention: Σ_d scale_d tanh(q_d + k_d), scale [memory].</summary>
+    Additive,
+}
+
+/// <summary>
+/// Attention of each decoder step over the encoder's outputs (the memory, <paramref name="MemoryWidth"/> wide), its
+/// output the step's joined to the context: [query, Σ_j softmax(score(query, memory_j)) memory_j].
+/// </summary>
+public sealed record RefAttention(RefScore Score, int MemoryWidth) : RefLayer;
+
 /// <summary>Runs a Keras-style Sequential network naively in double precision.</summary>
 public static class NaiveNetwork
 {
@@ -152,8 +171,13 @@ public static class NaiveNetwork
     /// <paramref name="teacher"/>[t] when given (teacher forcing), else the most likely token of the step before (the
     /// start token first), stopping after the end token. Returns [steps, units] of the steps run.
     /// </summary>
-    public static double[] PredictEncoderDecoder(RefLayer[] encoder, RefLayer[] decoder, ReadOnlySpan<float> parameters, int[] source, int[]? teacher, int maxLength, int startToken, int endToken, out int[] tokens)
+    public static double[] PredictEncoderDecoder(RefLayer[] encoder, RefLayer[] decoder, ReadOnlySpan<float> parameters, int[] source, int[]? teacher, int maxLength, int startToken, int endToken, out int[] tokens) =>
+        PredictEncoderDecoder(encoder, decoder, parameters, source, teacher, maxLength, startToken, endToken, out tokens, out _);
+
+    /// <summary>As the overload without <paramref name="attentionWeights"/>, which receives each step's attention weights (empty without attention).</summary>
+    public static double[] PredictEncoderDecoder(RefLayer[] encoder, RefLayer[] decoder, ReadOnlySpan<float> parameters, int[] source, int[]? teacher, int maxLength, int startToken, int endToken, out int[] tokens, out List<double[]> attentionWeights)
     {
+        attentionWeights = [];
         int encoderCount = Plan(encoder).ParameterCount;
         BuiltNetwork built = Build(encoder, parameters.Slice(0, encoderCount));
         BuiltNetwork target = Build(decoder, parameters.Slice(encoderCount));
@@ -172,9 +196,16 @@ public static class NaiveNetwork
 
         var last = (RecurrentStage)built.Stages[^1];
         double[][] state = last.Forward.InitialState();
+        var memory = new List<double[]>();
         foreach (double[] x in sequence)
         {
-            last.Forward.Step(x, state);
+            memory.Add(last.Forward.Step(x, state));
+        }
+
+        foreach (AttentionStage attention in target.Stages.OfType<AttentionStage>())
+        {
+            attention.Memory = memory;
+            attentionWeights = attention.Weights;
         }
 
         if (last.Backward is { } backward)
@@ -318,6 +349,15 @@ public static class NaiveNetwork
                     Positive(repeat.Steps, index);
                     isSequence = true;
                     break;
+                case RefAttention attention:
+                    count += attention.Score switch
+                    {
+                        RefScore.General => (long)width * attention.MemoryWidth,
+                        RefScore.Additive => attention.MemoryWidth,
+                        _ => 0,
+                    };
+                    width += attention.MemoryWidth;
+                    break;
                 case RefDense dense:
                     Positive(dense.Units, index);
                     count += (long)width * dense.Units + dense.Units;
@@ -381,6 +421,12 @@ public static class NaiveNetwork
                 RefDense dense => new DenseStage(width, dense.Units, dense.Activation, reader.Take(width * dense.Units), reader.Take(dense.Units)),
                 RefNormalization => NormalizationStage.Read(width, reader),
                 RefRepeatVector repeat => new RepeatStage(repeat.Steps, width),
+                RefAttention attention => new AttentionStage(attention.Score, width, attention.MemoryWidth, attention.Score switch
+                {
+                    RefScore.General => reader.Take(width * attention.MemoryWidth),
+                    RefScore.Additive => reader.Take(attention.MemoryWidth),
+                    _ => [],
+                }),
                 _ => BuildRecurrent(layer, width, reader),
             };
             width = stage.OutputWidth;
@@ -577,6 +623,57 @@ public static class NaiveNetwork
 
         // Consumes a sequence (or, after a vector-returning layer, a one-element list holding the vector).
         public abstract List<double[]> Run(List<double[]> input);
+    }
+
+    /// <summary>Attention over <see cref="Memory"/>, which the encoder-decoder sets once the encoder has run.</summary>
+    internal sealed class AttentionStage(RefScore score, int query, int memoryWidth, double[] parameters) : Stage
+    {
+        public List<double[]> Memory { get; set; } = [];
+
+        /// <summary>The weights of every query attended so far, in order.</summary>
+        public List<double[]> Weights { get; } = [];
+
+        public override int OutputWidth => query + memoryWidth;
+
+        public override List<double[]> Run(List<double[]> input) => input.Select(Attend).ToList();
+
+        private double[] Attend(double[] q)
+        {
+            double[] scores = new double[Memory.Count];
+            for (int j = 0; j < Memory.Count; j++)
+            {
+                double[] k = Memory[j];
+                double sum = 0;
+                for (int d = 0; d < memoryWidth; d++)
+                {
+                    sum += score switch
+                    {
+                        RefScore.Dot => q[d] * k[d],
+                        RefScore.General => Enumerable.Range(0, query).Sum(i => q[i] * parameters[i * memoryWidth + d]) * k[d],
+                        _ => parameters[d] * Math.Tanh(q[d] + k[d]),
+                    };
+                }
+
+                scores[j] = sum;
+            }
+
+            double max = scores.Max();
+            double[] weights = scores.Select(value => Math.Exp(value - max)).ToArray();
+            double total = weights.Sum();
+            var output = new double[query + memoryWidth];
+            Array.Copy(q, output, query);
+            for (int j = 0; j < Memory.Count; j++)
+            {
+                weights[j] /= total;
+                for (int d = 0; d < memoryWidth; d++)
+                {
+                    output[query + d] += weights[j] * Memory[j][d];
+                }
+            }
+
+            Weights.Add(weights);
+            return output;
+        }
     }
 
     private sealed class RepeatStage(int steps, int width) : Stage

@@ -56,6 +56,13 @@ enum LayerKind
     /// which starts a decoder stack from the encoder's final state.
     /// </summary>
     Decoder,
+
+    /// <summary>
+    /// <c>[Attention(score)]</c>: attention of each decoder step over the encoder's outputs, the context joined to the
+    /// step's output. Its tensors depend on the score: none for dot-product (Keras's <c>Attention()</c>), <c>kernel</c>
+    /// [query, memory] for Luong's general, <c>scale</c> [memory] for additive (Keras's <c>AdditiveAttention()</c>).
+    /// </summary>
+    Attention,
 }
 
 /// <summary>What a weight tensor is for, which decides its initializer and its PyTorch counterpart.</summary>
@@ -86,6 +93,9 @@ enum TensorRole
 
     /// <summary>Normalization's <c>count</c> (a scalar Keras keeps for older saved models and never updates); not trained, starts at 0.</summary>
     Count,
+
+    /// <summary>Additive attention's learned <c>scale</c> vector (Keras's <c>AdditiveAttention</c>, glorot_uniform).</summary>
+    Scale,
 }
 
 /// <summary>One tensor of a layer as Keras lays it out.</summary>
@@ -137,7 +147,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 4,
         LayerKind.Gru => 3,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Attention or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => 1,
     };
 
     /// <summary>
@@ -148,7 +158,7 @@ internal static class KerasTensorLayout
     {
         LayerKind.Lstm => 1,
         LayerKind.Gru => 0,
-        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
+        LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector or LayerKind.Decoder or LayerKind.Attention or LayerKind.Embedding or LayerKind.SimpleRnn or LayerKind.Dense or LayerKind.Normalization => -1,
     };
 
     /// <summary>
@@ -174,8 +184,15 @@ internal static class KerasTensorLayout
     /// <param name="units">The units (for Embedding, the dimensions; for Normalization, the features).</param>
     /// <param name="bidirectional">Whether a recurrent layer has a backward direction with its own weights.</param>
     /// <param name="resetAfter">For a GRU, Keras's <c>reset_after</c>.</param>
-    public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter) => kind switch
+    /// <param name="score">For an attention layer, its score as the runtime's <c>AttentionScore</c> numbers it: 0 dot, 1 additive, 3 general.</param>
+    public static List<KerasTensor> Tensors(LayerKind kind, string name, string innerName, long inputSize, long units, bool bidirectional, bool resetAfter, int score = 0) => kind switch
     {
+        LayerKind.Attention => score switch
+        {
+            1 => new List<KerasTensor> { new(name + "/scale", TensorRole.Scale, false, new[] { units }) },
+            3 => new List<KerasTensor> { new(name + "/kernel", TensorRole.Kernel, false, new[] { inputSize, units }) },
+            _ => new List<KerasTensor>(),
+        },
         LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => new List<KerasTensor>(),
         LayerKind.Embedding or LayerKind.Decoder => new List<KerasTensor> { new(name + "/embeddings", TensorRole.Embeddings, false, new[] { inputSize, units }) },
         LayerKind.Dense => new List<KerasTensor>

@@ -223,6 +223,7 @@ internal static class PyTorchLayout
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Recurrent(layer, kerasName, role, backward, module, lookup, where),
             LayerKind.Input or LayerKind.Masking or LayerKind.Dropout or LayerKind.RepeatVector => PyTorchConversion.Failure($"Layer '{layer.KerasName}' holds no weights."),
             LayerKind.Normalization => Normalization(layer, kerasName, role, module.Name, lookup, where),
+            LayerKind.Attention => PyTorchConversion.Failure($"Layer '{layer.KerasName}' is an attention layer, which PyTorch has no module for; save its weights with SaveWeights or as Keras names them."),
         };
 #pragma warning restore CS8524
     }
