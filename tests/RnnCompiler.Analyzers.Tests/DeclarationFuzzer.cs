@@ -391,6 +391,11 @@ internal sealed class DeclarationFuzzer
             {
                 named.Add("EndToken = " + Pick("0", "2", "3", "-5"));
             }
+
+            if (Chance(0.2))
+            {
+                named.Add("MaskAfterEnd = " + Pick("true", "false"));
+            }
         }
 
         if ((type is "SimpleRnn" or "Dense" or "Lstm" or "Gru" && Chance(0.3)) || Chance(0.01))

@@ -37,11 +37,14 @@ internal static class LockStepEmitter
 
     /// <summary>
     /// What the batch's loss is averaged over: its sequences, or the real steps of all of them when the model outputs
-    /// sequences (Keras's masked mean). It reads the locals <c>sequences</c>, <c>rows</c> and <c>lengths</c>.
+    /// sequences (Keras's masked mean), or a decoder's target steps up to each end token (<c>MaskAfterEnd</c>). It reads
+    /// the locals <c>sequences</c>, <c>rows</c>, <c>lengths</c> and <c>targets</c>.
     /// </summary>
     internal static string Counted(NetworkModel model) => model.OutputFollowsInput
         ? "(lengths.IsEmpty ? sequences * rows : global::RnnCompiler.Training.SequencePacking.Total(lengths))"
-        : "(sequences * rows)";
+        : model.Decoder is { MaskAfterEnd: true }
+            ? "global::RnnCompiler.Layers.DecoderLayer.CountedSteps(targets, sequences, OutputSteps, EndToken)"
+            : "(sequences * rows)";
 
     /// <summary>
     /// Runs the sequences [first, first + sequences) of the batch in lock step: forward, the loss of each in order (adding
@@ -71,6 +74,18 @@ internal static class LockStepEmitter
         }
 
         writer.WriteLine($"RunForwardBatch(batch, {stateRows}sequences, steps, share{(training.Stateful ? ", carried: backward" : string.Empty)}{dropout});");
+        bool afterEnd = model.Decoder is { MaskAfterEnd: true };
+        if (afterEnd)
+        {
+            writer.WriteLine("// The target steps after each end token count in no loss: their gradients stay zero.");
+            using (writer.Block("if (backward)"))
+            {
+                writer.WriteLine($"{SliceOf("_outputGradients", "0", "sequences * rows * OutputUnits")}.Clear();");
+            }
+
+            writer.WriteLine();
+        }
+
         if (model.OutputFollowsInput)
         {
             writer.WriteLine("// A packed batch's steps after each sequence's real ones count in no loss: their gradients stay zero.");
@@ -89,6 +104,11 @@ internal static class LockStepEmitter
             if (model.OutputFollowsInput)
             {
                 writer.WriteLine("int count = share.IsEmpty ? rows : share[b];");
+                count = "count";
+            }
+            else if (afterEnd)
+            {
+                writer.WriteLine($"int count = global::RnnCompiler.Layers.DecoderLayer.CountedSteps(targets.Slice({row} * rows, rows), EndToken);");
                 count = "count";
             }
 

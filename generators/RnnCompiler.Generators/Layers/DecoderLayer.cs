@@ -104,6 +104,7 @@ internal sealed class DecoderLayer : LayerDescriptor
             StartToken = start,
             EndToken = end,
             BeamWidth = beam,
+            MaskAfterEnd = layer.Bool("MaskAfterEnd") ?? false,
         };
         context.Layers[context.Layers.Count - 1] = encoder with { HandsStateToDecoder = true };
         context.Layers.Add(context.AddTensors(model, index));

@@ -62,6 +62,9 @@ internal sealed record LayerModel(
     /// <summary>For a [Decoder], the token that ends a target.</summary>
     public int EndToken { get; init; }
 
+    /// <summary>For a [Decoder], whether target steps after the end token count in no loss (<c>MaskAfterEnd</c>).</summary>
+    public bool MaskAfterEnd { get; init; }
+
     /// <summary>For a [Decoder], the widest beam Decode searches with.</summary>
     public int BeamWidth { get; init; }
 

@@ -128,6 +128,13 @@ public sealed class DecoderAttribute : Attribute
 
     /// <summary>The widest beam <c>Decode</c> searches with (its buffers hold that many decoder states); 4 by default.</summary>
     public int BeamWidth { get; set; } = 4;
+
+    /// <summary>
+    /// When true, the target steps after each target's first <see cref="EndToken"/> are padding: they count in no loss,
+    /// accuracy or gradient, as Keras leaves masked steps out, so targets of different lengths share a batch whatever
+    /// they are padded with. When false (the default) every one of the <see cref="MaxLength"/> steps counts.
+    /// </summary>
+    public bool MaskAfterEnd { get; set; }
 }
 
 /// <summary>

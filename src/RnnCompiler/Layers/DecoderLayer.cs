@@ -33,6 +33,38 @@ public static class DecoderLayer
         }
     }
 
+    /// <summary>
+    /// The steps of one target that count in the loss when the steps after its end token are masked: up to and including
+    /// its first <paramref name="endToken"/>, or all of them when it has none.
+    /// </summary>
+    /// <param name="target">One sequence's target tokens.</param>
+    /// <param name="endToken">The token that ends a target.</param>
+    /// <returns>The counted steps, at least 1 for a target of at least one step.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CountedSteps(ReadOnlySpan<int> target, int endToken)
+    {
+        int end = target.IndexOf(endToken);
+        return end < 0 ? target.Length : end + 1;
+    }
+
+    /// <summary>The sum of <see cref="CountedSteps(ReadOnlySpan{int}, int)"/> over a batch's targets.</summary>
+    /// <param name="targets">[sequences, steps] target tokens.</param>
+    /// <param name="sequences">The sequences.</param>
+    /// <param name="steps">The decoder's steps.</param>
+    /// <param name="endToken">The token that ends a target.</param>
+    /// <returns>The steps the batch's loss is the mean of.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CountedSteps(ReadOnlySpan<int> targets, int sequences, int steps, int endToken)
+    {
+        int total = 0;
+        for (int s = 0; s < sequences; s++)
+        {
+            total += CountedSteps(targets.Slice(s * steps, steps), endToken);
+        }
+
+        return total;
+    }
+
     /// <summary>Copies a step's outputs as float, as <see cref="Decoding.BeamSearch"/> reads them.</summary>
     /// <typeparam name="T">The model's float type.</typeparam>
     /// <param name="values">The outputs.</param>

@@ -60,3 +60,13 @@ public partial class WideBeamTranslator;
 [Lstm(6, ReturnSequences = true)]
 [Dense(7, Activation = Activation.Softmax)]
 public partial class BidirectionalTranslator;
+
+// Targets of different lengths: the steps after each target's end token count in no loss.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Embedding(9, 3)]
+[Lstm(4)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2, MaskAfterEnd = true)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class MaskedTargetTranslator;

@@ -117,6 +117,74 @@ public class DecoderTests
         Assert.True(Math.Abs(expected - model.Evaluate(sources, targets, 4).Loss) <= 1e-12 * expected);
     }
 
+    /// <summary>Targets whose end token falls at each step (the first at step 0), then tokens that are not the end token.</summary>
+    private static int[] TargetsOfDifferentLengths(int seed)
+    {
+        int[] targets = TrainingData.Ints(4 * 4, 7, seed);
+        for (int s = 0; s < 4; s++)
+        {
+            for (int t = 0; t < 4; t++)
+            {
+                targets[s * 4 + t] = t == s ? 2 : targets[s * 4 + t] == 2 ? 3 : targets[s * 4 + t];
+            }
+        }
+
+        return targets;
+    }
+
+    [Fact]
+    public void With_MaskAfterEnd_the_loss_is_the_mean_over_each_target_up_to_its_end_token()
+    {
+        var model = new MaskedTargetTranslator();
+        float[] weights = Weights(model.Parameters, 320);
+        int[] sources = TrainingData.Ints(4 * 5, 9, 321);
+        int[] targets = TargetsOfDifferentLengths(322);
+        double sum = 0;
+        int counted = 0;
+        for (int s = 0; s < 4; s++)
+        {
+            int[] target = targets.AsSpan(s * 4, 4).ToArray();
+            int[] teacher = [1, .. target.Take(3)];
+            double[] probabilities = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, sources.AsSpan(s * 5, 5).ToArray(), teacher, 4, 1, 2, out _);
+            for (int t = 0; t <= s; t++)
+            {
+                sum -= Math.Log(probabilities[t * 7 + target[t]]);
+                counted++;
+            }
+        }
+
+        Assert.Equal(10, counted);
+        double loss = model.Evaluate(sources, targets, 4).Loss;
+        Assert.True(Math.Abs(sum / counted - loss) <= 1e-12 * loss, $"expected {sum / counted:R}, got {loss:R}");
+    }
+
+    [Fact]
+    public void With_MaskAfterEnd_what_follows_the_end_token_changes_nothing_and_gradients_pass_finite_differences()
+    {
+        var model = new MaskedTargetTranslator();
+        Weights(model.Parameters, 330);
+        int[] sources = TrainingData.Ints(4 * 5, 9, 331);
+        int[] targets = TargetsOfDifferentLengths(332);
+        int[] other = (int[])targets.Clone();
+        for (int s = 0; s < 4; s++)
+        {
+            for (int t = s + 1; t < 4; t++)
+            {
+                other[s * 4 + t] = (other[s * 4 + t] + 3) % 7;
+            }
+        }
+
+        double a = model.ComputeGradients(sources, targets, 4);
+        double[] gradients = model.Gradients.ToArray();
+        double b = model.ComputeGradients(sources, other, 4);
+        Assert.Equal(a, b);
+        Assert.Equal(gradients, model.Gradients.ToArray());
+        GradientAsserts.MatchFiniteDifferences(model.Parameters, gradients, () => model.Evaluate(sources, targets, 4).Loss);
+        var plain = new LstmTranslator();
+        model.Parameters.CopyTo(plain.Parameters);
+        Assert.NotEqual(plain.Evaluate(sources, targets, 4).Loss, plain.Evaluate(sources, other, 4).Loss); // without the option it counts
+    }
+
     [Fact]
     public void A_masked_source_decodes_as_its_real_tokens()
     {
