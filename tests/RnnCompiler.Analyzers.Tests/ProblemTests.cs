@@ -792,20 +792,6 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention] cannot be the last layer: its output is each decoder step's output joined to its context; put the output layer after it, for example [Dense(vocabulary, Activation = Activation.Softmax)]."));
 
     [Fact]
-    public Task RNN0038_Attention_over_a_bidirectional_encoder() => AnalyzerTest.VerifyAsync(
-        """
-        [RnnModel(SequenceLength = 10)]
-        [Embedding(20, 4)]
-        [Lstm(4, ReturnSequences = true, Bidirectional = true)]
-        [Decoder(12, 4, MaxLength = 5)]
-        [Lstm(8, ReturnSequences = true)]
-        [{|#0:Attention|}]
-        [Dense(12, Activation = Activation.Softmax)]
-        public partial class Translator;
-        """,
-        AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention]: attention over a bidirectional encoder is not supported yet; make the encoder's last recurrent layer one-directional."));
-
-    [Fact]
     public Task RNN0037_Decoder_layer_unlike_the_encoder() => AnalyzerTest.VerifyAsync(
         """
         [RnnModel(SequenceLength = 10)]

@@ -70,12 +70,6 @@ internal sealed class AttentionLayer : LayerDescriptor
             return;
         }
 
-        if (encoder.Bidirectional)
-        {
-            Problem($"{Label}: attention over a bidirectional encoder is not supported yet; make the encoder's last recurrent layer one-directional.");
-            return;
-        }
-
         if (score != General && context.Width != encoder.OutputWidth)
         {
             Problem($"{Label}: {(score == Dot ? "Dot" : "Additive")} attention compares each decoder output ({context.Width} values) with an encoder output of the same width, and the encoder's has {encoder.OutputWidth}; make them equal, or use AttentionScore.General, whose learned matrix maps one to the other.");
@@ -214,7 +208,7 @@ internal sealed class AttentionLayer : LayerDescriptor
         writer.WriteLine($"// {layer.Name}: the step's output attends to {encoder.Name}'s outputs at the source's steps ({ScoreName(layer)} score); [output, context].");
         writer.WriteLine($"int sourceSteps = {field}SourceSteps[0];");
         string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", "0", memory) : "default";
-        writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({Score(layer)}, {input}, 1, {query}, {SliceOf($"{context.Field(encoder)}Hidden", "0", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "0", "sourceSteps")}, {output}, {field}Scratch.Span);");
+        writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({Score(layer)}, {input}, 1, {query}, {SliceOf(encoder.Descriptor.BatchOutput(context, encoder), "0", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "0", "sourceSteps")}, {output}, {field}Scratch.Span);");
         return output;
     }
 
@@ -231,7 +225,7 @@ internal sealed class AttentionLayer : LayerDescriptor
         {
             writer.WriteLine("int sourceSteps = global::RnnCompiler.Training.SequencePacking.LengthOf(inputLengths, b, inputSteps);");
             string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", $"b * OutputSteps * {memory}", $"OutputSteps * {memory}") : "default";
-            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({Score(layer)}, {SliceOf(input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf($"{context.Field(encoder)}Hidden", $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf($"{field}Output", $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {field}Scratch.Span);");
+            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({Score(layer)}, {SliceOf(input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf(encoder.Descriptor.BatchOutput(context, encoder), $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf($"{field}Output", $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {field}Scratch.Span);");
         }
 
         return $"{field}Output";
@@ -253,7 +247,7 @@ internal sealed class AttentionLayer : LayerDescriptor
         {
             writer.WriteLine("int sourceSteps = global::RnnCompiler.Training.SequencePacking.LengthOf(inputLengths, b, inputSteps);");
             string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", $"b * OutputSteps * {memory}", $"OutputSteps * {memory}") : "default";
-            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedBackward<{context.T}>({Score(layer)}, {SliceOf(pass.Input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf($"{context.Field(encoder)}Hidden", $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf(pass.Gradient, $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {pass.InputGradient}.Slice(b * OutputSteps * {query}, OutputSteps * {query}), {SliceOf($"{field}MemoryGradients", $"b * SequenceLength * {memory}", $"sourceSteps * {memory}")}, {(layer.AttentionScore == Dot ? "default" : Parameters(context, layer, "g"))}, {field}Scratch.Span);");
+            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedBackward<{context.T}>({Score(layer)}, {SliceOf(pass.Input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf(encoder.Descriptor.BatchOutput(context, encoder), $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf(pass.Gradient, $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {pass.InputGradient}.Slice(b * OutputSteps * {query}, OutputSteps * {query}), {SliceOf($"{field}MemoryGradients", $"b * SequenceLength * {memory}", $"sourceSteps * {memory}")}, {(layer.AttentionScore == Dot ? "default" : Parameters(context, layer, "g"))}, {field}Scratch.Span);");
         }
     }
 }

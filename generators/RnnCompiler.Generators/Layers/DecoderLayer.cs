@@ -364,9 +364,19 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
         writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
-        writer.WriteLine(encoder.OutputIsSequence
-            ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
-            : $"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
+        if (encoder.OutputIsSequence && encoder.Bidirectional)
+        {
+            // The forward direction's h after the last step, the backward one's after the first (in time order).
+            string half = Int(encoder.Units);
+            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardHidden", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialHidden", "0", half)});");
+            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardHidden", "0", half)}.CopyTo({SliceOf($"{field}InitialHidden", half, half)});");
+        }
+        else
+        {
+            writer.WriteLine(encoder.OutputIsSequence
+                ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
+                : $"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
+        }
         if (HasCell(first) && encoder.Bidirectional)
         {
             // The forward direction ends at the last step, the backward one at the first.
@@ -576,7 +586,19 @@ internal sealed class DecoderLayer : LayerDescriptor
         string units = Int(first.Units);
         string dimensions = Int(layer.Units);
         writer.WriteLine($"// {layer.Name}: the encoder's final state starts the decoder: its last output, and its cell after each sequence's last{(model.Masks ? " real" : string.Empty)} step.");
-        if (encoder.OutputIsSequence)
+        if (encoder.OutputIsSequence && encoder.Bidirectional)
+        {
+            // The forward direction's h after each sequence's last real step; the backward one's after its first, whose
+            // real steps end the block in a packed batch.
+            string half = Int(encoder.Units);
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
+                writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardHidden", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units}", half)});");
+                writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardHidden", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units} + {half}", half)});");
+            }
+        }
+        else if (encoder.OutputIsSequence)
         {
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
@@ -662,7 +684,18 @@ internal sealed class DecoderLayer : LayerDescriptor
 
             using (writer.Block("for (int b = 0; b < sequences; b++)"))
             {
-                writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{context.T}>(1, {Row($"{field}InitialHiddenGradients", "b", width)}, {Row(gradients, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", width)});");
+                string last = "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1";
+                if (encoder.Bidirectional)
+                {
+                    // The merged outputs are in time order: the forward half of the last real step, the backward half of the first.
+                    string half = Int(encoder.Units);
+                    writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{context.T}>(1, {SliceOf($"{field}InitialHiddenGradients", $"b * {width}", half)}, {SliceOf(gradients, $"({last}) * {width}", half)});");
+                    writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{context.T}>(1, {SliceOf($"{field}InitialHiddenGradients", $"b * {width} + {half}", half)}, {SliceOf(gradients, $"b * steps * {width} + {half}", half)});");
+                }
+                else
+                {
+                    writer.WriteLine($"global::RnnCompiler.Kernels.MatrixKernels.Axpy<{context.T}>(1, {Row($"{field}InitialHiddenGradients", "b", width)}, {Row(gradients, last, width)});");
+                }
             }
         }
     }

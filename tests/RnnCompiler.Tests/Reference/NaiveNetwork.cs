@@ -215,7 +215,7 @@ public static class NaiveNetwork
             double[][] reverse = backward.InitialState();
             for (int t = sequence.Count - 1; t >= 0; t--)
             {
-                backward.Step(sequence[t], reverse);
+                memory[t] = memory[t].Concat(backward.Step(sequence[t], reverse)).ToArray(); // the merged output, in time order
             }
 
             state = state.Select((row, i) => row.Concat(reverse[i]).ToArray()).ToArray();

@@ -55,3 +55,15 @@ public partial class SerialAdditiveAttentionTranslator;
 [Attention(AttentionScore.General)]
 [Dense(6, Activation = Activation.Softmax)]
 public partial class GeneralAttentionTranslator;
+
+// Bahdanau's own setting: additive attention over a bidirectional encoder of masked sources (its merged outputs), whose
+// directions' final states, joined, start a decoder of twice its units.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Embedding(9, 3, MaskZero = true)]
+[Lstm(3, Bidirectional = true, ReturnSequences = true)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(6, ReturnSequences = true)]
+[Attention(AttentionScore.Additive)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class BidirectionalAttentionTranslator;

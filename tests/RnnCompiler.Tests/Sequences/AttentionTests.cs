@@ -137,6 +137,53 @@ public class AttentionTests
         }
     }
 
+    private static readonly RefLayer[] BidirectionalEncoder = [new RefEmbedding(9, 3), new RefLstm(3, ReturnSequences: true, Bidirectional: true)];
+
+    private static readonly RefLayer[] BidirectionalDecoder =
+        [new RefEmbedding(7, 2), new RefLstm(6, ReturnSequences: true), new RefAttention(RefScore.Additive, 6), new RefDense(7, RefActivation.Softmax)];
+
+    [Fact]
+    public void Attention_over_a_bidirectional_masked_encoder_reads_its_merged_outputs()
+    {
+        var model = new BidirectionalAttentionTranslator();
+        float[] weights = Weights(model.Parameters, 420, 1.5);
+        var outputs = new double[4 * 7];
+        var map = new double[4 * 5];
+        foreach (int[] padded in new[] { new[] { 0, 3, 0, 5, 7 }, new[] { 0, 0, 4, 0, 0 }, new[] { 1, 2, 3, 4, 5 } })
+        {
+            int[] real = padded.Where(token => token != 0).ToArray();
+            model.Predict(padded, outputs);
+            Assert.Equal(real.Length, model.CopyAttentionWeights(map));
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(BidirectionalEncoder, BidirectionalDecoder, weights, real, null, 4, 1, 2, out _, out List<double[]> attention);
+            SameAsReference(outputs, expected, string.Join(",", padded));
+            SameWeights(attention, map, real.Length, 4);
+        }
+    }
+
+    [Fact]
+    public void A_bidirectional_encoders_gradients_through_attention_and_hand_off_pass_finite_differences()
+    {
+        int[] sources = [0, 3, 0, 5, 7, 0, 0, 4, 0, 0, 1, 2, 3, 4, 5];
+        FiniteDifferences(new BidirectionalAttentionTranslator(), sources, TrainingData.Ints(3 * 4, 7, 431), 3, 432, attention: 4);
+        var model = new BidirectionalAttentionTranslator();
+        float[] weights = Weights(model.Parameters, 433);
+        int[] targets = TrainingData.Ints(3 * 4, 7, 434);
+        double expected = 0;
+        for (int s = 0; s < 3; s++)
+        {
+            int[] target = targets.AsSpan(s * 4, 4).ToArray();
+            int[] real = sources.AsSpan(s * 5, 5).ToArray().Where(token => token != 0).ToArray();
+            double[] probabilities = NaiveNetwork.PredictEncoderDecoder(BidirectionalEncoder, BidirectionalDecoder, weights, real, [1, .. target.Take(3)], 4, 1, 2, out _);
+            for (int t = 0; t < 4; t++)
+            {
+                expected -= Math.Log(probabilities[t * 7 + target[t]]) / 12;
+            }
+        }
+
+        double loss = model.Evaluate(sources, targets, 3).Loss;
+        Assert.True(Math.Abs(expected - loss) <= 1e-12 * expected, $"expected {expected:R}, got {loss:R}");
+    }
+
     [Fact]
     public void The_teacher_forced_loss_is_the_references()
     {
