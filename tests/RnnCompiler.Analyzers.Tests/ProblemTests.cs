@@ -721,7 +721,7 @@ public class ProblemTests
         [Dense(12, Activation = Activation.Softmax)]
         public partial class Translator;
         """,
-        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)]."));
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)], or a [Dense] whose output is the decoder's initial state."));
 
     [Fact]
     public Task RNN0038_Attention_over_an_encoder_without_its_sequence() => AnalyzerTest.VerifyAsync(
@@ -790,6 +790,20 @@ public class ProblemTests
         public partial class Translator;
         """,
         AnalyzerTest.Diagnostic("RNN0038").WithMessage("[Attention] cannot be the last layer: its output is each decoder step's output joined to its context; put the output layer after it, for example [Dense(vocabulary, Activation = Activation.Softmax)]."));
+
+    [Fact]
+    public Task RNN0037_Decoder_after_a_dense_of_a_masked_input() => AnalyzerTest.VerifyAsync(
+        """
+        [RnnModel(SequenceLength = 10)]
+        [Input(4)]
+        [Masking]
+        [Dense(8)]
+        [{|#0:Decoder(12, 4, MaxLength = 5)|}]
+        [Lstm(8, ReturnSequences = true)]
+        [Dense(12, Activation = Activation.Softmax)]
+        public partial class Captioner;
+        """,
+        AnalyzerTest.Diagnostic("RNN0037").WithMessage("[Decoder] starts from the [Dense] before it, at the input's last step; a masking model's last step may be padding, so start it from a recurrent encoder, or remove the mask."));
 
     [Fact]
     public Task RNN0037_Decoder_layer_unlike_the_encoder() => AnalyzerTest.VerifyAsync(

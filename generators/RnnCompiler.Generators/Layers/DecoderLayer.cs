@@ -71,9 +71,14 @@ internal sealed class DecoderLayer : LayerDescriptor
             Problem($"{Label}: the model already has a [RepeatVector] or [Decoder]; an encoder-decoder model has one decoder, after its encoder.");
             ok = false;
         }
-        else if (encoder is null || !encoder.IsRecurrent || (encoder.OutputIsSequence && !attends) || (encoder.Bidirectional && encoder.MergeMode != MergeKind.Concat) || (context.IsSequence && !attends))
+        else if (encoder is { Kind: LayerKind.Dense } && (context.MaskZero || context.MaskValue is not null))
         {
-            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)].");
+            Problem($"{Label} starts from the [Dense] before it, at the input's last step; a masking model's last step may be padding, so start it from a recurrent encoder, or remove the mask.");
+            ok = false;
+        }
+        else if (encoder is null || (!encoder.IsRecurrent && encoder.Kind != LayerKind.Dense) || (encoder.IsRecurrent && ((encoder.OutputIsSequence && !attends) || (encoder.Bidirectional && encoder.MergeMode != MergeKind.Concat) || (context.IsSequence && !attends))))
+        {
+            Problem($"{Label} starts from the encoder's final state, so the layer before it is the encoder's last recurrent layer, returning its last output (without ReturnSequences = true, unless an [Attention] reads its outputs; a bidirectional one joins its directions' states with MergeMode.Concat), for example [Lstm(128)] [Decoder(…)], or a [Dense] whose output is the decoder's initial state.");
             ok = false;
         }
 
@@ -362,31 +367,39 @@ internal sealed class DecoderLayer : LayerDescriptor
         LayerModel first = First(model);
         string field = context.Field(layer);
         string units = Int(first.Units);
-        writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
-        writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
-        if (encoder.OutputIsSequence && encoder.Bidirectional)
+        if (!encoder.IsRecurrent)
         {
-            // The forward direction's h after the last step, the backward one's after the first (in time order).
-            string half = Int(encoder.Units);
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardHidden", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialHidden", "0", half)});");
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardHidden", "0", half)}.CopyTo({SliceOf($"{field}InitialHidden", half, half)});");
+            WriteStartFromVector(context, layer, encoder, input, batch: false);
         }
         else
         {
-            writer.WriteLine(encoder.OutputIsSequence
-                ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
-                : $"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
-        }
-        if (HasCell(first) && encoder.Bidirectional)
-        {
-            // The forward direction ends at the last step, the backward one at the first.
-            string half = Int(encoder.Units);
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardCells", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialCell", "0", half)});");
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardCells", "0", half)}.CopyTo({SliceOf($"{field}InitialCell", half, half)});");
-        }
-        else if (HasCell(first))
-        {
-            writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({field}InitialCell.Span);");
+            writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
+            writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
+            if (encoder.OutputIsSequence && encoder.Bidirectional)
+            {
+                // The forward direction's h after the last step, the backward one's after the first (in time order).
+                string half = Int(encoder.Units);
+                writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardHidden", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialHidden", "0", half)});");
+                writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardHidden", "0", half)}.CopyTo({SliceOf($"{field}InitialHidden", half, half)});");
+            }
+            else
+            {
+                writer.WriteLine(encoder.OutputIsSequence
+                    ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
+                    : $"{SpanOf(input)}.CopyTo({field}InitialHidden.Span);");
+            }
+
+            if (HasCell(first) && encoder.Bidirectional)
+            {
+                // The forward direction ends at the last step, the backward one at the first.
+                string half = Int(encoder.Units);
+                writer.WriteLine($"{SliceOf($"{context.Field(encoder)}ForwardCells", $"(steps - 1) * {half}", half)}.CopyTo({SliceOf($"{field}InitialCell", "0", half)});");
+                writer.WriteLine($"{SliceOf($"{context.Field(encoder)}BackwardCells", "0", half)}.CopyTo({SliceOf($"{field}InitialCell", half, half)});");
+            }
+            else if (HasCell(first))
+            {
+                writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({field}InitialCell.Span);");
+            }
         }
 
         WriteStartStates(context, layer, rest);
@@ -416,6 +429,102 @@ internal sealed class DecoderLayer : LayerDescriptor
             {
                 writer.WriteLine("break;");
             }
+        }
+    }
+
+    /// <summary>Each sequence's start of the decoder in a lock-step batch: the recurrent encoder's final h, and c for an LSTM.</summary>
+    private static void WriteStartFromEncoder(EmitContext context, LayerModel layer, LayerModel encoder, string input)
+    {
+        SourceWriter writer = context.Writer;
+        NetworkModel model = context.Model;
+        LayerModel first = First(model);
+        string field = context.Field(layer);
+        string units = Int(first.Units);
+        writer.WriteLine($"// {layer.Name}: the encoder's final state starts the decoder: its last output, and its cell after each sequence's last{(model.Masks ? " real" : string.Empty)} step.");
+        if (encoder.OutputIsSequence && encoder.Bidirectional)
+        {
+            // The forward direction's h after each sequence's last real step; the backward one's after its first, whose
+            // real steps end the block in a packed batch.
+            string half = Int(encoder.Units);
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
+                writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardHidden", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units}", half)});");
+                writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardHidden", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units} + {half}", half)});");
+            }
+        }
+        else if (encoder.OutputIsSequence)
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{Row(input, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", units)}.CopyTo({Row($"{field}InitialHidden", "b", units)});");
+            }
+        }
+        else
+        {
+            writer.WriteLine($"{SliceOf(input, "0", $"sequences * {units}")}.CopyTo({field}InitialHidden);");
+        }
+
+        if (HasCell(first))
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
+                if (encoder.Bidirectional)
+                {
+                    // The forward direction ends at the sequence's last real step; the backward one, whose real steps end
+                    // the block in a packed batch, at its first.
+                    string half = Int(encoder.Units);
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardCells", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units}", half)});");
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardCells", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units} + {half}", half)});");
+                }
+                else
+                {
+                    writer.WriteLine($"{Row($"{context.Field(encoder)}Cells", "b * steps + length - 1", units)}.CopyTo({Row($"{field}InitialCell", "b", units)});");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A decoder after a [Dense] (a feature vector's projection: captioning's form) starts from its output at each
+    /// sequence's last step as h, and an LSTM's c from zeros.
+    /// </summary>
+    private static void WriteStartFromVector(EmitContext context, LayerModel layer, LayerModel encoder, string input, bool batch)
+    {
+        SourceWriter writer = context.Writer;
+        LayerModel first = First(context.Model);
+        string field = context.Field(layer);
+        string units = Int(first.Units);
+        writer.WriteLine($"// {layer.Name}: {encoder.Name}'s output{(encoder.OutputIsSequence ? " at the last step" : string.Empty)} is the decoder's initial h{(HasCell(first) ? "; its c starts at zero" : string.Empty)}.");
+        if (!batch)
+        {
+            writer.WriteLine(encoder.OutputIsSequence
+                ? $"{SliceOf(input, $"(steps - 1) * {units}", units)}.CopyTo({field}InitialHidden.Span);"
+                : $"{SliceOf(input, "0", units)}.CopyTo({field}InitialHidden.Span);");
+            if (HasCell(first))
+            {
+                writer.WriteLine($"{field}InitialCell.Span.Clear();");
+            }
+
+            return;
+        }
+
+        if (encoder.OutputIsSequence)
+        {
+            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            {
+                writer.WriteLine($"{Row(input, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", units)}.CopyTo({Row($"{field}InitialHidden", "b", units)});");
+            }
+        }
+        else
+        {
+            writer.WriteLine($"{SliceOf(input, "0", $"sequences * {units}")}.CopyTo({field}InitialHidden);");
+        }
+
+        if (HasCell(first))
+        {
+            writer.WriteLine($"{SliceOf($"{field}InitialCell", "0", $"sequences * {units}")}.Clear();");
         }
     }
 
@@ -585,48 +694,13 @@ internal sealed class DecoderLayer : LayerDescriptor
         string field = context.Field(layer);
         string units = Int(first.Units);
         string dimensions = Int(layer.Units);
-        writer.WriteLine($"// {layer.Name}: the encoder's final state starts the decoder: its last output, and its cell after each sequence's last{(model.Masks ? " real" : string.Empty)} step.");
-        if (encoder.OutputIsSequence && encoder.Bidirectional)
+        if (encoder.IsRecurrent)
         {
-            // The forward direction's h after each sequence's last real step; the backward one's after its first, whose
-            // real steps end the block in a packed batch.
-            string half = Int(encoder.Units);
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
-            {
-                writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
-                writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardHidden", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units}", half)});");
-                writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardHidden", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialHidden", $"b * {units} + {half}", half)});");
-            }
-        }
-        else if (encoder.OutputIsSequence)
-        {
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
-            {
-                writer.WriteLine($"{Row(input, "b * steps + global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps) - 1", units)}.CopyTo({Row($"{field}InitialHidden", "b", units)});");
-            }
+            WriteStartFromEncoder(context, layer, encoder, input);
         }
         else
         {
-            writer.WriteLine($"{SliceOf(input, "0", $"sequences * {units}")}.CopyTo({field}InitialHidden);");
-        }
-        if (HasCell(first))
-        {
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
-            {
-                writer.WriteLine("int length = global::RnnCompiler.Training.SequencePacking.LengthOf(lengths, b, steps);");
-                if (encoder.Bidirectional)
-                {
-                    // The forward direction ends at the sequence's last real step; the backward one, whose real steps end
-                    // the block in a packed batch, at its first.
-                    string half = Int(encoder.Units);
-                    writer.WriteLine($"{Row($"{context.Field(encoder)}ForwardCells", "b * steps + length - 1", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units}", half)});");
-                    writer.WriteLine($"{Row($"{context.Field(encoder)}BackwardCells", "b * steps + steps - length", half)}.CopyTo({SliceOf($"{field}InitialCell", $"b * {units} + {half}", half)});");
-                }
-                else
-                {
-                    writer.WriteLine($"{Row($"{context.Field(encoder)}Cells", "b * steps + length - 1", units)}.CopyTo({Row($"{field}InitialCell", "b", units)});");
-                }
-            }
+            WriteStartFromVector(context, layer, encoder, input, batch: true);
         }
 
         writer.WriteLine($"// {layer.Name}: row tokens[t] of the [{Int(layer.InputWidth)}, {dimensions}] target table for every decoder step; every sequence runs all OutputSteps.");
@@ -672,14 +746,22 @@ internal sealed class DecoderLayer : LayerDescriptor
 
         writer.WriteLine("steps = inputSteps;");
         writer.WriteLine("lengths = inputLengths;");
-        if (pass.Previous is not null && encoder.OutputIsSequence && context.Model.Attention is { } attention)
+        if (pass.Previous is not null && encoder.OutputIsSequence)
         {
             string width = Int(encoder.OutputWidth);
             string gradients = $"{context.Field(encoder)}OutputGradients";
-            writer.WriteLine($"// The encoder's outputs: the attention's gradient at each step, and the hand-off's at each sequence's last{(context.Model.Masks ? " real" : string.Empty)} step.");
-            using (writer.Block("for (int b = 0; b < sequences; b++)"))
+            if (context.Model.Attention is { } attention)
             {
-                writer.WriteLine($"{SliceOf($"{context.Field(attention)}MemoryGradients", $"b * SequenceLength * {width}", $"steps * {width}")}.CopyTo({SliceOf(gradients, $"b * steps * {width}", $"steps * {width}")});");
+                writer.WriteLine($"// The encoder's outputs: the attention's gradient at each step, and the hand-off's at each sequence's last{(context.Model.Masks ? " real" : string.Empty)} step.");
+                using (writer.Block("for (int b = 0; b < sequences; b++)"))
+                {
+                    writer.WriteLine($"{SliceOf($"{context.Field(attention)}MemoryGradients", $"b * SequenceLength * {width}", $"steps * {width}")}.CopyTo({SliceOf(gradients, $"b * steps * {width}", $"steps * {width}")});");
+                }
+            }
+            else
+            {
+                writer.WriteLine($"// {encoder.Name}'s outputs: the hand-off's gradient at each sequence's last step, zero at the others.");
+                writer.WriteLine($"{SliceOf(gradients, "0", $"sequences * steps * {width}")}.Clear();");
             }
 
             using (writer.Block("for (int b = 0; b < sequences; b++)"))

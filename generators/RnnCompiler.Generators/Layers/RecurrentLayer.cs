@@ -148,7 +148,7 @@ internal abstract class RecurrentLayer : LayerDescriptor
             // The decoder's first recurrent layer starts from the encoder's final state, which must fit it.
             LayerModel encoder = context.Layers[context.PendingDecoder - 1];
             context.PendingDecoder = -1;
-            if (encoder.Kind != Kind || encoder.OutputWidth != units || layer.Bidirectional)
+            if ((encoder.IsRecurrent && encoder.Kind != Kind) || encoder.OutputWidth != units || layer.Bidirectional)
             {
                 context.Problem(ProblemIds.DecoderPlacement, index, $"{Label} starts the decoder from the encoder's final state, so it is one-directional and of the encoder's kind and units (twice a bidirectional encoder's, whose directions' states are joined): [{encoder.Descriptor.AttributeName}({encoder.OutputWidth}, ReturnSequences = true)].");
                 return;

@@ -181,11 +181,26 @@ public static class NaiveNetwork
         int encoderCount = Plan(encoder).ParameterCount;
         BuiltNetwork built = Build(encoder, parameters.Slice(0, encoderCount));
         BuiltNetwork target = Build(decoder, parameters.Slice(encoderCount));
-        var table = (EmbeddingStage)built.First;
         var sequence = new List<double[]>();
-        foreach (int token in source)
+        if (built.First is EmbeddingStage table)
         {
-            sequence.Add(table.Lookup(token));
+            foreach (int token in source)
+            {
+                sequence.Add(table.Lookup(token));
+            }
+        }
+        else
+        {
+            // A feature model: the source is one step's features (as ints, exactly representable).
+            sequence.Add(source.Select(value => (double)value).ToArray());
+        }
+
+        if (built.Stages[^1] is DenseStage)
+        {
+            // A decoder after a Dense (a feature vector's projection) starts from its output at the last step as h, and
+            // from zeros for an LSTM's c.
+            double[] projected = built.Run(sequence)[^1];
+            return Decode(target, [projected], teacher, maxLength, startToken, endToken, out tokens);
         }
 
         // Every encoder layer but the last as a whole; the last stepped here, to keep its final state.
@@ -221,13 +236,28 @@ public static class NaiveNetwork
             state = state.Select((row, i) => row.Concat(reverse[i]).ToArray()).ToArray();
         }
 
+        return Decode(target, state, teacher, maxLength, startToken, endToken, out tokens);
+    }
+
+    /// <summary>The decoder's part of <see cref="PredictEncoderDecoder(RefLayer[], RefLayer[], ReadOnlySpan{float}, int[], int[], int, int, int, out int[], out List{double[]})"/>, from its first recurrent layer's start state (missing parts zero).</summary>
+    private static double[] Decode(BuiltNetwork target, double[][] state, int[]? teacher, int maxLength, int startToken, int endToken, out int[] tokens)
+    {
         var states = new List<double[][]?>();
         bool first = true;
         foreach (Stage stage in target.Stages)
         {
             if (stage is RecurrentStage recurrent)
             {
-                states.Add(first ? state.Select(row => (double[])row.Clone()).ToArray() : recurrent.Forward.InitialState());
+                double[][] initial = recurrent.Forward.InitialState();
+                if (first)
+                {
+                    for (int i = 0; i < state.Length; i++)
+                    {
+                        initial[i] = (double[])state[i].Clone();
+                    }
+                }
+
+                states.Add(initial);
                 first = false;
             }
             else

@@ -70,3 +70,22 @@ public partial class BidirectionalTranslator;
 [Lstm(4, ReturnSequences = true)]
 [Dense(7, Activation = Activation.Softmax)]
 public partial class MaskedTargetTranslator;
+
+// One-to-many from a feature vector (captioning's form): a Dense of the features is the decoder's initial h.
+[RnnModel(SequenceLength = 1, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Input(5)]
+[Dense(4, Activation = Activation.Tanh)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class FeatureCaptioner;
+
+[RnnModel(SequenceLength = 1, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 4)]
+[Input(5)]
+[Dense(3)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Gru(3, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class FeatureGruCaptioner;

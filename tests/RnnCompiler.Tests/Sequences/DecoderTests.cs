@@ -185,6 +185,71 @@ public class DecoderTests
         Assert.NotEqual(plain.Evaluate(sources, targets, 4).Loss, plain.Evaluate(sources, other, 4).Loss); // without the option it counts
     }
 
+    private static readonly RefLayer[] FeatureEncoder = [new RefInput(5), new RefDense(4, RefActivation.Tanh)];
+
+    private static readonly RefLayer[] FeatureGruEncoder = [new RefInput(5), new RefDense(3)];
+
+    private static readonly RefLayer[] GruCaptionDecoder = [new RefEmbedding(7, 2), new RefGru(3, ReturnSequences: true), new RefDense(7, RefActivation.Softmax)];
+
+    [Fact]
+    public void A_feature_vector_starts_the_decoder_through_a_dense_layer()
+    {
+        // Keras's captioning form: Dense(features) as the decoder's initial h (an LSTM's c from zeros).
+        Assert.Equal(5 * 4 + 4 + 14 + 112 + 35, FeatureCaptioner.ParameterCount);
+        for (int seed = 0; seed < 4; seed++)
+        {
+            var lstm = new FeatureCaptioner();
+            var gru = new FeatureGruCaptioner();
+            float[] lstmWeights = Weights(lstm.Parameters, 440 + seed, 1.5);
+            float[] gruWeights = Weights(gru.Parameters, 450 + seed, 1.5);
+            int[] features = TrainingData.Ints(5, 5, 460 + seed).Select(value => value - 2).ToArray();
+            double[] inputs = features.Select(value => (double)value).ToArray();
+            var outputs = new double[4 * 7];
+            lstm.Predict(inputs, outputs);
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(FeatureEncoder, LstmDecoder, lstmWeights, features, null, 4, 1, 2, out int[] tokens);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0;
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"LSTM, seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+
+            var decoded = new int[4];
+            Assert.Equal(tokens.TakeWhile(token => token != 2).ToArray(), decoded.AsSpan(0, lstm.Decode(inputs, decoded)).ToArray());
+            gru.Predict(inputs, outputs);
+            expected = NaiveNetwork.PredictEncoderDecoder(FeatureGruEncoder, GruCaptionDecoder, gruWeights, features, null, 4, 1, 2, out _);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0;
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"GRU, seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_feature_vectors_gradients_pass_finite_differences_and_its_loss_is_the_references()
+    {
+        var model = new FeatureCaptioner();
+        float[] weights = Weights(model.Parameters, 470);
+        double[] features = TrainingData.Ints(4 * 5, 5, 471).Select(value => value - 2.0).ToArray();
+        int[] targets = TrainingData.Ints(4 * 4, 7, 472);
+        double expected = 0;
+        for (int s = 0; s < 4; s++)
+        {
+            int[] target = targets.AsSpan(s * 4, 4).ToArray();
+            int[] source = features.Skip(s * 5).Take(5).Select(value => (int)value).ToArray();
+            double[] probabilities = NaiveNetwork.PredictEncoderDecoder(FeatureEncoder, LstmDecoder, weights, source, [1, .. target.Take(3)], 4, 1, 2, out _);
+            for (int t = 0; t < 4; t++)
+            {
+                expected -= Math.Log(probabilities[t * 7 + target[t]]) / 16;
+            }
+        }
+
+        Assert.True(Math.Abs(expected - model.Evaluate(features, targets, 4).Loss) <= 1e-12 * expected);
+        model.ComputeGradients(features, targets, 4);
+        double[] numeric = GradientAsserts.MatchFiniteDifferences(model.Parameters, model.Gradients.ToArray(), () => model.Evaluate(features, targets, 4).Loss);
+        Assert.True(numeric.Take(24).Max(Math.Abs) > 1e-4, "no gradient reached the Dense before the decoder");
+    }
+
     [Fact]
     public void A_masked_source_decodes_as_its_real_tokens()
     {
