@@ -370,6 +370,7 @@ public class AttentionTests
             model.Decode(source, tokens, search);
             model.Sample(source, tokens, sampler, 0.8);
             model.ComputeGradients(sources, targets, 4);
+            model.TrainBatch(sources, targets, 4);
             parallel.ComputeGradients(sources, targets, 4);
             parallel.Decode(source, tokens, search);
         }
