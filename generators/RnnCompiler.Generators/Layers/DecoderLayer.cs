@@ -71,7 +71,7 @@ internal sealed class DecoderLayer : LayerDescriptor
             Problem($"{Label}: the model already has a [RepeatVector] or [Decoder]; an encoder-decoder model has one decoder, after its encoder.");
             ok = false;
         }
-        else if (encoder is { Kind: LayerKind.Dense } && (context.MaskZero || context.MaskValue is not null))
+        else if (encoder is { Kind: LayerKind.Dense, OutputIsSequence: true } && (context.MaskZero || context.MaskValue is not null))
         {
             Problem($"{Label} starts from the [Dense] before it, at the input's last step; a masking model's last step may be padding, so start it from a recurrent encoder, or remove the mask.");
             ok = false;

@@ -379,6 +379,26 @@ public class AttentionTests
     }
 
     [Fact]
+    public void Weights_save_and_load_under_Kerass_names()
+    {
+        foreach (IRnnModel<double> model in new IRnnModel<double>[] { new SerialAdditiveAttentionTranslator(), new GeneralAttentionTranslator() })
+        {
+            var trainable = (ITrainableModel<double, int, int>)model;
+            Weights(trainable.Parameters, 590);
+            using var file = new System.IO.MemoryStream();
+            model.SaveWeights(file);
+            string header = System.Text.Encoding.UTF8.GetString(file.ToArray(), 8, (int)BitConverter.ToInt64(file.ToArray(), 0));
+            string name = model.Info.Layers.Single(layer => layer.Kind == RnnCompiler.Weights.LayerKind.Attention).Tensors[0].Name;
+            Assert.Contains($"\"{name}\"", header, StringComparison.Ordinal);
+            double[] saved = trainable.Parameters.ToArray();
+            trainable.Parameters.Clear();
+            file.Position = 0;
+            model.LoadWeights(file);
+            Assert.Equal(saved, trainable.Parameters.ToArray());
+        }
+    }
+
+    [Fact]
     public void Attention_weights_are_refused_before_any_decoding_and_into_too_little_room()
     {
         var model = new DotAttentionTranslator();

@@ -89,3 +89,14 @@ public partial class FeatureCaptioner;
 [Gru(3, ReturnSequences = true)]
 [Dense(7, Activation = Activation.Softmax)]
 public partial class FeatureGruCaptioner;
+
+// A Dense bridge: a masked bidirectional encoder's joined final h, through a Dense, starts a decoder of other units.
+[RnnModel(SequenceLength = 5, Precision = Precision.Double)]
+[Train(Loss = Loss.SparseCategoricalCrossentropy, BatchSize = 3)]
+[Embedding(9, 3, MaskZero = true)]
+[Gru(3, Bidirectional = true)]
+[Dense(5, Activation = Activation.Tanh)]
+[Decoder(7, 2, MaxLength = 4, StartToken = 1, EndToken = 2)]
+[Lstm(5, ReturnSequences = true)]
+[Dense(7, Activation = Activation.Softmax)]
+public partial class BridgedTranslator;

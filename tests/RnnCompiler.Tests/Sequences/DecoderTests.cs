@@ -250,6 +250,46 @@ public class DecoderTests
         Assert.True(numeric.Take(24).Max(Math.Abs) > 1e-4, "no gradient reached the Dense before the decoder");
     }
 
+    private static readonly RefLayer[] BridgedEncoder = [new RefEmbedding(9, 3), new RefGru(3, Bidirectional: true), new RefDense(5, RefActivation.Tanh)];
+
+    private static readonly RefLayer[] BridgedDecoder = [new RefEmbedding(7, 2), new RefLstm(5, ReturnSequences: true), new RefDense(7, RefActivation.Softmax)];
+
+    [Fact]
+    public void A_dense_bridge_maps_a_bidirectional_encoders_joined_state_to_the_decoders()
+    {
+        var model = new BridgedTranslator();
+        float[] weights = Weights(model.Parameters, 480, 1.5);
+        var outputs = new double[4 * 7];
+        int[] sources = [0, 3, 0, 5, 7, 0, 0, 4, 0, 0, 1, 2, 3, 4, 5];
+        int[] targets = TrainingData.Ints(3 * 4, 7, 481);
+        double expectedLoss = 0;
+        for (int s = 0; s < 3; s++)
+        {
+            int[] padded = sources.AsSpan(s * 5, 5).ToArray();
+            int[] real = padded.Where(token => token != 0).ToArray();
+            model.Predict(padded, outputs);
+            double[] expected = NaiveNetwork.PredictEncoderDecoder(BridgedEncoder, BridgedDecoder, weights, real, null, 4, 1, 2, out _);
+            for (int i = 0; i < outputs.Length; i++)
+            {
+                double want = i < expected.Length ? expected[i] : 0;
+                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"source {s}, output {i}: expected {want:R}, got {outputs[i]:R}");
+            }
+
+            int[] target = targets.AsSpan(s * 4, 4).ToArray();
+            double[] probabilities = NaiveNetwork.PredictEncoderDecoder(BridgedEncoder, BridgedDecoder, weights, real, [1, .. target.Take(3)], 4, 1, 2, out _);
+            for (int t = 0; t < 4; t++)
+            {
+                expectedLoss -= Math.Log(probabilities[t * 7 + target[t]]) / 12;
+            }
+        }
+
+        double loss = model.Evaluate(sources, targets, 3).Loss;
+        Assert.True(Math.Abs(expectedLoss - loss) <= 1e-12 * expectedLoss, $"expected {expectedLoss:R}, got {loss:R}");
+        model.ComputeGradients(sources, targets, 3);
+        double[] numeric = GradientAsserts.MatchFiniteDifferences(model.Parameters, model.Gradients.ToArray(), () => model.Evaluate(sources, targets, 3).Loss);
+        Assert.True(numeric.Take(((IRnnModel<double>)model).Info.Layers[2].Offset).Max(Math.Abs) > 1e-4, "no gradient reached the encoder through the bridge");
+    }
+
     [Fact]
     public void A_masked_source_decodes_as_its_real_tokens()
     {
