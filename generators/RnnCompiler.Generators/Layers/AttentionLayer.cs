@@ -212,20 +212,36 @@ internal sealed class AttentionLayer : LayerDescriptor
         return output;
     }
 
-    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
+    /// <summary>The lock-step passes' count of sequence b's real source steps, which its attention covers.</summary>
+    private const string SourceStepsOfSequence = "int sourceSteps = global::RnnCompiler.Training.SequencePacking.LengthOf(inputLengths, b, inputSteps);";
+
+    /// <summary>
+    /// The arguments <c>JoinedForward</c> and <c>JoinedBackward</c> share in a lock-step pass, up to the weights: sequence
+    /// b's queries (its rows of <paramref name="queries"/>), its encoder outputs, the parameters and its buffers.
+    /// </summary>
+    private static string SequenceArguments(EmitContext context, LayerModel layer, string queries)
     {
         LayerModel encoder = Encoder(context.Model);
         string field = context.Field(layer);
         string memory = Int(layer.Units);
         string query = Int(layer.InputWidth);
+        string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", $"b * OutputSteps * {memory}", $"OutputSteps * {memory}") : "default";
+        return $"{Score(layer)}, {SliceOf(queries, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, "
+            + $"{SliceOf(encoder.Descriptor.BatchOutput(context, encoder), $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, "
+            + $"{Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}";
+    }
+
+    public override string WriteForwardBatch(EmitContext context, LayerModel layer, string input, bool sequence)
+    {
+        LayerModel encoder = Encoder(context.Model);
+        string field = context.Field(layer);
         string width = Int(layer.OutputWidth);
         SourceWriter writer = context.Writer;
         writer.WriteLine($"// {layer.Name}: each decoder step's output attends to its sequence's {encoder.Name} outputs at the source's real steps ({ScoreName(layer)} score); [output, context].");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            writer.WriteLine("int sourceSteps = global::RnnCompiler.Training.SequencePacking.LengthOf(inputLengths, b, inputSteps);");
-            string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", $"b * OutputSteps * {memory}", $"OutputSteps * {memory}") : "default";
-            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({Score(layer)}, {SliceOf(input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf(encoder.Descriptor.BatchOutput(context, encoder), $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf($"{field}Output", $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {field}Scratch.Span);");
+            writer.WriteLine(SourceStepsOfSequence);
+            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedForward<{context.T}>({SequenceArguments(context, layer, input)}, {SliceOf($"{field}Output", $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {field}Scratch.Span);");
         }
 
         return $"{field}Output";
@@ -245,9 +261,8 @@ internal sealed class AttentionLayer : LayerDescriptor
         writer.WriteLine($"{SliceOf($"{field}MemoryGradients", "0", $"sequences * SequenceLength * {memory}")}.Clear();");
         using (writer.Block("for (int b = 0; b < sequences; b++)"))
         {
-            writer.WriteLine("int sourceSteps = global::RnnCompiler.Training.SequencePacking.LengthOf(inputLengths, b, inputSteps);");
-            string projected = layer.AttentionScore == General ? SliceOf($"{field}Projected", $"b * OutputSteps * {memory}", $"OutputSteps * {memory}") : "default";
-            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedBackward<{context.T}>({Score(layer)}, {SliceOf(pass.Input, $"b * OutputSteps * {query}", $"OutputSteps * {query}")}, OutputSteps, {query}, {SliceOf(encoder.Descriptor.BatchOutput(context, encoder), $"b * inputSteps * {memory}", $"sourceSteps * {memory}")}, sourceSteps, {memory}, {Parameters(context, layer)}, {projected}, {SliceOf($"{field}Weights", "b * OutputSteps * SequenceLength", "OutputSteps * sourceSteps")}, {SliceOf(pass.Gradient, $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {pass.InputGradient}.Slice(b * OutputSteps * {query}, OutputSteps * {query}), {SliceOf($"{field}MemoryGradients", $"b * SequenceLength * {memory}", $"sourceSteps * {memory}")}, {(layer.AttentionScore == Dot ? "default" : Parameters(context, layer, "g"))}, {field}Scratch.Span);");
+            writer.WriteLine(SourceStepsOfSequence);
+            writer.WriteLine($"{RuntimeLayers}AttentionLayer.JoinedBackward<{context.T}>({SequenceArguments(context, layer, pass.Input)}, {SliceOf(pass.Gradient, $"b * OutputSteps * {width}", $"OutputSteps * {width}")}, {pass.InputGradient}.Slice(b * OutputSteps * {query}, OutputSteps * {query}), {SliceOf($"{field}MemoryGradients", $"b * SequenceLength * {memory}", $"sourceSteps * {memory}")}, {(layer.AttentionScore == Dot ? "default" : Parameters(context, layer, "g"))}, {field}Scratch.Span);");
         }
     }
 }

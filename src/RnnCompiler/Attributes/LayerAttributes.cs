@@ -94,7 +94,8 @@ public sealed class RepeatVectorAttribute : Attribute
 /// The start of an encoder-decoder model's decoder: the layers before it (the encoder) read the source tokens, and the
 /// layers after it (the decoder) write the target, one token per step, up to <see cref="MaxLength"/> steps. It holds the
 /// target side's embedding table (Keras's second <c>Embedding</c>, [vocabularySize, dimensions]); the recurrent layer
-/// after it starts from the encoder's final state (h, and c for an LSTM), as Keras's <c>initial_state</c> hands it over.
+/// after it starts from the encoder's final state (h, and c for an LSTM), as Keras's <c>initial_state</c> hands it over,
+/// or, after a <c>[Dense]</c> (a bridge, or a feature vector's projection), from its output as h and a zero c.
 /// Training reads the target tokens and feeds the decoder <see cref="StartToken"/> then each target token in turn
 /// (teacher forcing); <c>Predict</c> and <c>Decode</c> feed back the most likely token (greedy decoding) until
 /// <see cref="EndToken"/> or <see cref="MaxLength"/> steps.

@@ -59,15 +59,6 @@ public class AttentionTests
         Assert.Equal("attention/kernel", ((IRnnModel<double>)new GeneralAttentionTranslator()).Info.Layers[5].Tensors[0].Name);
     }
 
-    private static void SameAsReference(double[] outputs, double[] expected, string what)
-    {
-        for (int i = 0; i < outputs.Length; i++)
-        {
-            double want = i < expected.Length ? expected[i] : 0; // after the end token: zeros
-            Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"{what}, output {i}: expected {want:R}, got {outputs[i]:R}");
-        }
-    }
-
     private static void SameWeights(List<double[]> expected, double[] map, int sourceSteps, int outputSteps)
     {
         for (int t = 0; t < outputSteps; t++)
@@ -112,7 +103,7 @@ public class AttentionTests
             }
 
             double[] expected = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder(score), weights, source, null, 4, 1, 2, out int[] tokens, out List<double[]> attention);
-            SameAsReference(outputs, expected, $"seed {seed}");
+            DecodingAsserts.SameAsReference(outputs, expected, $"seed {seed}");
             Assert.Equal(steps, sourceSteps);
             SameWeights(attention, map, steps, 4);
             Assert.Equal(tokens.TakeWhile(token => token != 2).ToArray(), decoded.AsSpan(0, length).ToArray());
@@ -132,7 +123,7 @@ public class AttentionTests
             model.Predict(padded, outputs);
             Assert.Equal(real.Length, model.CopyAttentionWeights(map));
             double[] expected = NaiveNetwork.PredictEncoderDecoder(GruEncoder, GruDecoder, weights, real, null, 3, 0, 5, out _, out List<double[]> attention);
-            SameAsReference(outputs, expected, string.Join(",", padded));
+            DecodingAsserts.SameAsReference(outputs, expected, string.Join(",", padded));
             SameWeights(attention, map, real.Length, 3);
         }
     }
@@ -155,7 +146,7 @@ public class AttentionTests
             model.Predict(padded, outputs);
             Assert.Equal(real.Length, model.CopyAttentionWeights(map));
             double[] expected = NaiveNetwork.PredictEncoderDecoder(BidirectionalEncoder, BidirectionalDecoder, weights, real, null, 4, 1, 2, out _, out List<double[]> attention);
-            SameAsReference(outputs, expected, string.Join(",", padded));
+            DecodingAsserts.SameAsReference(outputs, expected, string.Join(",", padded));
             SameWeights(attention, map, real.Length, 4);
         }
     }

@@ -66,11 +66,7 @@ public class DecoderTests
             var outputs = new double[4 * 7];
             model.Predict(source, outputs);
             double[] expected = NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder, weights, source, null, 4, 1, 2, out int[] tokens);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0; // after the end token: zeros
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, $"seed {seed}");
 
             var decoded = new int[4];
             int length = model.Decode(source, decoded);
@@ -207,21 +203,13 @@ public class DecoderTests
             var outputs = new double[4 * 7];
             lstm.Predict(inputs, outputs);
             double[] expected = NaiveNetwork.PredictEncoderDecoder(FeatureEncoder, LstmDecoder, lstmWeights, features, null, 4, 1, 2, out int[] tokens);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0;
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"LSTM, seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, $"LSTM, seed {seed}");
 
             var decoded = new int[4];
             Assert.Equal(tokens.TakeWhile(token => token != 2).ToArray(), decoded.AsSpan(0, lstm.Decode(inputs, decoded)).ToArray());
             gru.Predict(inputs, outputs);
             expected = NaiveNetwork.PredictEncoderDecoder(FeatureGruEncoder, GruCaptionDecoder, gruWeights, features, null, 4, 1, 2, out _);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0;
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"GRU, seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, $"GRU, seed {seed}");
         }
     }
 
@@ -269,11 +257,7 @@ public class DecoderTests
             int[] real = padded.Where(token => token != 0).ToArray();
             model.Predict(padded, outputs);
             double[] expected = NaiveNetwork.PredictEncoderDecoder(BridgedEncoder, BridgedDecoder, weights, real, null, 4, 1, 2, out _);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0;
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"source {s}, output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, $"source {s}");
 
             int[] target = targets.AsSpan(s * 4, 4).ToArray();
             double[] probabilities = NaiveNetwork.PredictEncoderDecoder(BridgedEncoder, BridgedDecoder, weights, real, [1, .. target.Take(3)], 4, 1, 2, out _);
@@ -301,11 +285,7 @@ public class DecoderTests
             int[] real = padded.Where(token => token != 0).ToArray();
             model.Predict(padded, outputs);
             double[] expected = NaiveNetwork.PredictEncoderDecoder(GruEncoder, GruDecoder, weights, real, null, 3, 0, 5, out _);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0;
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, string.Join(",", padded));
         }
     }
 
@@ -507,11 +487,7 @@ public class DecoderTests
             int[] padded = [0, 3 + seed, 0, 5, 8 - seed];
             model.Predict(padded, outputs);
             double[] expected = NaiveNetwork.PredictEncoderDecoder(encoder, decoder, weights, padded.Where(token => token != 0).ToArray(), null, 4, 1, 2, out _);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                double want = i < expected.Length ? expected[i] : 0;
-                Assert.True(Math.Abs(want - outputs[i]) <= 1e-12, $"seed {seed}, output {i}: expected {want:R}, got {outputs[i]:R}");
-            }
+            DecodingAsserts.SameAsReference(outputs, expected, $"seed {seed}");
         }
 
         // Gradients through both directions' hand-off, on a packed batch (masked steps anywhere).
