@@ -246,20 +246,21 @@ internal sealed class DecoderLayer : LayerDescriptor
         string target = context.Model.HasWorkspaces ? "_workspaces![0]." : string.Empty; // Predict, just called, made them
         writer.WriteLine("/// <summary>");
         writer.WriteLine("/// Decodes a source sequence by beam search: the target with the best score of <paramref name=\"search\"/> (its length");
-        writer.WriteLine("/// penalty included) among the beams it keeps and the greedy target, which it is offered, so the result is never worse");
-        writer.WriteLine("/// in that score than <c>Decode</c> without a search; the tokens up to (not including) the end token.");
+        writer.WriteLine("/// penalty included) among the beams it keeps and the greedy target, which it is offered when it fits the search's");
+        writer.WriteLine("/// MaxLength, so the result is never worse in that score than <c>Decode</c> without a search; the tokens up to (not");
+        writer.WriteLine("/// including) the end token.");
         writer.WriteLine("/// </summary>");
         WriteSourceAndOutputDocs(context);
-        writer.WriteLine($"/// <param name=\"search\">A search of 1 to BeamWidth ({Int(layer.BeamWidth)}) beams over OutputUnits tokens, OutputSteps long, ending with EndToken.</param>");
+        writer.WriteLine($"/// <param name=\"search\">A search of 1 to BeamWidth ({Int(layer.BeamWidth)}) beams over OutputUnits tokens, at most OutputSteps long, ending with EndToken.</param>");
         writer.WriteLine("/// <returns>The number of tokens written.</returns>");
         writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, a token is out of range, the search does not fit the model, or <paramref name=\"output\"/> is shorter than the decoded target; the model has not changed.</exception>");
         writer.WriteLine(context.GeneratedCode);
         using (writer.Block($"public int Decode({ReadOnlySpan}<{inputType}> {input}, {Span}<int> output, global::RnnCompiler.Decoding.BeamSearch search)"))
         {
             writer.WriteLine("global::System.ArgumentNullException.ThrowIfNull(search);");
-            using (writer.Block("if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength != OutputSteps || search.EndToken != EndToken)"))
+            using (writer.Block("if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength > OutputSteps || search.EndToken != EndToken)"))
             {
-                writer.WriteLine("throw new global::System.ArgumentException($\"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.\", nameof(search));");
+                writer.WriteLine("throw new global::System.ArgumentException($\"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of at most {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.\", nameof(search));");
             }
 
             writer.WriteLine();
@@ -282,7 +283,7 @@ internal sealed class DecoderLayer : LayerDescriptor
             {
                 writer.WriteLine($"{target}RunBeamSearch(search);");
             });
-            using (writer.Block("if (double.IsFinite(logProbability))"))
+            using (writer.Block("if (double.IsFinite(logProbability) && greedy <= search.MaxLength) // a shorter search is offered a greedy target that fits it"))
             {
                 writer.WriteLine("search.Offer(new global::System.ReadOnlySpan<int>(_decodedTokens, 0, greedy), logProbability);");
             }

@@ -510,21 +510,22 @@ namespace Demo
 
         /// <summary>
         /// Decodes a source sequence by beam search: the target with the best score of <paramref name="search"/> (its length
-        /// penalty included) among the beams it keeps and the greedy target, which it is offered, so the result is never worse
-        /// in that score than <c>Decode</c> without a search; the tokens up to (not including) the end token.
+        /// penalty included) among the beams it keeps and the greedy target, which it is offered when it fits the search's
+        /// MaxLength, so the result is never worse in that score than <c>Decode</c> without a search; the tokens up to (not
+        /// including) the end token.
         /// </summary>
         /// <param name="tokens">1 to 30 source token ids, each in [0, 40).</param>
         /// <param name="output">Receives the target tokens; OutputSteps of room is always enough.</param>
-        /// <param name="search">A search of 1 to BeamWidth (4) beams over OutputUnits tokens, OutputSteps long, ending with EndToken.</param>
+        /// <param name="search">A search of 1 to BeamWidth (4) beams over OutputUnits tokens, at most OutputSteps long, ending with EndToken.</param>
         /// <returns>The number of tokens written.</returns>
         /// <exception cref="global::System.ArgumentException">A length is wrong, a token is out of range, the search does not fit the model, or <paramref name="output"/> is shorter than the decoded target; the model has not changed.</exception>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.BeamSearch search)
         {
             global::System.ArgumentNullException.ThrowIfNull(search);
-            if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength != OutputSteps || search.EndToken != EndToken)
+            if (search.Width > BeamWidth || search.Vocabulary != OutputUnits || search.MaxLength > OutputSteps || search.EndToken != EndToken)
             {
-                throw new global::System.ArgumentException($"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.", nameof(search));
+                throw new global::System.ArgumentException($"The search must have at most {BeamWidth} beams, {OutputUnits} tokens, a maximum length of at most {OutputSteps} and end token {EndToken}; it has {search.Width}, {search.Vocabulary}, {search.MaxLength} and {search.EndToken}.", nameof(search));
             }
 
             // Greedy decoding first: it keeps the encoder's state, and its target is offered to the search.
@@ -551,7 +552,7 @@ namespace Demo
             {
                 _inUse = false;
             }
-            if (double.IsFinite(logProbability))
+            if (double.IsFinite(logProbability) && greedy <= search.MaxLength) // a shorter search is offered a greedy target that fits it
             {
                 search.Offer(new global::System.ReadOnlySpan<int>(_decodedTokens, 0, greedy), logProbability);
             }

@@ -468,9 +468,37 @@ public class DecoderTests
     {
         var model = new LstmTranslator();
         Weights(model.Parameters, 1400);
-        foreach (var search in new[] { new RnnCompiler.Decoding.BeamSearch(5, 7, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 8, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 3, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 4, 3) })
+        foreach (var search in new[] { new RnnCompiler.Decoding.BeamSearch(5, 7, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 8, 4, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 5, 2), new RnnCompiler.Decoding.BeamSearch(2, 7, 4, 3) })
         {
             Assert.Equal("search", Assert.Throws<ArgumentException>(() => model.Decode([3, 4], new int[4], search)).ParamName);
+        }
+    }
+
+    [Fact]
+    public void A_shorter_search_finds_the_best_target_that_fits_it()
+    {
+        // A search of 2 steps on a model of 4: its result ends by the second token (the end token, or the cut), and among
+        // all targets of at most 2 tokens none scores better (a beam of 7 keeps every one-token prefix, so it is exhaustive).
+        var model = new WideBeamTranslator();
+        var search = new RnnCompiler.Decoding.BeamSearch(7, 7, 2, 2);
+        var tokens = new int[4];
+        for (int seed = 0; seed < 10; seed++)
+        {
+            float[] weights = Weights(model.Parameters, 1500 + seed, 1.5);
+            int[] source = TrainingData.Ints(3, 9, 1510 + seed);
+            int length = model.Decode(source, tokens, search);
+            Assert.InRange(length, 0, 2);
+            int[] found = [.. tokens.AsSpan(0, length).ToArray(), .. length < 2 ? new[] { 2 } : Array.Empty<int>()];
+            double best = double.NegativeInfinity;
+            foreach (int first in Enumerable.Range(0, 7))
+            {
+                foreach (int[] candidate in first == 2 ? new[] { new[] { 2 } } : Enumerable.Range(0, 7).Select(second => new[] { first, second }))
+                {
+                    best = Math.Max(best, Score(weights, source, candidate));
+                }
+            }
+
+            Assert.True(Score(weights, source, found) >= best - 1e-9, $"seed {seed}: found {string.Join(",", found)} scoring {Score(weights, source, found):R}; the best scores {best:R}");
         }
     }
 
