@@ -133,7 +133,7 @@ internal sealed class AttentionLayer : LayerDescriptor
 
         long scratch = buffers.Model.SequenceLength + 3L * memory;
         buffers.Add(new BufferSpec($"{field}Scratch", $"SequenceLength + {Int(3 * memory)}", scratch, $"{layer.Name}: working space of the attention's forward and backward passes.", BufferKind.Working, InWorkspace: buffers.Model.Workers > 1, Copies: buffers.Model.Workers));
-        buffers.Add(new BufferSpec($"{field}Map", $"OutputSteps * SequenceLength", (long)layer.FixedSteps * buffers.Model.SequenceLength, $"{layer.Name}: the attention weights of each step of the last greedy decoding, [OutputSteps, source steps].", BufferKind.Working));
+        buffers.Add(new BufferSpec($"{field}Map", $"OutputSteps * SequenceLength", (long)layer.FixedSteps * buffers.Model.SequenceLength, $"{layer.Name}: the attention weights of each step of the last decoded target, [OutputSteps, source steps].", BufferKind.Working));
         buffers.Add(new BufferSpec($"{field}SourceSteps", "1", 1, $"{layer.Name}: the real steps of the source the last Predict decoded (0 before one).", BufferKind.Working, "int"));
     }
 
@@ -148,9 +148,10 @@ internal sealed class AttentionLayer : LayerDescriptor
         SourceWriter writer = context.Writer;
         string field = context.Field(layer);
         writer.WriteLine("/// <summary>");
-        writer.WriteLine("/// Writes the attention weights of the last greedy decoding (<c>Predict</c>, <c>Decode</c>, and the greedy pass of a beam");
-        writer.WriteLine("/// search): for each of the OutputSteps decoder steps, one weight per real source step, summing to 1 (zeros after the");
-        writer.WriteLine("/// end token), [OutputSteps, source steps] row-major, to draw which source steps each target token looked at.");
+        writer.WriteLine("/// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c> and <c>Sample</c>; for a beam");
+        writer.WriteLine("/// search, of the greedy pass it starts with): for each of the OutputSteps decoder steps, one weight per real source");
+        writer.WriteLine("/// step, summing to 1 (zeros after the end token), [OutputSteps, source steps] row-major, to draw which source steps");
+        writer.WriteLine("/// each target token looked at.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine("/// <param name=\"weights\">Receives OutputSteps × source steps values; OutputSteps × SequenceLength is always enough.</param>");
         writer.WriteLine("/// <returns>The source steps: the tokens of the source that were not masked.</returns>");
@@ -178,7 +179,7 @@ internal sealed class AttentionLayer : LayerDescriptor
     }
 
     public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing) =>
-        member("CopyAttentionWeights", "Writes the attention weights of the last greedy decoding.", $"public int CopyAttentionWeights(global::System.Span<{elementType}> weights) => {throwing}");
+        member("CopyAttentionWeights", "Writes the attention weights of the last decoded target.", $"public int CopyAttentionWeights(global::System.Span<{elementType}> weights) => {throwing}");
 
     // Predict's pass from the decoder on is its decoding (DecodeStep calls WriteStep); this is not reached.
     public override string WritePredict(EmitContext context, LayerModel layer, string input, bool sequence) => input;
@@ -191,10 +192,10 @@ internal sealed class AttentionLayer : LayerDescriptor
         context.Writer.WriteLine($"{SliceOf($"{field}Map", "0", "OutputSteps * steps")}.Clear();");
     }
 
-    public override void WriteAfterGreedyStep(EmitContext context, LayerModel layer, string step)
+    public override void WriteAfterDecodedStep(EmitContext context, LayerModel layer, string step)
     {
         string field = context.Field(layer);
-        context.Writer.WriteLine($"{SliceOf($"{field}Weights", "0", "steps")}.CopyTo({SliceOf($"{field}Map", $"{step} * steps", "steps")});");
+        context.Writer.WriteLine($"{SliceOf($"{field}Weights", "0", $"{field}SourceSteps[0]")}.CopyTo({SliceOf($"{field}Map", $"{step} * {field}SourceSteps[0]", $"{field}SourceSteps[0]")});");
     }
 
     public override string WriteStep(EmitContext context, LayerModel layer, string input)

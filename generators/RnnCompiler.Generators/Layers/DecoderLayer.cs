@@ -193,6 +193,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         buffers.Add(new BufferSpec("_beamOutputs", $"{Int(layer.BeamWidth)} * OutputUnits", (long)layer.BeamWidth * model.OutputWidth, "Each live beam's next-token probabilities in Decode's beam search.", BufferKind.Streaming));
         buffers.Add(new BufferSpec("_beamProbabilities", $"{Int(layer.BeamWidth)} * OutputUnits", (long)layer.BeamWidth * model.OutputWidth, "The same as float, as BeamSearch reads them.", BufferKind.Streaming, "float"));
         buffers.Add(new BufferSpec("_beamParents", Int(layer.BeamWidth), layer.BeamWidth, "The beam each live beam extends, from BeamSearch.Advance.", BufferKind.Streaming, "int"));
+        buffers.Add(new BufferSpec("_encodeOnly", "1", 1, "1 while Sample runs Predict for the encoder's state only (no greedy decoding), else 0.", BufferKind.Working, "int"));
         buffers.Add(new BufferSpec("_decodedTokens", "OutputSteps", layer.FixedSteps, "The tokens the last Predict decoded, greedily (the model's own, which a workspace's Predict writes too).", BufferKind.Working, "int"));
         buffers.Add(new BufferSpec("_decodeOutputs", "OutputSteps * OutputUnits", (long)layer.FixedSteps * model.OutputWidth, "Decode's outputs: Predict's, of which it keeps the tokens.", BufferKind.Working));
     }
@@ -313,7 +314,18 @@ internal sealed class DecoderLayer : LayerDescriptor
                 writer.WriteLine("throw new global::System.ArgumentOutOfRangeException(nameof(temperature), temperature, \"Expected a temperature above 0 and at most 100.\");");
             }
 
-            writer.WriteLine($"Predict({input}, _decodeOutputs.Span); // the encoder's state, kept for the draws");
+            writer.WriteLine("// The encoder's state, kept for the draws: Predict without its greedy decoding.");
+            writer.WriteLine("_encodeOnly[0] = 1;");
+            using (writer.Block("try"))
+            {
+                writer.WriteLine($"Predict({input}, _decodeOutputs.Span);");
+            }
+
+            using (writer.Block("finally"))
+            {
+                writer.WriteLine("_encodeOnly[0] = 0;");
+            }
+
             writer.WriteLine("int length = 0;");
             context.Guarded(() => writer.WriteLine($"length = {target}RunSampling(sampler, temperature);"));
             writer.WriteLine("length -= _decodedTokens[length - 1] == EndToken ? 1 : 0;");
@@ -409,6 +421,11 @@ internal sealed class DecoderLayer : LayerDescriptor
             other.Descriptor.WriteBeforeDecoding(context, other);
         }
 
+        using (writer.Block("if (_encodeOnly[0] != 0)"))
+        {
+            writer.WriteLine("return; // Sample draws its own target from this state");
+        }
+
         writer.WriteLine();
         writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
         writer.WriteLine("// the steps after it write zeros.");
@@ -421,7 +438,7 @@ internal sealed class DecoderLayer : LayerDescriptor
             writer.WriteLine("DecodeStep(token, output);");
             foreach (LayerModel other in rest)
             {
-                other.Descriptor.WriteAfterGreedyStep(context, other, "t");
+                other.Descriptor.WriteAfterDecodedStep(context, other, "t");
             }
 
             writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{context.T}>(output);");
@@ -648,6 +665,11 @@ internal sealed class DecoderLayer : LayerDescriptor
             {
                 writer.WriteLine($"{Span}<{context.T}> output = _beamOutputs.Span.Slice(0, OutputUnits);");
                 writer.WriteLine("DecodeStep(token, output);");
+                foreach (LayerModel other in rest)
+                {
+                    other.Descriptor.WriteAfterDecodedStep(context, other, "t");
+                }
+
                 writer.WriteLine($"{RuntimeLayers}DecoderLayer.ToSingle<{context.T}>(output, _beamProbabilities.Span.Slice(0, OutputUnits));");
                 writer.WriteLine("token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);");
                 writer.WriteLine("_decodedTokens[t] = token;");

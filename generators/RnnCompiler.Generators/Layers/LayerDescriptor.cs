@@ -154,10 +154,10 @@ internal abstract class LayerDescriptor
     }
 
     /// <summary>
-    /// For a layer after a <c>[Decoder]</c>: writes what Predict's greedy decoding keeps of step <paramref name="step"/>
-    /// (an expression) once the step has run. Most kinds keep nothing.
+    /// For a layer after a <c>[Decoder]</c>: writes what greedy decoding (Predict) and sampling keep of step
+    /// <paramref name="step"/> (an expression) once the step has run. Most kinds keep nothing.
     /// </summary>
-    public virtual void WriteAfterGreedyStep(EmitContext context, LayerModel layer, string step)
+    public virtual void WriteAfterDecodedStep(EmitContext context, LayerModel layer, string step)
     {
     }
 

@@ -144,7 +144,7 @@ public sealed class DecoderAttribute : Attribute
 /// and the step's output joined to its context, <c>[output, context]</c>, goes on to the output layer (Luong's form;
 /// Keras's <c>Attention()</c> or <c>AdditiveAttention()</c> on <c>[decoder_outputs, encoder_outputs]</c> then
 /// <c>Concatenate()</c>). The encoder's last recurrent layer returns its sequence (<c>ReturnSequences = true</c>) and
-/// still hands its final state to the decoder. The weights of the last greedy decoding can be read back
+/// still hands its final state to the decoder. The weights of the last decoded target can be read back
 /// (<c>CopyAttentionWeights</c>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]

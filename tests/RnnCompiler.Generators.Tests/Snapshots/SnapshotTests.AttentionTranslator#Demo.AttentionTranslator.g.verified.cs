@@ -22,7 +22,7 @@ namespace Demo
     /// Trainable params: 45,941
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 4,556,868 bytes in all: weights 314,964 bytes (with the panel copy's 131,136 bytes), working buffers 78,738 bytes, streaming state 5,552 bytes, training 4,157,614 bytes
+    /// Memory: 4,556,872 bytes in all: weights 314,964 bytes (with the panel copy's 131,136 bytes), working buffers 78,742 bytes, streaming state 5,552 bytes, training 4,157,614 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 45,941 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -81,7 +81,7 @@ namespace Demo
             "Trainable params: 45,941\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 4,556,868 bytes in all: weights 314,964 bytes (with the panel copy's 131,136 bytes), working buffers 78,738 bytes, streaming state 5,552 bytes, training 4,157,614 bytes\n";
+            "Memory: 4,556,872 bytes in all: weights 314,964 bytes (with the panel copy's 131,136 bytes), working buffers 78,742 bytes, streaming state 5,552 bytes, training 4,157,614 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -181,6 +181,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _beamParents = new int[4];
 
+        /// <summary>1 while Sample runs Predict for the encoder's state only (no greedy decoding), else 0.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _encodeOnly = new int[1];
+
         /// <summary>The tokens the last Predict decoded, greedily (the model's own, which a workspace's Predict writes too).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _decodedTokens = new int[OutputSteps];
@@ -225,7 +229,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _attentionScratch = new(SequenceLength + 192);
 
-        /// <summary>attention: the attention weights of each step of the last greedy decoding, [OutputSteps, source steps].</summary>
+        /// <summary>attention: the attention weights of each step of the last decoded target, [OutputSteps, source steps].</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly global::RnnCompiler.Kernels.AlignedBuffer<float> _attentionMap = new(OutputSteps * SequenceLength);
 
@@ -396,6 +400,10 @@ namespace Demo
             // attention: the decoder attends to the source's real steps; no weights yet.
             _attentionSourceSteps[0] = steps;
             _attentionMap.Span.Slice(0, OutputSteps * steps).Clear();
+            if (_encodeOnly[0] != 0)
+            {
+                return; // Sample draws its own target from this state
+            }
 
             // Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;
             // the steps after it write zeros.
@@ -406,7 +414,7 @@ namespace Demo
             {
                 global::System.Span<float> output = outputs.Slice(t * OutputUnits, OutputUnits);
                 DecodeStep(token, output);
-                _attentionWeights.Span.Slice(0, steps).CopyTo(_attentionMap.Span.Slice(t * steps, steps));
+                _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
                 token = global::RnnCompiler.Layers.DecoderLayer.ArgMax<float>(output);
                 _decodedTokens[t] = token;
                 if (token == EndToken)
@@ -492,6 +500,7 @@ namespace Demo
             {
                 global::System.Span<float> output = _beamOutputs.Span.Slice(0, OutputUnits);
                 DecodeStep(token, output);
+                _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
                 global::RnnCompiler.Layers.DecoderLayer.ToSingle<float>(output, _beamProbabilities.Span.Slice(0, OutputUnits));
                 token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);
                 _decodedTokens[t] = token;
@@ -616,7 +625,16 @@ namespace Demo
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(temperature), temperature, "Expected a temperature above 0 and at most 100.");
             }
-            Predict(tokens, _decodeOutputs.Span); // the encoder's state, kept for the draws
+            // The encoder's state, kept for the draws: Predict without its greedy decoding.
+            _encodeOnly[0] = 1;
+            try
+            {
+                Predict(tokens, _decodeOutputs.Span);
+            }
+            finally
+            {
+                _encodeOnly[0] = 0;
+            }
             int length = 0;
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);
@@ -650,9 +668,10 @@ namespace Demo
         public const int EndToken = 2;
 
         /// <summary>
-        /// Writes the attention weights of the last greedy decoding (<c>Predict</c>, <c>Decode</c>, and the greedy pass of a beam
-        /// search): for each of the OutputSteps decoder steps, one weight per real source step, summing to 1 (zeros after the
-        /// end token), [OutputSteps, source steps] row-major, to draw which source steps each target token looked at.
+        /// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c> and <c>Sample</c>; for a beam
+        /// search, of the greedy pass it starts with): for each of the OutputSteps decoder steps, one weight per real source
+        /// step, summing to 1 (zeros after the end token), [OutputSteps, source steps] row-major, to draw which source steps
+        /// each target token looked at.
         /// </summary>
         /// <param name="weights">Receives OutputSteps × source steps values; OutputSteps × SequenceLength is always enough.</param>
         /// <returns>The source steps: the tokens of the source that were not masked.</returns>

@@ -21,7 +21,7 @@ namespace Demo
     /// Trainable params: 41,013
     /// Non-trainable params: 0
     /// _________________________________________________________________
-    /// Memory: 3,507,488 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 5,552 bytes, training 3,139,802 bytes
+    /// Memory: 3,507,492 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,886 bytes, streaming state 5,552 bytes, training 3,139,802 bytes
     /// </code>
     /// <para><c>Parameters</c> holds the 41,013 weights flat, in Keras's order and layout (row-major):</para>
     /// <list type="bullet">
@@ -78,7 +78,7 @@ namespace Demo
             "Trainable params: 41,013\n" +
             "Non-trainable params: 0\n" +
             "_________________________________________________________________\n" +
-            "Memory: 3,507,488 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,882 bytes, streaming state 5,552 bytes, training 3,139,802 bytes\n";
+            "Memory: 3,507,492 bytes in all: weights 295,252 bytes (with the panel copy's 131,136 bytes), working buffers 66,886 bytes, streaming state 5,552 bytes, training 3,139,802 bytes\n";
 
         /// <summary>The weighted layers, for initialization and weight files.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -180,6 +180,10 @@ namespace Demo
         /// <summary>The beam each live beam extends, from BeamSearch.Advance.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         private readonly int[] _beamParents = new int[4];
+
+        /// <summary>1 while Sample runs Predict for the encoder's state only (no greedy decoding), else 0.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        private readonly int[] _encodeOnly = new int[1];
 
         /// <summary>The tokens the last Predict decoded, greedily (the model's own, which a workspace's Predict writes too).</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
@@ -369,6 +373,10 @@ namespace Demo
             _lstmCells.Span.Slice((steps - 1) * 64, 64).CopyTo(_embedding1InitialCell.Span);
             _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
             _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
+            if (_encodeOnly[0] != 0)
+            {
+                return; // Sample draws its own target from this state
+            }
 
             // Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;
             // the steps after it write zeros.
@@ -585,7 +593,16 @@ namespace Demo
             {
                 throw new global::System.ArgumentOutOfRangeException(nameof(temperature), temperature, "Expected a temperature above 0 and at most 100.");
             }
-            Predict(tokens, _decodeOutputs.Span); // the encoder's state, kept for the draws
+            // The encoder's state, kept for the draws: Predict without its greedy decoding.
+            _encodeOnly[0] = 1;
+            try
+            {
+                Predict(tokens, _decodeOutputs.Span);
+            }
+            finally
+            {
+                _encodeOnly[0] = 0;
+            }
             int length = 0;
             // One call at a time: a second thread entering while this one runs is refused.
             global::RnnCompiler.ModelGuard.Enter(ref _inUse);

@@ -252,6 +252,33 @@ public class AttentionTests
     }
 
     [Fact]
+    public void Sampling_keeps_the_attention_weights_of_the_target_it_draws()
+    {
+        // Sample runs the encoder alone, then draws; its target's weights are those the reference gives when fed the
+        // drawn tokens (teacher forcing), and Decode afterwards is unchanged by it.
+        var model = new DotAttentionTranslator();
+        float[] weights = Weights(model.Parameters, 580, 1.5);
+        var sampler = new RnnCompiler.Decoding.TokenSampler(seed: 7);
+        var drawn = new int[4];
+        var map = new double[4 * 5];
+        var greedy = new int[4];
+        var again = new int[4];
+        for (int seed = 0; seed < 6; seed++)
+        {
+            int[] source = TrainingData.Ints(2 + seed % 4, 9, 585 + seed);
+            int greedyLength = model.Decode(source, greedy);
+            int length = model.Sample(source, drawn, sampler, 1.0);
+            Assert.Equal(source.Length, model.CopyAttentionWeights(map));
+            int[] teacher = [1, .. drawn.Take(Math.Min(length, 3))];
+            teacher = [.. teacher, .. Enumerable.Repeat(2, 4 - teacher.Length)];
+            int steps = Math.Min(length + 1, 4); // the drawn tokens and the end token, if it came within the 4 steps
+            NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder(RefScore.Dot), weights, source, teacher, 4, 1, 2, out _, out List<double[]> attention);
+            SameWeights(attention.Take(steps).ToList(), map, source.Length, 4);
+            Assert.Equal(greedy.AsSpan(0, greedyLength).ToArray(), again.AsSpan(0, model.Decode(source, again)).ToArray());
+        }
+    }
+
+    [Fact]
     public void A_beam_of_one_decodes_as_greedy()
     {
         var model = new DotAttentionTranslator();
@@ -387,6 +414,38 @@ public class AttentionTests
             model.LoadWeights(file);
             Assert.Equal(saved, trainable.Parameters.ToArray());
         }
+    }
+
+    [Fact]
+    public void A_checkpoint_resumes_training_exactly_on_two_cores()
+    {
+        var first = new AdditiveAttentionTranslator();
+        first.InitializeWeights(3);
+        int[] Sources(int i) => TrainingData.Ints(4 * 5, 9, 600 + i);
+        int[] Targets(int i) => TrainingData.Ints(4 * 4, 7, 700 + i);
+        for (int i = 0; i < 3; i++)
+        {
+            first.TrainBatch(Sources(i), Targets(i), 4);
+        }
+
+        using var checkpoint = new System.IO.MemoryStream();
+        first.SaveCheckpoint(checkpoint);
+        for (int i = 3; i < 6; i++)
+        {
+            first.TrainBatch(Sources(i), Targets(i), 4);
+        }
+
+        var resumed = new AdditiveAttentionTranslator();
+        resumed.InitializeWeights(99);
+        checkpoint.Position = 0;
+        resumed.LoadCheckpoint(checkpoint);
+        for (int i = 3; i < 6; i++)
+        {
+            resumed.TrainBatch(Sources(i), Targets(i), 4);
+        }
+
+        Assert.Equal(first.Parameters.ToArray(), resumed.Parameters.ToArray());
+        Assert.Equal(6, resumed.UpdateCount);
     }
 
     [Fact]
