@@ -148,10 +148,9 @@ internal sealed class AttentionLayer : LayerDescriptor
         SourceWriter writer = context.Writer;
         string field = context.Field(layer);
         writer.WriteLine("/// <summary>");
-        writer.WriteLine("/// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c> and <c>Sample</c>; for a beam");
-        writer.WriteLine("/// search, of the greedy pass it starts with): for each of the OutputSteps decoder steps, one weight per real source");
-        writer.WriteLine("/// step, summing to 1 (zeros after the end token), [OutputSteps, source steps] row-major, to draw which source steps");
-        writer.WriteLine("/// each target token looked at.");
+        writer.WriteLine("/// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c>, <c>Decode</c> with a beam search,");
+        writer.WriteLine("/// <c>Sample</c>): for each of the OutputSteps decoder steps, one weight per real source step, summing to 1 (zeros after");
+        writer.WriteLine("/// the end token), [OutputSteps, source steps] row-major, to draw which source steps each target token looked at.");
         writer.WriteLine("/// </summary>");
         writer.WriteLine("/// <param name=\"weights\">Receives OutputSteps × source steps values; OutputSteps × SequenceLength is always enough.</param>");
         writer.WriteLine("/// <returns>The source steps: the tokens of the source that were not masked.</returns>");

@@ -290,6 +290,12 @@ internal sealed class DecoderLayer : LayerDescriptor
             }
 
             writer.WriteLine("int length = search.Result(_decodedTokens, out _);");
+            if (context.Model.Attention is not null)
+            {
+                writer.WriteLine("// The result's own attention weights: its tokens replayed through the decoder.");
+                context.Guarded(() => writer.WriteLine($"{target}RunReplay(length);"));
+            }
+
             writer.WriteLine("length -= length > 0 && _decodedTokens[length - 1] == EndToken ? 1 : 0;");
             WriteReturnTokens(writer, "decoded");
         }
@@ -645,6 +651,10 @@ internal sealed class DecoderLayer : LayerDescriptor
 
         writer.WriteLine();
         WriteSampling(context, layer, rest, visibility);
+        if (model.Attention is { } attention)
+        {
+            WriteReplay(context, layer, rest, attention, visibility);
+        }
     }
 
     /// <summary>Temperature sampling from the encoder's state the last Predict kept, into <c>_decodedTokens</c>.</summary>
@@ -680,6 +690,37 @@ internal sealed class DecoderLayer : LayerDescriptor
             }
 
             writer.WriteLine("return OutputSteps;");
+        }
+
+        writer.WriteLine();
+    }
+
+    /// <summary>
+    /// Replays a decoded target (the first <c>length</c> tokens of <c>_decodedTokens</c>) through the decoder from the
+    /// encoder's state the last Predict kept, each step reading the token before (teacher forcing), so that what the
+    /// steps keep (the attention's weights) describes that target: a beam search's result.
+    /// </summary>
+    private static void WriteReplay(EmitContext context, LayerModel layer, IReadOnlyList<LayerModel> rest, LayerModel attention, string visibility)
+    {
+        SourceWriter writer = context.Writer;
+        string weights = context.Field(attention);
+        writer.WriteLine("/// <summary>Replays the first <paramref name=\"length\"/> decoded tokens through the decoder from the encoder's state the");
+        writer.WriteLine("/// last Predict kept, each step reading the token before, keeping each step's attention weights.</summary>");
+        writer.WriteLine("/// <param name=\"length\">The tokens of <c>_decodedTokens</c> to replay, at most OutputSteps.</param>");
+        writer.WriteLine(context.GeneratedCode);
+        writer.WriteLine(EmitContext.HotPath);
+        using (writer.Block($"{visibility} void RunReplay(int length)"))
+        {
+            writer.WriteLine($"{SliceOf($"{weights}Map", "0", $"OutputSteps * {weights}SourceSteps[0]")}.Clear();");
+            WriteStartStates(context, layer, rest);
+            using (writer.Block("for (int t = 0; t < length; t++)"))
+            {
+                writer.WriteLine("DecodeStep(t == 0 ? StartToken : _decodedTokens[t - 1], _beamOutputs.Span.Slice(0, OutputUnits));");
+                foreach (LayerModel other in rest)
+                {
+                    other.Descriptor.WriteAfterDecodedStep(context, other, "t");
+                }
+            }
         }
 
         writer.WriteLine();

@@ -512,6 +512,23 @@ namespace Demo
             return OutputSteps;
         }
 
+        /// <summary>Replays the first <paramref name="length"/> decoded tokens through the decoder from the encoder's state the
+        /// last Predict kept, each step reading the token before, keeping each step's attention weights.</summary>
+        /// <param name="length">The tokens of <c>_decodedTokens</c> to replay, at most OutputSteps.</param>
+        [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private void RunReplay(int length)
+        {
+            _attentionMap.Span.Slice(0, OutputSteps * _attentionSourceSteps[0]).Clear();
+            _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
+            _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
+            for (int t = 0; t < length; t++)
+            {
+                DecodeStep(t == 0 ? StartToken : _decodedTokens[t - 1], _beamOutputs.Span.Slice(0, OutputUnits));
+                _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
+            }
+        }
+
         /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'AttentionTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
@@ -597,6 +614,17 @@ namespace Demo
                 search.Offer(new global::System.ReadOnlySpan<int>(_decodedTokens, 0, greedy), logProbability);
             }
             int length = search.Result(_decodedTokens, out _);
+            // The result's own attention weights: its tokens replayed through the decoder.
+            // One call at a time: a second thread entering while this one runs is refused.
+            global::RnnCompiler.ModelGuard.Enter(ref _inUse);
+            try
+            {
+                RunReplay(length);
+            }
+            finally
+            {
+                _inUse = false;
+            }
             length -= length > 0 && _decodedTokens[length - 1] == EndToken ? 1 : 0;
             if (output.Length < length)
             {
@@ -668,10 +696,9 @@ namespace Demo
         public const int EndToken = 2;
 
         /// <summary>
-        /// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c> and <c>Sample</c>; for a beam
-        /// search, of the greedy pass it starts with): for each of the OutputSteps decoder steps, one weight per real source
-        /// step, summing to 1 (zeros after the end token), [OutputSteps, source steps] row-major, to draw which source steps
-        /// each target token looked at.
+        /// Writes the attention weights of the last decoded target (<c>Predict</c>, <c>Decode</c>, <c>Decode</c> with a beam search,
+        /// <c>Sample</c>): for each of the OutputSteps decoder steps, one weight per real source step, summing to 1 (zeros after
+        /// the end token), [OutputSteps, source steps] row-major, to draw which source steps each target token looked at.
         /// </summary>
         /// <param name="weights">Receives OutputSteps × source steps values; OutputSteps × SequenceLength is always enough.</param>
         /// <returns>The source steps: the tokens of the source that were not masked.</returns>

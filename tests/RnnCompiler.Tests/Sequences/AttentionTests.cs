@@ -279,6 +279,28 @@ public class AttentionTests
     }
 
     [Fact]
+    public void A_beam_searchs_result_keeps_its_own_attention_weights()
+    {
+        // The weights after a beam search are its result's, replayed through the decoder: the reference's when fed the
+        // result's tokens, zero after its end token.
+        var model = new DotAttentionTranslator();
+        var search = new RnnCompiler.Decoding.BeamSearch(4, 7, 4, 2, lengthPenalty: 0.6);
+        var tokens = new int[4];
+        var map = new double[4 * 5];
+        for (int seed = 0; seed < 8; seed++)
+        {
+            float[] weights = Weights(model.Parameters, 620 + seed, 1.5);
+            int[] source = TrainingData.Ints(2 + seed % 4, 9, 630 + seed);
+            int length = model.Decode(source, tokens, search);
+            Assert.Equal(source.Length, model.CopyAttentionWeights(map));
+            int[] teacher = [1, .. tokens.Take(Math.Min(length, 3))];
+            teacher = [.. teacher, .. Enumerable.Repeat(2, 4 - teacher.Length)];
+            NaiveNetwork.PredictEncoderDecoder(LstmEncoder, LstmDecoder(RefScore.Dot), weights, source, teacher, 4, 1, 2, out _, out List<double[]> attention);
+            SameWeights(attention.Take(Math.Min(length + 1, 4)).ToList(), map, source.Length, 4);
+        }
+    }
+
+    [Fact]
     public void A_beam_of_one_decodes_as_greedy()
     {
         var model = new DotAttentionTranslator();
