@@ -579,17 +579,6 @@ public class ProblemTests
         AnalyzerTest.Diagnostic("RNN0034").WithMessage("'EdgeForecaster' reads bfloat16 weights, which Predict runs one sequence at a time; remove BatchSize = 8, or declare a float model (without WeightPrecision) to predict batches in lock step."));
 
     [Fact]
-    public Task RNN0025_Parallelism_on_a_masking_model_that_outputs_every_step() => AnalyzerTest.VerifyAsync(
-        """
-        [{|#0:RnnModel(SequenceLength = 10, BatchSize = 8, Parallelism = 2)|}]
-        [Embedding(20, 4, MaskZero = true)]
-        [Lstm(8, ReturnSequences = true)]
-        [Dense(3)]
-        public partial class Tagger;
-        """,
-        AnalyzerTest.Diagnostic("RNN0025").WithMessage("'Tagger' masks steps and outputs every step, which batched Predict spreads back over each sequence's masked steps on one core; remove Parallelism = 2."));
-
-    [Fact]
     public Task RNN0035_streams_out_of_range() => AnalyzerTest.VerifyAsync(
         """
         [{|#0:RnnModel(SequenceLength = 10, Streams = 70000)|}]

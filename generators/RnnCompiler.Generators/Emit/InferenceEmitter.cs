@@ -187,7 +187,7 @@ internal static class InferenceEmitter
             string packedInputs = model.TakesTokens
                 ? "new global::System.ReadOnlySpan<int>(_batchInputs, 0, count * inputsPerSequence)"
                 : SliceOf("_batchInputs", "0", "count * inputsPerSequence");
-            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {(model.SpreadsPredictBatch ? "batch, " : string.Empty)}{SliceOf(packed, "0", "count * outputsPerSequence")});");
+            writer.WriteLine($"RunPredictBatch({packedInputs}, count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), {(model.SpreadsPredictBatch ? "batch, new global::System.ReadOnlySpan<int>(_batchOrder, 0, count), " : string.Empty)}{SliceOf(packed, "0", "count * outputsPerSequence")});");
             using (writer.Block("for (int b = 0; b < count; b++)"))
             {
                 writer.WriteLine($"{SliceOf(packed, "b * outputsPerSequence", "outputsPerSequence")}.CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));");
@@ -196,7 +196,7 @@ internal static class InferenceEmitter
 
         using (writer.Block("else"))
         {
-            writer.WriteLine($"RunPredictBatch(batch, count, steps, default, {(model.SpreadsPredictBatch ? "batch, " : string.Empty)}outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
+            writer.WriteLine($"RunPredictBatch(batch, count, steps, default, {(model.SpreadsPredictBatch ? "batch, default, " : string.Empty)}outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));");
         }
     }
 
@@ -229,6 +229,12 @@ internal static class InferenceEmitter
                 using (writer.Block("if (!packed)"))
                 {
                     writer.WriteLine("batch.CopyTo(_batchInputs);");
+                }
+
+                if (model.SpreadsPredictBatch)
+                {
+                    writer.WriteLine("// Each share spreads its packed sequences back over their given steps: the batch as given, for every thread.");
+                    writer.WriteLine("batch.CopyTo(_batchGiven);");
                 }
 
                 writer.WriteLine();

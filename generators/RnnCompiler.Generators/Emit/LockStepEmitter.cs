@@ -210,7 +210,8 @@ internal static class LockStepEmitter
 
         if (model.SpreadsPredictBatch)
         {
-            writer.WriteLine("/// <param name=\"given\">The batch as given, before packing: where each packed sequence's masked steps were (<c>_batchOrder</c>).</param>");
+            writer.WriteLine("/// <param name=\"given\">The batch as given, before packing: where each packed sequence's masked steps were.</param>");
+            writer.WriteLine("/// <param name=\"order\">The sequence of <paramref name=\"given\"/> each packed sequence came from (<c>_batchOrder</c>).</param>");
         }
 
         writer.WriteLine("/// <param name=\"outputs\">Receives the model's outputs for each sequence.</param>");
@@ -219,7 +220,7 @@ internal static class LockStepEmitter
         string lengths = model.PacksPredictBatch ? $"{ReadOnlySpan}<int> lengths, " : string.Empty;
         if (model.SpreadsPredictBatch)
         {
-            lengths += $"{ReadOnlySpan}<{TrainingEmitter.InputType(model)}> given, ";
+            lengths += $"{ReadOnlySpan}<{TrainingEmitter.InputType(model)}> given, {ReadOnlySpan}<int> order, ";
         }
 
         using (writer.Block($"{visibility} void RunPredictBatch({ReadOnlySpan}<{TrainingEmitter.InputType(model)}> {input}, int sequences, int steps, {lengths}{Span}<{t}> outputs)"))
@@ -330,8 +331,8 @@ internal static class LockStepEmitter
             {
                 string rows = SliceOf(output, $"b * steps * {width}", $"steps * {width}");
                 writer.WriteLine(model.TakesTokens
-                    ? $"global::RnnCompiler.Training.SequencePacking.SpreadTokens<{t}>(given.Slice(_batchOrder[b] * steps, steps), {rows}, {width}, zeros: {Bool(layer.Bidirectional)});"
-                    : $"global::RnnCompiler.Training.SequencePacking.SpreadFeatures<{t}>(given.Slice(_batchOrder[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, {TrainingEmitter.MaskValue(model)}, {rows}, {width}, zeros: {Bool(layer.Bidirectional)});");
+                    ? $"global::RnnCompiler.Training.SequencePacking.SpreadTokens<{t}>(given.Slice(order[b] * steps, steps), {rows}, {width}, zeros: {Bool(layer.Bidirectional)});"
+                    : $"global::RnnCompiler.Training.SequencePacking.SpreadFeatures<{t}>(given.Slice(order[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, {TrainingEmitter.MaskValue(model)}, {rows}, {width}, zeros: {Bool(layer.Bidirectional)});");
             }
 
             writer.WriteLine("lengths = default;");

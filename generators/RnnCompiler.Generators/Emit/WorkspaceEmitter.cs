@@ -368,6 +368,10 @@ internal static class WorkspaceEmitter
         string lengths = model.PacksPredictBatch
             ? "_packed ? new global::System.ReadOnlySpan<int>(_batchLengths, _first, count) : default, "
             : string.Empty;
+        if (model.SpreadsPredictBatch)
+        {
+            lengths += "_batchGiven, _packed ? new global::System.ReadOnlySpan<int>(_batchOrder, _first, count) : default, ";
+        }
         writer.WriteLine("// This share of a batched Predict, in lock step.");
         writer.WriteLine("int count = _end - _first;");
         using (writer.Block("if (count > 0)"))

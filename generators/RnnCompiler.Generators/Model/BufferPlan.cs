@@ -119,6 +119,11 @@ internal static class BufferPlan
             sink.Add(new BufferSpec("_batchInputs", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "A batch of Predict packed: each sequence's unmasked steps at the start of its block, the longest first (SequencePacking).", BufferKind.Working, model.TakesTokens ? "int" : null));
             sink.Add(new BufferSpec("_batchLengths", "BatchSize", model.DeclaredBatchSize, "The unmasked steps of each packed sequence, longest first.", BufferKind.Working, "int"));
             sink.Add(new BufferSpec("_batchOrder", "BatchSize", model.DeclaredBatchSize, "The sequence of the batch each packed sequence came from.", BufferKind.Working, "int"));
+            if (model.SpreadsPredictBatch && model.HasWorkspaces)
+            {
+                sink.Add(new BufferSpec("_batchGiven", $"BatchSize * SequenceLength{(model.TakesTokens ? string.Empty : $" * {Int(perStep)}")}", (long)model.DeclaredBatchSize * model.SequenceLength * perStep, "A batch of Predict as given, where every share's thread can read where each packed sequence's masked steps were.", BufferKind.Working, model.TakesTokens ? "int" : null));
+            }
+
             if (!model.HasWorkspaces)
             {
                 sink.Add(new BufferSpec(PackedOutputs(model), model.OutputSteps > 0 ? "BatchSize * OutputSteps * OutputUnits" : model.OutputIsSequence ? "BatchSize * SequenceLength * OutputUnits" : "BatchSize * OutputUnits", (long)model.PredictBatch * model.MaxOutputRows * model.OutputWidth, "The outputs of a packed batch of Predict, in packed order.", BufferKind.Working));

@@ -166,18 +166,17 @@ internal sealed record NetworkModel(
 
     /// <summary>
     /// Whether batched Predict runs in lock step (<c>RunPredictBatch</c>): it has a batch of sequences to run together, and
-    /// masks no step or packs the masked ones out (<see cref="PacksPredictBatch"/>). A masking model that outputs
-    /// sequences, or has workspaces, runs sequence by sequence.
+    /// masks no step or packs the masked ones out (<see cref="PacksPredictBatch"/>). A masking model with [Train] and
+    /// workspaces, and an encoder-decoder, run sequence by sequence.
     /// </summary>
     public bool PredictsInLockStep => (Training is not null || DeclaredBatchSize > 1) && (!Masks || PacksPredictBatch) && Decoder is null;
 
     /// <summary>
     /// Whether batched Predict packs each batch first (<c>SequencePacking</c>: every sequence's unmasked steps at the start
     /// of its block, the longest first) and puts the outputs back in order: a masking model with a declared batch (its
-    /// shares, with Parallelism, each run a slice of the packed batch, when its output is one row per sequence or fixed
-    /// steps) or a training batch without workspaces.
+    /// shares, with Parallelism, each run a slice of the packed batch) or a training batch without workspaces.
     /// </summary>
-    public bool PacksPredictBatch => Masks && (Training is null ? DeclaredBatchSize > 1 && !(OutputFollowsInput && HasWorkspaces) : !HasWorkspaces);
+    public bool PacksPredictBatch => Masks && (Training is null ? DeclaredBatchSize > 1 : !HasWorkspaces);
 
     /// <summary>
     /// Whether batched Predict spreads a packed batch back over the given steps after the last recurrent layer, as

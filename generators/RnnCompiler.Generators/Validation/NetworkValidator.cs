@@ -195,10 +195,6 @@ internal static class NetworkValidator
         {
             problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' trains, and its batched Predict runs on the threads its training runs on; remove Parallelism = {workers} from [RnnModel] and set [Train(Parallelism = {workers})] instead."));
         }
-        else if (workers > 1 && network is { Masks: true, OutputFollowsInput: true })
-        {
-            problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, $"'{name}' masks steps and outputs every step, which batched Predict spreads back over each sequence's masked steps on one core; remove Parallelism = {workers}."));
-        }
         else if (workers > 1 && declaration.BatchSize < workers)
         {
             problems.Add(new(ProblemIds.ParallelismOutOfRange, ValidationProblem.OnModelAttribute, declaration.BatchSize <= 1

@@ -210,7 +210,7 @@ namespace Demo
                     // longest sequence first, so that every step runs the sequences still running.
                     if (global::RnnCompiler.Training.SequencePacking.PackFeatures<float, float>(batch, InputFeatures, default, count, steps, perStep: false, 0, default, masking: true, maskValue: -1f, _batchInputs, default, _batchLengths, _batchOrder, nameof(inputs)))
                     {
-                        RunPredictBatch(_batchInputs.Span.Slice(0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), batch, _trainOutputs.Span.Slice(0, count * outputsPerSequence));
+                        RunPredictBatch(_batchInputs.Span.Slice(0, count * inputsPerSequence), count, steps, new global::System.ReadOnlySpan<int>(_batchLengths, 0, count), batch, new global::System.ReadOnlySpan<int>(_batchOrder, 0, count), _trainOutputs.Span.Slice(0, count * outputsPerSequence));
                         for (int b = 0; b < count; b++)
                         {
                             _trainOutputs.Span.Slice(b * outputsPerSequence, outputsPerSequence).CopyTo(outputs.Slice((first + _batchOrder[b]) * outputsPerSequence, outputsPerSequence));
@@ -218,7 +218,7 @@ namespace Demo
                     }
                     else
                     {
-                        RunPredictBatch(batch, count, steps, default, batch, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
+                        RunPredictBatch(batch, count, steps, default, batch, default, outputs.Slice(first * outputsPerSequence, count * outputsPerSequence));
                     }
                 }
             }
@@ -267,11 +267,12 @@ namespace Demo
         /// <param name="sequences">The sequences, 1 to BatchSize.</param>
         /// <param name="steps">The steps of every sequence, 1 to SequenceLength.</param>
         /// <param name="lengths">Empty when every sequence runs all its steps; else each packed sequence's unmasked steps, longest first.</param>
-        /// <param name="given">The batch as given, before packing: where each packed sequence's masked steps were (<c>_batchOrder</c>).</param>
+        /// <param name="given">The batch as given, before packing: where each packed sequence's masked steps were.</param>
+        /// <param name="order">The sequence of <paramref name="given"/> each packed sequence came from (<c>_batchOrder</c>).</param>
         /// <param name="outputs">Receives the model's outputs for each sequence.</param>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private void RunPredictBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> given, global::System.Span<float> outputs)
+        private void RunPredictBatch(global::System.ReadOnlySpan<float> inputs, int sequences, int steps, global::System.ReadOnlySpan<int> lengths, global::System.ReadOnlySpan<float> given, global::System.ReadOnlySpan<int> order, global::System.Span<float> outputs)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
 
@@ -283,7 +284,7 @@ namespace Demo
             {
                 for (int b = 0; b < sequences; b++)
                 {
-                    global::RnnCompiler.Training.SequencePacking.SpreadFeatures<float>(given.Slice(_batchOrder[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, -1f, _lstmHidden.Span.Slice(b * steps * 16, steps * 16), 16, zeros: false);
+                    global::RnnCompiler.Training.SequencePacking.SpreadFeatures<float>(given.Slice(order[b] * steps * InputFeatures, steps * InputFeatures), InputFeatures, -1f, _lstmHidden.Span.Slice(b * steps * 16, steps * 16), 16, zeros: false);
                 }
                 lengths = default;
             }

@@ -76,6 +76,21 @@ public partial class BatchedMaskedTokenTagger;
 [Dense(2, Activation = Activation.Tanh)]
 public partial class BatchedMaskedFeatureTagger;
 
+/// <summary><see cref="BatchedMaskedTokenTagger"/> on two cores: each share spreads its own packed sequences back.</summary>
+[RnnModel(SequenceLength = 7, BatchSize = 5, Parallelism = 2)]
+[Embedding(10, 3, MaskZero = true)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class ParallelMaskedTokenTagger;
+
+/// <summary><see cref="BatchedMaskedFeatureTagger"/> on two cores.</summary>
+[RnnModel(SequenceLength = 6, BatchSize = 4, Parallelism = 2)]
+[Input(2)]
+[Masking(-1)]
+[Gru(3, ReturnSequences = true, Bidirectional = true)]
+[Dense(2, Activation = Activation.Tanh)]
+public partial class ParallelMaskedFeatureTagger;
+
 /// <summary>A masking model whose last layer is a bidirectional recurrent one that returns sequences, batched.</summary>
 [RnnModel(SequenceLength = 6, BatchSize = 4)]
 [Input(2)]
@@ -236,6 +251,8 @@ public class BatchedPredictTests
         // with no masked step (run as it came).
         var tokenTagger = new BatchedMaskedTokenTagger();
         TestData.Parameters(((IRnnModel<float>)tokenTagger).Info, seed: 21).CopyTo(tokenTagger.Parameters);
+        var parallelTagger = new ParallelMaskedTokenTagger();
+        tokenTagger.Parameters.CopyTo(parallelTagger.Parameters);
         var random = new Random(22);
         foreach (int sequences in new[] { 1, 5, 13 })
         {
@@ -249,11 +266,14 @@ public class BatchedPredictTests
             }
 
             AssertTokenBatch(tokenTagger, tokens, sequences, 7, 3);
-            AssertTokenBatch(tokenTagger, Enumerable.Range(0, sequences * 7).Select(_ => random.Next(1, 10)).ToArray(), sequences, 7, 3);
+            AssertTokenBatch(parallelTagger, tokens, sequences, 7, 3);
+            int[] unmasked = Enumerable.Range(0, sequences * 7).Select(_ => random.Next(1, 10)).ToArray();
+            AssertTokenBatch(tokenTagger, unmasked, sequences, 7, 3);
+            AssertTokenBatch(parallelTagger, unmasked, sequences, 7, 3);
         }
 
         // Float steps masked by value, through a bidirectional layer (zeros at masked steps), and with one last.
-        foreach (IFeatureModel<float> model in new IFeatureModel<float>[] { new BatchedMaskedFeatureTagger(), new BatchedMaskedSequence() })
+        foreach (IFeatureModel<float> model in new IFeatureModel<float>[] { new BatchedMaskedFeatureTagger(), new BatchedMaskedSequence(), new ParallelMaskedFeatureTagger() })
         {
             TestData.Parameters(((IRnnModel<float>)model).Info, seed: 23).CopyTo(model.Parameters);
             int width = ((IRnnModel<float>)model).Info.OutputUnits;
