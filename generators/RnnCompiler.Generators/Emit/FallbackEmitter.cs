@@ -94,7 +94,7 @@ internal static class FallbackEmitter
 
             foreach (LayerDescriptor descriptor in declaration.Layers.Select(layer => layer.Kind.Descriptor()).Distinct())
             {
-                descriptor.WriteFallbackMembers(LayerMember, t, throwing);
+                descriptor.WriteFallbackMembers(LayerMember, t, $"{ReadOnlySpan}<{input}> {(tokens ? "tokens" : "inputs")}", throwing);
             }
 
             if (declaration.Training is { } training)
@@ -133,12 +133,15 @@ internal static class FallbackEmitter
             ? $"'{model.TypeName}' writes its {model.OutputSteps} output steps after the whole input ({(model.Decoder is null ? "[RepeatVector]" : "[Decoder]")}), so the model cannot run one step at a time. Use Predict{(model.Decoder is null ? string.Empty : " or Decode")} on the whole sequence."
             : $"'{model.TypeName}' has a bidirectional layer: its backward direction reads the sequence from the last step, so the model cannot run one step at a time. Use Predict on the whole sequence.");
         string throwing = $"throw new global::System.NotSupportedException({message});";
-        writer.WriteLine("/// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>");
+        string summary = model.OutputSteps > 0
+            ? "/// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>"
+            : "/// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>";
+        writer.WriteLine(summary);
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"[global::System.Obsolete({message}, error: true)]");
         writer.WriteLine($"public void ResetState() => {throwing}");
         writer.WriteLine();
-        writer.WriteLine("/// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>");
+        writer.WriteLine(summary);
         writer.WriteLine(context.GeneratedCode);
         writer.WriteLine($"[global::System.Obsolete({message}, error: true)]");
         writer.WriteLine(model.TakesTokens

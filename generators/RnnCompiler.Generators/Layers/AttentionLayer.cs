@@ -177,7 +177,7 @@ internal sealed class AttentionLayer : LayerDescriptor
         writer.WriteLine();
     }
 
-    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing) =>
+    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string source, string throwing) =>
         member("CopyAttentionWeights", "Writes the attention weights of the last decoded target.", $"public int CopyAttentionWeights(global::System.Span<{elementType}> weights) => {throwing}");
 
     // Predict's pass from the decoder on is its decoding (DecodeStep calls WriteStep); this is not reached.
@@ -194,6 +194,7 @@ internal sealed class AttentionLayer : LayerDescriptor
     public override void WriteAfterDecodedStep(EmitContext context, LayerModel layer, string step)
     {
         string field = context.Field(layer);
+        context.Writer.WriteLine($"// {layer.Name}: the step's weights, kept for CopyAttentionWeights.");
         context.Writer.WriteLine($"{SliceOf($"{field}Weights", "0", $"{field}SourceSteps[0]")}.CopyTo({SliceOf($"{field}Map", $"{step} * {field}SourceSteps[0]", $"{field}SourceSteps[0]")});");
     }
 

@@ -272,7 +272,7 @@ internal sealed class DecoderLayer : LayerDescriptor
             using (writer.Block("while (greedy < OutputSteps)"))
             {
                 writer.WriteLine("int token = _decodedTokens[greedy];");
-                writer.WriteLine("logProbability += global::System.Math.Log(double.CreateTruncating(_decodeOutputs.Span[greedy * OutputUnits + token]));".Replace("double.CreateTruncating(", "(double)("));
+                writer.WriteLine("logProbability += global::System.Math.Log((double)(_decodeOutputs.Span[greedy * OutputUnits + token]));");
                 writer.WriteLine("greedy++;");
                 using (writer.Block("if (token == EndToken)"))
                 {
@@ -366,11 +366,11 @@ internal sealed class DecoderLayer : LayerDescriptor
         context.Writer.WriteLine("/// <param name=\"output\">Receives the target tokens; OutputSteps of room is always enough.</param>");
     }
 
-    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)
+    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string source, string throwing)
     {
-        member("Decode", "Decodes a source sequence greedily.", $"public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output) => {throwing}");
-        member("Decode", "Decodes a source sequence by beam search.", $"public int Decode(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.BeamSearch search) => {throwing}");
-        member("Sample", "Samples a target for a source sequence.", $"public int Sample(global::System.ReadOnlySpan<int> tokens, global::System.Span<int> output, global::RnnCompiler.Decoding.TokenSampler sampler, double temperature) => {throwing}");
+        member("Decode", "Decodes a source sequence greedily.", $"public int Decode({source}, global::System.Span<int> output) => {throwing}");
+        member("Decode", "Decodes a source sequence by beam search.", $"public int Decode({source}, global::System.Span<int> output, global::RnnCompiler.Decoding.BeamSearch search) => {throwing}");
+        member("Sample", "Samples a target for a source sequence.", $"public int Sample({source}, global::System.Span<int> output, global::RnnCompiler.Decoding.TokenSampler sampler, double temperature) => {throwing}");
     }
 
     // Predict's pass from the decoder on is written by WritePredictDecoding; these are not reached.
@@ -383,14 +383,59 @@ internal sealed class DecoderLayer : LayerDescriptor
         SourceWriter writer = context.Writer;
         NetworkModel model = context.Model;
         LayerModel encoder = Encoder(model, layer);
-        LayerModel first = First(model);
-        string field = context.Field(layer);
-        string units = Int(first.Units);
-        if (!encoder.IsRecurrent)
+        if (encoder.IsRecurrent)
+        {
+            WriteStartFromEncoder(context, layer, encoder, input, batch: false);
+        }
+        else
         {
             WriteStartFromVector(context, layer, encoder, input, batch: false);
         }
-        else
+
+        WriteStartStates(context, layer, rest);
+        foreach (LayerModel other in rest)
+        {
+            other.Descriptor.WriteBeforeDecoding(context, other);
+        }
+
+        using (writer.Block("if (_encodeOnly[0] != 0)"))
+        {
+            writer.WriteLine("return; // Sample draws its own target from this state");
+        }
+
+        writer.WriteLine();
+        writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
+        writer.WriteLine("// the steps after it write zeros.");
+        writer.WriteLine("int token = StartToken;");
+        writer.WriteLine("outputs.Clear();");
+        writer.WriteLine("new global::System.Span<int>(_decodedTokens).Fill(EndToken);");
+        using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
+        {
+            writer.WriteLine($"{Span}<{context.T}> output = outputs.Slice(t * OutputUnits, OutputUnits);");
+            writer.WriteLine("DecodeStep(token, output);");
+            WriteAfterDecodedStep(context, rest, "t");
+
+            writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{context.T}>(output);");
+            writer.WriteLine("_decodedTokens[t] = token;");
+            using (writer.Block("if (token == EndToken)"))
+            {
+                writer.WriteLine("break;");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The decoder's start from a recurrent encoder: its final h, and c for an LSTM, after each sequence's last (real)
+    /// step, in Predict's pass over one sequence or in a lock-step batch.
+    /// </summary>
+    private static void WriteStartFromEncoder(EmitContext context, LayerModel layer, LayerModel encoder, string input, bool batch)
+    {
+        SourceWriter writer = context.Writer;
+        NetworkModel model = context.Model;
+        LayerModel first = First(model);
+        string field = context.Field(layer);
+        string units = Int(first.Units);
+        if (!batch)
         {
             writer.WriteLine($"// {layer.Name}: the decoder starts from the encoder's final state ({encoder.Name}'s h{(HasCell(first) ? " and c" : string.Empty)} after its last step),");
             writer.WriteLine("// kept for Decode's beam search; its other recurrent layers start from zeros.");
@@ -419,51 +464,10 @@ internal sealed class DecoderLayer : LayerDescriptor
             {
                 writer.WriteLine($"{SliceOf($"{context.Field(encoder)}Cells", $"(steps - 1) * {units}", units)}.CopyTo({field}InitialCell.Span);");
             }
+
+            return;
         }
 
-        WriteStartStates(context, layer, rest);
-        foreach (LayerModel other in rest)
-        {
-            other.Descriptor.WriteBeforeDecoding(context, other);
-        }
-
-        using (writer.Block("if (_encodeOnly[0] != 0)"))
-        {
-            writer.WriteLine("return; // Sample draws its own target from this state");
-        }
-
-        writer.WriteLine();
-        writer.WriteLine("// Greedy decoding: each step reads the token the step before picked (the start token first), up to the end token;");
-        writer.WriteLine("// the steps after it write zeros.");
-        writer.WriteLine("int token = StartToken;");
-        writer.WriteLine("outputs.Clear();");
-        writer.WriteLine("new global::System.Span<int>(_decodedTokens).Fill(EndToken);");
-        using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
-        {
-            writer.WriteLine($"{Span}<{context.T}> output = outputs.Slice(t * OutputUnits, OutputUnits);");
-            writer.WriteLine("DecodeStep(token, output);");
-            foreach (LayerModel other in rest)
-            {
-                other.Descriptor.WriteAfterDecodedStep(context, other, "t");
-            }
-
-            writer.WriteLine($"token = {RuntimeLayers}DecoderLayer.ArgMax<{context.T}>(output);");
-            writer.WriteLine("_decodedTokens[t] = token;");
-            using (writer.Block("if (token == EndToken)"))
-            {
-                writer.WriteLine("break;");
-            }
-        }
-    }
-
-    /// <summary>Each sequence's start of the decoder in a lock-step batch: the recurrent encoder's final h, and c for an LSTM.</summary>
-    private static void WriteStartFromEncoder(EmitContext context, LayerModel layer, LayerModel encoder, string input)
-    {
-        SourceWriter writer = context.Writer;
-        NetworkModel model = context.Model;
-        LayerModel first = First(model);
-        string field = context.Field(layer);
-        string units = Int(first.Units);
         writer.WriteLine($"// {layer.Name}: the encoder's final state starts the decoder: its last output, and its cell after each sequence's last{(model.Masks ? " real" : string.Empty)} step.");
         if (encoder.OutputIsSequence && encoder.Bidirectional)
         {
@@ -669,17 +673,15 @@ internal sealed class DecoderLayer : LayerDescriptor
         writer.WriteLine(EmitContext.HotPath);
         using (writer.Block($"{visibility} int RunSampling(global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)"))
         {
+            writer.WriteLine("// The decoder from the encoder's state; each step reads the token the step before drew (the start token first).");
             WriteStartStates(context, layer, rest);
             writer.WriteLine("int token = StartToken;");
             using (writer.Block("for (int t = 0; t < OutputSteps; t++)"))
             {
                 writer.WriteLine($"{Span}<{context.T}> output = _beamOutputs.Span.Slice(0, OutputUnits);");
                 writer.WriteLine("DecodeStep(token, output);");
-                foreach (LayerModel other in rest)
-                {
-                    other.Descriptor.WriteAfterDecodedStep(context, other, "t");
-                }
-
+                WriteAfterDecodedStep(context, rest, "t");
+                writer.WriteLine("// The next token, drawn from the step's outputs at the temperature; the end token stops the target.");
                 writer.WriteLine($"{RuntimeLayers}DecoderLayer.ToSingle<{context.T}>(output, _beamProbabilities.Span.Slice(0, OutputUnits));");
                 writer.WriteLine("token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);");
                 writer.WriteLine("_decodedTokens[t] = token;");
@@ -689,6 +691,7 @@ internal sealed class DecoderLayer : LayerDescriptor
                 }
             }
 
+            writer.WriteLine();
             writer.WriteLine("return OutputSteps;");
         }
 
@@ -711,19 +714,28 @@ internal sealed class DecoderLayer : LayerDescriptor
         writer.WriteLine(EmitContext.HotPath);
         using (writer.Block($"{visibility} void RunReplay(int length)"))
         {
+            writer.WriteLine("// No step's weights yet; the decoder from the encoder's state.");
             writer.WriteLine($"{SliceOf($"{weights}Map", "0", $"OutputSteps * {weights}SourceSteps[0]")}.Clear();");
             WriteStartStates(context, layer, rest);
+            writer.WriteLine();
+            writer.WriteLine("// Each step reads the target's token before it (the start token first).");
             using (writer.Block("for (int t = 0; t < length; t++)"))
             {
                 writer.WriteLine("DecodeStep(t == 0 ? StartToken : _decodedTokens[t - 1], _beamOutputs.Span.Slice(0, OutputUnits));");
-                foreach (LayerModel other in rest)
-                {
-                    other.Descriptor.WriteAfterDecodedStep(context, other, "t");
-                }
+                WriteAfterDecodedStep(context, rest, "t");
             }
         }
 
         writer.WriteLine();
+    }
+
+    /// <summary>What the decoder's layers keep of a step once it has run (the attention's weights): greedy, sampled or replayed.</summary>
+    private static void WriteAfterDecodedStep(EmitContext context, IReadOnlyList<LayerModel> rest, string step)
+    {
+        foreach (LayerModel other in rest)
+        {
+            other.Descriptor.WriteAfterDecodedStep(context, other, step);
+        }
     }
 
     /// <summary>Copies every decoder recurrent layer's states between the step states and a beam's slot (<paramref name="from"/> → <paramref name="to"/>).</summary>
@@ -760,7 +772,7 @@ internal sealed class DecoderLayer : LayerDescriptor
         string dimensions = Int(layer.Units);
         if (encoder.IsRecurrent)
         {
-            WriteStartFromEncoder(context, layer, encoder, input);
+            WriteStartFromEncoder(context, layer, encoder, input, batch: true);
         }
         else
         {

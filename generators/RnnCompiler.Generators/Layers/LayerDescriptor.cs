@@ -92,9 +92,10 @@ internal abstract class LayerDescriptor
 
     /// <summary>
     /// Writes, for a declaration with an RNN error, the members <see cref="WriteMembers"/> would add, each through
-    /// <paramref name="member"/> (name, summary, declaration) with a body that throws <paramref name="throwing"/>.
+    /// <paramref name="member"/> (name, summary, declaration) with a body that throws <paramref name="throwing"/>;
+    /// <paramref name="source"/> declares Predict's input parameter (<c>global::System.ReadOnlySpan&lt;int&gt; tokens</c>).
     /// </summary>
-    public virtual void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)
+    public virtual void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string source, string throwing)
     {
     }
 

@@ -162,7 +162,7 @@ internal sealed class NormalizationLayer : LayerDescriptor
         writer.WriteLine();
     }
 
-    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string throwing)
+    public override void WriteFallbackMembers(System.Action<string, string, string> member, string elementType, string source, string throwing)
     {
         member("Adapt", "Computes the Normalization layer's mean and variance from a batch of sequences.", $"public void Adapt({ReadOnlySpan}<{elementType}> inputs, int sequences) => {throwing}");
         member("Adapt", "Computes the Normalization layer's mean and variance from sequences of any lengths.", $"public void Adapt(global::System.Collections.Generic.IReadOnlyList<{elementType}[]> sequences) => {throwing}");

@@ -270,12 +270,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
         public void ResetState() => throw new global::System.NotSupportedException("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.");
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.", error: true)]
         public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'AdditionSolver' writes its 4 output steps after the whole input ([RepeatVector]), so the model cannot run one step at a time. Use Predict on the whole sequence.");

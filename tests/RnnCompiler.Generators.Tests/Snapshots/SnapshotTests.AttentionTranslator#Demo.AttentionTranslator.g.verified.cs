@@ -414,6 +414,7 @@ namespace Demo
             {
                 global::System.Span<float> output = outputs.Slice(t * OutputUnits, OutputUnits);
                 DecodeStep(token, output);
+                // attention: the step's weights, kept for CopyAttentionWeights.
                 _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
                 token = global::RnnCompiler.Layers.DecoderLayer.ArgMax<float>(output);
                 _decodedTokens[t] = token;
@@ -493,6 +494,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private int RunSampling(global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)
         {
+            // The decoder from the encoder's state; each step reads the token the step before drew (the start token first).
             _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
             _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
             int token = StartToken;
@@ -500,7 +502,9 @@ namespace Demo
             {
                 global::System.Span<float> output = _beamOutputs.Span.Slice(0, OutputUnits);
                 DecodeStep(token, output);
+                // attention: the step's weights, kept for CopyAttentionWeights.
                 _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
+                // The next token, drawn from the step's outputs at the temperature; the end token stops the target.
                 global::RnnCompiler.Layers.DecoderLayer.ToSingle<float>(output, _beamProbabilities.Span.Slice(0, OutputUnits));
                 token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);
                 _decodedTokens[t] = token;
@@ -509,6 +513,7 @@ namespace Demo
                     return t + 1;
                 }
             }
+
             return OutputSteps;
         }
 
@@ -519,22 +524,26 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void RunReplay(int length)
         {
+            // No step's weights yet; the decoder from the encoder's state.
             _attentionMap.Span.Slice(0, OutputSteps * _attentionSourceSteps[0]).Clear();
             _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
             _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
+
+            // Each step reads the target's token before it (the start token first).
             for (int t = 0; t < length; t++)
             {
                 DecodeStep(t == 0 ? StartToken : _decodedTokens[t - 1], _beamOutputs.Span.Slice(0, OutputUnits));
+                // attention: the step's weights, kept for CopyAttentionWeights.
                 _attentionWeights.Span.Slice(0, _attentionSourceSteps[0]).CopyTo(_attentionMap.Span.Slice(t * _attentionSourceSteps[0], _attentionSourceSteps[0]));
             }
         }
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'AttentionTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
         public void ResetState() => throw new global::System.NotSupportedException("'AttentionTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'AttentionTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
         public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'AttentionTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");

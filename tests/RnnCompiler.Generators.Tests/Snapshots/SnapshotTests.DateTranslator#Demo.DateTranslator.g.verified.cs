@@ -462,6 +462,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private int RunSampling(global::RnnCompiler.Decoding.TokenSampler sampler, double temperature)
         {
+            // The decoder from the encoder's state; each step reads the token the step before drew (the start token first).
             _embedding1InitialHidden.Span.Slice(0, 64).CopyTo(_lstm1State.Span);
             _embedding1InitialCell.Span.Slice(0, 64).CopyTo(_lstm1CellState.Span);
             int token = StartToken;
@@ -469,6 +470,7 @@ namespace Demo
             {
                 global::System.Span<float> output = _beamOutputs.Span.Slice(0, OutputUnits);
                 DecodeStep(token, output);
+                // The next token, drawn from the step's outputs at the temperature; the end token stops the target.
                 global::RnnCompiler.Layers.DecoderLayer.ToSingle<float>(output, _beamProbabilities.Span.Slice(0, OutputUnits));
                 token = sampler.Sample(_beamProbabilities.Span.Slice(0, OutputUnits), temperature);
                 _decodedTokens[t] = token;
@@ -477,15 +479,16 @@ namespace Demo
                     return t + 1;
                 }
             }
+
             return OutputSteps;
         }
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
         public void ResetState() => throw new global::System.NotSupportedException("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");
 
-        /// <summary>Not available: a bidirectional layer needs the whole sequence; use <c>Predict</c>.</summary>
+        /// <summary>Not available: the outputs come after the whole input; use <c>Predict</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCodeAttribute("RnnCompiler.Generators", "{version}")]
         [global::System.Obsolete("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.", error: true)]
         public void Step(int token, global::System.Span<float> output) => throw new global::System.NotSupportedException("'DateTranslator' writes its 11 output steps after the whole input ([Decoder]), so the model cannot run one step at a time. Use Predict or Decode on the whole sequence.");
