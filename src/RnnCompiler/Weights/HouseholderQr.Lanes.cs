@@ -17,7 +17,7 @@ internal static partial class HouseholderQr
     /// lanes are a bare <see cref="Vector512{T}"/>: a struct around one vector would keep the JIT from holding sixteen
     /// accumulators in registers.
     /// </remarks>
-    private interface ILanes8<TSelf>
+    internal interface ILanes8<TSelf>
         where TSelf : struct
     {
         static abstract TSelf Zero { get; }
@@ -31,12 +31,15 @@ internal static partial class HouseholderQr
         /// <summary><c>a * b + c</c>, one rounding.</summary>
         static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
+        /// <summary><c>a / b</c>, lane by lane, correctly rounded.</summary>
+        static abstract TSelf Divide(TSelf a, TSelf b);
+
 
         /// <summary>The lanes' sum in one fixed order: ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).</summary>
         static abstract double Sum(TSelf value);
     }
 
-    private readonly struct Lanes512 : ILanes8<Vector512<double>>
+    internal readonly struct Lanes512 : ILanes8<Vector512<double>>
     {
         public static Vector512<double> Zero => default;
 
@@ -52,6 +55,9 @@ internal static partial class HouseholderQr
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<double> MultiplyAdd(Vector512<double> a, Vector512<double> b, Vector512<double> c) => Vector512.FusedMultiplyAdd(a, b, c);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<double> Divide(Vector512<double> a, Vector512<double> b) => a / b;
+
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Sum(Vector512<double> value)
@@ -62,7 +68,7 @@ internal static partial class HouseholderQr
         }
     }
 
-    private readonly struct Lanes256(Vector256<double> low, Vector256<double> high) : ILanes8<Lanes256>
+    internal readonly struct Lanes256(Vector256<double> low, Vector256<double> high) : ILanes8<Lanes256>
     {
         private readonly Vector256<double> _low = low;
         private readonly Vector256<double> _high = high;
@@ -87,6 +93,9 @@ internal static partial class HouseholderQr
         public static Lanes256 MultiplyAdd(Lanes256 a, Lanes256 b, Lanes256 c) =>
             new(Vector256.FusedMultiplyAdd(a._low, b._low, c._low), Vector256.FusedMultiplyAdd(a._high, b._high, c._high));
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes256 Divide(Lanes256 a, Lanes256 b) => new(a._low / b._low, a._high / b._high);
+
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Sum(Lanes256 value)
@@ -97,7 +106,7 @@ internal static partial class HouseholderQr
         }
     }
 
-    private readonly struct Lanes128(Vector128<double> l01, Vector128<double> l23, Vector128<double> l45, Vector128<double> l67) : ILanes8<Lanes128>
+    internal readonly struct Lanes128(Vector128<double> l01, Vector128<double> l23, Vector128<double> l45, Vector128<double> l67) : ILanes8<Lanes128>
     {
         private readonly Vector128<double> _l01 = l01;
         private readonly Vector128<double> _l23 = l23;
@@ -132,6 +141,9 @@ internal static partial class HouseholderQr
             Vector128.FusedMultiplyAdd(a._l01, b._l01, c._l01), Vector128.FusedMultiplyAdd(a._l23, b._l23, c._l23),
             Vector128.FusedMultiplyAdd(a._l45, b._l45, c._l45), Vector128.FusedMultiplyAdd(a._l67, b._l67, c._l67));
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Lanes128 Divide(Lanes128 a, Lanes128 b) => new(a._l01 / b._l01, a._l23 / b._l23, a._l45 / b._l45, a._l67 / b._l67);
+
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Sum(Lanes128 value)
@@ -141,7 +153,7 @@ internal static partial class HouseholderQr
         }
     }
 
-    private readonly struct LanesScalar : ILanes8<LanesScalar>
+    internal readonly struct LanesScalar : ILanes8<LanesScalar>
     {
         private readonly double _l0, _l1, _l2, _l3, _l4, _l5, _l6, _l7;
 
@@ -175,6 +187,9 @@ internal static partial class HouseholderQr
             Math.FusedMultiplyAdd(a._l2, b._l2, c._l2), Math.FusedMultiplyAdd(a._l3, b._l3, c._l3),
             Math.FusedMultiplyAdd(a._l4, b._l4, c._l4), Math.FusedMultiplyAdd(a._l5, b._l5, c._l5),
             Math.FusedMultiplyAdd(a._l6, b._l6, c._l6), Math.FusedMultiplyAdd(a._l7, b._l7, c._l7));
+
+        public static LanesScalar Divide(LanesScalar a, LanesScalar b) => new(
+            a._l0 / b._l0, a._l1 / b._l1, a._l2 / b._l2, a._l3 / b._l3, a._l4 / b._l4, a._l5 / b._l5, a._l6 / b._l6, a._l7 / b._l7);
 
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -156,6 +156,7 @@ internal static partial class HouseholderQr
     }
 
     /// <summary>LAPACK's <c>dgeqr2</c>: one reflector per column (<c>dlarfg</c>), each applied to the rest of the panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FactorLeaf<TL, TV>(double[] a, int m, int j, int width, double[] tau, double[] diagonal)
         where TL : struct, ILanes8<TV>
         where TV : struct
@@ -341,7 +342,8 @@ internal static partial class HouseholderQr
     /// k×columns. Each entry's sum is the same whichever path computes it: eight lanes per row block of
     /// <see cref="RowBlock"/>, reduced in a fixed order, the blocks added in turn.
     /// </summary>
-    private static void DotBlock<TL, TV>(ref double v, int vStride, int k, ref double c, int cStride, int columns, int rows, Span<double> w)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotBlock<TL, TV>(ref double v, int vStride, int k, ref double c, int cStride, int columns, int rows, Span<double> w)
         where TL : struct, ILanes8<TV>
         where TV : struct
     {
@@ -379,6 +381,7 @@ internal static partial class HouseholderQr
     }
 
     /// <summary>Sixteen entries of <see cref="DotBlock{TL, TV}"/> at once: V columns p..p+3 against C columns column..column+3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4<TL, TV>(ref double v, int vStride, ref double c, int cStride, int length, Span<double> w, int p, int column, int k)
         where TL : struct, ILanes8<TV>
         where TV : struct
@@ -462,6 +465,7 @@ internal static partial class HouseholderQr
     }
 
     /// <summary>One entry of <see cref="DotBlock{TL, TV}"/> over one row block: the same arithmetic as <see cref="Dot4x4{TL, TV}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double DotRowBlock<TL, TV>(ref double x, ref double y, int length)
         where TL : struct, ILanes8<TV>
         where TV : struct
@@ -490,7 +494,8 @@ internal static partial class HouseholderQr
     }
 
     /// <summary>Σ x[i]·y[i] over a whole column, four sets of eight lanes (rows i/8 mod 4) so the products overlap.</summary>
-    private static double Dot<TL, TV>(ref double x, ref double y, int length)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double Dot<TL, TV>(ref double x, ref double y, int length)
         where TL : struct, ILanes8<TV>
         where TV : struct
     {
@@ -516,7 +521,8 @@ internal static partial class HouseholderQr
     /// C += V·W for a rows×k V, a rows×columns C and a k×columns W (column-major). Every entry is c + Σ_p v·w with
     /// one rounding per term, p in order, whichever tile computes it.
     /// </summary>
-    private static void AddProduct<TL, TV>(ref double v, int vStride, int k, ref double c, int cStride, int columns, int rows, ReadOnlySpan<double> w)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AddProduct<TL, TV>(ref double v, int vStride, int k, ref double c, int cStride, int columns, int rows, ReadOnlySpan<double> w)
         where TL : struct, ILanes8<TV>
         where TV : struct
     {
@@ -618,6 +624,7 @@ internal static partial class HouseholderQr
     }
 
     /// <summary>Eight rows of one column of <see cref="AddProduct{TL, TV}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddColumn8<TL, TV>(ref double v, int vStride, int k, ref double d, int row, ReadOnlySpan<double> w)
         where TL : struct, ILanes8<TV>
         where TV : struct

@@ -76,8 +76,9 @@ public static class WeightInitializer
     /// <summary>
     /// Keras's Orthogonal(gain=1) for a [rows, columns] matrix with rows ≤ columns: the transposed Q of the QR
     /// decomposition of a normal [columns, rows] matrix, with the signs of R's diagonal made positive, so the rows are
-    /// orthonormal. The normal matrix is drawn column by column; Q comes from a blocked Householder QR in double
-    /// precision (<see cref="HouseholderQr"/>). (A rows &gt; columns matrix is never a recurrent kernel; it gets
+    /// orthonormal. The normal matrix is drawn column by column; Q comes from a Cholesky QR (<see cref="CholeskyQr"/>)
+    /// when the matrix is at least twice as tall as wide, else from a blocked Householder QR (<see cref="HouseholderQr"/>),
+    /// in double precision. (A rows &gt; columns matrix is never a recurrent kernel; it gets
     /// orthonormal columns the same way.)
     /// </summary>
     private static void FillOrthogonal<T>(Span<T> values, int rows, int columns, ref SplitMix64 random)
@@ -93,7 +94,13 @@ public static class WeightInitializer
             q[i] = random.NextNormal();
         }
 
-        HouseholderQr.ReplaceWithQ(q, tall, narrow, parallel: true);
+        // An LSTM's or GRU's normal matrix, four or three times as tall as wide, is well-conditioned enough for Cholesky
+        // QR (less than half the work, nearly all of it matrix products); any other, or one Cholesky QR refuses, takes
+        // the Householder QR. Both give the same Q up to rounding.
+        if (tall < 2 * narrow || !CholeskyQr.TryReplaceWithQ(q, tall, narrow, parallel: true))
+        {
+            HouseholderQr.ReplaceWithQ(q, tall, narrow, parallel: true);
+        }
         if (rows <= columns)
         {
             // Row r of the result is column r of Q, which is where it already lies.

@@ -9,9 +9,10 @@ using Xunit;
 namespace RnnCompiler.Tests.EndToEnd;
 
 /// <summary>
-/// The orthogonal initializer's QR (the internal HouseholderQr, reached by reflection as other tests reach internals):
-/// against classical Gram-Schmidt on the same normal draws, orthonormality, the sign convention on matrices whose QR is
-/// known, and the same bits with or without threads and on every vector path.
+/// The orthogonal initializer's QRs (the internal HouseholderQr and CholeskyQr, reached by reflection as other tests
+/// reach internals): against classical Gram-Schmidt on the same normal draws, orthonormality, the sign convention on
+/// matrices whose QR is known, Cholesky QR against Householder QR and its refusals, and the same bits with or without
+/// threads and on every vector path.
 /// </summary>
 public class OrthogonalInitializerTests
 {
@@ -19,6 +20,11 @@ public class OrthogonalInitializerTests
         typeof(WeightInitializer).Assembly.GetType("RnnCompiler.Weights.HouseholderQr", throwOnError: true)!
             .GetMethod("ReplaceWithQ", BindingFlags.NonPublic | BindingFlags.Static)!
             .CreateDelegate<Action<double[], int, int, bool>>();
+
+    private static readonly Func<double[], int, int, bool, bool> TryCholeskyQ =
+        typeof(WeightInitializer).Assembly.GetType("RnnCompiler.Weights.CholeskyQr", throwOnError: true)!
+            .GetMethod("TryReplaceWithQ", BindingFlags.NonPublic | BindingFlags.Static)!
+            .CreateDelegate<Func<double[], int, int, bool, bool>>();
 
     [Theory]
     [InlineData(LayerKind.Lstm, 3, 40)]
@@ -123,39 +129,7 @@ public class OrthogonalInitializerTests
     {
         // Q0: the first n columns of the orthonormal DCT-II matrix, with every third column negated; R0 upper
         // triangular with a positive diagonal and well conditioned. A = Q0·R0 has Q0 as its QR's Q.
-        var q0 = new double[m * n];
-        for (int c = 0; c < n; c++)
-        {
-            double scale = Math.Sqrt((c == 0 ? 1.0 : 2.0) / m) * (c % 3 == 2 ? -1 : 1);
-            for (int r = 0; r < m; r++)
-            {
-                q0[c * m + r] = scale * Math.Cos(Math.PI * (r + 0.5) * c / m);
-            }
-        }
-
-        var random = new TestSplitMix64(7);
-        var r0 = new double[n * n];
-        for (int c = 0; c < n; c++)
-        {
-            r0[c * n + c] = 1 + random.NextDouble();
-            for (int r = 0; r < c; r++)
-            {
-                r0[c * n + r] = (random.NextDouble() - 0.5) / n;
-            }
-        }
-
-        var a = new double[m * n];
-        for (int c = 0; c < n; c++)
-        {
-            for (int k = 0; k <= c; k++)
-            {
-                for (int r = 0; r < m; r++)
-                {
-                    a[c * m + r] += q0[k * m + r] * r0[c * n + k];
-                }
-            }
-        }
-
+        (double[] a, double[] q0) = KnownProduct(m, n);
         ReplaceWithQ(a, m, n, false);
         for (int i = 0; i < a.Length; i++)
         {
@@ -194,7 +168,135 @@ public class OrthogonalInitializerTests
         Assert.True(hash == ExpectedHash, $"SHA-256 of Q: {hash}, expected {ExpectedHash}.");
     }
 
+    [Theory]
+    [InlineData(300, 70)]    // taller than twice as wide; columns not a multiple of the 32-column blocks
+    [InlineData(203, 77)]    // rows not a multiple of eight
+    [InlineData(512, 128)]   // an LSTM's [4·units, units]
+    [InlineData(99, 33)]     // a GRU's [3·units, units]
+    [InlineData(64, 1)]
+    public void Cholesky_QR_gives_the_Householder_Q_with_orthonormal_columns(int m, int n)
+    {
+        double[] householder = Gaussian(m, n, seed: (ulong)(m * 7 + n));
+        double[] cholesky = (double[])householder.Clone();
+        ReplaceWithQ(householder, m, n, false);
+        Assert.True(TryCholeskyQ(cholesky, m, n, false), $"Cholesky QR refused a normal {m}×{n} matrix.");
+        for (int i = 0; i < cholesky.Length; i++)
+        {
+            Assert.True(Math.Abs(cholesky[i] - householder[i]) <= 1e-12, $"Q[{i % m}, {i / m}]: Cholesky {cholesky[i]}, Householder {householder[i]}.");
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double dot = 0;
+                for (int r = 0; r < m; r++)
+                {
+                    dot += cholesky[i * m + r] * cholesky[j * m + r];
+                }
+
+                Assert.True(Math.Abs(dot - (i == j ? 1 : 0)) <= 1e-12, $"{m}×{n}: (QᵀQ)[{i}, {j}] = {dot}.");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(160, 60)]
+    [InlineData(64, 32)]
+    public void Cholesky_QR_of_a_product_of_known_Q_and_positive_R_gives_back_that_Q(int m, int n)
+    {
+        // As for the Householder QR below: Q0 from the DCT-II with every third column negated, R0 well conditioned.
+        (double[] a, double[] q0) = KnownProduct(m, n);
+        Assert.True(TryCholeskyQ(a, m, n, false));
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.True(Math.Abs(a[i] - q0[i]) <= 1e-12, $"Q[{i % m}, {i / m}] = {a[i]}, expected {q0[i]}.");
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0)]      // a column equal to another: rank deficient, a zero pivot
+    [InlineData(1e-3)]     // a column nearly equal to another: R's diagonal spans more than 100
+    public void Cholesky_QR_refuses_an_ill_conditioned_matrix_and_leaves_it_untouched(double difference)
+    {
+        const int m = 120, n = 40;
+        double[] a = Gaussian(m, n, seed: 17);
+        var other = new TestSplitMix64(99);
+        for (int r = 0; r < m; r++)
+        {
+            a[25 * m + r] = a[10 * m + r] + difference * other.NextNormal();
+        }
+
+        double[] before = (double[])a.Clone();
+        Assert.False(TryCholeskyQ(a, m, n, false));
+        Assert.True(before.AsSpan().SequenceEqual(a), "A refused matrix was changed.");
+    }
+
+    [Fact]
+    public void Cholesky_QR_threads_do_not_change_a_bit()
+    {
+        // Large enough for the Gram tiles, the factor's column halves and the substitution's row chunks to go parallel.
+        const int m = 1200, n = 300;
+        double[] serial = Gaussian(m, n, seed: 4);
+        double[] parallel = (double[])serial.Clone();
+        Assert.True(TryCholeskyQ(serial, m, n, false));
+        Assert.True(TryCholeskyQ(parallel, m, n, true));
+        Assert.True(serial.AsSpan().SequenceEqual(parallel), "The parallel Q differs from the serial one.");
+    }
+
+    [Fact]
+    public void Cholesky_QR_gives_the_same_bits_on_every_vector_path()
+    {
+        // As for the Householder QR: every dot product in eight lanes, every other sum term by term with fused products.
+        const int m = 203, n = 77;
+        double[] a = Gaussian(m, n, seed: 11);
+        Assert.True(TryCholeskyQ(a, m, n, false));
+        string hash = Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(a.AsSpan())));
+        Assert.True(hash == ExpectedCholeskyHash, $"SHA-256 of Q: {hash}, expected {ExpectedCholeskyHash}.");
+    }
+
+    private const string ExpectedCholeskyHash = "7BF21094687F2C7AD728898AD9188520F0CFC4F7685D3B66874596C5C649B229";
+
     private const string ExpectedHash = "11AB5472EAC367DE645628528CD4A310470E24C06A93F232CFF14D0D8BE9AEAD";
+
+    /// <summary>A = Q0·R0 with Q0 orthonormal (DCT-II columns, every third negated) and R0 upper triangular, positive diagonal.</summary>
+    private static (double[] A, double[] Q0) KnownProduct(int m, int n)
+    {
+        var q0 = new double[m * n];
+        for (int c = 0; c < n; c++)
+        {
+            double scale = Math.Sqrt((c == 0 ? 1.0 : 2.0) / m) * (c % 3 == 2 ? -1 : 1);
+            for (int r = 0; r < m; r++)
+            {
+                q0[c * m + r] = scale * Math.Cos(Math.PI * (r + 0.5) * c / m);
+            }
+        }
+
+        var random = new TestSplitMix64(7);
+        var r0 = new double[n * n];
+        for (int c = 0; c < n; c++)
+        {
+            r0[c * n + c] = 1 + random.NextDouble();
+            for (int r = 0; r < c; r++)
+            {
+                r0[c * n + r] = (random.NextDouble() - 0.5) / n;
+            }
+        }
+
+        var a = new double[m * n];
+        for (int c = 0; c < n; c++)
+        {
+            for (int k = 0; k <= c; k++)
+            {
+                for (int r = 0; r < m; r++)
+                {
+                    a[c * m + r] += q0[k * m + r] * r0[c * n + k];
+                }
+            }
+        }
+
+        return (a, q0);
+    }
 
     /// <summary>Classical Gram-Schmidt, each vector orthogonalized twice against the finished ones, then normalized.</summary>
     private static void ClassicalGramSchmidt(double[][] q)
