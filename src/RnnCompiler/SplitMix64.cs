@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 
 namespace RnnCompiler;
 
@@ -9,6 +10,12 @@ namespace RnnCompiler;
 /// </summary>
 internal struct SplitMix64(ulong state)
 {
+    /// <summary>Box-Muller pairs one work item of <see cref="FillNormal"/> draws.</summary>
+    private const int PairsPerChunk = 1 << 15;
+
+    /// <summary>The increment of the state per draw (the golden ratio's 64-bit fraction).</summary>
+    private const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
     private ulong _state = state;
     private double? _spare;
 
@@ -16,7 +23,7 @@ internal struct SplitMix64(ulong state)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Next()
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
+        ulong z = _state += Gamma;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
@@ -40,5 +47,56 @@ internal struct SplitMix64(ulong state)
         double radius = Math.Sqrt(-2.0 * Math.Log(u1));
         _spare = radius * Math.Sin(2 * Math.PI * u2);
         return radius * Math.Cos(2 * Math.PI * u2);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="values"/> with exactly what as many <see cref="NextNormal"/> calls would return, in order,
+    /// and leaves the stream where they would. The state after k draws is the seed plus k increments, so the
+    /// Box-Muller pairs are split into fixed chunks that threads draw at once (when <paramref name="parallel"/>).
+    /// </summary>
+    public void FillNormal(double[] values, bool parallel)
+    {
+        int start = 0;
+        if (values.Length > 0 && _spare is double spare)
+        {
+            values[0] = spare;
+            _spare = null;
+            start = 1;
+        }
+
+        // Pair p takes the draws at states state0 + (2p + 1)·Gamma and state0 + (2p + 2)·Gamma.
+        int pairs = (values.Length - start) / 2;
+        int chunks = (pairs + PairsPerChunk - 1) / PairsPerChunk;
+        ulong state0 = _state;
+        if (parallel && chunks > 1)
+        {
+            Parallel.For(0, chunks, chunk => FillPairs(values, start, state0, chunk, pairs));
+        }
+        else
+        {
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                FillPairs(values, start, state0, chunk, pairs);
+            }
+        }
+
+        _state = unchecked(state0 + 2 * (ulong)pairs * Gamma);
+        if (start + 2 * pairs < values.Length)
+        {
+            // An odd count: the last value is the first of a new pair, whose second waits as the spare.
+            values[^1] = NextNormal();
+        }
+    }
+
+    private static void FillPairs(double[] values, int start, ulong state0, int chunk, int pairs)
+    {
+        int first = chunk * PairsPerChunk;
+        int last = Math.Min(pairs, first + PairsPerChunk);
+        var random = new SplitMix64(unchecked(state0 + 2 * (ulong)first * Gamma));
+        for (int pair = first; pair < last; pair++)
+        {
+            values[start + 2 * pair] = random.NextNormal();
+            values[start + 2 * pair + 1] = random.NextNormal();
+        }
     }
 }

@@ -8,14 +8,15 @@ namespace RnnCompiler.Benchmarks;
 
 /// <summary>
 /// Drawing an LSTM layer's weights, as a model's constructor does (<see cref="WeightInitializer"/>): the orthogonal
-/// recurrent kernel [units, 4·units] dominates, a QR decomposition of a normal [4·units, units] matrix in double
-/// precision. The peer is PyTorch's <c>nn.init.orthogonal_</c> on a float64 tensor of the same shape (LAPACK's
-/// <c>geqrf</c> and <c>orgqr</c> underneath, on TorchSharp's threads).
+/// recurrent kernel [units, 4·units] dominates, the 4·units² normal draws and a Cholesky QR of the normal
+/// [4·units, units] matrix in double precision. The peer is PyTorch's <c>nn.init.orthogonal_</c> on a float64 tensor of
+/// the same shape (LAPACK's <c>geqrf</c> and <c>orgqr</c> underneath, on TorchSharp's threads).
 /// </summary>
 /// <remarks>
-/// Flops of the QR and of forming the thin Q, for m = 4·units rows and n = units columns: about
-/// 2·(2mn² - 2n³/3) = 14.7·units³ (15.7 GFLOP for 1,024 units). <see cref="MachineLimits"/> gives the FMA peak to
-/// compare with.
+/// Multiply-adds of the Cholesky QR for m = 4·units rows and n = units columns: mn²/2 for the Gram matrix's upper
+/// triangle, n³/6 for its Cholesky factor and mn²/2 for the substitution, 4.17·units³ in all (4.47 G for 1,024 units).
+/// The Householder QR the peer runs takes about 2mn² - 2n³/3 for the factorization and as much again for Q, 7.3·units³.
+/// <see cref="MachineLimits"/> gives the FMA peak to compare with (in float; double is half of it).
 /// </remarks>
 public class Construction
 {

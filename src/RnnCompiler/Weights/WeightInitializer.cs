@@ -89,10 +89,7 @@ public static class WeightInitializer
 
         // Column k of the normal matrix at q[k·tall]: the draws in the order they have always been taken.
         var q = new double[tall * narrow];
-        for (int i = 0; i < q.Length; i++)
-        {
-            q[i] = random.NextNormal();
-        }
+        random.FillNormal(q, parallel: true);
 
         // An LSTM's or GRU's normal matrix, four or three times as tall as wide, is well-conditioned enough for Cholesky
         // QR (less than half the work, nearly all of it matrix products); any other, or one Cholesky QR refuses, takes

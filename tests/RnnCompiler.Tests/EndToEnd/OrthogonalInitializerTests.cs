@@ -34,21 +34,42 @@ public class OrthogonalInitializerTests
     [InlineData(LayerKind.Lstm, 1, 1)]
     public void Recurrent_kernel_is_Gram_Schmidt_of_the_same_normal_draws(LayerKind kind, int inputSize, int units)
     {
-        // The draws reproduced here (SplitMix64 + Box-Muller, as WeightInitializer documents): the kernel's uniforms,
-        // then the normal [gates·units, units] matrix column by column. Its Q by classical Gram-Schmidt, twice
-        // orthogonalized, transposed, is Keras's Orthogonal() for that matrix.
         var layer = new LayerDescriptor(kind, "rnn", "rnn", inputSize, units, offset: 0);
         var parameters = new double[layer.ParameterCount];
         const int seed = 12345;
         WeightInitializer.Initialize<double>(new[] { layer }, parameters, seed);
+        var random = new TestSplitMix64(unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL));
+        AssertGramSchmidtOfTheDraws(layer, parameters, ref random);
+    }
 
+    [Fact]
+    public void Stacked_layers_draw_on_one_stream()
+    {
+        // The GRU's normal matrix has an odd count (3·33² values), so the LSTM's starts with the spare of a Box-Muller
+        // pair; the LSTM's 67,600 normals are drawn in two chunks at once.
+        var gru = new LayerDescriptor(LayerKind.Gru, "gru", "gru", 2, 33, offset: 0);
+        var lstm = new LayerDescriptor(LayerKind.Lstm, "lstm", "lstm", 33, 130, offset: gru.ParameterCount);
+        var parameters = new double[gru.ParameterCount + lstm.ParameterCount];
+        const int seed = 8;
+        WeightInitializer.Initialize<double>(new[] { gru, lstm }, parameters, seed);
+        var random = new TestSplitMix64(unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL));
+        AssertGramSchmidtOfTheDraws(gru, parameters, ref random);
+        AssertGramSchmidtOfTheDraws(lstm, parameters, ref random);
+    }
+
+    /// <summary>
+    /// Takes the layer's draws from <paramref name="random"/> (SplitMix64 + Box-Muller, as WeightInitializer documents):
+    /// the kernel's uniforms, then the normal [gates·units, units] matrix column by column; and requires the recurrent
+    /// kernel to be its Q by classical Gram-Schmidt, twice orthogonalized, transposed: Keras's Orthogonal() for that matrix.
+    /// </summary>
+    private static void AssertGramSchmidtOfTheDraws(LayerDescriptor layer, double[] parameters, ref TestSplitMix64 random)
+    {
         TensorDescriptor kernel = layer.Tensors.Single(t => t.Role == TensorRole.Kernel);
         TensorDescriptor recurrent = layer.Tensors.Single(t => t.Role == TensorRole.RecurrentKernel);
         Assert.True(kernel.Offset < recurrent.Offset);
         int rows = recurrent.Shape[0];
         int columns = recurrent.Shape[1];
         Assert.True(rows <= columns);
-        var random = new TestSplitMix64(unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + 0x2545F4914F6CDD1DUL));
         for (int i = 0; i < kernel.Length; i++)
         {
             random.Next();
@@ -70,7 +91,7 @@ public class OrthogonalInitializerTests
             for (int c = 0; c < columns; c++)
             {
                 double actual = parameters[recurrent.Offset + r * columns + c];
-                Assert.True(Math.Abs(actual - q[r][c]) <= 1e-10, $"U[{r}, {c}] = {actual}, Gram-Schmidt gives {q[r][c]}.");
+                Assert.True(Math.Abs(actual - q[r][c]) <= 1e-10, $"{layer.Name}: U[{r}, {c}] = {actual}, Gram-Schmidt gives {q[r][c]}.");
             }
         }
     }
